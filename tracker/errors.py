@@ -1,0 +1,42 @@
+"""Errors that end a command with a one-line message and a documented exit code."""
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit codes a cron job can act on (documented in README.md)."""
+
+    OK = 0
+    USAGE = 2  # bad options or arguments (typer/click's own code)
+    FINDINGS = 3  # the run succeeded and recorded new validation findings
+    UNREACHABLE = 4  # the source could not be fetched (network, timeouts, 5xx, 429)
+    BAD_PAYLOAD = 5  # the payload could not be parsed; raw bytes kept, nothing else changed
+    STORE = 6  # the store could not be opened, migrated or written
+    BUSY = 7  # another run holds the writer lock
+
+
+class TrackerError(Exception):
+    """Base for expected failures: printed as one line, never as a traceback."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+
+class InvalidInput(TrackerError):
+    exit_code = ExitCode.USAGE
+
+
+class SourceUnreachable(TrackerError):
+    exit_code = ExitCode.UNREACHABLE
+
+
+class BadPayload(TrackerError):
+    exit_code = ExitCode.BAD_PAYLOAD
+
+
+class StoreError(TrackerError):
+    exit_code = ExitCode.STORE
+
+
+class StoreBusy(TrackerError):
+    exit_code = ExitCode.BUSY

@@ -1,0 +1,23 @@
+"""Feeds: where claims come from. Each module fetches bytes and parses them into records.
+
+A feed has a `name` (stored with every run and observation), the `source` it carries by
+default, a real live `default_location`, and two steps kept apart so that every fetch can be
+archived before it is trusted: `fetch(...) -> list[Fetched]` and `parse(list[Fetched]) ->
+ParsedPayload`. `parse` raises `tracker.errors.BadPayload` with a one-line message when a
+payload cannot be understood at all.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+from tracker.records import Fetched, ParsedPayload
+
+
+class Feed(Protocol):
+    name: str
+    source: str
+    default_location: str
+
+    def fetch(self, location: str | None = None, **options: object) -> list[Fetched]: ...
+
+    def parse(self, fetched: list[Fetched]) -> ParsedPayload: ...

@@ -1,0 +1,121 @@
+"""Canonical metrics: the names every feed's keys map to, and how categories merged over time.
+
+Feeds name the same category differently ("tank" in the open dataset, "tanks" in the
+russianwarship.rip API); the store keeps one canonical name per category so that the same
+figure from two feeds lands in the same series.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+INVASION_START = dt.date(2022, 2, 24)
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str
+    unit: str
+    kind: str  # "personnel" or "equipment"
+    milestone_step: int
+    retired: bool = False
+    # Categories this one absorbed: their totals are part of this series from `merged_on`.
+    predecessors: tuple[str, ...] = ()
+    merged_on: dt.date | None = None
+    notes: str = ""
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in [
+        Metric("personnel", "Personnel (killed and wounded)", "people", "personnel", 100_000),
+        Metric("tanks", "Tanks", "tanks", "equipment", 1_000),
+        Metric("afv", "Armoured fighting vehicles", "vehicles", "equipment", 1_000),
+        Metric("artillery", "Artillery systems", "systems", "equipment", 1_000),
+        Metric("mlrs", "Multiple rocket launchers", "systems", "equipment", 100),
+        Metric("air_defense", "Air defence systems", "systems", "equipment", 100),
+        Metric("aircraft", "Aircraft", "aircraft", "equipment", 50),
+        Metric("helicopters", "Helicopters", "helicopters", "equipment", 50),
+        Metric("uav", "Drones (operational-tactical UAVs)", "drones", "equipment", 10_000),
+        Metric("ships", "Warships and boats", "vessels", "equipment", 5),
+        Metric("submarines", "Submarines", "submarines", "equipment", 1),
+        Metric(
+            "vehicles_fuel_tanks", "Vehicles and fuel tanks", "vehicles", "equipment", 10_000,
+            predecessors=("military_auto", "fuel_tanks"), merged_on=dt.date(2022, 5, 1),
+            notes="Reported separately as 'military auto' and 'fuel tank' until 2022-04-30.",
+        ),
+        Metric(
+            "cruise_missiles", "Cruise missiles", "missiles", "equipment", 1_000,
+            predecessors=("mobile_srbm",), merged_on=dt.date(2022, 5, 1),
+            notes="'Mobile SRBM system' was folded into this category on 2022-05-01.",
+        ),
+        Metric("special_equipment", "Special equipment", "units", "equipment", 1_000),
+        Metric("ground_robotic_systems", "Ground robotic systems", "systems", "equipment", 1_000),
+        Metric("pow", "Prisoners of war", "people", "personnel", 100, retired=True,
+               notes="No longer reported after 2022-04-28."),
+        Metric("military_auto", "Military vehicles (retired)", "vehicles", "equipment", 1_000,
+               retired=True, notes="Merged into vehicles_fuel_tanks on 2022-05-01."),
+        Metric("fuel_tanks", "Fuel tanks (retired)", "vehicles", "equipment", 100,
+               retired=True, notes="Merged into vehicles_fuel_tanks on 2022-05-01."),
+        Metric("mobile_srbm", "Mobile SRBM systems (retired)", "systems", "equipment", 10,
+               retired=True, notes="Folded into cruise_missiles on 2022-05-01."),
+    ]
+}
+
+# Keys of the open General Staff dataset (PetroIvaniuk/2022-Ukraine-Russia-War-Dataset).
+DATASET_KEYS: dict[str, str] = {
+    "personnel": "personnel",
+    "POW": "pow",
+    "tank": "tanks",
+    "APC": "afv",
+    "field artillery": "artillery",
+    "MRL": "mlrs",
+    "anti-aircraft warfare": "air_defense",
+    "aircraft": "aircraft",
+    "helicopter": "helicopters",
+    "drone": "uav",
+    "naval ship": "ships",
+    "submarines": "submarines",
+    "vehicles and fuel tanks": "vehicles_fuel_tanks",
+    "cruise missiles": "cruise_missiles",
+    "special equipment": "special_equipment",
+    "ground robotic systems": "ground_robotic_systems",
+    "military auto": "military_auto",
+    "fuel tank": "fuel_tanks",
+    "mobile SRBM system": "mobile_srbm",
+}
+
+# Keys of the russianwarship.rip API v2 `stats` and `increase` objects.
+WARSHIP_KEYS: dict[str, str] = {
+    "personnel_units": "personnel",
+    "tanks": "tanks",
+    "armoured_fighting_vehicles": "afv",
+    "artillery_systems": "artillery",
+    "mlrs": "mlrs",
+    "aa_warfare_systems": "air_defense",
+    "planes": "aircraft",
+    "helicopters": "helicopters",
+    "vehicles_fuel_tanks": "vehicles_fuel_tanks",
+    "warships_cutters": "ships",
+    "cruise_missiles": "cruise_missiles",
+    "uav_systems": "uav",
+    "special_military_equip": "special_equipment",
+    "atgm_srbm_systems": "mobile_srbm",
+    "submarines": "submarines",
+}
+
+# The main categories, in the order reports and charts list them.
+MAIN_EQUIPMENT = ("tanks", "afv", "artillery", "mlrs", "air_defense", "uav",
+                  "vehicles_fuel_tanks", "aircraft")
+
+
+def resolve(name: str) -> Metric:
+    """The canonical metric for a name or alias; raises KeyError with the known names."""
+    key = name.strip()
+    if key in METRICS:
+        return METRICS[key]
+    alias = DATASET_KEYS.get(key) or WARSHIP_KEYS.get(key)
+    if alias:
+        return METRICS[alias]
+    raise KeyError(f"unknown metric {name!r}; known: {', '.join(sorted(METRICS))}")

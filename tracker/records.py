@@ -1,0 +1,83 @@
+"""The normalized records every feed parses into, whatever its wire format.
+
+A feed fetches bytes (`Fetched`), then parses them into a `ParsedPayload`: observations of
+cumulative totals keyed by canonical metric and report date, plus anything else the payload says
+(adjustments, the "greatest losses direction" text) and what looked wrong while parsing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One fetch: the raw bytes as received, and where and when they came from."""
+
+    location: str  # URL or local path
+    content: bytes
+    fetched_at: dt.datetime  # timezone-aware UTC
+    content_type: str | None = None
+    status: int | None = None  # HTTP status; None for a local file
+    role: str = "data"  # which part of the feed: "personnel", "equipment", "corrections", ...
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationRecord:
+    """A cumulative total as a source reported it for one metric and report date."""
+
+    metric: str  # canonical metric name (tracker.metrics)
+    report_date: dt.date
+    value: int
+    qualifier: str | None = None  # "about", "more", ... as the source worded it
+    reported_increase: int | None = None  # the daily increase the feed reports, if any
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustmentRecord:
+    """A documented correction of a total on a report date (not a loss or a gain)."""
+
+    metric: str
+    report_date: dt.date
+    delta: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParseIssue:
+    """Something odd seen while parsing that is not fatal: becomes a validation finding."""
+
+    rule: str  # "unknown_metric", "duplicate_date", ...
+    message: str
+    metric: str | None = None
+    report_date: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a payload is complete for: rows missing inside it are removals.
+
+    A full-file feed covers every report date of its metrics; an API page covers its date
+    range; an additive feed (a hand-written CSV) covers nothing, so it never removes rows.
+    """
+
+    metrics: frozenset[str] = frozenset()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def covers(self, metric: str, report_date: dt.date) -> bool:
+        if metric not in self.metrics:
+            return False
+        if self.date_from and report_date < self.date_from:
+            return False
+        if self.date_to and report_date > self.date_to:
+            return False
+        return True
+
+
+@dataclass(slots=True)
+class ParsedPayload:
+    observations: list[ObservationRecord] = field(default_factory=list)
+    adjustments: list[AdjustmentRecord] = field(default_factory=list)
+    directions: dict[dt.date, str] = field(default_factory=dict)  # greatest losses direction
+    issues: list[ParseIssue] = field(default_factory=list)
+    scope: Scope = field(default_factory=Scope)
