@@ -81,3 +81,8 @@ class ParsedPayload:
     directions: dict[dt.date, str] = field(default_factory=dict)  # greatest losses direction
     issues: list[ParseIssue] = field(default_factory=list)
     scope: Scope = field(default_factory=Scope)
+    # Which other kinds this payload carries in full ("adjustment", "note"): only those can
+    # have rows removed when a payload no longer lists them.
+    complete_kinds: frozenset[str] = frozenset()
+    # Claims of other sources (tracker.claims), for feeds that carry them.
+    claims: list = field(default_factory=list)
