@@ -1,0 +1,407 @@
+"""Validation rules: turn a cumulative series of reports into findings (flags with reasons).
+
+A figure is a claim, not a fact: these rules never change a value, they only say what looks
+wrong and why, so that records can leave doubtful points out *and say so*. Every rule is
+general (no date or value is special-cased) and its thresholds are the named constants below.
+
+Pure Python on purpose: the ingest calls `check_series` after every changed payload for every
+series (~20 series, ~22,000 points), so it must be fast and importable without pandas.
+
+Increments are differences between consecutive reports, minus the documented adjustment the
+later report includes (a correction is not a loss). The first report of a series has an
+increment only if it is dated the day after the invasion start (the totals count from then);
+a category that appeared later has none.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tracker.metrics import INVASION_START
+
+__all__ = [
+    "Point", "Finding", "DOUBTFUL_RULES", "RULES", "check_series", "increments",
+    "WARNING", "INFO",
+]
+
+WARNING = "warning"
+INFO = "info"
+
+DECREASE = "decrease"
+GAP = "gap"
+FUTURE_DATE = "future_date"
+INCREASE_MISMATCH = "increase_mismatch"
+OUTLIER = "outlier"
+COARSE = "coarse"
+CATCH_UP = "catch_up"
+
+RULES: tuple[str, ...] = (DECREASE, GAP, FUTURE_DATE, INCREASE_MISMATCH, OUTLIER, COARSE,
+                          CATCH_UP)
+# Rules whose point is not a trustworthy one-day figure: records leave these out by default.
+DOUBTFUL_RULES: frozenset[str] = frozenset({COARSE, CATCH_UP, OUTLIER})
+
+FIRST_REPORT_DATE = INVASION_START + dt.timedelta(days=1)
+
+# --- outlier: robust z-score of an increment against its neighbours ------------------------
+OUTLIER_NEIGHBOURS = 7  # one-day increments taken on each side (the point itself excluded)
+OUTLIER_MIN_NEIGHBOURS = 6  # fewer than this and there is nothing to compare with
+MAD_TO_SIGMA = 1.4826  # MAD * this estimates a standard deviation
+OUTLIER_Z = 4.0  # robust z = |x - median| / scale, scale = max(MAD_TO_SIGMA * MAD, floors)
+# ... AND the deviation must exceed this many local medians (1.0: at least double a typical
+# day), so real heavy days (+30-50 % on the usual, the record days of late 2024) stay unflagged.
+OUTLIER_MIN_RELATIVE = 1.0
+OUTLIER_MIN_ABS_DEVIATION = 5  # ... AND never for a deviation smaller than this
+# Floors of the scale. Equipment is lost in bursts (a column, a depot), so the day-to-day
+# noise of a count is taken as OUTLIER_DISPERSION times Poisson noise: sqrt(10 * median).
+OUTLIER_DISPERSION = 10.0
+OUTLIER_MIN_SCALE = 1.0
+# Event-driven stretches, where many days are zero (aircraft, ships, cruise missiles between
+# strikes), have no typical day to be an outlier against: a burst is their nature. Judged on
+# a wider window so that one strike amid quiet weeks is not called an outlier.
+OUTLIER_SPARSE_WINDOW = 30  # increments on each side
+OUTLIER_MAX_ZERO_SHARE = 0.2
+
+# --- coarse: rounded roundups -----------------------------------------------------------
+# A total is coarse when it is a multiple of a unit coarser than the series' usual precision
+# (personnel is always given to the nearest 10; hundreds are coarse), it is at least
+# COARSE_MIN_MULTIPLE units, and it sits in a stretch of rounded totals: among the
+# COARSE_WINDOW distinct totals before it or after it (itself included), most are multiples
+# of the unit AND nearly all of those that are multiples of the half unit are multiples of the
+# unit too. The second test tells "rounded to 100s" from "given to 50s" (where half the totals
+# are round hundreds by chance); one-sided windows catch the first and last points of a stretch.
+COARSE_UNITS = (10, 100, 1000, 10_000)
+COARSE_MIN_MULTIPLE = 10  # e.g. hundreds are judged only for totals >= 1,000
+COARSE_WINDOW = 8  # distinct totals on one side, the point itself included
+COARSE_MAX_REACH = 30  # reports looked at on one side at most (flat runs repeat totals)
+COARSE_MIN_DISTINCT = 4  # at least this many distinct totals on a side to judge it
+COARSE_MIN_SHARE = 0.6  # share of those distinct totals that are multiples of the unit
+COARSE_MIN_HALF_SHARE = 0.9  # share of the half-unit multiples that are whole-unit multiples
+# The usual precision is the coarsest unit that at least this share of the totals share.
+USUAL_PRECISION_SHARE = 0.9
+
+# --- catch_up: a jump after flat days ----------------------------------------------------
+CATCH_UP_WINDOW = 14  # increments on each side used to judge what is usual nearby
+CATCH_UP_MIN_NONZERO_SHARE = 0.9  # nearby increments usually non-zero (else zeros are normal)
+# A typical day below this many makes a zero day plausible by chance (Poisson: e^-5 < 1 %).
+CATCH_UP_MIN_TYPICAL = 5
+CATCH_UP_MIN_CONTEXT = 7  # nearby increments needed to judge
+CATCH_UP_MIN_FACTOR = 1.5  # the jump is at least this many typical (median non-zero) days
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One report of a cumulative series (sorted by report_date, unique dates)."""
+
+    report_date: dt.date
+    value: int
+    qualifier: str | None = None
+    reported_increase: int | None = None  # the daily increase the feed reported, if any
+    adjustment: int = 0  # documented correction included in this report's total
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What looked wrong at one point of a series, and why, with the numbers."""
+
+    rule: str
+    severity: str  # "warning" or "info"
+    message: str
+    metric: str | None = None
+    report_date: dt.date | None = None
+
+
+def increments(points: Sequence[Point]) -> list[int | None]:
+    """Daily increments of a series: difference of totals minus the documented adjustment.
+
+    None where undefined: the first report of a category that appeared after the invasion's
+    first report. An increment after missing reports spans several days (see `gap`).
+    """
+    out: list[int | None] = []
+    prev: Point | None = None
+    for p in points:
+        if prev is None:
+            out.append(p.value - p.adjustment if p.report_date == FIRST_REPORT_DATE else None)
+        else:
+            out.append(p.value - prev.value - p.adjustment)
+        prev = p
+    return out
+
+
+def check_series(metric: str, points: Sequence[Point], *, today: dt.date) -> list[Finding]:
+    """All findings for one series, in report-date order; one finding per rule and date."""
+    n = len(points)
+    if n == 0:
+        return []
+    dates = [p.report_date for p in points]
+    for a, b in zip(dates, dates[1:]):
+        if b <= a:
+            raise ValueError(f"{metric}: points must be sorted by report_date with unique dates"
+                             f" ({a.isoformat()} then {b.isoformat()})")
+    values = [p.value for p in points]
+    incs = increments(points)
+    spans = [0] + [(b - a).days for a, b in zip(dates, dates[1:])]
+
+    found: list[tuple[int, int, Finding]] = []  # (index, rule order, finding)
+
+    def add(i: int, rule: str, severity: str, message: str) -> None:
+        found.append((i, RULES.index(rule),
+                      Finding(rule, severity, message, metric, dates[i])))
+
+    _future_dates(dates, today, add)
+    _decreases(points, add)
+    _gaps(dates, spans, incs, add)
+    _increase_mismatches(points, add)
+    _outliers(incs, spans, add)
+    _coarse(values, [p.qualifier for p in points], add)
+    _catch_ups(incs, spans, add)
+    found.sort(key=lambda t: (t[0], t[1]))
+    return [f for _, _, f in found]
+
+
+def _fmt(n: float) -> str:
+    return f"{n:+,}" if isinstance(n, int) else f"{n:+,.1f}"
+
+
+def _future_dates(dates, today, add) -> None:
+    """A report dated after today is a typo or a clock error: nothing can report the future."""
+    for i, d in enumerate(dates):
+        if d > today:
+            add(i, FUTURE_DATE, WARNING,
+                f"report date {d.isoformat()} is after today ({today.isoformat()})")
+
+
+def _decreases(points: Sequence[Point], add) -> None:
+    """Cumulative totals should never fall: a fall is a correction, documented or not.
+
+    A fall fully explained by a documented negative adjustment is info; otherwise a warning.
+    A documented adjustment larger than the change of the total leaves a negative increment:
+    also a warning, since the correction and the totals do not agree.
+    """
+    for i in range(1, len(points)):
+        prev, p = points[i - 1], points[i]
+        diff = p.value - prev.value
+        net = diff - p.adjustment
+        if diff < 0:
+            if net >= 0:
+                add(i, DECREASE, INFO,
+                    f"total fell from {prev.value:,} to {p.value:,} ({_fmt(diff)}), explained "
+                    f"by a documented adjustment of {_fmt(p.adjustment)}")
+            else:
+                extra = (f" (documented adjustment {_fmt(p.adjustment)} explains only part)"
+                         if p.adjustment else "")
+                add(i, DECREASE, WARNING,
+                    f"total fell from {prev.value:,} to {p.value:,} ({_fmt(diff)}) since "
+                    f"{prev.report_date.isoformat()}: an undocumented correction{extra}")
+        elif net < 0:
+            add(i, DECREASE, WARNING,
+                f"documented adjustment {_fmt(p.adjustment)} exceeds the change of the total "
+                f"({prev.value:,} to {p.value:,}, {_fmt(diff)}): the increment is {_fmt(net)}")
+
+
+def _gaps(dates, spans, incs, add) -> None:
+    """Missing report dates: the next increment spans them, so it is not a one-day figure."""
+    for i in range(1, len(dates)):
+        if spans[i] > 1:
+            missing = spans[i] - 1
+            inc = incs[i]
+            add(i, GAP, WARNING,
+                f"{missing} report date{'s' if missing > 1 else ''} missing between "
+                f"{dates[i - 1].isoformat()} and {dates[i].isoformat()}: the increment "
+                f"{_fmt(inc) if inc is not None else ''} spans {spans[i]} days".replace("  ", " "))
+
+
+def _increase_mismatches(points: Sequence[Point], add) -> None:
+    """The feed's reported daily increase should equal the difference of totals.
+
+    They disagree after a correction: both are kept and the disagreement is flagged (info when
+    the documented adjustment accounts for it exactly).
+    """
+    for i, p in enumerate(points):
+        if p.reported_increase is None:
+            continue
+        if i == 0:
+            if p.report_date != FIRST_REPORT_DATE:
+                continue
+            diff = p.value
+        else:
+            diff = p.value - points[i - 1].value
+        if p.reported_increase == diff:
+            continue
+        if p.adjustment and p.reported_increase == diff - p.adjustment:
+            add(i, INCREASE_MISMATCH, INFO,
+                f"reported increase {_fmt(p.reported_increase)} differs from the difference of "
+                f"totals {_fmt(diff)} by the documented adjustment {_fmt(p.adjustment)}")
+        else:
+            add(i, INCREASE_MISMATCH, WARNING,
+                f"reported increase {_fmt(p.reported_increase)} but the totals differ by "
+                f"{_fmt(diff)}")
+
+
+def _median_sorted(s: list[int]) -> float:
+    k = len(s)
+    h = k // 2
+    return float(s[h]) if k % 2 else (s[h - 1] + s[h]) / 2
+
+
+def _outliers(incs, spans, add) -> None:
+    """An increment far from its neighbours, by a robust rule, is likely not one day's losses.
+
+    Median and MAD of up to OUTLIER_NEIGHBOURS one-day increments on each side (the point
+    itself excluded, so a spike cannot hide itself). Flagged only when the robust z exceeds
+    OUTLIER_Z AND the deviation exceeds OUTLIER_MIN_RELATIVE local medians AND
+    OUTLIER_MIN_ABS_DEVIATION, and not in an event-driven stretch (OUTLIER_MAX_ZERO_SHARE):
+    real heavy days, strikes and +1s in sparse categories stay unflagged. Increments spanning
+    missing reports are left to `gap` and are not used as neighbours.
+    """
+    # Indices of one-day increments (defined, span <= 1).
+    idx = [i for i, x in enumerate(incs) if x is not None and spans[i] <= 1]
+    vals = [incs[i] for i in idx]
+    m = len(idx)
+    k = OUTLIER_NEIGHBOURS
+    for j in range(m):
+        x = vals[j]
+        neighbours = vals[max(0, j - k):j] + vals[j + 1:j + 1 + k]
+        if len(neighbours) < OUTLIER_MIN_NEIGHBOURS:
+            continue
+        neighbours.sort()
+        med = _median_sorted(neighbours)
+        dev = abs(x - med)
+        if dev < OUTLIER_MIN_ABS_DEVIATION or dev <= OUTLIER_MIN_RELATIVE * abs(med):
+            continue
+        mad = _median_sorted(sorted(abs(v - med) for v in neighbours))
+        scale = max(MAD_TO_SIGMA * mad, (OUTLIER_DISPERSION * abs(med)) ** 0.5, OUTLIER_MIN_SCALE)
+        z = dev / scale
+        if z <= OUTLIER_Z:
+            continue
+        wide = vals[max(0, j - OUTLIER_SPARSE_WINDOW):j + 1 + OUTLIER_SPARSE_WINDOW]
+        if wide.count(0) > OUTLIER_MAX_ZERO_SHARE * (len(wide) - 1):
+            continue
+        i = idx[j]
+        add(i, OUTLIER, WARNING,
+            f"increment {_fmt(x)} is far from its neighbours (median {med:,.0f} of "
+            f"{len(neighbours)} nearby days, robust z {z:.1f}): likely not one day's losses")
+
+
+def _usual_unit(values: Sequence[int]) -> int:
+    """The coarsest unit (1 or one of COARSE_UNITS) that nearly all totals are multiples of."""
+    usual = 1
+    nonzero = [v for v in values if v]
+    if not nonzero:
+        return usual
+    for unit in COARSE_UNITS:
+        share = sum(1 for v in nonzero if v % unit == 0) / len(nonzero)
+        if share >= USUAL_PRECISION_SHARE:
+            usual = unit
+        else:
+            break
+    return usual
+
+
+def _distinct_side(values: Sequence[int], i: int, step: int, floor: int) -> list[int]:
+    """Up to COARSE_WINDOW distinct totals >= floor from i going one way (i included)."""
+    seen: list[int] = []
+    j, n = i, len(values)
+    while 0 <= j < n and abs(j - i) <= COARSE_MAX_REACH and len(seen) < COARSE_WINDOW:
+        x = values[j]
+        if x >= floor and x not in seen:
+            seen.append(x)
+        j += step
+    return seen
+
+
+def _rounded_stretch(side: list[int], unit: int) -> float | None:
+    """Share of `side` rounded to `unit` if the side is a rounded stretch, else None."""
+    if len(side) < COARSE_MIN_DISTINCT:
+        return None
+    whole = sum(1 for x in side if x % unit == 0)
+    half = sum(1 for x in side if x % (unit // 2) == 0)
+    share = whole / len(side)
+    if share >= COARSE_MIN_SHARE and whole >= COARSE_MIN_HALF_SHARE * half:
+        return share
+    return None
+
+
+def _coarse_reason(values: Sequence[int], i: int, units: list[int]) -> str | None:
+    v = values[i]
+    candidates = [u for u in units if v >= COARSE_MIN_MULTIPLE * u and v % u == 0]
+    for unit in reversed(candidates):  # the coarsest unit that makes a stretch
+        floor = COARSE_MIN_MULTIPLE * unit
+        for step, where in ((-1, "before"), (1, "after")):
+            side = _distinct_side(values, i, step, floor)
+            share = _rounded_stretch(side, unit)
+            if share is not None:
+                return (f"total {v:,} is rounded to {unit:,}s, as are {share:.0%} of the "
+                        f"{len(side)} distinct totals up to it {where}: a roundup, not a count"
+                        ).replace("up to it before", "up to it").replace(
+                            "up to it after", "from it on")
+    return None
+
+
+def _coarse(values: Sequence[int], qualifiers: Sequence[str | None], add) -> None:
+    """Rounded roundups and unusual qualifiers: the total is an estimate, not a count.
+
+    Early reports gave round figures ("about 12,000") that stayed flat for days and then
+    jumped: their increments are re-estimates, not days. A total is coarse when it is rounded
+    to a unit coarser than the series' usual precision inside a stretch of totals rounded the
+    same way (see COARSE_*). A qualifier other than the series' usual one ("more" where the
+    series says "about") also marks a roundup. The report right after a roundup is flagged
+    too: its increment is measured from the rounded total, so it is not a one-day figure.
+    """
+    n = len(values)
+    usual = _usual_unit(values)
+    units = [u for u in COARSE_UNITS if u > usual]
+    usual_q = Counter(qualifiers).most_common(1)[0][0] if n else None
+    own: list[str | None] = []
+    for i, v in enumerate(values):
+        reasons = []
+        rounded = _coarse_reason(values, i, units) if units and v % units[0] == 0 else None
+        if rounded:
+            reasons.append(rounded)
+        q = qualifiers[i]
+        if q != usual_q:
+            reasons.append(f"qualifier {q!r} differs from the series' usual {usual_q!r}")
+        own.append("; ".join(reasons) if reasons else None)
+    for i in range(n):
+        reasons = [own[i]] if own[i] else []
+        if i > 0 and own[i - 1]:
+            reasons.append(f"the increment is measured from the previous total "
+                           f"{values[i - 1]:,}, itself a roundup")
+        if reasons:
+            add(i, COARSE, INFO, "; ".join(reasons))
+
+
+def _catch_ups(incs, spans, add) -> None:
+    """A jump after flat days, where increments are usually non-zero, covers those days too.
+
+    Only where the nearby increments (CATCH_UP_WINDOW each side, the flat run and the jump
+    excluded) are nearly all non-zero and a typical day is large enough that a zero day is
+    implausible by chance: zero days of aircraft or ships are normal, not flat runs. The jump
+    must be at least CATCH_UP_MIN_FACTOR typical days to count.
+    """
+    n = len(incs)
+    for i in range(1, n):
+        x = incs[i]
+        if x is None or x <= 0 or incs[i - 1] != 0:
+            continue
+        start = i - 1
+        while start - 1 >= 0 and incs[start - 1] == 0:
+            start -= 1
+        flat = i - start
+        before = [v for v in incs[max(0, start - CATCH_UP_WINDOW):start] if v is not None]
+        after = [v for v in incs[i + 1:i + 1 + CATCH_UP_WINDOW] if v is not None]
+        context = before + after
+        if len(context) < CATCH_UP_MIN_CONTEXT:
+            continue
+        nonzero = sorted(v for v in context if v != 0)
+        if len(nonzero) < CATCH_UP_MIN_NONZERO_SHARE * len(context):
+            continue
+        typical = _median_sorted(nonzero)
+        if typical < CATCH_UP_MIN_TYPICAL or x < CATCH_UP_MIN_FACTOR * typical:
+            continue
+        days = sum(max(1, s) for s in spans[start:i + 1])  # the flat run and the jump
+        add(i, CATCH_UP, WARNING,
+            f"jump {_fmt(x)} after {flat} flat day{'s' if flat > 1 else ''} (increment 0) where "
+            f"nearby days usually rise (typical {typical:,.0f}): likely covers {days} days "
+            f"(about {x / typical:.1f} typical days)")
