@@ -33,3 +33,66 @@ def latest_dir(shared_data: Path) -> Path:
 @pytest.fixture(scope="session")
 def history_dirs(shared_data: Path) -> list[Path]:
     return sorted(p for p in (shared_data / "history").iterdir() if p.is_dir())
+
+
+# --- stores -----------------------------------------------------------------------------------
+# Store tests run on every backend: SQLite always, PostgreSQL when TRACKER_TEST_PG_URL names a
+# server (an admin URL such as postgresql://postgres@127.0.0.1:5432/postgres). Each test gets a
+# fresh database. TRACKER_REQUIRE_POSTGRES=1 (set by .ci/run) turns a missing server into a failure.
+import uuid
+
+PG_ENV = "TRACKER_TEST_PG_URL"
+
+
+def _pg_admin_url() -> str:
+    url = os.environ.get(PG_ENV)
+    if url:
+        return url
+    reason = f"PostgreSQL backend not configured (set {PG_ENV})"
+    if os.environ.get("TRACKER_REQUIRE_POSTGRES") == "1":
+        pytest.fail(reason + " and TRACKER_REQUIRE_POSTGRES=1", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin_url = _pg_admin_url()
+    name = f"tracker_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """A URL of a fresh, not yet created store, on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+@pytest.fixture(scope="session")
+def full_store_url(tmp_path_factory, latest_dir) -> str:
+    """A SQLite store with the full latest shared dataset ingested once per test session."""
+    from tracker.feeds.dataset import DatasetFeed
+    from tracker.ingest import run_ingest
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('full') / 'full.db'}"
+    report = run_ingest(url, DatasetFeed(), location=str(latest_dir))
+    assert report.status in ("ok", "ok_with_findings"), report.error
+    return url

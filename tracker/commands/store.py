@@ -1,0 +1,267 @@
+"""Commands that fill and inspect the store: ingest, status, latest, findings, db."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from tracker.errors import ExitCode, InvalidInput
+
+DB_HELP = "Store: a SQLAlchemy URL or a SQLite file path. Default: $TRACKER_DB_URL, else ~/.local/share/tracker/tracker.db."
+DbOption = typer.Option(None, "--db", help=DB_HELP, show_default=False)
+QuietOption = typer.Option(False, "--quiet", "-q", help="Print one log line per run (for cron).")
+WaitOption = typer.Option(10.0, "--wait", help="Seconds to wait for another run's writer lock before giving up.")
+ObservedOption = typer.Option(
+    None, "--observed-at",
+    help="Ingest as if fetched at this time (ISO 8601, UTC if no offset): backfills archived snapshots "
+    "with their true history. Snapshots must be ingested in time order.", show_default=False)
+SNAPSHOT_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:?\d{2}(?::?\d{2})?)")
+
+
+def parse_moment(text: str) -> dt.datetime:
+    """An ISO 8601 moment; '2023-01-12T1204' (as in snapshot folder names) is accepted too."""
+    value = text.strip()
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})T(\d{2})(\d{2})(\d{2})?", value)
+    if match:
+        value = f"{match[1]}T{match[2]}:{match[3]}" + (f":{match[4]}" if match[4] else "")
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"not an ISO 8601 time: {text!r} (e.g. 2023-01-12T12:04 or 2023-01-12T12:04:00+00:00)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def parse_day(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{option}: not an ISO date (YYYY-MM-DD): {text!r}") from None
+
+
+def _print_report(report, quiet: bool) -> None:  # type: ignore[no-untyped-def]
+    print(report.summary())
+    if quiet or report.status == "failed":
+        return
+    shown = report.new_findings[:20]
+    for f in shown:
+        where = " ".join(x for x in (f.metric or "", f.report_date.isoformat() if f.report_date else "") if x)
+        print(f"  {f.severity:<7} {f.rule:<17} {where:<28} {f.message}")
+    if len(report.new_findings) > len(shown):
+        print(f"  … and {len(report.new_findings) - len(shown):,} more: tracker findings")
+
+
+def _run(feed, location: str | None, db: str | None, *, quiet: bool, wait: float,  # type: ignore[no-untyped-def]
+         observed_at: str | None, source: str | None = None, fetch_options: dict | None = None) -> int:
+    from tracker.config import resolve_db_url
+    from tracker.ingest import run_ingest
+
+    report = run_ingest(resolve_db_url(db), feed, location=location, source=source,
+                        observed_at=parse_moment(observed_at) if observed_at else None,
+                        fetch_options=fetch_options, lock_wait=wait)
+    _print_report(report, quiet)
+    if report.status == "failed":
+        print(f"error: {report.error}", file=sys.stderr)
+    return int(report.exit_code)
+
+
+def _snapshot_folders(root: Path) -> list[tuple[Path, dt.datetime]]:
+    found = []
+    for child in sorted(p for p in root.iterdir() if p.is_dir()):
+        match = SNAPSHOT_NAME.match(child.name)
+        if not match:
+            raise InvalidInput(f"{child}: snapshot folder names must start with their fetch time, "
+                               "e.g. 2023-01-12T1204_day323")
+        found.append((child, parse_moment(match[1])))
+    if not found:
+        raise InvalidInput(f"{root}: no snapshot folders")
+    return sorted(found, key=lambda item: item[1])
+
+
+def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> None:
+    """Add ingest, status, latest, findings and db commands."""
+
+    @ingest_app.command("dataset")
+    def ingest_dataset(
+        location: Optional[str] = typer.Option(
+            None, "--from", help="A local folder or file of the dataset, or a base URL. "
+            "Default: the live dataset on GitHub.", show_default=False),
+        snapshots: bool = typer.Option(
+            False, "--snapshots", help="--from is a folder of snapshot folders named by fetch time "
+            "(as kept by git scraping, e.g. 2023-01-12T1204_day323): ingest each in order as observed then."),
+        observed_at: Optional[str] = ObservedOption,
+        db: Optional[str] = DbOption, quiet: bool = QuietOption, wait: float = WaitOption,
+    ) -> None:
+        """The open General Staff dataset: personnel, equipment and corrections."""
+        from tracker.feeds.dataset import DatasetFeed
+
+        if not snapshots:
+            raise typer.Exit(_run(DatasetFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at))
+        if not location or observed_at:
+            raise InvalidInput("--snapshots needs --from FOLDER and takes each snapshot's time from its name")
+        folders = _snapshot_folders(Path(location))
+        worst = 0
+        show_bar = sys.stderr.isatty() and not quiet
+        with typer.progressbar(folders, label="snapshots", file=sys.stderr, hidden=not show_bar) as bar:
+            for folder, moment in bar:
+                code = _run(DatasetFeed(), str(folder), db, quiet=True, wait=wait, observed_at=moment.isoformat())
+                worst = max(worst, code)
+                if code not in (ExitCode.OK, ExitCode.FINDINGS):
+                    break
+        raise typer.Exit(worst)
+
+    @ingest_app.command("api")
+    def ingest_api(
+        location: Optional[str] = typer.Option(
+            None, "--from", help="A local JSON file or folder of API responses, or the API base URL. "
+            "Default: https://russianwarship.rip/api/v2", show_default=False),
+        since: Optional[str] = typer.Option(None, "--since", help="First report date to fetch (YYYY-MM-DD)."),
+        until: Optional[str] = typer.Option(None, "--until", help="Last report date to fetch (YYYY-MM-DD)."),
+        observed_at: Optional[str] = ObservedOption,
+        db: Optional[str] = DbOption, quiet: bool = QuietOption, wait: float = WaitOption,
+    ) -> None:
+        """The russianwarship.rip API v2: totals with the reported daily increase.
+
+        Without dates it fetches the latest report; with --since/--until it pages through the range.
+        """
+        from tracker.feeds.warship import WarshipFeed
+
+        date_from, date_to = parse_day(since, "--since"), parse_day(until, "--until")
+        if date_from and not date_to:
+            date_to = dt.date.today()
+        if date_to and not date_from:
+            raise InvalidInput("--until needs --since")
+        if date_from and date_to and date_from > date_to:
+            raise InvalidInput(f"--since {date_from} is after --until {date_to}")
+        options: dict = {"date_from": date_from, "date_to": date_to}
+        if sys.stderr.isatty() and not quiet:
+            options["progress"] = lambda pages: print(f"\rfetched {pages} page(s)", end="", file=sys.stderr, flush=True)
+        code = _run(WarshipFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at,
+                    fetch_options=options)
+        if "progress" in options:
+            print(file=sys.stderr)
+        raise typer.Exit(code)
+
+    @ingest_app.command("csv")
+    def ingest_csv(
+        location: str = typer.Option(..., "--from", help="A CSV file (or URL) with header "
+                                     "report_date,metric,value[,qualifier]."),
+        source: str = typer.Option("ua-general-staff", "--source", help="Who makes these claims (a source key)."),
+        observed_at: Optional[str] = ObservedOption,
+        db: Optional[str] = DbOption, quiet: bool = QuietOption, wait: float = WaitOption,
+    ) -> None:
+        """A plain CSV of cumulative totals: a person's own data, or the bundled sample."""
+        from tracker.feeds.csvfeed import CsvFeed
+
+        if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", source):
+            raise InvalidInput(f"--source must be a short key of lowercase letters, digits, '.', '_' or '-': {source[:80]!r}")
+        raise typer.Exit(_run(CsvFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at,
+                              source=source))
+
+    @app.command("status")
+    def status(
+        db: Optional[str] = DbOption,
+        as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+        stale_hours: float = typer.Option(36.0, "--stale-hours", help="Warn when a feed's last success is older."),
+    ) -> None:
+        """Per feed: last successful run, latest report date, staleness and open findings.
+
+        Exits 3 when any feed is stale or its last run failed, so cron can alert.
+        """
+        from tracker.config import resolve_db_url
+        from tracker.store.db import open_store
+        from tracker.store.queries import feed_status
+
+        rows = feed_status(open_store(resolve_db_url(db), write=False), stale_hours=stale_hours)
+        if as_json:
+            print(json.dumps(rows, indent=2))
+        elif not rows:
+            print("The store is empty: run `tracker ingest dataset` (see --help).")
+        for row in [] if as_json else rows:
+            findings = ", ".join(f"{n:,} {sev}" for sev, n in sorted(row["open_findings"].items())) or "none"
+            state = "STALE" if row["stale"] else "fresh"
+            age = f"{row['hours_since_success']:.1f} h ago" if row["hours_since_success"] is not None else "never"
+            print(f"{row['feed']} ({row['source']})")
+            print(f"  last success   {row['last_success'] or 'never'} ({age}, {state}; warn past {stale_hours:g} h)")
+            print(f"  latest report  {row['latest_report_date'] or '—'}")
+            print(f"  last run       {row['last_run_status'] or '—'}"
+                  + (f": {row['last_run_error']}" if row["last_run_status"] == "failed" else ""))
+            print(f"  open findings  {findings}")
+        bad = any(r["stale"] or r["last_run_status"] == "failed" for r in rows)
+        raise typer.Exit(int(ExitCode.FINDINGS) if bad else 0)
+
+    @app.command("latest")
+    def latest(
+        source: str = typer.Option("ua-general-staff", "--source", help="Whose figures."),
+        feed: Optional[str] = typer.Option(None, "--feed", help="Which feed of the source (default: the fullest)."),
+        db: Optional[str] = DbOption,
+        as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    ) -> None:
+        """The latest report's totals and increases, for every category."""
+        from tracker.config import resolve_db_url
+        from tracker.store.db import open_store
+        from tracker.store.queries import latest_figures
+
+        rows = latest_figures(open_store(resolve_db_url(db), write=False), source=source, feed=feed)
+        if as_json:
+            print(json.dumps(rows, indent=2))
+            return
+        print(f"Latest figures of {source}:")
+        for r in rows:
+            inc = f"+{r['increase']:,}" if r["increase"] is not None else "—"
+            span = f" over {r['days_since_previous']} days" if (r["days_since_previous"] or 1) > 1 else ""
+            qual = f" ({r['qualifier']})" if r["qualifier"] else ""
+            print(f"  {r['label']:<38} {r['total']:>12,}{qual:<8} {inc:>9}{span}   report {r['report_date']}")
+
+    @app.command("findings")
+    def findings(
+        db: Optional[str] = DbOption,
+        status_filter: str = typer.Option("open", "--status", help="open, resolved or all."),
+        rule: Optional[str] = typer.Option(None, "--rule", help="Only this rule (e.g. outlier, coarse)."),
+        metric: Optional[str] = typer.Option(None, "--metric", help="Only this metric."),
+        limit: int = typer.Option(50, "--limit", help="At most this many rows (0: all)."),
+        as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    ) -> None:
+        """Validation findings: doubtful points flagged (never changed or dropped) by ingest."""
+        from tracker.config import resolve_db_url
+        from tracker.store.db import open_store
+        from tracker.store.queries import list_findings
+
+        if status_filter not in ("open", "resolved", "all"):
+            raise InvalidInput("--status must be open, resolved or all")
+        rows = list_findings(open_store(resolve_db_url(db), write=False), status=status_filter, rule=rule,
+                             metric=metric, limit=limit or None)
+        if as_json:
+            print(json.dumps(rows, indent=2))
+            return
+        for r in rows:
+            print(f"{r['feed']:<18} {r['severity']:<7} {r['rule']:<17} {r['metric'] or '':<20} "
+                  f"{r['report_date'] or '':<10}  {r['message']}")
+        print(f"({len(rows):,} finding(s) shown)")
+
+    @db_app.command("upgrade")
+    def db_upgrade(db: Optional[str] = DbOption) -> None:
+        """Create the store, or migrate it to the current schema."""
+        from tracker.config import resolve_db_url
+        from tracker.store.db import make_engine, safe_url, upgrade
+
+        url = resolve_db_url(db)
+        print(f"{safe_url(url)}: {upgrade(make_engine(url))}")
+
+    @db_app.command("current")
+    def db_current(db: Optional[str] = DbOption) -> None:
+        """Show the store's schema revision and the one this tracker needs."""
+        from tracker.config import resolve_db_url
+        from tracker.store.db import make_engine, safe_url, schema_revision
+        from tracker.store.models import SCHEMA_REVISION
+
+        url = resolve_db_url(db)
+        current = schema_revision(make_engine(url))
+        state = "up to date" if current == SCHEMA_REVISION else "run `tracker db upgrade`"
+        print(f"{safe_url(url)}: {current or 'empty'} (needs {SCHEMA_REVISION}: {state})")

@@ -1,0 +1,363 @@
+"""One ingest run: feed -> raw archive -> parse -> store (revisions) -> validate -> run record.
+
+Everything a run changes is written in one transaction, so a crash or a kill leaves the store as
+it was. A run that fails still leaves a record of itself (and, for a payload that could not be
+parsed, its raw bytes) written separately after the rollback, so the failure can be inspected.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from tracker.errors import BadPayload, ExitCode, InvalidInput, SourceUnreachable, StoreError, TrackerError
+from tracker.feeds import Feed
+from tracker.metrics import METRICS
+from tracker.records import Fetched, ParsedPayload
+from tracker.sources import source_info
+from tracker.store import models as m
+from tracker.store.db import open_store
+from tracker.store.lock import writer_lock
+from tracker.store.revisions import RevisionCounts, apply_snapshot, confirm_unchanged
+
+KYIV = ZoneInfo("Europe/Kyiv")
+OK_STATUSES = ("ok", "ok_with_findings", "unchanged")
+# Rules raised while parsing a payload (not from the series): re-checked with every new payload.
+PARSE_RULES = frozenset({"unknown_metric", "duplicate_date"})
+
+
+@dataclass
+class NewFinding:
+    rule: str
+    severity: str
+    metric: str | None
+    report_date: dt.date | None
+    message: str
+
+
+@dataclass
+class RunReport:
+    """What a run did, for the summary line, the exit code and tests."""
+
+    feed: str
+    source: str
+    location: str
+    observed_at: dt.datetime
+    status: str = "failed"
+    exit_code: ExitCode = ExitCode.OK
+    run_id: int | None = None
+    error: str | None = None
+    n_records: int = 0
+    counts: RevisionCounts = field(default_factory=RevisionCounts)
+    adjustments: RevisionCounts = field(default_factory=RevisionCounts)
+    new_findings: list[NewFinding] = field(default_factory=list)
+    open_findings: int = 0
+    latest_report_date: dt.date | None = None
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One log line: what ran, how it ended, and what changed."""
+        c = self.counts
+        head = f"{self.feed} ({self.source}) from {self.location}: {self.status}"
+        if self.status == "failed":
+            return f"{head} — {self.error}"
+        parts = [f"{self.n_records:,} records", f"{c.new:,} new", f"{c.revised:,} revised",
+                 f"{c.removed:,} removed", f"{c.readded:,} re-added", f"{c.unchanged:,} unchanged"]
+        if self.adjustments.new or self.adjustments.revised or self.adjustments.removed:
+            parts.append(f"{self.adjustments.new + self.adjustments.revised:,} adjustments changed")
+        warnings = sum(1 for f in self.new_findings if f.severity == "warning")
+        parts.append(f"{len(self.new_findings):,} new findings ({warnings:,} warnings), "
+                     f"{self.open_findings:,} open")
+        if self.latest_report_date:
+            parts.append(f"latest report {self.latest_report_date.isoformat()}")
+        return f"{head} — " + ", ".join(parts) + f" [{self.seconds:.2f}s]"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def run_ingest(
+    url: str,
+    feed: Feed,
+    *,
+    location: str | None = None,
+    source: str | None = None,
+    observed_at: dt.datetime | None = None,
+    fetch_options: dict | None = None,
+    lock_wait: float = 10.0,
+) -> RunReport:
+    """Fetch, archive, parse, store and validate one payload of a feed; never raises for a
+    failed fetch or a bad payload (the report says so), raises TrackerError for usage and store
+    errors."""
+    clock = time.perf_counter()
+    started = utcnow()
+    source = source or feed.source
+    if observed_at is not None:
+        observed_at = _as_utc(observed_at)
+        if observed_at > started + dt.timedelta(minutes=5):
+            raise InvalidInput(f"--observed-at {observed_at.isoformat()} is in the future")
+    report = RunReport(feed.name, source, location or feed.default_location, observed_at or started)
+    engine = open_store(url, write=True)
+    try:
+        with writer_lock(engine, wait=lock_wait):
+            _check_order(engine, feed.name, source, report.observed_at)
+            fetched: list[Fetched] = []
+            try:
+                fetched = feed.fetch(location, **(fetch_options or {}))
+                if observed_at is None:
+                    report.observed_at = max((f.fetched_at for f in fetched), default=started)
+                parsed = feed.parse(fetched)
+            except (SourceUnreachable, BadPayload) as exc:
+                report.error, report.exit_code = str(exc), exc.exit_code
+                report.run_id = _record_failed(engine, report, started, fetched)
+                return report
+            try:
+                with engine.begin() as conn:
+                    _store_run(conn, report, started, fetched, parsed)
+            except SQLAlchemyError as exc:
+                raise StoreError(f"store write failed, nothing changed: {_one_line(exc)}") from None
+    except StoreError as exc:
+        report.error, report.exit_code = str(exc), exc.exit_code
+        try:
+            report.run_id = _record_failed(engine, report, started, [])
+        except TrackerError:
+            pass
+        raise
+    finally:
+        report.seconds = time.perf_counter() - clock
+        engine.dispose()
+    return report
+
+
+def _as_utc(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
+
+
+def _check_order(engine: Engine, feed: str, source: str, observed_at: dt.datetime) -> None:
+    """Snapshots must arrive in time order, or revisions would claim a false history."""
+    with engine.connect() as conn:
+        last = conn.execute(
+            select(func.max(m.IngestRun.observed_at))
+            .where(m.IngestRun.feed_name == feed, m.IngestRun.source_key == source,
+                   m.IngestRun.status.in_(OK_STATUSES))
+        ).scalar()
+    if last is not None and _as_utc(last) > observed_at:
+        raise InvalidInput(f"{feed} ({source}) was already observed at {_as_utc(last).isoformat()}; "
+                           f"a snapshot observed at {observed_at.isoformat()} is older — ingest snapshots in time order")
+
+
+def _digest(fetched: Iterable[Fetched]) -> str:
+    h = hashlib.sha256()
+    for item in sorted(fetched, key=lambda f: f.role):
+        h.update(item.role.encode() + b"\0" + hashlib.sha256(item.content).digest())
+    return h.hexdigest()
+
+
+def _ensure_ids(conn: Connection, feed_name: str, source_key: str, location: str) -> tuple[int, int]:
+    info = source_info(source_key)
+    source_id = conn.execute(select(m.Source.id).where(m.Source.key == source_key)).scalar()
+    if source_id is None:
+        source_id = conn.execute(insert(m.Source).values(key=info.key, name=info.name, url=info.url)
+                                 .returning(m.Source.id)).scalar_one()
+    feed_id = conn.execute(select(m.Feed.id).where(m.Feed.name == feed_name, m.Feed.source_id == source_id)).scalar()
+    if feed_id is None:
+        feed_id = conn.execute(insert(m.Feed).values(name=feed_name, source_id=source_id,
+                                                     default_location=location or None)
+                               .returning(m.Feed.id)).scalar_one()
+    return source_id, feed_id
+
+
+def metric_ids(conn: Connection, names: Iterable[str]) -> dict[str, int]:
+    """Ids of canonical metrics, inserting the rows of ones not yet in the store."""
+    wanted = set(names)
+    have = dict(conn.execute(select(m.Metric.name, m.Metric.id)).all())
+    missing = [METRICS[n] for n in sorted(wanted - have.keys())]
+    if missing:
+        conn.execute(insert(m.Metric), [dict(name=x.name, label=x.label, unit=x.unit, kind=x.kind,
+                                             retired=x.retired) for x in missing])
+        have = dict(conn.execute(select(m.Metric.name, m.Metric.id)).all())
+    return have
+
+
+def _archive(conn: Connection, run_id: int, fetched: Iterable[Fetched]) -> None:
+    for item in fetched:
+        sha = hashlib.sha256(item.content).hexdigest()
+        blob_id = conn.execute(select(m.PayloadBlob.id).where(m.PayloadBlob.sha256 == sha)).scalar()
+        if blob_id is None:
+            blob_id = conn.execute(insert(m.PayloadBlob).values(
+                sha256=sha, size=len(item.content), compression="zlib",
+                content=zlib.compress(item.content, 6)).returning(m.PayloadBlob.id)).scalar_one()
+        conn.execute(insert(m.Fetch).values(
+            run_id=run_id, blob_id=blob_id, location=item.location, role=item.role,
+            fetched_at=item.fetched_at, content_type=(item.content_type or "")[:200] or None,
+            status_code=item.status))
+
+
+def _record_failed(engine: Engine, report: RunReport, started: dt.datetime, fetched: list[Fetched]) -> int | None:
+    """A failed run's record and raw bytes, in a transaction of their own."""
+    try:
+        with engine.begin() as conn:
+            source_id, feed_id = _ensure_ids(conn, report.feed, report.source, report.location)
+            run_id = conn.execute(insert(m.IngestRun).values(
+                feed_name=report.feed, source_key=report.source, feed_id=feed_id,
+                location=report.location, started_at=started, finished_at=utcnow(),
+                observed_at=report.observed_at, status="failed", error=report.error,
+                exit_code=int(report.exit_code), digest=_digest(fetched) if fetched else None,
+            ).returning(m.IngestRun.id)).scalar_one()
+            _archive(conn, run_id, fetched)
+            return run_id
+    except SQLAlchemyError as exc:
+        raise StoreError(f"could not record the failed run: {_one_line(exc)}") from None
+
+
+def _store_run(conn: Connection, report: RunReport, started: dt.datetime,
+               fetched: list[Fetched], parsed: ParsedPayload) -> None:
+    now = report.observed_at
+    source_id, feed_id = _ensure_ids(conn, report.feed, report.source, report.location)
+    digest = _digest(fetched)
+    run_id = conn.execute(insert(m.IngestRun).values(
+        feed_name=report.feed, source_key=report.source, feed_id=feed_id, location=report.location,
+        started_at=started, observed_at=now, status="running", digest=digest,
+    ).returning(m.IngestRun.id)).scalar_one()
+    report.run_id = run_id
+    _archive(conn, run_id, fetched)
+    report.n_records = len(parsed.observations) + len(parsed.adjustments) + len(parsed.directions)
+
+    previous = conn.execute(
+        select(m.IngestRun.id, m.IngestRun.digest)
+        .where(m.IngestRun.feed_id == feed_id, m.IngestRun.status.in_(OK_STATUSES), m.IngestRun.id != run_id)
+        .order_by(m.IngestRun.id.desc()).limit(1)
+    ).first()
+    obs = m.Observation.__table__
+    notes = m.ReportNote.__table__
+    if previous is not None and previous.digest == digest:
+        # The same bytes again: confirm what the previous run saw; findings stand as they are.
+        report.counts.unchanged = confirm_unchanged(conn, obs, feed_id=feed_id, previous_run_id=previous.id,
+                                                    now=now, run_id=run_id)
+        confirm_unchanged(conn, notes, feed_id=feed_id, previous_run_id=previous.id, now=now, run_id=run_id)
+        report.status = "unchanged"
+    else:
+        ids = metric_ids(conn, {o.metric for o in parsed.observations} | {a.metric for a in parsed.adjustments}
+                         | set(parsed.scope.metrics))
+        names = {v: k for k, v in ids.items()}
+        common = dict(now=now, run_id=run_id, extra={"source_id": source_id})
+        totals = {(ids[o.metric], o.report_date): (o.value, o.qualifier, o.reported_increase)
+                  for o in parsed.observations}
+        report.counts, changed = apply_snapshot(
+            conn, obs, filters={"feed_id": feed_id, "kind": "total"}, key_cols=("metric_id", "report_date"),
+            value_cols=("value", "qualifier", "reported_increase"), incoming=totals,
+            in_scope=lambda key: parsed.scope.covers(names[key[0]], key[1]), **common)
+        adjustments = {(ids[a.metric], a.report_date): (a.delta,) for a in parsed.adjustments}
+        report.adjustments, changed_adj = apply_snapshot(
+            conn, obs, filters={"feed_id": feed_id, "kind": "adjustment"},
+            key_cols=("metric_id", "report_date"), value_cols=("value",), incoming=adjustments,
+            in_scope=lambda key: "adjustment" in parsed.complete_kinds, **common)
+        directions = {("greatest_losses_direction", d): (text,) for d, text in parsed.directions.items()}
+        apply_snapshot(conn, notes, filters={"feed_id": feed_id}, key_cols=("key", "report_date"),
+                       value_cols=("text",), incoming=directions,
+                       in_scope=lambda key: "note" in parsed.complete_kinds, **common)
+        touched = {names[k[0]] for k in changed | changed_adj}
+        produced = _validate(conn, feed_id, touched, names, now) + [
+            NewFinding(i.rule, "warning", i.metric, i.report_date, i.message) for i in parsed.issues]
+        report.new_findings = _upsert_findings(conn, feed_id, run_id, now, produced, touched)
+        warnings = any(f.severity == "warning" for f in report.new_findings)
+        report.status = "ok_with_findings" if warnings else "ok"
+    report.exit_code = ExitCode.FINDINGS if report.status == "ok_with_findings" else ExitCode.OK
+    report.open_findings = conn.execute(
+        select(func.count()).select_from(m.Finding)
+        .where(m.Finding.feed_id == feed_id, m.Finding.status == "open")).scalar_one()
+    report.latest_report_date = conn.execute(
+        select(func.max(obs.c.report_date)).where(obs.c.feed_id == feed_id, obs.c.kind == "total",
+                                                  obs.c.superseded_at.is_(None), obs.c.removed.is_(False))
+    ).scalar()
+    c = report.counts
+    conn.execute(update(m.IngestRun).where(m.IngestRun.id == run_id).values(
+        finished_at=utcnow(), status=report.status, exit_code=int(report.exit_code),
+        n_records=report.n_records, n_new=c.new + c.readded, n_revised=c.revised, n_removed=c.removed,
+        n_unchanged=c.unchanged, n_findings_new=len(report.new_findings), n_findings_open=report.open_findings))
+
+
+def _validate(conn: Connection, feed_id: int, touched: set[str], names: dict[int, str],
+              now: dt.datetime) -> list[NewFinding]:
+    """Run the quality rules over the current series of every metric this run changed."""
+    if not touched:
+        return []
+    from tracker import quality
+
+    obs = m.Observation.__table__
+    rows = conn.execute(
+        select(obs.c.metric_id, obs.c.kind, obs.c.report_date, obs.c.value, obs.c.qualifier,
+               obs.c.reported_increase)
+        .where(obs.c.feed_id == feed_id, obs.c.superseded_at.is_(None), obs.c.removed.is_(False))
+    ).all()
+    adjustments: dict[tuple[str, dt.date], int] = {}
+    series: dict[str, list] = {}
+    for metric_id, kind, report_date, value, qualifier, increase in rows:
+        name = names.get(metric_id)
+        if name not in touched:
+            continue
+        if kind == "adjustment":
+            adjustments[(name, report_date)] = value
+        else:
+            series.setdefault(name, []).append((report_date, value, qualifier, increase))
+    today = now.astimezone(KYIV).date()
+    found: list[NewFinding] = []
+    for name, points in series.items():
+        points.sort()
+        pts = [quality.Point(d, v, q, inc, adjustments.get((name, d), 0)) for d, v, q, inc in points]
+        for f in quality.check_series(name, pts, today=today):
+            found.append(NewFinding(f.rule, f.severity, f.metric or name, f.report_date, f.message))
+    return found
+
+
+def _upsert_findings(conn: Connection, feed_id: int, run_id: int, now: dt.datetime,
+                     produced: list[NewFinding], validated: set[str]) -> list[NewFinding]:
+    """Insert findings not yet open, refresh the ones still found, resolve the ones gone."""
+    table = m.Finding.__table__
+    open_rows = {
+        (r.rule, r.metric, r.report_date): r.id
+        for r in conn.execute(select(table.c.id, table.c.rule, table.c.metric, table.c.report_date)
+                              .where(table.c.feed_id == feed_id, table.c.status == "open"))
+    }
+    new: list[NewFinding] = []
+    still: list[int] = []
+    keys_now = set()
+    for f in produced:
+        key = (f.rule, f.metric, f.report_date)
+        if key in keys_now:
+            continue
+        keys_now.add(key)
+        if key in open_rows:
+            still.append(open_rows[key])
+        else:
+            new.append(f)
+    if new:
+        conn.execute(insert(table), [dict(
+            feed_id=feed_id, run_id=run_id, last_run_id=run_id, rule=f.rule, severity=f.severity,
+            metric=f.metric, report_date=f.report_date, message=f.message, status="open",
+            first_seen_at=now, last_seen_at=now, resolved_at=None) for f in new])
+    for start in range(0, len(still), 500):
+        conn.execute(update(table).where(table.c.id.in_(still[start:start + 500]))
+                     .values(last_run_id=run_id, last_seen_at=now))
+    gone = [fid for key, fid in open_rows.items() if key not in keys_now
+            and (key[0] in PARSE_RULES or key[1] in validated)]
+    for start in range(0, len(gone), 500):
+        conn.execute(update(table).where(table.c.id.in_(gone[start:start + 500]))
+                     .values(status="resolved", resolved_at=now, last_run_id=run_id))
+    return new
+
+
+def _one_line(exc: BaseException) -> str:
+    msg = str(getattr(exc, "orig", None) or exc).strip()
+    return msg.splitlines()[0] if msg else type(exc).__name__
+
+
+ProgressFn = Callable[[int], None]

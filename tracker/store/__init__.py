@@ -1,0 +1,1 @@
+"""The store: models, opening and migrating it, revisions, and queries."""

@@ -1,0 +1,237 @@
+"""Reading the store: series as known at any moment, the latest figures, and feed status.
+
+Time travel has two clocks. `known_at` reads revisions as they stood at a moment. `as_of` answers
+as a reader would have on a date: only reports dated up to that day, with the values known by
+its end; where the store first saw a report only later (it was not watching then), the earliest
+revision it has stands in, and the frame says so in `known_late`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, Engine, func, select
+
+from tracker.errors import InvalidInput
+from tracker.metrics import METRICS
+from tracker.store import models as m
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FRAME_COLUMNS = ["report_date", "value", "qualifier", "reported_increase", "adjustment", "lineage",
+                 "revision", "first_seen_at", "known_late"]
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The last moment of a day (UTC): what a reader could know on that date."""
+    return dt.datetime.combine(day, dt.time.max, tzinfo=dt.timezone.utc)
+
+
+def feeds_for(conn: Connection, source: str) -> list[tuple[int, str]]:
+    """(feed id, name) of a source's feeds, the one with most current totals first."""
+    obs = m.Observation.__table__
+    rows = conn.execute(
+        select(m.Feed.id, m.Feed.name, func.count(obs.c.id))
+        .join(m.Source, m.Source.id == m.Feed.source_id)
+        .outerjoin(obs, (obs.c.feed_id == m.Feed.id) & obs.c.superseded_at.is_(None))
+        .where(m.Source.key == source)
+        .group_by(m.Feed.id, m.Feed.name)
+        .order_by(func.count(obs.c.id).desc(), m.Feed.id)
+    ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def _resolve_feed(conn: Connection, source: str, feed: str | None) -> int:
+    feeds = feeds_for(conn, source)
+    if not feeds:
+        raise InvalidInput(f"no data for source {source!r} in the store")
+    if feed is None:
+        return feeds[0][0]
+    for feed_id, name in feeds:
+        if name == feed:
+            return feed_id
+    raise InvalidInput(f"source {source!r} has no feed {feed!r}; it has {', '.join(n for _, n in feeds)}")
+
+
+def revisions_at(conn: Connection, feed_id: int, kind: str, metric: str, *, known_at: dt.datetime | None,
+                 until: dt.date | None, fallback_earliest: bool) -> dict[dt.date, tuple]:
+    """report_date -> (value, qualifier, reported_increase, revision, first_seen_at, known_late)."""
+    obs = m.Observation.__table__
+    query = (select(obs.c.report_date, obs.c.revision, obs.c.value, obs.c.qualifier, obs.c.reported_increase,
+                    obs.c.removed, obs.c.first_seen_at, obs.c.superseded_at)
+             .join(m.Metric, m.Metric.id == obs.c.metric_id)
+             .where(obs.c.feed_id == feed_id, obs.c.kind == kind, m.Metric.name == metric))
+    if until is not None:
+        query = query.where(obs.c.report_date <= until)
+    if known_at is None:
+        query = query.where(obs.c.superseded_at.is_(None))
+    out: dict[dt.date, tuple] = {}
+    earliest: dict[dt.date, tuple] = {}
+    for d, rev, value, qual, inc, removed, first, superseded in conn.execute(query):
+        first, superseded = _aware(first), _aware(superseded)
+        row = (value, qual, inc, rev, first, False, removed)
+        if known_at is None or (first <= known_at and (superseded is None or superseded > known_at)):
+            out[d] = row
+        elif fallback_earliest and first > known_at and (d not in earliest or rev < earliest[d][3]):
+            earliest[d] = row
+    for d, row in earliest.items():
+        if d not in out and row[3] == 1:  # never known by then: the first revision we have stands in
+            out[d] = (*row[:5], True, row[6])
+    return {d: row[:6] for d, row in out.items() if not row[6]}
+
+
+def observations_frame(
+    engine: Engine | Connection,
+    *,
+    source: str = "ua-general-staff",
+    metric: str = "personnel",
+    as_of: dt.date | None = None,
+    known_at: dt.datetime | None = None,
+    feed: str | None = None,
+) -> "pd.DataFrame":
+    """One source's cumulative series for a metric (with merged predecessors), as known then.
+
+    Columns: report_date, value, qualifier, reported_increase, adjustment, lineage, revision,
+    first_seen_at, known_late. Sorted by report_date.
+    """
+    import pandas as pd
+
+    if metric not in METRICS:
+        raise InvalidInput(f"unknown metric {metric!r}; known: {', '.join(sorted(METRICS))}")
+    if as_of is not None and known_at is None:
+        known_at = end_of_day(as_of)
+    known_at = _aware(known_at)
+    conn_ctx = engine.connect() if isinstance(engine, Engine) else None
+    conn = conn_ctx if conn_ctx is not None else engine
+    try:
+        feed_id = _resolve_feed(conn, source, feed)
+        fallback = as_of is not None
+        rows = _with_lineage(conn, feed_id, metric, known_at, as_of, fallback)
+    finally:
+        if conn_ctx is not None:
+            conn_ctx.close()
+    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
+    frame["report_date"] = pd.to_datetime(frame["report_date"])
+    frame["value"] = frame["value"].astype("int64")
+    frame["adjustment"] = frame["adjustment"].astype("int64")
+    frame["reported_increase"] = pd.to_numeric(frame["reported_increase"], errors="coerce").astype("float64")
+    frame["known_late"] = frame["known_late"].astype(bool)
+    return frame.sort_values("report_date", ignore_index=True)
+
+
+def _with_lineage(conn: Connection, feed_id: int, metric: str, known_at: dt.datetime | None,
+                  as_of: dt.date | None, fallback: bool) -> list[tuple]:
+    """Rows of the metric; before its merge date, the sum of the categories it absorbed."""
+    spec = METRICS[metric]
+    args = dict(known_at=known_at, until=as_of, fallback_earliest=fallback)
+    own = revisions_at(conn, feed_id, "total", metric, **args)
+    adjustments = {d: r[0] for d, r in revisions_at(conn, feed_id, "adjustment", metric, **args).items()}
+    rows = [(d, v, q, inc, adjustments.get(d, 0), metric, rev, first, late)
+            for d, (v, q, inc, rev, first, late) in own.items()]
+    if spec.predecessors and spec.merged_on:
+        parts = [revisions_at(conn, feed_id, "total", p, **args) for p in spec.predecessors]
+        common = set.intersection(*(set(p) for p in parts)) if parts else set()
+        for d in sorted(common):
+            if d >= spec.merged_on or d in own:
+                continue
+            vals = [p[d] for p in parts]
+            present = [name for name, p in zip(spec.predecessors, parts) if d in p]
+            rows.append((d, sum(v[0] for v in vals), None, None, 0, "+".join(present),
+                         max(v[3] for v in vals), max(v[4] for v in vals), any(v[5] for v in vals)))
+    return rows
+
+
+def latest_figures(engine: Engine, *, source: str = "ua-general-staff", feed: str | None = None) -> list[dict]:
+    """The latest report's total and its increase for every metric of a source."""
+    with engine.connect() as conn:
+        feed_id = _resolve_feed(conn, source, feed)
+        obs = m.Observation.__table__
+        rows = conn.execute(
+            select(m.Metric.name, obs.c.report_date, obs.c.value, obs.c.qualifier)
+            .join(m.Metric, m.Metric.id == obs.c.metric_id)
+            .where(obs.c.feed_id == feed_id, obs.c.kind == "total", obs.c.superseded_at.is_(None),
+                   obs.c.removed.is_(False))
+            .order_by(m.Metric.name, obs.c.report_date.desc())
+        ).all()
+    out: list[dict] = []
+    by_metric: dict[str, list] = {}
+    for name, d, v, q in rows:
+        if len(by_metric.setdefault(name, [])) < 2:
+            by_metric[name].append((d, v, q))
+    for name in [n for n in METRICS if n in by_metric]:
+        (d, v, q), *prev = by_metric[name]
+        if METRICS[name].retired:
+            continue
+        increase = v - prev[0][1] if prev else None
+        span = (d - prev[0][0]).days if prev else None
+        out.append({"metric": name, "label": METRICS[name].label, "report_date": d.isoformat(),
+                    "total": v, "qualifier": q, "increase": increase, "days_since_previous": span})
+    return out
+
+
+def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: float = 36.0) -> list[dict]:
+    """Per feed: last successful run, latest report date, staleness and open findings."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    obs = m.Observation.__table__
+    out: list[dict] = []
+    with engine.connect() as conn:
+        feeds = conn.execute(select(m.Feed.id, m.Feed.name, m.Source.key)
+                             .join(m.Source, m.Source.id == m.Feed.source_id).order_by(m.Feed.id)).all()
+        for feed_id, name, source in feeds:
+            last_ok = conn.execute(
+                select(m.IngestRun.finished_at, m.IngestRun.observed_at, m.IngestRun.status)
+                .where(m.IngestRun.feed_id == feed_id, m.IngestRun.status.in_(("ok", "ok_with_findings", "unchanged")))
+                .order_by(m.IngestRun.id.desc()).limit(1)).first()
+            last_run = conn.execute(
+                select(m.IngestRun.status, m.IngestRun.finished_at, m.IngestRun.error)
+                .where(m.IngestRun.feed_id == feed_id).order_by(m.IngestRun.id.desc()).limit(1)).first()
+            latest = conn.execute(
+                select(func.max(obs.c.report_date)).where(obs.c.feed_id == feed_id, obs.c.kind == "total",
+                                                          obs.c.superseded_at.is_(None), obs.c.removed.is_(False))
+            ).scalar()
+            open_findings = conn.execute(
+                select(m.Finding.severity, func.count()).where(m.Finding.feed_id == feed_id, m.Finding.status == "open")
+                .group_by(m.Finding.severity)).all()
+            observed = _aware(last_ok.observed_at) if last_ok else None
+            age_hours = (now - observed).total_seconds() / 3600 if observed else None
+            out.append({
+                "feed": name, "source": source,
+                "last_success": observed.isoformat(timespec="seconds") if observed else None,
+                "last_run_status": last_run.status if last_run else None,
+                "last_run_error": last_run.error if last_run else None,
+                "latest_report_date": latest.isoformat() if latest else None,
+                "hours_since_success": round(age_hours, 1) if age_hours is not None else None,
+                "stale": age_hours is None or age_hours > stale_hours,
+                "open_findings": {sev: n for sev, n in open_findings},
+            })
+    return out
+
+
+def list_findings(engine: Engine, *, status: str = "open", rule: str | None = None, metric: str | None = None,
+                  limit: int | None = None) -> list[dict]:
+    """Findings, newest report dates first, with the feed they were found in."""
+    f = m.Finding
+    query = (select(m.Feed.name, f.severity, f.rule, f.metric, f.report_date, f.message, f.status,
+                    f.first_seen_at)
+             .join(m.Feed, m.Feed.id == f.feed_id)
+             .order_by(f.report_date.desc(), f.id.desc()))
+    if status != "all":
+        query = query.where(f.status == status)
+    if rule:
+        query = query.where(f.rule == rule)
+    if metric:
+        query = query.where(f.metric == metric)
+    if limit:
+        query = query.limit(limit)
+    with engine.connect() as conn:
+        return [{"feed": r[0], "severity": r[1], "rule": r[2], "metric": r[3],
+                 "report_date": r[4].isoformat() if r[4] else None, "message": r[5], "status": r[6],
+                 "first_seen_at": _aware(r[7]).isoformat(timespec="seconds")}
+                for r in conn.execute(query)]

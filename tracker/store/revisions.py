@@ -1,0 +1,143 @@
+"""Upsert with revisions: compare a payload with the current rows and record only what changed.
+
+Values are never updated in place. For every key of a revision-aware table the payload either
+confirms the current row (its `last_seen_*` moves on), changes it (the current row is superseded
+and the next revision inserted), re-adds a removed one, or — inside the payload's scope — no
+longer contains it (a removal revision is inserted).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Table, and_, bindparam, false, select, update
+
+CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
+
+
+@dataclass
+class RevisionCounts:
+    new: int = 0
+    revised: int = 0
+    removed: int = 0
+    readded: int = 0
+    unchanged: int = 0
+
+    def add(self, other: "RevisionCounts") -> None:
+        for name in ("new", "revised", "removed", "readded", "unchanged"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class CurrentRow:
+    id: int
+    revision: int
+    removed: bool
+    values: tuple
+
+
+def current_rows(conn: Connection, table: Table, filters: Mapping[str, object],
+                 key_cols: Sequence[str], value_cols: Sequence[str]) -> dict[tuple, CurrentRow]:
+    """The open (not superseded) row of every key matching the filters."""
+    cols = [table.c.id, table.c.revision, table.c.removed,
+            *(table.c[k] for k in key_cols), *(table.c[v] for v in value_cols)]
+    where = and_(table.c.superseded_at.is_(None), *(table.c[k] == v for k, v in filters.items()))
+    out: dict[tuple, CurrentRow] = {}
+    nk = len(key_cols)
+    for row in conn.execute(select(*cols).where(where)):
+        key = tuple(row[3:3 + nk])
+        out[key] = CurrentRow(row[0], row[1], bool(row[2]), tuple(row[3 + nk:]))
+    return out
+
+
+def apply_snapshot(
+    conn: Connection,
+    table: Table,
+    *,
+    filters: Mapping[str, object],
+    key_cols: Sequence[str],
+    value_cols: Sequence[str],
+    incoming: Mapping[tuple, tuple],
+    in_scope: Callable[[tuple], bool],
+    now: dt.datetime,
+    run_id: int,
+    extra: Mapping[str, object] | None = None,
+) -> tuple[RevisionCounts, set[tuple]]:
+    """Record one payload's rows for `filters` (e.g. one feed and kind) as revisions.
+
+    Returns the counts and the keys whose current value changed (new, revised, removed or
+    re-added), so that callers validate only what moved.
+    """
+    counts = RevisionCounts()
+    changed: set[tuple] = set()
+    current = current_rows(conn, table, filters, key_cols, value_cols)
+    fixed = {**filters, **(extra or {})}
+    inserts: list[dict] = []
+    supersede: list[int] = []
+    seen: list[int] = []
+
+    def insert(key: tuple, values: tuple, revision: int, removed: bool) -> None:
+        row = dict(fixed)
+        row.update(zip(key_cols, key))
+        row.update(zip(value_cols, values))
+        row.update(revision=revision, removed=removed, first_seen_at=now, last_seen_at=now,
+                   superseded_at=None, run_id=run_id, last_seen_run_id=run_id)
+        inserts.append(row)
+
+    for key, values in incoming.items():
+        cur = current.get(key)
+        if cur is None:
+            insert(key, values, 1, False)
+            counts.new += 1
+            changed.add(key)
+        elif cur.removed:
+            supersede.append(cur.id)
+            insert(key, values, cur.revision + 1, False)
+            counts.readded += 1
+            changed.add(key)
+        elif cur.values == tuple(values):
+            seen.append(cur.id)
+            counts.unchanged += 1
+        else:
+            supersede.append(cur.id)
+            insert(key, values, cur.revision + 1, False)
+            counts.revised += 1
+            changed.add(key)
+    for key, cur in current.items():
+        if not cur.removed and key not in incoming and in_scope(key):
+            supersede.append(cur.id)
+            insert(key, (None,) * len(value_cols), cur.revision + 1, True)
+            counts.removed += 1
+            changed.add(key)
+
+    if supersede:
+        conn.execute(update(table).where(table.c.id == bindparam("row_id"))
+                     .values(superseded_at=now).execution_options(synchronize_session=False),
+                     [{"row_id": i} for i in supersede])
+    mark_seen(conn, table, seen, now, run_id)
+    if inserts:
+        conn.execute(table.insert(), inserts)
+    return counts, changed
+
+
+def mark_seen(conn: Connection, table: Table, ids: Iterable[int], now: dt.datetime, run_id: int) -> None:
+    """Move last_seen_* of unchanged rows to this run."""
+    ids = list(ids)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        conn.execute(update(table).where(table.c.id.in_(chunk))
+                     .values(last_seen_at=now, last_seen_run_id=run_id))
+
+
+def confirm_unchanged(conn: Connection, table: Table, *, feed_id: int, previous_run_id: int,
+                      now: dt.datetime, run_id: int) -> int:
+    """An identical payload again: every row the previous run saw is seen again; nothing else."""
+    result = conn.execute(
+        update(table)
+        .where(table.c.feed_id == feed_id, table.c.last_seen_run_id == previous_run_id,
+               table.c.superseded_at.is_(None), table.c.removed == false())
+        .values(last_seen_at=now, last_seen_run_id=run_id)
+    )
+    return int(result.rowcount or 0)
+
