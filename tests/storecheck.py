@@ -6,7 +6,7 @@ import hashlib
 from sqlalchemy import create_engine, inspect, text
 
 # What a failed run may add: its own record and the raw bytes it fetched. Nothing else.
-RUN_RECORD_TABLES = {"ingest_run", "fetch", "payload_blob"}
+RUN_RECORD_TABLES = {"ingest_run", "payload_fetch", "payload_blob"}
 # When a run last saw a row: moves with every run that confirms the row, by design.
 SEEN_COLUMNS = {"last_seen_at", "last_seen_run_id", "last_run_id"}
 

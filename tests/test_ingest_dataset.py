@@ -88,7 +88,7 @@ def test_raw_payloads_are_archived_compressed_with_their_sha256(sqlite_url, late
     engine = create_engine(sqlite_url)
     with engine.connect() as conn:
         rows = conn.execute(text("""SELECT f.location, f.role, b.sha256, b.size, b.content
-                                    FROM fetch f JOIN payload_blob b ON b.id = f.blob_id""")).all()
+                                    FROM payload_fetch f JOIN payload_blob b ON b.id = f.blob_id""")).all()
     assert {r.role for r in rows} == {"personnel", "equipment", "corrections"}
     for r in rows:
         raw = zlib.decompress(r.content)

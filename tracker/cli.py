@@ -57,7 +57,9 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except TrackerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from tracker.textsafe import printable
+
+        print(f"error: {printable(exc)}", file=sys.stderr)
         sys.exit(int(exc.exit_code))
     except typer.Abort:
         print("aborted", file=sys.stderr)

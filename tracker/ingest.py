@@ -195,7 +195,7 @@ def _archive(conn: Connection, run_id: int, fetched: Iterable[Fetched]) -> None:
             blob_id = conn.execute(insert(m.PayloadBlob).values(
                 sha256=sha, size=len(item.content), compression="zlib",
                 content=zlib.compress(item.content, 6)).returning(m.PayloadBlob.id)).scalar_one()
-        conn.execute(insert(m.Fetch).values(
+        conn.execute(insert(m.PayloadFetch).values(
             run_id=run_id, blob_id=blob_id, location=item.location, role=item.role,
             fetched_at=item.fetched_at, content_type=(item.content_type or "")[:200] or None,
             status_code=item.status))
@@ -264,6 +264,12 @@ def _store_run(conn: Connection, report: RunReport, started: dt.datetime,
         apply_snapshot(conn, notes, filters={"feed_id": feed_id}, key_cols=("key", "report_date"),
                        value_cols=("text",), incoming=directions,
                        in_scope=lambda key: "note" in parsed.complete_kinds, **common)
+        if parsed.claims or "claim" in parsed.complete_kinds:
+            from tracker.claims.store import apply_claims
+
+            counts = apply_claims(conn, run_id=run_id, now=now, claims=parsed.claims,
+                                  complete="claim" in parsed.complete_kinds)
+            report.counts.add(counts)
         touched = {names[k[0]] for k in changed | changed_adj}
         produced = _validate(conn, feed_id, touched, names, now) + [
             NewFinding(i.rule, "warning", i.metric, i.report_date, i.message) for i in parsed.issues]

@@ -76,7 +76,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['feed_id'], ['feed.id'], name=op.f('fk_ingest_run_feed_id_feed')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ingest_run'))
     )
-    op.create_table('fetch',
+    op.create_table('payload_fetch',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.Column('blob_id', sa.Integer(), nullable=False),
@@ -85,12 +85,12 @@ def upgrade() -> None:
     sa.Column('fetched_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('content_type', sa.String(length=200), nullable=True),
     sa.Column('status_code', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['blob_id'], ['payload_blob.id'], name=op.f('fk_fetch_blob_id_payload_blob')),
-    sa.ForeignKeyConstraint(['run_id'], ['ingest_run.id'], name=op.f('fk_fetch_run_id_ingest_run')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_fetch'))
+    sa.ForeignKeyConstraint(['blob_id'], ['payload_blob.id'], name=op.f('fk_payload_fetch_blob_id_payload_blob')),
+    sa.ForeignKeyConstraint(['run_id'], ['ingest_run.id'], name=op.f('fk_payload_fetch_run_id_ingest_run')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payload_fetch'))
     )
-    with op.batch_alter_table('fetch', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_fetch_run_id'), ['run_id'], unique=False)
+    with op.batch_alter_table('payload_fetch', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payload_fetch_run_id'), ['run_id'], unique=False)
 
     op.create_table('finding',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -183,10 +183,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_finding_feed_status')
 
     op.drop_table('finding')
-    with op.batch_alter_table('fetch', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_fetch_run_id'))
+    with op.batch_alter_table('payload_fetch', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payload_fetch_run_id'))
 
-    op.drop_table('fetch')
+    op.drop_table('payload_fetch')
     op.drop_table('ingest_run')
     op.drop_table('feed')
     op.drop_table('source')

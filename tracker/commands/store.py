@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 
 from tracker.errors import ExitCode, InvalidInput
+from tracker.textsafe import printable
 
 DB_HELP = "Store: a SQLAlchemy URL or a SQLite file path. Default: $TRACKER_DB_URL, else ~/.local/share/tracker/tracker.db."
 DbOption = typer.Option(None, "--db", help=DB_HELP, show_default=False)
@@ -46,13 +47,13 @@ def parse_day(text: str | None, option: str) -> dt.date | None:
 
 
 def _print_report(report, quiet: bool) -> None:  # type: ignore[no-untyped-def]
-    print(report.summary())
+    print(printable(report.summary()))
     if quiet or report.status == "failed":
         return
     shown = report.new_findings[:20]
     for f in shown:
         where = " ".join(x for x in (f.metric or "", f.report_date.isoformat() if f.report_date else "") if x)
-        print(f"  {f.severity:<7} {f.rule:<17} {where:<28} {f.message}")
+        print(printable(f"  {f.severity:<7} {f.rule:<17} {where:<28} {f.message}"))
     if len(report.new_findings) > len(shown):
         print(f"  … and {len(report.new_findings) - len(shown):,} more: tracker findings")
 
@@ -67,7 +68,7 @@ def _run(feed, location: str | None, db: str | None, *, quiet: bool, wait: float
                         fetch_options=fetch_options, lock_wait=wait)
     _print_report(report, quiet)
     if report.status == "failed":
-        print(f"error: {report.error}", file=sys.stderr)
+        print(f"error: {printable(report.error)}", file=sys.stderr)
     return int(report.exit_code)
 
 
@@ -191,7 +192,7 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
             print(f"  last success   {row['last_success'] or 'never'} ({age}, {state}; warn past {stale_hours:g} h)")
             print(f"  latest report  {row['latest_report_date'] or '—'}")
             print(f"  last run       {row['last_run_status'] or '—'}"
-                  + (f": {row['last_run_error']}" if row["last_run_status"] == "failed" else ""))
+                  + (f": {printable(row['last_run_error'], limit=200)}" if row["last_run_status"] == "failed" else ""))
             print(f"  open findings  {findings}")
         bad = any(r["stale"] or r["last_run_status"] == "failed" for r in rows)
         raise typer.Exit(int(ExitCode.FINDINGS) if bad else 0)
@@ -241,8 +242,8 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
             print(json.dumps(rows, indent=2))
             return
         for r in rows:
-            print(f"{r['feed']:<18} {r['severity']:<7} {r['rule']:<17} {r['metric'] or '':<20} "
-                  f"{r['report_date'] or '':<10}  {r['message']}")
+            print(printable(f"{r['feed']:<18} {r['severity']:<7} {r['rule']:<17} {r['metric'] or '':<20} "
+                            f"{r['report_date'] or '':<10}  {r['message']}"))
         print(f"({len(rows):,} finding(s) shown)")
 
     @db_app.command("upgrade")

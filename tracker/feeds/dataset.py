@@ -43,14 +43,14 @@ class DatasetFeed:
     def fetch(self, location: str | None = None, **options: object) -> list[Fetched]:
         location = location or self.default_location
         if location.startswith(("http://", "https://")):
-            return self._fetch_http(location.rstrip("/"), options.get("client"))
+            return self._fetch_http(location.rstrip("/"), options)
         return self._fetch_local(Path(location))
 
-    def _fetch_http(self, base: str, client: object) -> list[Fetched]:
+    def _fetch_http(self, base: str, options: dict) -> list[Fetched]:
         from tracker import http
 
-        return [http.fetch(f"{base}/{name}", client=client, role=role)  # type: ignore[arg-type]
-                for role, name in FILES.items()]
+        passed = {k: options[k] for k in ("client", "retries", "sleep") if options.get(k) is not None}
+        return [http.fetch(f"{base}/{name}", role=role, **passed) for role, name in FILES.items()]
 
     def _fetch_local(self, path: Path) -> list[Fetched]:
         now = dt.datetime.now(dt.timezone.utc)

@@ -31,7 +31,8 @@ def load_json(fetched: Fetched) -> object:
         raise BadPayload(f"{fetched.location}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         stripped = content.lstrip()[:1]
-        if stripped in (b"[", b"{") and exc.pos >= len(content.rstrip()) - 1:
+        if stripped in (b"[", b"{") and (exc.pos >= len(content.rstrip()) - 1
+                                          or exc.msg.startswith("Unterminated string")):
             raise BadPayload(f"{fetched.location}: truncated JSON (ends at byte {len(content)})") from None
         if stripped in (b"[", b"{"):
             raise BadPayload(f"{fetched.location}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None

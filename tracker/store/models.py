@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -26,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Bump together with a new Alembic migration; tests check it equals the migrations' head.
-SCHEMA_REVISION = "0001_initial"
+SCHEMA_REVISION = "0002_claims"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -114,10 +115,10 @@ class PayloadBlob(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class Fetch(Base):
+class PayloadFetch(Base):
     """Every fetch of every run: where from, when, and which raw payload it returned."""
 
-    __tablename__ = "fetch"
+    __tablename__ = "payload_fetch"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"), index=True)
     blob_id: Mapped[int] = mapped_column(ForeignKey("payload_blob.id"))
@@ -201,3 +202,47 @@ class Finding(Base):
     first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Claim(Base):
+    """A revision of a claim of another source (tracker.claims), keyed by (feed, claim_key).
+
+    One figure of one statement: who said it (`source_id`), whose losses, what it counts
+    (`definition`), its `kind` and period with its precision, low / best / high with a qualifier,
+    when it was published (with precision), where it was reported and what it says it is based on.
+    Value columns are nullable because a removal revision carries no values.
+    """
+
+    __tablename__ = "claim"
+    __table_args__ = (
+        UniqueConstraint("feed_id", "claim_key", "revision", name="uq_claim_revision"),
+        Index("ix_claim_current", "feed_id", "superseded_at"),
+        Index("ix_claim_key", "claim_key"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feed.id"))
+    claim_key: Mapped[str] = mapped_column(String(128))
+    revision: Mapped[int] = mapped_column(Integer)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"))
+    subject: Mapped[str | None] = mapped_column(String(32))
+    metric: Mapped[str | None] = mapped_column(String(64))  # canonical name (tracker.metrics)
+    definition: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str | None] = mapped_column(String(32))
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    period_end: Mapped[dt.date | None] = mapped_column(Date)
+    period_precision: Mapped[str | None] = mapped_column(String(16))
+    qualifier: Mapped[str | None] = mapped_column(String(32))
+    low: Mapped[float | None] = mapped_column(Float(53))
+    best: Mapped[float | None] = mapped_column(Float(53))
+    high: Mapped[float | None] = mapped_column(Float(53))
+    published_date: Mapped[dt.date | None] = mapped_column(Date)
+    published_precision: Mapped[str | None] = mapped_column(String(16))
+    url: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    based_on: Mapped[str | None] = mapped_column(Text)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    superseded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"))
+    last_seen_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"))

@@ -1,0 +1,208 @@
+"""Bad input of any kind: a one-line error or a recorded finding, the right exit code, and the
+store as it was (a failed run leaves only its own record and raw bytes)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.clirun import run_tracker
+from tests.storecheck import count, fingerprint, runs
+from tracker.errors import ExitCode
+from tracker.feeds.dataset import DatasetFeed
+from tracker.ingest import run_ingest
+
+GOOD = [
+    {"date": "2024-11-09", "day": 990, "personnel": 707540, "personnel*": "about"},
+    {"date": "2024-11-10", "day": 991, "personnel": 708890, "personnel*": "about"},
+    {"date": "2024-11-11", "day": 992, "personnel": 710660, "personnel*": "about"},
+]
+
+
+def write_dataset(folder: Path, rows: object, *, raw: bytes | None = None) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "russia_losses_personnel.json"
+    path.write_bytes(raw if raw is not None else json.dumps(rows).encode())
+    return str(folder)
+
+
+@pytest.fixture
+def seeded(store_url, tmp_path) -> str:
+    """A store holding three good reports, to prove that bad input changes none of it."""
+    report = run_ingest(store_url, DatasetFeed(), location=write_dataset(tmp_path / "good", GOOD))
+    assert report.status == "ok", report.error
+    return store_url
+
+
+def ingest_cli(capsys, url: str, folder: str, *extra: str) -> tuple[int, str, str]:
+    return run_tracker(capsys, "ingest", "dataset", "--from", folder, "--db", url, *extra)
+
+
+@pytest.mark.parametrize("name, raw, message", [
+    ("truncated", json.dumps(GOOD).encode()[:-40], "truncated JSON"),
+    ("html", b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", "expected JSON, got an HTML page"),
+    ("not json", b"Service temporarily unavailable", "expected JSON, got text that is not JSON"),
+    ("empty", b"", "empty payload"),
+    ("wrong shape", json.dumps({"data": GOOD}).encode(), "expected a JSON list of reports, got dict"),
+    ("row not object", json.dumps([1, 2]).encode(), "report #1 is int, not an object"),
+    ("string total", json.dumps([{**GOOD[0], "personnel": "707540"}]).encode(), "'707540' is not a whole number"),
+    ("fractional", json.dumps([{**GOOD[0], "personnel": 707540.5}]).encode(), "707540.5 is not a whole number"),
+    ("bool total", json.dumps([{**GOOD[0], "personnel": True}]).encode(), "True is not a whole number"),
+    ("negative", json.dumps([{**GOOD[0], "personnel": -5}]).encode(), "negative total -5"),
+    ("bad date", json.dumps([{**GOOD[0], "date": "2024-13-01"}]).encode(), "malformed date '2024-13-01'"),
+    ("no date", json.dumps([{"personnel": 1}]).encode(), "report #1 has no date"),
+])
+def test_unparseable_payload_fails_with_one_line_and_exit_5_leaving_the_store_unchanged(
+        capsys, seeded, tmp_path, name, raw, message):
+    before = fingerprint(seeded)
+
+    code, out, err = ingest_cli(capsys, seeded, write_dataset(tmp_path / "bad", None, raw=raw))
+
+    assert code == ExitCode.BAD_PAYLOAD
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err + out
+    assert fingerprint(seeded) == before
+    failed = runs(seeded)[-1]
+    assert failed["status"] == "failed" and message in failed["error"]
+    # the raw bytes are kept for inspection
+    assert count(seeded, "SELECT COUNT(*) FROM payload_fetch WHERE run_id = :r", r=failed["id"]) == 1
+
+
+def test_decreasing_total_is_stored_and_flagged_with_exit_3(capsys, seeded, tmp_path):
+    rows = GOOD + [{"date": "2024-11-12", "day": 993, "personnel": 709000, "personnel*": "about"}]
+
+    code, out, _ = ingest_cli(capsys, seeded, write_dataset(tmp_path / "dec", rows))
+
+    assert code == ExitCode.FINDINGS
+    assert "decrease" in out and "2024-11-12" in out
+    assert count(seeded, "SELECT COUNT(*) FROM observation WHERE report_date = '2024-11-12'") == 1
+    assert count(seeded, "SELECT COUNT(*) FROM finding WHERE rule = 'decrease' AND status = 'open'") == 1
+
+
+def test_report_dated_in_the_future_is_stored_and_flagged(capsys, seeded, tmp_path):
+    rows = GOOD + [{"date": "2099-01-01", "day": 9999, "personnel": 720000, "personnel*": "about"}]
+
+    code, out, _ = ingest_cli(capsys, seeded, write_dataset(tmp_path / "future", rows))
+
+    assert code == ExitCode.FINDINGS
+    assert count(seeded, "SELECT COUNT(*) FROM finding WHERE rule = 'future_date'") == 1
+    assert count(seeded, "SELECT COUNT(*) FROM finding WHERE rule = 'gap'") == 1
+
+
+def test_gap_in_report_dates_is_flagged(capsys, seeded, tmp_path):
+    rows = GOOD + [{"date": "2024-11-14", "day": 995, "personnel": 714380, "personnel*": "about"}]
+
+    code, _, _ = ingest_cli(capsys, seeded, write_dataset(tmp_path / "gap", rows))
+
+    assert code == ExitCode.FINDINGS
+    assert count(seeded, "SELECT COUNT(*) FROM finding WHERE rule = 'gap' AND report_date = '2024-11-14'") == 1
+
+
+def test_unknown_category_is_a_finding_and_the_known_values_are_stored(capsys, seeded, tmp_path):
+    rows = [{**r, "laser cannons": 3} for r in GOOD]
+
+    code, out, _ = ingest_cli(capsys, seeded, write_dataset(tmp_path / "unknown", rows))
+
+    assert code == ExitCode.FINDINGS
+    assert "unknown category 'laser cannons' in 3 report(s)" in out
+    assert count(seeded, "SELECT COUNT(*) FROM finding WHERE rule = 'unknown_metric'") == 1
+
+
+def test_same_date_twice_with_different_values_is_a_finding(capsys, seeded, tmp_path):
+    rows = GOOD + [{**GOOD[-1], "personnel": 710700}]
+
+    code, out, _ = ingest_cli(capsys, seeded, write_dataset(tmp_path / "dup", rows))
+
+    assert code == ExitCode.FINDINGS
+    assert "2024-11-11 appears twice with personnel 710,660 and 710,700" in out
+
+
+def test_hostile_strings_are_stored_as_text_and_printed_without_control_characters(capsys, seeded, tmp_path):
+    hostile = "x'); DROP TABLE observation; --\x1b[31m\x07"
+    csv_path = tmp_path / "hostile.csv"
+    csv_path.write_text(f"report_date,metric,value\n2024-11-12,\"{hostile}\",1\n2024-11-12,personnel,712610\n")
+
+    code, out, err = run_tracker(capsys, "ingest", "csv", "--from", str(csv_path), "--db", seeded)
+
+    assert code == ExitCode.FINDINGS
+    assert "\x1b" not in out + err and "\x07" not in out + err
+    assert count(seeded, "SELECT COUNT(*) FROM observation") >= 4  # the table is still there
+    assert count(seeded, "SELECT COUNT(*) FROM finding WHERE rule = 'unknown_metric' AND metric LIKE '%DROP TABLE%'") == 1
+
+
+def test_unreachable_source_exits_4_with_the_url_and_changes_nothing(seeded):
+    before = fingerprint(seeded)
+    attempts = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        attempts.append(request.url)
+        return httpx.Response(503, text="upstream down")
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    report = run_ingest(seeded, DatasetFeed(), location="https://example.invalid/data",
+                        fetch_options={"client": client, "sleep": lambda s: None})
+
+    assert report.exit_code == ExitCode.UNREACHABLE
+    assert "https://example.invalid/data/russia_losses_personnel.json: HTTP 503 after 4 attempts" in report.error
+    assert len(attempts) == 4
+    assert fingerprint(seeded) == before
+    assert runs(seeded)[-1]["status"] == "failed"
+
+
+def test_live_dataset_over_http_is_fetched_file_by_file(sqlite_url):
+    files = {"russia_losses_personnel.json": GOOD, "russia_losses_equipment.json": [
+        {"date": r["date"], "day": r["day"], "tank": 9000 + i} for i, r in enumerate(GOOD)],
+        "russia_losses_equipment_correction.json": []}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=files[request.url.path.rsplit("/", 1)[-1]])
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    report = run_ingest(sqlite_url, DatasetFeed(), fetch_options={"client": client})
+
+    assert report.status == "ok", report.error
+    assert report.counts.new == 6
+    assert count(sqlite_url, "SELECT COUNT(*) FROM payload_fetch WHERE location LIKE 'https://raw.githubusercontent.com/%'") == 3
+
+
+def test_store_that_cannot_be_opened_exits_6(capsys, tmp_path, latest_dir):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+
+    code, _, err = run_tracker(capsys, "ingest", "dataset", "--from", str(latest_dir),
+                               "--db", f"sqlite:///{blocker}/store.db")
+
+    assert code == ExitCode.STORE
+    assert err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_second_writer_waits_then_exits_7_with_a_clear_message(capsys, tmp_path):
+    from tracker.store.db import open_store
+    from tracker.store.lock import writer_lock
+
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    engine = open_store(url, write=True)
+    with writer_lock(engine, wait=0):
+        code, _, err = run_tracker(capsys, "ingest", "dataset", "--from", write_dataset(tmp_path / "d", GOOD),
+                                   "--db", url, "--wait", "0.3")
+    assert code == ExitCode.BUSY
+    assert "another tracker run" in err and "is writing to this store" in err
+
+
+def test_crash_in_the_middle_of_a_run_leaves_the_store_as_before(seeded, tmp_path, monkeypatch):
+    import tracker.quality
+
+    before = fingerprint(seeded)
+    rows = GOOD + [{"date": "2024-11-12", "day": 993, "personnel": 712610, "personnel*": "about"}]
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("killed mid-run")
+
+    monkeypatch.setattr(tracker.quality, "check_series", crash)
+    with pytest.raises(RuntimeError):
+        run_ingest(seeded, DatasetFeed(), location=write_dataset(tmp_path / "crash", rows))
+
+    assert fingerprint(seeded) == before
+    assert count(seeded, "SELECT COUNT(*) FROM observation WHERE report_date = '2024-11-12'") == 0
