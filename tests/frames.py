@@ -51,13 +51,14 @@ def dataset_rows(latest_dir: Path, metric: str, *, as_of: dt.date | None = None)
             continue
         if key in r:
             parts = [(metric, key)]
-        elif m.predecessors and m.merged_on and day < m.merged_on:
-            parts = [(p, _KEY_OF[p]) for p in m.predecessors if _KEY_OF[p] in r]
-            if not parts:
-                continue
+        elif (m.predecessors and m.merged_on and day < m.merged_on
+              and all(_KEY_OF[p] in r for p in m.predecessors)):
+            # as the store does: before the merge, the sum of the absorbed categories, on the
+            # dates all of them were reported, without their adjustments
+            parts = [(p, _KEY_OF[p]) for p in m.predecessors]
         else:
             continue
-        corr = corrections.get(r["date"], {})
+        corr = corrections.get(r["date"], {}) if parts[0][0] == metric else {}
         out.append({
             "report_date": day,
             "value": sum(int(r[k]) for _, k in parts),

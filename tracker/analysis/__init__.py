@@ -1,0 +1,47 @@
+"""Analysis: pure pandas functions, DataFrame in, DataFrame out, no I/O.
+
+Start from an observations frame (``tracker.store.queries.observations_frame``) and turn it
+into a daily series; records, averages and the headline all work on that::
+
+    from tracker.analysis import daily_series, records, period_table, headline
+    daily = daily_series(obs, by="covered", metric="personnel")
+    records(daily)["deadliest_day"].table
+    period_table(daily, "month")
+    headline(daily).text
+
+Every output says which convention it used (``by``: report date or covered day).
+"""
+from tracker.analysis.averages import PERIODS, average_between, period_table, rolling_average
+from tracker.analysis.headline import Headline, headline
+from tracker.analysis.records import (
+    RecordResult,
+    Records,
+    deadliest_day,
+    deadliest_period,
+    deadliest_window,
+    default_streak_threshold,
+    milestones,
+    record_progression,
+    records,
+    split_counted,
+    streaks,
+    top_days,
+)
+from tracker.analysis.series import (
+    BY_COVERED,
+    BY_REPORT,
+    CONVENTION_TEXT,
+    CONVENTIONS,
+    between,
+    daily_series,
+    up_to_report,
+)
+
+__all__ = [
+    "BY_COVERED", "BY_REPORT", "CONVENTIONS", "CONVENTION_TEXT", "PERIODS",
+    "Headline", "RecordResult", "Records",
+    "average_between", "between", "daily_series", "deadliest_day", "deadliest_period",
+    "deadliest_window", "default_streak_threshold", "headline", "milestones", "period_table",
+    "record_progression", "records", "rolling_average", "split_counted", "streaks", "top_days",
+    "up_to_report",
+]
