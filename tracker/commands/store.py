@@ -173,6 +173,7 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
     ) -> None:
         """Per feed: last successful run, latest report date, staleness and open findings.
 
+        A feed is stale when its last success or its latest report is older than --stale-hours.
         Exits 3 when any feed is stale or its last run failed, so cron can alert.
         """
         from tracker.config import resolve_db_url
@@ -186,10 +187,19 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
             print("The store is empty: run `tracker ingest dataset` (see --help).")
         for row in [] if as_json else rows:
             findings = ", ".join(f"{n:,} {sev}" for sev, n in sorted(row["open_findings"].items())) or "none"
-            state = "STALE" if row["stale"] else "fresh"
-            age = f"{row['hours_since_success']:.1f} h ago" if row["hours_since_success"] is not None else "never"
-            print(f"{row['feed']} ({row['source']})")
-            print(f"  last success   {row['last_success'] or 'never'} ({age}, {state}; warn past {stale_hours:g} h)")
+            age = row["hours_since_success"]
+            report_age = row["latest_report_age_hours"]
+            if not row["stale"]:
+                state = "fresh"
+            elif age is None:
+                state = "STALE: no successful run yet"
+            elif age > stale_hours:
+                state = f"STALE: last success {age:.1f} h ago (warn past {stale_hours:g} h)"
+            else:
+                state = f"STALE: latest report is {report_age / 24:.1f} days old (warn past {stale_hours:g} h)"
+            print(f"{row['feed']} ({row['source']}): {state}")
+            print(f"  last success   {row['last_success'] or 'never'}"
+                  + (f" ({age:.1f} h ago)" if age is not None else ""))
             print(f"  latest report  {row['latest_report_date'] or '—'}")
             print(f"  last run       {row['last_run_status'] or '—'}"
                   + (f": {printable(row['last_run_error'], limit=200)}" if row["last_run_status"] == "failed" else ""))

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import Connection, Engine, func, select
 
 from tracker.errors import InvalidInput
@@ -19,6 +21,7 @@ from tracker.store import models as m
 if TYPE_CHECKING:
     import pandas as pd
 
+KYIV = ZoneInfo("Europe/Kyiv")
 FRAME_COLUMNS = ["report_date", "value", "qualifier", "reported_increase", "adjustment", "lineage",
                  "revision", "first_seen_at", "known_late"]
 
@@ -201,6 +204,9 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
                 .group_by(m.Finding.severity)).all()
             observed = _aware(last_ok.observed_at) if last_ok else None
             age_hours = (now - observed).total_seconds() / 3600 if observed else None
+            # A report dated D is published on the morning of D (Kyiv): its age counts from then.
+            report_age = ((now - dt.datetime.combine(latest, dt.time(), tzinfo=KYIV)).total_seconds() / 3600
+                          if latest else None)
             out.append({
                 "feed": name, "source": source,
                 "last_success": observed.isoformat(timespec="seconds") if observed else None,
@@ -208,7 +214,9 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
                 "last_run_error": last_run.error if last_run else None,
                 "latest_report_date": latest.isoformat() if latest else None,
                 "hours_since_success": round(age_hours, 1) if age_hours is not None else None,
-                "stale": age_hours is None or age_hours > stale_hours,
+                "latest_report_age_hours": round(report_age, 1) if report_age is not None else None,
+                "stale": age_hours is None or age_hours > stale_hours
+                or report_age is None or report_age > stale_hours,
                 "open_findings": {sev: n for sev, n in open_findings},
             })
     return out

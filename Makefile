@@ -1,0 +1,35 @@
+# Quickstart: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+TRACKER := $(VENV)/bin/tracker
+DEMO_DB := var/demo.db
+DEMO_CHARTS := var/demo-charts
+SAMPLE := data/sample/ua-general-staff-personnel.csv
+# exit code 3 is a success with something to read (new findings, a stale feed)
+ALLOW_FINDINGS := || [ $$? -eq 3 ]
+
+.PHONY: install demo test bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+demo: install
+	@mkdir -p var && rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(TRACKER) db upgrade --db $(DEMO_DB)
+	$(TRACKER) ingest csv --from $(SAMPLE) --source ua-general-staff --db $(DEMO_DB) $(ALLOW_FINDINGS)
+	@# status exits 3 here: the sample's latest report (2024-12-01) is long past 36 hours old
+	$(TRACKER) status --db $(DEMO_DB) $(ALLOW_FINDINGS)
+	$(TRACKER) latest --db $(DEMO_DB)
+
+test: install
+	$(VENV)/bin/pytest -q
+
+bench: install
+	$(VENV)/bin/python bench/bench_ingest.py
+
+clean:
+	rm -rf var $(VENV) .pytest_cache
