@@ -1,0 +1,207 @@
+"""Presentation only: tables for people, JSON and CSV for machines.
+
+People get thousands separators and ISO dates; machines get plain numbers (no separators,
+no rounding beyond what the number is) and ISO dates. Any text from a feed may contain terminal
+control characters (an escape sequence can rewrite a terminal), so every string is made safe:
+control, C1 and bidirectional-override characters are shown as visible escapes (``\\x1b``),
+never passed through. No pandas import here: a DataFrame is read through its ``to_dict``.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+__all__ = ["sanitize", "plain", "format_value", "rows_of", "render_table", "render_json",
+           "render_csv", "render_lines"]
+
+# Bidirectional controls can make text display in a different order than it is stored.
+_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_LINE_SEPARATORS = {"\u2028", "\u2029"}
+
+
+def _unsafe(ch: str) -> bool:
+    o = ord(ch)
+    return (o < 0x20 or 0x7F <= o <= 0x9F or ch in _BIDI or ch in _LINE_SEPARATORS
+            or unicodedata.category(ch) == "Cs")
+
+
+def _escape(ch: str) -> str:
+    o = ord(ch)
+    return f"\\x{o:02x}" if o <= 0xFF else f"\\u{o:04x}"
+
+
+def sanitize(text: object, *, keep_newlines: bool = False) -> str:
+    """The text with every control character shown as a visible escape (\\x1b, \\u202e)."""
+    s = str(text)
+    if not any(_unsafe(c) for c in s):
+        return s
+    return "".join(c if (keep_newlines and c == "\n") or not _unsafe(c) else _escape(c)
+                   for c in s)
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None:
+        return True
+    try:
+        return bool(v != v)  # NaN, NaT
+    except (TypeError, ValueError):
+        return False
+
+
+def plain(value: Any) -> Any:
+    """A JSON-able plain Python value: numbers as int/float, dates as ISO text, NaN as None."""
+    if _is_missing(value):
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v) for v in value]
+    if hasattr(value, "to_dict") and hasattr(value, "columns"):  # a DataFrame
+        return [plain(r) for r in rows_of(value)[1]]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalar
+        value = value.item()
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isinf(value):
+            return None
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None and value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value if isinstance(value, str) else str(value)
+
+
+def format_value(value: Any, *, column: str = "") -> str:
+    """One cell for people: 1,770 / 1,467.1 / +7.0% / 2024-11-11 / yes; blank when missing."""
+    v = plain(value)
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, (int, float)) and column.endswith("_pct"):
+        return f"{v:+,.1f}%"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.1f}"
+    if isinstance(v, (list, dict)):
+        v = json.dumps(v, ensure_ascii=False)
+    return sanitize(v)
+
+
+def rows_of(data: Any, columns: Sequence[str] | None = None) -> tuple[list[str], list[dict]]:
+    """(columns, rows as dicts) from a DataFrame, a list of dicts, or one dict."""
+    if hasattr(data, "to_dict") and hasattr(data, "columns"):
+        cols = [str(c) for c in data.columns]
+        rows = data.to_dict("records")
+    elif isinstance(data, Mapping):
+        cols, rows = [str(k) for k in data], [dict(data)]
+    else:
+        rows = [dict(r) for r in (data or [])]
+        cols = []
+        for r in rows:
+            cols.extend(str(k) for k in r if str(k) not in cols)
+    if columns is not None:
+        cols = list(columns)
+    return cols, rows
+
+
+def _numeric(values: Iterable[Any]) -> bool:
+    seen = False
+    for v in values:
+        v = plain(v)
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return False
+        seen = True
+    return seen
+
+
+def render_table(data: Any, columns: Sequence[str] | None = None, *, title: str | None = None,
+                 notes: Sequence[str] = (), headers: Mapping[str, str] | None = None,
+                 empty: str = "(none)") -> str:
+    """A plain-text table: numbers right-aligned with thousands separators, ISO dates."""
+    cols, rows = rows_of(data, columns)
+    out: list[str] = []
+    if title:
+        out.append(sanitize(title))
+    if not rows:
+        out.append(f"  {empty}")
+    else:
+        names = [sanitize((headers or {}).get(c, c)) for c in cols]
+        cells = [[format_value(r.get(c), column=c) for c in cols] for r in rows]
+        right = [_numeric(r.get(c) for r in rows) for c in cols]
+        widths = [max([len(n)] + [len(row[i]) for row in cells]) for i, n in enumerate(names)]
+
+        def line(values: list[str]) -> str:
+            return "  ".join(v.rjust(w) if r else v.ljust(w)
+                             for v, w, r in zip(values, widths, right)).rstrip()
+
+        out.append(line(names))
+        out.append("  ".join("-" * w for w in widths))
+        out.extend(line(row) for row in cells)
+    out.extend(sanitize(n) for n in notes)
+    return "\n".join(out)
+
+
+def render_lines(lines: Iterable[str]) -> str:
+    """Sentences for people, one per line, made safe."""
+    return "\n".join(sanitize(line) for line in lines)
+
+
+def _escape_json_text(text: str) -> str:
+    # json.dumps escapes C0 controls inside strings (the newlines left are its indentation);
+    # escape what it leaves: DEL, C1, bidi controls, U+2028/9. They can only be inside strings.
+    return "".join(f"\\u{ord(c):04x}" if ord(c) >= 0x7F and _unsafe(c) else c for c in text)
+
+
+def render_json(payload: Any, *, indent: int | None = 2) -> str:
+    """JSON with plain numbers and ISO dates; no control character left unescaped."""
+    text = json.dumps(plain(payload), ensure_ascii=False, indent=indent, allow_nan=False)
+    return _escape_json_text(text)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    v = plain(value)
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return v
+    if isinstance(v, (list, dict)):
+        v = json.dumps(v, ensure_ascii=False)
+    text = sanitize(v)
+    # A spreadsheet would run a text cell starting like a formula: quote it (OWASP advice).
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def render_csv(data: Any, columns: Sequence[str] | None = None) -> str:
+    """CSV with a header row, plain numbers and ISO dates; text cells made safe."""
+    cols, rows = rows_of(data, columns)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([sanitize(c) for c in cols])
+    for r in rows:
+        writer.writerow([_csv_cell(r.get(c)) for c in cols])
+    return buf.getvalue()
