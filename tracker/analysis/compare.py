@@ -48,7 +48,7 @@ _DEFINITION_TEXT = {
     "wounded": "a wounded-only count",
     "killed_confirmed_by_name": "a count of deaths confirmed by name (killed only)",
 }
-_PER_CONVENTION = ("series", "series_low", "series_high", "date", "basis", "diff", "ratio", "verdict")
+_PER_CONVENTION = ("series", "series_low", "series_high", "day", "basis", "diff", "ratio", "verdict")
 COLUMNS = (["id", "key", "source", "subject", "metric", "definition", "kind", "period", "qualifier", "low",
             "best", "high", "figure", "claim_value", "rounding", "published", "comparable", "reason"]
            + [f"{c}_{name}" for c in CONVENTIONS for name in _PER_CONVENTION])
@@ -232,7 +232,7 @@ def compare_claims(claims: pd.DataFrame, series: pd.DataFrame, *, series_subject
                 else:
                     word, judged, claimed = verdict(c["kind"], c.get("qualifier") or None, low, best, high,
                                                     fig.low, fig.high, tolerance)
-                    out.update(series=judged, series_low=fig.low, series_high=fig.high, date=fig.date,
+                    out.update(series=judged, series_low=fig.low, series_high=fig.high, day=fig.date,
                                basis=fig.basis, diff=claimed - judged,
                                ratio=claimed / judged if judged else math.nan, verdict=word)
             row.update({f"{conv}_{k}": v for k, v in out.items()})
