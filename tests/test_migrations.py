@@ -1,0 +1,79 @@
+"""Alembic migrations build exactly the schema the models describe, and SCHEMA_REVISION is their head."""
+from __future__ import annotations
+
+import datetime as dt
+
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from tracker.store.db import MIGRATIONS_DIR, make_engine, open_store, run_alembic_upgrade, schema_revision
+from tracker.store.models import SCHEMA_REVISION, Base
+
+
+def _script() -> ScriptDirectory:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(cfg)
+
+
+def test_schema_revision_is_the_single_alembic_head() -> None:
+    assert _script().get_heads() == [SCHEMA_REVISION] == ["0002_claims"]
+    assert _script().get_revision("0002_claims").down_revision == "0001_initial"
+
+
+def test_migrating_a_fresh_database_gives_the_models_schema(store_url: str) -> None:
+    engine = make_engine(store_url)
+    run_alembic_upgrade(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert diff == []
+    assert schema_revision(engine) == SCHEMA_REVISION
+    engine.dispose()
+
+
+def test_a_store_created_from_the_models_matches_the_migrated_one(store_url: str) -> None:
+    engine = open_store(store_url, write=True)  # the create_all + stamp path
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        indexes = {ix["name"] for ix in inspect(conn).get_indexes("claim")}
+    assert diff == []
+    assert {"ix_claim_current", "ix_claim_key"} <= indexes
+    engine.dispose()
+
+
+def test_a_0001_store_with_data_upgrades_to_0002_and_keeps_it(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    run_alembic_upgrade(engine, "0001_initial")
+    now = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO source (key, name) VALUES ('ua-general-staff', 'GS')"))
+        conn.execute(text("INSERT INTO feed (name, source_id) VALUES ('ua-dataset', 1)"))
+        conn.execute(text("INSERT INTO ingest_run (feed_name, source_key, started_at, observed_at, status, n_records, "
+                          "n_new, n_revised, n_removed, n_unchanged, n_findings_new, n_findings_open) "
+                          "VALUES ('ua-dataset', 'ua-general-staff', :t, :t, 'ok', 0, 0, 0, 0, 0, 0, 0)"), {"t": now})
+    engine.dispose()
+    engine = open_store(sqlite_url, write=True)  # a writer upgrades through Alembic
+    assert schema_revision(engine) == "0002_claims"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM ingest_run")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM claim")).scalar() == 0
+    engine.dispose()
+
+
+def test_the_claims_migration_downgrades_cleanly(sqlite_url: str) -> None:
+    from alembic import command
+
+    engine = make_engine(sqlite_url)
+    run_alembic_upgrade(engine)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001_initial")
+    with engine.connect() as conn:
+        assert "claim" not in inspect(conn).get_table_names()
+    assert schema_revision(engine) == "0001_initial"
+    engine.dispose()

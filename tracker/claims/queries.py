@@ -1,0 +1,135 @@
+"""Reading claims: the current claims with filters, and one claim with every revision."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, Engine, func, select
+
+from tracker.claims.records import KINDS, figure_label, format_period, parse_period
+from tracker.errors import InvalidInput
+from tracker.metrics import resolve
+from tracker.store import models as m
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+COLUMNS = ["id", "key", "source", "source_name", "subject", "metric", "definition", "kind", "period",
+           "period_start", "period_end", "period_precision", "qualifier", "low", "best", "high", "figure",
+           "published", "published_date", "published_precision", "url", "based_on", "note", "feed",
+           "revision", "entered_at", "revised_at", "run_id"]
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment
+
+
+def _num(x: float | None) -> int | float | None:
+    if x is None:
+        return None
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def _row_dict(row, first_id: int, entered: dt.datetime | None) -> dict:  # type: ignore[no-untyped-def]
+    c = row._mapping
+    removed = bool(c["removed"])
+    return {
+        "id": first_id, "key": c["claim_key"], "source": c["source_key"], "source_name": c["source_name"],
+        "subject": c["subject"], "metric": c["metric"], "definition": c["definition"], "kind": c["kind"],
+        "period": None if removed else format_period(c["period_start"], c["period_end"], c["period_precision"]),
+        "period_start": c["period_start"], "period_end": c["period_end"], "period_precision": c["period_precision"],
+        "qualifier": c["qualifier"], "low": _num(c["low"]), "best": _num(c["best"]), "high": _num(c["high"]),
+        "figure": None if removed else figure_label(c["qualifier"], c["low"], c["best"], c["high"]),
+        "published": None if removed else format_period(c["published_date"], c["published_date"],
+                                                        c["published_precision"]),
+        "published_date": c["published_date"], "published_precision": c["published_precision"],
+        "url": c["url"], "based_on": c["based_on"], "note": c["note"], "feed": c["feed_name"],
+        "revision": c["revision"], "entered_at": _aware(entered), "revised_at": _aware(c["first_seen_at"]),
+        "run_id": c["run_id"],
+    }
+
+
+def _base_query():  # type: ignore[no-untyped-def]
+    t = m.Claim.__table__
+    return (select(t, m.Source.key.label("source_key"), m.Source.name.label("source_name"),
+                   m.Feed.name.label("feed_name"))
+            .outerjoin(m.Source, m.Source.id == t.c.source_id)
+            .join(m.Feed, m.Feed.id == t.c.feed_id))
+
+
+def _firsts(conn: Connection) -> dict[tuple[int, str], tuple[int, dt.datetime]]:
+    """(feed_id, claim_key) -> (id of its first revision, when it entered the store)."""
+    t = m.Claim.__table__
+    rows = conn.execute(select(t.c.feed_id, t.c.claim_key, func.min(t.c.id), func.min(t.c.first_seen_at))
+                        .group_by(t.c.feed_id, t.c.claim_key))
+    return {(r[0], r[1]): (r[2], r[3]) for r in rows}
+
+
+def list_claims(engine: Engine | Connection, *, source: str | None = None, metric: str | None = None,
+                kind: str | None = None, period: str | None = None, definition: str | None = None) -> list[dict]:
+    """The current claims (not removed), oldest publication first; `period` keeps claims whose
+    period overlaps it (e.g. '2024', '2024-09', '2024-05-01/2024-06-30')."""
+    t = m.Claim.__table__
+    query = _base_query().where(t.c.superseded_at.is_(None), t.c.removed.is_(False))
+    if source:
+        query = query.where(m.Source.key == source)
+    if metric:
+        try:
+            query = query.where(t.c.metric == resolve(metric).name)
+        except KeyError:
+            raise InvalidInput(f"unknown metric {metric[:60]!r}") from None
+    if kind:
+        if kind not in KINDS:
+            raise InvalidInput(f"unknown kind {kind[:60]!r}; use one of: {', '.join(KINDS)}")
+        query = query.where(t.c.kind == kind)
+    if definition:
+        query = query.where(t.c.definition == definition)
+    if period:
+        try:
+            span = parse_period(period)
+        except ValueError as exc:
+            raise InvalidInput(f"--period: {exc}") from None
+        query = query.where(t.c.period_start <= span.end, t.c.period_end >= span.start)
+    query = query.order_by(t.c.published_date, t.c.claim_key, t.c.feed_id)
+    own = isinstance(engine, Engine)
+    conn = engine.connect() if own else engine
+    try:
+        firsts = _firsts(conn)
+        return [_row_dict(r, *firsts[(r.feed_id, r.claim_key)]) for r in conn.execute(query)]
+    finally:
+        if own:
+            conn.close()
+
+
+def claims_frame(engine: Engine | Connection, **filters: str | None) -> "pd.DataFrame":
+    """list_claims as a DataFrame (the input of tracker.analysis.compare)."""
+    import pandas as pd
+
+    return pd.DataFrame(list_claims(engine, **filters), columns=COLUMNS)
+
+
+def claim_history(engine: Engine, ident: str) -> list[list[dict]]:
+    """Every revision of the claim(s) named by `ident` — the id of any revision, or a claim_key —
+    oldest first; one list per (feed, key), since keys are unique only within a feed."""
+    t = m.Claim.__table__
+    with engine.connect() as conn:
+        if ident.isdigit():
+            found = conn.execute(select(t.c.feed_id, t.c.claim_key).where(t.c.id == int(ident))).all()
+        else:
+            found = conn.execute(select(t.c.feed_id, t.c.claim_key).where(t.c.claim_key == ident).distinct()).all()
+        if not found:
+            raise InvalidInput(f"no claim {ident[:60]!r} in the store (see `tracker claims list`)")
+        firsts = _firsts(conn)
+        out = []
+        for feed_id, key in sorted(set(found)):
+            rows = conn.execute(_base_query().where(t.c.feed_id == feed_id, t.c.claim_key == key)
+                                .order_by(t.c.revision)).all()
+            revisions = []
+            for r in rows:
+                d = _row_dict(r, *firsts[(feed_id, key)])
+                d.update(removed=bool(r.removed), superseded_at=_aware(r.superseded_at), row_id=r.id)
+                revisions.append(d)
+            out.append(revisions)
+        return out

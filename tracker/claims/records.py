@@ -1,0 +1,176 @@
+"""A claim of another source: one figure, what it counts, over which period, and who said it.
+
+Shaped after UCDP GED: low / best / high with a qualifier, and a date precision for both the
+period the figure is about and the date it was published.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+
+SUBJECTS = ("russia", "ukraine")  # whose losses
+DEFINITIONS = {
+    "killed": "killed",
+    "wounded": "wounded",
+    "killed_or_wounded": "killed or wounded",
+    "killed_confirmed_by_name": "killed, confirmed by name",
+}
+KINDS = {
+    "cumulative": "cumulative total as of a date",
+    "period_total": "total over a period",
+    "daily_average": "daily average over a period",
+    "day": "a single day",
+    "peak_day": "the highest single day in a period",
+}
+# Qualifiers as the claim words them; "" is a plain figure.
+QUALIFIERS = ("about", "more than", "at least", "up to", "less than")
+LOWER_BOUNDS = ("more than", "at least")
+UPPER_BOUNDS = ("up to", "less than")
+PRECISIONS = ("day", "month", "quarter", "year", "range")
+
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_QUARTER = re.compile(r"(\d{4})-Q([1-4])", re.IGNORECASE)
+_YEAR = re.compile(r"(\d{4})")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A span of calendar days [start, end] and how precisely the claim named it."""
+
+    start: dt.date
+    end: dt.date
+    precision: str
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def label(self) -> str:
+        return format_period(self.start, self.end, self.precision)
+
+
+def parse_period(text: str) -> Period:
+    """'2024-10-09', '2024-09', '2024-Q3', '2024' or a range 'A/B' of those; ValueError if not."""
+    value = text.strip()
+    if "/" in value:
+        first, _, second = value.partition("/")
+        a, b = parse_period(first), parse_period(second)
+        if "/" in second or a.precision == "range" or b.precision == "range":
+            raise ValueError(f"malformed period {text!r}")
+        if b.end < a.start:
+            raise ValueError(f"period end {second.strip()} is before its start {first.strip()}")
+        return Period(a.start, b.end, "range")
+    if _DAY.fullmatch(value):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"malformed date {value!r}") from None
+        return Period(day, day, "day")
+    if match := _MONTH.fullmatch(value):
+        year, month = int(match[1]), int(match[2])
+        if not 1 <= month <= 12 or year < 1:
+            raise ValueError(f"malformed month {value!r}")
+        return Period(dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1]), "month")
+    if match := _QUARTER.fullmatch(value):
+        year, quarter = int(match[1]), int(match[2])
+        first = 3 * quarter - 2
+        return Period(dt.date(year, first, 1),
+                      dt.date(year, first + 2, calendar.monthrange(year, first + 2)[1]), "quarter")
+    if (match := _YEAR.fullmatch(value)) and int(match[1]) >= 1:
+        year = int(match[1])
+        return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), "year")
+    raise ValueError(f"malformed date or period {text!r} (use YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY or A/B)")
+
+
+def format_period(start: dt.date, end: dt.date, precision: str) -> str:
+    """The inverse of parse_period for a stored period."""
+    if precision == "day":
+        return start.isoformat()
+    if precision == "month":
+        return f"{start.year:04d}-{start.month:02d}"
+    if precision == "quarter":
+        return f"{start.year:04d}-Q{(start.month - 1) // 3 + 1}"
+    if precision == "year":
+        return f"{start.year:04d}"
+    return f"{start.isoformat()}/{end.isoformat()}"
+
+
+def rounding_unit(value: float) -> float:
+    """The rounding a figure's own digits imply: 41,980 -> 10; 1,271 -> 1; 1,050,000 -> 10,000.
+
+    Trailing zeros of a whole number are read as rounding, but to no fewer than two significant
+    figures: "about 300,000" is read as 300,000 ± 5,000, not ± 50,000 (which would let one
+    figure "agree" with anything from 250,000 to 350,000). A figure with decimals is precise to
+    its last decimal.
+    """
+    if not math.isfinite(value) or value == 0:
+        return 1.0
+    if float(value).is_integer():
+        n, unit = abs(int(value)), 1
+        while n % (unit * 10) == 0:
+            unit *= 10
+        coarsest = 10 ** max(len(str(n)) - 2, 0)
+        return float(min(unit, coarsest))
+    text = repr(float(value))
+    decimals = len(text.split(".")[1].rstrip("0")) if "e" not in text else 6
+    return 10.0 ** -decimals
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRecord:
+    """One figure of one statement, validated (see tracker.claims.validate)."""
+
+    key: str  # stable, chosen by the curator: revisions of the claim share it
+    source: str  # tracker.sources key of who made the claim
+    subject: str  # whose losses
+    metric: str  # canonical metric (tracker.metrics)
+    definition: str  # what the figure counts (DEFINITIONS)
+    kind: str  # KINDS
+    period_start: dt.date
+    period_end: dt.date
+    period_precision: str
+    qualifier: str | None
+    low: float | None
+    best: float | None
+    high: float | None
+    published_date: dt.date
+    published_precision: str
+    url: str | None
+    note: str | None
+    based_on: str | None
+
+    @property
+    def period(self) -> str:
+        return format_period(self.period_start, self.period_end, self.period_precision)
+
+    @property
+    def published(self) -> str:
+        return format_period(self.published_date, self.published_date, self.published_precision)
+
+    def values(self) -> tuple:
+        """Every field but the key, in STORED_FIELDS order (what a revision compares)."""
+        return tuple(getattr(self, name) for name in STORED_FIELDS)
+
+
+STORED_FIELDS = ("source", "subject", "metric", "definition", "kind", "period_start", "period_end",
+                 "period_precision", "qualifier", "low", "best", "high", "published_date",
+                 "published_precision", "url", "note", "based_on")
+
+
+def figure_label(qualifier: str | None, low: float | None, best: float | None, high: float | None) -> str:
+    """A claim's figure as a person would say it: 'about 1,500', '70,000–80,000', 'more than 600,000'."""
+    def fmt(x: float) -> str:
+        return f"{int(x):,}" if float(x).is_integer() else f"{x:,.2f}".rstrip("0").rstrip(".")
+
+    parts = []
+    if best is not None:
+        parts.append(fmt(best))
+    if low is not None or high is not None:
+        span = f"{fmt(low) if low is not None else '…'}–{fmt(high) if high is not None else '…'}"
+        parts.append(f"({span})" if best is not None else span)
+    text = " ".join(parts)
+    return f"{qualifier} {text}" if qualifier else text
