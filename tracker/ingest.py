@@ -114,7 +114,9 @@ def run_ingest(
                 fetched = feed.fetch(location, **(fetch_options or {}))
                 if observed_at is None:
                     report.observed_at = max((f.fetched_at for f in fetched), default=started)
-                parsed = feed.parse(fetched)
+                # The same bytes as last time need no parsing: nothing in them can have changed.
+                same = _previous_digest(engine, feed.name, source) == _digest(fetched)
+                parsed = None if same else feed.parse(fetched)
             except (SourceUnreachable, BadPayload) as exc:
                 report.error, report.exit_code = str(exc), exc.exit_code
                 report.run_id = _record_failed(engine, report, started, fetched)
@@ -152,6 +154,16 @@ def _check_order(engine: Engine, feed: str, source: str, observed_at: dt.datetim
     if last is not None and _as_utc(last) > observed_at:
         raise InvalidInput(f"{feed} ({source}) was already observed at {_as_utc(last).isoformat()}; "
                            f"a snapshot observed at {observed_at.isoformat()} is older — ingest snapshots in time order")
+
+
+def _previous_digest(engine: Engine, feed: str, source: str) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(m.IngestRun.digest)
+            .where(m.IngestRun.feed_name == feed, m.IngestRun.source_key == source,
+                   m.IngestRun.status.in_(OK_STATUSES))
+            .order_by(m.IngestRun.id.desc()).limit(1)
+        ).scalar()
 
 
 def _digest(fetched: Iterable[Fetched]) -> str:
@@ -219,7 +231,7 @@ def _record_failed(engine: Engine, report: RunReport, started: dt.datetime, fetc
 
 
 def _store_run(conn: Connection, report: RunReport, started: dt.datetime,
-               fetched: list[Fetched], parsed: ParsedPayload) -> None:
+               fetched: list[Fetched], parsed: ParsedPayload | None) -> None:
     now = report.observed_at
     source_id, feed_id = _ensure_ids(conn, report.feed, report.source, report.location)
     digest = _digest(fetched)
@@ -229,10 +241,9 @@ def _store_run(conn: Connection, report: RunReport, started: dt.datetime,
     ).returning(m.IngestRun.id)).scalar_one()
     report.run_id = run_id
     _archive(conn, run_id, fetched)
-    report.n_records = len(parsed.observations) + len(parsed.adjustments) + len(parsed.directions)
 
     previous = conn.execute(
-        select(m.IngestRun.id, m.IngestRun.digest)
+        select(m.IngestRun.id, m.IngestRun.digest, m.IngestRun.n_records)
         .where(m.IngestRun.feed_id == feed_id, m.IngestRun.status.in_(OK_STATUSES), m.IngestRun.id != run_id)
         .order_by(m.IngestRun.id.desc()).limit(1)
     ).first()
@@ -240,26 +251,32 @@ def _store_run(conn: Connection, report: RunReport, started: dt.datetime,
     notes = m.ReportNote.__table__
     if previous is not None and previous.digest == digest:
         # The same bytes again: confirm what the previous run saw; findings stand as they are.
+        report.n_records = previous.n_records
         report.counts.unchanged = confirm_unchanged(conn, obs, feed_id=feed_id, previous_run_id=previous.id,
                                                     now=now, run_id=run_id)
         confirm_unchanged(conn, notes, feed_id=feed_id, previous_run_id=previous.id, now=now, run_id=run_id)
         report.status = "unchanged"
     else:
+        if parsed is None:  # the previous digest moved on since the check: parse after all
+            raise StoreError("the store changed during the run; run it again")
+        report.n_records = len(parsed.observations) + len(parsed.adjustments) + len(parsed.directions)
         ids = metric_ids(conn, {o.metric for o in parsed.observations} | {a.metric for a in parsed.adjustments}
                          | set(parsed.scope.metrics))
         names = {v: k for k, v in ids.items()}
         common = dict(now=now, run_id=run_id, extra={"source_id": source_id})
         totals = {(ids[o.metric], o.report_date): (o.value, o.qualifier, o.reported_increase)
                   for o in parsed.observations}
+        state_totals: dict[tuple, tuple] = {}
+        state_adjustments: dict[tuple, tuple] = {}
         report.counts, changed = apply_snapshot(
             conn, obs, filters={"feed_id": feed_id, "kind": "total"}, key_cols=("metric_id", "report_date"),
             value_cols=("value", "qualifier", "reported_increase"), incoming=totals,
-            in_scope=lambda key: parsed.scope.covers(names[key[0]], key[1]), **common)
+            in_scope=lambda key: parsed.scope.covers(names[key[0]], key[1]), state_out=state_totals, **common)
         adjustments = {(ids[a.metric], a.report_date): (a.delta,) for a in parsed.adjustments}
         report.adjustments, changed_adj = apply_snapshot(
             conn, obs, filters={"feed_id": feed_id, "kind": "adjustment"},
             key_cols=("metric_id", "report_date"), value_cols=("value",), incoming=adjustments,
-            in_scope=lambda key: "adjustment" in parsed.complete_kinds, **common)
+            in_scope=lambda key: "adjustment" in parsed.complete_kinds, state_out=state_adjustments, **common)
         directions = {("greatest_losses_direction", d): (text,) for d, text in parsed.directions.items()}
         apply_snapshot(conn, notes, filters={"feed_id": feed_id}, key_cols=("key", "report_date"),
                        value_cols=("text",), incoming=directions,
@@ -271,7 +288,7 @@ def _store_run(conn: Connection, report: RunReport, started: dt.datetime,
                                   complete="claim" in parsed.complete_kinds)
             report.counts.add(counts)
         touched = {names[k[0]] for k in changed | changed_adj}
-        produced = _validate(conn, feed_id, touched, names, now) + [
+        produced = _validate(state_totals, state_adjustments, touched, names, now) + [
             NewFinding(i.rule, "warning", i.metric, i.report_date, i.message) for i in parsed.issues]
         report.new_findings = _upsert_findings(conn, feed_id, run_id, now, produced, touched)
         warnings = any(f.severity == "warning" for f in report.new_findings)
@@ -291,34 +308,24 @@ def _store_run(conn: Connection, report: RunReport, started: dt.datetime,
         n_unchanged=c.unchanged, n_findings_new=len(report.new_findings), n_findings_open=report.open_findings))
 
 
-def _validate(conn: Connection, feed_id: int, touched: set[str], names: dict[int, str],
-              now: dt.datetime) -> list[NewFinding]:
+def _validate(totals: dict[tuple, tuple], adjustments: dict[tuple, tuple], touched: set[str],
+              names: dict[int, str], now: dt.datetime) -> list[NewFinding]:
     """Run the quality rules over the current series of every metric this run changed."""
     if not touched:
         return []
     from tracker import quality
 
-    obs = m.Observation.__table__
-    rows = conn.execute(
-        select(obs.c.metric_id, obs.c.kind, obs.c.report_date, obs.c.value, obs.c.qualifier,
-               obs.c.reported_increase)
-        .where(obs.c.feed_id == feed_id, obs.c.superseded_at.is_(None), obs.c.removed.is_(False))
-    ).all()
-    adjustments: dict[tuple[str, dt.date], int] = {}
+    adjusted = {(names[mid], d): v[0] for (mid, d), v in adjustments.items()}
     series: dict[str, list] = {}
-    for metric_id, kind, report_date, value, qualifier, increase in rows:
-        name = names.get(metric_id)
-        if name not in touched:
-            continue
-        if kind == "adjustment":
-            adjustments[(name, report_date)] = value
-        else:
+    for (metric_id, report_date), (value, qualifier, increase) in totals.items():
+        name = names[metric_id]
+        if name in touched:
             series.setdefault(name, []).append((report_date, value, qualifier, increase))
     today = now.astimezone(KYIV).date()
     found: list[NewFinding] = []
     for name, points in series.items():
-        points.sort()
-        pts = [quality.Point(d, v, q, inc, adjustments.get((name, d), 0)) for d, v, q, inc in points]
+        points.sort(key=lambda p: p[0])
+        pts = [quality.Point(d, v, q, inc, adjusted.get((name, d), 0)) for d, v, q, inc in points]
         for f in quality.check_series(name, pts, today=today):
             found.append(NewFinding(f.rule, f.severity, f.metric or name, f.report_date, f.message))
     return found
