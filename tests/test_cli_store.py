@@ -89,3 +89,28 @@ def test_bad_options_exit_2_with_a_message(capsys, tmp_path):
     code, _, err = run_tracker(capsys, "ingest", "dataset", "--from", str(tmp_path / "nowhere"),
                                "--db", str(tmp_path / "s.db"))
     assert code == ExitCode.USAGE and "no such file or folder" in err
+
+
+def test_snapshots_folder_is_backfilled_in_order_with_each_folders_fetch_time(capsys, tmp_path, shared_data):
+    from tests.storecheck import runs
+
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    code, out, _ = run_tracker(capsys, "ingest", "dataset", "--snapshots", "--from",
+                               str(shared_data / "history"), "--db", db)
+
+    assert code == ExitCode.FINDINGS  # the first snapshot brings the early-2022 findings
+    lines = out.splitlines()
+    assert len(lines) == 7 and lines[0].startswith("2023-01-12T12:04:00Z ua-dataset")
+    assert [r["observed_at"].strftime("%Y-%m-%dT%H%M") for r in runs(db)] == [
+        "2023-01-12T1204", "2023-01-13T1919", "2023-02-26T1607", "2023-02-27T1155",
+        "2023-05-09T1438", "2023-05-09T1448", "2023-05-09T1453"]
+    assert "13 removed" in lines[5] and "13 re-added" in lines[6]
+
+
+def test_quiet_ingest_prints_one_timestamped_line(capsys, tmp_path, latest_dir):
+    db = str(tmp_path / "s.db")
+    run_tracker(capsys, "ingest", "dataset", "--from", str(latest_dir), "--db", db)
+    code, out, err = run_tracker(capsys, "ingest", "dataset", "--from", str(latest_dir), "--db", db, "--quiet")
+    assert code == 0 and err == ""
+    assert len(out.splitlines()) == 1
+    assert ": unchanged — 22,664 records" in out

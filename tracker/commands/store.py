@@ -47,8 +47,12 @@ def parse_day(text: str | None, option: str) -> dt.date | None:
 
 
 def _print_report(report, quiet: bool) -> None:  # type: ignore[no-untyped-def]
-    print(printable(report.summary()))
-    if quiet or report.status == "failed":
+    if report.status == "failed":
+        print(f"error: {printable(report.summary())}", file=sys.stderr)
+        return
+    stamp = f"{report.observed_at:%Y-%m-%dT%H:%M:%SZ} " if quiet else ""
+    print(stamp + printable(report.summary()))
+    if quiet:
         return
     shown = report.new_findings[:20]
     for f in shown:
@@ -58,17 +62,21 @@ def _print_report(report, quiet: bool) -> None:  # type: ignore[no-untyped-def]
         print(f"  … and {len(report.new_findings) - len(shown):,} more: tracker findings")
 
 
-def _run(feed, location: str | None, db: str | None, *, quiet: bool, wait: float,  # type: ignore[no-untyped-def]
-         observed_at: str | None, source: str | None = None, fetch_options: dict | None = None) -> int:
+def _ingest(feed, location: str | None, db: str | None, *, wait: float,  # type: ignore[no-untyped-def]
+            observed_at: str | None, source: str | None = None, fetch_options: dict | None = None):
     from tracker.config import resolve_db_url
     from tracker.ingest import run_ingest
 
-    report = run_ingest(resolve_db_url(db), feed, location=location, source=source,
-                        observed_at=parse_moment(observed_at) if observed_at else None,
-                        fetch_options=fetch_options, lock_wait=wait)
+    return run_ingest(resolve_db_url(db), feed, location=location, source=source,
+                      observed_at=parse_moment(observed_at) if observed_at else None,
+                      fetch_options=fetch_options, lock_wait=wait)
+
+
+def _run(feed, location: str | None, db: str | None, *, quiet: bool, wait: float,  # type: ignore[no-untyped-def]
+         observed_at: str | None, source: str | None = None, fetch_options: dict | None = None) -> int:
+    report = _ingest(feed, location, db, wait=wait, observed_at=observed_at, source=source,
+                     fetch_options=fetch_options)
     _print_report(report, quiet)
-    if report.status == "failed":
-        print(f"error: {printable(report.error)}", file=sys.stderr)
     return int(report.exit_code)
 
 
@@ -107,15 +115,16 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
         if not location or observed_at:
             raise InvalidInput("--snapshots needs --from FOLDER and takes each snapshot's time from its name")
         folders = _snapshot_folders(Path(location))
-        worst = 0
+        reports = []
         show_bar = sys.stderr.isatty() and not quiet
         with typer.progressbar(folders, label="snapshots", file=sys.stderr, hidden=not show_bar) as bar:
             for folder, moment in bar:
-                code = _run(DatasetFeed(), str(folder), db, quiet=True, wait=wait, observed_at=moment.isoformat())
-                worst = max(worst, code)
-                if code not in (ExitCode.OK, ExitCode.FINDINGS):
+                reports.append(_ingest(DatasetFeed(), str(folder), db, wait=wait, observed_at=moment.isoformat()))
+                if reports[-1].exit_code not in (ExitCode.OK, ExitCode.FINDINGS):
                     break
-        raise typer.Exit(worst)
+        for report in reports:
+            _print_report(report, quiet=True)
+        raise typer.Exit(max(int(r.exit_code) for r in reports))
 
     @ingest_app.command("api")
     def ingest_api(
