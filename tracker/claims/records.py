@@ -58,9 +58,12 @@ def parse_period(text: str) -> Period:
     value = text.strip()
     if "/" in value:
         first, _, second = value.partition("/")
-        a, b = parse_period(first), parse_period(second)
-        if "/" in second or a.precision == "range" or b.precision == "range":
-            raise ValueError(f"malformed period {text!r}")
+        if "/" in second:
+            raise ValueError(f"malformed period {text!r}: a range has one '/'")
+        try:
+            a, b = parse_period(first), parse_period(second)
+        except ValueError as exc:
+            raise ValueError(f"malformed period {text!r}: {exc}") from None
         if b.end < a.start:
             raise ValueError(f"period end {second.strip()} is before its start {first.strip()}")
         return Period(a.start, b.end, "range")

@@ -133,12 +133,13 @@ def claim_from_fields(fields: Mapping[str, str | None], *, today: dt.date | None
         raise InvalidInput(f"best {best:,g} is greater than high {high:,g}")
     if low is not None and high is not None and low > high:
         raise InvalidInput(f"low {low:,g} is greater than high {high:,g}")
+    if "/" in get["published"]:
+        raise InvalidInput(f"published must be one date, month, quarter or year (YYYY-MM-DD, YYYY-MM, YYYY-Qn "
+                           f"or YYYY), not {_short(get['published'])}")
     try:
         published = parse_period(get["published"])
     except ValueError as exc:
         raise InvalidInput(f"published: {exc}") from None
-    if published.precision == "range":
-        raise InvalidInput(f"published must be one date, month, quarter or year, not a range: {get['published']!r}")
     today = today or dt.date.today()
     if published.start > today:
         raise InvalidInput(f"published {get['published']} is in the future")

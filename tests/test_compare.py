@@ -1,0 +1,284 @@
+"""`tracker compare`: each claim against the General Staff series, under both date conventions."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pandas as pd
+import pytest
+
+from tests.clirun import run_tracker
+from tests.test_claims_ingest import copy_store
+from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims, series_figure, verdict, Totals
+from tracker.claims.queries import claims_frame
+from tracker.feeds.claims import ClaimsFeed
+from tracker.ingest import run_ingest
+from tracker.store.db import open_store
+from tracker.store.queries import observations_frame
+
+D = dt.date
+
+
+# --- the rule, on a small made-up series --------------------------------------------------------
+
+def toy_series() -> pd.DataFrame:
+    """Reports 2024-08-30..2024-10-02: +100 a day, +400 in the report of 2024-09-15."""
+    days = pd.date_range("2024-08-30", "2024-10-02")
+    inc = [400 if d == pd.Timestamp("2024-09-15") else 100 for d in days]
+    return pd.DataFrame({"report_date": days, "value": pd.Series(inc).cumsum() + 10_000})
+
+
+def claim(kind: str, period: str, start: dt.date, end: dt.date, best: float | None, *, qualifier: str | None = None,
+          low: float | None = None, high: float | None = None, definition: str = "killed_or_wounded") -> dict:
+    return {"id": 1, "key": "k", "source": "s", "subject": "russia", "metric": "personnel", "definition": definition,
+            "kind": kind, "period": period, "period_start": start, "period_end": end, "qualifier": qualifier,
+            "low": low, "best": best, "high": high}
+
+
+def one(row: dict) -> dict:
+    return compare_claims(pd.DataFrame([row]), toy_series()).iloc[0].to_dict()
+
+
+def test_a_month_total_under_each_convention() -> None:
+    # covered: report 10-01 - report 09-01 (days 09-01..09-30); report: report 09-30 - report 08-31.
+    totals = Totals(toy_series())
+    covered = series_figure(totals, "period_total", D(2024, 9, 1), D(2024, 9, 30), "covered")
+    report = series_figure(totals, "period_total", D(2024, 9, 1), D(2024, 9, 30), "report")
+    assert covered.low == totals.need(D(2024, 10, 1)) - totals.need(D(2024, 9, 1)) == 3300
+    assert report.low == totals.need(D(2024, 9, 30)) - totals.need(D(2024, 8, 31)) == 3300
+    assert "report 2024-10-01 minus report 2024-09-01" in covered.basis
+    assert "report 2024-09-30 minus report 2024-08-31" in report.basis
+
+
+def test_a_single_day_is_the_next_report_when_covered_and_its_own_report_otherwise() -> None:
+    row = one(claim("day", "2024-09-14", D(2024, 9, 14), D(2024, 9, 14), 400))
+    assert (row["covered_series"], row["covered_verdict"]) == (400, "agrees")  # report of 09-15 covers 09-14
+    assert (row["report_series"], row["report_verdict"]) == (100, "higher")
+    assert row["report_ratio"] == 4.0
+
+
+def test_a_daily_average_divides_by_the_days_in_the_period() -> None:
+    row = one(claim("daily_average", "2024-09", D(2024, 9, 1), D(2024, 9, 30), 110))
+    assert row["covered_series"] == pytest.approx(110.0) and row["covered_verdict"] == "agrees"
+
+
+def test_a_coarse_cumulative_date_compares_with_the_range_of_totals_in_it() -> None:
+    row = one(claim("cumulative", "2024-09", D(2024, 9, 1), D(2024, 9, 30), 12_000))
+    assert (row["report_series_low"], row["report_series_high"]) == (10_300, 13_500)
+    assert (row["report_series"], row["report_verdict"]) == (12_000, "agrees")
+    assert "reports 2024-09-01..2024-09-30" in row["report_basis"]
+
+
+def test_a_peak_day_names_its_day() -> None:
+    row = one(claim("peak_day", "2024-09", D(2024, 9, 1), D(2024, 9, 30), 390))
+    assert (row["report_series"], row["report_day"], row["report_verdict"]) == (400, D(2024, 9, 15), "lower")
+    assert (row["covered_day"], row["covered_verdict"]) == (D(2024, 9, 14), "lower")  # no tolerance for days
+
+
+@pytest.mark.parametrize("kind, qualifier, low, best, high, s_low, s_high, expected", [
+    ("period_total", None, None, 41_980, None, 41_980, 41_980, "agrees"),
+    ("period_total", None, None, 41_980, None, 41_985, 41_985, "agrees"),  # 41,980 implies ± 5
+    ("period_total", None, None, 41_980, None, 41_986, 41_986, "close"),
+    ("daily_average", None, None, 950, None, 949.67, 949.67, "agrees"),
+    ("daily_average", None, None, 1_271, None, 1_270.33, 1_270.33, "close"),
+    ("daily_average", "about", None, 1_500, None, 1_354.19, 1_354.19, "higher"),
+    ("cumulative", "about", None, 300_000, None, 257_010, 257_010, "higher"),  # ± 5,000, not ± 50,000
+    ("cumulative", "more than", None, 600_000, None, 664_120, 664_120, "consistent"),
+    ("cumulative", "more than", None, 700_000, None, 690_000, 690_000, "close"),
+    ("cumulative", "more than", None, 800_000, None, 690_000, 690_000, "higher"),
+    ("cumulative", "up to", None, 120_000, None, 110_000, 110_000, "consistent"),
+    ("cumulative", "up to", None, 120_000, None, 150_000, 150_000, "lower"),
+    ("cumulative", None, 70_000, None, 80_000, 42_640, 42_640, "higher"),
+    ("cumulative", None, 70_000, None, 80_000, 80_400, 80_400, "agrees"),
+    ("cumulative", None, None, 350_000, None, 387_060, 414_680, "lower"),
+    ("peak_day", None, None, 1_730, None, 1_740, 1_740, "lower"),
+    ("day", None, None, 1_770, None, 1_780, 1_780, "lower"),
+])
+def test_the_verdict_rule(kind, qualifier, low, best, high, s_low, s_high, expected) -> None:  # type: ignore[no-untyped-def]
+    assert verdict(kind, qualifier, low, best, high, s_low, s_high)[0] == expected
+    assert CLOSE_TOLERANCE == 0.05
+
+
+def test_claims_of_another_definition_or_subject_are_not_comparable_with_a_reason() -> None:
+    killed = one(claim("cumulative", "2024-09-10", D(2024, 9, 10), D(2024, 9, 10), 5_000, definition="killed"))
+    assert not killed["comparable"] and killed["reason"] == "a killed-only count against a killed-or-wounded series"
+    assert killed["covered_verdict"] == killed["report_verdict"] == "not comparable"
+    assert pd.isna(killed["covered_series"])
+    ukraine = claim("cumulative", "2024-09-10", D(2024, 9, 10), D(2024, 9, 10), 5_000)
+    ukraine["subject"] = "ukraine"
+    assert "about ukraine's" in one(ukraine)["reason"]
+
+
+def test_a_period_the_series_does_not_reach_is_not_comparable_and_says_why() -> None:
+    row = one(claim("daily_average", "2024-10", D(2024, 10, 1), D(2024, 10, 31), 100))
+    assert row["comparable"] and row["covered_verdict"] == "not comparable"
+    assert row["covered_basis"] == ("the series ends with the report of 2024-10-02; "
+                                    "this needs the report of 2024-11-01")
+
+
+# --- the curated claims against the full shared dataset ------------------------------------------
+
+@pytest.fixture(scope="module")
+def store(full_store_url: str, tmp_path_factory) -> str:  # type: ignore[no-untyped-def]
+    url = copy_store(full_store_url, tmp_path_factory.mktemp("compare") / "store.db")
+    assert run_ingest(url, ClaimsFeed()).status == "ok"
+    return url
+
+
+@pytest.fixture(scope="module")
+def result(store: str) -> pd.DataFrame:
+    engine = open_store(store, write=False)
+    out = compare_claims(claims_frame(engine), observations_frame(engine))
+    engine.dispose()
+    return out.set_index("key")
+
+
+# Every curated claim: (covered verdict, report verdict), as the rule gives them on the shared data.
+EXPECTED = {
+    "us-dod-2022-08-08-total": ("higher", "higher"),
+    "us-officials-2023-08-18-casualties": ("higher", "higher"),
+    "us-officials-2023-08-18-killed": ("not comparable", "not comparable"),
+    "us-officials-2023-08-18-wounded": ("not comparable", "not comparable"),
+    "us-intelligence-2023-12-total": ("close", "close"),
+    "mediazona-bbc-2024-01-named-deaths": ("not comparable", "not comparable"),
+    "uk-mod-2024-02-total": ("lower", "lower"),
+    "ukdi-2024-04-07-2022-avg": ("higher", "higher"),
+    "ukdi-2024-04-07-2023-avg": ("close", "close"),
+    "ukdi-2024-04-07-2024-q1-avg": ("close", "close"),
+    "ukdi-2024-04-07-mar-2024-avg": ("close", "close"),
+    "ukdi-2024-07-12-may-2024-avg": ("close", "close"),
+    "ukdi-2024-07-12-jun-2024-avg": ("close", "close"),
+    "ukdi-2024-07-12-may-jun-2024-total": ("consistent", "consistent"),
+    "ukdi-2024-10-06-sep-2024-avg": ("agrees", "close"),
+    "ukdi-2024-10-06-may-2024-avg": ("close", "close"),
+    "ukdi-2024-10-06-total": ("consistent", "consistent"),
+    "us-dod-2024-10-09-total": ("consistent", "consistent"),
+    "uk-cds-2024-11-10-oct-2024-avg": ("higher", "higher"),
+    "news-2024-11-11-day": ("lower", "agrees"),
+    "news-2024-11-11-total": ("close", "agrees"),
+    "news-2024-11-11-may-2024-peak": ("lower", "lower"),
+    "ukdi-2024-12-05-nov-2024-avg": ("close", "close"),
+    "ukdi-2024-12-05-nov-2024-total": ("close", "close"),
+    "ukdi-2024-12-05-oct-2024-total": ("agrees", "close"),
+    "ukdi-2024-12-05-2024-11-28-day": ("agrees", "higher"),
+    "ukdi-2025-03-total": ("agrees", "agrees"),
+    "ukdi-2025-03-killed": ("not comparable", "not comparable"),
+    "ukdi-2025-05-03-total": ("close", "close"),
+    "ukdi-2025-05-03-2025-jan-apr-total": ("agrees", "agrees"),
+    "ukdi-2025-05-03-apr-2025-avg": ("consistent", "consistent"),
+    "ukdi-2025-05-03-apr-2025-total": ("agrees", "close"),
+    "ukdi-2025-05-03-mar-2025-avg": ("agrees", "agrees"),
+    "ukdi-2025-07-11-jun-2025-avg": ("agrees", "close"),
+    "ukdi-2025-07-11-jun-2025-total": ("agrees", "close"),
+    "ukdi-2025-07-11-2025-ytd-total": ("close", "close"),
+    "ukdi-2025-07-11-total": ("consistent", "consistent"),
+    "ukdi-2025-08-05-jul-2025-avg": ("agrees", "close"),
+    "ukdi-2025-08-05-2025-ytd-total": ("close", "close"),
+    "ukdi-2025-08-05-total": ("close", "close"),
+    "ukdi-2025-10-14-sep-2025-avg": ("agrees", "agrees"),
+    "ukdi-2025-10-14-2025-ytd-total": ("close", "close"),
+    "ukdi-2025-10-14-total": ("consistent", "consistent"),
+    "csis-2026-01-casualties": ("agrees", "agrees"),
+    "csis-2026-01-killed": ("not comparable", "not comparable"),
+}
+
+
+def test_every_curated_claim_gets_its_verdict_under_both_conventions(result: pd.DataFrame) -> None:
+    got = {key: (row["covered_verdict"], row["report_verdict"]) for key, row in result.iterrows()}
+    assert got == EXPECTED
+
+
+def test_every_comparable_claim_has_a_figure_and_a_ratio_and_the_others_a_reason(result: pd.DataFrame) -> None:
+    comparable = result[result["comparable"]]
+    assert len(comparable) == 40
+    for conv in ("covered", "report"):
+        assert comparable[f"{conv}_series"].notna().all() and comparable[f"{conv}_ratio"].notna().all()
+        assert comparable[f"{conv}_basis"].str.contains("report").all()
+    others = result[~result["comparable"]]
+    assert others["reason"].to_dict() == {
+        "us-officials-2023-08-18-killed": "a killed-only count against a killed-or-wounded series",
+        "us-officials-2023-08-18-wounded": "a wounded-only count against a killed-or-wounded series",
+        "mediazona-bbc-2024-01-named-deaths":
+            "a count of deaths confirmed by name (killed only) against a killed-or-wounded series",
+        "ukdi-2025-03-killed": "a killed-only count against a killed-or-wounded series",
+        "csis-2026-01-killed": "a killed-only count against a killed-or-wounded series",
+    }
+
+
+def test_ukdi_figures_agree_with_the_series_by_covered_day_but_not_all_by_report_date(result: pd.DataFrame) -> None:
+    sep24, oct24 = result.loc["ukdi-2024-10-06-sep-2024-avg"], result.loc["ukdi-2024-12-05-oct-2024-total"]
+    jul25, sep25 = result.loc["ukdi-2025-08-05-jul-2025-avg"], result.loc["ukdi-2025-10-14-sep-2025-avg"]
+    # Exactly: 38,130 / 30 = 1,271.00 and 41,980 over covered days.
+    assert (sep24["covered_series"], sep24["covered_diff"], sep24["covered_verdict"]) == (1271.0, 0.0, "agrees")
+    assert (oct24["covered_series"], oct24["covered_diff"], oct24["covered_verdict"]) == (41980, 0, "agrees")
+    # Within rounding: 33,220 / 31 = 1,071.61 -> 1,072; 28,490 / 30 = 949.67 -> 950.
+    assert jul25["covered_series"] == pytest.approx(33_220 / 31) and jul25["covered_verdict"] == "agrees"
+    assert sep25["covered_series"] == pytest.approx(28_490 / 30) and sep25["covered_verdict"] == "agrees"
+    # By report date: 1,270.33, 41,890, 1,072.58 miss the claims' rounding (close); 947.33 is within 950's.
+    assert sep24["report_series"] == pytest.approx(38_110 / 30) and sep24["report_verdict"] == "close"
+    assert (oct24["report_series"], oct24["report_verdict"]) == (41_890, "close")
+    assert jul25["report_series"] == pytest.approx(33_250 / 31) and jul25["report_verdict"] == "close"
+    assert sep25["report_series"] == pytest.approx(28_420 / 30) and sep25["report_verdict"] == "agrees"
+
+
+def test_radakins_1500_a_day_is_higher_than_the_series_october_average(result: pd.DataFrame) -> None:
+    row = result.loc["uk-cds-2024-11-10-oct-2024-avg"]
+    assert row["covered_series"] == pytest.approx(41_980 / 31)  # 1,354.19
+    assert row["covered_ratio"] == pytest.approx(1500 / (41_980 / 31)) == pytest.approx(1.1077, abs=1e-4)
+    assert row["report_ratio"] == pytest.approx(1500 / (41_890 / 31))
+    assert row["covered_verdict"] == row["report_verdict"] == "higher"
+
+
+def test_the_previous_peak_of_1730_in_may_2024_does_not_match_the_series_peak(result: pd.DataFrame) -> None:
+    row = result.loc["news-2024-11-11-may-2024-peak"]
+    assert (row["claim_value"], row["report_series"], row["report_day"]) == (1730, 1740, D(2024, 5, 13))
+    assert (row["covered_series"], row["covered_day"]) == (1740, D(2024, 5, 12))
+    assert row["report_verdict"] == row["covered_verdict"] == "lower"
+    assert "1,740 in the report of 2024-05-13" in row["report_basis"]
+
+
+def test_the_news_reports_1770_is_the_report_dated_figure(result: pd.DataFrame) -> None:
+    row = result.loc["news-2024-11-11-day"]
+    assert (row["report_series"], row["report_verdict"]) == (1770, "agrees")
+    assert (row["covered_series"], row["covered_verdict"]) == (1950, "lower")  # day 11-11 is in the report of 11-12
+    total = result.loc["news-2024-11-11-total"]
+    assert (total["report_series"], total["covered_series"]) == (710_660, 712_610)
+    assert "report 2024-11-11 (as of the morning of 2024-11-11)" == total["report_basis"]
+    assert "report 2024-11-12 (total at the end of 2024-11-11)" == total["covered_basis"]
+
+
+def test_compare_prints_both_conventions_with_the_rule(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run_tracker(capsys, "compare", "--db", store, "--source", "uk-defence-intelligence",
+                                 "--period", "2024-09", "--explain")
+    assert (code, err) == (0, "")
+    header, line = out.splitlines()[:2]
+    assert header.split() == ["id", "source", "kind", "period", "claim", "covered", "ratio", "verdict", "report",
+                              "ratio", "verdict"]
+    assert line.split()[1:] == ["uk-defence-intelligence", "daily_average", "2024-09", "1,271", "1,271",
+                                "1.0000", "agrees", "1,270.33", "1.0005", "close"]
+    assert "covered: report 2024-10-01 minus report 2024-09-01" in out
+    assert "report:  report 2024-09-30 minus report 2024-08-31" in out
+    assert "close = within 5%" in out
+
+
+def test_compare_shows_not_comparable_reasons_and_both_peak_numbers(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    _, out, _ = run_tracker(capsys, "compare", "--db", store, "--source", "news-report", "--kind", "peak_day",
+                            "--explain")
+    assert "1,730" in out and "1,740" in out and "lower" in out and "report 2024-05-13" in out
+    _, out, _ = run_tracker(capsys, "compare", "--db", store, "--source", "csis")
+    assert "not comparable — a killed-only count against a killed-or-wounded series" in out
+
+
+def test_compare_as_json_and_csv(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run_tracker(capsys, "compare", "--db", store, "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 45
+    radakin = next(r for r in rows if r["key"] == "uk-cds-2024-11-10-oct-2024-avg")
+    assert (radakin["covered_verdict"], radakin["covered_ratio"]) == ("higher", 1.1077)
+    _, out, _ = run_tracker(capsys, "compare", "--db", store, "--format", "csv", "--kind", "period_total")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    oct24 = next(r for r in rows if r["key"] == "ukdi-2024-12-05-oct-2024-total")
+    assert (oct24["covered_series"], oct24["covered_verdict"], oct24["report_series"], oct24["report_verdict"]) == (
+        "41980", "agrees", "41890", "close")

@@ -1,0 +1,243 @@
+"""Claims against the daily series: the series' own figure for each claim, under both date conventions.
+
+Pure pandas: a claims frame (tracker.claims.queries.claims_frame) and an observations frame
+(tracker.store.queries.observations_frame: report_date, value) in, one row per claim out.
+
+Conventions. A report dated D gives the cumulative total T(D) as of that morning, covering day
+D-1. For a period of days s..e:
+- covered (as UK Defence Intelligence counts): total = T(e+1) - T(s), i.e. the reports that
+  cover days s..e; a cumulative claim "as of" day d reads T(d+1), the total at the end of d;
+- report (as news coverage dates figures): total = T(e) - T(s-1), i.e. the reports dated s..e;
+  a cumulative claim "as of" d reads T(d), the report of that date.
+Daily average = period total / days in the period. Nothing is counted before 2022-02-24, so
+T(d) = 0 for d <= 2022-02-24 and periods are cut to start there. A cumulative claim with a
+coarse date ("February 2024") compares with the range of totals over that period.
+
+Verdict rule (from the claim's side: "higher" means the claim is higher than the series):
+- not comparable — different subject, metric or definition (e.g. a killed-only count against a
+  killed-or-wounded series), or the series lacks a report the period needs;
+- a lower bound ("more than", "at least") or upper bound ("up to", "less than") that the
+  series satisfies is "consistent";
+- otherwise "agrees" when the series lies within the rounding the claim's own digits imply
+  (trailing zeros, but at least two significant figures: 41,980 -> ±5, 950 -> ±5, 1,271 -> ±0.5,
+  300,000 -> ±5,000, 1.1 million -> ±50,000) or within its low..high range so widened;
+- else "close" when |claim / series - 1| <= CLOSE_TOLERANCE (5%), except for single-day and
+  peak-day claims, which are read off one report and so either agree or do not;
+- else "higher" or "lower".
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from tracker.claims.records import DEFINITIONS, LOWER_BOUNDS, UPPER_BOUNDS, rounding_unit
+from tracker.metrics import INVASION_START
+
+COVERED = "covered"
+REPORT = "report"
+CONVENTIONS = (COVERED, REPORT)
+CLOSE_TOLERANCE = 0.05
+EXACT_KINDS = ("day", "peak_day")  # no tolerance: one report's figure either matches or not
+VERDICTS = ("agrees", "consistent", "close", "higher", "lower", "not comparable")
+SERIES_DEFINITION = "killed_or_wounded"
+_DEFINITION_TEXT = {
+    "killed": "a killed-only count",
+    "wounded": "a wounded-only count",
+    "killed_confirmed_by_name": "a count of deaths confirmed by name (killed only)",
+}
+_PER_CONVENTION = ("series", "series_low", "series_high", "day", "basis", "diff", "ratio", "verdict")
+COLUMNS = (["id", "key", "source", "subject", "metric", "definition", "kind", "period", "qualifier", "low",
+            "best", "high", "figure", "claim_value", "rounding", "published", "comparable", "reason"]
+           + [f"{c}_{name}" for c in CONVENTIONS for name in _PER_CONVENTION])
+
+
+@dataclass
+class SeriesFigure:
+    """The series' figure for a claim under one convention (low == high unless the date is coarse)."""
+
+    low: float | None = None
+    high: float | None = None
+    date: dt.date | None = None  # the day of a peak
+    basis: str = ""
+    missing: str | None = None  # why there is no figure
+
+
+class Totals:
+    """T(report date) from an observations frame, 0 before the invasion."""
+
+    def __init__(self, series: pd.DataFrame) -> None:
+        dates = pd.to_datetime(series["report_date"]).dt.date
+        self.values = dict(zip(dates, series["value"].astype("int64").tolist()))
+        self.first = min(self.values) if self.values else None
+        self.last = max(self.values) if self.values else None
+
+    def get(self, report: dt.date) -> int | None:
+        if report <= INVASION_START:
+            return 0
+        return self.values.get(report)
+
+    def need(self, report: dt.date) -> int:
+        value = self.get(report)
+        if value is None:
+            if self.last is not None and report > self.last:
+                raise _Missing(f"the series ends with the report of {self.last}; this needs the report of {report}")
+            raise _Missing(f"the series has no report dated {report}")
+        return value
+
+
+class _Missing(Exception):
+    pass
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
+
+
+def _span(start: dt.date, end: dt.date, covered: bool) -> str:
+    if start == end:
+        return f"covered day {start}" if covered else f"the report dated {start}"
+    return f"covered days {start}..{end}" if covered else f"reports dated {start}..{end}"
+
+
+def series_figure(totals: Totals, kind: str, start: dt.date, end: dt.date, convention: str) -> SeriesFigure:
+    """What the series says for a claim's kind and period under a convention."""
+    cut = "; the period cut to begin with the invasion" if start < INVASION_START else ""
+    start = max(start, INVASION_START)
+    covered = convention == COVERED
+    one = dt.timedelta(days=1)
+    try:
+        if kind in ("period_total", "daily_average", "day"):
+            a, b = (start, end + one) if covered else (start - one, end)
+            total = totals.need(b) - totals.need(a)
+            days = (end - start).days + 1
+            span = _span(start, end, covered) + cut
+            before = "0 (nothing before 2022-02-24)" if a <= INVASION_START else f"report {a}"
+            basis = f"report {b} minus {before} ({span}) = {_fmt(total)}"
+            if kind == "daily_average":
+                return SeriesFigure(total / days, total / days, None, f"{basis} / {days} days")
+            return SeriesFigure(total, total, None, basis)
+        if kind == "cumulative":
+            shift = one if covered else dt.timedelta(0)
+            reports = [start + dt.timedelta(days=i) + shift for i in range((end - start).days + 1)]
+            found = [(r, totals.get(r)) for r in reports]
+            found = [(r, v) for r, v in found if v is not None]
+            if not found:
+                totals.need(reports[-1])
+            (r0, v0), (r1, v1) = found[0], found[-1]
+            lo, hi = min(v for _, v in found), max(v for _, v in found)
+            if len(reports) == 1:
+                what = f"report {r0}" + (f" (total at the end of {start})" if covered else f" (as of the morning of {start})")
+            else:
+                what = f"reports {r0}..{r1}: {_fmt(lo)}..{_fmt(hi)}"
+            return SeriesFigure(lo, hi, None, what)
+        if kind == "peak_day":
+            best: tuple[int, dt.date, dt.date] | None = None
+            day = start
+            while day <= end:
+                a, b = (day, day + one) if covered else (day - one, day)
+                ta, tb = totals.get(a), totals.get(b)
+                if ta is not None and tb is not None and (best is None or tb - ta > best[0]):
+                    best = (tb - ta, day, b)
+                day += one
+            if best is None:
+                totals.need(end + one if covered else end)
+            value, day, report = best
+            where = f"on covered day {day} (report {report})" if covered else f"in the report of {report}"
+            return SeriesFigure(value, value, day,
+                                f"highest day over {_span(start, end, covered)}{cut}: {_fmt(value)} {where}")
+    except _Missing as exc:
+        return SeriesFigure(missing=str(exc))
+    return SeriesFigure(missing=f"unknown kind {kind!r}")
+
+
+def verdict(kind: str, qualifier: str | None, low: float | None, best: float | None, high: float | None,
+            s_low: float, s_high: float, tolerance: float = CLOSE_TOLERANCE) -> tuple[str, float, float]:
+    """(verdict, the series figure it was judged against, the claim's figure) by the module's rule."""
+    lo = low if low is not None else best
+    hi = high if high is not None else best
+    assert lo is not None and hi is not None
+    value = best if best is not None else (lo + hi) / 2
+    # The series figure judged against: the point of the series' range nearest the claim.
+    series = min(max(value, s_low), s_high)
+    ratio = value / series if series else math.inf
+
+    def near_or(word: str) -> str:
+        if kind not in EXACT_KINDS and abs(ratio - 1) <= tolerance:
+            return "close"
+        return word
+
+    if qualifier in LOWER_BOUNDS:
+        ok = s_high > lo if qualifier == "more than" else s_high >= lo
+        return ("consistent" if ok else near_or("higher")), series, value
+    if qualifier in UPPER_BOUNDS:
+        ok = s_low < hi if qualifier == "less than" else s_low <= hi
+        return ("consistent" if ok else near_or("lower")), series, value
+    eps = 1e-9
+    lo_r, hi_r = lo - rounding_unit(lo) / 2 - eps, hi + rounding_unit(hi) / 2 + eps
+    if lo_r <= s_high and s_low <= hi_r:
+        return "agrees", series, value
+    return near_or("higher" if value > series else "lower"), series, value
+
+
+def not_comparable_reason(subject: str, metric: str, definition: str, *, series_subject: str = "russia",
+                          series_metric: str = "personnel") -> str | None:
+    """Why a claim cannot be set against the series, or None if it can."""
+    if subject != series_subject:
+        return f"the series counts {series_subject}'s losses; this claim is about {subject}'s"
+    if metric != series_metric:
+        return f"the series is {series_metric}; this claim counts {metric}"
+    if definition != SERIES_DEFINITION:
+        text = _DEFINITION_TEXT.get(definition, f"a {DEFINITIONS.get(definition, definition)} count")
+        return f"{text} against a killed-or-wounded series"
+    return None
+
+
+def _none(x: object) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)  # type: ignore[arg-type]
+
+
+def compare_claims(claims: pd.DataFrame, series: pd.DataFrame, *, series_subject: str = "russia",
+                   series_metric: str = "personnel", tolerance: float = CLOSE_TOLERANCE) -> pd.DataFrame:
+    """One row per claim: the series' figure, difference, ratio and verdict under each convention.
+
+    `claims` needs id, key, source, subject, metric, definition, kind, period, period_start,
+    period_end, qualifier, low, best, high (and optionally figure, published); `series` needs
+    report_date and value of the cumulative series (killed or wounded, by report date).
+    """
+    totals = Totals(series)
+    rows = []
+    for c in claims.to_dict("records"):
+        low, best, high = _none(c.get("low")), _none(c.get("best")), _none(c.get("high"))
+        start, end = pd.Timestamp(c["period_start"]).date(), pd.Timestamp(c["period_end"]).date()
+        value = best if best is not None else ((low or 0) + (high or 0)) / 2
+        row = {k: c.get(k) for k in ("id", "key", "source", "subject", "metric", "definition", "kind", "period",
+                                     "qualifier", "figure", "published")}
+        row.update(low=low, best=best, high=high, claim_value=value, rounding=rounding_unit(value))
+        reason = not_comparable_reason(c["subject"], c["metric"], c["definition"],
+                                       series_subject=series_subject, series_metric=series_metric)
+        if reason is None and end < INVASION_START:
+            reason = "the period ends before the series begins (2022-02-24)"
+        row.update(comparable=reason is None, reason=reason)
+        for conv in CONVENTIONS:
+            out = dict.fromkeys(_PER_CONVENTION)
+            if reason is not None:
+                out.update(verdict="not comparable", basis=reason)
+            else:
+                fig = series_figure(totals, c["kind"], start, end, conv)
+                if fig.missing:
+                    out.update(verdict="not comparable", basis=fig.missing)
+                else:
+                    word, judged, claimed = verdict(c["kind"], c.get("qualifier") or None, low, best, high,
+                                                    fig.low, fig.high, tolerance)
+                    out.update(series=judged, series_low=fig.low, series_high=fig.high, day=fig.date,
+                               basis=fig.basis, diff=claimed - judged,
+                               ratio=claimed / judged if judged else math.nan, verdict=word)
+            row.update({f"{conv}_{k}": v for k, v in out.items()})
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame.attrs["tolerance"] = tolerance
+    frame.attrs["conventions"] = CONVENTIONS
+    return frame

@@ -1,0 +1,318 @@
+"""Commands on claims of other sources: ingest the curated file, add, list, show, compare."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+import re
+import sys
+from collections.abc import Sequence
+from typing import Optional
+
+import typer
+
+from tracker.errors import InvalidInput
+from tracker.textsafe import printable
+
+DB_HELP = ("Store: a SQLAlchemy URL or a SQLite file path. "
+           "Default: $TRACKER_DB_URL, else ~/.local/share/tracker/tracker.db.")
+FORMATS = ("table", "json", "csv")
+VERDICT_RULE = (
+    "Verdicts (the claim against the series): agrees = within the rounding the claim's digits imply "
+    "(at least two significant figures) or its low-high range; consistent = its 'more than' / 'up to' "
+    "holds; close = within {tol:.0%} (never for single or peak days); higher / lower = the claim is "
+    "higher / lower. covered: days as UK Defence Intelligence counts them (the report of D+1 gives "
+    "day D); report: figures dated by their report (as news coverage does)."
+)
+
+
+def _db(db: Optional[str]) -> str:
+    from tracker.config import resolve_db_url
+
+    return resolve_db_url(db)
+
+
+def _check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}, not {printable(fmt, limit=40)!r}")
+    return fmt
+
+
+def _plain(value: object) -> object:
+    """A JSON/CSV-ready value: dates as ISO text, whole floats as ints, NaN as None."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return int(value) if value.is_integer() and abs(value) < 1e15 else round(value, 4)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):  # pandas Timestamp
+        return value.isoformat()  # type: ignore[union-attr]
+    if hasattr(value, "item"):  # numpy scalars
+        return _plain(value.item())  # type: ignore[union-attr]
+    return value
+
+
+def _cell(value: object, limit: int | None = None) -> str:
+    value = _plain(value)
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return printable(value, limit=limit)
+
+
+def _ratio(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{float(value):.4f}"  # type: ignore[arg-type]
+
+
+def print_table(rows: Sequence[dict], columns: Sequence[tuple[str, str, int | None]]) -> None:
+    """Rows as aligned columns: (title, key, width limit); numbers right-aligned; text made safe."""
+    cells = [[_ratio(r.get(key)) if key.endswith("ratio") else _cell(r.get(key), limit)
+              for _, key, limit in columns] for r in rows]
+    widths = [max([len(title)] + [len(row[i]) for row in cells]) for i, (title, _, _) in enumerate(columns)]
+    numeric = [all(isinstance(_plain(r.get(key)), (int, float)) or r.get(key) is None for r in rows)
+               for _, key, _ in columns]
+    print("  ".join(t.ljust(w) if not n else t.rjust(w) for (t, _, _), w, n in zip(columns, widths, numeric)).rstrip())
+    for row in cells:
+        print("  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(row, widths, numeric)).rstrip())
+
+
+def print_records(rows: Sequence[dict], fmt: str, columns: Sequence[tuple[str, str, int | None]],
+                  fields: Sequence[str]) -> None:
+    """Rows in the chosen format: a table of `columns`, or every one of `fields` as JSON or CSV."""
+    if fmt == "json":
+        print(json.dumps([{f: _plain(r.get(f)) for f in fields} for r in rows], indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(fields)
+        for r in rows:
+            writer.writerow(["" if _plain(r.get(f)) is None else _plain(r.get(f)) for f in fields])
+        sys.stdout.write(out.getvalue())
+    else:
+        print_table(rows, columns)
+
+
+def _slug(*parts: str) -> str:
+    text = "-".join(p for p in parts if p).lower().replace("/", "-to-")
+    text = re.sub(r"[^a-z0-9._-]+", "-", text).strip("-._")
+    return text[:128] or "claim"
+
+
+LIST_FIELDS = ["id", "key", "source", "source_name", "subject", "metric", "definition", "kind", "period",
+               "qualifier", "low", "best", "high", "figure", "published", "url", "based_on", "note", "feed",
+               "revision", "entered_at", "revised_at"]
+LIST_COLUMNS = [("id", "id", None), ("source", "source", 26), ("published", "published", None),
+                ("kind", "kind", None), ("period", "period", None), ("definition", "definition", None),
+                ("figure", "figure", 24), ("note", "note", 60)]
+COMPARE_FIELDS = ["id", "key", "source", "subject", "metric", "definition", "kind", "period", "qualifier",
+                  "low", "best", "high", "figure", "claim_value", "rounding", "published", "comparable", "reason",
+                  "covered_series", "covered_series_low", "covered_series_high", "covered_day", "covered_diff",
+                  "covered_ratio", "covered_verdict", "covered_basis",
+                  "report_series", "report_series_low", "report_series_high", "report_day", "report_diff",
+                  "report_ratio", "report_verdict", "report_basis"]
+COMPARE_COLUMNS = [("id", "id", None), ("source", "source", 26), ("kind", "kind", None), ("period", "period", None),
+                   ("claim", "figure", 24), ("covered", "covered_series", None), ("ratio", "covered_ratio", None),
+                   ("verdict", "covered_verdict", None), ("report", "report_series", None),
+                   ("ratio", "report_ratio", None), ("verdict", "report_verdict", None)]
+
+
+def register(app: typer.Typer, ingest_app: typer.Typer) -> None:
+    """Add `ingest claims`, `claims add|list|show` and `compare`."""
+    claims_app = typer.Typer(help="Claims of other sources: curated in data/claims/claims.csv or added here.",
+                             no_args_is_help=True)
+    app.add_typer(claims_app, name="claims")
+
+    @ingest_app.command("claims")
+    def ingest_claims(
+        location: Optional[str] = typer.Option(
+            None, "--from", help="A claims CSV file or URL. Default: the repository's data/claims/claims.csv.",
+            show_default=False),
+        observed_at: Optional[str] = typer.Option(None, "--observed-at", help="Ingest as if read at this time "
+                                                  "(ISO 8601).", show_default=False),
+        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP, show_default=False),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="Print one log line."),
+        wait: float = typer.Option(10.0, "--wait", help="Seconds to wait for another run's writer lock."),
+    ) -> None:
+        """The curated claims file: every claim in it, with revisions for edits and removals."""
+        from tracker.feeds.claims import ClaimsFeed
+        from tracker.ingest import run_ingest
+
+        moment = None
+        if observed_at:
+            from tracker.commands.store import parse_moment
+
+            moment = parse_moment(observed_at)
+        report = run_ingest(_db(db), ClaimsFeed(), location=location, observed_at=moment, lock_wait=wait)
+        print(printable(report.summary()))
+        if report.status == "failed":
+            print(f"error: {printable(report.error)}", file=sys.stderr)
+        raise typer.Exit(int(report.exit_code))
+
+    @claims_app.command("add")
+    def claims_add(
+        source: str = typer.Option(..., "--source", help="Who made the claim (a registered source key, e.g. "
+                                   "uk-defence-intelligence)."),
+        definition: str = typer.Option(..., "--definition", help="killed, wounded, killed_or_wounded or "
+                                       "killed_confirmed_by_name."),
+        kind: str = typer.Option(..., "--kind", help="cumulative, period_total, daily_average, day or peak_day."),
+        period: str = typer.Option(..., "--period", help="YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY or START/END."),
+        published: str = typer.Option(..., "--published", help="When it was published: YYYY-MM-DD, YYYY-MM, "
+                                      "YYYY-Qn or YYYY."),
+        best: Optional[str] = typer.Option(None, "--best", help="The figure (or leave out and give --low/--high)."),
+        low: Optional[str] = typer.Option(None, "--low", help="Lower end of a range."),
+        high: Optional[str] = typer.Option(None, "--high", help="Upper end of a range."),
+        qualifier: Optional[str] = typer.Option(None, "--qualifier", help="about, more than, at least, up to or "
+                                                "less than."),
+        subject: str = typer.Option("russia", "--subject", help="Whose losses: russia or ukraine."),
+        metric: str = typer.Option("personnel", "--metric", help="Canonical metric."),
+        url: Optional[str] = typer.Option(None, "--url", help="Where it was reported (http or https)."),
+        note: Optional[str] = typer.Option(None, "--note", help="A short note in our own words."),
+        based_on: Optional[str] = typer.Option(None, "--based-on", help="What the claim says it is based on."),
+        key: Optional[str] = typer.Option(None, "--key", help="A stable key (default: made from source, "
+                                          "published, kind and period)."),
+        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP, show_default=False),
+        wait: float = typer.Option(10.0, "--wait", help="Seconds to wait for another run's writer lock."),
+    ) -> None:
+        """Add one claim (validated; refused if the store already holds it), as its own run."""
+        from tracker.claims.store import add_claim
+        from tracker.claims.validate import claim_from_fields
+
+        fields = {"claim_key": key if key is not None else _slug(source, published, kind, period),
+                  "source": source, "subject": subject, "metric": metric, "definition": definition,
+                  "kind": kind, "period": period, "qualifier": qualifier, "low": low, "best": best,
+                  "high": high, "published": published, "url": url, "note": note, "based_on": based_on}
+        claim = claim_from_fields(fields)
+        report = add_claim(_db(db), claim, lock_wait=wait)
+        if report.status == "failed":
+            print(f"error: {printable(report.error)}", file=sys.stderr)
+        else:
+            from tracker.claims.records import figure_label
+
+            print(printable(f"added claim {claim.key!r}: {figure_label(claim.qualifier, claim.low, claim.best, claim.high)}"
+                            f" ({claim.definition}, {claim.kind} {claim.period}) by {claim.source}, "
+                            f"published {claim.published} — run {report.run_id}"))
+        raise typer.Exit(int(report.exit_code))
+
+    @claims_app.command("list")
+    def claims_list(
+        source: Optional[str] = typer.Option(None, "--source", help="Only this source."),
+        metric: Optional[str] = typer.Option(None, "--metric", help="Only this metric."),
+        kind: Optional[str] = typer.Option(None, "--kind", help="Only this kind."),
+        period: Optional[str] = typer.Option(None, "--period", help="Only claims whose period overlaps this one "
+                                             "(e.g. 2024, 2024-09, 2024-05-01/2024-06-30)."),
+        fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP, show_default=False),
+    ) -> None:
+        """The current claims, oldest publication first."""
+        from tracker.claims.queries import list_claims
+        from tracker.store.db import open_store
+
+        _check_format(fmt)
+        rows = list_claims(open_store(_db(db), write=False), source=source, metric=metric, kind=kind, period=period)
+        print_records(rows, fmt, LIST_COLUMNS, LIST_FIELDS)
+        if fmt == "table":
+            print(f"({len(rows):,} claim(s); `tracker claims show ID` for one claim and its revisions)")
+
+    @claims_app.command("show")
+    def claims_show(
+        ident: str = typer.Argument(..., metavar="ID", help="A claim's id (as `claims list` shows) or its key."),
+        fmt: str = typer.Option("table", "--format", help="table or json."),
+        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP, show_default=False),
+    ) -> None:
+        """One claim: every field, and every revision the store has kept of it."""
+        from tracker.claims.queries import claim_history
+        from tracker.store.db import open_store
+
+        if _check_format(fmt) == "csv":
+            raise InvalidInput("claims show prints table or json")
+        found = claim_history(open_store(_db(db), write=False), ident.strip())
+        if fmt == "json":
+            print(json.dumps([[{k: _plain(v) for k, v in rev.items()} for rev in revs] for revs in found],
+                             indent=2, ensure_ascii=False))
+            return
+        for revs in found:
+            _print_claim(revs)
+
+    @app.command("compare")
+    def compare(
+        source: Optional[str] = typer.Option(None, "--source", help="Only claims of this source."),
+        metric: Optional[str] = typer.Option(None, "--metric", help="Only claims of this metric."),
+        kind: Optional[str] = typer.Option(None, "--kind", help="Only this kind."),
+        period: Optional[str] = typer.Option(None, "--period", help="Only claims whose period overlaps this one."),
+        fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+        explain: bool = typer.Option(False, "--explain", help="Under the table, how each series figure was computed."),
+        feed: Optional[str] = typer.Option(None, "--feed", help="Which General Staff feed (default: the fullest)."),
+        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP, show_default=False),
+    ) -> None:
+        """Each claim against the General Staff's daily series, under both date conventions."""
+        from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims
+        from tracker.claims.queries import claims_frame
+        from tracker.store.db import open_store
+        from tracker.store.queries import observations_frame
+
+        _check_format(fmt)
+        engine = open_store(_db(db), write=False)
+        claims = claims_frame(engine, source=source, metric=metric, kind=kind, period=period)
+        series = observations_frame(engine, source="ua-general-staff", metric="personnel", feed=feed)
+        rows = compare_claims(claims, series).to_dict("records")
+        print_records(rows, fmt, COMPARE_COLUMNS, COMPARE_FIELDS)
+        if fmt != "table":
+            return
+        latest = series["report_date"].max().date() if len(series) else None
+        print(f"({len(rows):,} claim(s) against the General Staff personnel series (killed or wounded), "
+              f"latest report {latest})")
+        for r in rows:
+            if not r["comparable"]:
+                print(f"  {r['id']}: not comparable — {printable(r['reason'])}")
+        if explain:
+            for r in rows:
+                if r["comparable"]:
+                    print(f"  {r['id']} {printable(r['key'])}")
+                    print(f"      covered: {printable(r['covered_basis'])}")
+                    print(f"      report:  {printable(r['report_basis'])}")
+        print(VERDICT_RULE.format(tol=CLOSE_TOLERANCE))
+
+
+def _print_claim(revisions: list[dict]) -> None:
+    current = revisions[-1]
+    removed = current.get("removed")
+    shown = next((r for r in reversed(revisions) if not r.get("removed")), current)
+    print(f"claim {current['id']}  {printable(current['key'])}  (feed {printable(current['feed'])})"
+          + ("  — REMOVED" if removed else ""))
+    labels = [("source", "source"), ("who", "source_name"), ("subject", "subject"), ("metric", "metric"),
+              ("definition", "definition"), ("kind", "kind"), ("period", "period"),
+              ("precision", "period_precision"), ("figure", "figure"), ("low", "low"), ("best", "best"),
+              ("high", "high"), ("published", "published"), ("url", "url"), ("based on", "based_on"),
+              ("note", "note"), ("entered", "entered_at")]
+    for label, key in labels:
+        print(f"  {label:<11} {_cell(shown.get(key))}")
+    print(f"  revisions   {len(revisions)}")
+    previous: dict | None = None
+    for rev in revisions:
+        when = _cell(rev["revised_at"])
+        if rev.get("removed"):
+            what = "removed from its feed"
+        elif previous is None:
+            what = "entered"
+        elif previous.get("removed"):
+            what = "re-added"
+        else:
+            changed = [k for k in ("source", "subject", "metric", "definition", "kind", "period", "qualifier",
+                                   "low", "best", "high", "published", "url", "based_on", "note")
+                       if rev.get(k) != previous.get(k)]
+            what = "changed " + ", ".join(f"{k}: {_cell(previous.get(k), 40)} -> {_cell(rev.get(k), 40)}"
+                                          for k in changed)
+        print(f"    r{rev['revision']} {when} run {rev['run_id']}: {what}")
+        previous = rev
