@@ -74,28 +74,23 @@ def apply_snapshot(
     counts = RevisionCounts()
     changed: set[tuple] = set()
     current = current_rows(conn, table, filters, key_cols, value_cols)
-    fixed = {**filters, **(extra or {})}
-    inserts: list[dict] = []
+    fixed = {**filters, **(extra or {}), "first_seen_at": now, "last_seen_at": now, "superseded_at": None,
+             "run_id": run_id, "last_seen_run_id": run_id}
+    varying_cols = (*key_cols, *value_cols, "revision", "removed")
+    inserts: list[tuple] = []  # key, values, revision, removed
     supersede: list[int] = []
     seen: list[int] = []
-
-    def insert(key: tuple, values: tuple, revision: int, removed: bool) -> None:
-        row = dict(fixed)
-        row.update(zip(key_cols, key))
-        row.update(zip(value_cols, values))
-        row.update(revision=revision, removed=removed, first_seen_at=now, last_seen_at=now,
-                   superseded_at=None, run_id=run_id, last_seen_run_id=run_id)
-        inserts.append(row)
+    removal = (None,) * len(value_cols)
 
     for key, values in incoming.items():
         cur = current.get(key)
         if cur is None:
-            insert(key, values, 1, False)
+            inserts.append((*key, *values, 1, False))
             counts.new += 1
             changed.add(key)
         elif cur.removed:
             supersede.append(cur.id)
-            insert(key, values, cur.revision + 1, False)
+            inserts.append((*key, *values, cur.revision + 1, False))
             counts.readded += 1
             changed.add(key)
         elif cur.values == tuple(values):
@@ -103,13 +98,13 @@ def apply_snapshot(
             counts.unchanged += 1
         else:
             supersede.append(cur.id)
-            insert(key, values, cur.revision + 1, False)
+            inserts.append((*key, *values, cur.revision + 1, False))
             counts.revised += 1
             changed.add(key)
     for key, cur in current.items():
         if not cur.removed and key not in incoming and in_scope(key):
             supersede.append(cur.id)
-            insert(key, (None,) * len(value_cols), cur.revision + 1, True)
+            inserts.append((*key, *removal, cur.revision + 1, True))
             counts.removed += 1
             changed.add(key)
 
@@ -118,36 +113,39 @@ def apply_snapshot(
                      .values(superseded_at=now).execution_options(synchronize_session=False),
                      [{"row_id": i} for i in supersede])
     mark_seen(conn, table, seen, now, run_id)
-    bulk_insert(conn, table, inserts)
+    bulk_insert(conn, table, fixed, varying_cols, inserts)
     if state_out is not None:
+        nk, nv = len(key_cols), len(value_cols)
         state_out.update((key, cur.values) for key, cur in current.items() if not cur.removed)
         for row in inserts:
-            key = tuple(row[k] for k in key_cols)
-            if row["removed"]:
-                state_out.pop(key, None)
+            if row[-1]:
+                state_out.pop(row[:nk], None)
             else:
-                state_out[key] = tuple(row[v] for v in value_cols)
+                state_out[row[:nk]] = row[nk:nk + nv]
     return counts, changed
 
 
-def bulk_insert(conn: Connection, table: Table, rows: list[dict]) -> None:
-    """Insert many rows straight through the driver's executemany.
+def bulk_insert(conn: Connection, table: Table, fixed: Mapping[str, object], cols: Sequence[str],
+                rows: list[tuple]) -> None:
+    """Insert many rows (`fixed` values shared by all, then one tuple per row for `cols`)
+    straight through the driver's executemany.
 
     A first backfill inserts some 22,000 rows; SQLAlchemy's per-row parameter processing took
     more time than SQLite itself, so values are converted here the way SQLAlchemy stores them.
     """
     if not rows:
         return
-    cols = list(rows[0])
-    sqlite = conn.dialect.name == "sqlite"
+    names = [*fixed, *cols]
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     prep = conn.dialect.identifier_preparer
-    sql = (f"INSERT INTO {prep.format_table(table)} ({', '.join(prep.quote(c) for c in cols)}) "
-           f"VALUES ({', '.join([mark] * len(cols))})")
-    if not sqlite:
-        conn.exec_driver_sql(sql, [tuple(row[c] for c in cols) for row in rows])
+    sql = (f"INSERT INTO {prep.format_table(table)} ({', '.join(prep.quote(c) for c in names)}) "
+           f"VALUES ({', '.join([mark] * len(names))})")
+    if conn.dialect.name != "sqlite":
+        shared = tuple(fixed.values())
+        conn.exec_driver_sql(sql, [shared + row for row in rows])
         return
-    cache: dict[object, object] = {}  # the run's timestamps and each report date recur in every row
+    shared = tuple(_sqlite_value(v) for v in fixed.values())
+    cache: dict[object, object] = {}  # each report date recurs in every series
 
     def convert(value: object) -> object:
         if value is None or type(value) in (int, str, float):
@@ -156,7 +154,7 @@ def bulk_insert(conn: Connection, table: Table, rows: list[dict]) -> None:
             cache[value] = _sqlite_value(value)
         return cache[value]
 
-    conn.exec_driver_sql(sql, [tuple(convert(row[c]) for c in cols) for row in rows])
+    conn.exec_driver_sql(sql, [shared + tuple(map(convert, row)) for row in rows])
 
 
 def _sqlite_value(value: object) -> object:
