@@ -133,3 +133,19 @@ def test_claims_revisions_work_on_every_backend(store_url: str, tmp_path: Path) 
     (history,) = claim_history(engine, rows[0]["claim_key"])
     assert [h["high"] for h in history] == [80000, 85000]
     engine.dispose()
+
+
+def test_a_claims_file_can_be_read_from_a_url(sqlite_url: str) -> None:
+    import httpx
+
+    body = DEFAULT_FILE.read_bytes()
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, content=body, headers={"content-type": "text/csv"})
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    report = run_ingest(sqlite_url, ClaimsFeed(), location="https://example.org/claims.csv",
+                        fetch_options={"client": client})
+    assert (report.status, report.counts.new, seen) == ("ok", 45, ["https://example.org/claims.csv"])

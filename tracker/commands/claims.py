@@ -8,13 +8,14 @@ import json
 import math
 import re
 import sys
+import textwrap
 from collections.abc import Sequence
 from typing import Optional
 
 import typer
 
 from tracker.errors import InvalidInput
-from tracker.textsafe import printable
+from tracker.render import sanitize as printable
 
 DB_HELP = ("Store: a SQLAlchemy URL or a SQLite file path. "
            "Default: $TRACKER_DB_URL, else ~/.local/share/tracker/tracker.db.")
@@ -36,72 +37,51 @@ def _db(db: Optional[str]) -> str:
 
 def _check_format(fmt: str) -> str:
     if fmt not in FORMATS:
-        raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}, not {printable(fmt, limit=40)!r}")
+        raise InvalidInput(f"--format must be one of {', '.join(FORMATS)}, not {printable(fmt[:40])!r}")
     return fmt
 
 
-def _plain(value: object) -> object:
-    """A JSON/CSV-ready value: dates as ISO text, whole floats as ints, NaN as None."""
-    if value is None:
-        return None
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        return int(value) if value.is_integer() and abs(value) < 1e15 else round(value, 4)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):  # pandas Timestamp
-        return value.isoformat()  # type: ignore[union-attr]
-    if hasattr(value, "item"):  # numpy scalars
-        return _plain(value.item())  # type: ignore[union-attr]
-    return value
-
-
 def _cell(value: object, limit: int | None = None) -> str:
-    value = _plain(value)
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
+    """One value for a person: thousands separators, ISO dates, '—' when missing, made safe."""
+    from tracker.render import format_value
+
+    if isinstance(value, float) and not math.isnan(value) and not value.is_integer():
         return f"{value:,.2f}"
-    return printable(value, limit=limit)
+    text = format_value(value) or "—"
+    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _ratio(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return f"{float(value):.4f}"  # type: ignore[arg-type]
+    return f"{float(value):.4f}"  # type: ignore[arg-type]  # ratios near 1 are the interesting ones
 
 
-def print_table(rows: Sequence[dict], columns: Sequence[tuple[str, str, int | None]]) -> None:
-    """Rows as aligned columns: (title, key, width limit); numbers right-aligned; text made safe."""
-    cells = [[_ratio(r.get(key)) if key.endswith("ratio") else _cell(r.get(key), limit)
-              for _, key, limit in columns] for r in rows]
-    widths = [max([len(title)] + [len(row[i]) for row in cells]) for i, (title, _, _) in enumerate(columns)]
-    numeric = [all(isinstance(_plain(r.get(key)), (int, float)) or r.get(key) is None for r in rows)
-               for _, key, _ in columns]
-    print("  ".join(t.ljust(w) if not n else t.rjust(w) for (t, _, _), w, n in zip(columns, widths, numeric)).rstrip())
-    for row in cells:
-        print("  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(row, widths, numeric)).rstrip())
+def _table_column(values: list[object], key: str, limit: int | None) -> list[object]:
+    """A column's cells: numbers as right-aligned text (2 decimals, ratios 4), other text cut to `limit`."""
+    numbers = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if numbers and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers):
+        cells = [_ratio(v) if key.endswith("ratio") else _cell(v) for v in values]
+        width = max(len(c) for c in cells)
+        return [c.rjust(width) for c in cells]
+    return [_cell(v, limit) for v in values]
 
 
 def print_records(rows: Sequence[dict], fmt: str, columns: Sequence[tuple[str, str, int | None]],
-                  fields: Sequence[str]) -> None:
-    """Rows in the chosen format: a table of `columns`, or every one of `fields` as JSON or CSV."""
+                  fields: Sequence[str], *, notes: Sequence[str] = ()) -> None:
+    """Rows in the chosen format (tracker.render): a table of `columns` (title, key, width limit)
+    with `notes` under it, or every one of `fields` as JSON or CSV."""
+    from tracker.render import render_csv, render_json, render_table
+
     if fmt == "json":
-        print(json.dumps([{f: _plain(r.get(f)) for f in fields} for r in rows], indent=2, ensure_ascii=False))
+        print(render_json([{f: r.get(f) for f in fields} for r in rows]))
     elif fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(fields)
-        for r in rows:
-            writer.writerow(["" if _plain(r.get(f)) is None else _plain(r.get(f)) for f in fields])
-        sys.stdout.write(out.getvalue())
+        sys.stdout.write(render_csv(rows, list(fields)))
     else:
-        print_table(rows, columns)
+        keys = [key for _, key, _ in columns]
+        cols = {key: _table_column([r.get(key) for r in rows], key, limit) for _, key, limit in columns}
+        cells = [{key: cols[key][i] for key in keys} for i in range(len(rows))]
+        print(render_table(cells, keys, headers={key: title for title, key, _ in columns}, notes=notes))
 
 
 def _slug(*parts: str) -> str:
@@ -221,9 +201,8 @@ def register(app: typer.Typer, ingest_app: typer.Typer) -> None:
 
         _check_format(fmt)
         rows = list_claims(open_store(_db(db), write=False), source=source, metric=metric, kind=kind, period=period)
-        print_records(rows, fmt, LIST_COLUMNS, LIST_FIELDS)
-        if fmt == "table":
-            print(f"({len(rows):,} claim(s); `tracker claims show ID` for one claim and its revisions)")
+        print_records(rows, fmt, LIST_COLUMNS, LIST_FIELDS,
+                      notes=[f"({len(rows):,} claim(s); `tracker claims show ID` for one claim and its revisions)"])
 
     @claims_app.command("show")
     def claims_show(
@@ -239,8 +218,9 @@ def register(app: typer.Typer, ingest_app: typer.Typer) -> None:
             raise InvalidInput("claims show prints table or json")
         found = claim_history(open_store(_db(db), write=False), ident.strip())
         if fmt == "json":
-            print(json.dumps([[{k: _plain(v) for k, v in rev.items()} for rev in revs] for revs in found],
-                             indent=2, ensure_ascii=False))
+            from tracker.render import render_json
+
+            print(render_json(found))
             return
         for revs in found:
             _print_claim(revs)
@@ -267,22 +247,19 @@ def register(app: typer.Typer, ingest_app: typer.Typer) -> None:
         claims = claims_frame(engine, source=source, metric=metric, kind=kind, period=period)
         series = observations_frame(engine, source="ua-general-staff", metric="personnel", feed=feed)
         rows = compare_claims(claims, series).to_dict("records")
-        print_records(rows, fmt, COMPARE_COLUMNS, COMPARE_FIELDS)
         if fmt != "table":
+            print_records(rows, fmt, COMPARE_COLUMNS, COMPARE_FIELDS)
             return
         latest = series["report_date"].max().date() if len(series) else None
-        print(f"({len(rows):,} claim(s) against the General Staff personnel series (killed or wounded), "
-              f"latest report {latest})")
-        for r in rows:
-            if not r["comparable"]:
-                print(f"  {r['id']}: not comparable — {printable(r['reason'])}")
-        if explain:
-            for r in rows:
-                if r["comparable"]:
-                    print(f"  {r['id']} {printable(r['key'])}")
-                    print(f"      covered: {printable(r['covered_basis'])}")
-                    print(f"      report:  {printable(r['report_basis'])}")
-        print(VERDICT_RULE.format(tol=CLOSE_TOLERANCE))
+        notes = [f"({len(rows):,} claim(s) against the General Staff personnel series (killed or wounded), "
+                 f"latest report {latest})"]
+        notes += [f"  {r['id']}: not comparable — {r['reason']}" for r in rows if not r["comparable"]]
+        for r in rows if explain else []:
+            if r["comparable"]:
+                notes += [f"  {r['id']} {r['key']}", f"      covered: {r['covered_basis']}",
+                          f"      report:  {r['report_basis']}"]
+        notes += textwrap.wrap(VERDICT_RULE.format(tol=CLOSE_TOLERANCE), width=100)
+        print_records(rows, fmt, COMPARE_COLUMNS, COMPARE_FIELDS, notes=notes)
 
 
 def _print_claim(revisions: list[dict]) -> None:
