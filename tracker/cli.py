@@ -18,6 +18,7 @@ app = typer.Typer(
     "Every figure is a claim: it keeps its source, feed, raw payload and every revision.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
