@@ -155,7 +155,9 @@ def render_table(data: Any, columns: Sequence[str] | None = None, *, title: str 
                              for v, w, r in zip(values, widths, right)).rstrip()
 
         out.append(line(names))
-        out.append("  ".join("-" * w for w in widths))
+        # the last column is not padded: a long text there needs no rule as long as itself
+        rules = widths[:-1] + [min(widths[-1], max(len(names[-1]), 40))]
+        out.append("  ".join("-" * w for w in rules))
         out.extend(line(row) for row in cells)
     out.extend(sanitize(n) for n in notes)
     return "\n".join(out)

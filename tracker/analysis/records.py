@@ -68,17 +68,14 @@ def split_counted(daily: pd.DataFrame, *, include_flagged: bool = False
     doubtful = daily["doubtful"].astype(bool) & ~no_increment & (not include_flagged)
     counted = daily.loc[~no_increment & ~doubtful].reset_index(drop=True)
     excluded = daily.loc[no_increment | doubtful].copy()
-    reasons = []
-    for _, row in excluded.iterrows():
-        if pd.isna(row["increment"]):
-            reasons.append("no increment: first report of the series, which began after "
-                           "the invasion's first report")
-            continue
-        parts = [row["flag_reasons"]] if row["flag_reasons"] else []
-        if row["span_days"] > 1 and "gap" not in row["flags"]:
-            parts.append(f"spans {int(row['span_days'])} days")
-        reasons.append(" | ".join(parts) or "doubtful")
-    excluded["reason"] = reasons
+    reasons = excluded["flag_reasons"].astype(object).fillna("")
+    long_span = (excluded["span_days"] > 1) & ~excluded["flags"].str.contains("gap", regex=False)
+    span_note = "spans " + excluded["span_days"].fillna(0).astype(int).astype(str) + " days"
+    reasons = reasons.where(~long_span, (reasons + " | " + span_note).str.removeprefix(" | "))
+    reasons = reasons.where(reasons != "", "doubtful")
+    excluded["reason"] = reasons.where(
+        excluded["increment"].notna(),
+        "no increment: first report of the series, which began after the invasion's first report")
     excluded = excluded[EXCLUDED_COLUMNS].reset_index(drop=True)
     counted.attrs.update(daily.attrs)
     return counted, excluded
@@ -187,7 +184,7 @@ def deadliest_period(daily: pd.DataFrame, period: str = "month", *,
     best = eligible.sort_values(["total", "start"], ascending=[False, True], kind="stable").head(1)
     note = f"highest of {len(eligible)} {period}s counted"
     if not best.empty and not bool(best["complete"].iloc[0]):
-        note += f" (that {period} is incomplete)"
+        note += f"; that {period} is incomplete"
     return RecordResult(f"deadliest_{period}", best[cols].reset_index(drop=True),
                         excluded.reset_index(drop=True), _by(daily), note)
 
