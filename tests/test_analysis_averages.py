@@ -135,3 +135,17 @@ def test_a_rolling_average_needs_a_full_window(daily):
 def test_every_table_carries_its_convention(daily):
     assert period_table(daily, "month").attrs["by"] == daily.attrs["by"]
     assert rolling_average(daily, 7).attrs["by"] == daily.attrs["by"]
+
+
+def test_a_cut_of_the_series_compares_with_periods_before_the_cut(latest_dir):
+    from tracker.analysis import between
+
+    whole = daily_series(observations_frame(latest_dir, "personnel"), by="report")
+    cut = between(whole, dt.date(2024, 11, 1), dt.date(2024, 11, 30))
+    alone = period_table(cut, "month").iloc[0]
+    assert pd.isna(alone["previous_average"])
+    [nov] = period_table(cut, "month", context=whole).itertuples()
+    full = period_table(whole, "month").set_index("period")
+    assert nov.previous_average == pytest.approx(full.loc["2024-10", "daily_average"])
+    assert nov.year_ago_average == pytest.approx(full.loc["2023-11", "daily_average"])
+    assert nov.total == full.loc["2024-11", "total"]

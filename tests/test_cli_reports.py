@@ -181,6 +181,14 @@ def test_monthly_averages_of_september_2024(full_store_url, by, total, average):
     assert sep["total"] == sep["total_at_end"] - sep["total_before"] - sep["adjustments"]
 
 
+def test_averages_of_a_cut_compare_with_the_periods_before_it(full_store_url):
+    data = as_json("averages", "--since", "2024-11-01", "--until", "2024-11-30",
+                   "--db", full_store_url)
+    [nov] = data["rows"]
+    assert round(nov["change_vs_previous_pct"], 1) == 12.1  # vs October 2024
+    assert nov["year_ago_average"] is not None
+
+
 def test_averages_table_counts_flagged_days(full_store_url):
     out = ok("averages", "--until", "2022-04-30", "--db", full_store_url)
     assert "flagged days are counted" in out

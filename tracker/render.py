@@ -87,8 +87,10 @@ def plain(value: Any) -> Any:
     return value if isinstance(value, str) else str(value)
 
 
-def format_value(value: Any, *, column: str = "") -> str:
-    """One cell for people: 1,770 / 1,467.1 / +7.0% / 2024-11-11 / yes; blank when missing."""
+def format_value(value: Any, *, column: str = "", decimals: int | None = None) -> str:
+    """One cell for people: 1,770 / 1,467.1 / +7.0% / 2024-11-11 / yes; blank when missing.
+
+    `decimals` fixes the places of a number (a table column shows all its numbers alike)."""
     v = plain(value)
     if v is None:
         return ""
@@ -96,6 +98,8 @@ def format_value(value: Any, *, column: str = "") -> str:
         return "yes" if v else "no"
     if isinstance(v, (int, float)) and column.endswith("_pct"):
         return f"{v:+,.1f}%"
+    if isinstance(v, (int, float)) and decimals is not None:
+        return f"{v:,.{decimals}f}"
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, float):
@@ -134,6 +138,15 @@ def _numeric(values: Iterable[Any]) -> bool:
     return seen
 
 
+def _places(values: Iterable[Any]) -> int | None:
+    """1 if any number of a column has a fraction (then all show one place), else None."""
+    for v in values:
+        v = plain(v)
+        if isinstance(v, float):
+            return 1
+    return None
+
+
 def render_table(data: Any, columns: Sequence[str] | None = None, *, title: str | None = None,
                  notes: Sequence[str] = (), headers: Mapping[str, str] | None = None,
                  empty: str = "(none)") -> str:
@@ -146,7 +159,9 @@ def render_table(data: Any, columns: Sequence[str] | None = None, *, title: str 
         out.append(f"  {empty}")
     else:
         names = [sanitize((headers or {}).get(c, c)) for c in cols]
-        cells = [[format_value(r.get(c), column=c) for c in cols] for r in rows]
+        places = {c: _places(r.get(c) for r in rows) for c in cols}
+        cells = [[format_value(r.get(c), column=c, decimals=places[c]) for c in cols]
+                 for r in rows]
         right = [_numeric(r.get(c) for r in rows) for c in cols]
         widths = [max([len(n)] + [len(row[i]) for row in cells]) for i, n in enumerate(names)]
 

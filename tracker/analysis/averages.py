@@ -54,13 +54,15 @@ def _attach(out: pd.DataFrame, daily: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def period_table(daily: pd.DataFrame, period: str = "month") -> pd.DataFrame:
+def period_table(daily: pd.DataFrame, period: str = "month", *,
+                 context: pd.DataFrame | None = None) -> pd.DataFrame:
     """Totals and daily averages per period, with day counts, flags and changes.
 
     `days` counts the calendar days the period's increments cover (an increment after missing
     reports covers several); `complete` says whether that is every day of the period. Changes
     compare daily averages: vs the previous period and vs the same period a year earlier
-    (for weeks: 52 weeks earlier), in percent.
+    (for weeks: 52 weeks earlier), in percent. `context` (the whole series, when `daily` is a
+    cut of it) supplies the earlier periods those changes compare with.
     """
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}; use one of: {', '.join(PERIODS)}")
@@ -100,14 +102,24 @@ def period_table(daily: pd.DataFrame, period: str = "month") -> pd.DataFrame:
                          for p in index]
         table["complete"] = table["days"].to_numpy() >= np.array(calendar_days)
         avg = table["daily_average"]
+        if context is not None:
+            avg = _averages_by_period(context, period).combine_first(avg)
         previous = [p - 1 for p in index]
         year_ago = [_year_ago(p, period) for p in index]
         table["previous_average"] = avg.reindex(previous).to_numpy()
         table["year_ago_average"] = avg.reindex(year_ago).to_numpy()
-        table["change_vs_previous_pct"] = _pct(avg, table["previous_average"])
-        table["change_vs_year_ago_pct"] = _pct(avg, table["year_ago_average"])
+        own = table["daily_average"]
+        table["change_vs_previous_pct"] = _pct(own, table["previous_average"])
+        table["change_vs_year_ago_pct"] = _pct(own, table["year_ago_average"])
         table["period"] = [_label(p, period) for p in index]
     return _attach(table.reset_index(drop=True)[PERIOD_COLUMNS], daily)
+
+
+def _averages_by_period(daily: pd.DataFrame, period: str) -> pd.Series:
+    rows = daily.loc[daily["increment"].notna()]
+    keys = rows["date"].dt.to_period(_PERIOD_FREQ[period])
+    g = rows.groupby(keys, sort=True)
+    return g["increment"].sum() / g["span_days"].sum()
 
 
 def average_between(daily: pd.DataFrame, start: dt.date | None = None,

@@ -137,6 +137,11 @@ def report_options(*, metric: str, source: str, since: str | None, until: str | 
 
 def load_daily(opts: ReportOptions) -> "pd.DataFrame":
     """The daily series the options ask for: read from the store, flagged, cut to the dates."""
+    return load_series(opts)[1]
+
+
+def load_series(opts: ReportOptions) -> "tuple[pd.DataFrame, pd.DataFrame]":
+    """(the whole daily series as known then, its cut to --since/--until)."""
     from tracker.analysis.series import between, daily_series
     from tracker.config import resolve_db_url
     from tracker.store.db import open_store
@@ -156,7 +161,7 @@ def load_daily(opts: ReportOptions) -> "pd.DataFrame":
         raise InvalidInput(f"no {opts.metric} figures dated between {opts.since or 'the start'} "
                            f"and {opts.until or 'the end'} (by {opts.by}); the series runs "
                            f"{daily['date'].min().date()} to {daily['date'].max().date()}")
-    return cut
+    return daily, cut
 
 
 # --- the report cache -------------------------------------------------------------------------
@@ -183,14 +188,21 @@ def _sqlite_file(url: str) -> Path | None:
 
 
 def _file_state(path: Path) -> list | None:
-    out = []
-    for p in (path, Path(f"{path}-wal")):
+    """Size, modification time and header of the SQLite file and its write-ahead log.
+
+    The headers hold SQLite's change counter and the log's salt, which change on every commit
+    and every reset of the log, so a change within the clock's granularity is seen too.
+    """
+    out: list = []
+    for p, header in ((path, 100), (Path(f"{path}-wal"), 32)):
         try:
             st = p.stat()
+            with open(p, "rb") as handle:
+                head = handle.read(header).hex()
         except OSError:
             out.append(None)
             continue
-        out.append([st.st_size, st.st_mtime_ns])
+        out.append([st.st_size, st.st_mtime_ns, head])
     return out if out[0] is not None else None
 
 

@@ -29,6 +29,7 @@ from tracker.commands.options import (
     echo,
     fails_in_one_line,
     load_daily,
+    load_series,
     report_options,
     served,
 )
@@ -182,14 +183,18 @@ def records_output(opts: ReportOptions, daily: "pd.DataFrame", *, top: int,
 
 
 def averages_output(opts: ReportOptions, daily: "pd.DataFrame", *, period: str,
-                    rolling: int | None) -> str:
-    """Period averages, or rolling averages, in the requested format."""
+                    rolling: int | None, context: "pd.DataFrame | None" = None) -> str:
+    """Period averages, or rolling averages, in the requested format.
+
+    `context` is the whole series when `daily` is cut to --since/--until: earlier periods for
+    the changes, earlier days for the first rolling windows."""
     from tracker.analysis import period_table, rolling_average
     from tracker.render import render_table
 
     lines = _header(opts, "Averages")
     if rolling:
-        table = rolling_average(daily, rolling)
+        table = rolling_average(daily if context is None else context, rolling)
+        table = table.loc[table["date"].isin(daily["date"])].reset_index(drop=True)
         lines.append(f"{rolling}-day rolling average for each day: the increments dated in the "
                      f"{rolling} days ending on it, over the days they cover. Flagged days are "
                      "counted (flagged_days says how many are in each window).")
@@ -197,7 +202,7 @@ def averages_output(opts: ReportOptions, daily: "pd.DataFrame", *, period: str,
                 "flagged_days"]
         payload = {"rolling": rolling, "rows": table}
     else:
-        table = period_table(daily, period)
+        table = period_table(daily, period, context=None if period == "all" else context)
         lines.append(f"Per {period}: total = difference of the bounding cumulative totals less "
                      "documented corrections; flagged days are counted (flagged_days says how "
                      "many); changes compare daily averages.")
@@ -308,8 +313,12 @@ def register(app: typer.Typer) -> None:
                               as_of=as_of, by=by, format=format,
                               include_flagged=include_flagged, db=db)
         extra = {"period": Period(period).value, "rolling": rolling}
-        echo(served("averages", opts, extra, lambda: averages_output(
-            opts, load_daily(opts), period=Period(period).value, rolling=rolling)))
+        def produce() -> str:
+            whole, cut = load_series(opts)
+            return averages_output(opts, cut, period=Period(period).value, rolling=rolling,
+                                   context=whole)
+
+        echo(served("averages", opts, extra, produce))
 
     @app.command("headline")
     @fails_in_one_line
