@@ -282,3 +282,23 @@ def test_compare_as_json_and_csv(store: str, capsys) -> None:  # type: ignore[no
     oct24 = next(r for r in rows if r["key"] == "ukdi-2024-12-05-oct-2024-total")
     assert (oct24["covered_series"], oct24["covered_verdict"], oct24["report_series"], oct24["report_verdict"]) == (
         "41980", "agrees", "41890", "close")
+
+
+def test_a_peak_day_leaves_out_doubtful_days_as_records_do(store: str) -> None:
+    engine = open_store(store, write=False)
+    obs = observations_frame(engine)
+    engine.dispose()
+    peak = claim("peak_day", "2022", D(2022, 1, 1), D(2022, 12, 31), 3_160)
+    day = claim("day", "2022-03-02", D(2022, 3, 2), D(2022, 3, 2), 3_160)
+    rows = compare_claims(pd.DataFrame([peak, day]), obs).to_dict("records")
+    # The +3,160 of the report of 2022-03-03 is a re-estimate (flagged outlier and coarse), not a day.
+    assert (rows[0]["report_series"], rows[0]["report_day"], rows[0]["report_verdict"]) == (950, D(2022, 10, 30), "higher")
+    assert "left out 89 doubtful report(s): 2022-02-25 (coarse)" in rows[0]["report_basis"]
+    assert rows[1]["covered_series"] == 3_160 and rows[1]["covered_verdict"] == "agrees"
+    assert "a day the quality rules flag: outlier;coarse" in rows[1]["covered_basis"]
+
+
+def test_compare_is_importable_from_the_analysis_package() -> None:
+    from tracker.analysis import compare_claims as exported
+
+    assert exported is compare_claims

@@ -45,3 +45,4 @@ __all__ = [
     "record_progression", "records", "rolling_average", "split_counted", "streaks", "top_days",
     "up_to_report",
 ]
+from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims  # noqa: E402,F401  claims vs the series

@@ -23,6 +23,8 @@ Verdict rule (from the claim's side: "higher" means the claim is higher than the
   300,000 -> ±5,000, 1.1 million -> ±50,000) or within its low..high range so widened;
 - else "close" when |claim / series - 1| <= CLOSE_TOLERANCE (5%), except for single-day and
   peak-day claims, which are read off one report and so either agree or do not;
+A peak day leaves out the days the quality rules flag as doubtful (rounded early-2022 roundups,
+catch-ups, outliers), as records do, and says which.
 - else "higher" or "lower".
 """
 from __future__ import annotations
@@ -66,13 +68,15 @@ class SeriesFigure:
 
 
 class Totals:
-    """T(report date) from an observations frame, 0 before the invasion."""
+    """T(report date) from an observations frame, 0 before the invasion; and which reports'
+    increments the quality rules call doubtful (report date -> flags), when known."""
 
-    def __init__(self, series: pd.DataFrame) -> None:
+    def __init__(self, series: pd.DataFrame, doubtful: dict[dt.date, str] | None = None) -> None:
         dates = pd.to_datetime(series["report_date"]).dt.date
         self.values = dict(zip(dates, series["value"].astype("int64").tolist()))
         self.first = min(self.values) if self.values else None
         self.last = max(self.values) if self.values else None
+        self.doubtful = doubtful or {}
 
     def get(self, report: dt.date) -> int | None:
         if report <= INVASION_START:
@@ -118,6 +122,8 @@ def series_figure(totals: Totals, kind: str, start: dt.date, end: dt.date, conve
             basis = f"report {b} minus {before} ({span}) = {_fmt(total)}"
             if kind == "daily_average":
                 return SeriesFigure(total / days, total / days, None, f"{basis} / {days} days")
+            if kind == "day" and b in totals.doubtful:
+                basis += f" (a day the quality rules flag: {totals.doubtful[b]})"
             return SeriesFigure(total, total, None, basis)
         if kind == "cumulative":
             shift = one if covered else dt.timedelta(0)
@@ -135,19 +141,24 @@ def series_figure(totals: Totals, kind: str, start: dt.date, end: dt.date, conve
             return SeriesFigure(lo, hi, None, what)
         if kind == "peak_day":
             best: tuple[int, dt.date, dt.date] | None = None
+            left_out: list[str] = []
             day = start
             while day <= end:
                 a, b = (day, day + one) if covered else (day - one, day)
                 ta, tb = totals.get(a), totals.get(b)
-                if ta is not None and tb is not None and (best is None or tb - ta > best[0]):
+                if b in totals.doubtful:  # records leave doubtful days out, and so does a peak
+                    left_out.append(f"{b} ({totals.doubtful[b]})")
+                elif ta is not None and tb is not None and (best is None or tb - ta > best[0]):
                     best = (tb - ta, day, b)
                 day += one
             if best is None:
                 totals.need(end + one if covered else end)
             value, day, report = best
             where = f"on covered day {day} (report {report})" if covered else f"in the report of {report}"
+            skipped = (f"; left out {len(left_out)} doubtful report(s): {', '.join(left_out[:5])}"
+                       + (" …" if len(left_out) > 5 else "")) if left_out else ""
             return SeriesFigure(value, value, day,
-                                f"highest day over {_span(start, end, covered)}{cut}: {_fmt(value)} {where}")
+                                f"highest day over {_span(start, end, covered)}{cut}: {_fmt(value)} {where}{skipped}")
     except _Missing as exc:
         return SeriesFigure(missing=str(exc))
     return SeriesFigure(missing=f"unknown kind {kind!r}")
@@ -199,6 +210,18 @@ def _none(x: object) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)  # type: ignore[arg-type]
 
 
+def doubtful_reports(series: pd.DataFrame, metric: str) -> dict[dt.date, str]:
+    """Report dates whose increment the quality rules flag as doubtful (coarse, catch-up, ...),
+    with their flags; empty for a bare frame of report_date and value."""
+    from tracker.analysis.series import OBS_COLUMNS, daily_series
+
+    if series.empty or any(c not in series.columns for c in OBS_COLUMNS):
+        return {}
+    daily = daily_series(series, by="report", metric=metric)
+    flagged = daily[daily["doubtful"]]
+    return {d.date(): (f or "gap") for d, f in zip(flagged["report_date"], flagged["flags"])}
+
+
 def compare_claims(claims: pd.DataFrame, series: pd.DataFrame, *, series_subject: str = "russia",
                    series_metric: str = "personnel", tolerance: float = CLOSE_TOLERANCE) -> pd.DataFrame:
     """One row per claim: the series' figure, difference, ratio and verdict under each convention.
@@ -207,7 +230,7 @@ def compare_claims(claims: pd.DataFrame, series: pd.DataFrame, *, series_subject
     period_end, qualifier, low, best, high (and optionally figure, published); `series` needs
     report_date and value of the cumulative series (killed or wounded, by report date).
     """
-    totals = Totals(series)
+    totals = Totals(series, doubtful_reports(series, series_metric))
     rows = []
     for c in claims.to_dict("records"):
         low, best, high = _none(c.get("low")), _none(c.get("best")), _none(c.get("high"))
@@ -230,7 +253,8 @@ def compare_claims(claims: pd.DataFrame, series: pd.DataFrame, *, series_subject
                 if fig.missing:
                     out.update(verdict="not comparable", basis=fig.missing)
                 else:
-                    word, judged, claimed = verdict(c["kind"], c.get("qualifier") or None, low, best, high,
+                    qualifier = c.get("qualifier") if isinstance(c.get("qualifier"), str) else None
+                    word, judged, claimed = verdict(c["kind"], qualifier or None, low, best, high,
                                                     fig.low, fig.high, tolerance)
                     out.update(series=judged, series_low=fig.low, series_high=fig.high, day=fig.date,
                                basis=fig.basis, diff=claimed - judged,
