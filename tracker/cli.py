@@ -58,7 +58,7 @@ def main() -> None:
         if isinstance(code, int) and code:
             sys.exit(code)
     except TrackerError as exc:
-        from tracker.textsafe import printable
+        from tracker.render import sanitize as printable
 
         print(f"error: {printable(exc)}", file=sys.stderr)
         sys.exit(int(exc.exit_code))

@@ -252,14 +252,16 @@ def _store_run(conn: Connection, report: RunReport, started: dt.datetime,
     if previous is not None and previous.digest == digest:
         # The same bytes again: confirm what the previous run saw; findings stand as they are.
         report.n_records = previous.n_records
-        report.counts.unchanged = confirm_unchanged(conn, obs, feed_id=feed_id, previous_run_id=previous.id,
-                                                    now=now, run_id=run_id)
+        report.counts.unchanged = sum(
+            confirm_unchanged(conn, table, feed_id=feed_id, previous_run_id=previous.id, now=now, run_id=run_id)
+            for table in (obs, m.Claim.__table__))
         confirm_unchanged(conn, notes, feed_id=feed_id, previous_run_id=previous.id, now=now, run_id=run_id)
         report.status = "unchanged"
     else:
         if parsed is None:  # the previous digest moved on since the check: parse after all
             raise StoreError("the store changed during the run; run it again")
-        report.n_records = len(parsed.observations) + len(parsed.adjustments) + len(parsed.directions)
+        report.n_records = (len(parsed.observations) + len(parsed.adjustments) + len(parsed.directions)
+                            + len(parsed.claims))
         ids = metric_ids(conn, {o.metric for o in parsed.observations} | {a.metric for a in parsed.adjustments}
                          | set(parsed.scope.metrics))
         names = {v: k for k, v in ids.items()}

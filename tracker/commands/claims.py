@@ -14,11 +14,11 @@ from typing import Optional
 
 import typer
 
+from tracker.commands.options import DbOption
+from tracker.commands.store import ObservedOption, QuietOption, WaitOption, run_feed
 from tracker.errors import InvalidInput
 from tracker.render import sanitize as printable
 
-DB_HELP = ("Store: a SQLAlchemy URL or a SQLite file path. "
-           "Default: $TRACKER_DB_URL, else ~/.local/share/tracker/tracker.db.")
 FORMATS = ("table", "json", "csv")
 VERDICT_RULE = (
     "Verdicts (the claim against the series): agrees = within the rounding the claim's digits imply "
@@ -119,26 +119,13 @@ def register(app: typer.Typer, ingest_app: typer.Typer) -> None:
         location: Optional[str] = typer.Option(
             None, "--from", help="A claims CSV file or URL. Default: the repository's data/claims/claims.csv.",
             show_default=False),
-        observed_at: Optional[str] = typer.Option(None, "--observed-at", help="Ingest as if read at this time "
-                                                  "(ISO 8601).", show_default=False),
-        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP, show_default=False),
-        quiet: bool = typer.Option(False, "--quiet", "-q", help="Print one log line."),
-        wait: float = typer.Option(10.0, "--wait", help="Seconds to wait for another run's writer lock."),
+        observed_at: Optional[str] = ObservedOption,
+        db: DbOption = None, quiet: bool = QuietOption, wait: float = WaitOption,
     ) -> None:
         """The curated claims file: every claim in it, with revisions for edits and removals."""
         from tracker.feeds.claims import ClaimsFeed
-        from tracker.ingest import run_ingest
 
-        moment = None
-        if observed_at:
-            from tracker.commands.store import parse_moment
-
-            moment = parse_moment(observed_at)
-        report = run_ingest(_db(db), ClaimsFeed(), location=location, observed_at=moment, lock_wait=wait)
-        print(printable(report.summary()))
-        if report.status == "failed":
-            print(f"error: {printable(report.error)}", file=sys.stderr)
-        raise typer.Exit(int(report.exit_code))
+        raise typer.Exit(run_feed(ClaimsFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at))
 
     @claims_app.command("add")
     def claims_add(
@@ -162,7 +149,7 @@ def register(app: typer.Typer, ingest_app: typer.Typer) -> None:
         based_on: Optional[str] = typer.Option(None, "--based-on", help="What the claim says it is based on."),
         key: Optional[str] = typer.Option(None, "--key", help="A stable key (default: made from source, "
                                           "published, kind and period)."),
-        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP, show_default=False),
+        db: DbOption = None,
         wait: float = typer.Option(10.0, "--wait", help="Seconds to wait for another run's writer lock."),
     ) -> None:
         """Add one claim (validated; refused if the store already holds it), as its own run."""
@@ -193,7 +180,7 @@ def register(app: typer.Typer, ingest_app: typer.Typer) -> None:
         period: Optional[str] = typer.Option(None, "--period", help="Only claims whose period overlaps this one "
                                              "(e.g. 2024, 2024-09, 2024-05-01/2024-06-30)."),
         fmt: str = typer.Option("table", "--format", help="table, json or csv."),
-        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP, show_default=False),
+        db: DbOption = None,
     ) -> None:
         """The current claims, oldest publication first."""
         from tracker.claims.queries import list_claims
@@ -208,7 +195,7 @@ def register(app: typer.Typer, ingest_app: typer.Typer) -> None:
     def claims_show(
         ident: str = typer.Argument(..., metavar="ID", help="A claim's id (as `claims list` shows) or its key."),
         fmt: str = typer.Option("table", "--format", help="table or json."),
-        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP, show_default=False),
+        db: DbOption = None,
     ) -> None:
         """One claim: every field, and every revision the store has kept of it."""
         from tracker.claims.queries import claim_history
@@ -234,7 +221,7 @@ def register(app: typer.Typer, ingest_app: typer.Typer) -> None:
         fmt: str = typer.Option("table", "--format", help="table, json or csv."),
         explain: bool = typer.Option(False, "--explain", help="Under the table, how each series figure was computed."),
         feed: Optional[str] = typer.Option(None, "--feed", help="Which General Staff feed (default: the fullest)."),
-        db: Optional[str] = typer.Option(None, "--db", help=DB_HELP, show_default=False),
+        db: DbOption = None,
     ) -> None:
         """Each claim against the General Staff's daily series, under both date conventions."""
         from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims

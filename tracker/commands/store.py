@@ -11,10 +11,9 @@ from typing import Optional
 import typer
 
 from tracker.errors import ExitCode, InvalidInput
-from tracker.textsafe import printable
+from tracker.commands.options import DbOption
+from tracker.render import sanitize as printable
 
-DB_HELP = "Store: a SQLAlchemy URL or a SQLite file path. Default: $TRACKER_DB_URL, else ~/.local/share/tracker/tracker.db."
-DbOption = typer.Option(None, "--db", help=DB_HELP, show_default=False)
 QuietOption = typer.Option(False, "--quiet", "-q", help="Print one log line per run (for cron).")
 WaitOption = typer.Option(10.0, "--wait", help="Seconds to wait for another run's writer lock before giving up.")
 ObservedOption = typer.Option(
@@ -72,8 +71,9 @@ def _ingest(feed, location: str | None, db: str | None, *, wait: float,  # type:
                       fetch_options=fetch_options, lock_wait=wait)
 
 
-def _run(feed, location: str | None, db: str | None, *, quiet: bool, wait: float,  # type: ignore[no-untyped-def]
+def run_feed(feed, location: str | None, db: str | None, *, quiet: bool, wait: float,  # type: ignore[no-untyped-def]
          observed_at: str | None, source: str | None = None, fetch_options: dict | None = None) -> int:
+    """Run one ingest and print its summary; returns the exit code."""
     report = _ingest(feed, location, db, wait=wait, observed_at=observed_at, source=source,
                      fetch_options=fetch_options)
     _print_report(report, quiet)
@@ -105,13 +105,13 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
             False, "--snapshots", help="--from is a folder of snapshot folders named by fetch time "
             "(as kept by git scraping, e.g. 2023-01-12T1204_day323): ingest each in order as observed then."),
         observed_at: Optional[str] = ObservedOption,
-        db: Optional[str] = DbOption, quiet: bool = QuietOption, wait: float = WaitOption,
+        db: DbOption = None, quiet: bool = QuietOption, wait: float = WaitOption,
     ) -> None:
         """The open General Staff dataset: personnel, equipment and corrections."""
         from tracker.feeds.dataset import DatasetFeed
 
         if not snapshots:
-            raise typer.Exit(_run(DatasetFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at))
+            raise typer.Exit(run_feed(DatasetFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at))
         if not location or observed_at:
             raise InvalidInput("--snapshots needs --from FOLDER and takes each snapshot's time from its name")
         folders = _snapshot_folders(Path(location))
@@ -134,7 +134,7 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
         since: Optional[str] = typer.Option(None, "--since", help="First report date to fetch (YYYY-MM-DD)."),
         until: Optional[str] = typer.Option(None, "--until", help="Last report date to fetch (YYYY-MM-DD)."),
         observed_at: Optional[str] = ObservedOption,
-        db: Optional[str] = DbOption, quiet: bool = QuietOption, wait: float = WaitOption,
+        db: DbOption = None, quiet: bool = QuietOption, wait: float = WaitOption,
     ) -> None:
         """The russianwarship.rip API v2: totals with the reported daily increase.
 
@@ -152,7 +152,7 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
         options: dict = {"date_from": date_from, "date_to": date_to}
         if sys.stderr.isatty() and not quiet:
             options["progress"] = lambda pages: print(f"\rfetched {pages} page(s)", end="", file=sys.stderr, flush=True)
-        code = _run(WarshipFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at,
+        code = run_feed(WarshipFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at,
                     fetch_options=options)
         if "progress" in options:
             print(file=sys.stderr)
@@ -164,19 +164,19 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
                                      "report_date,metric,value[,qualifier]."),
         source: str = typer.Option("ua-general-staff", "--source", help="Who makes these claims (a source key)."),
         observed_at: Optional[str] = ObservedOption,
-        db: Optional[str] = DbOption, quiet: bool = QuietOption, wait: float = WaitOption,
+        db: DbOption = None, quiet: bool = QuietOption, wait: float = WaitOption,
     ) -> None:
         """A plain CSV of cumulative totals: a person's own data, or the bundled sample."""
         from tracker.feeds.csvfeed import CsvFeed
 
         if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", source):
             raise InvalidInput(f"--source must be a short key of lowercase letters, digits, '.', '_' or '-': {source[:80]!r}")
-        raise typer.Exit(_run(CsvFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at,
+        raise typer.Exit(run_feed(CsvFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at,
                               source=source))
 
     @app.command("status")
     def status(
-        db: Optional[str] = DbOption,
+        db: DbOption = None,
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
         stale_hours: float = typer.Option(36.0, "--stale-hours", help="Warn when a feed's last success is older."),
     ) -> None:
@@ -211,7 +211,7 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
                   + (f" ({age:.1f} h ago)" if age is not None else ""))
             print(f"  latest report  {row['latest_report_date'] or '—'}")
             print(f"  last run       {row['last_run_status'] or '—'}"
-                  + (f": {printable(row['last_run_error'], limit=200)}" if row["last_run_status"] == "failed" else ""))
+                  + (f": {printable(row['last_run_error'])[:200]}" if row["last_run_status"] == "failed" else ""))
             print(f"  open findings  {findings}")
         bad = any(r["stale"] or r["last_run_status"] == "failed" for r in rows)
         raise typer.Exit(int(ExitCode.FINDINGS) if bad else 0)
@@ -220,7 +220,7 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
     def latest(
         source: str = typer.Option("ua-general-staff", "--source", help="Whose figures."),
         feed: Optional[str] = typer.Option(None, "--feed", help="Which feed of the source (default: the fullest)."),
-        db: Optional[str] = DbOption,
+        db: DbOption = None,
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     ) -> None:
         """The latest report's totals and increases, for every category."""
@@ -241,7 +241,7 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
 
     @app.command("findings")
     def findings(
-        db: Optional[str] = DbOption,
+        db: DbOption = None,
         status_filter: str = typer.Option("open", "--status", help="open, resolved or all."),
         rule: Optional[str] = typer.Option(None, "--rule", help="Only this rule (e.g. outlier, coarse)."),
         metric: Optional[str] = typer.Option(None, "--metric", help="Only this metric."),
@@ -266,7 +266,7 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
         print(f"({len(rows):,} finding(s) shown)")
 
     @db_app.command("upgrade")
-    def db_upgrade(db: Optional[str] = DbOption) -> None:
+    def db_upgrade(db: DbOption = None) -> None:
         """Create the store, or migrate it to the current schema."""
         from tracker.config import resolve_db_url
         from tracker.store.db import make_engine, safe_url, upgrade
@@ -275,7 +275,7 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
         print(f"{safe_url(url)}: {upgrade(make_engine(url))}")
 
     @db_app.command("current")
-    def db_current(db: Optional[str] = DbOption) -> None:
+    def db_current(db: DbOption = None) -> None:
         """Show the store's schema revision and the one this tracker needs."""
         from tracker.config import resolve_db_url
         from tracker.store.db import make_engine, safe_url, schema_revision

@@ -45,6 +45,11 @@ class ClaimsFeed:
         claims: list[ClaimRecord] = []
         for item in fetched:
             claims.extend(parse_claims_csv(item.content, item.location))
+        if not claims:
+            # A complete file with no claims would record the removal of every curated claim:
+            # far likelier a botched edit than a decision, so it is refused.
+            raise BadPayload(f"{', '.join(f.location for f in fetched)}: no claims in the file "
+                             "(refusing to record the removal of every claim)")
         _check_duplicates_across(claims)
         return ParsedPayload(claims=claims, complete_kinds=frozenset({"claim"}))
 
