@@ -121,6 +121,17 @@ def test_a_bad_row_fails_with_its_line_and_leaves_the_store_unchanged(store: str
     assert runs(store)[-1]["status"] == "failed"
 
 
+def test_an_emptied_claims_file_is_refused_rather_than_removing_every_claim(store: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    run_ingest(store, ClaimsFeed())
+    before = fingerprint(store)
+    code, _, err = run_tracker(capsys, "ingest", "claims", "--from", write_claims(tmp_path / "empty.csv", []),
+                               "--db", store)
+    assert code == ExitCode.BAD_PAYLOAD
+    assert "no claims in the file (refusing to record the removal of every claim)" in err
+    assert fingerprint(store) == before
+    assert count(store, CURRENT, r=False) == 45
+
+
 def test_claims_revisions_work_on_every_backend(store_url: str, tmp_path: Path) -> None:
     rows = curated_rows()[:3]
     first = run_ingest(store_url, ClaimsFeed(), location=write_claims(tmp_path / "a.csv", rows))
