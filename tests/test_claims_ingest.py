@@ -121,10 +121,16 @@ def test_a_bad_row_fails_with_its_line_and_leaves_the_store_unchanged(store: str
     assert runs(store)[-1]["status"] == "failed"
 
 
+def _header_only(tmp_path: Path) -> str:
+    path = tmp_path / "empty.csv"
+    path.write_text(",".join(curated_rows()[0]) + "\n", encoding="utf-8")
+    return str(path)
+
+
 def test_an_emptied_claims_file_is_refused_rather_than_removing_every_claim(store: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     run_ingest(store, ClaimsFeed())
     before = fingerprint(store)
-    code, _, err = run_tracker(capsys, "ingest", "claims", "--from", write_claims(tmp_path / "empty.csv", []),
+    code, _, err = run_tracker(capsys, "ingest", "claims", "--from", _header_only(tmp_path),
                                "--db", store)
     assert code == ExitCode.BAD_PAYLOAD
     assert "no claims in the file (refusing to record the removal of every claim)" in err
