@@ -24,6 +24,11 @@ demo: install
 	@# status exits 3 here: the sample's latest report (2024-12-01) is long past 36 hours old
 	$(TRACKER) status --db $(DEMO_DB) $(ALLOW_FINDINGS)
 	$(TRACKER) latest --db $(DEMO_DB)
+	$(TRACKER) ingest claims --db $(DEMO_DB) $(ALLOW_FINDINGS)
+	$(TRACKER) headline --db $(DEMO_DB)
+	$(TRACKER) records --top 5 --db $(DEMO_DB)
+	$(TRACKER) averages --period month --db $(DEMO_DB)
+	$(TRACKER) compare --period 2024-03-31/2024-12-01 --db $(DEMO_DB)
 
 test: install
 	$(VENV)/bin/pytest -q

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from tracker.errors import ExitCode, TrackerError
+from tracker.errors import TrackerError
 
 app = typer.Typer(
     name="tracker",
@@ -52,32 +52,25 @@ _register()
 
 
 def main() -> None:
-    """Console entry point: expected failures end with one line and a documented exit code."""
+    """Console entry point: expected failures end with one line and a documented exit code.
+
+    Usage errors are click's own (usage line, message, exit 2); typer.Exit carries a command's
+    exit code; anything else is one line, never a traceback (TRACKER_DEBUG=1 shows it).
+    """
+    from tracker.render import sanitize
+
     try:
-        code = app(standalone_mode=False)
-        if isinstance(code, int) and code:
-            sys.exit(code)
+        app()
     except TrackerError as exc:
-        from tracker.render import sanitize as printable
-
-        print(f"error: {printable(exc)}", file=sys.stderr)
+        print(f"error: {sanitize(exc)}", file=sys.stderr)
         sys.exit(int(exc.exit_code))
-    except typer.Abort:
-        print("aborted", file=sys.stderr)
-        sys.exit(130)
     except KeyboardInterrupt:
-        print("interrupted: nothing was changed by the unfinished run", file=sys.stderr)
+        print("interrupted: an unfinished run changes nothing", file=sys.stderr)
         sys.exit(130)
-    except Exception as exc:  # click usage errors, then anything unexpected
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
+    except Exception as exc:
         if os.environ.get("TRACKER_DEBUG"):
             raise
-        print(f"internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
-              "(set TRACKER_DEBUG=1 for a traceback)", file=sys.stderr)
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"internal error: {type(exc).__name__}: {sanitize(first)} (set TRACKER_DEBUG=1 for a traceback)",
+              file=sys.stderr)
         sys.exit(1)

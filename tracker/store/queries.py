@@ -215,8 +215,9 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
                 "latest_report_date": latest.isoformat() if latest else None,
                 "hours_since_success": round(age_hours, 1) if age_hours is not None else None,
                 "latest_report_age_hours": round(report_age, 1) if report_age is not None else None,
+                # Feeds without daily reports (the claims file) are judged by their last success only.
                 "stale": age_hours is None or age_hours > stale_hours
-                or report_age is None or report_age > stale_hours,
+                or (report_age is not None and report_age > stale_hours),
                 "open_findings": {sev: n for sev, n in open_findings},
             })
     return out
