@@ -114,3 +114,9 @@ def test_quiet_ingest_prints_one_timestamped_line(capsys, tmp_path, latest_dir):
     assert code == 0 and err == ""
     assert len(out.splitlines()) == 1
     assert ": unchanged — 22,664 records" in out
+
+
+def test_unknown_option_is_a_usage_error_with_exit_2_and_no_traceback(capsys, tmp_path):
+    code, out, err = run_tracker(capsys, "compare", "--since", "2024-01-01", "--db", str(tmp_path / "s.db"))
+    assert code == ExitCode.USAGE
+    assert "No such option: --since" in out + err and "Traceback" not in out + err
