@@ -4,8 +4,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
-
 from tests.storecheck import count, fingerprint, runs
 from tracker.feeds.dataset import DatasetFeed
 from tracker.ingest import run_ingest

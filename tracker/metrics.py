@@ -7,7 +7,7 @@ figure from two feeds lands in the same series.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 INVASION_START = dt.date(2022, 2, 24)
 

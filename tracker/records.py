@@ -86,3 +86,19 @@ class ParsedPayload:
     complete_kinds: frozenset[str] = frozenset()
     # Claims of other sources (tracker.claims), for feeds that carry them.
     claims: list = field(default_factory=list)
+
+
+def keep_later(seen: dict[tuple[str, dt.date], ObservationRecord], record: ObservationRecord,
+               issues: list[ParseIssue]) -> None:
+    """Keep the later of two reports for one metric and date, flagging them if they differ.
+
+    The raw payload keeps both; the store can hold one value per report date and feed.
+    """
+    key = (record.metric, record.report_date)
+    previous = seen.get(key)
+    if previous is not None and previous != record:
+        issues.append(ParseIssue(
+            "duplicate_date",
+            f"{record.report_date} appears twice with {record.metric} {previous.value:,} and "
+            f"{record.value:,}; kept the later", record.metric, record.report_date))
+    seen[key] = record

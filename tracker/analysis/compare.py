@@ -132,7 +132,7 @@ def series_figure(totals: Totals, kind: str, start: dt.date, end: dt.date, conve
             found = [(r, v) for r, v in found if v is not None]
             if not found:
                 totals.need(reports[-1])
-            (r0, v0), (r1, v1) = found[0], found[-1]
+            r0, r1 = found[0][0], found[-1][0]
             lo, hi = min(v for _, v in found), max(v for _, v in found)
             if len(reports) == 1:
                 what = f"report {r0}" + (f" (total at the end of {start})" if covered else f" (as of the morning of {start})")

@@ -1,10 +1,6 @@
 """Commands on claims of other sources: ingest the curated file, add, list, show, compare."""
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-import json
 import math
 import re
 import sys

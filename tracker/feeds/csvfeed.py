@@ -12,7 +12,7 @@ from pathlib import Path
 from tracker.errors import BadPayload, InvalidInput
 from tracker.feeds.payload import describe
 from tracker.metrics import resolve
-from tracker.records import Fetched, ObservationRecord, ParsedPayload, ParseIssue
+from tracker.records import Fetched, ObservationRecord, ParsedPayload, ParseIssue, keep_later
 
 COLUMNS = ("report_date", "metric", "value", "qualifier")
 
@@ -82,14 +82,7 @@ def _parse_one(item: Fetched, seen: dict, out: ParsedPayload) -> None:
             unknown[raw_metric] = unknown.get(raw_metric, 0) + 1
             continue
         qualifier = row[3].strip() or None if len(row) > 3 else None
-        record = ObservationRecord(metric, report_date, value, qualifier)
-        previous = seen.get((metric, report_date))
-        if previous is not None and previous != record:
-            out.issues.append(ParseIssue(
-                "duplicate_date",
-                f"{report_date} appears twice with {metric} {previous.value:,} and {value:,}; kept the later",
-                metric, report_date))
-        seen[(metric, report_date)] = record
+        keep_later(seen, ObservationRecord(metric, report_date, value, qualifier), out.issues)
     for key, count in unknown.items():
         out.issues.append(ParseIssue("unknown_metric",
                                      f"unknown metric {key[:80]!r} in {count} row(s) of {where}: not stored", key[:200]))

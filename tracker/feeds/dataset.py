@@ -18,6 +18,7 @@ from tracker.records import (
     ParsedPayload,
     ParseIssue,
     Scope,
+    keep_later,
 )
 
 LIVE_BASE = "https://raw.githubusercontent.com/PetroIvaniuk/2022-Ukraine-Russia-War-Dataset/main/data"
@@ -120,14 +121,8 @@ def _observations(rows: list, location: str, seen: dict, out: ParsedPayload) -> 
             qualifier = qualifiers.get(metric)
             if qualifier is not None and not isinstance(qualifier, str):
                 raise BadPayload(f"{where}: qualifier {qualifier!r} is not text")
-            record = ObservationRecord(metric, report_date, parse_count(raw, f"{where} {key!r}"), qualifier)
-            previous = seen.get((metric, report_date))
-            if previous is not None and previous != record:
-                out.issues.append(ParseIssue(
-                    "duplicate_date",
-                    f"{report_date} appears twice with {metric} {previous.value:,} and {record.value:,}; kept the later",
-                    metric, report_date))
-            seen[(metric, report_date)] = record
+            keep_later(seen, ObservationRecord(metric, report_date, parse_count(raw, f"{where} {key!r}"), qualifier),
+                       out.issues)
     for key, count in unknown.items():
         out.issues.append(ParseIssue("unknown_metric",
                                      f"unknown category {key!r} in {count} report(s) of {location}: not stored as a series",
