@@ -29,6 +29,10 @@ demo: install
 	$(TRACKER) records --top 5 --db $(DEMO_DB)
 	$(TRACKER) averages --period month --db $(DEMO_DB)
 	$(TRACKER) compare --period 2024-03-31/2024-12-01 --db $(DEMO_DB)
+	@rm -rf $(DEMO_CHARTS)
+	@# the sample is personnel only: the equipment chart is skipped, with its reason
+	$(TRACKER) charts --db $(DEMO_DB) --out-dir $(DEMO_CHARTS)
+	@echo "charts written to $(DEMO_CHARTS)/ (under var/, which git ignores)"
 
 test: install
 	$(VENV)/bin/pytest -q

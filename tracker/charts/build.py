@@ -1,0 +1,190 @@
+"""Charts from the store: load what each chart needs, draw it, save it; and the standard set.
+
+The drawing functions (tracker.charts.daily, ...) never touch the store; this module is the
+one place that does, with one connection per run and each series read once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tracker.charts import style as s
+from tracker.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+KINDS = ("daily", "cumulative", "monthly", "compare", "equipment")
+STANDARD_SET = KINDS
+GENERAL_STAFF = "ua-general-staff"
+
+
+@dataclass(frozen=True)
+class ChartRequest:
+    """What to chart: the common report options plus the image's size."""
+
+    metric: str = "personnel"
+    source: str = GENERAL_STAFF
+    since: dt.date | None = None
+    until: dt.date | None = None
+    as_of: dt.date | None = None
+    by: str = "report"
+    include_flagged: bool = False
+    size: tuple[int, int] = s.DEFAULT_SIZE
+    dpi: float = s.DEFAULT_DPI
+
+
+def file_name(kind: str, metric: str, fmt: str = "png") -> str:
+    """'daily-personnel.png'; the equipment chart has no metric: 'equipment.png'."""
+    return f"{kind}.{fmt}" if kind == "equipment" else f"{kind}-{metric}.{fmt}"
+
+
+class Loader:
+    """Reads a store once per run: daily series, observations and claims, as of a date."""
+
+    def __init__(self, url: str, request: ChartRequest) -> None:
+        from tracker.store.db import open_store
+
+        self.request = request
+        self.engine = open_store(url, write=False)
+        self._obs: dict[str, pd.DataFrame] = {}
+        self._daily: dict[str, pd.DataFrame] = {}
+        self._claims: pd.DataFrame | None = None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def observations(self, metric: str) -> "pd.DataFrame":
+        from tracker.store.queries import observations_frame
+
+        if metric not in self._obs:
+            r = self.request
+            obs = observations_frame(self.engine, source=r.source, metric=metric, as_of=r.as_of)
+            if obs.empty:
+                raise InvalidInput(f"no reports of {metric} from {r.source} in the store"
+                                   + (f" up to {r.as_of}" if r.as_of else ""))
+            self._obs[metric] = obs
+        return self._obs[metric]
+
+    def daily(self, metric: str) -> "pd.DataFrame":
+        """The whole daily series (averages and records need all of it; charts cut the view)."""
+        from tracker.analysis.series import daily_series
+
+        if metric not in self._daily:
+            r = self.request
+            self._daily[metric] = daily_series(self.observations(metric), by=r.by, metric=metric,
+                                               today=r.as_of or dt.date.today())
+        return self._daily[metric]
+
+    def claims(self) -> "pd.DataFrame":
+        """Every current claim (an empty frame if none was ingested)."""
+        if self._claims is None:
+            from tracker.claims.queries import claims_frame
+
+            self._claims = claims_frame(self.engine)
+        return self._claims
+
+    def comparison(self, metric: str) -> "pd.DataFrame":
+        """The claims a reader could know as of the date, against the series."""
+        import pandas as pd
+
+        from tracker.analysis.compare import compare_claims
+
+        claims = self.claims()
+        if self.request.as_of is not None and len(claims):
+            claims = claims.loc[pd.to_datetime(claims["published_date"]) <= pd.Timestamp(self.request.as_of)]
+        if claims.empty:
+            raise InvalidInput("no claims of other sources in the store"
+                               + (f" published by {self.request.as_of}" if self.request.as_of else "")
+                               + " (`tracker ingest claims` loads the curated ones)")
+        return compare_claims(claims, self.observations(metric), series_metric=metric)
+
+
+def draw(kind: str, loader: Loader, generated: dt.date) -> "Figure":
+    """The figure of one chart kind for the loader's request."""
+    from tracker import charts
+    from tracker.metrics import MAIN_EQUIPMENT
+
+    r = loader.request
+    common = dict(since=r.since, until=r.until, size=r.size, dpi=r.dpi, generated=generated)
+    if kind == "daily":
+        return charts.daily_chart(loader.daily(r.metric), include_flagged=r.include_flagged,
+                                  sources=(r.source,), **common)
+    if kind == "cumulative":
+        return charts.cumulative_chart(loader.daily(r.metric), loader.claims(), as_of=r.as_of,
+                                       series_source=r.source, **common)
+    if kind == "monthly":
+        return charts.monthly_chart(loader.daily(r.metric), loader.claims(), as_of=r.as_of,
+                                    series_source=r.source, **common)
+    if kind == "compare":
+        return charts.compare_chart(loader.comparison(r.metric), by=r.by, metric=r.metric,
+                                    series_source=r.source, **common)
+    if kind == "equipment":
+        series = {}
+        for metric in MAIN_EQUIPMENT:
+            try:
+                series[metric] = loader.daily(metric)
+            except InvalidInput:  # a category this store does not hold (e.g. a personnel-only sample)
+                continue
+        if not series:
+            raise InvalidInput(f"no equipment categories from {r.source} in the store "
+                               f"(the equipment chart draws {', '.join(MAIN_EQUIPMENT)})")
+        return charts.equipment_chart(series, series_source=r.source, **common)
+    raise InvalidInput(f"unknown chart {kind!r}; use one of: {', '.join(KINDS)}")
+
+
+def build_chart(kind: str, request: ChartRequest, out: Path | str, url: str) -> Path:
+    """Draw one chart from the store at `url` and write it to `out` (.png or .svg)."""
+    out = Path(out)
+    s.image_format(out)  # refuse a bad suffix before any work
+    if kind not in KINDS:
+        raise InvalidInput(f"unknown chart {kind!r}; use one of: {', '.join(KINDS)}")
+    loader = Loader(url, request)
+    try:
+        fig = draw(kind, loader, s.generated_date())
+    finally:
+        loader.close()
+    return s.save(fig, out)
+
+
+@dataclass
+class SetResult:
+    """What a run of the standard set wrote, and what it skipped and why."""
+
+    written: list[Path] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def build_set(request: ChartRequest, out_dir: Path | str, url: str, *, fmt: str = "png",
+              kinds: tuple[str, ...] = STANDARD_SET) -> SetResult:
+    """The standard set into `out_dir`. A chart the store cannot answer (no claims yet, no
+    equipment in a personnel-only store) is skipped with its reason; if none can be drawn, the
+    first reason is raised."""
+    if fmt not in s.FORMATS:
+        raise InvalidInput(f"image format {fmt!r}: use one of {', '.join(s.FORMATS)}")
+    out_dir = Path(out_dir)
+    generated = s.generated_date()
+    result = SetResult()
+    loader = Loader(url, request)
+    try:
+        for kind in kinds:
+            try:
+                fig = draw(kind, loader, generated)
+            except InvalidInput as exc:
+                result.skipped.append((kind, str(exc)))
+                continue
+            result.written.append(s.save(fig, out_dir / file_name(kind, request.metric, fmt)))
+            fig.clear()
+    finally:
+        loader.close()
+    if not result.written:
+        kind, reason = result.skipped[0]
+        raise InvalidInput(f"no chart written; {kind}: {reason}")
+    return result
+
+
+__all__ = ["KINDS", "STANDARD_SET", "ChartRequest", "Loader", "SetResult", "build_chart", "build_set", "draw",
+           "file_name"]

@@ -1,0 +1,156 @@
+"""The daily chart: each day's figure as a thin bar, 7- and 30-day averages, and the records."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from tracker.charts import style as s
+from tracker.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+MIN_DAYS = 2
+LABELLED_RECORDS = 4
+RULE_WORDS = {
+    "coarse": "rounded or qualified figures",
+    "outlier": "outliers against the days around them",
+    "catch_up": "catch-ups after flat days",
+    "lineage_change": "changes of category",
+    "gap": "figures spanning missing reports",
+}
+
+
+def flag_summary(view: "pd.DataFrame", include_flagged: bool, by: str) -> str:
+    """The note naming the flagged days drawn in the chart (empty if there are none)."""
+    flagged = view.loc[view["doubtful"].astype(bool) & view["increment"].notna()]
+    if flagged.empty:
+        return ""
+    counts: dict[str, int] = {}
+    for flags, span in zip(flagged["flags"], flagged["span_days"]):
+        names = [f for f in flags.split(";") if f]
+        if span > 1 and "gap" not in names:
+            names.append("gap")
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    kinds = ", ".join(f"{RULE_WORDS.get(k, k.replace('_', ' '))} ({n:,})"
+                      for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    top = flagged.sort_values(["increment", "date"], ascending=[False, True], kind="stable").head(2)
+    largest = "; ".join(f"{s.num(r.increment)} {s.when(r.date, by)} ({r.flags.replace(';', ', ') or 'gap'})"
+                        for r in top.itertuples())
+    what = "counted in records (--include-flagged)" if include_flagged else "left out of records"
+    return (f"Pink bars: {s.plural(len(flagged), 'flagged day')}, drawn but {what}, as they are not "
+            f"trustworthy one-day figures: {kinds}. Largest: {largest}.")
+
+
+@s.charted
+def daily_chart(daily: "pd.DataFrame", *, since: dt.date | None = None, until: dt.date | None = None,
+                include_flagged: bool = False, size: tuple[int, int] = s.DEFAULT_SIZE,
+                dpi: float = s.DEFAULT_DPI, generated: dt.date | None = None,
+                sources: tuple[str, ...] = ("ua-general-staff",),
+                labelled_records: int = LABELLED_RECORDS) -> "Figure":
+    """Daily figures of one series (a tracker.analysis.daily_series frame, whole: averages and
+    records are computed on all of it, then the chart shows `since`..`until`)."""
+    import numpy as np
+    import pandas as pd
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
+
+    from tracker.analysis import between, record_progression, rolling_average
+    from tracker.analysis.series import CONVENTION_TEXT
+    from tracker.quality import FIRST_REPORT_DATE
+
+    metric = daily.attrs.get("metric") or ""
+    by = daily.attrs.get("by", "report")
+    view = between(daily, since, until)
+    counted_view = view.loc[view["increment"].notna()]
+    if len(counted_view) < MIN_DAYS:
+        raise InvalidInput(f"too few daily figures of {metric} to chart ({len(counted_view)} between "
+                           f"{since or 'the start'} and {until or 'the end'}; need {MIN_DAYS})")
+    start, end = view["date"].min(), view["date"].max()
+    noun, unit = s.series_words(metric)
+
+    rolling = {w: between(rolling_average(daily, w), since, until) for w in (7, 30)}
+    progression = record_progression(daily, include_flagged=include_flagged).table
+    progression = progression.loc[(progression["date"] >= start) & (progression["date"] <= end)]
+    all_records = record_progression(daily, include_flagged=include_flagged).table
+    standing = all_records.loc[all_records["date"] <= end]
+
+    # Title: the latest figure and where it stands.
+    last = view.iloc[-1]
+    if np.isnan(last["increment"]):
+        title = f"The report of {s.day_text(last['report_date'])} gives no daily figure for {noun}"
+    else:
+        title = f"Kyiv reported {s.num(last['increment'])} {noun} on {s.day_text(last['date'])}"
+        if not standing.empty and standing.iloc[-1]["report_date"] == last["report_date"]:
+            title += ", a new one-day record"
+        elif bool(last["doubtful"]) and not include_flagged:
+            title += f"; the figure is flagged ({last['flags'].replace(';', ', ') or 'gap'})"
+        if not standing.empty and standing.iloc[-1]["report_date"] != last["report_date"]:
+            rec = standing.iloc[-1]
+            title += f"; the record is {s.num(rec['increment'])} ({s.day_text(rec['date'])})"
+    subtitle = (f"Daily increase in the cumulative total reported by Ukraine's General Staff, "
+                f"{s.convention_words(by)}, {s.day_text(start)} to {s.day_text(end)}. Averages count "
+                f"every day; records leave out flagged days{'' if include_flagged else ' unless asked'}")
+    first_counted = daily.loc[daily["increment"].notna(), "date"].min()
+    if pd.Timestamp(daily["report_date"].min()).date() > FIRST_REPORT_DATE:
+        subtitle += f" and count from {s.day_text(first_counted)}, where this series begins"
+    subtitle += "."
+    generated = generated or s.generated_date()
+    note = flag_summary(view, include_flagged, by)
+    fig = s.new_figure(size, dpi)
+    frame = s.lay_out(fig, title, subtitle, [note], s.source_line(sources, CONVENTION_TEXT[by], generated),
+                      legend_rows=1, top_extra_pt=10, bottom_extra_pt=12)
+    ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
+    s.style_axes(ax)
+
+    x = s.to_num(counted_view["date"])
+    inc = counted_view["increment"].to_numpy(dtype=float)
+    doubtful = counted_view["doubtful"].to_numpy(dtype=bool)
+    lo = min(0.0, float(inc.min()))
+    hi = float(inc.max())
+    x0, x1 = float(s.to_num([start])[0]) - 0.6, float(s.to_num([end])[0]) + 0.6
+    ax.set_xlim(x0, x1)
+    top_record = float(progression["increment"].max()) if len(progression) else hi
+    ax.set_ylim(lo, max(hi * 1.04, top_record * 1.3, 1.0))
+    ax.yaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10], integer=True))
+    s.date_axis(ax, start, end)
+    s.place_axes(ax, frame)
+    s.unit_label(ax, f"{unit} a day" if unit else "a day", frame)
+
+    width_pt = ax.get_position().width * frame.width_pt
+    bar_pt = max(0.25, min(0.75 * width_pt / max(x1 - x0, 1), 8.0))
+    ok = ~doubtful
+    ax.vlines(x[ok], 0, inc[ok], colors=s.BARS, linewidth=bar_pt, gid="bars")
+    if doubtful.any():
+        ax.vlines(x[doubtful], 0, inc[doubtful], colors=s.FLAGGED, linewidth=max(bar_pt, 0.6), gid="bars-flagged")
+    for window, colour, lw in ((7, s.SERIES, 0.8), (30, s.SECOND, 1.2)):
+        r = rolling[window]
+        if len(r):
+            ax.plot(s.to_num(r["date"]), r["rolling_average"].to_numpy(dtype=float), color=colour,
+                    linewidth=lw, gid=f"rolling-{window}", solid_joinstyle="round")
+    if lo < 0:
+        ax.axhline(0, color=s.MUTED, linewidth=0.6)
+
+    rx, ry = s.to_num(progression["date"]), progression["increment"].to_numpy(dtype=float)
+    ax.scatter(rx, ry, s=10, color=s.RECORD, edgecolors="white", linewidths=0.5, zorder=5, gid="records")
+    latest = progression.tail(labelled_records).iloc[::-1]  # the newest record is placed first
+    labels = [s.Label(float(s.to_num([r.date])[0]), float(r.increment),
+                      f"{s.num(r.increment)}\n{s.day_text(r.date)}", colour=s.TEXT, gid="record-label")
+              for r in latest.itertuples()]
+    def ceiling(a: float, b: float) -> float:
+        inside = (x >= a) & (x <= b)
+        return float(inc[inside].max()) if inside.any() else float("nan")
+
+    s.row_labels(ax, labels, ceiling=ceiling)
+
+    handles = [Line2D([], [], color=s.BARS, linewidth=4), Line2D([], [], color=s.SERIES, linewidth=0.9),
+               Line2D([], [], color=s.SECOND, linewidth=1.2),
+               Line2D([], [], color=s.RECORD, marker="o", linestyle="", markersize=4)]
+    names = ["each day", "7-day average", "30-day average", "new record (latest labelled)"]
+    if doubtful.any():
+        handles.insert(1, Line2D([], [], color=s.FLAGGED, linewidth=4))
+        names.insert(1, "flagged day")
+    s.legend(ax, frame, handles, names)
+    return fig

@@ -1,0 +1,144 @@
+"""The equipment chart: weekly losses of the main equipment categories as small multiples, on a
+shared time axis, each with its own scale (a drone and a tank are not counted alike)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from tracker.charts import style as s
+from tracker.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+MIN_WEEKS = 2
+
+
+def weekly(daily: "pd.DataFrame", since: dt.date | None = None, until: dt.date | None = None) -> "pd.DataFrame":
+    """ISO weeks (Monday to Sunday) of a daily_series frame within the dates: start, total, complete."""
+    import pandas as pd
+
+    from tracker.analysis import period_table
+
+    table = period_table(daily, "week")
+    if table.empty:
+        return table
+    table = table.copy()
+    table["week_start"] = pd.to_datetime(table["start"]).dt.to_period("W-SUN").dt.start_time
+    if since is not None:
+        table = table.loc[table["week_start"] + pd.Timedelta(days=6) >= pd.Timestamp(since)]
+    if until is not None:
+        table = table.loc[table["week_start"] <= pd.Timestamp(until)]
+    return table.reset_index(drop=True)
+
+
+@s.charted
+def equipment_chart(series: "dict[str, pd.DataFrame]", *, since: dt.date | None = None,
+                    until: dt.date | None = None, size: tuple[int, int] = s.DEFAULT_SIZE,
+                    dpi: float = s.DEFAULT_DPI, generated: dt.date | None = None,
+                    series_source: str = "ua-general-staff", columns: int = 4) -> "Figure":
+    """One panel per category: `series` maps a metric to its daily_series frame (in the order to
+    draw, e.g. tracker.metrics.MAIN_EQUIPMENT). The last week, if not yet over, is drawn lighter."""
+    import numpy as np
+    import pandas as pd
+    from matplotlib.ticker import MaxNLocator
+
+    from tracker.analysis.series import CONVENTION_TEXT
+
+    weeks = {m: weekly(d, since, until) for m, d in series.items()}
+    weeks = {m: w for m, w in weeks.items() if len(w) >= MIN_WEEKS}
+    if not weeks:
+        raise InvalidInput("no equipment category has enough weekly figures to chart"
+                           + (f" between {since or 'the start'} and {until or 'the end'}" if since or until else "")
+                           + f" (need {MIN_WEEKS} weeks)")
+    by = next(iter(series.values())).attrs.get("by", "report")
+    start = min(w["week_start"].min() for w in weeks.values())
+    end = max(w["week_start"].max() for w in weeks.values()) + pd.Timedelta(days=7)
+
+    # Title: the last complete week, the biggest categories by count.
+    latest_complete = max((w.loc[w["complete"].astype(bool), "week_start"].max() for w in weeks.values()),
+                          default=pd.NaT)
+    parts = []
+    for m, w in weeks.items():
+        row = w.loc[w["week_start"] == latest_complete]
+        if len(row):
+            parts.append((float(row["total"].iloc[0]), m))
+    parts.sort(key=lambda t: -t[0])
+    if parts and not pd.isna(latest_complete):
+        week_end = latest_complete + pd.Timedelta(days=6)
+        listed = [f"{s.num(v)} {s.short_label(m).lower()}" for v, m in parts[:4]]
+        title = (f"In the week to {s.day_text(week_end)}, Kyiv reported Russian losses of "
+                 + ", ".join(listed[:-1]) + f" and {listed[-1]}")
+    else:
+        title = "Weekly Russian equipment losses reported by Kyiv"
+    subtitle = ("Losses per week (Monday to Sunday) reported by Ukraine's General Staff, "
+                f"{s.convention_words(by)}, each panel on its own scale.")
+    notes = []
+    partial = [m for m, w in weeks.items() if not bool(w["complete"].iloc[-1])]
+    if partial:
+        notes.append("Lighter last bar: a week not yet over.")
+    merged = [m for m in weeks if "lineage_change" in ";".join(series[m]["flags"])]
+    if merged:
+        notes.append(" ".join(f"{s.short_label(m)}: {_lineage_note(m)}" for m in merged))
+    generated = generated or s.generated_date()
+    fig = s.new_figure(size, dpi)
+    frame = s.lay_out(fig, title, subtitle, notes, s.source_line([series_source], CONVENTION_TEXT[by], generated),
+                      bottom_extra_pt=12)
+    n = len(weeks)
+    cols = min(columns, n)
+    rows = -(-n // cols)
+    w_pt, h = frame.width_pt, frame.height_pt
+    top, bottom = frame.plot_top, frame.plot_bottom
+    header = 21.0 / h  # each panel's name and last week's figure, above it
+    gap_x_pt, gap_y = 16.0, 12.0 / h + header
+    left_pt = s.PAD_PT
+    panel_w = (w_pt - 2 * s.PAD_PT - gap_x_pt * (cols - 1)) / cols
+    panel_h = (top - bottom - gap_y * (rows - 1) - header) / rows
+    x0, x1 = float(s.to_num([start])[0]), float(s.to_num([end])[0])
+    shared = None
+    panels = []
+    for metric, w in weeks.items():
+        ax = fig.add_axes((0, 0, 1, 1), sharex=shared)
+        shared = shared or ax
+        s.style_axes(ax)
+        totals = w["total"].to_numpy(dtype=float)
+        lo, hi = min(0.0, float(totals.min())), max(float(totals.max()), 1.0)
+        ax.set_ylim(lo, hi * 1.08)
+        ax.yaxis.set_major_locator(MaxNLocator(3, steps=[1, 2, 2.5, 5, 10], integer=True))
+        ax.set_xlim(x0, x1)
+        panels.append((metric, w, ax, totals, lo))
+    # One width for every panel's tick labels, so that all plots share the same time axis.
+    label_w = max(s.y_labels_width_pt(p[2]) for p in panels) + 4
+    for k, (metric, w, ax, totals, lo) in enumerate(panels):
+        r, c = divmod(k, cols)
+        ax_left = left_pt + c * (panel_w + gap_x_pt) + label_w
+        y_top = top - header - r * (panel_h + gap_y)
+        ax.set_position((ax_left / w_pt, y_top - panel_h, (panel_w - label_w) / w_pt, panel_h))
+        edges = np.append(s.to_num(w["week_start"]), float(s.to_num([w["week_start"].iloc[-1]])[0]) + 7)
+        done = w["complete"].to_numpy(dtype=bool)
+        ax.stairs(np.where(done, totals, 0.0), edges, fill=True, color=s.SERIES, linewidth=0, gid=f"weekly:{metric}")
+        if (~done).any():
+            ax.stairs(np.where(done, 0.0, totals), edges, fill=True, color=s.SERIES, alpha=0.35, linewidth=0,
+                      gid=f"weekly-partial:{metric}")
+        if lo < 0:
+            ax.axhline(0, color=s.MUTED, linewidth=0.5)
+        name = s.short_label(metric)
+        x_text = (left_pt + c * (panel_w + gap_x_pt)) / w_pt
+        fig.text(x_text, y_top + 11.0 / h, name, ha="left", va="bottom", fontsize=s.BODY_PT, fontweight="bold",
+                 gid=f"panel:{metric}")
+        last_done = w.loc[w["complete"].astype(bool)]
+        if len(last_done):
+            v = float(last_done["total"].iloc[-1])
+            fig.text(x_text, y_top + 3.0 / h, f"last week: {s.num(v)}", ha="left",
+                     va="bottom", fontsize=s.SMALL_PT, color=s.MUTED, gid=f"latest:{metric}")
+        s.date_axis(ax, start, end)
+        if r < rows - 1 and k + cols < n:
+            ax.tick_params(axis="x", labelbottom=False)
+    return fig
+
+
+def _lineage_note(metric: str) -> str:
+    from tracker.metrics import METRICS
+
+    return METRICS[metric].notes or "the category changed over time."

@@ -1,0 +1,189 @@
+"""The monthly chart: the daily average of each month as bars, with other sources' averages over
+them, so that UK Defence Intelligence's figures can be read against Kyiv's at a glance."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import TYPE_CHECKING
+
+from tracker.charts import overlay
+from tracker.charts import style as s
+from tracker.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+MIN_MONTHS = 2
+CONVENTION_SUBTITLE = {
+    "report": "of report dates, as news coverage dates figures (September: the reports of 1–30 Sep)",
+    "covered": "of covered days, as UK Defence Intelligence counts (September: the reports of 2 Sep–1 Oct)",
+}
+CLOSE = 0.05
+
+
+def month_ranges(labels: list[str]) -> str:
+    """'2022-02 to 2022-05, 2022-07' from sorted YYYY-MM labels."""
+    import pandas as pd
+
+    periods = [pd.Period(x, freq="M") for x in labels]
+    runs: list[list] = []
+    for p in periods:
+        if runs and p == runs[-1][-1] + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return ", ".join(s.month_text(r[0].start_time) if len(r) == 1
+                     else f"{s.month_text(r[0].start_time)} to {s.month_text(r[-1].start_time)}" for r in runs)
+
+
+@s.charted
+def monthly_chart(daily: "pd.DataFrame", claims: "pd.DataFrame | None" = None, *,
+                  since: dt.date | None = None, until: dt.date | None = None, as_of: dt.date | None = None,
+                  size: tuple[int, int] = s.DEFAULT_SIZE, dpi: float = s.DEFAULT_DPI,
+                  generated: dt.date | None = None, series_source: str = "ua-general-staff") -> "Figure":
+    """Daily average per calendar month of a daily_series frame (the convention is the frame's),
+    and the daily-average claims in `claims` that count the same thing: a month's as a marker
+    on its bar, a longer period's as a dashed line across it."""
+    import numpy as np
+    import pandas as pd
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
+
+    from tracker.analysis import period_table
+    from tracker.analysis.series import CONVENTION_TEXT
+
+    metric = daily.attrs.get("metric") or ""
+    by = daily.attrs.get("by", "report")
+    table = period_table(daily, "month")
+    if since is not None:
+        table = table.loc[table["end"] >= pd.Timestamp(since)]
+    if until is not None:
+        table = table.loc[table["start"] <= pd.Timestamp(until)]
+    table = table.reset_index(drop=True)
+    if len(table) < MIN_MONTHS:
+        raise InvalidInput(f"too few months of {metric} to chart ({len(table)} between {since or 'the start'} "
+                           f"and {until or 'the end'}; need {MIN_MONTHS})")
+    noun, unit = s.series_words(metric)
+    periods = [pd.Period(p, freq="M") for p in table["period"]]
+    starts = [p.start_time for p in periods]
+    ends = [p.end_time.normalize() for p in periods]
+    first, last_day = starts[0], ends[-1]
+
+    shown, left = overlay.split_claims(claims, metric, ("daily_average",), as_of)
+    points = [p for p in overlay.claim_points(shown) if p.end >= first and p.start <= last_day]
+    seen: set = set()
+    unique = []
+    for p in sorted(points, key=lambda p: (p.start, p.end, p.source, p.value)):
+        key = (p.source, p.start, p.end, p.value)  # a figure restated later is drawn once
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    monthly = [p for p in unique if p.start.day == 1 and p.end == (p.start + pd.offsets.MonthEnd(0))]
+    longer = [p for p in unique if p not in monthly and (p.end - p.start).days >= 27]
+    styles = overlay.styles_for([p.source for p in sorted(unique, key=lambda p: p.start)])
+
+    # Title: the last complete month, and the highest.
+    complete = table.loc[table["complete"].astype(bool)]
+    pick = complete if len(complete) else table
+    last = pick.iloc[-1]
+    best = pick.sort_values(["daily_average", "start"], ascending=[False, True], kind="stable").iloc[0]
+    last_month = s.month_text(pd.Period(last["period"], freq="M").start_time)
+    def avg(x: float) -> str:
+        return s.num(x, 1 if abs(x) < 10 else 0)
+
+    title = f"Kyiv's count averaged {avg(last['daily_average'])} {noun} a day in {last_month}"
+    if best["period"] == last["period"]:
+        title += ", the highest monthly average yet"
+    else:
+        title += (f"; the highest month was {s.month_text(pd.Period(best['period'], freq='M').start_time)} "
+                  f"({avg(best['daily_average'])})")
+    bar_of = dict(zip(table["period"], table["daily_average"]))
+    agreement = []
+    for key in dict.fromkeys(p.source for p in monthly):
+        devs = [p.value / bar_of[f"{p.start.year:04d}-{p.start.month:02d}"] - 1 for p in monthly
+                if p.source == key and bar_of.get(f"{p.start.year:04d}-{p.start.month:02d}")]
+        if not devs:
+            continue
+        worst = max(devs, key=abs)
+        pct = math.ceil(abs(worst) * 1000) / 10
+        name = overlay.short_source(key)
+        side = "above" if worst > 0 else "below"
+        if len(devs) == 1:
+            agreement.append(f"{name}'s is within {pct:g}% of the bar" if abs(worst) <= CLOSE
+                             else f"{name}'s is {pct:g}% {side} the bar")
+        else:
+            agreement.append(f"{name}'s {len(devs)} are within {pct:g}% of the bars" if abs(worst) <= CLOSE
+                             else f"{name}'s {len(devs)} are up to {pct:g}% {side} the bars")
+    subtitle = f"Daily average per calendar month {CONVENTION_SUBTITLE[by]}."
+    if agreement:
+        subtitle += " Markers: " + "; ".join(agreement) + "."
+
+    notes = []
+    partial = table.loc[~table["complete"].astype(bool)]
+    if len(partial):
+        notes.append("Lighter bars: incomplete months (" + ", ".join(
+            f"{s.month_text(pd.Period(r.period, freq='M').start_time)}: {r.days} of "
+            f"{pd.Period(r.period, freq='M').days_in_month} days" for r in partial.itertuples()) + ").")
+    flagged = table.loc[table["flagged_days"] > 0, "period"].tolist()
+    if flagged:
+        notes.append(f"Months with flagged days, counted in these averages: {month_ranges(flagged)}.")
+    if longer:
+        notes.append("Dashed lines: averages over longer periods, across the months they cover.")
+    notes.append(overlay.left_out_note(left, "daily-average claim"))
+    generated = generated or s.generated_date()
+    sources = [series_source, *dict.fromkeys(p.source for p in unique)]
+    names = ["General Staff: daily average", *(f"{overlay.short_source(k)}" for k in styles)]
+    fig = s.new_figure(size, dpi)
+    ncol, rows = s.legend_shape(fig, names)
+    frame = s.lay_out(fig, title, subtitle, notes, s.source_line(sources, CONVENTION_TEXT[by], generated),
+                      legend_rows=rows, top_extra_pt=10, bottom_extra_pt=12)
+    ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
+    s.style_axes(ax)
+
+    x_start = s.to_num(starts)
+    x_end = s.to_num(ends) + 1
+    widths = (x_end - x_start) * 0.78
+    mids = x_start + (x_end - x_start) / 2
+    avg = table["daily_average"].to_numpy(dtype=float)
+    full = table["complete"].to_numpy(dtype=bool)
+    top = max(float(np.nanmax(avg)), max((p.value for p in unique), default=0.0))
+    ax.set_xlim(float(x_start[0]) - 3, float(x_end[-1]) + 3)
+    ax.set_ylim(min(0.0, float(np.nanmin(avg))), top * 1.1)
+    ax.yaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10], integer=True))
+    s.period_axis(ax, first, last_day)
+    s.place_axes(ax, frame)
+    s.unit_label(ax, f"{unit} a day, monthly average" if unit else "a day, monthly average", frame)
+
+    ax.bar(mids[full], avg[full], width=widths[full], color=s.BARS, linewidth=0, gid="months")
+    if (~full).any():
+        ax.bar(mids[~full], avg[~full], width=widths[~full], color=s.BARS, alpha=0.45, linewidth=0,
+               gid="months-partial")
+    handles = [Line2D([], [], color=s.BARS, linewidth=5)]
+    for key, (colour, marker) in styles.items():
+        mine = [p for p in monthly if p.source == key]
+        if mine:
+            px = np.array([float(s.to_num([p.mid])[0]) for p in mine])
+            ax.scatter(px, [p.value for p in mine], s=20, marker=marker, color=colour, edgecolors="white",
+                       linewidths=0.5, zorder=5, gid=f"claims:{key}")
+        for p in [p for p in longer if p.source == key]:
+            x_from = max(float(s.to_num([p.start])[0]), float(x_start[0]) - 3)
+            ax.hlines(p.value, x_from, float(s.to_num([p.end])[0]) + 1, colors=colour,
+                      linewidth=1.1, linestyles=(0, (3, 1.5)), zorder=4, gid=f"claims-period:{key}")
+            ax.annotate(f"{p.label} ({_period_words(p)})", (x_from, p.value),
+                        xytext=(0, 2.5), textcoords="offset points", ha="left", va="bottom",
+                        fontsize=s.SMALL_PT, color=colour, gid="claim-period-label")
+        handles.append(Line2D([], [], color=colour, marker=marker, linestyle="", markersize=4.5,
+                              markeredgecolor="white", markeredgewidth=0.5))
+    s.legend(ax, frame, handles, names, ncol=ncol)
+    return fig
+
+
+def _period_words(p: overlay.Point) -> str:
+    """'2023' for a calendar year, 'Jan–Mar 2024' for a span of months."""
+    if p.start.month == 1 and p.start.day == 1 and p.end.month == 12 and p.end.day == 31 and p.start.year == p.end.year:
+        return str(p.start.year)
+    a, b = s.MONTHS[p.start.month - 1], s.MONTHS[p.end.month - 1]
+    if p.start.year == p.end.year:
+        return f"{a}–{b} {p.end.year}"
+    return f"{s.month_text(p.start)}–{s.month_text(p.end)}"

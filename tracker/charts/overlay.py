@@ -1,0 +1,140 @@
+"""Claims of other sources as chart overlays: which can be drawn against a series, and how each
+source looks (the same source keeps one colour and marker across a chart)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tracker.charts import style as s
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+LOWER = ("more than", "at least")
+UPPER = ("up to", "less than")
+SERIES_SUBJECT = "russia"
+SERIES_DEFINITION = "killed_or_wounded"
+
+
+def short_source(key: str) -> str:
+    """A source's name without its parenthesis: 'UK Defence Intelligence'."""
+    from tracker.sources import source_info
+
+    return source_info(key).name.split(" (")[0]
+
+
+def not_comparable(subject: str, metric: str, definition: str, series_metric: str) -> str | None:
+    """Why a claim cannot be drawn against the series (None if it can).
+
+    Uses tracker.analysis.compare's rule when it is there, so the chart and `tracker compare`
+    agree; falls back to the same three tests.
+    """
+    try:
+        from tracker.analysis.compare import not_comparable_reason
+    except ImportError:  # the compare module is another engineer's work in progress
+        not_comparable_reason = None
+    if not_comparable_reason is not None:
+        return not_comparable_reason(subject, metric, definition, series_metric=series_metric)
+    if subject != SERIES_SUBJECT:
+        return f"about {subject}'s losses"
+    if metric != series_metric:
+        return f"counts {metric}"
+    if series_metric == "personnel" and definition != SERIES_DEFINITION:
+        return f"counts {definition.replace('_', ' ')}"
+    return None
+
+
+def split_claims(claims: "pd.DataFrame | None", metric: str, kinds: tuple[str, ...],
+                 as_of: dt.date | None = None) -> tuple["pd.DataFrame", "pd.DataFrame"]:
+    """(claims of `kinds` drawable against the series, those of `kinds` about the same metric
+    that are not, with a `reason`). Claims published after `as_of` are dropped: a reader then
+    could not know them."""
+    import pandas as pd
+
+    if claims is None or claims.empty:
+        empty = pd.DataFrame(columns=[*(claims.columns if claims is not None else []), "reason"])
+        return empty, empty
+    rows = claims.loc[claims["kind"].isin(kinds)].copy()
+    if as_of is not None and "published_date" in rows:
+        rows = rows.loc[pd.to_datetime(rows["published_date"]) <= pd.Timestamp(as_of)]
+    rows["reason"] = [_short_reason(r.subject, r.metric, r.definition, metric)
+                      if not_comparable(r.subject, r.metric, r.definition, metric) else None
+                      for r in rows.itertuples()]
+    ok = rows.loc[rows["reason"].isna()].reset_index(drop=True)
+    left = rows.loc[rows["reason"].notna() & (rows["metric"] == metric)].reset_index(drop=True)
+    return ok, left
+
+
+def _short_reason(subject: str, metric: str, definition: str, series_metric: str) -> str:
+    """The reason in a few words, for a chart's note."""
+    from tracker.claims.records import DEFINITIONS
+
+    if subject != SERIES_SUBJECT:
+        return f"about {subject.title()}'s losses"
+    if metric != series_metric:
+        return f"a count of {metric}"
+    return f"{DEFINITIONS.get(definition, definition.replace('_', ' '))} only".replace("killed, confirmed by name only",
+                                                                                     "deaths confirmed by name")
+
+
+@dataclass(frozen=True)
+class Point:
+    """A claim as drawn: where (period midpoint), how much (best, or the middle of its range),
+    its range, and whether it is a bound."""
+
+    source: str
+    start: Any
+    end: Any
+    mid: Any
+    value: float
+    low: float | None
+    high: float | None
+    bound: str  # "lower", "upper" or ""
+    label: str
+
+
+def _num(x: Any) -> float | None:
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if f != f else f
+
+
+def claim_points(claims: "pd.DataFrame") -> list[Point]:
+    """Each claim row as a Point (rows need source, period_start, period_end, qualifier, low,
+    best, high, and optionally figure)."""
+    import pandas as pd
+
+    out = []
+    for r in claims.to_dict("records"):
+        start, end = pd.Timestamp(r["period_start"]), pd.Timestamp(r["period_end"])
+        low, best, high = _num(r.get("low")), _num(r.get("best")), _num(r.get("high"))
+        value = best if best is not None else ((low or 0.0) + (high if high is not None else low or 0.0)) / 2
+        qualifier = r.get("qualifier") or ""
+        bound = "lower" if qualifier in LOWER else "upper" if qualifier in UPPER else ""
+        label = r.get("figure") or s.num(value)
+        out.append(Point(r["source"], start, end, start + (end - start) / 2, value, low, high, bound, label))
+    return out
+
+
+def styles_for(sources: list[str]) -> dict[str, tuple[str, str]]:
+    """Colour and marker per source: the source with most claims gets the first (most
+    distinct) style; ties in order of first appearance."""
+    counts: dict[str, int] = {}
+    for key in sources:
+        counts[key] = counts.get(key, 0) + 1
+    ranked = sorted(counts, key=lambda k: -counts[k])  # stable: ties keep first appearance
+    return {key: s.SOURCE_STYLES[i % len(s.SOURCE_STYLES)] for i, key in enumerate(ranked)}
+
+
+def left_out_note(left: "pd.DataFrame", what: str) -> str:
+    """'Not shown: 3 claims that ... (reasons).' or ''."""
+    if left.empty:
+        return ""
+    reasons: dict[str, int] = {}
+    for reason in left["reason"]:
+        reasons[reason] = reasons.get(reason, 0) + 1
+    text = "; ".join(f"{reason} ({n})" for reason, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"Not shown: {s.plural(len(left), what)} that count something else: {text}."
