@@ -120,13 +120,15 @@ def claim_points(claims: "pd.DataFrame") -> list[Point]:
 
 
 def styles_for(sources: list[str]) -> dict[str, tuple[str, str]]:
-    """Colour and marker per source: the source with most claims gets the first (most
-    distinct) style; ties in order of first appearance."""
-    counts: dict[str, int] = {}
-    for key in sources:
-        counts[key] = counts.get(key, 0) + 1
-    ranked = sorted(counts, key=lambda k: -counts[k])  # stable: ties keep first appearance
-    return {key: s.SOURCE_STYLES[i % len(s.SOURCE_STYLES)] for i, key in enumerate(ranked)}
+    """Colour and marker per source, the same on every chart: registered claimants take their
+    place in the source registry, others follow in order of first appearance."""
+    from tracker.sources import CURATED, GENERAL_STAFF, SOURCES
+
+    registry = [key for key in SOURCES if key not in (GENERAL_STAFF, CURATED)]
+    others = [key for key in dict.fromkeys(sources) if key not in registry]
+    return {key: s.SOURCE_STYLES[(registry.index(key) if key in registry
+                                  else len(registry) + others.index(key)) % len(s.SOURCE_STYLES)]
+            for key in dict.fromkeys(sources)}
 
 
 def left_out_note(left: "pd.DataFrame", what: str) -> str:

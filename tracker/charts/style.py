@@ -40,9 +40,9 @@ SECOND = OKABE_ITO["black"]
 TEXT = "#222222"
 MUTED = "#666666"
 GRID = "#e3e3e3"
-# Claims of other sources: colour and marker pairs, in order of first appearance on a chart.
-# Triangles are kept for bounds ("more than", "up to"); the diamond of the first (most
-# frequent) source is not reused, so no two sources look alike.
+# Claims of other sources: colour and marker pairs, one per source in the order of the source
+# registry (tracker.sources), so a source looks the same on every chart. Triangles are kept for
+# bounds ("more than", "up to"); no pair repeats, so no two sources look alike.
 SOURCE_STYLES = [(OKABE_ITO["vermillion"], "D"), (OKABE_ITO["green"], "o"), (OKABE_ITO["orange"], "s"),
                  (OKABE_ITO["purple"], "o"), (OKABE_ITO["black"], "s"), (OKABE_ITO["sky_blue"], "P"),
                  (OKABE_ITO["green"], "X"), (OKABE_ITO["orange"], "h"), (OKABE_ITO["purple"], "X"),
