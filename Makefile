@@ -39,6 +39,8 @@ test: install
 
 bench: install
 	$(VENV)/bin/python bench/bench_ingest.py
+	$(VENV)/bin/python bench/bench_records.py
+	$(VENV)/bin/python bench/bench_charts.py
 
 clean:
 	rm -rf var $(VENV) .pytest_cache
