@@ -90,7 +90,7 @@ def upgrade(engine: Engine) -> str:
         return f"already at {SCHEMA_REVISION}"
     try:
         if current is None:
-            Base.metadata.create_all(engine)
+            Base.metadata.create_all(engine, checkfirst=False)  # schema_revision saw no tracker table
             with engine.begin() as conn:
                 conn.execute(text("CREATE TABLE IF NOT EXISTS alembic_version "
                                   "(version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
