@@ -9,29 +9,15 @@ wrote the same bytes.
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-LATEST = ROOT.parent / "shared" / "data" / "ua-general-staff" / "latest"
-TRACKER = str(Path(sys.executable).parent / "tracker")
+from common import LATEST, TRACKER, arguments, timed
+
 GOAL_SECONDS = 5.0
-
-
-def run(cmd: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> tuple[float, str]:
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    elapsed = time.perf_counter() - start
-    if proc.returncode not in ok:
-        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr[-500:]}")
-    return elapsed, proc.stdout
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -39,23 +25,21 @@ def digest(folder: Path) -> dict[str, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    if not LATEST.is_dir():
-        sys.exit(f"shared dataset not found at {LATEST}")
+    args = arguments(__doc__, runs=3)
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1704153600"}
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         url = f"sqlite:///{tmpdir / 'full.db'}"
-        build, _ = run([TRACKER, "ingest", "dataset", "--from", str(LATEST), "--db", url, "--quiet"], env, ok=(0, 3))
-        claims, _ = run([TRACKER, "ingest", "claims", "--db", url, "--quiet"], env, ok=(0, 3))
+        build = timed([TRACKER, "ingest", "dataset", "--from", str(LATEST), "--db", url, "--quiet"], env=env,
+                      ok=(0, 3)).seconds
+        claims = timed([TRACKER, "ingest", "claims", "--db", url, "--quiet"], env=env, ok=(0, 3)).seconds
         print(f"store built in {build:.2f} s, claims in {claims:.2f} s, from {LATEST}")
         times, digests = [], []
         for i in range(args.runs):
             out = tmpdir / f"charts-{i}"
-            elapsed, stdout = run([TRACKER, "charts", "--db", url, "--out-dir", str(out)], env)
-            times.append(elapsed)
+            result = timed([TRACKER, "charts", "--db", url, "--out-dir", str(out)], env=env)
+            stdout = result.stdout
+            times.append(result.seconds)
             digests.append(digest(out))
         files = stdout.split()
     median = statistics.median(times)

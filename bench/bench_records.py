@@ -9,18 +9,14 @@ store is built in a temporary folder with `tracker ingest dataset`.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-LATEST = ROOT.parent / "shared" / "data" / "ua-general-staff" / "latest"
-BIN = Path(sys.executable).parent
+from common import LATEST, TRACKER, arguments, timed
+
 GOAL = 0.5
 
 PLAIN_SCRIPT = r'''
@@ -42,27 +38,14 @@ print(monthly.to_string())
 '''
 
 
-def timed(cmd: list[str], env: dict | None = None, ok: tuple[int, ...] = (0,)) -> float:
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    elapsed = time.perf_counter() - start
-    if proc.returncode not in ok:
-        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
-    return elapsed
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
-    if not LATEST.is_dir():
-        sys.exit(f"shared dataset not found at {LATEST}")
-    tracker = str(BIN / "tracker")
+    args = arguments(__doc__, runs=7)
+    tracker = TRACKER
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         url = f"sqlite:///{tmpdir / 'full.db'}"
         build = timed([tracker, "ingest", "dataset", "--from", str(LATEST), "--db", url, "--quiet"],
-                      ok=(0, 3))
+                      ok=(0, 3)).seconds
         print(f"store built in {build:.2f} s from {LATEST}")
         script = tmpdir / "plain_records.py"
         script.write_text(PLAIN_SCRIPT)
@@ -72,9 +55,9 @@ def main() -> None:
         plain, cold, warm = [], [], []
         timed(cmd, env=env)  # fills the report cache, if there is one
         for _ in range(args.runs):
-            plain.append(timed([sys.executable, str(script), str(LATEST)]))
-            cold.append(timed(cmd, env=cold_env))
-            warm.append(timed(cmd, env=env))
+            plain.append(timed([sys.executable, str(script), str(LATEST)]).seconds)
+            cold.append(timed(cmd, env=cold_env).seconds)
+            warm.append(timed(cmd, env=env).seconds)
     p, c, w = (statistics.median(x) for x in (plain, cold, warm))
     print(f"runs: {args.runs} each, medians of wall time including process start-up")
     print(f"  plain pandas script           {p:6.3f} s")
