@@ -129,6 +129,8 @@ def report_options(*, metric: str, source: str, since: str | None, until: str | 
         raise InvalidInput(str(exc.args[0])) from None
     start, end = parse_date(since, "--since"), parse_date(until, "--until")
     when = parse_date(as_of, "--as-of")
+    if when and when > dt.date.today():
+        raise InvalidInput(f"--as-of {when} is in the future: nothing was known on that day yet")
     if start and end and start > end:
         raise InvalidInput(f"--since {start} is after --until {end}")
     return ReportOptions(canonical, source, start, end, when, By(by).value,
