@@ -14,11 +14,21 @@ from tracker.errors import ExitCode
 from tracker.feeds.dataset import DatasetFeed
 from tracker.ingest import run_ingest
 
-GOOD = [
-    {"date": "2024-11-09", "day": 990, "personnel": 707540, "personnel*": "about"},
-    {"date": "2024-11-10", "day": 991, "personnel": 708890, "personnel*": "about"},
-    {"date": "2024-11-11", "day": 992, "personnel": 710660, "personnel*": "about"},
-]
+
+
+@pytest.fixture(scope="module")
+def good(latest_dir) -> list[dict]:
+    """Three real reports (2024-11-09 to 2024-11-11) from the shared dataset: the good input
+    that each bad variant below is made from."""
+    rows = json.loads((latest_dir / "russia_losses_personnel.json").read_text())
+    picked = [r for r in rows if "2024-11-09" <= r["date"] <= "2024-11-11"]
+    assert [r["personnel"] for r in picked] == [707_540, 708_890, 710_660]
+    return picked
+
+
+def later(good: list[dict], date: str, personnel: int) -> dict:
+    """A further report like the last good one, for another date and total."""
+    return {**good[-1], "date": date, "personnel": personnel}
 
 
 def write_dataset(folder: Path, rows: object, *, raw: bytes | None = None) -> str:
@@ -29,9 +39,9 @@ def write_dataset(folder: Path, rows: object, *, raw: bytes | None = None) -> st
 
 
 @pytest.fixture
-def seeded(store_url, tmp_path) -> str:
+def seeded(store_url, tmp_path, good) -> str:
     """A store holding three good reports, to prove that bad input changes none of it."""
-    report = run_ingest(store_url, DatasetFeed(), location=write_dataset(tmp_path / "good", GOOD))
+    report = run_ingest(store_url, DatasetFeed(), location=write_dataset(tmp_path / "good", good))
     assert report.status == "ok", report.error
     return store_url
 
@@ -40,25 +50,27 @@ def ingest_cli(capsys, url: str, folder: str, *extra: str) -> tuple[int, str, st
     return run_tracker(capsys, "ingest", "dataset", "--from", folder, "--db", url, *extra)
 
 
-@pytest.mark.parametrize("name, raw, message", [
-    ("truncated", json.dumps(GOOD).encode()[:-40], "truncated JSON"),
-    ("html", b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", "expected JSON, got an HTML page"),
-    ("not json", b"Service temporarily unavailable", "expected JSON, got text that is not JSON"),
-    ("empty", b"", "empty payload"),
-    ("wrong shape", json.dumps({"data": GOOD}).encode(), "expected a JSON list of reports, got dict"),
-    ("row not object", json.dumps([1, 2]).encode(), "report #1 is int, not an object"),
-    ("string total", json.dumps([{**GOOD[0], "personnel": "707540"}]).encode(), "'707540' is not a whole number"),
-    ("fractional", json.dumps([{**GOOD[0], "personnel": 707540.5}]).encode(), "707540.5 is not a whole number"),
-    ("bool total", json.dumps([{**GOOD[0], "personnel": True}]).encode(), "True is not a whole number"),
-    ("negative", json.dumps([{**GOOD[0], "personnel": -5}]).encode(), "negative total -5"),
-    ("bad date", json.dumps([{**GOOD[0], "date": "2024-13-01"}]).encode(), "malformed date '2024-13-01'"),
-    ("no date", json.dumps([{"personnel": 1}]).encode(), "report #1 has no date"),
+@pytest.mark.parametrize("name, make, message", [
+    ("truncated", lambda g: json.dumps(g).encode()[:-40], "truncated JSON"),
+    ("html", lambda g: b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>",
+     "expected JSON, got an HTML page"),
+    ("not json", lambda g: b"Service temporarily unavailable", "expected JSON, got text that is not JSON"),
+    ("empty", lambda g: b"", "empty payload"),
+    ("wrong shape", lambda g: json.dumps({"data": g}).encode(), "expected a JSON list of reports, got dict"),
+    ("row not object", lambda g: json.dumps([1, 2]).encode(), "report #1 is int, not an object"),
+    ("string total", lambda g: json.dumps([{**g[0], "personnel": "707540"}]).encode(),
+     "'707540' is not a whole number"),
+    ("fractional", lambda g: json.dumps([{**g[0], "personnel": 707540.5}]).encode(), "707540.5 is not a whole number"),
+    ("bool total", lambda g: json.dumps([{**g[0], "personnel": True}]).encode(), "True is not a whole number"),
+    ("negative", lambda g: json.dumps([{**g[0], "personnel": -5}]).encode(), "negative total -5"),
+    ("bad date", lambda g: json.dumps([{**g[0], "date": "2024-13-01"}]).encode(), "malformed date '2024-13-01'"),
+    ("no date", lambda g: json.dumps([{"personnel": 1}]).encode(), "report #1 has no date"),
 ])
 def test_unparseable_payload_fails_with_one_line_and_exit_5_leaving_the_store_unchanged(
-        capsys, seeded, tmp_path, name, raw, message):
+        capsys, seeded, tmp_path, good, name, make, message):
     before = fingerprint(seeded)
 
-    code, out, err = ingest_cli(capsys, seeded, write_dataset(tmp_path / "bad", None, raw=raw))
+    code, out, err = ingest_cli(capsys, seeded, write_dataset(tmp_path / "bad", None, raw=make(good)))
 
     assert code == ExitCode.BAD_PAYLOAD
     assert message in err
@@ -70,8 +82,8 @@ def test_unparseable_payload_fails_with_one_line_and_exit_5_leaving_the_store_un
     assert count(seeded, "SELECT COUNT(*) FROM payload_fetch WHERE run_id = :r", r=failed["id"]) == 1
 
 
-def test_decreasing_total_is_stored_and_flagged_with_exit_3(capsys, seeded, tmp_path):
-    rows = GOOD + [{"date": "2024-11-12", "day": 993, "personnel": 709000, "personnel*": "about"}]
+def test_decreasing_total_is_stored_and_flagged_with_exit_3(capsys, seeded, tmp_path, good):
+    rows = good + [later(good, "2024-11-12", 709_000)]
 
     code, out, _ = ingest_cli(capsys, seeded, write_dataset(tmp_path / "dec", rows))
 
@@ -81,8 +93,8 @@ def test_decreasing_total_is_stored_and_flagged_with_exit_3(capsys, seeded, tmp_
     assert count(seeded, "SELECT COUNT(*) FROM finding WHERE rule = 'decrease' AND status = 'open'") == 1
 
 
-def test_report_dated_in_the_future_is_stored_and_flagged(capsys, seeded, tmp_path):
-    rows = GOOD + [{"date": "2099-01-01", "day": 9999, "personnel": 720000, "personnel*": "about"}]
+def test_report_dated_in_the_future_is_stored_and_flagged(capsys, seeded, tmp_path, good):
+    rows = good + [later(good, "2099-01-01", 720_000)]
 
     code, out, _ = ingest_cli(capsys, seeded, write_dataset(tmp_path / "future", rows))
 
@@ -91,8 +103,8 @@ def test_report_dated_in_the_future_is_stored_and_flagged(capsys, seeded, tmp_pa
     assert count(seeded, "SELECT COUNT(*) FROM finding WHERE rule = 'gap'") == 1
 
 
-def test_gap_in_report_dates_is_flagged(capsys, seeded, tmp_path):
-    rows = GOOD + [{"date": "2024-11-14", "day": 995, "personnel": 714380, "personnel*": "about"}]
+def test_gap_in_report_dates_is_flagged(capsys, seeded, tmp_path, good):
+    rows = good + [later(good, "2024-11-14", 714_380)]
 
     code, _, _ = ingest_cli(capsys, seeded, write_dataset(tmp_path / "gap", rows))
 
@@ -100,8 +112,8 @@ def test_gap_in_report_dates_is_flagged(capsys, seeded, tmp_path):
     assert count(seeded, "SELECT COUNT(*) FROM finding WHERE rule = 'gap' AND report_date = '2024-11-14'") == 1
 
 
-def test_unknown_category_is_a_finding_and_the_known_values_are_stored(capsys, seeded, tmp_path):
-    rows = [{**r, "laser cannons": 3} for r in GOOD]
+def test_unknown_category_is_a_finding_and_the_known_values_are_stored(capsys, seeded, tmp_path, good):
+    rows = [{**r, "laser cannons": 3} for r in good]
 
     code, out, _ = ingest_cli(capsys, seeded, write_dataset(tmp_path / "unknown", rows))
 
@@ -110,8 +122,8 @@ def test_unknown_category_is_a_finding_and_the_known_values_are_stored(capsys, s
     assert count(seeded, "SELECT COUNT(*) FROM finding WHERE rule = 'unknown_metric'") == 1
 
 
-def test_same_date_twice_with_different_values_is_a_finding(capsys, seeded, tmp_path):
-    rows = GOOD + [{**GOOD[-1], "personnel": 710700}]
+def test_same_date_twice_with_different_values_is_a_finding(capsys, seeded, tmp_path, good):
+    rows = good + [later(good, good[-1]["date"], 710_700)]
 
     code, out, _ = ingest_cli(capsys, seeded, write_dataset(tmp_path / "dup", rows))
 
@@ -151,9 +163,9 @@ def test_unreachable_source_exits_4_with_the_url_and_changes_nothing(seeded):
     assert runs(seeded)[-1]["status"] == "failed"
 
 
-def test_live_dataset_over_http_is_fetched_file_by_file(sqlite_url):
-    files = {"russia_losses_personnel.json": GOOD, "russia_losses_equipment.json": [
-        {"date": r["date"], "day": r["day"], "tank": 9000 + i} for i, r in enumerate(GOOD)],
+def test_live_dataset_over_http_is_fetched_file_by_file(sqlite_url, good):
+    files = {"russia_losses_personnel.json": good, "russia_losses_equipment.json": [
+        {"date": r["date"], "day": r["day"], "tank": 9000 + i} for i, r in enumerate(good)],
         "russia_losses_equipment_correction.json": []}
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -178,24 +190,24 @@ def test_store_that_cannot_be_opened_exits_6(capsys, tmp_path, latest_dir):
     assert err.startswith("error: ") and err.count("\n") == 1
 
 
-def test_second_writer_waits_then_exits_7_with_a_clear_message(capsys, tmp_path):
+def test_second_writer_waits_then_exits_7_with_a_clear_message(capsys, tmp_path, good):
     from tracker.store.db import open_store
     from tracker.store.lock import writer_lock
 
     url = f"sqlite:///{tmp_path / 'busy.db'}"
     engine = open_store(url, write=True)
     with writer_lock(engine, wait=0):
-        code, _, err = run_tracker(capsys, "ingest", "dataset", "--from", write_dataset(tmp_path / "d", GOOD),
+        code, _, err = run_tracker(capsys, "ingest", "dataset", "--from", write_dataset(tmp_path / "d", good),
                                    "--db", url, "--wait", "0.3")
     assert code == ExitCode.BUSY
     assert "another tracker run" in err and "is writing to this store" in err
 
 
-def test_crash_in_the_middle_of_a_run_leaves_the_store_as_before(seeded, tmp_path, monkeypatch):
+def test_crash_in_the_middle_of_a_run_leaves_the_store_as_before(seeded, tmp_path, monkeypatch, good):
     import tracker.quality
 
     before = fingerprint(seeded)
-    rows = GOOD + [{"date": "2024-11-12", "day": 993, "personnel": 712610, "personnel*": "about"}]
+    rows = good + [later(good, "2024-11-12", 712_610)]
 
     def crash(*args, **kwargs):
         raise RuntimeError("killed mid-run")
