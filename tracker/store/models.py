@@ -45,6 +45,20 @@ class Base(DeclarativeBase):
 UTCDateTime = DateTime(timezone=True)
 
 
+class Revisioned:
+    """The columns of a revision-aware table (see the module docstring): which revision a row
+    is, whether it records a removal, when it was first and last seen, when it was superseded,
+    and the runs that wrote it and last confirmed it."""
+
+    revision: Mapped[int] = mapped_column(Integer)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    superseded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"))
+    last_seen_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"))
+
+
 class Source(Base):
     """Who makes a claim: the General Staff, UK Defence Intelligence, a think tank, ..."""
 
@@ -129,7 +143,7 @@ class PayloadFetch(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
 
 
-class Observation(Base):
+class Observation(Revisioned, Base):
     """A revision of a figure for (feed, kind, metric, report_date).
 
     kind "total": a cumulative total as reported; kind "adjustment": a documented correction
@@ -149,19 +163,12 @@ class Observation(Base):
     metric_id: Mapped[int] = mapped_column(ForeignKey("metric.id"))
     kind: Mapped[str] = mapped_column(String(16))
     report_date: Mapped[dt.date] = mapped_column(Date)
-    revision: Mapped[int] = mapped_column(Integer)
     value: Mapped[int | None] = mapped_column(BigInteger)
     qualifier: Mapped[str | None] = mapped_column(String(32))
     reported_increase: Mapped[int | None] = mapped_column(BigInteger)
-    removed: Mapped[bool] = mapped_column(Boolean, default=False)
-    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    superseded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"))
-    last_seen_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"))
 
 
-class ReportNote(Base):
+class ReportNote(Revisioned, Base):
     """A revision of a report's text, such as the "greatest losses direction"."""
 
     __tablename__ = "report_note"
@@ -174,14 +181,7 @@ class ReportNote(Base):
     feed_id: Mapped[int] = mapped_column(ForeignKey("feed.id"))
     key: Mapped[str] = mapped_column(String(64))
     report_date: Mapped[dt.date] = mapped_column(Date)
-    revision: Mapped[int] = mapped_column(Integer)
     text: Mapped[str | None] = mapped_column(Text)
-    removed: Mapped[bool] = mapped_column(Boolean, default=False)
-    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    superseded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"))
-    last_seen_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"))
 
 
 class Finding(Base):
@@ -204,7 +204,7 @@ class Finding(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class Claim(Base):
+class Claim(Revisioned, Base):
     """A revision of a claim of another source (tracker.claims), keyed by (feed, claim_key).
 
     One figure of one statement: who said it (`source_id`), whose losses, what it counts
@@ -222,7 +222,6 @@ class Claim(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     feed_id: Mapped[int] = mapped_column(ForeignKey("feed.id"))
     claim_key: Mapped[str] = mapped_column(String(128))
-    revision: Mapped[int] = mapped_column(Integer)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"))
     subject: Mapped[str | None] = mapped_column(String(32))
     metric: Mapped[str | None] = mapped_column(String(64))  # canonical name (tracker.metrics)
@@ -240,9 +239,3 @@ class Claim(Base):
     url: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     based_on: Mapped[str | None] = mapped_column(Text)
-    removed: Mapped[bool] = mapped_column(Boolean, default=False)
-    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    superseded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"))
-    last_seen_run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"))
