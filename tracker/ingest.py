@@ -14,21 +14,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.errors import BadPayload, ExitCode, InvalidInput, SourceUnreachable, StoreError, TrackerError
 from tracker.feeds import Feed
-from tracker.metrics import METRICS
 from tracker.records import Fetched, ParsedPayload
-from tracker.sources import source_info
 from tracker.store import models as m
-from tracker.store.db import open_store
+from tracker.store.db import as_utc, error_line, open_store
 from tracker.store.lock import writer_lock
+from tracker.store import registry
 from tracker.store.revisions import RevisionCounts, apply_snapshot, confirm_unchanged
 
 KYIV = ZoneInfo("Europe/Kyiv")
-OK_STATUSES = ("ok", "ok_with_findings", "unchanged")
 # Rules raised while parsing a payload (not from the series): re-checked with every new payload.
 PARSE_RULES = frozenset({"unknown_metric", "duplicate_date"})
 
@@ -101,31 +99,34 @@ def run_ingest(
     started = utcnow()
     source = source or feed.source
     if observed_at is not None:
-        observed_at = _as_utc(observed_at)
+        observed_at = as_utc(observed_at)
         if observed_at > started + dt.timedelta(minutes=5):
             raise InvalidInput(f"--observed-at {observed_at.isoformat()} is in the future")
     report = RunReport(feed.name, source, location or feed.default_location, observed_at or started)
     engine = open_store(url, write=True)
     try:
         with writer_lock(engine, wait=lock_wait):
-            _check_order(engine, feed.name, source, report.observed_at)
+            # Read under the lock: no other writer can change it before this run ends.
+            previous = _last_success(engine, feed.name, source)
+            _check_order(previous, feed.name, source, report.observed_at)
             fetched: list[Fetched] = []
             try:
                 fetched = feed.fetch(location, **(fetch_options or {}))
                 if observed_at is None:
                     report.observed_at = max((f.fetched_at for f in fetched), default=started)
+                digest = _digest(fetched)
                 # The same bytes as last time need no parsing: nothing in them can have changed.
-                same = _previous_digest(engine, feed.name, source) == _digest(fetched)
-                parsed = None if same else feed.parse(fetched)
+                unchanged = previous is not None and previous.digest == digest
+                parsed = None if unchanged else feed.parse(fetched)
             except (SourceUnreachable, BadPayload) as exc:
                 report.error, report.exit_code = str(exc), exc.exit_code
                 report.run_id = _record_failed(engine, report, started, fetched)
                 return report
             try:
                 with engine.begin() as conn:
-                    _store_run(conn, report, started, fetched, parsed)
+                    _store_run(conn, report, started, fetched, digest, previous, parsed)
             except SQLAlchemyError as exc:
-                raise StoreError(f"store write failed, nothing changed: {_one_line(exc)}") from None
+                raise StoreError(f"store write failed, nothing changed: {error_line(exc)}") from None
     except StoreError as exc:
         report.error, report.exit_code = str(exc), exc.exit_code
         try:
@@ -139,31 +140,23 @@ def run_ingest(
     return report
 
 
-def _as_utc(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
-
-
-def _check_order(engine: Engine, feed: str, source: str, observed_at: dt.datetime) -> None:
-    """Snapshots must arrive in time order, or revisions would claim a false history."""
-    with engine.connect() as conn:
-        last = conn.execute(
-            select(func.max(m.IngestRun.observed_at))
-            .where(m.IngestRun.feed_name == feed, m.IngestRun.source_key == source,
-                   m.IngestRun.status.in_(OK_STATUSES))
-        ).scalar()
-    if last is not None and _as_utc(last) > observed_at:
-        raise InvalidInput(f"{feed} ({source}) was already observed at {_as_utc(last).isoformat()}; "
-                           f"a snapshot observed at {observed_at.isoformat()} is older — ingest snapshots in time order")
-
-
-def _previous_digest(engine: Engine, feed: str, source: str) -> str | None:
+def _last_success(engine: Engine, feed: str, source: str) -> Row | None:
+    """The feed's last successful run: what the store currently holds for it."""
     with engine.connect() as conn:
         return conn.execute(
-            select(m.IngestRun.digest)
+            select(m.IngestRun.id, m.IngestRun.digest, m.IngestRun.n_records, m.IngestRun.observed_at)
             .where(m.IngestRun.feed_name == feed, m.IngestRun.source_key == source,
-                   m.IngestRun.status.in_(OK_STATUSES))
+                   m.IngestRun.status.in_(m.SUCCESS_STATUSES))
             .order_by(m.IngestRun.id.desc()).limit(1)
-        ).scalar()
+        ).first()
+
+
+def _check_order(previous: Row | None, feed: str, source: str, observed_at: dt.datetime) -> None:
+    """Snapshots must arrive in time order, or revisions would claim a false history."""
+    last = as_utc(previous.observed_at) if previous is not None else None
+    if last is not None and last > observed_at:
+        raise InvalidInput(f"{feed} ({source}) was already observed at {last.isoformat()}; "
+                           f"a snapshot observed at {observed_at.isoformat()} is older — ingest snapshots in time order")
 
 
 def _digest(fetched: Iterable[Fetched]) -> str:
@@ -174,29 +167,8 @@ def _digest(fetched: Iterable[Fetched]) -> str:
 
 
 def _ensure_ids(conn: Connection, feed_name: str, source_key: str, location: str) -> tuple[int, int]:
-    info = source_info(source_key)
-    source_id = conn.execute(select(m.Source.id).where(m.Source.key == source_key)).scalar()
-    if source_id is None:
-        source_id = conn.execute(insert(m.Source).values(key=info.key, name=info.name, url=info.url)
-                                 .returning(m.Source.id)).scalar_one()
-    feed_id = conn.execute(select(m.Feed.id).where(m.Feed.name == feed_name, m.Feed.source_id == source_id)).scalar()
-    if feed_id is None:
-        feed_id = conn.execute(insert(m.Feed).values(name=feed_name, source_id=source_id,
-                                                     default_location=location or None)
-                               .returning(m.Feed.id)).scalar_one()
-    return source_id, feed_id
-
-
-def metric_ids(conn: Connection, names: Iterable[str]) -> dict[str, int]:
-    """Ids of canonical metrics, inserting the rows of ones not yet in the store."""
-    wanted = set(names)
-    have = dict(conn.execute(select(m.Metric.name, m.Metric.id)).all())
-    missing = [METRICS[n] for n in sorted(wanted - have.keys())]
-    if missing:
-        conn.execute(insert(m.Metric), [dict(name=x.name, label=x.label, unit=x.unit, kind=x.kind,
-                                             retired=x.retired) for x in missing])
-        have = dict(conn.execute(select(m.Metric.name, m.Metric.id)).all())
-    return have
+    source_id = registry.source_ids(conn, [source_key])[source_key]
+    return source_id, registry.feed_id(conn, feed_name, source_id, location)
 
 
 def _archive(conn: Connection, run_id: int, fetched: Iterable[Fetched]) -> None:
@@ -227,14 +199,14 @@ def _record_failed(engine: Engine, report: RunReport, started: dt.datetime, fetc
             _archive(conn, run_id, fetched)
             return run_id
     except SQLAlchemyError as exc:
-        raise StoreError(f"could not record the failed run: {_one_line(exc)}") from None
+        raise StoreError(f"could not record the failed run: {error_line(exc)}") from None
 
 
-def _store_run(conn: Connection, report: RunReport, started: dt.datetime,
-               fetched: list[Fetched], parsed: ParsedPayload | None) -> None:
+def _store_run(conn: Connection, report: RunReport, started: dt.datetime, fetched: list[Fetched],
+               digest: str, previous: Row | None, parsed: ParsedPayload | None) -> None:
+    """Record the run; `parsed` is None when the payload is the previous run's bytes again."""
     now = report.observed_at
     source_id, feed_id = _ensure_ids(conn, report.feed, report.source, report.location)
-    digest = _digest(fetched)
     run_id = conn.execute(insert(m.IngestRun).values(
         feed_name=report.feed, source_key=report.source, feed_id=feed_id, location=report.location,
         started_at=started, observed_at=now, status="running", digest=digest,
@@ -242,15 +214,11 @@ def _store_run(conn: Connection, report: RunReport, started: dt.datetime,
     report.run_id = run_id
     _archive(conn, run_id, fetched)
 
-    previous = conn.execute(
-        select(m.IngestRun.id, m.IngestRun.digest, m.IngestRun.n_records)
-        .where(m.IngestRun.feed_id == feed_id, m.IngestRun.status.in_(OK_STATUSES), m.IngestRun.id != run_id)
-        .order_by(m.IngestRun.id.desc()).limit(1)
-    ).first()
     obs = m.Observation.__table__
     notes = m.ReportNote.__table__
-    if previous is not None and previous.digest == digest:
-        # The same bytes again: confirm what the previous run saw; findings stand as they are.
+    if parsed is None:
+        # The same bytes as the previous run: confirm what it saw; findings stand as they are.
+        assert previous is not None, "only a repeat of the previous run's bytes skips parsing"
         report.n_records = previous.n_records
         report.counts.unchanged = sum(
             confirm_unchanged(conn, table, feed_id=feed_id, previous_run_id=previous.id, now=now, run_id=run_id)
@@ -258,11 +226,9 @@ def _store_run(conn: Connection, report: RunReport, started: dt.datetime,
         confirm_unchanged(conn, notes, feed_id=feed_id, previous_run_id=previous.id, now=now, run_id=run_id)
         report.status = "unchanged"
     else:
-        if parsed is None:  # the previous digest moved on since the check: parse after all
-            raise StoreError("the store changed during the run; run it again")
         report.n_records = (len(parsed.observations) + len(parsed.adjustments) + len(parsed.directions)
                             + len(parsed.claims))
-        ids = metric_ids(conn, {o.metric for o in parsed.observations} | {a.metric for a in parsed.adjustments}
+        ids = registry.metric_ids(conn, {o.metric for o in parsed.observations} | {a.metric for a in parsed.adjustments}
                          | set(parsed.scope.metrics))
         names = {v: k for k, v in ids.items()}
         common = dict(now=now, run_id=run_id, extra={"source_id": source_id})
@@ -368,11 +334,6 @@ def _upsert_findings(conn: Connection, feed_id: int, run_id: int, now: dt.dateti
         conn.execute(update(table).where(table.c.id.in_(gone[start:start + 500]))
                      .values(status="resolved", resolved_at=now, last_run_id=run_id))
     return new
-
-
-def _one_line(exc: BaseException) -> str:
-    msg = str(getattr(exc, "orig", None) or exc).strip()
-    return msg.splitlines()[0] if msg else type(exc).__name__
 
 
 ProgressFn = Callable[[int], None]

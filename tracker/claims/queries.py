@@ -10,6 +10,7 @@ from tracker.claims.records import KINDS, figure_label, format_period, parse_per
 from tracker.errors import InvalidInput
 from tracker.metrics import resolve
 from tracker.store import models as m
+from tracker.store.db import as_utc
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,12 +19,6 @@ COLUMNS = ["id", "key", "source", "source_name", "subject", "metric", "definitio
            "period_start", "period_end", "period_precision", "qualifier", "low", "best", "high", "figure",
            "published", "published_date", "published_precision", "url", "based_on", "note", "feed",
            "revision", "entered_at", "revised_at", "run_id"]
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment
 
 
 def _num(x: float | None) -> int | float | None:
@@ -46,7 +41,7 @@ def _row_dict(row, first_id: int, entered: dt.datetime | None) -> dict:  # type:
                                                         c["published_precision"]),
         "published_date": c["published_date"], "published_precision": c["published_precision"],
         "url": c["url"], "based_on": c["based_on"], "note": c["note"], "feed": c["feed_name"],
-        "revision": c["revision"], "entered_at": _aware(entered), "revised_at": _aware(c["first_seen_at"]),
+        "revision": c["revision"], "entered_at": as_utc(entered), "revised_at": as_utc(c["first_seen_at"]),
         "run_id": c["run_id"],
     }
 
@@ -129,7 +124,7 @@ def claim_history(engine: Engine, ident: str) -> list[list[dict]]:
             revisions = []
             for r in rows:
                 d = _row_dict(r, *firsts[(feed_id, key)])
-                d.update(removed=bool(r.removed), superseded_at=_aware(r.superseded_at), row_id=r.id)
+                d.update(removed=bool(r.removed), superseded_at=as_utc(r.superseded_at), row_id=r.id)
                 revisions.append(d)
             out.append(revisions)
         return out

@@ -7,29 +7,17 @@ from a complete payload (the claims file) gets a removal revision, and a claim w
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
 from tracker.claims.records import STORED_FIELDS, ClaimRecord
 from tracker.claims.validate import identity
 from tracker.errors import InvalidInput
-from tracker.sources import source_info
 from tracker.store import models as m
+from tracker.store.registry import source_ids
 from tracker.store.revisions import RevisionCounts, apply_snapshot
 
 VALUE_COLS = ("source_id",) + STORED_FIELDS[1:]
-
-
-def source_ids(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
-    """Ids of sources by key, inserting registered ones not yet in the store."""
-    wanted = set(keys)
-    have = dict(conn.execute(select(m.Source.key, m.Source.id).where(m.Source.key.in_(wanted))).all())
-    for key in sorted(wanted - have.keys()):
-        info = source_info(key)
-        have[key] = conn.execute(insert(m.Source).values(key=info.key, name=info.name, url=info.url)
-                                 .returning(m.Source.id)).scalar_one()
-    return have
 
 
 def apply_claims(conn: Connection, *, run_id: int, now: dt.datetime, claims: list[ClaimRecord],

@@ -6,7 +6,7 @@ import re
 import sys
 import textwrap
 from collections.abc import Sequence
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -23,6 +23,15 @@ VERDICT_RULE = (
     "higher / lower. covered: days as UK Defence Intelligence counts them (the report of D+1 gives "
     "day D); report: figures dated by their report (as news coverage does)."
 )
+
+
+# The filters `claims list` and `compare` share (the issue: compare filters "as in claims list").
+ClaimSourceOption = Annotated[Optional[str], typer.Option("--source", help="Only claims of this source.")]
+ClaimMetricOption = Annotated[Optional[str], typer.Option("--metric", help="Only claims of this metric.")]
+ClaimKindOption = Annotated[Optional[str], typer.Option("--kind", help="Only this kind.")]
+ClaimPeriodOption = Annotated[Optional[str], typer.Option(
+    "--period", help="Only claims whose period overlaps this one (e.g. 2024, 2024-09, 2024-05-01/2024-06-30).")]
+ClaimFormatOption = Annotated[str, typer.Option("--format", help="table, json or csv.")]
 
 
 def _db(db: Optional[str]) -> str:
@@ -146,7 +155,7 @@ def register(app: typer.Typer, ingest_app: typer.Typer) -> None:
         key: Optional[str] = typer.Option(None, "--key", help="A stable key (default: made from source, "
                                           "published, kind and period)."),
         db: DbOption = None,
-        wait: float = typer.Option(10.0, "--wait", help="Seconds to wait for another run's writer lock."),
+        wait: float = WaitOption,
     ) -> None:
         """Add one claim (validated; refused if the store already holds it), as its own run."""
         from tracker.claims.store import add_claim
@@ -170,12 +179,11 @@ def register(app: typer.Typer, ingest_app: typer.Typer) -> None:
 
     @claims_app.command("list")
     def claims_list(
-        source: Optional[str] = typer.Option(None, "--source", help="Only this source."),
-        metric: Optional[str] = typer.Option(None, "--metric", help="Only this metric."),
-        kind: Optional[str] = typer.Option(None, "--kind", help="Only this kind."),
-        period: Optional[str] = typer.Option(None, "--period", help="Only claims whose period overlaps this one "
-                                             "(e.g. 2024, 2024-09, 2024-05-01/2024-06-30)."),
-        fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+        source: ClaimSourceOption = None,
+        metric: ClaimMetricOption = None,
+        kind: ClaimKindOption = None,
+        period: ClaimPeriodOption = None,
+        fmt: ClaimFormatOption = "table",
         db: DbOption = None,
     ) -> None:
         """The current claims, oldest publication first."""
@@ -210,11 +218,11 @@ def register(app: typer.Typer, ingest_app: typer.Typer) -> None:
 
     @app.command("compare")
     def compare(
-        source: Optional[str] = typer.Option(None, "--source", help="Only claims of this source."),
-        metric: Optional[str] = typer.Option(None, "--metric", help="Only claims of this metric."),
-        kind: Optional[str] = typer.Option(None, "--kind", help="Only this kind."),
-        period: Optional[str] = typer.Option(None, "--period", help="Only claims whose period overlaps this one."),
-        fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+        source: ClaimSourceOption = None,
+        metric: ClaimMetricOption = None,
+        kind: ClaimKindOption = None,
+        period: ClaimPeriodOption = None,
+        fmt: ClaimFormatOption = "table",
         explain: bool = typer.Option(False, "--explain", help="Under the table, how each series figure was computed."),
         feed: Optional[str] = typer.Option(None, "--feed", help="Which General Staff feed (default: the fullest)."),
         db: DbOption = None,

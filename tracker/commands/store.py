@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 
 from tracker.errors import ExitCode, InvalidInput
-from tracker.commands.options import DbOption
+from tracker.commands.options import DbOption, parse_date
 from tracker.render import sanitize as printable
 
 QuietOption = typer.Option(False, "--quiet", "-q", help="Print one log line per run (for cron).")
@@ -34,15 +34,6 @@ def parse_moment(text: str) -> dt.datetime:
     except ValueError:
         raise InvalidInput(f"not an ISO 8601 time: {text!r} (e.g. 2023-01-12T12:04 or 2023-01-12T12:04:00+00:00)") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
-def parse_day(text: str | None, option: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{option}: not an ISO date (YYYY-MM-DD): {text!r}") from None
 
 
 def _print_report(report, quiet: bool) -> None:  # type: ignore[no-untyped-def]
@@ -142,7 +133,7 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
         """
         from tracker.feeds.warship import WarshipFeed
 
-        date_from, date_to = parse_day(since, "--since"), parse_day(until, "--until")
+        date_from, date_to = parse_date(since, "--since"), parse_date(until, "--until")
         if date_from and not date_to:
             date_to = dt.date.today()
         if date_to and not date_from:

@@ -7,6 +7,7 @@ outdated store are told the exact command to run.
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
@@ -80,7 +81,7 @@ def schema_revision(engine: Engine) -> str | None:
     except StoreError:
         raise
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot open store {safe_url(str(engine.url))}: {_first_line(exc)}") from None
+        raise StoreError(f"cannot open store {safe_url(str(engine.url))}: {error_line(exc)}") from None
 
 
 def upgrade(engine: Engine) -> str:
@@ -101,7 +102,7 @@ def upgrade(engine: Engine) -> str:
         run_alembic_upgrade(engine)
         return f"upgraded {current} -> {SCHEMA_REVISION}"
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot migrate {safe_url(str(engine.url))}: {_first_line(exc)}") from None
+        raise StoreError(f"cannot migrate {safe_url(str(engine.url))}: {error_line(exc)}") from None
 
 
 def run_alembic_upgrade(engine: Engine, revision: str = "head") -> None:
@@ -138,6 +139,14 @@ def open_store(url: str, *, write: bool) -> Engine:
                      "run `tracker db upgrade`")
 
 
-def _first_line(exc: BaseException) -> str:
+def error_line(exc: BaseException) -> str:
+    """The first line of a database error, for one-line messages."""
     msg = str(getattr(exc, "orig", None) or exc)
     return msg.strip().splitlines()[0] if msg.strip() else type(exc).__name__
+
+
+def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """A moment in UTC (None stays None); SQLite hands back stored UTC times without their zone."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)

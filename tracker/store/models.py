@@ -26,6 +26,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# Runs that left the store consistent with their payload (a failed run changed nothing).
+SUCCESS_STATUSES = ("ok", "ok_with_findings", "unchanged")
+
 # Bump together with a new Alembic migration; tests check it equals the migrations' head.
 SCHEMA_REVISION = "0002_claims"
 

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, func, select
 from tracker.errors import InvalidInput
 from tracker.metrics import METRICS
 from tracker.store import models as m
+from tracker.store.db import as_utc
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,12 +25,6 @@ if TYPE_CHECKING:
 KYIV = ZoneInfo("Europe/Kyiv")
 FRAME_COLUMNS = ["report_date", "value", "qualifier", "reported_increase", "adjustment", "lineage",
                  "revision", "first_seen_at", "known_late"]
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -78,7 +73,7 @@ def revisions_at(conn: Connection, feed_id: int, kind: str, metric: str, *, know
     out: dict[dt.date, tuple] = {}
     earliest: dict[dt.date, tuple] = {}
     for d, rev, value, qual, inc, removed, first, superseded in conn.execute(query):
-        first, superseded = _aware(first), _aware(superseded)
+        first, superseded = as_utc(first), as_utc(superseded)
         row = (value, qual, inc, rev, first, False, removed)
         if known_at is None or (first <= known_at and (superseded is None or superseded > known_at)):
             out[d] = row
@@ -110,7 +105,7 @@ def observations_frame(
         raise InvalidInput(f"unknown metric {metric!r}; known: {', '.join(sorted(METRICS))}")
     if as_of is not None and known_at is None:
         known_at = end_of_day(as_of)
-    known_at = _aware(known_at)
+    known_at = as_utc(known_at)
     conn_ctx = engine.connect() if isinstance(engine, Engine) else None
     conn = conn_ctx if conn_ctx is not None else engine
     try:
@@ -190,7 +185,7 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
         for feed_id, name, source in feeds:
             last_ok = conn.execute(
                 select(m.IngestRun.finished_at, m.IngestRun.observed_at, m.IngestRun.status)
-                .where(m.IngestRun.feed_id == feed_id, m.IngestRun.status.in_(("ok", "ok_with_findings", "unchanged")))
+                .where(m.IngestRun.feed_id == feed_id, m.IngestRun.status.in_(m.SUCCESS_STATUSES))
                 .order_by(m.IngestRun.id.desc()).limit(1)).first()
             last_run = conn.execute(
                 select(m.IngestRun.status, m.IngestRun.finished_at, m.IngestRun.error)
@@ -202,7 +197,7 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
             open_findings = conn.execute(
                 select(m.Finding.severity, func.count()).where(m.Finding.feed_id == feed_id, m.Finding.status == "open")
                 .group_by(m.Finding.severity)).all()
-            observed = _aware(last_ok.observed_at) if last_ok else None
+            observed = as_utc(last_ok.observed_at) if last_ok else None
             age_hours = (now - observed).total_seconds() / 3600 if observed else None
             # A report dated D is published on the morning of D (Kyiv): its age counts from then.
             report_age = ((now - dt.datetime.combine(latest, dt.time(), tzinfo=KYIV)).total_seconds() / 3600
@@ -242,5 +237,5 @@ def list_findings(engine: Engine, *, status: str = "open", rule: str | None = No
     with engine.connect() as conn:
         return [{"feed": r[0], "severity": r[1], "rule": r[2], "metric": r[3],
                  "report_date": r[4].isoformat() if r[4] else None, "message": r[5], "status": r[6],
-                 "first_seen_at": _aware(r[7]).isoformat(timespec="seconds")}
+                 "first_seen_at": as_utc(r[7]).isoformat(timespec="seconds")}
                 for r in conn.execute(query)]
