@@ -21,6 +21,14 @@ def test_read_command_on_a_missing_store_says_what_to_run(capsys, tmp_path):
     assert "no tracker store at" in err and "`tracker db upgrade`" in err
 
 
+def test_read_commands_on_a_missing_store_create_nothing(capsys, tmp_path):
+    missing = tmp_path / "no" / "such" / "store.db"
+    for args in (["status"], ["latest"], ["findings"], ["records"], ["claims", "list"], ["compare"],
+                 ["db", "current"]):
+        run_tracker(capsys, *args, "--db", str(missing))
+    assert not (tmp_path / "no").exists()
+
+
 def test_store_at_an_older_schema_is_named_then_upgraded(capsys, tmp_path):
     from tracker.store.db import make_engine, run_alembic_upgrade
     from tracker.store.models import SCHEMA_REVISION

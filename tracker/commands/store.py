@@ -269,10 +269,10 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
     def db_current(db: DbOption = None) -> None:
         """Show the store's schema revision and the one this tracker needs."""
         from tracker.config import resolve_db_url
-        from tracker.store.db import make_engine, safe_url, schema_revision
+        from tracker.store.db import make_engine, safe_url, schema_revision, sqlite_file_missing
         from tracker.store.models import SCHEMA_REVISION
 
         url = resolve_db_url(db)
-        current = schema_revision(make_engine(url))
+        current = None if sqlite_file_missing(url) else schema_revision(make_engine(url))
         state = "up to date" if current == SCHEMA_REVISION else "run `tracker db upgrade`"
         print(f"{safe_url(url)}: {current or 'empty'} (needs {SCHEMA_REVISION}: {state})")

@@ -119,12 +119,25 @@ def run_alembic_upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+def sqlite_file_missing(url: str) -> bool:
+    """True for a SQLite URL whose file does not exist (connecting would create it)."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return False
+    database = parsed.database
+    return (parsed.get_backend_name() == "sqlite" and bool(database) and database != ":memory:"
+            and not Path(database).exists())
+
+
 def open_store(url: str, *, write: bool) -> Engine:
     """An engine on a store at the current schema.
 
     Writers create or upgrade the store; readers of a missing or outdated one get a StoreError
-    that says exactly what to run.
+    that says exactly what to run, and leave nothing behind.
     """
+    if not write and sqlite_file_missing(url):
+        raise StoreError(f"no tracker store at {safe_url(url)}: run `tracker ingest ...` or `tracker db upgrade` first")
     engine = make_engine(url)
     current = schema_revision(engine)
     if current == SCHEMA_REVISION:
