@@ -7,6 +7,7 @@ wrote the same bytes.
 
     .venv/bin/python bench/bench_charts.py [--runs 3]
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -30,8 +31,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         url = f"sqlite:///{tmpdir / 'full.db'}"
-        build = timed([TRACKER, "ingest", "dataset", "--from", str(LATEST), "--db", url, "--quiet"], env=env,
-                      ok=(0, 3)).seconds
+        build = timed(
+            [TRACKER, "ingest", "dataset", "--from", str(LATEST), "--db", url, "--quiet"], env=env, ok=(0, 3)
+        ).seconds
         claims = timed([TRACKER, "ingest", "claims", "--db", url, "--quiet"], env=env, ok=(0, 3)).seconds
         print(f"store built in {build:.2f} s, claims in {claims:.2f} s, from {LATEST}")
         times, digests = [], []

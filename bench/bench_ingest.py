@@ -4,6 +4,7 @@ process start-up for both; medians of several runs; peak memory (max RSS) of the
 
     .venv/bin/python bench/bench_ingest.py [--runs 7]
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,11 @@ def long_rows(folder: Path) -> Path:
     rows = []
     for name in ("russia_losses_personnel.json", "russia_losses_equipment.json"):
         for report in json.loads((LATEST / name).read_text()):
-            rows += [{"report_date": report["date"], "metric": k, "value": v}
-                     for k, v in report.items() if k not in ("date", "day") and isinstance(v, int)]
+            rows += [
+                {"report_date": report["date"], "metric": k, "value": v}
+                for k, v in report.items()
+                if k not in ("date", "day") and isinstance(v, int)
+            ]
     path = folder / "rows.json"
     path.write_text(json.dumps(rows))
     print(f"rows: {len(rows):,} totals from {LATEST}")
@@ -44,7 +48,10 @@ def main() -> None:
             again.append(timed(ingest).seconds)
         base = statistics.median(baseline)
         print(f"sqlite-utils insert (baseline): median {base:.3f} s over {args.runs} runs")
-        for label, values, goal in (("tracker first backfill", first, 1.0), ("tracker re-ingest unchanged", again, 0.5)):
+        for label, values, goal in (
+            ("tracker first backfill", first, 1.0),
+            ("tracker re-ingest unchanged", again, 0.5),
+        ):
             med = statistics.median(values)
             verdict = "meets" if med / base <= goal else "misses"
             print(f"{label}: median {med:.3f} s = {med / base:.2f}x baseline (goal <= {goal}x: {verdict})")

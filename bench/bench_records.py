@@ -7,6 +7,7 @@ store is built in a temporary folder with `tracker ingest dataset`.
 
     .venv/bin/python bench/bench_records.py [--runs 7]
 """
+
 from __future__ import annotations
 
 import os
@@ -44,8 +45,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         url = f"sqlite:///{tmpdir / 'full.db'}"
-        build = timed([tracker, "ingest", "dataset", "--from", str(LATEST), "--db", url, "--quiet"],
-                      ok=(0, 3)).seconds
+        build = timed([tracker, "ingest", "dataset", "--from", str(LATEST), "--db", url, "--quiet"], ok=(0, 3)).seconds
         print(f"store built in {build:.2f} s from {LATEST}")
         script = tmpdir / "plain_records.py"
         script.write_text(PLAIN_SCRIPT)
@@ -62,8 +62,10 @@ def main() -> None:
     print(f"runs: {args.runs} each, medians of wall time including process start-up")
     print(f"  plain pandas script           {p:6.3f} s")
     print(f"  tracker records (computed)    {c:6.3f} s   ratio {c / p:4.2f}x")
-    print(f"  tracker records (as served)   {w:6.3f} s   ratio {w / p:4.2f}x   "
-          f"goal <= {GOAL}x: {'met' if w / p <= GOAL else 'NOT met'}")
+    print(
+        f"  tracker records (as served)   {w:6.3f} s   ratio {w / p:4.2f}x   "
+        f"goal <= {GOAL}x: {'met' if w / p <= GOAL else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

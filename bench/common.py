@@ -1,5 +1,6 @@
 """What every benchmark here shares: where the shared data and the installed tools are, how a
 command is timed, and the --runs argument."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """Run the real console entry point in-process, as cron would see it: exit code, stdout, stderr."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """Shared fixtures: the real General Staff dataset beside the project, and fresh stores."""
+
 from __future__ import annotations
 
 import os
@@ -39,7 +40,7 @@ def history_dirs(shared_data: Path) -> list[Path]:
 # Store tests run on every backend: SQLite always, PostgreSQL when TRACKER_TEST_PG_URL names a
 # server (an admin URL such as postgresql://postgres@127.0.0.1:5432/postgres). Each test gets a
 # fresh database. TRACKER_REQUIRE_POSTGRES=1 (set by .ci/run) turns a missing server into a failure.
-import uuid
+import uuid  # noqa: E402  (kept beside the fixtures that use it)
 
 PG_ENV = "TRACKER_TEST_PG_URL"
 

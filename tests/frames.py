@@ -6,11 +6,12 @@ cumulative `value`, the `qualifier` ("personnel*"), no reported increase (the da
 none), the documented `adjustment` from the corrections file, and the `lineage` (the
 predecessor categories summed before a merge, e.g. "military_auto+fuel_tanks").
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from tracker.metrics import DATASET_KEYS, METRICS
@@ -23,7 +24,7 @@ CORRECTIONS_FILE = "russia_losses_equipment_correction.json"
 _KEY_OF = {metric: key for key, metric in DATASET_KEYS.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(path: str) -> list[dict]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
@@ -51,39 +52,42 @@ def dataset_rows(latest_dir: Path, metric: str, *, as_of: dt.date | None = None)
             continue
         if key in r:
             parts = [(metric, key)]
-        elif (m.predecessors and m.merged_on and day < m.merged_on
-              and all(_KEY_OF[p] in r for p in m.predecessors)):
+        elif m.predecessors and m.merged_on and day < m.merged_on and all(_KEY_OF[p] in r for p in m.predecessors):
             # as the store does: before the merge, the sum of the absorbed categories, on the
             # dates all of them were reported, without their adjustments
             parts = [(p, _KEY_OF[p]) for p in m.predecessors]
         else:
             continue
         corr = corrections.get(r["date"], {}) if parts[0][0] == metric else {}
-        out.append({
-            "report_date": day,
-            "value": sum(int(r[k]) for _, k in parts),
-            "qualifier": r.get(f"{key}*"),
-            "reported_increase": None,
-            "adjustment": sum(int(corr.get(k, 0)) for _, k in parts),
-            "lineage": "+".join(name for name, _ in parts),
-        })
+        out.append(
+            {
+                "report_date": day,
+                "value": sum(int(r[k]) for _, k in parts),
+                "qualifier": r.get(f"{key}*"),
+                "reported_increase": None,
+                "adjustment": sum(int(corr.get(k, 0)) for _, k in parts),
+                "lineage": "+".join(name for name, _ in parts),
+            }
+        )
     return out
 
 
 def dataset_points(latest_dir: Path, metric: str, *, as_of: dt.date | None = None) -> list[Point]:
     """The series as `tracker.quality.Point`s, as the ingest passes them to check_series."""
-    return [Point(r["report_date"], r["value"], r["qualifier"], r["reported_increase"],
-                  r["adjustment"]) for r in dataset_rows(latest_dir, metric, as_of=as_of)]
+    return [
+        Point(r["report_date"], r["value"], r["qualifier"], r["reported_increase"], r["adjustment"])
+        for r in dataset_rows(latest_dir, metric, as_of=as_of)
+    ]
 
 
-def observations_frame(latest_dir: Path, metric: str = "personnel", *,
-                       as_of: dt.date | None = None):
+def observations_frame(latest_dir: Path, metric: str = "personnel", *, as_of: dt.date | None = None):
     """The observations frame of one metric, with the store frame's columns and dtypes."""
     import pandas as pd
 
     rows = dataset_rows(latest_dir, metric, as_of=as_of)
-    frame = pd.DataFrame(rows, columns=["report_date", "value", "qualifier",
-                                        "reported_increase", "adjustment", "lineage"])
+    frame = pd.DataFrame(
+        rows, columns=["report_date", "value", "qualifier", "reported_increase", "adjustment", "lineage"]
+    )
     frame["report_date"] = pd.to_datetime(frame["report_date"]).astype("datetime64[ns]")
     frame["value"] = frame["value"].astype("int64")
     frame["qualifier"] = frame["qualifier"].astype(object)

@@ -1,4 +1,5 @@
 """Test helpers that read a store directly: fingerprints to prove it did not change."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,5 +1,6 @@
 """Averages: period totals equal the difference of their bounding totals, under both
 conventions, checked against a hand computation straight from the dataset JSON."""
+
 from __future__ import annotations
 
 import calendar
@@ -8,8 +9,8 @@ import json
 
 import pandas as pd
 import pytest
-
 from frames import observations_frame
+
 from tracker.analysis import average_between, daily_series, period_table, rolling_average
 
 
@@ -25,8 +26,7 @@ def raw_totals(latest_dir):
 
 @pytest.fixture(scope="module", params=["report", "covered"])
 def daily(request, latest_dir):
-    return daily_series(observations_frame(latest_dir, "personnel"), by=request.param,
-                        metric="personnel")
+    return daily_series(observations_frame(latest_dir, "personnel"), by=request.param, metric="personnel")
 
 
 def hand_month(totals, adjust, year, month, by):
@@ -79,8 +79,7 @@ def test_documented_corrections_are_left_out_of_a_period_total(latest_dir):
 def test_equipment_corrections_too(latest_dir):
     daily = daily_series(observations_frame(latest_dir, "afv"), metric="afv")
     row = period_table(daily, "month").set_index("period").loc["2022-10"]
-    assert (row["total_before"], row["total_at_end"], row["adjustments"], row["total"]) == (
-        4932, 5485, -25, 578.0)
+    assert (row["total_before"], row["total_at_end"], row["adjustments"], row["total"]) == (4932, 5485, -25, 578.0)
 
 
 def test_flagged_days_are_counted_and_reported(daily):
@@ -97,15 +96,18 @@ def test_changes_against_the_previous_month_and_a_year_earlier(latest_dir):
     assert table.loc["2024-11", "previous_average"] == pytest.approx(oct_)
     assert table.loc["2024-11", "change_vs_previous_pct"] == pytest.approx((nov / oct_ - 1) * 100)
     assert table.loc["2024-11", "year_ago_average"] == pytest.approx(nov_2023)
-    assert table.loc["2024-11", "change_vs_year_ago_pct"] == pytest.approx(
-        (nov / nov_2023 - 1) * 100)
+    assert table.loc["2024-11", "change_vs_year_ago_pct"] == pytest.approx((nov / nov_2023 - 1) * 100)
 
 
 def test_weeks_are_iso_weeks_and_years_are_calendar_years(latest_dir):
     daily = daily_series(observations_frame(latest_dir, "personnel"), by="report")
     week = period_table(daily, "week").set_index("period").loc["2024-W46"]
     assert (week["start"], week["end"], week["days"], week["total"]) == (
-        pd.Timestamp("2024-11-11"), pd.Timestamp("2024-11-17"), 7, 11990.0)
+        pd.Timestamp("2024-11-11"),
+        pd.Timestamp("2024-11-17"),
+        7,
+        11990.0,
+    )
     years = period_table(daily, "year").set_index("period")
     assert years.loc["2024", "total"] == 789550 - 359230
     assert not years.loc["2022", "complete"] and bool(years.loc["2024", "complete"])

@@ -1,11 +1,12 @@
 """The headline: a news-ready summary of one report, as sentences and numbers."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-
 from frames import observations_frame
+
 from tracker.analysis import daily_series, headline
 
 
@@ -17,10 +18,8 @@ def as_of(latest_dir, day, by="report", metric="personnel"):
 def test_headline_as_of_2024_11_11_is_the_deadliest_day_beating_1740(latest_dir):
     h = as_of(latest_dir, dt.date(2024, 11, 11))
     n = h.numbers
-    assert (n["report_date"], n["increment"], n["is_record"], n["total"]) == (
-        "2024-11-11", 1770.0, True, 710660)
-    assert n["previous_record"] == {"date": "2024-05-13", "report_date": "2024-05-13",
-                                    "increment": 1740.0}
+    assert (n["report_date"], n["increment"], n["is_record"], n["total"]) == ("2024-11-11", 1770.0, True, 710660)
+    assert n["previous_record"] == {"date": "2024-05-13", "report_date": "2024-05-13", "increment": 1740.0}
     assert h.sentences[0].startswith("1,770 personnel (killed and wounded) in the past 24 hours")
     assert "deadliest day so far, beating the previous peak of 1,740 on 2024-05-13" in h.text
     assert "Total since 2022-02-24: 710,660 people" in h.text

@@ -1,12 +1,13 @@
 """Records on the real personnel series: what they name, and what they leave out and why."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pandas as pd
 import pytest
-
 from frames import observations_frame
+
 from tracker.analysis import (
     daily_series,
     deadliest_day,
@@ -61,20 +62,24 @@ def test_the_record_progression_ends_with_the_current_deadliest_day(daily):
     table = record_progression(daily).table
     last = table.iloc[-1]
     assert (last["date"], last["increment"]) == (TS("2024-12-20"), 2200.0)
-    assert (last["previous_date"], last["previous_increment"], last["margin"]) == (
-        TS("2024-11-29"), 2030.0, 170.0)
+    assert (last["previous_date"], last["previous_increment"], last["margin"]) == (TS("2024-11-29"), 2030.0, 170.0)
 
 
 def test_the_full_record_progression_from_2023(daily):
     table = record_progression(daily).table
     late = table.loc[table["date"] >= TS("2023-01-01")]
     assert [(d.date().isoformat(), v) for d, v in zip(late["date"], late["increment"])] == [
-        ("2023-02-07", 1030.0), ("2023-02-11", 1140.0), ("2023-10-20", 1380.0),
-        ("2024-05-13", 1740.0), ("2024-11-11", 1770.0), ("2024-11-12", 1950.0),
-        ("2024-11-29", 2030.0), ("2024-12-20", 2200.0)]
+        ("2023-02-07", 1030.0),
+        ("2023-02-11", 1140.0),
+        ("2023-10-20", 1380.0),
+        ("2024-05-13", 1740.0),
+        ("2024-11-11", 1770.0),
+        ("2024-11-12", 1950.0),
+        ("2024-11-29", 2030.0),
+        ("2024-12-20", 2200.0),
+    ]
     nov_11 = table.loc[table["date"] == TS("2024-11-11")].iloc[0]
-    assert (nov_11["previous_date"], nov_11["previous_increment"], nov_11["margin"]) == (
-        TS("2024-05-13"), 1740.0, 30.0)
+    assert (nov_11["previous_date"], nov_11["previous_increment"], nov_11["margin"]) == (TS("2024-05-13"), 1740.0, 30.0)
 
 
 def test_the_progression_starts_after_the_excluded_roundups(daily):
@@ -92,16 +97,16 @@ def test_a_corrected_total_does_not_make_a_record(daily):
 def test_top_three_days(daily):
     table = top_days(daily, 3).table
     assert list(zip(table["rank"], table["date"], table["increment"])) == [
-        (1, TS("2024-12-20"), 2200.0), (2, TS("2024-11-29"), 2030.0),
-        (3, TS("2024-12-30"), 2010.0)]
+        (1, TS("2024-12-20"), 2200.0),
+        (2, TS("2024-11-29"), 2030.0),
+        (3, TS("2024-12-30"), 2010.0),
+    ]
 
 
 def test_the_deadliest_seven_days_by_report_and_by_covered_day(daily, latest_dir):
     by_report = deadliest_window(daily).table.iloc[0]
-    assert (by_report["start"], by_report["end"], by_report["total"]) == (
-        TS("2024-12-20"), TS("2024-12-26"), 12640.0)
-    covered = daily_series(observations_frame(latest_dir, "personnel"), by="covered",
-                           metric="personnel")
+    assert (by_report["start"], by_report["end"], by_report["total"]) == (TS("2024-12-20"), TS("2024-12-26"), 12640.0)
+    covered = daily_series(observations_frame(latest_dir, "personnel"), by="covered", metric="personnel")
     by_covered = deadliest_window(covered)
     assert (by_covered.table.iloc[0]["start"], by_covered.by) == (TS("2024-12-19"), "covered")
 
@@ -119,8 +124,7 @@ def test_the_deadliest_month_and_year_leave_out_periods_with_doubtful_days(daily
 def test_streaks_of_days_at_or_above_a_threshold(daily):
     table = streaks(daily, 1000).table
     longest = table.iloc[0]
-    assert (longest["start"], longest["end"], longest["days"]) == (
-        TS("2024-07-27"), TS("2025-04-19"), 267)
+    assert (longest["start"], longest["end"], longest["days"]) == (TS("2024-07-27"), TS("2025-04-19"), 267)
     assert longest["minimum"] >= 1000
     current = table.loc[table["current"]].iloc[0]
     assert current["end"] == daily["date"].max()
@@ -129,8 +133,7 @@ def test_streaks_of_days_at_or_above_a_threshold(daily):
 def test_milestones_are_the_reports_that_first_passed_each_step(daily):
     table = milestones(daily).table  # personnel: every 100,000
     first = table.iloc[0]
-    assert (first["milestone"], first["date"], first["total"]) == (100_000, TS("2022-12-22"),
-                                                                   100_400)
+    assert (first["milestone"], first["date"], first["total"]) == (100_000, TS("2022-12-22"), 100_400)
     million = table.loc[table["milestone"] == 1_000_000].iloc[0]
     assert (million["date"], million["total"]) == (TS("2025-06-12"), 1_000_340)
     assert len(table) == 14
@@ -145,8 +148,15 @@ def test_records_bundle_says_what_it_counted_and_left_out(daily):
     rec = records(daily, top=5)
     assert rec.metric == "personnel" and rec.by == "report" and not rec.include_flagged
     assert rec.counted_days + len(rec.excluded) == len(daily)
-    assert set(rec.results) == {"deadliest_day", "record_progression", "top_days",
-                                "deadliest_7_days", "deadliest_month", "deadliest_year",
-                                "streaks", "milestones"}
+    assert set(rec.results) == {
+        "deadliest_day",
+        "record_progression",
+        "top_days",
+        "deadliest_7_days",
+        "deadliest_month",
+        "deadliest_year",
+        "streaks",
+        "milestones",
+    }
     assert len(rec["top_days"].table) == 5
     assert "report date" in rec.convention

@@ -1,12 +1,13 @@
 """Daily series: dates under both conventions, increments, spans and flags per report."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pandas as pd
 import pytest
-
 from frames import observations_frame
+
 from tracker.analysis import daily_series
 from tracker.analysis.series import LINEAGE_CHANGE
 
@@ -21,14 +22,16 @@ def row(daily, report_date):
 
 
 def synthetic(dates, values, adjustments=None):
-    return pd.DataFrame({
-        "report_date": pd.to_datetime(dates).astype("datetime64[ns]"),
-        "value": pd.Series(values, dtype="int64"),
-        "qualifier": [None] * len(dates),
-        "reported_increase": pd.Series([float("nan")] * len(dates), dtype="float64"),
-        "adjustment": pd.Series(adjustments or [0] * len(dates), dtype="int64"),
-        "lineage": ["tanks"] * len(dates),
-    })
+    return pd.DataFrame(
+        {
+            "report_date": pd.to_datetime(dates).astype("datetime64[ns]"),
+            "value": pd.Series(values, dtype="int64"),
+            "qualifier": [None] * len(dates),
+            "reported_increase": pd.Series([float("nan")] * len(dates), dtype="float64"),
+            "adjustment": pd.Series(adjustments or [0] * len(dates), dtype="int64"),
+            "lineage": ["tanks"] * len(dates),
+        }
+    )
 
 
 def test_by_report_dates_each_day_by_its_report(personnel_obs):
@@ -49,13 +52,16 @@ def test_the_first_report_counts_from_the_invasion_start(personnel_obs):
     daily = daily_series(personnel_obs, metric="personnel")
     first = daily.iloc[0]
     assert (first["report_date"], first["total"], first["increment"], first["span_days"]) == (
-        pd.Timestamp("2022-02-25"), 2800, 2800.0, 1.0)
+        pd.Timestamp("2022-02-25"),
+        2800,
+        2800.0,
+        1.0,
+    )
 
 
 def test_the_increment_of_2024_11_11_is_1770_from_710660(personnel_obs):
     r = row(daily_series(personnel_obs, metric="personnel"), "2024-11-11")
-    assert (r["total"], r["increment"], r["flags"], bool(r["doubtful"])) == (710660, 1770.0, "",
-                                                                             False)
+    assert (r["total"], r["increment"], r["flags"], bool(r["doubtful"])) == (710660, 1770.0, "", False)
 
 
 def test_documented_adjustments_are_not_counted_as_losses(personnel_obs):
@@ -72,8 +78,7 @@ def test_the_re_estimate_of_2022_03_03_is_doubtful_with_its_reasons(personnel_ob
 
 
 def test_a_merge_of_categories_is_a_lineage_change_not_a_loss(latest_dir):
-    daily = daily_series(observations_frame(latest_dir, "vehicles_fuel_tanks"),
-                         metric="vehicles_fuel_tanks")
+    daily = daily_series(observations_frame(latest_dir, "vehicles_fuel_tanks"), metric="vehicles_fuel_tanks")
     before, merged = row(daily, "2022-04-30"), row(daily, "2022-05-01")
     assert before["lineage"] == "military_auto+fuel_tanks" and before["total"] == 1777
     assert merged["increment"] == 19.0  # 1,796 - 1,777: continuous across the merge
@@ -87,12 +92,10 @@ def test_a_category_that_appeared_later_has_no_first_increment(latest_dir):
 
 
 def test_an_increment_spanning_missing_reports_is_not_a_one_day_figure():
-    obs = synthetic(["2024-03-01", "2024-03-02", "2024-03-05", "2024-03-06"],
-                    [100, 110, 140, 150])
+    obs = synthetic(["2024-03-01", "2024-03-02", "2024-03-05", "2024-03-06"], [100, 110, 140, 150])
     daily = daily_series(obs, metric="tanks", today=dt.date(2024, 3, 6))
     r = daily.iloc[2]
-    assert (r["span_days"], r["increment"], r["flags"], bool(r["doubtful"])) == (3.0, 30.0, "gap",
-                                                                                True)
+    assert (r["span_days"], r["increment"], r["flags"], bool(r["doubtful"])) == (3.0, 30.0, "gap", True)
 
 
 def test_an_as_of_frame_gets_the_flags_known_then(latest_dir):

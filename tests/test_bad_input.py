@@ -1,5 +1,6 @@
 """Bad input of any kind: a one-line error or a recorded finding, the right exit code, and the
 store as it was (a failed run leaves only its own record and raw bytes)."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,6 @@ from tests.storecheck import count, fingerprint, runs
 from tracker.errors import ExitCode
 from tracker.feeds.dataset import DatasetFeed
 from tracker.ingest import run_ingest
-
 
 
 @pytest.fixture(scope="module")
@@ -50,24 +50,38 @@ def ingest_cli(capsys, url: str, folder: str, *extra: str) -> tuple[int, str, st
     return run_tracker(capsys, "ingest", "dataset", "--from", folder, "--db", url, *extra)
 
 
-@pytest.mark.parametrize("name, make, message", [
-    ("truncated", lambda g: json.dumps(g).encode()[:-40], "truncated JSON"),
-    ("html", lambda g: b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>",
-     "expected JSON, got an HTML page"),
-    ("not json", lambda g: b"Service temporarily unavailable", "expected JSON, got text that is not JSON"),
-    ("empty", lambda g: b"", "empty payload"),
-    ("wrong shape", lambda g: json.dumps({"data": g}).encode(), "expected a JSON list of reports, got dict"),
-    ("row not object", lambda g: json.dumps([1, 2]).encode(), "report #1 is int, not an object"),
-    ("string total", lambda g: json.dumps([{**g[0], "personnel": "707540"}]).encode(),
-     "'707540' is not a whole number"),
-    ("fractional", lambda g: json.dumps([{**g[0], "personnel": 707540.5}]).encode(), "707540.5 is not a whole number"),
-    ("bool total", lambda g: json.dumps([{**g[0], "personnel": True}]).encode(), "True is not a whole number"),
-    ("negative", lambda g: json.dumps([{**g[0], "personnel": -5}]).encode(), "negative total -5"),
-    ("bad date", lambda g: json.dumps([{**g[0], "date": "2024-13-01"}]).encode(), "malformed date '2024-13-01'"),
-    ("no date", lambda g: json.dumps([{"personnel": 1}]).encode(), "report #1 has no date"),
-])
+@pytest.mark.parametrize(
+    "name, make, message",
+    [
+        ("truncated", lambda g: json.dumps(g).encode()[:-40], "truncated JSON"),
+        (
+            "html",
+            lambda g: b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>",
+            "expected JSON, got an HTML page",
+        ),
+        ("not json", lambda g: b"Service temporarily unavailable", "expected JSON, got text that is not JSON"),
+        ("empty", lambda g: b"", "empty payload"),
+        ("wrong shape", lambda g: json.dumps({"data": g}).encode(), "expected a JSON list of reports, got dict"),
+        ("row not object", lambda g: json.dumps([1, 2]).encode(), "report #1 is int, not an object"),
+        (
+            "string total",
+            lambda g: json.dumps([{**g[0], "personnel": "707540"}]).encode(),
+            "'707540' is not a whole number",
+        ),
+        (
+            "fractional",
+            lambda g: json.dumps([{**g[0], "personnel": 707540.5}]).encode(),
+            "707540.5 is not a whole number",
+        ),
+        ("bool total", lambda g: json.dumps([{**g[0], "personnel": True}]).encode(), "True is not a whole number"),
+        ("negative", lambda g: json.dumps([{**g[0], "personnel": -5}]).encode(), "negative total -5"),
+        ("bad date", lambda g: json.dumps([{**g[0], "date": "2024-13-01"}]).encode(), "malformed date '2024-13-01'"),
+        ("no date", lambda g: json.dumps([{"personnel": 1}]).encode(), "report #1 has no date"),
+    ],
+)
 def test_unparseable_payload_fails_with_one_line_and_exit_5_leaving_the_store_unchanged(
-        capsys, seeded, tmp_path, good, name, make, message):
+    capsys, seeded, tmp_path, good, name, make, message
+):
     before = fingerprint(seeded)
 
     code, out, err = ingest_cli(capsys, seeded, write_dataset(tmp_path / "bad", None, raw=make(good)))
@@ -134,14 +148,16 @@ def test_same_date_twice_with_different_values_is_a_finding(capsys, seeded, tmp_
 def test_hostile_strings_are_stored_as_text_and_printed_without_control_characters(capsys, seeded, tmp_path):
     hostile = "x'); DROP TABLE observation; --\x1b[31m\x07"
     csv_path = tmp_path / "hostile.csv"
-    csv_path.write_text(f"report_date,metric,value\n2024-11-12,\"{hostile}\",1\n2024-11-12,personnel,712610\n")
+    csv_path.write_text(f'report_date,metric,value\n2024-11-12,"{hostile}",1\n2024-11-12,personnel,712610\n')
 
     code, out, err = run_tracker(capsys, "ingest", "csv", "--from", str(csv_path), "--db", seeded)
 
     assert code == ExitCode.FINDINGS
     assert "\x1b" not in out + err and "\x07" not in out + err
     assert count(seeded, "SELECT COUNT(*) FROM observation") >= 4  # the table is still there
-    assert count(seeded, "SELECT COUNT(*) FROM finding WHERE rule = 'unknown_metric' AND metric LIKE '%DROP TABLE%'") == 1
+    assert (
+        count(seeded, "SELECT COUNT(*) FROM finding WHERE rule = 'unknown_metric' AND metric LIKE '%DROP TABLE%'") == 1
+    )
 
 
 def test_unreachable_source_exits_4_with_the_url_and_changes_nothing(seeded):
@@ -153,8 +169,12 @@ def test_unreachable_source_exits_4_with_the_url_and_changes_nothing(seeded):
         return httpx.Response(503, text="upstream down")
 
     client = httpx.Client(transport=httpx.MockTransport(handler))
-    report = run_ingest(seeded, DatasetFeed(), location="https://example.invalid/data",
-                        fetch_options={"client": client, "sleep": lambda s: None})
+    report = run_ingest(
+        seeded,
+        DatasetFeed(),
+        location="https://example.invalid/data",
+        fetch_options={"client": client, "sleep": lambda s: None},
+    )
 
     assert report.exit_code == ExitCode.UNREACHABLE
     assert "https://example.invalid/data/russia_losses_personnel.json: HTTP 503 after 4 attempts" in report.error
@@ -164,9 +184,13 @@ def test_unreachable_source_exits_4_with_the_url_and_changes_nothing(seeded):
 
 
 def test_live_dataset_over_http_is_fetched_file_by_file(sqlite_url, good):
-    files = {"russia_losses_personnel.json": good, "russia_losses_equipment.json": [
-        {"date": r["date"], "day": r["day"], "tank": 9000 + i} for i, r in enumerate(good)],
-        "russia_losses_equipment_correction.json": []}
+    files = {
+        "russia_losses_personnel.json": good,
+        "russia_losses_equipment.json": [
+            {"date": r["date"], "day": r["day"], "tank": 9000 + i} for i, r in enumerate(good)
+        ],
+        "russia_losses_equipment_correction.json": [],
+    }
 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=files[request.url.path.rsplit("/", 1)[-1]])
@@ -176,15 +200,21 @@ def test_live_dataset_over_http_is_fetched_file_by_file(sqlite_url, good):
 
     assert report.status == "ok", report.error
     assert report.counts.new == 6
-    assert count(sqlite_url, "SELECT COUNT(*) FROM payload_fetch WHERE location LIKE 'https://raw.githubusercontent.com/%'") == 3
+    assert (
+        count(
+            sqlite_url, "SELECT COUNT(*) FROM payload_fetch WHERE location LIKE 'https://raw.githubusercontent.com/%'"
+        )
+        == 3
+    )
 
 
 def test_store_that_cannot_be_opened_exits_6(capsys, tmp_path, latest_dir):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
 
-    code, _, err = run_tracker(capsys, "ingest", "dataset", "--from", str(latest_dir),
-                               "--db", f"sqlite:///{blocker}/store.db")
+    code, _, err = run_tracker(
+        capsys, "ingest", "dataset", "--from", str(latest_dir), "--db", f"sqlite:///{blocker}/store.db"
+    )
 
     assert code == ExitCode.STORE
     assert err.startswith("error: ") and err.count("\n") == 1
@@ -197,8 +227,9 @@ def test_second_writer_waits_then_exits_7_with_a_clear_message(capsys, tmp_path,
     url = f"sqlite:///{tmp_path / 'busy.db'}"
     engine = open_store(url, write=True)
     with writer_lock(engine, wait=0):
-        code, _, err = run_tracker(capsys, "ingest", "dataset", "--from", write_dataset(tmp_path / "d", good),
-                                   "--db", url, "--wait", "0.3")
+        code, _, err = run_tracker(
+            capsys, "ingest", "dataset", "--from", write_dataset(tmp_path / "d", good), "--db", url, "--wait", "0.3"
+        )
     assert code == ExitCode.BUSY
     assert "another tracker run" in err and "is writing to this store" in err
 

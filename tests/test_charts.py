@@ -4,6 +4,7 @@ pixel sizes, identical bytes on two runs, and one-line errors.
 Drawn objects are found by their gid (see tracker/charts): "records", "record-label",
 "claims:<source>", "milestones", "source-line", ...
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,6 +29,7 @@ GENERATED = "2024-01-02"
 
 
 # --- fixtures ---------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def claims_store_url(full_store_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -62,7 +64,7 @@ def _fixed_generated_date(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
 
 
-def figure(url: str, kind: str, **request: object) -> "Figure":
+def figure(url: str, kind: str, **request: object) -> Figure:
     from tracker.charts.build import ChartRequest, Loader, draw
 
     loader = Loader(url, ChartRequest(**request))
@@ -72,24 +74,24 @@ def figure(url: str, kind: str, **request: object) -> "Figure":
         loader.close()
 
 
-def by_gid(fig: "Figure", gid: str) -> list:
+def by_gid(fig: Figure, gid: str) -> list:
     return fig.findobj(lambda a: a.get_gid() == gid)
 
 
-def one(fig: "Figure", gid: str) -> "Artist":
+def one(fig: Figure, gid: str) -> Artist:
     found = by_gid(fig, gid)
     assert len(found) == 1, f"{gid}: {len(found)} artists"
     return found[0]
 
 
-def points(collection: "Artist") -> list[tuple[dt.date, float]]:
+def points(collection: Artist) -> list[tuple[dt.date, float]]:
     """A scatter's points as (date, value)."""
     import pandas as pd
 
     return [(pd.Timestamp(x, unit="D").date(), float(y)) for x, y in collection.get_offsets()]
 
 
-def text_of(fig: "Figure", gid: str) -> str:
+def text_of(fig: Figure, gid: str) -> str:
     return one(fig, gid).get_text()
 
 
@@ -101,10 +103,11 @@ def boxes_overlap(artists: list) -> list[tuple[str, str]]:
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     boxes = [(a.get_text(), Text.get_window_extent(a, renderer)) for a in artists]
-    return [(ta, tb) for i, (ta, a) in enumerate(boxes) for tb, b in boxes[i + 1:] if a.overlaps(b)]
+    return [(ta, tb) for i, (ta, a) in enumerate(boxes) for tb, b in boxes[i + 1 :] if a.overlaps(b)]
 
 
 # --- daily --------------------------------------------------------------------------------------
+
 
 def test_daily_as_of_2024_11_11_marks_that_day_as_a_record(full_store_url: str) -> None:
     fig = figure(full_store_url, "daily", as_of=dt.date(2024, 11, 11))
@@ -163,14 +166,21 @@ def test_daily_chart_is_a_pure_function_of_frames(full_store_url: str) -> None:
     engine = open_store(full_store_url, write=False)
     obs = observations_frame(engine, metric="tanks")
     engine.dispose()
-    fig = daily_chart(daily_series(obs, metric="tanks"), since=dt.date(2024, 1, 1), until=dt.date(2024, 6, 30),
-                      size=(800, 450), dpi=100, generated=dt.date(2024, 1, 2))
+    fig = daily_chart(
+        daily_series(obs, metric="tanks"),
+        since=dt.date(2024, 1, 1),
+        until=dt.date(2024, 6, 30),
+        size=(800, 450),
+        dpi=100,
+        generated=dt.date(2024, 1, 2),
+    )
     assert tuple(int(v) for v in fig.get_size_inches() * fig.dpi) == (800, 450)
     assert "tanks" in text_of(fig, "title")
     assert "tanks a day" == text_of(fig, "unit")
 
 
 # --- cumulative -----------------------------------------------------------------------------------
+
 
 def test_cumulative_marks_milestones_and_overlays_claims_by_source(claims_store_url: str) -> None:
     fig = figure(claims_store_url, "cumulative")
@@ -209,6 +219,7 @@ def test_cumulative_without_claims_says_so(full_store_url: str) -> None:
 
 # --- monthly --------------------------------------------------------------------------------------
 
+
 def test_monthly_bars_with_uk_averages_and_the_convention(claims_store_url: str) -> None:
     fig = figure(claims_store_url, "monthly", by="covered")
     bars = by_gid(fig, "months") + by_gid(fig, "months-partial")
@@ -240,6 +251,7 @@ def _num(day: dt.date) -> float:
 
 # --- compare --------------------------------------------------------------------------------------
 
+
 def test_compare_draws_each_comparable_claim_as_a_ratio_on_a_log_scale(claims_store_url: str) -> None:
     fig = figure(claims_store_url, "compare")
     ax = one(fig, "parity").axes
@@ -261,17 +273,19 @@ def test_compare_draws_each_comparable_claim_as_a_ratio_on_a_log_scale(claims_st
     assert "UK Defence Intelligence" in legend and "within 5%" in legend
 
 
-def test_compare_without_claims_is_a_one_line_error(full_store_url: str, capsys: pytest.CaptureFixture[str],
-        tmp_path: Path) -> None:
-    code, out, err = run_tracker(capsys, "chart", "compare", "--db", full_store_url, "--out",
-                                 str(tmp_path / "c.png"))
+def test_compare_without_claims_is_a_one_line_error(
+    full_store_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run_tracker(capsys, "chart", "compare", "--db", full_store_url, "--out", str(tmp_path / "c.png"))
     assert code == 2 and out == ""
     assert err.strip().splitlines() == [
-        "error: no claims of other sources in the store (`tracker ingest claims` loads the curated ones)"]
+        "error: no claims of other sources in the store (`tracker ingest claims` loads the curated ones)"
+    ]
     assert not (tmp_path / "c.png").exists()
 
 
 # --- equipment ------------------------------------------------------------------------------------
+
 
 def test_equipment_small_multiples_share_time_not_scale(full_store_url: str) -> None:
     from tracker.metrics import MAIN_EQUIPMENT
@@ -282,7 +296,10 @@ def test_equipment_small_multiples_share_time_not_scale(full_store_url: str) -> 
     assert len({a.get_xlim() for a in axes}) == 1
     assert len({a.get_ylim() for a in axes}) == 8
     assert [text_of(fig, f"panel:{m}") for m in MAIN_EQUIPMENT][:3] == [
-        "Tanks", "Armoured fighting vehicles", "Artillery systems"]
+        "Tanks",
+        "Armoured fighting vehicles",
+        "Artillery systems",
+    ]
     drones = one(fig, "weekly:uav").get_data()
     assert max(drones.values) > 10_000  # weekly drone losses, on their own scale
     assert text_of(fig, "title").startswith("In the week to ")
@@ -290,30 +307,36 @@ def test_equipment_small_multiples_share_time_not_scale(full_store_url: str) -> 
 
 # --- commands, files, bytes -------------------------------------------------------------------------
 
-def test_chart_writes_png_of_the_requested_size(claims_store_url: str, capsys: pytest.CaptureFixture[str],
-        tmp_path: Path) -> None:
+
+def test_chart_writes_png_of_the_requested_size(
+    claims_store_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     from PIL import Image
 
     out = tmp_path / "d.png"
-    code, stdout, err = run_tracker(capsys, "chart", "daily", "--db", claims_store_url, "--out", str(out),
-                                    "--size", "1200x675", "--dpi", "150")
+    code, stdout, err = run_tracker(
+        capsys, "chart", "daily", "--db", claims_store_url, "--out", str(out), "--size", "1200x675", "--dpi", "150"
+    )
     assert (code, err) == (0, "")
     assert stdout.strip() == str(out)
     with Image.open(out) as image:
         assert image.size == (1200, 675)
         assert "Software" not in image.info
-    code, stdout, _ = run_tracker(capsys, "chart", "monthly", "--db", claims_store_url, "--out",
-                                  str(tmp_path / "m.png"))
+    code, stdout, _ = run_tracker(
+        capsys, "chart", "monthly", "--db", claims_store_url, "--out", str(tmp_path / "m.png")
+    )
     with Image.open(tmp_path / "m.png") as image:
         assert code == 0 and image.size == (1600, 900)  # the default
 
 
-def test_chart_writes_svg_without_dates(claims_store_url: str, capsys: pytest.CaptureFixture[str],
-        tmp_path: Path) -> None:
+def test_chart_writes_svg_without_dates(
+    claims_store_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     paths = []
     for name in ("a.svg", "b.svg"):
-        code, _, err = run_tracker(capsys, "chart", "cumulative", "--db", claims_store_url, "--out",
-                                   str(tmp_path / name))
+        code, _, err = run_tracker(
+            capsys, "chart", "cumulative", "--db", claims_store_url, "--out", str(tmp_path / name)
+        )
         assert (code, err) == (0, "")
         paths.append(tmp_path / name)
     text = paths[0].read_text()
@@ -322,34 +345,57 @@ def test_chart_writes_svg_without_dates(claims_store_url: str, capsys: pytest.Ca
     assert paths[0].read_bytes() == paths[1].read_bytes()
 
 
-def test_charts_writes_the_set_with_identical_bytes_twice(claims_store_url: str, capsys: pytest.CaptureFixture[str],
-        tmp_path: Path) -> None:
+def test_charts_writes_the_set_with_identical_bytes_twice(
+    claims_store_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     import os
 
     code, out, err = run_tracker(capsys, "charts", "--db", claims_store_url, "--out-dir", str(tmp_path / "a"))
     assert (code, err) == (0, "")
     names = [Path(p).name for p in out.split()]
-    assert names == ["daily-personnel.png", "cumulative-personnel.png", "monthly-personnel.png",
-                     "compare-personnel.png", "equipment.png"]
+    assert names == [
+        "daily-personnel.png",
+        "cumulative-personnel.png",
+        "monthly-personnel.png",
+        "compare-personnel.png",
+        "equipment.png",
+    ]
     # The second run in a fresh process (another hash seed, cold caches), through the console script.
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONHASHSEED": "random"}
-    proc = subprocess.run([str(Path(sys.executable).parent / "tracker"), "charts", "--db", claims_store_url,
-                           "--out-dir", str(tmp_path / "b")], capture_output=True, text=True, env=env, check=False)
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "tracker"),
+            "charts",
+            "--db",
+            claims_store_url,
+            "--out-dir",
+            str(tmp_path / "b"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     for name in names:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
 def test_charts_on_the_bundled_sample_skips_what_it_cannot_draw(
-        sample_store_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    sample_store_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, out, err = run_tracker(capsys, "charts", "--db", sample_store_url, "--out-dir", str(tmp_path))
     assert code == 0
-    assert [Path(p).name for p in out.split()] == ["daily-personnel.png", "cumulative-personnel.png",
-                                                    "monthly-personnel.png"]
+    assert [Path(p).name for p in out.split()] == [
+        "daily-personnel.png",
+        "cumulative-personnel.png",
+        "monthly-personnel.png",
+    ]
     assert err.splitlines() == [
         "skipped compare: no claims of other sources in the store (`tracker ingest claims` loads the curated ones)",
         "skipped equipment: no equipment categories from ua-general-staff in the store (the equipment chart "
-        "draws tanks, afv, artillery, mlrs, air_defense, uav, vehicles_fuel_tanks, aircraft)"]
+        "draws tanks, afv, artillery, mlrs, air_defense, uav, vehicles_fuel_tanks, aircraft)",
+    ]
 
 
 def test_sample_daily_chart_says_where_records_begin(sample_store_url: str) -> None:
@@ -360,19 +406,35 @@ def test_sample_daily_chart_says_where_records_begin(sample_store_url: str) -> N
     assert [v for _, v in marks][:1] == [500080.0]  # 400,000 was passed before the sample begins
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["chart", "daily", "--metric", "nonsense"], "error: unknown metric 'nonsense'"),
-    (["chart", "daily", "--since", "2024-11-11", "--until", "2024-11-11"],
-     "error: too few daily figures of personnel to chart (1 between 2024-11-11 and 2024-11-11; need 2)"),
-    (["chart", "monthly", "--since", "2024-11-01", "--until", "2024-11-30"],
-     "error: too few months of personnel to chart (1 between 2024-11-01 and 2024-11-30; need 2)"),
-    (["chart", "daily", "--out", "x.jpg"], "error: x.jpg: charts are written as .png or .svg, not 'jpg'"),
-    (["chart", "daily", "--size", "big"], "error: --size: expected WIDTHxHEIGHT in pixels, e.g. 1600x900, not 'big'"),
-    (["chart", "daily", "--size", "100x100"], "error: --size 100x100: use between 300x200 and 10000x10000 pixels"),
-    (["chart", "daily", "--since", "2030-01-01"], "error: too few daily figures of personnel to chart (0 between"),
-])
-def test_bad_requests_fail_in_one_line(full_store_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch, args: list[str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["chart", "daily", "--metric", "nonsense"], "error: unknown metric 'nonsense'"),
+        (
+            ["chart", "daily", "--since", "2024-11-11", "--until", "2024-11-11"],
+            "error: too few daily figures of personnel to chart (1 between 2024-11-11 and 2024-11-11; need 2)",
+        ),
+        (
+            ["chart", "monthly", "--since", "2024-11-01", "--until", "2024-11-30"],
+            "error: too few months of personnel to chart (1 between 2024-11-01 and 2024-11-30; need 2)",
+        ),
+        (["chart", "daily", "--out", "x.jpg"], "error: x.jpg: charts are written as .png or .svg, not 'jpg'"),
+        (
+            ["chart", "daily", "--size", "big"],
+            "error: --size: expected WIDTHxHEIGHT in pixels, e.g. 1600x900, not 'big'",
+        ),
+        (["chart", "daily", "--size", "100x100"], "error: --size 100x100: use between 300x200 and 10000x10000 pixels"),
+        (["chart", "daily", "--since", "2030-01-01"], "error: too few daily figures of personnel to chart (0 between"),
+    ],
+)
+def test_bad_requests_fail_in_one_line(
+    full_store_url: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    message: str,
+) -> None:
     monkeypatch.chdir(tmp_path)
     code, out, err = run_tracker(capsys, *args, "--db", full_store_url)
     assert code == 2 and out == ""
@@ -380,8 +442,9 @@ def test_bad_requests_fail_in_one_line(full_store_url: str, capsys: pytest.Captu
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_empty_store_is_a_one_line_error(sqlite_url: str, capsys: pytest.CaptureFixture[str],
-        tmp_path: Path) -> None:
+def test_an_empty_store_is_a_one_line_error(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, _, _ = run_tracker(capsys, "db", "upgrade", "--db", sqlite_url)
     assert code == 0
     code, out, err = run_tracker(capsys, "charts", "--db", sqlite_url, "--out-dir", str(tmp_path / "c"))

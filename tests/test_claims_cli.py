@@ -1,4 +1,5 @@
 """`tracker claims add|list|show`: validated input, one-line errors, an unchanged store, safe output."""
+
 from __future__ import annotations
 
 import csv
@@ -13,10 +14,28 @@ from tracker.errors import ExitCode
 from tracker.feeds.claims import ClaimsFeed
 from tracker.ingest import run_ingest
 
-ADD = ["claims", "add", "--source", "uk-defence-intelligence", "--definition", "killed_or_wounded",
-       "--kind", "daily_average", "--period", "2024-08", "--best", "1187", "--published", "2024-09-08",
-       "--url", "https://example.org/ukdi-august", "--based-on", "Ukrainian General Staff figures",
-       "--note", "August 2024 average (test claim)."]
+ADD = [
+    "claims",
+    "add",
+    "--source",
+    "uk-defence-intelligence",
+    "--definition",
+    "killed_or_wounded",
+    "--kind",
+    "daily_average",
+    "--period",
+    "2024-08",
+    "--best",
+    "1187",
+    "--published",
+    "2024-09-08",
+    "--url",
+    "https://example.org/ukdi-august",
+    "--based-on",
+    "Ukrainian General Staff figures",
+    "--note",
+    "August 2024 average (test claim).",
+]
 
 
 @pytest.fixture
@@ -40,43 +59,76 @@ def test_claims_add_writes_one_claim_as_its_own_run(store: str, capsys) -> None:
     code, out, _ = run_tracker(capsys, "claims", "list", "--db", store, "--period", "2024-08", "--format", "json")
     (row,) = json.loads(out)
     assert (row["key"], row["best"], row["feed"], row["period"]) == (
-        "uk-defence-intelligence-2024-09-08-daily_average-2024-08", 1187, "cli", "2024-08")
+        "uk-defence-intelligence-2024-09-08-daily_average-2024-08",
+        1187,
+        "cli",
+        "2024-08",
+    )
     # The curated file is complete only for its own feed: loading it again keeps the added claim.
     run_ingest(store, ClaimsFeed())
     assert count(store, "SELECT count(*) FROM claim WHERE superseded_at IS NULL AND removed = false") == 46
 
 
 def test_claims_add_with_a_range_and_a_qualifier(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = run_tracker(capsys, "claims", "add", "--key", "test-range", "--source", "us-officials",
-                               "--definition", "wounded", "--kind", "cumulative", "--period", "2024-06",
-                               "--low", "100000", "--high", "120000", "--qualifier", "about",
-                               "--published", "2024-07", "--db", store)
+    code, out, _ = run_tracker(
+        capsys,
+        "claims",
+        "add",
+        "--key",
+        "test-range",
+        "--source",
+        "us-officials",
+        "--definition",
+        "wounded",
+        "--kind",
+        "cumulative",
+        "--period",
+        "2024-06",
+        "--low",
+        "100000",
+        "--high",
+        "120000",
+        "--qualifier",
+        "about",
+        "--published",
+        "2024-07",
+        "--db",
+        store,
+    )
     assert code == 0 and "about 100,000–120,000" in out
     code, out, _ = run_tracker(capsys, "claims", "show", "test-range", "--db", store)
     assert "precision   month" in out and "feed cli" in out and "r1" in out
 
 
-@pytest.mark.parametrize("changes, message", [
-    (["--period", "2024-08-31/2024-08-01"], "period: period end 2024-08-01 is before its start 2024-08-31"),
-    (["--low", "1200"], "low 1,200 is greater than best 1,187"),
-    (["--high", "1100"], "best 1,187 is greater than high 1,100"),
-    (["--best", "-1187"], "best -1187 is negative"),
-    (["--kind", "monthly"], "unknown kind 'monthly'"),
-    (["--definition", "casualties"], "unknown definition 'casualties'"),
-    (["--url", "htp:/example"], "malformed url 'htp:/example'"),
-    (["--published", "2024-09-31"], "published: malformed date '2024-09-31'"),
-    (["--period", "2024/08"], "period: malformed period '2024/08': malformed date or period '08'"),
-    (["--key", "ukdi-2024-10-06-sep-2024-avg"], "duplicate: a claim with key 'ukdi-2024-10-06-sep-2024-avg' is "
-                                                "already in the store (feed claims-file)"),
-    (["--period", "2024-09", "--best", "1271", "--published", "2024-10-06", "--key", "again"],
-     "duplicate: the store already holds this claim as 'ukdi-2024-10-06-sep-2024-avg'"),
-    (["--note", "bell\x07"], "note contains the control character U+0007 at position 5"),
-    (["--note", "\x1b]0;pwned\x07"], "note contains the control character U+001B at position 1"),
-    (["--note", "x" * 1_048_576], "note is 1,048,576 characters long; the limit is 1,000"),
-    (["--source", "'; DROP TABLE claim; --"], "unknown source \"'; DROP TABLE claim; --\""),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (["--period", "2024-08-31/2024-08-01"], "period: period end 2024-08-01 is before its start 2024-08-31"),
+        (["--low", "1200"], "low 1,200 is greater than best 1,187"),
+        (["--high", "1100"], "best 1,187 is greater than high 1,100"),
+        (["--best", "-1187"], "best -1187 is negative"),
+        (["--kind", "monthly"], "unknown kind 'monthly'"),
+        (["--definition", "casualties"], "unknown definition 'casualties'"),
+        (["--url", "htp:/example"], "malformed url 'htp:/example'"),
+        (["--published", "2024-09-31"], "published: malformed date '2024-09-31'"),
+        (["--period", "2024/08"], "period: malformed period '2024/08': malformed date or period '08'"),
+        (
+            ["--key", "ukdi-2024-10-06-sep-2024-avg"],
+            "duplicate: a claim with key 'ukdi-2024-10-06-sep-2024-avg' is already in the store (feed claims-file)",
+        ),
+        (
+            ["--period", "2024-09", "--best", "1271", "--published", "2024-10-06", "--key", "again"],
+            "duplicate: the store already holds this claim as 'ukdi-2024-10-06-sep-2024-avg'",
+        ),
+        (["--note", "bell\x07"], "note contains the control character U+0007 at position 5"),
+        (["--note", "\x1b]0;pwned\x07"], "note contains the control character U+001B at position 1"),
+        (["--note", "x" * 1_048_576], "note is 1,048,576 characters long; the limit is 1,000"),
+        (["--source", "'; DROP TABLE claim; --"], 'unknown source "\'; DROP TABLE claim; --"'),
+    ],
+)
 def test_each_invalid_input_is_refused_with_its_message_and_an_unchanged_store(
-        store: str, capsys, changes: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    store: str, capsys, changes: list[str], message: str
+) -> None:  # type: ignore[no-untyped-def]
     before, n_runs = fingerprint(store), len(runs(store))
     code, out, err = add(capsys, store, *changes)
     assert code == ExitCode.USAGE
@@ -89,8 +141,9 @@ def test_a_hostile_but_printable_note_is_stored_and_printed_verbatim(store: str,
     note = "It's \"1,187\"; '); DROP TABLE claim; -- <b>bold</b> ∑ «ок»"
     assert add(capsys, store, "--key", "hostile", "--note", note)[0] == 0
     assert count(store, "SELECT count(*) FROM claim") == 46  # the table is still there
-    _, out, _ = run_tracker(capsys, "claims", "list", "--db", store, "--format", "json", "--kind", "daily_average",
-                            "--period", "2024-08")
+    _, out, _ = run_tracker(
+        capsys, "claims", "list", "--db", store, "--format", "json", "--kind", "daily_average", "--period", "2024-08"
+    )
     assert json.loads(out)[0]["note"] == note
     _, out, _ = run_tracker(capsys, "claims", "list", "--db", store, "--format", "csv", "--period", "2024-08")
     (row,) = list(csv.DictReader(io.StringIO(out)))
@@ -112,19 +165,34 @@ def test_claims_list_filters_by_source_metric_kind_and_period(store: str, capsys
     assert keys("--period", "2024-09") == ["ukdi-2024-10-06-sep-2024-avg"]
     assert len(keys("--metric", "personnel")) == 45 and keys("--metric", "tanks") == []
     assert set(keys("--source", "uk-defence-intelligence", "--period", "2025-07")) == {
-        "ukdi-2025-07-11-2025-ytd-total", "ukdi-2025-07-11-total", "ukdi-2025-08-05-jul-2025-avg",
-        "ukdi-2025-08-05-2025-ytd-total", "ukdi-2025-10-14-2025-ytd-total"}
+        "ukdi-2025-07-11-2025-ytd-total",
+        "ukdi-2025-07-11-total",
+        "ukdi-2025-08-05-jul-2025-avg",
+        "ukdi-2025-08-05-2025-ytd-total",
+        "ukdi-2025-10-14-2025-ytd-total",
+    }
 
 
 def test_claims_list_prints_a_table_and_a_csv(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = run_tracker(capsys, "claims", "list", "--db", store, "--source", "us-dod")
     assert code == 0
-    assert out.splitlines()[0].split() == ["id", "source", "published", "kind", "period", "definition", "figure", "note"]
+    assert out.splitlines()[0].split() == [
+        "id",
+        "source",
+        "published",
+        "kind",
+        "period",
+        "definition",
+        "figure",
+        "note",
+    ]
     assert "70,000–80,000" in out and "more than 600,000" in out and "(2 claim(s);" in out
     _, out, _ = run_tracker(capsys, "claims", "list", "--db", store, "--format", "csv", "--source", "us-dod")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["period"], r["low"], r["best"], r["high"]) for r in rows] == [
-        ("2022-08-08", "70000", "", "80000"), ("2024-10-09", "", "600000", "")]
+        ("2022-08-08", "70000", "", "80000"),
+        ("2024-10-09", "", "600000", ""),
+    ]
 
 
 def test_claims_show_accepts_an_id_or_a_key(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -138,14 +206,18 @@ def test_claims_show_accepts_an_id_or_a_key(store: str, capsys) -> None:  # type
     assert json.loads(out)[0][0]["best"] == 1730
 
 
-@pytest.mark.parametrize("args, code, message", [
-    (["claims", "show", "no-such-claim"], ExitCode.USAGE, "no claim 'no-such-claim' in the store"),
-    (["claims", "list", "--format", "xml"], ExitCode.USAGE, "--format must be one of table, json, csv"),
-    (["claims", "list", "--kind", "weekly"], ExitCode.USAGE, "unknown kind 'weekly'"),
-    (["claims", "list", "--period", "last year"], ExitCode.USAGE, "--period: malformed date or period"),
-])
-def test_bad_list_and_show_options_fail_in_one_line(store: str, capsys, args: list[str], code: int,
-                                                    message: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["claims", "show", "no-such-claim"], ExitCode.USAGE, "no claim 'no-such-claim' in the store"),
+        (["claims", "list", "--format", "xml"], ExitCode.USAGE, "--format must be one of table, json, csv"),
+        (["claims", "list", "--kind", "weekly"], ExitCode.USAGE, "unknown kind 'weekly'"),
+        (["claims", "list", "--period", "last year"], ExitCode.USAGE, "--period: malformed date or period"),
+    ],
+)
+def test_bad_list_and_show_options_fail_in_one_line(
+    store: str, capsys, args: list[str], code: int, message: str
+) -> None:  # type: ignore[no-untyped-def]
     got, _, err = run_tracker(capsys, *args, "--db", store)
     assert got == code and message in err and len(err.splitlines()) == 1
 

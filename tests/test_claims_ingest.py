@@ -1,4 +1,5 @@
 """`tracker ingest claims`: the curated file loads in full, is idempotent, and keeps every revision."""
+
 from __future__ import annotations
 
 import csv
@@ -57,13 +58,23 @@ def test_ingest_claims_loads_every_curated_claim(store: str, capsys) -> None:  #
     by_key = {c["key"]: c for c in claims}
     sep = by_key["ukdi-2024-10-06-sep-2024-avg"]
     assert (sep["source"], sep["kind"], sep["period"], sep["best"], sep["feed"]) == (
-        "uk-defence-intelligence", "daily_average", "2024-09", 1271, "claims-file")
+        "uk-defence-intelligence",
+        "daily_average",
+        "2024-09",
+        1271,
+        "claims-file",
+    )
     assert sep["based_on"] == "Ukrainian General Staff reporting"
     assert sep["entered_at"] is not None and sep["revision"] == 1
     kahl = by_key["us-dod-2022-08-08-total"]
     assert (kahl["low"], kahl["best"], kahl["high"], kahl["figure"]) == (70000, None, 80000, "70,000–80,000")
     last = runs(store)[-1]
-    assert (last["feed_name"], last["source_key"], last["status"], last["n_new"]) == ("claims-file", "curated", "ok", 45)
+    assert (last["feed_name"], last["source_key"], last["status"], last["n_new"]) == (
+        "claims-file",
+        "curated",
+        "ok",
+        45,
+    )
     assert count(store, "SELECT count(*) FROM source WHERE key = 'uk-defence-intelligence'") == 1
 
 
@@ -112,8 +123,9 @@ def test_a_bad_row_fails_with_its_line_and_leaves_the_store_unchanged(store: str
     before = fingerprint(store)
     rows = curated_rows()
     rows[9]["period"] = "2024-06-30/2024-05-01"
-    code, out, err = run_tracker(capsys, "ingest", "claims", "--from", write_claims(tmp_path / "bad.csv", rows),
-                                 "--db", store)
+    code, out, err = run_tracker(
+        capsys, "ingest", "claims", "--from", write_claims(tmp_path / "bad.csv", rows), "--db", store
+    )
     assert code == ExitCode.BAD_PAYLOAD
     assert "bad.csv line 11: period: period end 2024-05-01 is before its start 2024-06-30" in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
@@ -130,8 +142,7 @@ def _header_only(tmp_path: Path) -> str:
 def test_an_emptied_claims_file_is_refused_rather_than_removing_every_claim(store: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     run_ingest(store, ClaimsFeed())
     before = fingerprint(store)
-    code, _, err = run_tracker(capsys, "ingest", "claims", "--from", _header_only(tmp_path),
-                               "--db", store)
+    code, _, err = run_tracker(capsys, "ingest", "claims", "--from", _header_only(tmp_path), "--db", store)
     assert code == ExitCode.BAD_PAYLOAD
     assert "no claims in the file (refusing to record the removal of every claim)" in err
     assert fingerprint(store) == before
@@ -163,6 +174,7 @@ def test_a_claims_file_can_be_read_from_a_url(sqlite_url: str) -> None:
         return httpx.Response(200, content=body, headers={"content-type": "text/csv"})
 
     client = httpx.Client(transport=httpx.MockTransport(handler))
-    report = run_ingest(sqlite_url, ClaimsFeed(), location="https://example.org/claims.csv",
-                        fetch_options={"client": client})
+    report = run_ingest(
+        sqlite_url, ClaimsFeed(), location="https://example.org/claims.csv", fetch_options={"client": client}
+    )
     assert (report.status, report.counts.new, seen) == ("ok", 45, ["https://example.org/claims.csv"])

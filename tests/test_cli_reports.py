@@ -1,4 +1,5 @@
 """The report commands as a person and a script use them: records, averages, headline, series."""
+
 from __future__ import annotations
 
 import csv
@@ -16,8 +17,7 @@ from tracker.cli import app
 
 runner = CliRunner()
 COMMANDS = ("records", "averages", "headline", "series")
-COMMON = ("--metric", "--source", "--since", "--until", "--as-of", "--by", "--format",
-          "--include-flagged", "--db")
+COMMON = ("--metric", "--source", "--since", "--until", "--as-of", "--by", "--format", "--include-flagged", "--db")
 
 
 @pytest.fixture(autouse=True)
@@ -45,9 +45,12 @@ def as_json(*args: str) -> dict:
 
 # --- help -----------------------------------------------------------------------------------
 
+
 def test_help_lists_the_report_commands_without_importing_pandas():
-    code = ("import sys; from tracker.cli import app; "
-            "assert 'pandas' not in sys.modules and 'sqlalchemy' not in sys.modules")
+    code = (
+        "import sys; from tracker.cli import app; "
+        "assert 'pandas' not in sys.modules and 'sqlalchemy' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
     out = ok("--help")
     for name in COMMANDS:
@@ -57,8 +60,9 @@ def test_help_lists_the_report_commands_without_importing_pandas():
 @pytest.mark.parametrize("command", COMMANDS)
 def test_each_command_explains_every_option(command):
     out = " ".join(ok(command, "--help").replace("│", " ").split())
-    extra = {"records": ("--top", "--streak-threshold", "--milestone-step"),
-             "averages": ("--period", "--rolling")}.get(command, ())
+    extra = {"records": ("--top", "--streak-threshold", "--milestone-step"), "averages": ("--period", "--rolling")}.get(
+        command, ()
+    )
     for option in COMMON + extra:
         assert option in out, option
     assert "report date" in out and "covered day" in out
@@ -66,10 +70,10 @@ def test_each_command_explains_every_option(command):
 
 # --- headline -------------------------------------------------------------------------------
 
+
 def test_headline_as_of_2024_11_11(full_store_url):
     out = ok("headline", "--as-of", "2024-11-11", "--db", full_store_url)
-    assert "1,770 personnel (killed and wounded) in the past 24 hours, in the report of " \
-           "2024-11-11" in out
+    assert "1,770 personnel (killed and wounded) in the past 24 hours, in the report of 2024-11-11" in out
     assert "It is the deadliest day so far, beating the previous peak of 1,740 on 2024-05-13" in out
     assert "Total since 2022-02-24: 710,660 people" in out
 
@@ -86,11 +90,11 @@ def test_headline_as_of_2024_11_11_in_json(full_store_url):
 def test_headline_in_csv_is_one_row_of_numbers(full_store_url):
     out = ok("headline", "--as-of", "2024-11-11", "--format", "csv", "--db", full_store_url)
     [row] = list(csv.DictReader(io.StringIO(out)))
-    assert (row["increment"], row["total"], row["previous_record.date"]) == (
-        "1770", "710660", "2024-05-13")
+    assert (row["increment"], row["total"], row["previous_record.date"]) == ("1770", "710660", "2024-05-13")
 
 
 # --- records --------------------------------------------------------------------------------
+
 
 def test_records_as_of_2024_11_11_name_the_day_and_list_what_was_left_out(full_store_url):
     data = as_json("records", "--as-of", "2024-11-11", "--db", full_store_url)
@@ -108,15 +112,20 @@ def test_records_as_of_2024_11_11_name_the_day_and_list_what_was_left_out(full_s
 
 def test_records_on_all_data_name_the_deadliest_day_and_its_progression(full_store_url):
     data = as_json("records", "--db", full_store_url)
-    assert (data["deadliest_day"]["date"], data["deadliest_day"]["increment"]) == (
-        "2024-12-20", 2200)
+    assert (data["deadliest_day"]["date"], data["deadliest_day"]["increment"]) == ("2024-12-20", 2200)
     progression = [(r["date"], r["increment"]) for r in data["record_progression"]]
     assert progression[-8:] == [
-        ("2023-02-07", 1030), ("2023-02-11", 1140), ("2023-10-20", 1380), ("2024-05-13", 1740),
-        ("2024-11-11", 1770), ("2024-11-12", 1950), ("2024-11-29", 2030), ("2024-12-20", 2200)]
+        ("2023-02-07", 1030),
+        ("2023-02-11", 1140),
+        ("2023-10-20", 1380),
+        ("2024-05-13", 1740),
+        ("2024-11-11", 1770),
+        ("2024-11-12", 1950),
+        ("2024-11-29", 2030),
+        ("2024-12-20", 2200),
+    ]
     last = data["record_progression"][-1]
-    assert (last["previous_date"], last["previous_increment"], last["margin"]) == (
-        "2024-11-29", 2030, 170)
+    assert (last["previous_date"], last["previous_increment"], last["margin"]) == ("2024-11-29", 2030, 170)
     assert data["deadliest_month"]["period"] == "2024-12"
     assert [r["period"] for r in data["excluded_years"]] == ["2022"]
 
@@ -139,19 +148,21 @@ def test_records_by_covered_day_date_the_day_before_the_report(full_store_url):
 
 def test_include_flagged_counts_the_re_estimate(full_store_url):
     data = as_json("records", "--include-flagged", "--as-of", "2024-11-11", "--db", full_store_url)
-    assert (data["deadliest_day"]["date"], data["deadliest_day"]["increment"]) == (
-        "2022-03-03", 3160)
+    assert (data["deadliest_day"]["date"], data["deadliest_day"]["increment"]) == ("2022-03-03", 3160)
     assert data["excluded"] == [] and data["include_flagged"] is True
 
 
 def test_top_streak_threshold_and_milestone_step(full_store_url):
-    data = as_json("records", "--top", "3", "--streak-threshold", "1500",
-                   "--milestone-step", "500000", "--db", full_store_url)
+    data = as_json(
+        "records", "--top", "3", "--streak-threshold", "1500", "--milestone-step", "500000", "--db", full_store_url
+    )
     assert [r["date"] for r in data["top_days"]] == ["2024-12-20", "2024-11-29", "2024-12-30"]
     assert data["streak_threshold"] == 1500
     assert all(r["minimum"] >= 1500 for r in data["streaks"])
     assert [(r["milestone"], r["date"]) for r in data["milestones"]] == [
-        (500000, "2024-05-25"), (1000000, "2025-06-12")]
+        (500000, "2024-05-25"),
+        (1000000, "2025-06-12"),
+    ]
 
 
 def test_records_csv_is_one_table_with_a_section_column(full_store_url):
@@ -170,11 +181,10 @@ def test_records_of_an_equipment_series(full_store_url):
 
 # --- averages -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("by,total,average", [("covered", 38130, 1271.0),
-                                              ("report", 38110, 1270.3)])
+
+@pytest.mark.parametrize("by,total,average", [("covered", 38130, 1271.0), ("report", 38110, 1270.3)])
 def test_monthly_averages_of_september_2024(full_store_url, by, total, average):
-    data = as_json("averages", "--by", by, "--since", "2024-09-01", "--until", "2024-09-30",
-                   "--db", full_store_url)
+    data = as_json("averages", "--by", by, "--since", "2024-09-01", "--until", "2024-09-30", "--db", full_store_url)
     [sep] = data["rows"]
     assert (sep["period"], sep["total"], sep["days"]) == ("2024-09", total, 30)
     assert round(sep["daily_average"], 1) == average
@@ -182,8 +192,7 @@ def test_monthly_averages_of_september_2024(full_store_url, by, total, average):
 
 
 def test_averages_of_a_cut_compare_with_the_periods_before_it(full_store_url):
-    data = as_json("averages", "--since", "2024-11-01", "--until", "2024-11-30",
-                   "--db", full_store_url)
+    data = as_json("averages", "--since", "2024-11-01", "--until", "2024-11-30", "--db", full_store_url)
     [nov] = data["rows"]
     assert round(nov["change_vs_previous_pct"], 1) == 12.1  # vs October 2024
     assert nov["year_ago_average"] is not None
@@ -203,17 +212,28 @@ def test_rolling_seven_day_average_as_of_2024_11_11(full_store_url):
 
 
 def test_weekly_averages_in_csv(full_store_url):
-    out = ok("averages", "--period", "week", "--since", "2024-11-11", "--until", "2024-11-17",
-             "--format", "csv", "--db", full_store_url)
+    out = ok(
+        "averages",
+        "--period",
+        "week",
+        "--since",
+        "2024-11-11",
+        "--until",
+        "2024-11-17",
+        "--format",
+        "csv",
+        "--db",
+        full_store_url,
+    )
     [row] = list(csv.DictReader(io.StringIO(out)))
     assert (row["period"], row["total"], row["days"]) == ("2024-W46", "11990", "7")
 
 
 # --- series ---------------------------------------------------------------------------------
 
+
 def test_series_shows_each_report_with_its_flags(full_store_url):
-    data = as_json("series", "--since", "2022-03-02", "--until", "2022-03-04",
-                   "--db", full_store_url)
+    data = as_json("series", "--since", "2022-03-02", "--until", "2022-03-04", "--db", full_store_url)
     rows = {r["date"]: r for r in data["rows"]}
     assert rows["2022-03-03"]["increment"] == 3160 and rows["2022-03-03"]["doubtful"] is True
     assert "outlier" in rows["2022-03-03"]["flag_reasons"]
@@ -222,16 +242,19 @@ def test_series_shows_each_report_with_its_flags(full_store_url):
 
 # --- bad input ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args,message", [
-    (("--metric", "unicorns"), "error: unknown metric 'unicorns'; known: "),
-    (("--since", "2024-13-01"), "error: --since: not a date, expected YYYY-MM-DD: '2024-13-01'"),
-    (("--as-of", "yesterday"), "error: --as-of: not a date"),
-    (("--as-of", "2099-01-01"), "error: --as-of 2099-01-01 is in the future"),
-    (("--since", "2024-12-01", "--until", "2024-11-01"),
-     "error: --since 2024-12-01 is after --until 2024-11-01"),
-    (("--since", "2030-01-01"), "error: no personnel figures dated between 2030-01-01 and the end"),
-    (("--source", "nobody"), "error: no data for source 'nobody' in the store"),
-])
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (("--metric", "unicorns"), "error: unknown metric 'unicorns'; known: "),
+        (("--since", "2024-13-01"), "error: --since: not a date, expected YYYY-MM-DD: '2024-13-01'"),
+        (("--as-of", "yesterday"), "error: --as-of: not a date"),
+        (("--as-of", "2099-01-01"), "error: --as-of 2099-01-01 is in the future"),
+        (("--since", "2024-12-01", "--until", "2024-11-01"), "error: --since 2024-12-01 is after --until 2024-11-01"),
+        (("--since", "2030-01-01"), "error: no personnel figures dated between 2030-01-01 and the end"),
+        (("--source", "nobody"), "error: no data for source 'nobody' in the store"),
+    ],
+)
 @pytest.mark.parametrize("command", COMMANDS)
 def test_bad_input_ends_in_one_line(full_store_url, command, args, message):
     result = run(command, *args, "--db", full_store_url)
@@ -252,9 +275,11 @@ def test_an_unknown_choice_is_a_usage_error(full_store_url):
 
 def test_control_characters_from_a_feed_never_reach_the_terminal(tmp_path):
     source = tmp_path / "evil.csv"
-    source.write_text("report_date,metric,value,qualifier\n"
-                      "2024-11-10,personnel,708890,about\n"
-                      "2024-11-11,personnel,710660,\x1b]0;pwned\x07\x1b[2Jabout\u202e\n")
+    source.write_text(
+        "report_date,metric,value,qualifier\n"
+        "2024-11-10,personnel,708890,about\n"
+        "2024-11-11,personnel,710660,\x1b]0;pwned\x07\x1b[2Jabout\u202e\n"
+    )
     url = f"sqlite:///{tmp_path / 'evil.db'}"
     result = run("ingest", "csv", "--from", str(source), "--db", url, "--quiet")
     assert result.exit_code in (0, 3), result.output
@@ -265,6 +290,7 @@ def test_control_characters_from_a_feed_never_reach_the_terminal(tmp_path):
 
 # --- the report cache -----------------------------------------------------------------------
 
+
 @pytest.fixture
 def private_store(full_store_url, tmp_path) -> str:
     path = full_store_url.removeprefix("sqlite:///")
@@ -273,8 +299,7 @@ def private_store(full_store_url, tmp_path) -> str:
     return f"sqlite:///{copy}"
 
 
-def test_a_repeated_report_is_served_from_the_cache_until_the_store_changes(
-        private_store, monkeypatch):
+def test_a_repeated_report_is_served_from_the_cache_until_the_store_changes(private_store, monkeypatch):
     monkeypatch.setenv("TRACKER_REPORT_CACHE", "1")
     first = ok("records", "--as-of", "2024-11-11", "--db", private_store)
 
@@ -293,6 +318,7 @@ def test_a_repeated_report_is_served_from_the_cache_until_the_store_changes(
 def test_the_cache_can_be_turned_off(private_store, monkeypatch):
     monkeypatch.setenv("TRACKER_REPORT_CACHE", "0")
     ok("headline", "--db", private_store)
-    monkeypatch.setattr("tracker.commands.reports.load_daily",
-                        lambda *_a, **_k: (_ for _ in ()).throw(AssertionError("computed")))
+    monkeypatch.setattr(
+        "tracker.commands.reports.load_daily", lambda *_a, **_k: (_ for _ in ()).throw(AssertionError("computed"))
+    )
     assert run("headline", "--db", private_store).exit_code != 0

@@ -1,4 +1,5 @@
 """The store commands as a person and cron use them: help, status, latest, findings, db."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,8 +24,7 @@ def test_read_command_on_a_missing_store_says_what_to_run(capsys, tmp_path):
 
 def test_read_commands_on_a_missing_store_create_nothing(capsys, tmp_path):
     missing = tmp_path / "no" / "such" / "store.db"
-    for args in (["status"], ["latest"], ["findings"], ["records"], ["claims", "list"], ["compare"],
-                 ["db", "current"]):
+    for args in (["status"], ["latest"], ["findings"], ["records"], ["claims", "list"], ["compare"], ["db", "current"]):
         run_tracker(capsys, *args, "--db", str(missing))
     assert not (tmp_path / "no").exists()
 
@@ -64,7 +64,7 @@ def test_status_warns_when_the_last_success_is_older_than_36_hours(capsys, tmp_p
     path = tmp_path / "old.csv"
     path.write_text(f"report_date,metric,value\n{today - dt.timedelta(days=3)},personnel,100\n")
     db = str(tmp_path / "s.db")
-    observed = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=50)).isoformat(timespec="seconds")
+    observed = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=50)).isoformat(timespec="seconds")
     run_tracker(capsys, "ingest", "csv", "--from", str(path), "--db", db, "--observed-at", observed)
 
     code, out, _ = run_tracker(capsys, "status", "--db", db)
@@ -82,8 +82,9 @@ def test_latest_shows_every_current_category_with_its_increase(capsys, full_stor
 
 
 def test_findings_lists_open_findings_filtered_by_rule(capsys, full_store_url):
-    code, out, _ = run_tracker(capsys, "findings", "--db", full_store_url, "--rule", "coarse",
-                               "--metric", "personnel", "--limit", "0")
+    code, out, _ = run_tracker(
+        capsys, "findings", "--db", full_store_url, "--rule", "coarse", "--metric", "personnel", "--limit", "0"
+    )
     assert code == 0
     lines = [line for line in out.splitlines() if " coarse " in line]
     assert lines and all("personnel" in line for line in lines)
@@ -91,11 +92,21 @@ def test_findings_lists_open_findings_filtered_by_rule(capsys, full_store_url):
 
 
 def test_bad_options_exit_2_with_a_message(capsys, tmp_path):
-    code, _, err = run_tracker(capsys, "ingest", "dataset", "--observed-at", "yesterday-ish",
-                               "--from", str(tmp_path), "--db", str(tmp_path / "s.db"))
+    code, _, err = run_tracker(
+        capsys,
+        "ingest",
+        "dataset",
+        "--observed-at",
+        "yesterday-ish",
+        "--from",
+        str(tmp_path),
+        "--db",
+        str(tmp_path / "s.db"),
+    )
     assert code == ExitCode.USAGE and "not an ISO 8601 time: 'yesterday-ish'" in err
-    code, _, err = run_tracker(capsys, "ingest", "dataset", "--from", str(tmp_path / "nowhere"),
-                               "--db", str(tmp_path / "s.db"))
+    code, _, err = run_tracker(
+        capsys, "ingest", "dataset", "--from", str(tmp_path / "nowhere"), "--db", str(tmp_path / "s.db")
+    )
     assert code == ExitCode.USAGE and "no such file or folder" in err
 
 
@@ -103,15 +114,22 @@ def test_snapshots_folder_is_backfilled_in_order_with_each_folders_fetch_time(ca
     from tests.storecheck import runs
 
     db = f"sqlite:///{tmp_path / 'h.db'}"
-    code, out, _ = run_tracker(capsys, "ingest", "dataset", "--snapshots", "--from",
-                               str(shared_data / "history"), "--db", db)
+    code, out, _ = run_tracker(
+        capsys, "ingest", "dataset", "--snapshots", "--from", str(shared_data / "history"), "--db", db
+    )
 
     assert code == ExitCode.FINDINGS  # the first snapshot brings the early-2022 findings
     lines = out.splitlines()
     assert len(lines) == 7 and lines[0].startswith("2023-01-12T12:04:00Z ua-dataset")
     assert [str(r["observed_at"])[:16].replace(" ", "T").replace(":", "") for r in runs(db)] == [
-        "2023-01-12T1204", "2023-01-13T1919", "2023-02-26T1607", "2023-02-27T1155",
-        "2023-05-09T1438", "2023-05-09T1448", "2023-05-09T1453"]
+        "2023-01-12T1204",
+        "2023-01-13T1919",
+        "2023-02-26T1607",
+        "2023-02-27T1155",
+        "2023-05-09T1438",
+        "2023-05-09T1448",
+        "2023-05-09T1453",
+    ]
     assert "13 removed" in lines[5] and "13 re-added" in lines[6]
 
 

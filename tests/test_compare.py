@@ -1,4 +1,5 @@
 """`tracker compare`: each claim against the General Staff series, under both date conventions."""
+
 from __future__ import annotations
 
 import csv
@@ -11,7 +12,7 @@ import pytest
 
 from tests.clirun import run_tracker
 from tests.test_claims_ingest import copy_store
-from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims, series_figure, verdict, Totals
+from tracker.analysis.compare import CLOSE_TOLERANCE, Totals, compare_claims, series_figure, verdict
 from tracker.claims.queries import claims_frame
 from tracker.feeds.claims import ClaimsFeed
 from tracker.ingest import run_ingest
@@ -23,6 +24,7 @@ D = dt.date
 
 # --- the rule, on a small made-up series --------------------------------------------------------
 
+
 def toy_series() -> pd.DataFrame:
     """Reports 2024-08-30..2024-10-02: +100 a day, +400 in the report of 2024-09-15."""
     days = pd.date_range("2024-08-30", "2024-10-02")
@@ -30,11 +32,34 @@ def toy_series() -> pd.DataFrame:
     return pd.DataFrame({"report_date": days, "value": pd.Series(inc).cumsum() + 10_000})
 
 
-def claim(kind: str, period: str, start: dt.date, end: dt.date, best: float | None, *, qualifier: str | None = None,
-          low: float | None = None, high: float | None = None, definition: str = "killed_or_wounded") -> dict:
-    return {"id": 1, "key": "k", "source": "s", "subject": "russia", "metric": "personnel", "definition": definition,
-            "kind": kind, "period": period, "period_start": start, "period_end": end, "qualifier": qualifier,
-            "low": low, "best": best, "high": high}
+def claim(
+    kind: str,
+    period: str,
+    start: dt.date,
+    end: dt.date,
+    best: float | None,
+    *,
+    qualifier: str | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    definition: str = "killed_or_wounded",
+) -> dict:
+    return {
+        "id": 1,
+        "key": "k",
+        "source": "s",
+        "subject": "russia",
+        "metric": "personnel",
+        "definition": definition,
+        "kind": kind,
+        "period": period,
+        "period_start": start,
+        "period_end": end,
+        "qualifier": qualifier,
+        "low": low,
+        "best": best,
+        "high": high,
+    }
 
 
 def one(row: dict) -> dict:
@@ -77,25 +102,28 @@ def test_a_peak_day_names_its_day() -> None:
     assert (row["covered_day"], row["covered_verdict"]) == (D(2024, 9, 14), "lower")  # no tolerance for days
 
 
-@pytest.mark.parametrize("kind, qualifier, low, best, high, s_low, s_high, expected", [
-    ("period_total", None, None, 41_980, None, 41_980, 41_980, "agrees"),
-    ("period_total", None, None, 41_980, None, 41_985, 41_985, "agrees"),  # 41,980 implies ± 5
-    ("period_total", None, None, 41_980, None, 41_986, 41_986, "close"),
-    ("daily_average", None, None, 950, None, 949.67, 949.67, "agrees"),
-    ("daily_average", None, None, 1_271, None, 1_270.33, 1_270.33, "close"),
-    ("daily_average", "about", None, 1_500, None, 1_354.19, 1_354.19, "higher"),
-    ("cumulative", "about", None, 300_000, None, 257_010, 257_010, "higher"),  # ± 5,000, not ± 50,000
-    ("cumulative", "more than", None, 600_000, None, 664_120, 664_120, "consistent"),
-    ("cumulative", "more than", None, 700_000, None, 690_000, 690_000, "close"),
-    ("cumulative", "more than", None, 800_000, None, 690_000, 690_000, "higher"),
-    ("cumulative", "up to", None, 120_000, None, 110_000, 110_000, "consistent"),
-    ("cumulative", "up to", None, 120_000, None, 150_000, 150_000, "lower"),
-    ("cumulative", None, 70_000, None, 80_000, 42_640, 42_640, "higher"),
-    ("cumulative", None, 70_000, None, 80_000, 80_400, 80_400, "agrees"),
-    ("cumulative", None, None, 350_000, None, 387_060, 414_680, "lower"),
-    ("peak_day", None, None, 1_730, None, 1_740, 1_740, "lower"),
-    ("day", None, None, 1_770, None, 1_780, 1_780, "lower"),
-])
+@pytest.mark.parametrize(
+    "kind, qualifier, low, best, high, s_low, s_high, expected",
+    [
+        ("period_total", None, None, 41_980, None, 41_980, 41_980, "agrees"),
+        ("period_total", None, None, 41_980, None, 41_985, 41_985, "agrees"),  # 41,980 implies ± 5
+        ("period_total", None, None, 41_980, None, 41_986, 41_986, "close"),
+        ("daily_average", None, None, 950, None, 949.67, 949.67, "agrees"),
+        ("daily_average", None, None, 1_271, None, 1_270.33, 1_270.33, "close"),
+        ("daily_average", "about", None, 1_500, None, 1_354.19, 1_354.19, "higher"),
+        ("cumulative", "about", None, 300_000, None, 257_010, 257_010, "higher"),  # ± 5,000, not ± 50,000
+        ("cumulative", "more than", None, 600_000, None, 664_120, 664_120, "consistent"),
+        ("cumulative", "more than", None, 700_000, None, 690_000, 690_000, "close"),
+        ("cumulative", "more than", None, 800_000, None, 690_000, 690_000, "higher"),
+        ("cumulative", "up to", None, 120_000, None, 110_000, 110_000, "consistent"),
+        ("cumulative", "up to", None, 120_000, None, 150_000, 150_000, "lower"),
+        ("cumulative", None, 70_000, None, 80_000, 42_640, 42_640, "higher"),
+        ("cumulative", None, 70_000, None, 80_000, 80_400, 80_400, "agrees"),
+        ("cumulative", None, None, 350_000, None, 387_060, 414_680, "lower"),
+        ("peak_day", None, None, 1_730, None, 1_740, 1_740, "lower"),
+        ("day", None, None, 1_770, None, 1_780, 1_780, "lower"),
+    ],
+)
 def test_the_verdict_rule(kind, qualifier, low, best, high, s_low, s_high, expected) -> None:  # type: ignore[no-untyped-def]
     assert verdict(kind, qualifier, low, best, high, s_low, s_high)[0] == expected
     assert CLOSE_TOLERANCE == 0.05
@@ -114,11 +142,13 @@ def test_claims_of_another_definition_or_subject_are_not_comparable_with_a_reaso
 def test_a_period_the_series_does_not_reach_is_not_comparable_and_says_why() -> None:
     row = one(claim("daily_average", "2024-10", D(2024, 10, 1), D(2024, 10, 31), 100))
     assert row["comparable"] and row["covered_verdict"] == "not comparable"
-    assert row["covered_basis"] == ("the series ends with the report of 2024-10-02; "
-                                    "this needs the report of 2024-11-01")
+    assert row["covered_basis"] == (
+        "the series ends with the report of 2024-10-02; this needs the report of 2024-11-01"
+    )
 
 
 # --- the curated claims against the full shared dataset ------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def store(full_store_url: str, tmp_path_factory) -> str:  # type: ignore[no-untyped-def]
@@ -200,8 +230,7 @@ def test_every_comparable_claim_has_a_figure_and_a_ratio_and_the_others_a_reason
     assert others["reason"].to_dict() == {
         "us-officials-2023-08-18-killed": "a killed-only count against a killed-or-wounded series",
         "us-officials-2023-08-18-wounded": "a wounded-only count against a killed-or-wounded series",
-        "mediazona-bbc-2024-01-named-deaths":
-            "a count of deaths confirmed by name (killed only) against a killed-or-wounded series",
+        "mediazona-bbc-2024-01-named-deaths": "a count of deaths confirmed by name (killed only) against a killed-or-wounded series",
         "ukdi-2025-03-killed": "a killed-only count against a killed-or-wounded series",
         "csis-2026-01-killed": "a killed-only count against a killed-or-wounded series",
     }
@@ -250,22 +279,45 @@ def test_the_news_reports_1770_is_the_report_dated_figure(result: pd.DataFrame) 
 
 
 def test_compare_prints_both_conventions_with_the_rule(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
-    code, out, err = run_tracker(capsys, "compare", "--db", store, "--source", "uk-defence-intelligence",
-                                 "--period", "2024-09", "--explain")
+    code, out, err = run_tracker(
+        capsys, "compare", "--db", store, "--source", "uk-defence-intelligence", "--period", "2024-09", "--explain"
+    )
     assert (code, err) == (0, "")
     header, _rule, line = out.splitlines()[:3]
-    assert header.split() == ["id", "source", "kind", "period", "claim", "covered", "ratio", "verdict", "report",
-                              "ratio", "verdict"]
-    assert line.split()[1:] == ["uk-defence-intelligence", "daily_average", "2024-09", "1,271", "1,271",
-                                "1.0000", "agrees", "1,270.33", "1.0005", "close"]
+    assert header.split() == [
+        "id",
+        "source",
+        "kind",
+        "period",
+        "claim",
+        "covered",
+        "ratio",
+        "verdict",
+        "report",
+        "ratio",
+        "verdict",
+    ]
+    assert line.split()[1:] == [
+        "uk-defence-intelligence",
+        "daily_average",
+        "2024-09",
+        "1,271",
+        "1,271",
+        "1.0000",
+        "agrees",
+        "1,270.33",
+        "1.0005",
+        "close",
+    ]
     assert "covered: report 2024-10-01 minus report 2024-09-01" in out
     assert "report:  report 2024-09-30 minus report 2024-08-31" in out
     assert "close = within 5%" in " ".join(out.split())
 
 
 def test_compare_shows_not_comparable_reasons_and_both_peak_numbers(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
-    _, out, _ = run_tracker(capsys, "compare", "--db", store, "--source", "news-report", "--kind", "peak_day",
-                            "--explain")
+    _, out, _ = run_tracker(
+        capsys, "compare", "--db", store, "--source", "news-report", "--kind", "peak_day", "--explain"
+    )
     assert "1,730" in out and "1,740" in out and "lower" in out and "report 2024-05-13" in out
     _, out, _ = run_tracker(capsys, "compare", "--db", store, "--source", "csis")
     assert "not comparable — a killed-only count against a killed-or-wounded series" in out
@@ -281,7 +333,11 @@ def test_compare_as_json_and_csv(store: str, capsys) -> None:  # type: ignore[no
     rows = list(csv.DictReader(io.StringIO(out)))
     oct24 = next(r for r in rows if r["key"] == "ukdi-2024-12-05-oct-2024-total")
     assert (oct24["covered_series"], oct24["covered_verdict"], oct24["report_series"], oct24["report_verdict"]) == (
-        "41980", "agrees", "41890", "close")
+        "41980",
+        "agrees",
+        "41890",
+        "close",
+    )
 
 
 def test_a_peak_day_leaves_out_doubtful_days_as_records_do(store: str) -> None:
@@ -292,7 +348,11 @@ def test_a_peak_day_leaves_out_doubtful_days_as_records_do(store: str) -> None:
     day = claim("day", "2022-03-02", D(2022, 3, 2), D(2022, 3, 2), 3_160)
     rows = compare_claims(pd.DataFrame([peak, day]), obs).to_dict("records")
     # The +3,160 of the report of 2022-03-03 is a re-estimate (flagged outlier and coarse), not a day.
-    assert (rows[0]["report_series"], rows[0]["report_day"], rows[0]["report_verdict"]) == (950, D(2022, 10, 30), "higher")
+    assert (rows[0]["report_series"], rows[0]["report_day"], rows[0]["report_verdict"]) == (
+        950,
+        D(2022, 10, 30),
+        "higher",
+    )
     assert "left out 89 doubtful report(s): 2022-02-25 (coarse)" in rows[0]["report_basis"]
     assert rows[1]["covered_series"] == 3_160 and rows[1]["covered_verdict"] == "agrees"
     assert "a day the quality rules flag: outlier;coarse" in rows[1]["covered_basis"]

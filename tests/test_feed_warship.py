@@ -1,4 +1,5 @@
 """The russianwarship.rip API v2 feed: fetching (local and mocked HTTP, paging) and parsing."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,19 +33,25 @@ def load(path: Path) -> dict[str, Any]:
 
 
 def record(date: str, stats: dict[str, Any], increase: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"date": date, "day": 992, "resource": "https://www.facebook.com/GeneralStaff.ua",
-            "stats": stats, "increase": increase if increase is not None else {}}
+    return {
+        "date": date,
+        "day": 992,
+        "resource": "https://www.facebook.com/GeneralStaff.ua",
+        "stats": stats,
+        "increase": increase if increase is not None else {},
+    }
 
 
 def page(*records: Any, next_url: str | None = None) -> dict[str, Any]:
-    return {"message": "The data were fetched successfully.",
-            "data": {"records": list(records), "paging": {"next_url": next_url}}}
+    return {
+        "message": "The data were fetched successfully.",
+        "data": {"records": list(records), "paging": {"next_url": next_url}},
+    }
 
 
 def fetched(doc: Any, location: str = f"{BASE}/statistics?offset=0") -> Fetched:
     content = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
-    return Fetched(location=location, content=content,
-                   fetched_at=dt.datetime.now(dt.timezone.utc), status=200)
+    return Fetched(location=location, content=content, fetched_at=dt.datetime.now(dt.UTC), status=200)
 
 
 def parse(*docs: Any) -> Any:
@@ -76,6 +83,7 @@ SECOND_PAGE = "/api/v2/statistics?offset=3&limit=3&date_from=2024-11-08&date_to=
 
 # --- the feed's identity and start-up cost ---------------------------------------------------
 
+
 def test_feed_names_its_source_and_live_default_location() -> None:
     assert feed.name == "russianwarship-api"
     assert feed.source == "ua-general-staff"
@@ -89,10 +97,12 @@ def test_importing_the_feed_does_not_import_httpx() -> None:
 
 # --- parsing the fixtures -------------------------------------------------------------------
 
+
 def test_parse_maps_stats_to_canonical_metrics_with_the_reported_increase() -> None:
     parsed = feed.parse(feed.fetch(str(FIXTURES / "pages")))
     assert find(parsed.observations, "personnel", NOV[11]) == ObservationRecord(
-        "personnel", NOV[11], 710660, qualifier=None, reported_increase=1770)
+        "personnel", NOV[11], 710660, qualifier=None, reported_increase=1770
+    )
     assert find(parsed.observations, "personnel", NOV[10]).value == 708890
     assert find(parsed.observations, "personnel", NOV[10]).reported_increase == 1350
     assert find(parsed.observations, "afv", NOV[12]).value == 18847
@@ -123,6 +133,7 @@ def test_an_empty_page_parses_to_nothing_with_an_empty_scope() -> None:
 
 # --- local file and folder modes ------------------------------------------------------------
 
+
 def test_local_file_is_read_as_one_fetched_without_status() -> None:
     [item] = feed.fetch(str(PAGE_1))
     assert item.location == str(PAGE_1)
@@ -152,6 +163,7 @@ def test_a_missing_local_path_is_invalid_input(tmp_path: Path) -> None:
 
 # --- fetching from the API (mock server) ----------------------------------------------------
 
+
 def test_without_dates_fetch_asks_for_the_latest_report() -> None:
     client, seen = router({"/api/v2/statistics/latest": load(LATEST)})
     progress: list[int] = []
@@ -165,8 +177,7 @@ def test_without_dates_fetch_asks_for_the_latest_report() -> None:
 def test_with_dates_fetch_follows_an_absolute_next_url_to_the_last_page() -> None:
     client, seen = router({FIRST_PAGE: load(PAGE_1), SECOND_PAGE: load(PAGE_2)})
     progress: list[int] = []
-    items = feed.fetch(BASE, date_from=NOV[8], date_to=NOV[12], client=client,
-                       progress=progress.append)
+    items = feed.fetch(BASE, date_from=NOV[8], date_to=NOV[12], client=client, progress=progress.append)
     assert [u.raw_path.decode() for u in seen] == [FIRST_PAGE, SECOND_PAGE]
     assert progress == [1, 2]
     assert [i.location for i in items] == [BASE + FIRST_PAGE[7:], BASE + SECOND_PAGE[7:]]
@@ -175,10 +186,13 @@ def test_with_dates_fetch_follows_an_absolute_next_url_to_the_last_page() -> Non
     assert len(parsed.observations) == 5 * 15
 
 
-@pytest.mark.parametrize("next_url", [
-    "statistics?offset=3&limit=3&date_from=2024-11-08&date_to=2024-11-12",
-    "/api/v2/statistics?offset=3&limit=3&date_from=2024-11-08&date_to=2024-11-12",
-])
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "statistics?offset=3&limit=3&date_from=2024-11-08&date_to=2024-11-12",
+        "/api/v2/statistics?offset=3&limit=3&date_from=2024-11-08&date_to=2024-11-12",
+    ],
+)
 def test_a_relative_next_url_is_resolved_against_the_api_base(next_url: str) -> None:
     first = load(PAGE_1)
     first["data"]["paging"]["next_url"] = next_url
@@ -239,11 +253,14 @@ def test_date_from_after_date_to_is_invalid_input() -> None:
 
 # --- non-fatal findings ---------------------------------------------------------------------
 
+
 def test_an_unknown_key_becomes_one_parse_issue_and_is_not_stored() -> None:
-    parsed = parse(page(
-        record("2024-11-10", {"personnel_units": 708890, "ground_robots": 3}),
-        record("2024-11-11", {"personnel_units": 710660, "ground_robots": 4}),
-    ))
+    parsed = parse(
+        page(
+            record("2024-11-10", {"personnel_units": 708890, "ground_robots": 3}),
+            record("2024-11-11", {"personnel_units": 710660, "ground_robots": 4}),
+        )
+    )
     [issue] = parsed.issues
     assert issue.rule == "unknown_metric" and issue.metric == "ground_robots"
     assert "2 on 2024-11-10..2024-11-11" in issue.message
@@ -288,6 +305,7 @@ def test_a_float_without_fraction_is_accepted_as_an_integer() -> None:
 
 # --- fatal payload problems: one line naming the location (and the date) -------------------
 
+
 def bad(doc: Any) -> str:
     with pytest.raises(BadPayload) as info:
         feed.parse([fetched(doc, "https://russianwarship.rip/api/v2/statistics/latest")])
@@ -319,17 +337,20 @@ def test_json_broken_in_the_middle_is_an_invalid_json_bad_payload() -> None:
     assert "invalid JSON at line 1" in bad(b'{"data": {"records": [}, "x": 1}')
 
 
-@pytest.mark.parametrize(("doc", "expected"), [
-    ([1, 2], "expected an object with 'data', got a list"),
-    ({"message": "ok"}, "expected an object with 'data', got an object"),
-    ({"message": "Record not found", "data": None}, "'data' is null (message: 'Record not found')"),
-    ({"data": {"records": {"date": "2024-11-11"}}}, "data.records is an object"),
-    ({"data": {"paging": {}}}, "'data' has neither 'records' nor a single record"),
-    (page("2024-11-11"), "a record is a string, not an object"),
-    (page({"stats": {"tanks": 1}}), "a record has no 'date'"),
-    (page({"date": "2024-11-11", "increase": {}}), "record 2024-11-11: wrong shape: 'stats' is null"),
-    (page(record("2024-11-11", ["tanks", 1])), "record 2024-11-11: wrong shape: 'stats' is a list"),
-])
+@pytest.mark.parametrize(
+    ("doc", "expected"),
+    [
+        ([1, 2], "expected an object with 'data', got a list"),
+        ({"message": "ok"}, "expected an object with 'data', got an object"),
+        ({"message": "Record not found", "data": None}, "'data' is null (message: 'Record not found')"),
+        ({"data": {"records": {"date": "2024-11-11"}}}, "data.records is an object"),
+        ({"data": {"paging": {}}}, "'data' has neither 'records' nor a single record"),
+        (page("2024-11-11"), "a record is a string, not an object"),
+        (page({"stats": {"tanks": 1}}), "a record has no 'date'"),
+        (page({"date": "2024-11-11", "increase": {}}), "record 2024-11-11: wrong shape: 'stats' is null"),
+        (page(record("2024-11-11", ["tanks", 1])), "record 2024-11-11: wrong shape: 'stats' is a list"),
+    ],
+)
 def test_a_wrong_shape_is_a_bad_payload(doc: Any, expected: str) -> None:
     assert expected in bad(doc)
 

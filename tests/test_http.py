@@ -1,4 +1,5 @@
 """tracker.http: retries, Retry-After, size and truncation limits, errors — against mock servers."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -62,7 +63,7 @@ def ok(content: bytes = BODY, **headers: str) -> httpx.Response:
 
 def test_success_returns_the_body_with_status_content_type_role_and_aware_utc_time() -> None:
     handler, seen = scripted(ok())
-    before = dt.datetime.now(dt.timezone.utc)
+    before = dt.datetime.now(dt.UTC)
     fetched = fetch(URL, client=mock_client(handler), role="statistics", sleep=FakeSleep())
     assert fetched.location == URL
     assert fetched.content == BODY
@@ -121,7 +122,7 @@ def test_retry_after_header_sets_the_wait_before_the_next_attempt() -> None:
 
 
 def test_retry_after_as_http_date_waits_until_that_time() -> None:
-    when = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=30)
+    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
     header = email.utils.format_datetime(when, usegmt=True)
     handler, _ = scripted(httpx.Response(503, headers={"Retry-After": header}), ok())
     sleep = FakeSleep()
@@ -177,8 +178,7 @@ def test_a_timeout_followed_by_success_returns_the_body() -> None:
 
 def test_connection_errors_are_retried_then_raise_source_unreachable_with_the_cause() -> None:
     request = httpx.Request("GET", URL)
-    handler, seen = scripted(*[httpx.ConnectError("[Errno -2] Name or service not known",
-                                                  request=request)] * 2)
+    handler, seen = scripted(*[httpx.ConnectError("[Errno -2] Name or service not known", request=request)] * 2)
     with pytest.raises(SourceUnreachable) as info:
         fetch(URL, client=mock_client(handler), retries=1, sleep=FakeSleep())
     message = str(info.value)

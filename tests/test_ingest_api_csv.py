@@ -1,4 +1,5 @@
 """The russianwarship.rip API and plain CSV feeds, through the store."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,15 +34,25 @@ def test_api_increase_that_differs_from_the_difference_of_totals_is_flagged(sqli
 
     page = json.loads((FIXTURES / "latest.json").read_text())
     first = page["data"]
-    second = {**first, "date": "2024-11-13", "stats": {**first["stats"], "personnel_units": 714380},
-              "increase": {**first["increase"], "personnel_units": 1500}}  # totals differ by 1,770
+    second = {
+        **first,
+        "date": "2024-11-13",
+        "stats": {**first["stats"], "personnel_units": 714380},
+        "increase": {**first["increase"], "personnel_units": 1500},
+    }  # totals differ by 1,770
     (tmp_path / "p.json").write_text(json.dumps({"data": {"records": [first, second], "paging": {}}}))
 
     report = run_ingest(sqlite_url, WarshipFeed(), location=str(tmp_path / "p.json"))
 
     assert report.exit_code == ExitCode.FINDINGS
-    assert count(sqlite_url, "SELECT COUNT(*) FROM finding WHERE rule = 'increase_mismatch' "
-                             "AND metric = 'personnel' AND report_date = '2024-11-13'") == 1
+    assert (
+        count(
+            sqlite_url,
+            "SELECT COUNT(*) FROM finding WHERE rule = 'increase_mismatch' "
+            "AND metric = 'personnel' AND report_date = '2024-11-13'",
+        )
+        == 1
+    )
 
 
 def test_api_paging_over_http_follows_next_url_until_the_last_page(sqlite_url):
@@ -59,9 +70,12 @@ def test_api_paging_over_http_follows_next_url_until_the_last_page(sqlite_url):
         return httpx.Response(200, json=bodies[offset])
 
     client = httpx.Client(transport=httpx.MockTransport(handler))
-    report = run_ingest(sqlite_url, WarshipFeed(), location="https://russianwarship.rip/api/v2",
-                        fetch_options={"client": client, "date_from": dt.date(2024, 11, 8),
-                                       "date_to": dt.date(2024, 11, 12)})
+    report = run_ingest(
+        sqlite_url,
+        WarshipFeed(),
+        location="https://russianwarship.rip/api/v2",
+        fetch_options={"client": client, "date_from": dt.date(2024, 11, 8), "date_to": dt.date(2024, 11, 12)},
+    )
 
     assert report.status in ("ok", "ok_with_findings"), report.error
     assert served == list(range(len(bodies)))

@@ -1,4 +1,5 @@
 """The daily ingest of the open General Staff dataset into a revision-aware store."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,8 +52,11 @@ def test_ingesting_the_same_payload_again_adds_only_an_unchanged_run_record(stor
 def test_corrections_file_is_stored_as_adjustments_beside_the_totals(store_url, latest_dir):
     run_ingest(store_url, DatasetFeed(), location=str(latest_dir))
     # 2022-10-13: the afv (APC) total was corrected by -25, a documented adjustment, not a loss
-    delta = count(store_url, """SELECT o.value FROM observation o JOIN metric m ON m.id = o.metric_id
-                               WHERE o.kind = 'adjustment' AND m.name = 'afv' AND o.report_date = '2022-10-13'""")
+    delta = count(
+        store_url,
+        """SELECT o.value FROM observation o JOIN metric m ON m.id = o.metric_id
+                               WHERE o.kind = 'adjustment' AND m.name = 'afv' AND o.report_date = '2022-10-13'""",
+    )
     assert delta == -25
     frame = observations_frame(open_store(store_url, write=False), metric="afv")
     row = frame[frame.report_date == "2022-10-13"].iloc[0]
@@ -85,8 +89,10 @@ def test_raw_payloads_are_archived_compressed_with_their_sha256(sqlite_url, late
     run_ingest(sqlite_url, DatasetFeed(), location=str(latest_dir))
     engine = create_engine(sqlite_url)
     with engine.connect() as conn:
-        rows = conn.execute(text("""SELECT f.location, f.role, b.sha256, b.size, b.content
-                                    FROM payload_fetch f JOIN payload_blob b ON b.id = f.blob_id""")).all()
+        rows = conn.execute(
+            text("""SELECT f.location, f.role, b.sha256, b.size, b.content
+                                    FROM payload_fetch f JOIN payload_blob b ON b.id = f.blob_id""")
+        ).all()
     assert {r.role for r in rows} == {"personnel", "equipment", "corrections"}
     for r in rows:
         raw = zlib.decompress(r.content)

@@ -1,4 +1,5 @@
 """Alembic migrations build exactly the schema the models describe, and SCHEMA_REVISION is their head."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,13 +48,18 @@ def test_a_store_created_from_the_models_matches_the_migrated_one(store_url: str
 def test_a_0001_store_with_data_upgrades_to_0002_and_keeps_it(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
     run_alembic_upgrade(engine, "0001_initial")
-    now = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO source (key, name) VALUES ('ua-general-staff', 'GS')"))
         conn.execute(text("INSERT INTO feed (name, source_id) VALUES ('ua-dataset', 1)"))
-        conn.execute(text("INSERT INTO ingest_run (feed_name, source_key, started_at, observed_at, status, n_records, "
-                          "n_new, n_revised, n_removed, n_unchanged, n_findings_new, n_findings_open) "
-                          "VALUES ('ua-dataset', 'ua-general-staff', :t, :t, 'ok', 0, 0, 0, 0, 0, 0, 0)"), {"t": now})
+        conn.execute(
+            text(
+                "INSERT INTO ingest_run (feed_name, source_key, started_at, observed_at, status, n_records, "
+                "n_new, n_revised, n_removed, n_unchanged, n_findings_new, n_findings_open) "
+                "VALUES ('ua-dataset', 'ua-general-staff', :t, :t, 'ok', 0, 0, 0, 0, 0, 0, 0)"
+            ),
+            {"t": now},
+        )
     engine.dispose()
     engine = open_store(sqlite_url, write=True)  # a writer upgrades through Alembic
     assert schema_revision(engine) == SCHEMA_REVISION

@@ -1,4 +1,5 @@
 """Backfilling seven real snapshots records corrections, removals and re-additions as revisions."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +13,7 @@ from tracker.ingest import run_ingest
 from tracker.store.db import open_store
 from tracker.store.queries import observations_frame
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture
@@ -36,10 +37,13 @@ def revisions(url: str, day: str) -> list[tuple]:
 
     engine = create_engine(url)
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            """SELECT o.revision, o.value, o.removed FROM observation o JOIN metric m ON m.id = o.metric_id
-               WHERE m.name = 'personnel' AND o.kind = 'total' AND o.report_date = :d ORDER BY o.revision"""),
-            {"d": dt.date.fromisoformat(day)}).all()
+        rows = conn.execute(
+            text(
+                """SELECT o.revision, o.value, o.removed FROM observation o JOIN metric m ON m.id = o.metric_id
+               WHERE m.name = 'personnel' AND o.kind = 'total' AND o.report_date = :d ORDER BY o.revision"""
+            ),
+            {"d": dt.date.fromisoformat(day)},
+        ).all()
     engine.dispose()
     return [tuple(r) for r in rows]
 
@@ -77,8 +81,7 @@ def test_store_read_as_known_between_two_snapshots_returns_that_moments_values(h
 
 
 def test_as_of_a_date_reads_reports_up_to_it_with_values_known_by_its_end(history_store):
-    frame = observations_frame(open_store(history_store, write=False), metric="personnel",
-                               as_of=dt.date(2023, 1, 12))
+    frame = observations_frame(open_store(history_store, write=False), metric="personnel", as_of=dt.date(2023, 1, 12))
     assert frame.report_date.max() == dt.datetime(2023, 1, 12)
     assert int(frame.value.iloc[-1]) == 113_990  # the correction came the next day
 
@@ -86,8 +89,16 @@ def test_as_of_a_date_reads_reports_up_to_it_with_values_known_by_its_end(histor
 def test_an_older_snapshot_after_a_newer_one_is_refused(store_url, history_dirs):
     from tracker.errors import InvalidInput
 
-    run_ingest(store_url, DatasetFeed(), location=str(history_dirs[1]),
-               observed_at=parse_moment(history_dirs[1].name.split("_")[0]))
+    run_ingest(
+        store_url,
+        DatasetFeed(),
+        location=str(history_dirs[1]),
+        observed_at=parse_moment(history_dirs[1].name.split("_")[0]),
+    )
     with pytest.raises(InvalidInput, match="ingest snapshots in time order"):
-        run_ingest(store_url, DatasetFeed(), location=str(history_dirs[0]),
-                   observed_at=parse_moment(history_dirs[0].name.split("_")[0]))
+        run_ingest(
+            store_url,
+            DatasetFeed(),
+            location=str(history_dirs[0]),
+            observed_at=parse_moment(history_dirs[0].name.split("_")[0]),
+        )

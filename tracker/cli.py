@@ -3,6 +3,7 @@
 Each command parses options and calls a documented function; heavy imports (pandas,
 matplotlib) happen inside the commands that need them so that `tracker --help` starts fast.
 """
+
 from __future__ import annotations
 
 import os
@@ -71,6 +72,8 @@ def main() -> None:
         if os.environ.get("TRACKER_DEBUG"):
             raise
         first = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"internal error: {type(exc).__name__}: {sanitize(first)} (set TRACKER_DEBUG=1 for a traceback)",
-              file=sys.stderr)
+        print(
+            f"internal error: {type(exc).__name__}: {sanitize(first)} (set TRACKER_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
         sys.exit(1)

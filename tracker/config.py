@@ -1,4 +1,5 @@
 """Where the store lives: --db, else $TRACKER_DB_URL, else the default SQLite file."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Errors that end a command with a one-line message and a documented exit code."""
+
 from __future__ import annotations
 
 from enum import IntEnum

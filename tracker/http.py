@@ -3,6 +3,7 @@
 Feeds call `fetch` and get the raw bytes as a `Fetched`, or a one-line `SourceUnreachable`
 (network, timeouts, HTTP errors) or `BadPayload` (a truncated or oversized body).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,9 +24,7 @@ USER_AGENT = f"tracker/{__version__} (casualty-claims tracker)"
 log = logging.getLogger("tracker.http")
 
 
-def make_client(
-    *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None
-) -> httpx.Client:
+def make_client(*, timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """An httpx client with TLS verification, redirects followed and our User-Agent."""
     return httpx.Client(
         timeout=timeout,
@@ -74,8 +73,7 @@ def fetch(
                     raise SourceUnreachable(f"{url}: {exc.cause} after {tried}") from exc.__cause__
                 wait = exc.retry_after if exc.retry_after is not None else backoff * 2 ** (attempt - 1)
                 wait = min(max(wait, 0.0), max_backoff)
-                log.info("%s: %s; retrying in %.1fs (attempt %d of %d)",
-                         url, exc.cause, wait, attempt + 1, attempts)
+                log.info("%s: %s; retrying in %.1fs (attempt %d of %d)", url, exc.cause, wait, attempt + 1, attempts)
                 sleep(wait)
         raise AssertionError("unreachable")  # the loop returns or raises
     finally:
@@ -97,7 +95,7 @@ def _get_once(client: httpx.Client, url: str, *, role: str, max_bytes: int) -> F
             return Fetched(
                 location=url,
                 content=content,
-                fetched_at=dt.datetime.now(dt.timezone.utc),
+                fetched_at=dt.datetime.now(dt.UTC),
                 content_type=response.headers.get("Content-Type"),
                 status=status,
                 role=role,
@@ -156,8 +154,8 @@ def _parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 def _size(n: int) -> str:

@@ -4,6 +4,7 @@ Everything a run changes is written in one transaction, so a crash or a kill lea
 it was. A run that fails still leaves a record of itself (and, for a payload that could not be
 parsed, its raw bytes) written separately after the rollback, so the failure can be inspected.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,9 +22,9 @@ from tracker.errors import BadPayload, ExitCode, InvalidInput, SourceUnreachable
 from tracker.feeds import Feed
 from tracker.records import Fetched, ParsedPayload
 from tracker.store import models as m
+from tracker.store import registry
 from tracker.store.db import as_utc, error_line, open_store
 from tracker.store.lock import writer_lock
-from tracker.store import registry
 from tracker.store.revisions import RevisionCounts, apply_snapshot, confirm_unchanged
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -66,20 +67,25 @@ class RunReport:
         head = f"{self.feed} ({self.source}) from {self.location}: {self.status}"
         if self.status == "failed":
             return f"{head} — {self.error}"
-        parts = [f"{self.n_records:,} records", f"{c.new:,} new", f"{c.revised:,} revised",
-                 f"{c.removed:,} removed", f"{c.readded:,} re-added", f"{c.unchanged:,} unchanged"]
+        parts = [
+            f"{self.n_records:,} records",
+            f"{c.new:,} new",
+            f"{c.revised:,} revised",
+            f"{c.removed:,} removed",
+            f"{c.readded:,} re-added",
+            f"{c.unchanged:,} unchanged",
+        ]
         if self.adjustments.new or self.adjustments.revised or self.adjustments.removed:
             parts.append(f"{self.adjustments.new + self.adjustments.revised:,} adjustments changed")
         warnings = sum(1 for f in self.new_findings if f.severity == "warning")
-        parts.append(f"{len(self.new_findings):,} new findings ({warnings:,} warnings), "
-                     f"{self.open_findings:,} open")
+        parts.append(f"{len(self.new_findings):,} new findings ({warnings:,} warnings), {self.open_findings:,} open")
         if self.latest_report_date:
             parts.append(f"latest report {self.latest_report_date.isoformat()}")
         return f"{head} — " + ", ".join(parts) + f" [{self.seconds:.2f}s]"
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def run_ingest(
@@ -145,9 +151,13 @@ def _last_success(engine: Engine, feed: str, source: str) -> Row | None:
     with engine.connect() as conn:
         return conn.execute(
             select(m.IngestRun.id, m.IngestRun.digest, m.IngestRun.n_records, m.IngestRun.observed_at)
-            .where(m.IngestRun.feed_name == feed, m.IngestRun.source_key == source,
-                   m.IngestRun.status.in_(m.SUCCESS_STATUSES))
-            .order_by(m.IngestRun.id.desc()).limit(1)
+            .where(
+                m.IngestRun.feed_name == feed,
+                m.IngestRun.source_key == source,
+                m.IngestRun.status.in_(m.SUCCESS_STATUSES),
+            )
+            .order_by(m.IngestRun.id.desc())
+            .limit(1)
         ).first()
 
 
@@ -155,8 +165,10 @@ def _check_order(previous: Row | None, feed: str, source: str, observed_at: dt.d
     """Snapshots must arrive in time order, or revisions would claim a false history."""
     last = as_utc(previous.observed_at) if previous is not None else None
     if last is not None and last > observed_at:
-        raise InvalidInput(f"{feed} ({source}) was already observed at {last.isoformat()}; "
-                           f"a snapshot observed at {observed_at.isoformat()} is older — ingest snapshots in time order")
+        raise InvalidInput(
+            f"{feed} ({source}) was already observed at {last.isoformat()}; "
+            f"a snapshot observed at {observed_at.isoformat()} is older — ingest snapshots in time order"
+        )
 
 
 def _digest(fetched: Iterable[Fetched]) -> str:
@@ -176,13 +188,22 @@ def _archive(conn: Connection, run_id: int, fetched: Iterable[Fetched]) -> None:
         sha = hashlib.sha256(item.content).hexdigest()
         blob_id = conn.execute(select(m.PayloadBlob.id).where(m.PayloadBlob.sha256 == sha)).scalar()
         if blob_id is None:
-            blob_id = conn.execute(insert(m.PayloadBlob).values(
-                sha256=sha, size=len(item.content), compression="zlib",
-                content=zlib.compress(item.content, 6)).returning(m.PayloadBlob.id)).scalar_one()
-        conn.execute(insert(m.PayloadFetch).values(
-            run_id=run_id, blob_id=blob_id, location=item.location, role=item.role,
-            fetched_at=item.fetched_at, content_type=(item.content_type or "")[:200] or None,
-            status_code=item.status))
+            blob_id = conn.execute(
+                insert(m.PayloadBlob)
+                .values(sha256=sha, size=len(item.content), compression="zlib", content=zlib.compress(item.content, 6))
+                .returning(m.PayloadBlob.id)
+            ).scalar_one()
+        conn.execute(
+            insert(m.PayloadFetch).values(
+                run_id=run_id,
+                blob_id=blob_id,
+                location=item.location,
+                role=item.role,
+                fetched_at=item.fetched_at,
+                content_type=(item.content_type or "")[:200] or None,
+                status_code=item.status,
+            )
+        )
 
 
 def _record_failed(engine: Engine, report: RunReport, started: dt.datetime, fetched: list[Fetched]) -> int | None:
@@ -190,27 +211,55 @@ def _record_failed(engine: Engine, report: RunReport, started: dt.datetime, fetc
     try:
         with engine.begin() as conn:
             source_id, feed_id = _ensure_ids(conn, report.feed, report.source, report.location)
-            run_id = conn.execute(insert(m.IngestRun).values(
-                feed_name=report.feed, source_key=report.source, feed_id=feed_id,
-                location=report.location, started_at=started, finished_at=utcnow(),
-                observed_at=report.observed_at, status="failed", error=report.error,
-                exit_code=int(report.exit_code), digest=_digest(fetched) if fetched else None,
-            ).returning(m.IngestRun.id)).scalar_one()
+            run_id = conn.execute(
+                insert(m.IngestRun)
+                .values(
+                    feed_name=report.feed,
+                    source_key=report.source,
+                    feed_id=feed_id,
+                    location=report.location,
+                    started_at=started,
+                    finished_at=utcnow(),
+                    observed_at=report.observed_at,
+                    status="failed",
+                    error=report.error,
+                    exit_code=int(report.exit_code),
+                    digest=_digest(fetched) if fetched else None,
+                )
+                .returning(m.IngestRun.id)
+            ).scalar_one()
             _archive(conn, run_id, fetched)
             return run_id
     except SQLAlchemyError as exc:
         raise StoreError(f"could not record the failed run: {error_line(exc)}") from None
 
 
-def _store_run(conn: Connection, report: RunReport, started: dt.datetime, fetched: list[Fetched],
-               digest: str, previous: Row | None, parsed: ParsedPayload | None) -> None:
+def _store_run(
+    conn: Connection,
+    report: RunReport,
+    started: dt.datetime,
+    fetched: list[Fetched],
+    digest: str,
+    previous: Row | None,
+    parsed: ParsedPayload | None,
+) -> None:
     """Record the run; `parsed` is None when the payload is the previous run's bytes again."""
     now = report.observed_at
     source_id, feed_id = _ensure_ids(conn, report.feed, report.source, report.location)
-    run_id = conn.execute(insert(m.IngestRun).values(
-        feed_name=report.feed, source_key=report.source, feed_id=feed_id, location=report.location,
-        started_at=started, observed_at=now, status="running", digest=digest,
-    ).returning(m.IngestRun.id)).scalar_one()
+    run_id = conn.execute(
+        insert(m.IngestRun)
+        .values(
+            feed_name=report.feed,
+            source_key=report.source,
+            feed_id=feed_id,
+            location=report.location,
+            started_at=started,
+            observed_at=now,
+            status="running",
+            digest=digest,
+        )
+        .returning(m.IngestRun.id)
+    ).scalar_one()
     report.run_id = run_id
     _archive(conn, run_id, fetched)
 
@@ -222,62 +271,110 @@ def _store_run(conn: Connection, report: RunReport, started: dt.datetime, fetche
         report.n_records = previous.n_records
         report.counts.unchanged = sum(
             confirm_unchanged(conn, table, feed_id=feed_id, previous_run_id=previous.id, now=now, run_id=run_id)
-            for table in (obs, m.Claim.__table__))
+            for table in (obs, m.Claim.__table__)
+        )
         confirm_unchanged(conn, notes, feed_id=feed_id, previous_run_id=previous.id, now=now, run_id=run_id)
         report.status = "unchanged"
     else:
-        report.n_records = (len(parsed.observations) + len(parsed.adjustments) + len(parsed.directions)
-                            + len(parsed.claims))
-        ids = registry.metric_ids(conn, {o.metric for o in parsed.observations} | {a.metric for a in parsed.adjustments}
-                         | set(parsed.scope.metrics))
+        report.n_records = (
+            len(parsed.observations) + len(parsed.adjustments) + len(parsed.directions) + len(parsed.claims)
+        )
+        ids = registry.metric_ids(
+            conn,
+            {o.metric for o in parsed.observations}
+            | {a.metric for a in parsed.adjustments}
+            | set(parsed.scope.metrics),
+        )
         names = {v: k for k, v in ids.items()}
         common = dict(now=now, run_id=run_id, extra={"source_id": source_id})
-        totals = {(ids[o.metric], o.report_date): (o.value, o.qualifier, o.reported_increase)
-                  for o in parsed.observations}
+        totals = {
+            (ids[o.metric], o.report_date): (o.value, o.qualifier, o.reported_increase) for o in parsed.observations
+        }
         state_totals: dict[tuple, tuple] = {}
         state_adjustments: dict[tuple, tuple] = {}
         report.counts, changed = apply_snapshot(
-            conn, obs, filters={"feed_id": feed_id, "kind": "total"}, key_cols=("metric_id", "report_date"),
-            value_cols=("value", "qualifier", "reported_increase"), incoming=totals,
-            in_scope=lambda key: parsed.scope.covers(names[key[0]], key[1]), state_out=state_totals, **common)
+            conn,
+            obs,
+            filters={"feed_id": feed_id, "kind": "total"},
+            key_cols=("metric_id", "report_date"),
+            value_cols=("value", "qualifier", "reported_increase"),
+            incoming=totals,
+            in_scope=lambda key: parsed.scope.covers(names[key[0]], key[1]),
+            state_out=state_totals,
+            **common,
+        )
         adjustments = {(ids[a.metric], a.report_date): (a.delta,) for a in parsed.adjustments}
         report.adjustments, changed_adj = apply_snapshot(
-            conn, obs, filters={"feed_id": feed_id, "kind": "adjustment"},
-            key_cols=("metric_id", "report_date"), value_cols=("value",), incoming=adjustments,
-            in_scope=lambda key: "adjustment" in parsed.complete_kinds, state_out=state_adjustments, **common)
+            conn,
+            obs,
+            filters={"feed_id": feed_id, "kind": "adjustment"},
+            key_cols=("metric_id", "report_date"),
+            value_cols=("value",),
+            incoming=adjustments,
+            in_scope=lambda key: "adjustment" in parsed.complete_kinds,
+            state_out=state_adjustments,
+            **common,
+        )
         directions = {("greatest_losses_direction", d): (text,) for d, text in parsed.directions.items()}
-        apply_snapshot(conn, notes, filters={"feed_id": feed_id}, key_cols=("key", "report_date"),
-                       value_cols=("text",), incoming=directions,
-                       in_scope=lambda key: "note" in parsed.complete_kinds, **common)
+        apply_snapshot(
+            conn,
+            notes,
+            filters={"feed_id": feed_id},
+            key_cols=("key", "report_date"),
+            value_cols=("text",),
+            incoming=directions,
+            in_scope=lambda key: "note" in parsed.complete_kinds,
+            **common,
+        )
         if parsed.claims or "claim" in parsed.complete_kinds:
             from tracker.claims.store import apply_claims
 
-            counts = apply_claims(conn, run_id=run_id, now=now, claims=parsed.claims,
-                                  complete="claim" in parsed.complete_kinds)
+            counts = apply_claims(
+                conn, run_id=run_id, now=now, claims=parsed.claims, complete="claim" in parsed.complete_kinds
+            )
             report.counts.add(counts)
         touched = {names[k[0]] for k in changed | changed_adj}
         produced = _validate(state_totals, state_adjustments, touched, names, now) + [
-            NewFinding(i.rule, "warning", i.metric, i.report_date, i.message) for i in parsed.issues]
+            NewFinding(i.rule, "warning", i.metric, i.report_date, i.message) for i in parsed.issues
+        ]
         report.new_findings = _upsert_findings(conn, feed_id, run_id, now, produced, touched)
         warnings = any(f.severity == "warning" for f in report.new_findings)
         report.status = "ok_with_findings" if warnings else "ok"
     report.exit_code = ExitCode.FINDINGS if report.status == "ok_with_findings" else ExitCode.OK
     report.open_findings = conn.execute(
-        select(func.count()).select_from(m.Finding)
-        .where(m.Finding.feed_id == feed_id, m.Finding.status == "open")).scalar_one()
+        select(func.count()).select_from(m.Finding).where(m.Finding.feed_id == feed_id, m.Finding.status == "open")
+    ).scalar_one()
     report.latest_report_date = conn.execute(
-        select(func.max(obs.c.report_date)).where(obs.c.feed_id == feed_id, obs.c.kind == "total",
-                                                  obs.c.superseded_at.is_(None), obs.c.removed.is_(False))
+        select(func.max(obs.c.report_date)).where(
+            obs.c.feed_id == feed_id, obs.c.kind == "total", obs.c.superseded_at.is_(None), obs.c.removed.is_(False)
+        )
     ).scalar()
     c = report.counts
-    conn.execute(update(m.IngestRun).where(m.IngestRun.id == run_id).values(
-        finished_at=utcnow(), status=report.status, exit_code=int(report.exit_code),
-        n_records=report.n_records, n_new=c.new + c.readded, n_revised=c.revised, n_removed=c.removed,
-        n_unchanged=c.unchanged, n_findings_new=len(report.new_findings), n_findings_open=report.open_findings))
+    conn.execute(
+        update(m.IngestRun)
+        .where(m.IngestRun.id == run_id)
+        .values(
+            finished_at=utcnow(),
+            status=report.status,
+            exit_code=int(report.exit_code),
+            n_records=report.n_records,
+            n_new=c.new + c.readded,
+            n_revised=c.revised,
+            n_removed=c.removed,
+            n_unchanged=c.unchanged,
+            n_findings_new=len(report.new_findings),
+            n_findings_open=report.open_findings,
+        )
+    )
 
 
-def _validate(totals: dict[tuple, tuple], adjustments: dict[tuple, tuple], touched: set[str],
-              names: dict[int, str], now: dt.datetime) -> list[NewFinding]:
+def _validate(
+    totals: dict[tuple, tuple],
+    adjustments: dict[tuple, tuple],
+    touched: set[str],
+    names: dict[int, str],
+    now: dt.datetime,
+) -> list[NewFinding]:
     """Run the quality rules over the current series of every metric this run changed."""
     if not touched:
         return []
@@ -299,14 +396,18 @@ def _validate(totals: dict[tuple, tuple], adjustments: dict[tuple, tuple], touch
     return found
 
 
-def _upsert_findings(conn: Connection, feed_id: int, run_id: int, now: dt.datetime,
-                     produced: list[NewFinding], validated: set[str]) -> list[NewFinding]:
+def _upsert_findings(
+    conn: Connection, feed_id: int, run_id: int, now: dt.datetime, produced: list[NewFinding], validated: set[str]
+) -> list[NewFinding]:
     """Insert findings not yet open, refresh the ones still found, resolve the ones gone."""
     table = m.Finding.__table__
     open_rows = {
         (r.rule, r.metric, r.report_date): r.id
-        for r in conn.execute(select(table.c.id, table.c.rule, table.c.metric, table.c.report_date)
-                              .where(table.c.feed_id == feed_id, table.c.status == "open"))
+        for r in conn.execute(
+            select(table.c.id, table.c.rule, table.c.metric, table.c.report_date).where(
+                table.c.feed_id == feed_id, table.c.status == "open"
+            )
+        )
     }
     new: list[NewFinding] = []
     still: list[int] = []
@@ -321,18 +422,39 @@ def _upsert_findings(conn: Connection, feed_id: int, run_id: int, now: dt.dateti
         else:
             new.append(f)
     if new:
-        conn.execute(insert(table), [dict(
-            feed_id=feed_id, run_id=run_id, last_run_id=run_id, rule=f.rule, severity=f.severity,
-            metric=f.metric, report_date=f.report_date, message=f.message, status="open",
-            first_seen_at=now, last_seen_at=now, resolved_at=None) for f in new])
+        conn.execute(
+            insert(table),
+            [
+                dict(
+                    feed_id=feed_id,
+                    run_id=run_id,
+                    last_run_id=run_id,
+                    rule=f.rule,
+                    severity=f.severity,
+                    metric=f.metric,
+                    report_date=f.report_date,
+                    message=f.message,
+                    status="open",
+                    first_seen_at=now,
+                    last_seen_at=now,
+                    resolved_at=None,
+                )
+                for f in new
+            ],
+        )
     for start in range(0, len(still), 500):
-        conn.execute(update(table).where(table.c.id.in_(still[start:start + 500]))
-                     .values(last_run_id=run_id, last_seen_at=now))
-    gone = [fid for key, fid in open_rows.items() if key not in keys_now
-            and (key[0] in PARSE_RULES or key[1] in validated)]
+        conn.execute(
+            update(table).where(table.c.id.in_(still[start : start + 500])).values(last_run_id=run_id, last_seen_at=now)
+        )
+    gone = [
+        fid for key, fid in open_rows.items() if key not in keys_now and (key[0] in PARSE_RULES or key[1] in validated)
+    ]
     for start in range(0, len(gone), 500):
-        conn.execute(update(table).where(table.c.id.in_(gone[start:start + 500]))
-                     .values(status="resolved", resolved_at=now, last_run_id=run_id))
+        conn.execute(
+            update(table)
+            .where(table.c.id.in_(gone[start : start + 500]))
+            .values(status="resolved", resolved_at=now, last_run_id=run_id)
+        )
     return new
 
 

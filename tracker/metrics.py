@@ -4,6 +4,7 @@ Feeds name the same category differently ("tank" in the open dataset, "tanks" in
 russianwarship.rip API); the store keeps one canonical name per category so that the same
 figure from two feeds lands in the same series.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,25 +42,63 @@ METRICS: dict[str, Metric] = {
         Metric("ships", "Warships and boats", "vessels", "equipment", 5),
         Metric("submarines", "Submarines", "submarines", "equipment", 1),
         Metric(
-            "vehicles_fuel_tanks", "Vehicles and fuel tanks", "vehicles", "equipment", 10_000,
-            predecessors=("military_auto", "fuel_tanks"), merged_on=dt.date(2022, 5, 1),
+            "vehicles_fuel_tanks",
+            "Vehicles and fuel tanks",
+            "vehicles",
+            "equipment",
+            10_000,
+            predecessors=("military_auto", "fuel_tanks"),
+            merged_on=dt.date(2022, 5, 1),
             notes="Reported separately as 'military auto' and 'fuel tank' until 2022-04-30.",
         ),
         Metric(
-            "cruise_missiles", "Cruise missiles", "missiles", "equipment", 1_000,
-            predecessors=("mobile_srbm",), merged_on=dt.date(2022, 5, 1),
+            "cruise_missiles",
+            "Cruise missiles",
+            "missiles",
+            "equipment",
+            1_000,
+            predecessors=("mobile_srbm",),
+            merged_on=dt.date(2022, 5, 1),
             notes="'Mobile SRBM system' was folded into this category on 2022-05-01.",
         ),
         Metric("special_equipment", "Special equipment", "units", "equipment", 1_000),
         Metric("ground_robotic_systems", "Ground robotic systems", "systems", "equipment", 1_000),
-        Metric("pow", "Prisoners of war", "people", "personnel", 100, retired=True,
-               notes="No longer reported after 2022-04-28."),
-        Metric("military_auto", "Military vehicles (retired)", "vehicles", "equipment", 1_000,
-               retired=True, notes="Merged into vehicles_fuel_tanks on 2022-05-01."),
-        Metric("fuel_tanks", "Fuel tanks (retired)", "vehicles", "equipment", 100,
-               retired=True, notes="Merged into vehicles_fuel_tanks on 2022-05-01."),
-        Metric("mobile_srbm", "Mobile SRBM systems (retired)", "systems", "equipment", 10,
-               retired=True, notes="Folded into cruise_missiles on 2022-05-01."),
+        Metric(
+            "pow",
+            "Prisoners of war",
+            "people",
+            "personnel",
+            100,
+            retired=True,
+            notes="No longer reported after 2022-04-28.",
+        ),
+        Metric(
+            "military_auto",
+            "Military vehicles (retired)",
+            "vehicles",
+            "equipment",
+            1_000,
+            retired=True,
+            notes="Merged into vehicles_fuel_tanks on 2022-05-01.",
+        ),
+        Metric(
+            "fuel_tanks",
+            "Fuel tanks (retired)",
+            "vehicles",
+            "equipment",
+            100,
+            retired=True,
+            notes="Merged into vehicles_fuel_tanks on 2022-05-01.",
+        ),
+        Metric(
+            "mobile_srbm",
+            "Mobile SRBM systems (retired)",
+            "systems",
+            "equipment",
+            10,
+            retired=True,
+            notes="Folded into cruise_missiles on 2022-05-01.",
+        ),
     ]
 }
 
@@ -106,8 +145,7 @@ WARSHIP_KEYS: dict[str, str] = {
 }
 
 # The main categories, in the order reports and charts list them.
-MAIN_EQUIPMENT = ("tanks", "afv", "artillery", "mlrs", "air_defense", "uav",
-                  "vehicles_fuel_tanks", "aircraft")
+MAIN_EQUIPMENT = ("tanks", "afv", "artillery", "mlrs", "air_defense", "uav", "vehicles_fuel_tanks", "aircraft")
 
 
 def resolve(name: str) -> Metric:

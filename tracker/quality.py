@@ -12,6 +12,7 @@ later report includes (a correction is not a loss). The first report of a series
 increment only if it is dated the day after the invasion start (the totals count from then);
 a category that appeared later has none.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,14 @@ from dataclasses import dataclass
 from tracker.metrics import INVASION_START
 
 __all__ = [
-    "Point", "Finding", "DOUBTFUL_RULES", "RULES", "check_series", "increments",
-    "WARNING", "INFO",
+    "Point",
+    "Finding",
+    "DOUBTFUL_RULES",
+    "RULES",
+    "check_series",
+    "increments",
+    "WARNING",
+    "INFO",
 ]
 
 WARNING = "warning"
@@ -37,8 +44,7 @@ OUTLIER = "outlier"
 COARSE = "coarse"
 CATCH_UP = "catch_up"
 
-RULES: tuple[str, ...] = (DECREASE, GAP, FUTURE_DATE, INCREASE_MISMATCH, OUTLIER, COARSE,
-                          CATCH_UP)
+RULES: tuple[str, ...] = (DECREASE, GAP, FUTURE_DATE, INCREASE_MISMATCH, OUTLIER, COARSE, CATCH_UP)
 # Rules whose point is not a trustworthy one-day figure: records leave these out by default.
 DOUBTFUL_RULES: frozenset[str] = frozenset({COARSE, CATCH_UP, OUTLIER})
 
@@ -137,8 +143,10 @@ def check_series(metric: str, points: Sequence[Point], *, today: dt.date) -> lis
     dates = [p.report_date for p in points]
     for a, b in zip(dates, dates[1:]):
         if b <= a:
-            raise ValueError(f"{metric}: points must be sorted by report_date with unique dates"
-                             f" ({a.isoformat()} then {b.isoformat()})")
+            raise ValueError(
+                f"{metric}: points must be sorted by report_date with unique dates"
+                f" ({a.isoformat()} then {b.isoformat()})"
+            )
     values = [p.value for p in points]
     incs = increments(points)
     spans = [0] + [(b - a).days for a, b in zip(dates, dates[1:])]
@@ -146,8 +154,7 @@ def check_series(metric: str, points: Sequence[Point], *, today: dt.date) -> lis
     found: list[tuple[int, int, Finding]] = []  # (index, rule order, finding)
 
     def add(i: int, rule: str, severity: str, message: str) -> None:
-        found.append((i, RULES.index(rule),
-                      Finding(rule, severity, message, metric, dates[i])))
+        found.append((i, RULES.index(rule), Finding(rule, severity, message, metric, dates[i])))
 
     _future_dates(dates, today, add)
     _decreases(points, add)
@@ -168,8 +175,7 @@ def _future_dates(dates, today, add) -> None:
     """A report dated after today is a typo or a clock error: nothing can report the future."""
     for i, d in enumerate(dates):
         if d > today:
-            add(i, FUTURE_DATE, WARNING,
-                f"report date {d.isoformat()} is after today ({today.isoformat()})")
+            add(i, FUTURE_DATE, WARNING, f"report date {d.isoformat()} is after today ({today.isoformat()})")
 
 
 def _decreases(points: Sequence[Point], add) -> None:
@@ -185,19 +191,30 @@ def _decreases(points: Sequence[Point], add) -> None:
         net = diff - p.adjustment
         if diff < 0:
             if net >= 0:
-                add(i, DECREASE, INFO,
+                add(
+                    i,
+                    DECREASE,
+                    INFO,
                     f"total fell from {prev.value:,} to {p.value:,} ({_fmt(diff)}), explained "
-                    f"by a documented adjustment of {_fmt(p.adjustment)}")
+                    f"by a documented adjustment of {_fmt(p.adjustment)}",
+                )
             else:
-                extra = (f" (documented adjustment {_fmt(p.adjustment)} explains only part)"
-                         if p.adjustment else "")
-                add(i, DECREASE, WARNING,
+                extra = f" (documented adjustment {_fmt(p.adjustment)} explains only part)" if p.adjustment else ""
+                add(
+                    i,
+                    DECREASE,
+                    WARNING,
                     f"total fell from {prev.value:,} to {p.value:,} ({_fmt(diff)}) since "
-                    f"{prev.report_date.isoformat()}: an undocumented correction{extra}")
+                    f"{prev.report_date.isoformat()}: an undocumented correction{extra}",
+                )
         elif net < 0:
-            add(i, DECREASE, WARNING,
+            add(
+                i,
+                DECREASE,
+                WARNING,
                 f"documented adjustment {_fmt(p.adjustment)} exceeds the change of the total "
-                f"({prev.value:,} to {p.value:,}, {_fmt(diff)}): the increment is {_fmt(net)}")
+                f"({prev.value:,} to {p.value:,}, {_fmt(diff)}): the increment is {_fmt(net)}",
+            )
 
 
 def _gaps(dates, spans, incs, add) -> None:
@@ -206,10 +223,14 @@ def _gaps(dates, spans, incs, add) -> None:
         if spans[i] > 1:
             missing = spans[i] - 1
             inc = incs[i]
-            add(i, GAP, WARNING,
+            add(
+                i,
+                GAP,
+                WARNING,
                 f"{missing} report date{'s' if missing > 1 else ''} missing between "
                 f"{dates[i - 1].isoformat()} and {dates[i].isoformat()}: the increment "
-                f"{_fmt(inc) if inc is not None else ''} spans {spans[i]} days".replace("  ", " "))
+                f"{_fmt(inc) if inc is not None else ''} spans {spans[i]} days".replace("  ", " "),
+            )
 
 
 def _increase_mismatches(points: Sequence[Point], add) -> None:
@@ -230,13 +251,20 @@ def _increase_mismatches(points: Sequence[Point], add) -> None:
         if p.reported_increase == diff:
             continue
         if p.adjustment and p.reported_increase == diff - p.adjustment:
-            add(i, INCREASE_MISMATCH, INFO,
+            add(
+                i,
+                INCREASE_MISMATCH,
+                INFO,
                 f"reported increase {_fmt(p.reported_increase)} differs from the difference of "
-                f"totals {_fmt(diff)} by the documented adjustment {_fmt(p.adjustment)}")
+                f"totals {_fmt(diff)} by the documented adjustment {_fmt(p.adjustment)}",
+            )
         else:
-            add(i, INCREASE_MISMATCH, WARNING,
-                f"reported increase {_fmt(p.reported_increase)} but the totals differ by "
-                f"{_fmt(diff)}")
+            add(
+                i,
+                INCREASE_MISMATCH,
+                WARNING,
+                f"reported increase {_fmt(p.reported_increase)} but the totals differ by {_fmt(diff)}",
+            )
 
 
 def _median_sorted(s: list[int]) -> float:
@@ -262,7 +290,7 @@ def _outliers(incs, spans, add) -> None:
     k = OUTLIER_NEIGHBOURS
     for j in range(m):
         x = vals[j]
-        neighbours = vals[max(0, j - k):j] + vals[j + 1:j + 1 + k]
+        neighbours = vals[max(0, j - k) : j] + vals[j + 1 : j + 1 + k]
         if len(neighbours) < OUTLIER_MIN_NEIGHBOURS:
             continue
         neighbours.sort()
@@ -275,13 +303,17 @@ def _outliers(incs, spans, add) -> None:
         z = dev / scale
         if z <= OUTLIER_Z:
             continue
-        wide = vals[max(0, j - OUTLIER_SPARSE_WINDOW):j + 1 + OUTLIER_SPARSE_WINDOW]
+        wide = vals[max(0, j - OUTLIER_SPARSE_WINDOW) : j + 1 + OUTLIER_SPARSE_WINDOW]
         if wide.count(0) > OUTLIER_MAX_ZERO_SHARE * (len(wide) - 1):
             continue
         i = idx[j]
-        add(i, OUTLIER, WARNING,
+        add(
+            i,
+            OUTLIER,
+            WARNING,
             f"increment {_fmt(x)} is far from its neighbours (median {med:,.0f} of "
-            f"{len(neighbours)} nearby days, robust z {z:.1f}): likely not one day's losses")
+            f"{len(neighbours)} nearby days, robust z {z:.1f}): likely not one day's losses",
+        )
 
 
 def _usual_unit(values: Sequence[int]) -> int:
@@ -332,10 +364,14 @@ def _coarse_reason(values: Sequence[int], i: int, units: list[int]) -> str | Non
             side = _distinct_side(values, i, step, floor)
             share = _rounded_stretch(side, unit)
             if share is not None:
-                return (f"total {v:,} is rounded to {unit:,}s, as are {share:.0%} of the "
+                return (
+                    (
+                        f"total {v:,} is rounded to {unit:,}s, as are {share:.0%} of the "
                         f"{len(side)} distinct totals up to it {where}: a roundup, not a count"
-                        ).replace("up to it before", "up to it").replace(
-                            "up to it after", "from it on")
+                    )
+                    .replace("up to it before", "up to it")
+                    .replace("up to it after", "from it on")
+                )
     return None
 
 
@@ -366,8 +402,7 @@ def _coarse(values: Sequence[int], qualifiers: Sequence[str | None], add) -> Non
     for i in range(n):
         reasons = [own[i]] if own[i] else []
         if i > 0 and own[i - 1]:
-            reasons.append(f"the increment is measured from the previous total "
-                           f"{values[i - 1]:,}, itself a roundup")
+            reasons.append(f"the increment is measured from the previous total {values[i - 1]:,}, itself a roundup")
         if reasons:
             add(i, COARSE, INFO, "; ".join(reasons))
 
@@ -389,8 +424,8 @@ def _catch_ups(incs, spans, add) -> None:
         while start - 1 >= 0 and incs[start - 1] == 0:
             start -= 1
         flat = i - start
-        before = [v for v in incs[max(0, start - CATCH_UP_WINDOW):start] if v is not None]
-        after = [v for v in incs[i + 1:i + 1 + CATCH_UP_WINDOW] if v is not None]
+        before = [v for v in incs[max(0, start - CATCH_UP_WINDOW) : start] if v is not None]
+        after = [v for v in incs[i + 1 : i + 1 + CATCH_UP_WINDOW] if v is not None]
         context = before + after
         if len(context) < CATCH_UP_MIN_CONTEXT:
             continue
@@ -400,8 +435,12 @@ def _catch_ups(incs, spans, add) -> None:
         typical = _median_sorted(nonzero)
         if typical < CATCH_UP_MIN_TYPICAL or x < CATCH_UP_MIN_FACTOR * typical:
             continue
-        days = sum(max(1, s) for s in spans[start:i + 1])  # the flat run and the jump
-        add(i, CATCH_UP, WARNING,
+        days = sum(max(1, s) for s in spans[start : i + 1])  # the flat run and the jump
+        add(
+            i,
+            CATCH_UP,
+            WARNING,
             f"jump {_fmt(x)} after {flat} flat day{'s' if flat > 1 else ''} (increment 0) where "
             f"nearby days usually rise (typical {typical:,.0f}): likely covers {days} days "
-            f"(about {x / typical:.1f} typical days)")
+            f"(about {x / typical:.1f} typical days)",
+        )

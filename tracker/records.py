@@ -4,6 +4,7 @@ A feed fetches bytes (`Fetched`), then parses them into a `ParsedPayload`: obser
 cumulative totals keyed by canonical metric and report date, plus anything else the payload says
 (adjustments, the "greatest losses direction" text) and what looked wrong while parsing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -88,8 +89,9 @@ class ParsedPayload:
     claims: list = field(default_factory=list)
 
 
-def keep_later(seen: dict[tuple[str, dt.date], ObservationRecord], record: ObservationRecord,
-               issues: list[ParseIssue]) -> None:
+def keep_later(
+    seen: dict[tuple[str, dt.date], ObservationRecord], record: ObservationRecord, issues: list[ParseIssue]
+) -> None:
     """Keep the later of two reports for one metric and date, flagging them if they differ.
 
     The raw payload keeps both; the store can hold one value per report date and feed.
@@ -97,8 +99,13 @@ def keep_later(seen: dict[tuple[str, dt.date], ObservationRecord], record: Obser
     key = (record.metric, record.report_date)
     previous = seen.get(key)
     if previous is not None and previous != record:
-        issues.append(ParseIssue(
-            "duplicate_date",
-            f"{record.report_date} appears twice with {record.metric} {previous.value:,} and "
-            f"{record.value:,}; kept the later", record.metric, record.report_date))
+        issues.append(
+            ParseIssue(
+                "duplicate_date",
+                f"{record.report_date} appears twice with {record.metric} {previous.value:,} and "
+                f"{record.value:,}; kept the later",
+                record.metric,
+                record.report_date,
+            )
+        )
     seen[key] = record

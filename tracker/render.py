@@ -6,6 +6,7 @@ control characters (an escape sequence can rewrite a terminal), so every string 
 control, C1 and bidirectional-override characters are shown as visible escapes (``\\x1b``),
 never passed through. No pandas import here: a DataFrame is read through its ``to_dict``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,8 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["sanitize", "plain", "format_value", "rows_of", "render_table", "render_json",
-           "render_csv", "render_lines"]
+__all__ = ["sanitize", "plain", "format_value", "rows_of", "render_table", "render_json", "render_csv", "render_lines"]
 
 # Bidirectional controls can make text display in a different order than it is stored.
 _BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -27,8 +27,7 @@ _LINE_SEPARATORS = {"\u2028", "\u2029"}
 
 def _unsafe(ch: str) -> bool:
     o = ord(ch)
-    return (o < 0x20 or 0x7F <= o <= 0x9F or ch in _BIDI or ch in _LINE_SEPARATORS
-            or unicodedata.category(ch) == "Cs")
+    return o < 0x20 or 0x7F <= o <= 0x9F or ch in _BIDI or ch in _LINE_SEPARATORS or unicodedata.category(ch) == "Cs"
 
 
 def _escape(ch: str) -> str:
@@ -41,8 +40,7 @@ def sanitize(text: object, *, keep_newlines: bool = False) -> str:
     s = str(text)
     if not any(_unsafe(c) for c in s):
         return s
-    return "".join(c if (keep_newlines and c == "\n") or not _unsafe(c) else _escape(c)
-                   for c in s)
+    return "".join(c if (keep_newlines and c == "\n") or not _unsafe(c) else _escape(c) for c in s)
 
 
 def _is_missing(v: Any) -> bool:
@@ -147,9 +145,15 @@ def _places(values: Iterable[Any]) -> int | None:
     return None
 
 
-def render_table(data: Any, columns: Sequence[str] | None = None, *, title: str | None = None,
-                 notes: Sequence[str] = (), headers: Mapping[str, str] | None = None,
-                 empty: str = "(none)") -> str:
+def render_table(
+    data: Any,
+    columns: Sequence[str] | None = None,
+    *,
+    title: str | None = None,
+    notes: Sequence[str] = (),
+    headers: Mapping[str, str] | None = None,
+    empty: str = "(none)",
+) -> str:
     """A plain-text table: numbers right-aligned with thousands separators, ISO dates."""
     cols, rows = rows_of(data, columns)
     out: list[str] = []
@@ -160,14 +164,12 @@ def render_table(data: Any, columns: Sequence[str] | None = None, *, title: str 
     else:
         names = [sanitize((headers or {}).get(c, c)) for c in cols]
         places = {c: _places(r.get(c) for r in rows) for c in cols}
-        cells = [[format_value(r.get(c), column=c, decimals=places[c]) for c in cols]
-                 for r in rows]
+        cells = [[format_value(r.get(c), column=c, decimals=places[c]) for c in cols] for r in rows]
         right = [_numeric(r.get(c) for r in rows) for c in cols]
         widths = [max([len(n)] + [len(row[i]) for row in cells]) for i, n in enumerate(names)]
 
         def line(values: list[str]) -> str:
-            return "  ".join(v.rjust(w) if r else v.ljust(w)
-                             for v, w, r in zip(values, widths, right)).rstrip()
+            return "  ".join(v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right)).rstrip()
 
         out.append(line(names))
         # the last column is not padded: a long text there needs no rule as long as itself

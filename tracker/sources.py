@@ -1,4 +1,5 @@
 """The registry of sources: who makes claims, by stable key."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,12 +18,13 @@ CURATED = "curated"
 SOURCES: dict[str, SourceInfo] = {
     s.key: s
     for s in [
-        SourceInfo(GENERAL_STAFF, "General Staff of the Armed Forces of Ukraine",
-                   "https://www.zsu.gov.ua/"),
+        SourceInfo(GENERAL_STAFF, "General Staff of the Armed Forces of Ukraine", "https://www.zsu.gov.ua/"),
         # Curated claims (tracker.claims): the feed's own source, then the claimants.
         SourceInfo(CURATED, "Claims curated by this project (data/claims)"),
         SourceInfo("uk-defence-intelligence", "UK Defence Intelligence (Ministry of Defence)"),
-        SourceInfo("uk-mod", "UK Ministry of Defence", "https://www.gov.uk/government/organisations/ministry-of-defence"),
+        SourceInfo(
+            "uk-mod", "UK Ministry of Defence", "https://www.gov.uk/government/organisations/ministry-of-defence"
+        ),
         SourceInfo("uk-chief-of-defence-staff", "UK Chief of the Defence Staff"),
         SourceInfo("us-dod", "US Department of Defense", "https://www.defense.gov/"),
         SourceInfo("us-officials", "US officials (unnamed, as reported by the press)"),

@@ -11,8 +11,9 @@ into a daily series; records, averages and the headline all work on that::
 
 Every output says which convention it used (``by``: report date or covered day).
 """
-from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims
+
 from tracker.analysis.averages import PERIODS, average_between, period_table, rolling_average
+from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims
 from tracker.analysis.headline import Headline, headline
 from tracker.analysis.records import (
     RecordResult,
@@ -39,10 +40,31 @@ from tracker.analysis.series import (
 )
 
 __all__ = [
-    "BY_COVERED", "BY_REPORT", "CLOSE_TOLERANCE", "compare_claims", "CONVENTIONS", "CONVENTION_TEXT", "PERIODS",
-    "Headline", "RecordResult", "Records",
-    "average_between", "between", "daily_series", "deadliest_day", "deadliest_period",
-    "deadliest_window", "default_streak_threshold", "headline", "milestones", "period_table",
-    "record_progression", "records", "rolling_average", "split_counted", "streaks", "top_days",
+    "BY_COVERED",
+    "BY_REPORT",
+    "CLOSE_TOLERANCE",
+    "compare_claims",
+    "CONVENTIONS",
+    "CONVENTION_TEXT",
+    "PERIODS",
+    "Headline",
+    "RecordResult",
+    "Records",
+    "average_between",
+    "between",
+    "daily_series",
+    "deadliest_day",
+    "deadliest_period",
+    "deadliest_window",
+    "default_streak_threshold",
+    "headline",
+    "milestones",
+    "period_table",
+    "record_progression",
+    "records",
+    "rolling_average",
+    "split_counted",
+    "streaks",
+    "top_days",
     "up_to_report",
 ]

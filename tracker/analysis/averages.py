@@ -7,6 +7,7 @@ total(report 2024-09-30) - total(report 2024-08-31). The table shows both boundi
 reader can check. Flagged days ARE counted here (an average smooths a catch-up back over the
 days it covers); each period says how many flagged days it contains.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,12 +18,25 @@ import pandas as pd
 PERIODS = ("day", "week", "month", "year", "all")
 _PERIOD_FREQ = {"day": "D", "week": "W-SUN", "month": "M", "year": "Y"}
 
-PERIOD_COLUMNS = ["period", "start", "end", "days", "reports", "total", "daily_average",
-                  "flagged_days", "complete", "total_before", "total_at_end", "adjustments",
-                  "previous_average", "change_vs_previous_pct", "year_ago_average",
-                  "change_vs_year_ago_pct"]
-ROLLING_COLUMNS = ["date", "increment", "rolling_total", "rolling_days", "rolling_average",
-                   "flagged_days"]
+PERIOD_COLUMNS = [
+    "period",
+    "start",
+    "end",
+    "days",
+    "reports",
+    "total",
+    "daily_average",
+    "flagged_days",
+    "complete",
+    "total_before",
+    "total_at_end",
+    "adjustments",
+    "previous_average",
+    "change_vs_previous_pct",
+    "year_ago_average",
+    "change_vs_year_ago_pct",
+]
+ROLLING_COLUMNS = ["date", "increment", "rolling_total", "rolling_days", "rolling_average", "flagged_days"]
 
 
 def _label(p: pd.Period, period: str) -> str:
@@ -54,8 +68,7 @@ def _attach(out: pd.DataFrame, daily: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def period_table(daily: pd.DataFrame, period: str = "month", *,
-                 context: pd.DataFrame | None = None) -> pd.DataFrame:
+def period_table(daily: pd.DataFrame, period: str = "month", *, context: pd.DataFrame | None = None) -> pd.DataFrame:
     """Totals and daily averages per period, with day counts, flags and changes.
 
     `days` counts the calendar days the period's increments cover (an increment after missing
@@ -76,30 +89,31 @@ def period_table(daily: pd.DataFrame, period: str = "month", *,
         keys = dates.dt.to_period(_PERIOD_FREQ[period])
     g = rows.groupby(keys, sort=True)
     first = g.head(1).set_index(keys.loc[g.head(1).index])
-    table = pd.DataFrame({
-        "start": g["date"].min(),
-        "end": g["date"].max(),
-        "days": g["span_days"].sum().astype("int64"),
-        "reports": g.size().astype("int64"),
-        "total": g["increment"].sum(),
-        "flagged_days": g["doubtful"].sum().astype("int64"),
-        "total_at_end": g["total"].last().astype("int64"),
-        "adjustments": g["adjustment"].sum().astype("int64"),
-    })
-    table["total_before"] = (first["total"] - first["increment"] - first["adjustment"]
-                             ).reindex(table.index).round().astype("int64")
+    table = pd.DataFrame(
+        {
+            "start": g["date"].min(),
+            "end": g["date"].max(),
+            "days": g["span_days"].sum().astype("int64"),
+            "reports": g.size().astype("int64"),
+            "total": g["increment"].sum(),
+            "flagged_days": g["doubtful"].sum().astype("int64"),
+            "total_at_end": g["total"].last().astype("int64"),
+            "adjustments": g["adjustment"].sum().astype("int64"),
+        }
+    )
+    table["total_before"] = (
+        (first["total"] - first["increment"] - first["adjustment"]).reindex(table.index).round().astype("int64")
+    )
     table["daily_average"] = table["total"] / table["days"]
     if period == "all":
         calendar_days = (table["end"] - table["start"]).dt.days + 1
         table["complete"] = table["days"] >= calendar_days
         table["period"] = "all"
-        for c in ("previous_average", "change_vs_previous_pct", "year_ago_average",
-                  "change_vs_year_ago_pct"):
+        for c in ("previous_average", "change_vs_previous_pct", "year_ago_average", "change_vs_year_ago_pct"):
             table[c] = np.nan
     else:
         index = table.index
-        calendar_days = [(p.end_time.normalize() - p.start_time.normalize()).days + 1
-                         for p in index]
+        calendar_days = [(p.end_time.normalize() - p.start_time.normalize()).days + 1 for p in index]
         table["complete"] = table["days"].to_numpy() >= np.array(calendar_days)
         avg = table["daily_average"]
         if context is not None:
@@ -122,8 +136,7 @@ def _averages_by_period(daily: pd.DataFrame, period: str) -> pd.Series:
     return g["increment"].sum() / g["span_days"].sum()
 
 
-def average_between(daily: pd.DataFrame, start: dt.date | None = None,
-                    end: dt.date | None = None) -> pd.DataFrame:
+def average_between(daily: pd.DataFrame, start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
     """The daily average over any span of dates (inclusive), as a one-row period table."""
     mask = pd.Series(True, index=daily.index)
     if start is not None:
@@ -155,12 +168,14 @@ def rolling_average(daily: pd.DataFrame, window: int = 7) -> pd.DataFrame:
     total = s["increment"].rolling(w).sum()
     days = s["span_days"].rolling(w).sum()
     flagged = s["doubtful"].astype("int64").rolling(w).sum()
-    out = pd.DataFrame({
-        "date": s.index,
-        "increment": s["increment"].to_numpy(),
-        "rolling_total": total.to_numpy(),
-        "rolling_days": days.to_numpy(),
-        "rolling_average": (total / days).where(days >= window).to_numpy(),
-        "flagged_days": flagged.astype("int64").to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "date": s.index,
+            "increment": s["increment"].to_numpy(),
+            "rolling_total": total.to_numpy(),
+            "rolling_days": days.to_numpy(),
+            "rolling_average": (total / days).where(days >= window).to_numpy(),
+            "flagged_days": flagged.astype("int64").to_numpy(),
+        }
+    )
     return _attach(out, daily)

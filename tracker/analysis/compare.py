@@ -27,6 +27,7 @@ A peak day leaves out the days the quality rules flag as doubtful (rounded early
 catch-ups, outliers), as records do, and says which.
 - else "higher" or "lower".
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,9 +52,26 @@ _DEFINITION_TEXT = {
     "killed_confirmed_by_name": "a count of deaths confirmed by name (killed only)",
 }
 _PER_CONVENTION = ("series", "series_low", "series_high", "day", "basis", "diff", "ratio", "verdict")
-COLUMNS = (["id", "key", "source", "subject", "metric", "definition", "kind", "period", "qualifier", "low",
-            "best", "high", "figure", "claim_value", "rounding", "published", "comparable", "reason"]
-           + [f"{c}_{name}" for c in CONVENTIONS for name in _PER_CONVENTION])
+COLUMNS = [
+    "id",
+    "key",
+    "source",
+    "subject",
+    "metric",
+    "definition",
+    "kind",
+    "period",
+    "qualifier",
+    "low",
+    "best",
+    "high",
+    "figure",
+    "claim_value",
+    "rounding",
+    "published",
+    "comparable",
+    "reason",
+] + [f"{c}_{name}" for c in CONVENTIONS for name in _PER_CONVENTION]
 
 
 @dataclass
@@ -135,7 +153,9 @@ def series_figure(totals: Totals, kind: str, start: dt.date, end: dt.date, conve
             r0, r1 = found[0][0], found[-1][0]
             lo, hi = min(v for _, v in found), max(v for _, v in found)
             if len(reports) == 1:
-                what = f"report {r0}" + (f" (total at the end of {start})" if covered else f" (as of the morning of {start})")
+                what = f"report {r0}" + (
+                    f" (total at the end of {start})" if covered else f" (as of the morning of {start})"
+                )
             else:
                 what = f"reports {r0}..{r1}: {_fmt(lo)}..{_fmt(hi)}"
             return SeriesFigure(lo, hi, None, what)
@@ -155,17 +175,32 @@ def series_figure(totals: Totals, kind: str, start: dt.date, end: dt.date, conve
                 totals.need(end + one if covered else end)
             value, day, report = best
             where = f"on covered day {day} (report {report})" if covered else f"in the report of {report}"
-            skipped = (f"; left out {len(left_out)} doubtful report(s): {', '.join(left_out[:5])}"
-                       + (" …" if len(left_out) > 5 else "")) if left_out else ""
-            return SeriesFigure(value, value, day,
-                                f"highest day over {_span(start, end, covered)}{cut}: {_fmt(value)} {where}{skipped}")
+            skipped = (
+                (
+                    f"; left out {len(left_out)} doubtful report(s): {', '.join(left_out[:5])}"
+                    + (" …" if len(left_out) > 5 else "")
+                )
+                if left_out
+                else ""
+            )
+            return SeriesFigure(
+                value, value, day, f"highest day over {_span(start, end, covered)}{cut}: {_fmt(value)} {where}{skipped}"
+            )
     except _Missing as exc:
         return SeriesFigure(missing=str(exc))
     return SeriesFigure(missing=f"unknown kind {kind!r}")
 
 
-def verdict(kind: str, qualifier: str | None, low: float | None, best: float | None, high: float | None,
-            s_low: float, s_high: float, tolerance: float = CLOSE_TOLERANCE) -> tuple[str, float, float]:
+def verdict(
+    kind: str,
+    qualifier: str | None,
+    low: float | None,
+    best: float | None,
+    high: float | None,
+    s_low: float,
+    s_high: float,
+    tolerance: float = CLOSE_TOLERANCE,
+) -> tuple[str, float, float]:
     """(verdict, the series figure it was judged against, the claim's figure) by the module's rule."""
     lo = low if low is not None else best
     hi = high if high is not None else best
@@ -193,8 +228,9 @@ def verdict(kind: str, qualifier: str | None, low: float | None, best: float | N
     return near_or("higher" if value > series else "lower"), series, value
 
 
-def not_comparable_reason(subject: str, metric: str, definition: str, *, series_subject: str = "russia",
-                          series_metric: str = "personnel") -> str | None:
+def not_comparable_reason(
+    subject: str, metric: str, definition: str, *, series_subject: str = "russia", series_metric: str = "personnel"
+) -> str | None:
     """Why a claim cannot be set against the series, or None if it can."""
     if subject != series_subject:
         return f"the series counts {series_subject}'s losses; this claim is about {subject}'s"
@@ -222,8 +258,14 @@ def doubtful_reports(series: pd.DataFrame, metric: str) -> dict[dt.date, str]:
     return {d.date(): (f or "gap") for d, f in zip(flagged["report_date"], flagged["flags"])}
 
 
-def compare_claims(claims: pd.DataFrame, series: pd.DataFrame, *, series_subject: str = "russia",
-                   series_metric: str = "personnel", tolerance: float = CLOSE_TOLERANCE) -> pd.DataFrame:
+def compare_claims(
+    claims: pd.DataFrame,
+    series: pd.DataFrame,
+    *,
+    series_subject: str = "russia",
+    series_metric: str = "personnel",
+    tolerance: float = CLOSE_TOLERANCE,
+) -> pd.DataFrame:
     """One row per claim: the series' figure, difference, ratio and verdict under each convention.
 
     `claims` needs id, key, source, subject, metric, definition, kind, period, period_start,
@@ -236,11 +278,26 @@ def compare_claims(claims: pd.DataFrame, series: pd.DataFrame, *, series_subject
         low, best, high = _none(c.get("low")), _none(c.get("best")), _none(c.get("high"))
         start, end = pd.Timestamp(c["period_start"]).date(), pd.Timestamp(c["period_end"]).date()
         value = best if best is not None else ((low or 0) + (high or 0)) / 2
-        row = {k: c.get(k) for k in ("id", "key", "source", "subject", "metric", "definition", "kind", "period",
-                                     "qualifier", "figure", "published")}
+        row = {
+            k: c.get(k)
+            for k in (
+                "id",
+                "key",
+                "source",
+                "subject",
+                "metric",
+                "definition",
+                "kind",
+                "period",
+                "qualifier",
+                "figure",
+                "published",
+            )
+        }
         row.update(low=low, best=best, high=high, claim_value=value, rounding=rounding_unit(value))
-        reason = not_comparable_reason(c["subject"], c["metric"], c["definition"],
-                                       series_subject=series_subject, series_metric=series_metric)
+        reason = not_comparable_reason(
+            c["subject"], c["metric"], c["definition"], series_subject=series_subject, series_metric=series_metric
+        )
         if reason is None and end < INVASION_START:
             reason = "the period ends before the series begins (2022-02-24)"
         row.update(comparable=reason is None, reason=reason)
@@ -254,11 +311,19 @@ def compare_claims(claims: pd.DataFrame, series: pd.DataFrame, *, series_subject
                     out.update(verdict="not comparable", basis=fig.missing)
                 else:
                     qualifier = c.get("qualifier") if isinstance(c.get("qualifier"), str) else None
-                    word, judged, claimed = verdict(c["kind"], qualifier or None, low, best, high,
-                                                    fig.low, fig.high, tolerance)
-                    out.update(series=judged, series_low=fig.low, series_high=fig.high, day=fig.date,
-                               basis=fig.basis, diff=claimed - judged,
-                               ratio=claimed / judged if judged else math.nan, verdict=word)
+                    word, judged, claimed = verdict(
+                        c["kind"], qualifier or None, low, best, high, fig.low, fig.high, tolerance
+                    )
+                    out.update(
+                        series=judged,
+                        series_low=fig.low,
+                        series_high=fig.high,
+                        day=fig.date,
+                        basis=fig.basis,
+                        diff=claimed - judged,
+                        ratio=claimed / judged if judged else math.nan,
+                        verdict=word,
+                    )
             row.update({f"{conv}_{k}": v for k, v in out.items()})
         rows.append(row)
     frame = pd.DataFrame(rows, columns=COLUMNS)

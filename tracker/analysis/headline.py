@@ -4,6 +4,7 @@ milestones just passed, the 7-day average, and the month so far against earlier 
 Records leave out doubtful days (as tracker.analysis.records does) and the summary says how
 many; averages count every day.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,8 +45,9 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def headline(daily: pd.DataFrame, *, as_of: dt.date | None = None, metric: str | None = None,
-             include_flagged: bool = False) -> Headline:
+def headline(
+    daily: pd.DataFrame, *, as_of: dt.date | None = None, metric: str | None = None, include_flagged: bool = False
+) -> Headline:
     """Summarise the latest report (or the last report dated up to `as_of`).
 
     `daily` is a daily_series frame; with `as_of`, reports after that date are ignored (pass a
@@ -61,20 +63,31 @@ def headline(daily: pd.DataFrame, *, as_of: dt.date | None = None, metric: str |
     unit = spec.unit if spec else ""
     day = daily.iloc[-1]
     report_date, covered = _iso(day["report_date"]), _iso(day["covered_day"])
-    when = (f"on {covered} (report of {report_date})" if by == BY_COVERED
-            else f"in the report of {report_date} (covering {covered})")
+    when = (
+        f"on {covered} (report of {report_date})"
+        if by == BY_COVERED
+        else f"in the report of {report_date} (covering {covered})"
+    )
     increment = None if pd.isna(day["increment"]) else float(day["increment"])
     numbers: dict = {
-        "metric": metric, "by": by, "convention": CONVENTION_TEXT[by],
-        "date": _iso(day["date"]), "report_date": report_date, "covered_day": covered,
-        "increment": increment, "span_days": None if pd.isna(day["span_days"]) else int(day["span_days"]),
-        "flags": day["flags"] or None, "doubtful": bool(day["doubtful"]),
-        "total": int(day["total"]), "total_since": INVASION_START.isoformat(),
+        "metric": metric,
+        "by": by,
+        "convention": CONVENTION_TEXT[by],
+        "date": _iso(day["date"]),
+        "report_date": report_date,
+        "covered_day": covered,
+        "increment": increment,
+        "span_days": None if pd.isna(day["span_days"]) else int(day["span_days"]),
+        "flags": day["flags"] or None,
+        "doubtful": bool(day["doubtful"]),
+        "total": int(day["total"]),
+        "total_since": INVASION_START.isoformat(),
     }
     sentences: list[str] = []
     if increment is None:
-        sentences.append(f"The report of {report_date} gives no daily figure for {label}: "
-                         "it is the first report of the series.")
+        sentences.append(
+            f"The report of {report_date} gives no daily figure for {label}: it is the first report of the series."
+        )
     else:
         span = numbers["span_days"] or 1
         period = "in the past 24 hours" if span <= 1 else f"over the {span} days since the previous report"
@@ -83,17 +96,20 @@ def headline(daily: pd.DataFrame, *, as_of: dt.date | None = None, metric: str |
     # Records: is this day the highest so far among counted days?
     counted, excluded = split_counted(daily, include_flagged=include_flagged)
     before = counted.loc[counted["report_date"] < day["report_date"]]
-    peak = (before.sort_values(["increment", "date"], ascending=[False, True], kind="stable")
-            .head(1))
+    peak = before.sort_values(["increment", "date"], ascending=[False, True], kind="stable").head(1)
     peak_row = peak.iloc[0] if not peak.empty else None
     this_counted = bool((counted["report_date"] == day["report_date"]).any())
-    is_record = bool(this_counted and increment is not None
-                     and (peak_row is None or increment > peak_row["increment"]))
+    is_record = bool(this_counted and increment is not None and (peak_row is None or increment > peak_row["increment"]))
     numbers["is_record"] = is_record
-    numbers["previous_record"] = (None if peak_row is None else
-                                  {"date": _iso(peak_row["date"]),
-                                   "report_date": _iso(peak_row["report_date"]),
-                                   "increment": float(peak_row["increment"])})
+    numbers["previous_record"] = (
+        None
+        if peak_row is None
+        else {
+            "date": _iso(peak_row["date"]),
+            "report_date": _iso(peak_row["report_date"]),
+            "increment": float(peak_row["increment"]),
+        }
+    )
     numbers["counted_days"] = len(counted)
     numbers["excluded_days"] = len(excluded)
     if increment is not None and this_counted:
@@ -103,25 +119,33 @@ def headline(daily: pd.DataFrame, *, as_of: dt.date | None = None, metric: str |
             sentences.append(
                 f"It is the deadliest day so far, beating the previous peak of "
                 f"{_num(peak_row['increment'])} on {_iso(peak_row['date'])} "
-                f"(+{_num(increment - peak_row['increment'])}).")
+                f"(+{_num(increment - peak_row['increment'])})."
+            )
         elif is_record:
             sentences.append("It is the first day counted, so the highest so far.")
         else:
             sentences.append(
                 f"It is not a record: the deadliest day so far was {_iso(peak_row['date'])} with "
                 f"{_num(peak_row['increment'])}; this day ranks {_ordinal(rank)} of "
-                f"{len(counted):,} days counted.")
+                f"{len(counted):,} days counted."
+            )
     elif increment is not None:
         numbers["rank"] = None
-        sentences.append(f"This figure is flagged ({day['flags'] or 'spans several days'}) and "
-                         "is not counted for records.")
+        sentences.append(
+            f"This figure is flagged ({day['flags'] or 'spans several days'}) and is not counted for records."
+        )
     if len(excluded):
-        sentences.append(f"Records leave out {len(excluded):,} flagged day"
-                         f"{'s' if len(excluded) != 1 else ''} (rounded early-2022 figures, "
-                         "catch-ups, outliers, changes of category).")
+        sentences.append(
+            f"Records leave out {len(excluded):,} flagged day"
+            f"{'s' if len(excluded) != 1 else ''} (rounded early-2022 figures, "
+            "catch-ups, outliers, changes of category)."
+        )
 
-    sentences.append(f"Total since {INVASION_START.isoformat()}: {int(day['total']):,} {unit}"
-                     f" (report of {report_date}).".replace("  ", " "))
+    sentences.append(
+        f"Total since {INVASION_START.isoformat()}: {int(day['total']):,} {unit} (report of {report_date}).".replace(
+            "  ", " "
+        )
+    )
 
     # Milestones passed by this report.
     crossed: list[int] = []
@@ -130,8 +154,7 @@ def headline(daily: pd.DataFrame, *, as_of: dt.date | None = None, metric: str |
         prev_total = int(daily.iloc[-2]["total"])
         crossed = [k * step for k in range(prev_total // step + 1, int(day["total"]) // step + 1)]
     elif spec and increment is not None:
-        crossed = [k * spec.milestone_step
-                   for k in range(1, int(day["total"]) // spec.milestone_step + 1)]
+        crossed = [k * spec.milestone_step for k in range(1, int(day["total"]) // spec.milestone_step + 1)]
     numbers["milestones_crossed"] = crossed
     if crossed:
         sentences.append(f"The total passed {', '.join(f'{m:,}' for m in crossed)}.")
@@ -144,8 +167,9 @@ def headline(daily: pd.DataFrame, *, as_of: dt.date | None = None, metric: str |
     numbers["average_7d_flagged_days"] = None if last is None else int(last["flagged_days"])
     if avg7 is not None:
         start7 = (pd.Timestamp(day["date"]) - pd.Timedelta(days=ROLLING_DAYS - 1)).date()
-        sentences.append(f"{ROLLING_DAYS}-day average: {_num(avg7)} a day "
-                         f"({start7.isoformat()} to {_iso(day['date'])}).")
+        sentences.append(
+            f"{ROLLING_DAYS}-day average: {_num(avg7)} a day ({start7.isoformat()} to {_iso(day['date'])})."
+        )
 
     # The month so far against earlier months (averages count every day).
     months = period_table(daily, "month")
@@ -153,27 +177,31 @@ def headline(daily: pd.DataFrame, *, as_of: dt.date | None = None, metric: str |
         this = months.iloc[-1]
         earlier = months.iloc[:-1]
         numbers["month"] = {
-            "period": this["period"], "days": int(this["days"]), "total": float(this["total"]),
-            "daily_average": float(this["daily_average"]), "complete": bool(this["complete"]),
+            "period": this["period"],
+            "days": int(this["days"]),
+            "total": float(this["total"]),
+            "daily_average": float(this["daily_average"]),
+            "complete": bool(this["complete"]),
             "flagged_days": int(this["flagged_days"]),
         }
-        text = (f"{this['period']} so far: {_num(this['total'])} over {int(this['days'])} day"
-                f"{'s' if int(this['days']) != 1 else ''}, {_num(this['daily_average'])} a day")
+        text = (
+            f"{this['period']} so far: {_num(this['total'])} over {int(this['days'])} day"
+            f"{'s' if int(this['days']) != 1 else ''}, {_num(this['daily_average'])} a day"
+        )
         if not earlier.empty:
             prev = earlier.iloc[-1]
             best = earlier.sort_values("daily_average", ascending=False, kind="stable").iloc[0]
             higher = int((earlier["daily_average"] > this["daily_average"]).sum())
-            numbers["previous_month"] = {"period": prev["period"],
-                                         "daily_average": float(prev["daily_average"])}
-            numbers["highest_month"] = {"period": best["period"],
-                                        "daily_average": float(best["daily_average"])}
+            numbers["previous_month"] = {"period": prev["period"], "daily_average": float(prev["daily_average"])}
+            numbers["highest_month"] = {"period": best["period"], "daily_average": float(best["daily_average"])}
             numbers["month_rank"] = higher + 1
             text += f", against {_num(prev['daily_average'])} a day in {prev['period']}"
             if higher == 0:
                 text += "; the highest monthly average so far"
             else:
-                text += (f"; the highest monthly average so far was "
-                         f"{_num(best['daily_average'])} a day in {best['period']}")
+                text += (
+                    f"; the highest monthly average so far was {_num(best['daily_average'])} a day in {best['period']}"
+                )
         sentences.append(text + ".")
     sentences.append(f"Convention: {CONVENTION_TEXT[by]}.")
     return Headline(sentences, numbers)

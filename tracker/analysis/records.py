@@ -5,6 +5,7 @@ span missing reports) are left out by default (`include_flagged=False`) because 
 one-day figures: the +3,160 re-estimate of 2022-03-03 is not the deadliest day. Every result
 returns what it left out and why, next to what it counted.
 """
+
 from __future__ import annotations
 
 import math
@@ -57,8 +58,7 @@ def _by(daily: pd.DataFrame) -> str:
     return daily.attrs.get("by", "report")
 
 
-def split_counted(daily: pd.DataFrame, *, include_flagged: bool = False
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_counted(daily: pd.DataFrame, *, include_flagged: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(counted days, excluded days with a `reason`): what records may use, and what not.
 
     A day without an increment (the first report of a category that appeared later) is never
@@ -75,7 +75,8 @@ def split_counted(daily: pd.DataFrame, *, include_flagged: bool = False
     reasons = reasons.where(reasons != "", "doubtful")
     excluded["reason"] = reasons.where(
         excluded["increment"].notna(),
-        "no increment: first report of the series, which began after the invasion's first report")
+        "no increment: first report of the series, which began after the invasion's first report",
+    )
     excluded = excluded[EXCLUDED_COLUMNS].reset_index(drop=True)
     counted.attrs.update(daily.attrs)
     return counted, excluded
@@ -89,12 +90,11 @@ def deadliest_day(daily: pd.DataFrame, *, include_flagged: bool = False) -> Reco
     """The day with the highest increment (the earliest if tied)."""
     counted, excluded = split_counted(daily, include_flagged=include_flagged)
     if counted.empty:
-        return RecordResult("deadliest_day", _row_table(counted), excluded, _by(daily),
-                            "no day counted")
-    best = counted.sort_values(["increment", "date"], ascending=[False, True],
-                               kind="stable").head(1)
-    return RecordResult("deadliest_day", _row_table(best), excluded, _by(daily),
-                        f"highest of {len(counted):,} days counted")
+        return RecordResult("deadliest_day", _row_table(counted), excluded, _by(daily), "no day counted")
+    best = counted.sort_values(["increment", "date"], ascending=[False, True], kind="stable").head(1)
+    return RecordResult(
+        "deadliest_day", _row_table(best), excluded, _by(daily), f"highest of {len(counted):,} days counted"
+    )
 
 
 def record_progression(daily: pd.DataFrame, *, include_flagged: bool = False) -> RecordResult:
@@ -107,30 +107,35 @@ def record_progression(daily: pd.DataFrame, *, include_flagged: bool = False) ->
         if peak_i < 0 or inc[i] > inc[peak_i]:
             prev = counted.iloc[peak_i] if peak_i >= 0 else None
             row = counted.iloc[i]
-            rows.append({
-                "date": row["date"], "report_date": row["report_date"],
-                "increment": row["increment"], "total": row["total"],
-                "previous_date": prev["date"] if prev is not None else pd.NaT,
-                "previous_increment": prev["increment"] if prev is not None else np.nan,
-                "margin": row["increment"] - prev["increment"] if prev is not None else np.nan,
-                "flags": row["flags"],
-            })
+            rows.append(
+                {
+                    "date": row["date"],
+                    "report_date": row["report_date"],
+                    "increment": row["increment"],
+                    "total": row["total"],
+                    "previous_date": prev["date"] if prev is not None else pd.NaT,
+                    "previous_increment": prev["increment"] if prev is not None else np.nan,
+                    "margin": row["increment"] - prev["increment"] if prev is not None else np.nan,
+                    "flags": row["flags"],
+                }
+            )
             peak_i = i
-    table = pd.DataFrame(rows, columns=["date", "report_date", "increment", "total",
-                                        "previous_date", "previous_increment", "margin", "flags"])
-    return RecordResult("record_progression", table, excluded, _by(daily),
-                        f"{len(table)} records among {len(counted):,} days counted")
+    table = pd.DataFrame(
+        rows,
+        columns=["date", "report_date", "increment", "total", "previous_date", "previous_increment", "margin", "flags"],
+    )
+    return RecordResult(
+        "record_progression", table, excluded, _by(daily), f"{len(table)} records among {len(counted):,} days counted"
+    )
 
 
 def top_days(daily: pd.DataFrame, n: int = 10, *, include_flagged: bool = False) -> RecordResult:
     """The n days with the highest increments, ranked (ties share the earlier date's order)."""
     counted, excluded = split_counted(daily, include_flagged=include_flagged)
-    top = counted.sort_values(["increment", "date"], ascending=[False, True],
-                              kind="stable").head(max(n, 0))
+    top = counted.sort_values(["increment", "date"], ascending=[False, True], kind="stable").head(max(n, 0))
     table = _row_table(top)
     table.insert(0, "rank", range(1, len(table) + 1))
-    return RecordResult("top_days", table, excluded, _by(daily),
-                        f"top {len(table)} of {len(counted):,} days counted")
+    return RecordResult("top_days", table, excluded, _by(daily), f"top {len(table)} of {len(counted):,} days counted")
 
 
 def _calendar(counted: pd.DataFrame) -> pd.Series:
@@ -142,28 +147,48 @@ def _calendar(counted: pd.DataFrame) -> pd.Series:
     return s.reindex(full)
 
 
-def deadliest_window(daily: pd.DataFrame, days: int = DEADLIEST_WINDOW_DAYS, *,
-                     include_flagged: bool = False) -> RecordResult:
+def deadliest_window(
+    daily: pd.DataFrame, days: int = DEADLIEST_WINDOW_DAYS, *, include_flagged: bool = False
+) -> RecordResult:
     """The `days` consecutive days with the highest total; only windows of counted days."""
     counted, excluded = split_counted(daily, include_flagged=include_flagged)
     cal = _calendar(counted)
     sums = cal.rolling(days, min_periods=days).sum() if len(cal) else cal
     cols = ["start", "end", "days", "total", "daily_average"]
     if sums.dropna().empty:
-        return RecordResult(f"deadliest_{days}_days", pd.DataFrame(columns=cols), excluded,
-                            _by(daily), f"no {days} consecutive counted days")
+        return RecordResult(
+            f"deadliest_{days}_days",
+            pd.DataFrame(columns=cols),
+            excluded,
+            _by(daily),
+            f"no {days} consecutive counted days",
+        )
     end = sums.idxmax()
     total = sums.loc[end]
-    table = pd.DataFrame([{"start": end - pd.Timedelta(days=days - 1), "end": end, "days": days,
-                           "total": total, "daily_average": total / days}], columns=cols)
+    table = pd.DataFrame(
+        [
+            {
+                "start": end - pd.Timedelta(days=days - 1),
+                "end": end,
+                "days": days,
+                "total": total,
+                "daily_average": total / days,
+            }
+        ],
+        columns=cols,
+    )
     windows = int(sums.notna().sum())
-    return RecordResult(f"deadliest_{days}_days", table, excluded, _by(daily),
-                        f"highest of {windows:,} windows of {days} consecutive counted days; "
-                        "windows touching an excluded or missing day are left out")
+    return RecordResult(
+        f"deadliest_{days}_days",
+        table,
+        excluded,
+        _by(daily),
+        f"highest of {windows:,} windows of {days} consecutive counted days; "
+        "windows touching an excluded or missing day are left out",
+    )
 
 
-def deadliest_period(daily: pd.DataFrame, period: str = "month", *,
-                     include_flagged: bool = False) -> RecordResult:
+def deadliest_period(daily: pd.DataFrame, period: str = "month", *, include_flagged: bool = False) -> RecordResult:
     """The calendar month or year with the highest total.
 
     A period holding doubtful days is left out unless include_flagged (its total rests on
@@ -171,22 +196,23 @@ def deadliest_period(daily: pd.DataFrame, period: str = "month", *,
     """
     if period not in ("month", "year"):
         raise ValueError("period must be 'month' or 'year'")
-    cols = ["period", "start", "end", "days", "total", "daily_average", "complete",
-            "flagged_days"]
+    cols = ["period", "start", "end", "days", "total", "daily_average", "complete", "flagged_days"]
     table = period_table(daily, period)
     flag_names = _flags_per_period(daily, period)
     bad = (table["flagged_days"] > 0) & (not include_flagged)
     excluded = table.loc[bad, cols].copy()
     excluded["reason"] = [
         f"contains {n} doubtful day{'s' if n > 1 else ''} ({', '.join(flag_names.get(p, []))})"
-        for p, n in zip(excluded["period"], excluded["flagged_days"])]
+        for p, n in zip(excluded["period"], excluded["flagged_days"])
+    ]
     eligible = table.loc[~bad]
     best = eligible.sort_values(["total", "start"], ascending=[False, True], kind="stable").head(1)
     note = f"highest of {len(eligible)} {period}s counted"
     if not best.empty and not bool(best["complete"].iloc[0]):
         note += f"; that {period} is incomplete"
-    return RecordResult(f"deadliest_{period}", best[cols].reset_index(drop=True),
-                        excluded.reset_index(drop=True), _by(daily), note)
+    return RecordResult(
+        f"deadliest_{period}", best[cols].reset_index(drop=True), excluded.reset_index(drop=True), _by(daily), note
+    )
 
 
 def _flags_per_period(daily: pd.DataFrame, period: str) -> dict[str, list[str]]:
@@ -213,8 +239,9 @@ def default_streak_threshold(daily: pd.DataFrame, *, include_flagged: bool = Fal
     return int(q // magnitude * magnitude)
 
 
-def streaks(daily: pd.DataFrame, threshold: float | None = None, *, top: int = 10,
-            include_flagged: bool = False) -> RecordResult:
+def streaks(
+    daily: pd.DataFrame, threshold: float | None = None, *, top: int = 10, include_flagged: bool = False
+) -> RecordResult:
     """Runs of consecutive days at or above `threshold`, longest first.
 
     A missing or excluded day ends a run: a streak is only as long as the days we can vouch for.
@@ -232,21 +259,32 @@ def streaks(daily: pd.DataFrame, threshold: float | None = None, *, top: int = 1
             start = i
         if (not h or i == len(hit) - 1) and start is not None:
             end = i if h else i - 1
-            vals = cal.iloc[start:end + 1]
-            runs.append({"start": cal.index[start], "end": cal.index[end],
-                         "days": end - start + 1, "total": vals.sum(), "minimum": vals.min(),
-                         "current": bool(h and i == len(hit) - 1)})
+            vals = cal.iloc[start : end + 1]
+            runs.append(
+                {
+                    "start": cal.index[start],
+                    "end": cal.index[end],
+                    "days": end - start + 1,
+                    "total": vals.sum(),
+                    "minimum": vals.min(),
+                    "current": bool(h and i == len(hit) - 1),
+                }
+            )
             start = None
     table = pd.DataFrame(runs, columns=cols)
     if not table.empty:
         table = table.sort_values(["days", "total"], ascending=[False, False], kind="stable")
         table = table.head(max(top, 0)).reset_index(drop=True)
-    return RecordResult("streaks", table, excluded, _by(daily),
-                        f"{len(runs)} runs of days at or above {threshold:,g}",)
+    return RecordResult(
+        "streaks",
+        table,
+        excluded,
+        _by(daily),
+        f"{len(runs)} runs of days at or above {threshold:,g}",
+    )
 
 
-def milestones(daily: pd.DataFrame, step: int | None = None, *,
-               metric: str | None = None) -> RecordResult:
+def milestones(daily: pd.DataFrame, step: int | None = None, *, metric: str | None = None) -> RecordResult:
     """The report on which each multiple of `step` was first passed (by the cumulative total).
 
     Milestones rest on totals, not increments, so no day is left out; a milestone passed on a
@@ -265,17 +303,29 @@ def milestones(daily: pd.DataFrame, step: int | None = None, *,
     for row in daily.itertuples(index=False):
         while row.total >= (reached + 1) * step:
             reached += 1
-            rows.append({"milestone": reached * step, "date": row.date,
-                         "report_date": row.report_date, "total": row.total,
-                         "increment": row.increment, "flags": row.flags})
+            rows.append(
+                {
+                    "milestone": reached * step,
+                    "date": row.date,
+                    "report_date": row.report_date,
+                    "total": row.total,
+                    "increment": row.increment,
+                    "flags": row.flags,
+                }
+            )
     excluded = pd.DataFrame(columns=EXCLUDED_COLUMNS)
-    return RecordResult("milestones", pd.DataFrame(rows, columns=cols), excluded, _by(daily),
-                        f"every {step:,} passed")
+    return RecordResult("milestones", pd.DataFrame(rows, columns=cols), excluded, _by(daily), f"every {step:,} passed")
 
 
-def records(daily: pd.DataFrame, *, top: int = 10, streak_threshold: float | None = None,
-            milestone_step: int | None = None, include_flagged: bool = False,
-            metric: str | None = None) -> Records:
+def records(
+    daily: pd.DataFrame,
+    *,
+    top: int = 10,
+    streak_threshold: float | None = None,
+    milestone_step: int | None = None,
+    include_flagged: bool = False,
+    metric: str | None = None,
+) -> Records:
     """All records of one daily series (see daily_series), with what each left out."""
     metric = metric or daily.attrs.get("metric") or ""
     counted, excluded = split_counted(daily, include_flagged=include_flagged)
@@ -292,6 +342,11 @@ def records(daily: pd.DataFrame, *, top: int = 10, streak_threshold: float | Non
     ]
     if metric in METRICS or milestone_step is not None:
         results.append(milestones(daily, milestone_step, metric=metric))
-    return Records(metric=metric, by=_by(daily), include_flagged=include_flagged,
-                   counted_days=len(counted), excluded=excluded,
-                   results={r.name: r for r in results})
+    return Records(
+        metric=metric,
+        by=_by(daily),
+        include_flagged=include_flagged,
+        counted_days=len(counted),
+        excluded=excluded,
+        results={r.name: r for r in results},
+    )

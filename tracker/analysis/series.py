@@ -4,6 +4,7 @@ A report dated D covers, roughly, day D-1. News coverage dates a figure by its r
 ("1,770 in the past 24 hours", report of 2024-11-11); UK Defence Intelligence averages over
 covered days. `by` picks the convention and every output carries it (``frame.attrs["by"]``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,9 +26,21 @@ CONVENTION_TEXT = {
 LINEAGE_CHANGE = "lineage_change"
 
 OBS_COLUMNS = ("report_date", "value", "qualifier", "reported_increase", "adjustment", "lineage")
-DAILY_COLUMNS = ["date", "report_date", "covered_day", "total", "increment", "span_days",
-                 "adjustment", "reported_increase", "qualifier", "lineage", "flags",
-                 "flag_reasons", "doubtful"]
+DAILY_COLUMNS = [
+    "date",
+    "report_date",
+    "covered_day",
+    "total",
+    "increment",
+    "span_days",
+    "adjustment",
+    "reported_increase",
+    "qualifier",
+    "lineage",
+    "flags",
+    "flag_reasons",
+    "doubtful",
+]
 
 
 def check_by(by: str) -> str:
@@ -50,12 +63,15 @@ def observation_points(obs: pd.DataFrame) -> list[Point]:
     dates = [d.date() for d in pd.to_datetime(obs["report_date"])]
     quals = [q if isinstance(q, str) else None for q in obs["qualifier"]]
     incs = [_optional_int(x) for x in obs["reported_increase"]]
-    return [Point(d, int(v), q, r, int(a)) for d, v, q, r, a in
-            zip(dates, obs["value"].tolist(), quals, incs, obs["adjustment"].tolist())]
+    return [
+        Point(d, int(v), q, r, int(a))
+        for d, v, q, r, a in zip(dates, obs["value"].tolist(), quals, incs, obs["adjustment"].tolist())
+    ]
 
 
-def daily_series(obs: pd.DataFrame, *, by: str = BY_REPORT, today: dt.date | None = None,
-                 metric: str | None = None) -> pd.DataFrame:
+def daily_series(
+    obs: pd.DataFrame, *, by: str = BY_REPORT, today: dt.date | None = None, metric: str | None = None
+) -> pd.DataFrame:
     """One row per report: its date under `by`, total, increment, span and quality flags.
 
     `increment` is the difference of totals minus the documented adjustment (NaN for the first
@@ -104,32 +120,34 @@ def daily_series(obs: pd.DataFrame, *, by: str = BY_REPORT, today: dt.date | Non
             flags[i].append(LINEAGE_CHANGE)
             reasons[i].append(
                 f"{LINEAGE_CHANGE}: the total moves from {lineage_list[i - 1]} to "
-                f"{lineage_list[i]}: the increment spans a change of categories")
+                f"{lineage_list[i]}: the increment spans a change of categories"
+            )
 
     doubtful = [bool(set(fl) & (DOUBTFUL_RULES | {LINEAGE_CHANGE})) for fl in flags]
     doubtful = [d or (s > 1) for d, s in zip(doubtful, span.fillna(0).tolist())]
     covered = report_date - pd.Timedelta(days=1)
-    out = pd.DataFrame({
-        "date": report_date if by == BY_REPORT else covered,
-        "report_date": report_date,
-        "covered_day": covered,
-        "total": total,
-        "increment": increment,
-        "span_days": span,
-        "adjustment": adjustment,
-        "reported_increase": obs["reported_increase"].astype("float64").reset_index(drop=True),
-        "qualifier": obs["qualifier"].astype(object).reset_index(drop=True),
-        "lineage": lineage,
-        "flags": [";".join(fl) for fl in flags],
-        "flag_reasons": [" | ".join(r) for r in reasons],
-        "doubtful": pd.Series(doubtful, dtype=bool),
-    })
+    out = pd.DataFrame(
+        {
+            "date": report_date if by == BY_REPORT else covered,
+            "report_date": report_date,
+            "covered_day": covered,
+            "total": total,
+            "increment": increment,
+            "span_days": span,
+            "adjustment": adjustment,
+            "reported_increase": obs["reported_increase"].astype("float64").reset_index(drop=True),
+            "qualifier": obs["qualifier"].astype(object).reset_index(drop=True),
+            "lineage": lineage,
+            "flags": [";".join(fl) for fl in flags],
+            "flag_reasons": [" | ".join(r) for r in reasons],
+            "doubtful": pd.Series(doubtful, dtype=bool),
+        }
+    )
     out.attrs.update(by=by, metric=metric)
     return out
 
 
-def between(daily: pd.DataFrame, since: dt.date | None = None,
-            until: dt.date | None = None) -> pd.DataFrame:
+def between(daily: pd.DataFrame, since: dt.date | None = None, until: dt.date | None = None) -> pd.DataFrame:
     """Rows whose `date` (under the frame's convention) lies in [since, until]."""
     mask = pd.Series(True, index=daily.index)
     if since is not None:

@@ -8,6 +8,7 @@
 
 Importing this package does not import matplotlib: that happens when a chart is drawn.
 """
+
 from tracker.charts.compare import compare_chart
 from tracker.charts.cumulative import cumulative_chart
 from tracker.charts.daily import daily_chart
@@ -15,5 +16,14 @@ from tracker.charts.equipment import equipment_chart
 from tracker.charts.monthly import monthly_chart
 from tracker.charts.style import DEFAULT_DPI, DEFAULT_SIZE, generated_date, save
 
-__all__ = ["DEFAULT_DPI", "DEFAULT_SIZE", "compare_chart", "cumulative_chart", "daily_chart", "equipment_chart",
-           "generated_date", "monthly_chart", "save"]
+__all__ = [
+    "DEFAULT_DPI",
+    "DEFAULT_SIZE",
+    "compare_chart",
+    "cumulative_chart",
+    "daily_chart",
+    "equipment_chart",
+    "generated_date",
+    "monthly_chart",
+    "save",
+]

@@ -3,6 +3,7 @@
 The drawing functions (tracker.charts.daily, ...) never touch the store; this module is the
 one place that does, with one connection per run and each series read once.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,29 +58,31 @@ class Loader:
     def close(self) -> None:
         self.engine.dispose()
 
-    def observations(self, metric: str) -> "pd.DataFrame":
+    def observations(self, metric: str) -> pd.DataFrame:
         from tracker.store.queries import observations_frame
 
         if metric not in self._obs:
             r = self.request
             obs = observations_frame(self.engine, source=r.source, metric=metric, as_of=r.as_of)
             if obs.empty:
-                raise InvalidInput(f"no reports of {metric} from {r.source} in the store"
-                                   + (f" up to {r.as_of}" if r.as_of else ""))
+                raise InvalidInput(
+                    f"no reports of {metric} from {r.source} in the store" + (f" up to {r.as_of}" if r.as_of else "")
+                )
             self._obs[metric] = obs
         return self._obs[metric]
 
-    def daily(self, metric: str) -> "pd.DataFrame":
+    def daily(self, metric: str) -> pd.DataFrame:
         """The whole daily series (averages and records need all of it; charts cut the view)."""
         from tracker.analysis.series import daily_series
 
         if metric not in self._daily:
             r = self.request
-            self._daily[metric] = daily_series(self.observations(metric), by=r.by, metric=metric,
-                                               today=r.as_of or dt.date.today())
+            self._daily[metric] = daily_series(
+                self.observations(metric), by=r.by, metric=metric, today=r.as_of or dt.date.today()
+            )
         return self._daily[metric]
 
-    def claims(self) -> "pd.DataFrame":
+    def claims(self) -> pd.DataFrame:
         """Every current claim (an empty frame if none was ingested)."""
         if self._claims is None:
             from tracker.claims.queries import claims_frame
@@ -87,7 +90,7 @@ class Loader:
             self._claims = claims_frame(self.engine)
         return self._claims
 
-    def comparison(self, metric: str) -> "pd.DataFrame":
+    def comparison(self, metric: str) -> pd.DataFrame:
         """The claims a reader could know as of the date, against the series."""
         import pandas as pd
 
@@ -97,13 +100,15 @@ class Loader:
         if self.request.as_of is not None and len(claims):
             claims = claims.loc[pd.to_datetime(claims["published_date"]) <= pd.Timestamp(self.request.as_of)]
         if claims.empty:
-            raise InvalidInput("no claims of other sources in the store"
-                               + (f" published by {self.request.as_of}" if self.request.as_of else "")
-                               + " (`tracker ingest claims` loads the curated ones)")
+            raise InvalidInput(
+                "no claims of other sources in the store"
+                + (f" published by {self.request.as_of}" if self.request.as_of else "")
+                + " (`tracker ingest claims` loads the curated ones)"
+            )
         return compare_claims(claims, self.observations(metric), series_metric=metric)
 
 
-def draw(kind: str, loader: Loader, generated: dt.date) -> "Figure":
+def draw(kind: str, loader: Loader, generated: dt.date) -> Figure:
     """The figure of one chart kind for the loader's request."""
     from tracker import charts
     from tracker.metrics import MAIN_EQUIPMENT
@@ -111,17 +116,21 @@ def draw(kind: str, loader: Loader, generated: dt.date) -> "Figure":
     r = loader.request
     common = dict(since=r.since, until=r.until, size=r.size, dpi=r.dpi, generated=generated)
     if kind == "daily":
-        return charts.daily_chart(loader.daily(r.metric), include_flagged=r.include_flagged,
-                                  sources=(r.source,), **common)
+        return charts.daily_chart(
+            loader.daily(r.metric), include_flagged=r.include_flagged, sources=(r.source,), **common
+        )
     if kind == "cumulative":
-        return charts.cumulative_chart(loader.daily(r.metric), loader.claims(), as_of=r.as_of,
-                                       series_source=r.source, **common)
+        return charts.cumulative_chart(
+            loader.daily(r.metric), loader.claims(), as_of=r.as_of, series_source=r.source, **common
+        )
     if kind == "monthly":
-        return charts.monthly_chart(loader.daily(r.metric), loader.claims(), as_of=r.as_of,
-                                    series_source=r.source, **common)
+        return charts.monthly_chart(
+            loader.daily(r.metric), loader.claims(), as_of=r.as_of, series_source=r.source, **common
+        )
     if kind == "compare":
-        return charts.compare_chart(loader.comparison(r.metric), by=r.by, metric=r.metric,
-                                    series_source=r.source, **common)
+        return charts.compare_chart(
+            loader.comparison(r.metric), by=r.by, metric=r.metric, series_source=r.source, **common
+        )
     if kind == "equipment":
         series = {}
         for metric in MAIN_EQUIPMENT:
@@ -130,8 +139,10 @@ def draw(kind: str, loader: Loader, generated: dt.date) -> "Figure":
             except InvalidInput:  # a category this store does not hold (e.g. a personnel-only sample)
                 continue
         if not series:
-            raise InvalidInput(f"no equipment categories from {r.source} in the store "
-                               f"(the equipment chart draws {', '.join(MAIN_EQUIPMENT)})")
+            raise InvalidInput(
+                f"no equipment categories from {r.source} in the store "
+                f"(the equipment chart draws {', '.join(MAIN_EQUIPMENT)})"
+            )
         return charts.equipment_chart(series, series_source=r.source, **common)
     raise InvalidInput(f"unknown chart {kind!r}; use one of: {', '.join(KINDS)}")
 
@@ -158,8 +169,9 @@ class SetResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def build_set(request: ChartRequest, out_dir: Path | str, url: str, *, fmt: str = "png",
-              kinds: tuple[str, ...] = STANDARD_SET) -> SetResult:
+def build_set(
+    request: ChartRequest, out_dir: Path | str, url: str, *, fmt: str = "png", kinds: tuple[str, ...] = STANDARD_SET
+) -> SetResult:
     """The standard set into `out_dir`. A chart the store cannot answer (no claims yet, no
     equipment in a personnel-only store) is skipped with its reason; if none can be drawn, the
     first reason is raised."""
@@ -186,5 +198,14 @@ def build_set(request: ChartRequest, out_dir: Path | str, url: str, *, fmt: str 
     return result
 
 
-__all__ = ["KINDS", "STANDARD_SET", "ChartRequest", "Loader", "SetResult", "build_chart", "build_set", "draw",
-           "file_name"]
+__all__ = [
+    "KINDS",
+    "STANDARD_SET",
+    "ChartRequest",
+    "Loader",
+    "SetResult",
+    "build_chart",
+    "build_set",
+    "draw",
+    "file_name",
+]

@@ -1,5 +1,6 @@
 """The compare chart: each claim as the ratio claim ÷ the series' own figure for the same period,
 on a log scale (twice and half as high look equally far from agreement)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,8 +20,13 @@ AGREEING = ("agrees", "consistent", "close")
 # Ticks at round percentages above and below 1 (nearest 1 first).
 TICKS_UP = (1.1, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0)
 TICKS_DOWN = (0.9, 0.8, 2 / 3, 0.5, 1 / 3, 0.2, 0.1)
-KIND_WORDS = {"cumulative": "total", "period_total": "total", "daily_average": "daily average",
-              "day": "one day", "peak_day": "peak day"}
+KIND_WORDS = {
+    "cumulative": "total",
+    "period_total": "total",
+    "daily_average": "daily average",
+    "day": "one day",
+    "peak_day": "peak day",
+}
 
 
 def _pct(ratio: float) -> str:
@@ -32,7 +38,7 @@ def _pct(ratio: float) -> str:
     return text.replace("-", "\u2212")
 
 
-def _period_text(start: "pd.Timestamp", end: "pd.Timestamp") -> str:
+def _period_text(start: pd.Timestamp, end: pd.Timestamp) -> str:
     if start == end:
         return s.day_text(start)
     if start.day == 1 and start.month == 1 and end.month == 12 and end.day == 31 and start.year == end.year:
@@ -44,7 +50,7 @@ def _period_text(start: "pd.Timestamp", end: "pd.Timestamp") -> str:
     return f"{s.day_text(start)}–{s.day_text(end)}"
 
 
-def comparable_rows(comparison: "pd.DataFrame", by: str) -> "pd.DataFrame":
+def comparable_rows(comparison: pd.DataFrame, by: str) -> pd.DataFrame:
     """Rows of a compare_claims frame with a ratio under `by`, with period_start/period_end."""
     import pandas as pd
 
@@ -64,10 +70,18 @@ def comparable_rows(comparison: "pd.DataFrame", by: str) -> "pd.DataFrame":
 
 
 @s.charted
-def compare_chart(comparison: "pd.DataFrame", *, by: str = "report", metric: str = "personnel",
-                  since: dt.date | None = None, until: dt.date | None = None,
-                  size: tuple[int, int] = s.DEFAULT_SIZE, dpi: float = s.DEFAULT_DPI,
-                  generated: dt.date | None = None, series_source: str = "ua-general-staff") -> "Figure":
+def compare_chart(
+    comparison: pd.DataFrame,
+    *,
+    by: str = "report",
+    metric: str = "personnel",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    size: tuple[int, int] = s.DEFAULT_SIZE,
+    dpi: float = s.DEFAULT_DPI,
+    generated: dt.date | None = None,
+    series_source: str = "ua-general-staff",
+) -> Figure:
     """Claims against the series (a tracker.analysis.compare.compare_claims frame): the ratio
     under `by` as a filled marker at the period the claim is about, the other convention's as a
     hollow one where they differ, a line at 1 and the ±tolerance band."""
@@ -88,9 +102,11 @@ def compare_chart(comparison: "pd.DataFrame", *, by: str = "report", metric: str
         rows = rows.loc[rows["period_start"] <= pd.Timestamp(until)]
     rows = rows.sort_values(["period_end", "period_start", "source"], kind="stable").reset_index(drop=True)
     if rows.empty:
-        raise InvalidInput(f"no claims comparable with the {metric} series"
-                           + (f" between {since or 'the start'} and {until or 'the end'}" if since or until else "")
-                           + " (`tracker ingest claims` loads the curated ones)")
+        raise InvalidInput(
+            f"no claims comparable with the {metric} series"
+            + (f" between {since or 'the start'} and {until or 'the end'}" if since or until else "")
+            + " (`tracker ingest claims` loads the curated ones)"
+        )
     left = comparison.loc[~comparison["comparable"].astype(bool)]
     missing = comparison.loc[comparison["comparable"].astype(bool) & comparison[f"{by}_ratio"].isna()]
 
@@ -100,26 +116,39 @@ def compare_chart(comparison: "pd.DataFrame", *, by: str = "report", metric: str
     agreeing = int(verdicts.isin(AGREEING).sum())
     far_i = int(np.argmax(np.abs(np.log(ratio))))
     far = rows.iloc[far_i]
-    title = (f"{agreeing} of {len(rows)} estimates agree with Kyiv's figures for the same period "
-             f"or come within {tolerance:.0%} of them")
+    title = (
+        f"{agreeing} of {len(rows)} estimates agree with Kyiv's figures for the same period "
+        f"or come within {tolerance:.0%} of them"
+    )
     if abs(ratio[far_i] - 1) > tolerance:
-        title += (f"; the furthest, {overlay.short_source(far['source'])}'s for "
-                  f"{_period_text(far['period_start'], far['period_end'])}, is "
-                  f"{abs(ratio[far_i] - 1):.0%} {'higher' if ratio[far_i] > 1 else 'lower'}")
-    subtitle = (f"Each claim ÷ the General Staff's own figure for the same metric, definition and period, "
-                f"{s.convention_words(by)}; a claim of 'more than' agrees when the figure is above it. "
-                f"Hollow markers: the same claim by {'covered day' if other == 'covered' else 'report date'}, "
-                "where that differs.")
+        title += (
+            f"; the furthest, {overlay.short_source(far['source'])}'s for "
+            f"{_period_text(far['period_start'], far['period_end'])}, is "
+            f"{abs(ratio[far_i] - 1):.0%} {'higher' if ratio[far_i] > 1 else 'lower'}"
+        )
+    subtitle = (
+        f"Each claim ÷ the General Staff's own figure for the same metric, definition and period, "
+        f"{s.convention_words(by)}; a claim of 'more than' agrees when the figure is above it. "
+        f"Hollow markers: the same claim by {'covered day' if other == 'covered' else 'report date'}, "
+        "where that differs."
+    )
     notes = []
     if len(left):
         reasons: dict[str, int] = {}
         for r in left.itertuples():
             why = overlay._short_reason(r.subject, r.metric, r.definition, metric)
             reasons[why] = reasons.get(why, 0) + 1
-        notes.append(f"Not shown: {s.plural(len(left), 'claim')} that count something else ("
-                     + "; ".join(f"{k}: {n}" for k, n in sorted(reasons.items(), key=lambda kv: -kv[1]))
-                     + ")" + (f", and {s.plural(len(missing), 'claim')} about periods the series' reports "
-                              "do not cover" if len(missing) else "") + ".")
+        notes.append(
+            f"Not shown: {s.plural(len(left), 'claim')} that count something else ("
+            + "; ".join(f"{k}: {n}" for k, n in sorted(reasons.items(), key=lambda kv: -kv[1]))
+            + ")"
+            + (
+                f", and {s.plural(len(missing), 'claim')} about periods the series' reports do not cover"
+                if len(missing)
+                else ""
+            )
+            + "."
+        )
     elif len(missing):
         notes.append(f"Not shown: {s.plural(len(missing), 'claim')} about periods the series' reports do not cover.")
     generated = generated or s.generated_date()
@@ -129,9 +158,16 @@ def compare_chart(comparison: "pd.DataFrame", *, by: str = "report", metric: str
     band_name = f"within {tolerance:.0%}"
     fig = s.new_figure(size, dpi)
     ncol, legend_rows = s.legend_shape(fig, [*names, band_name])
-    frame = s.lay_out(fig, title, subtitle, notes, s.source_line([series_source, *order], CONVENTION_TEXT[by],
-                                                                  generated),
-                      legend_rows=legend_rows, top_extra_pt=10, bottom_extra_pt=12)
+    frame = s.lay_out(
+        fig,
+        title,
+        subtitle,
+        notes,
+        s.source_line([series_source, *order], CONVENTION_TEXT[by], generated),
+        legend_rows=legend_rows,
+        top_extra_pt=10,
+        bottom_extra_pt=12,
+    )
     ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
     s.style_axes(ax, thousands=False)
 
@@ -166,29 +202,78 @@ def compare_chart(comparison: "pd.DataFrame", *, by: str = "report", metric: str
             o = other_ratio[i]
             if not np.isnan(o) and abs(math.log(o / ratio[i])) > 0.02:
                 ax.plot([x_mid[i], x_mid[i]], [ratio[i], o], color=colour, linewidth=0.6, zorder=3)
-                ax.scatter([x_mid[i]], [o], s=14, marker=marker, facecolors="white", edgecolors=colour,
-                           linewidths=0.8, zorder=4, gid=f"claims-other:{key}")
-        ax.scatter(x_mid[idx], ratio[idx], s=22, marker=marker, color=colour, edgecolors="white", linewidths=0.5,
-                   zorder=5, gid=f"claims:{key}")
-        handles.append(Line2D([], [], color=colour, marker=marker, linestyle="", markersize=4.5,
-                              markeredgecolor="white", markeredgewidth=0.5))
+                ax.scatter(
+                    [x_mid[i]],
+                    [o],
+                    s=14,
+                    marker=marker,
+                    facecolors="white",
+                    edgecolors=colour,
+                    linewidths=0.8,
+                    zorder=4,
+                    gid=f"claims-other:{key}",
+                )
+        ax.scatter(
+            x_mid[idx],
+            ratio[idx],
+            s=22,
+            marker=marker,
+            color=colour,
+            edgecolors="white",
+            linewidths=0.5,
+            zorder=5,
+            gid=f"claims:{key}",
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=colour,
+                marker=marker,
+                linestyle="",
+                markersize=4.5,
+                markeredgecolor="white",
+                markeredgewidth=0.5,
+            )
+        )
 
     # Label the claims outside the band, the furthest first: who, for when, and what they said.
     # (A bound the series satisfies is "consistent" however far: those stay unlabelled.)
-    out = [i for i in np.argsort(-np.abs(np.log(ratio)), kind="stable")
-           if abs(ratio[i] - 1) > tolerance and verdicts.iloc[i] not in AGREEING]
+    out = [
+        i
+        for i in np.argsort(-np.abs(np.log(ratio)), kind="stable")
+        if abs(ratio[i] - 1) > tolerance and verdicts.iloc[i] not in AGREEING
+    ]
     labels = []
     for i in out:
         r = rows.iloc[i]
         figure = r.get("figure") or s.num(r["claim_value"])
-        labels.append(s.Label(float(x_mid[i]), float(ratio[i]),
-                              f"{overlay.short_source(r['source'])}, {_period_text(r['period_start'], r['period_end'])}"
-                              f"\n{figure} ({KIND_WORDS.get(r['kind'], r['kind'])}), {_pct(ratio[i])}",
-                              colour=s.TEXT, size=s.SMALL_PT, gid="claim-label"))
-    offsets = [(0, 7), (0, -22), (45, 4), (-45, 4), (45, -18), (-45, -18), (0, 20), (0, -34), (70, 12),
-               (-70, 12), (70, -28), (-70, -28)]
-    s.place_labels(ax, labels, offsets=offsets, avoid=s.point_boxes(ax, x_mid, ratio, radius_pt=4),
-                   leader_beyond_pt=12)
+        labels.append(
+            s.Label(
+                float(x_mid[i]),
+                float(ratio[i]),
+                f"{overlay.short_source(r['source'])}, {_period_text(r['period_start'], r['period_end'])}"
+                f"\n{figure} ({KIND_WORDS.get(r['kind'], r['kind'])}), {_pct(ratio[i])}",
+                colour=s.TEXT,
+                size=s.SMALL_PT,
+                gid="claim-label",
+            )
+        )
+    offsets = [
+        (0, 7),
+        (0, -22),
+        (45, 4),
+        (-45, 4),
+        (45, -18),
+        (-45, -18),
+        (0, 20),
+        (0, -34),
+        (70, 12),
+        (-70, 12),
+        (70, -28),
+        (-70, -28),
+    ]
+    s.place_labels(ax, labels, offsets=offsets, avoid=s.point_boxes(ax, x_mid, ratio, radius_pt=4), leader_beyond_pt=12)
     handles.append(Patch(facecolor="#e6e6e6", edgecolor="none"))
     s.legend(ax, frame, handles, [*names, band_name], ncol=ncol)
     return fig

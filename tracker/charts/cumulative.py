@@ -1,4 +1,5 @@
 """The cumulative chart: the running total, its milestones, and other sources' totals over it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,11 +17,18 @@ MIN_REPORTS = 2
 
 
 @s.charted
-def cumulative_chart(daily: "pd.DataFrame", claims: "pd.DataFrame | None" = None, *,
-                     since: dt.date | None = None, until: dt.date | None = None,
-                     as_of: dt.date | None = None, size: tuple[int, int] = s.DEFAULT_SIZE,
-                     dpi: float = s.DEFAULT_DPI, generated: dt.date | None = None,
-                     series_source: str = "ua-general-staff") -> "Figure":
+def cumulative_chart(
+    daily: pd.DataFrame,
+    claims: pd.DataFrame | None = None,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    as_of: dt.date | None = None,
+    size: tuple[int, int] = s.DEFAULT_SIZE,
+    dpi: float = s.DEFAULT_DPI,
+    generated: dt.date | None = None,
+    series_source: str = "ua-general-staff",
+) -> Figure:
     """The running total of a daily_series frame with each milestone marked, and the cumulative
     claims in `claims` (a tracker.claims.queries.claims_frame) that count the same thing, as
     points with their low–high range, by source."""
@@ -35,11 +43,13 @@ def cumulative_chart(daily: "pd.DataFrame", claims: "pd.DataFrame | None" = None
     by = daily.attrs.get("by", "report")
     view = between(daily, since, until)
     if len(view) < MIN_REPORTS:
-        raise InvalidInput(f"too few reports of {metric} to chart ({len(view)} between "
-                           f"{since or 'the start'} and {until or 'the end'}; need {MIN_REPORTS})")
+        raise InvalidInput(
+            f"too few reports of {metric} to chart ({len(view)} between "
+            f"{since or 'the start'} and {until or 'the end'}; need {MIN_REPORTS})"
+        )
     start, end = view["date"].min(), view["date"].max()
     noun, unit = s.series_words(metric)
-    marks = milestones(daily, metric=metric).table if metric else milestones(daily, 10 ** 5).table
+    marks = milestones(daily, metric=metric).table if metric else milestones(daily, 10**5).table
     marks = marks.loc[(marks["date"] >= start) & (marks["date"] <= end)]
     # A milestone "passed" on a series' first report (one that began after the invasion) was
     # passed at some unknown moment before it: not marked.
@@ -55,21 +65,37 @@ def cumulative_chart(daily: "pd.DataFrame", claims: "pd.DataFrame | None" = None
     if len(marks):
         m = marks.iloc[-1]
         title += f", passing {s.num(m['milestone'])} on {s.day_text(m['date'])}"
-    subtitle = (f"Cumulative total reported by Ukraine's General Staff, {s.convention_words(by)}, "
-                f"{s.day_text(start)} to {s.day_text(end)}")
-    subtitle += (", with other sources' estimates of the same total (bars: their low–high range; "
-                 "▲ 'more than', ▼ 'up to')." if points else ".")
+    subtitle = (
+        f"Cumulative total reported by Ukraine's General Staff, {s.convention_words(by)}, "
+        f"{s.day_text(start)} to {s.day_text(end)}"
+    )
+    subtitle += (
+        ", with other sources' estimates of the same total (bars: their low–high range; ▲ 'more than', ▼ 'up to')."
+        if points
+        else "."
+    )
     notes = [overlay.left_out_note(left, "cumulative claim")]
     if claims is None or claims.empty:
         notes.append("No claims of other sources in the store (`tracker ingest claims` loads the curated ones).")
     generated = generated or s.generated_date()
     sources = [series_source, *dict.fromkeys(p.source for p in order)]
     fig = s.new_figure(size, dpi)
-    legend_names = ["General Staff total", "milestone",
-                    *(overlay.short_source(k) for k in dict.fromkeys(p.source for p in order))]
+    legend_names = [
+        "General Staff total",
+        "milestone",
+        *(overlay.short_source(k) for k in dict.fromkeys(p.source for p in order)),
+    ]
     ncol, rows = s.legend_shape(fig, legend_names)
-    frame = s.lay_out(fig, title, subtitle, notes, s.source_line(sources, CONVENTION_TEXT[by], generated),
-                      legend_rows=rows, top_extra_pt=10, bottom_extra_pt=12)
+    frame = s.lay_out(
+        fig,
+        title,
+        subtitle,
+        notes,
+        s.source_line(sources, CONVENTION_TEXT[by], generated),
+        legend_rows=rows,
+        top_extra_pt=10,
+        bottom_extra_pt=12,
+    )
     ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
     s.style_axes(ax)
 
@@ -92,14 +118,23 @@ def cumulative_chart(daily: "pd.DataFrame", claims: "pd.DataFrame | None" = None
     # that would hit another label or a claim's marker is left out (its marker stays).
     claim_xy = [(float(s.to_num([p.mid])[0]), p.value) for p in order]
     avoid = s.point_boxes(ax, [c[0] for c in claim_xy], [c[1] for c in claim_xy], radius_pt=10)
-    labels = [s.Label(float(mx[i]), float(my[i]), f"{s.num(row.milestone)}: {s.month_text(row.date)}",
-                      colour=s.MUTED, size=s.SMALL_PT, gid="milestone-label")
-              for i, row in enumerate(marks.itertuples())][::-1]
-    s.place_labels(ax, labels, offsets=[(32, -15), (38, -19), (-34, 5)], avoid=avoid, leader_beyond_pt=99,
-                   drop=True)
+    labels = [
+        s.Label(
+            float(mx[i]),
+            float(my[i]),
+            f"{s.num(row.milestone)}: {s.month_text(row.date)}",
+            colour=s.MUTED,
+            size=s.SMALL_PT,
+            gid="milestone-label",
+        )
+        for i, row in enumerate(marks.itertuples())
+    ][::-1]
+    s.place_labels(ax, labels, offsets=[(32, -15), (38, -19), (-34, 5)], avoid=avoid, leader_beyond_pt=99, drop=True)
 
-    handles = [Line2D([], [], color=s.SERIES, linewidth=1.6),
-               Line2D([], [], color=s.SERIES, marker="o", markerfacecolor="white", linestyle="", markersize=3.5)]
+    handles = [
+        Line2D([], [], color=s.SERIES, linewidth=1.6),
+        Line2D([], [], color=s.SERIES, marker="o", markerfacecolor="white", linestyle="", markersize=3.5),
+    ]
     names = legend_names[:2]
     by_source: dict[str, list[overlay.Point]] = {}
     for p in order:
@@ -112,22 +147,55 @@ def cumulative_chart(daily: "pd.DataFrame", claims: "pd.DataFrame | None" = None
             if p.low is not None and p.high is not None and p.high > p.low:
                 ax.vlines(xi, p.low, p.high, colors=colour, linewidth=1.2, zorder=5, gid=f"claim-range:{key}")
             if (p.end - p.start).days >= 27:  # a month or more: show the span the claim is about
-                ax.hlines(p.value, float(s.to_num([p.start])[0]), float(s.to_num([p.end])[0]) + 1,
-                          colors=colour, linewidth=1.0, zorder=5)
+                ax.hlines(
+                    p.value,
+                    float(s.to_num([p.start])[0]),
+                    float(s.to_num([p.end])[0]) + 1,
+                    colors=colour,
+                    linewidth=1.0,
+                    zorder=5,
+                )
             if p.bound:
-                ax.plot([xi], [p.value], marker="^" if p.bound == "lower" else "v", markersize=3.5,
-                        color=colour, linestyle="", zorder=6,
-                        transform=ax.transData + _nudge(fig, 0, 5 if p.bound == "lower" else -5))
-        ax.scatter(px, py, s=22, marker=marker, color=colour, edgecolors="white", linewidths=0.5, zorder=6,
-                   gid=f"claims:{key}", label=overlay.short_source(key))
-        handles.append(Line2D([], [], color=colour, marker=marker, linestyle="", markersize=4,
-                              markeredgecolor="white", markeredgewidth=0.5))
+                ax.plot(
+                    [xi],
+                    [p.value],
+                    marker="^" if p.bound == "lower" else "v",
+                    markersize=3.5,
+                    color=colour,
+                    linestyle="",
+                    zorder=6,
+                    transform=ax.transData + _nudge(fig, 0, 5 if p.bound == "lower" else -5),
+                )
+        ax.scatter(
+            px,
+            py,
+            s=22,
+            marker=marker,
+            color=colour,
+            edgecolors="white",
+            linewidths=0.5,
+            zorder=6,
+            gid=f"claims:{key}",
+            label=overlay.short_source(key),
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=colour,
+                marker=marker,
+                linestyle="",
+                markersize=4,
+                markeredgecolor="white",
+                markeredgewidth=0.5,
+            )
+        )
         names.append(overlay.short_source(key))
     s.legend(ax, frame, handles, names, ncol=ncol)
     return fig
 
 
-def _nudge(fig: "Figure", dx_pt: float, dy_pt: float):  # type: ignore[no-untyped-def]
+def _nudge(fig: Figure, dx_pt: float, dy_pt: float):  # type: ignore[no-untyped-def]
     from matplotlib.transforms import ScaledTranslation
 
     return ScaledTranslation(dx_pt / 72.0, dy_pt / 72.0, fig.dpi_scale_trans)

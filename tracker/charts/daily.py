@@ -1,4 +1,5 @@
 """The daily chart: each day's figure as a thin bar, 7- and 30-day averages, and the records."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,7 +23,7 @@ RULE_WORDS = {
 }
 
 
-def flag_summary(view: "pd.DataFrame", include_flagged: bool, by: str) -> str:
+def flag_summary(view: pd.DataFrame, include_flagged: bool, by: str) -> str:
     """The note naming the flagged days drawn in the chart (empty if there are none)."""
     flagged = view.loc[view["doubtful"].astype(bool) & view["increment"].notna()]
     if flagged.empty:
@@ -34,22 +35,34 @@ def flag_summary(view: "pd.DataFrame", include_flagged: bool, by: str) -> str:
             names.append("gap")
         for name in names:
             counts[name] = counts.get(name, 0) + 1
-    kinds = ", ".join(f"{RULE_WORDS.get(k, k.replace('_', ' '))} ({n:,})"
-                      for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    kinds = ", ".join(
+        f"{RULE_WORDS.get(k, k.replace('_', ' '))} ({n:,})"
+        for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
     top = flagged.sort_values(["increment", "date"], ascending=[False, True], kind="stable").head(2)
-    largest = "; ".join(f"{s.num(r.increment)} {s.when(r.date, by)} ({r.flags.replace(';', ', ') or 'gap'})"
-                        for r in top.itertuples())
+    largest = "; ".join(
+        f"{s.num(r.increment)} {s.when(r.date, by)} ({r.flags.replace(';', ', ') or 'gap'})" for r in top.itertuples()
+    )
     what = "counted in records (--include-flagged)" if include_flagged else "left out of records"
-    return (f"Pink bars: {s.plural(len(flagged), 'flagged day')}, drawn but {what}, as they are not "
-            f"trustworthy one-day figures: {kinds}. Largest: {largest}.")
+    return (
+        f"Pink bars: {s.plural(len(flagged), 'flagged day')}, drawn but {what}, as they are not "
+        f"trustworthy one-day figures: {kinds}. Largest: {largest}."
+    )
 
 
 @s.charted
-def daily_chart(daily: "pd.DataFrame", *, since: dt.date | None = None, until: dt.date | None = None,
-                include_flagged: bool = False, size: tuple[int, int] = s.DEFAULT_SIZE,
-                dpi: float = s.DEFAULT_DPI, generated: dt.date | None = None,
-                sources: tuple[str, ...] = ("ua-general-staff",),
-                labelled_records: int = LABELLED_RECORDS) -> "Figure":
+def daily_chart(
+    daily: pd.DataFrame,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    include_flagged: bool = False,
+    size: tuple[int, int] = s.DEFAULT_SIZE,
+    dpi: float = s.DEFAULT_DPI,
+    generated: dt.date | None = None,
+    sources: tuple[str, ...] = ("ua-general-staff",),
+    labelled_records: int = LABELLED_RECORDS,
+) -> Figure:
     """Daily figures of one series (a tracker.analysis.daily_series frame, whole: averages and
     records are computed on all of it, then the chart shows `since`..`until`)."""
     import numpy as np
@@ -66,8 +79,10 @@ def daily_chart(daily: "pd.DataFrame", *, since: dt.date | None = None, until: d
     view = between(daily, since, until)
     counted_view = view.loc[view["increment"].notna()]
     if len(counted_view) < MIN_DAYS:
-        raise InvalidInput(f"too few daily figures of {metric} to chart ({len(counted_view)} between "
-                           f"{since or 'the start'} and {until or 'the end'}; need {MIN_DAYS})")
+        raise InvalidInput(
+            f"too few daily figures of {metric} to chart ({len(counted_view)} between "
+            f"{since or 'the start'} and {until or 'the end'}; need {MIN_DAYS})"
+        )
     start, end = view["date"].min(), view["date"].max()
     noun, unit = s.series_words(metric)
 
@@ -90,9 +105,11 @@ def daily_chart(daily: "pd.DataFrame", *, since: dt.date | None = None, until: d
         if not standing.empty and standing.iloc[-1]["report_date"] != last["report_date"]:
             rec = standing.iloc[-1]
             title += f"; the record is {s.num(rec['increment'])} ({s.day_text(rec['date'])})"
-    subtitle = (f"Daily increase in the cumulative total reported by Ukraine's General Staff, "
-                f"{s.convention_words(by)}, {s.day_text(start)} to {s.day_text(end)}. Averages count "
-                f"every day; records leave out flagged days{'' if include_flagged else ' unless asked'}")
+    subtitle = (
+        f"Daily increase in the cumulative total reported by Ukraine's General Staff, "
+        f"{s.convention_words(by)}, {s.day_text(start)} to {s.day_text(end)}. Averages count "
+        f"every day; records leave out flagged days{'' if include_flagged else ' unless asked'}"
+    )
     first_counted = daily.loc[daily["increment"].notna(), "date"].min()
     if pd.Timestamp(daily["report_date"].min()).date() > FIRST_REPORT_DATE:
         subtitle += f" and count from {s.day_text(first_counted)}, where this series begins"
@@ -100,8 +117,16 @@ def daily_chart(daily: "pd.DataFrame", *, since: dt.date | None = None, until: d
     generated = generated or s.generated_date()
     note = flag_summary(view, include_flagged, by)
     fig = s.new_figure(size, dpi)
-    frame = s.lay_out(fig, title, subtitle, [note], s.source_line(sources, CONVENTION_TEXT[by], generated),
-                      legend_rows=1, top_extra_pt=10, bottom_extra_pt=12)
+    frame = s.lay_out(
+        fig,
+        title,
+        subtitle,
+        [note],
+        s.source_line(sources, CONVENTION_TEXT[by], generated),
+        legend_rows=1,
+        top_extra_pt=10,
+        bottom_extra_pt=12,
+    )
     ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
     s.style_axes(ax)
 
@@ -128,26 +153,43 @@ def daily_chart(daily: "pd.DataFrame", *, since: dt.date | None = None, until: d
     for window, colour, lw in ((7, s.SERIES, 0.8), (30, s.SECOND, 1.2)):
         r = rolling[window]
         if len(r):
-            ax.plot(s.to_num(r["date"]), r["rolling_average"].to_numpy(dtype=float), color=colour,
-                    linewidth=lw, gid=f"rolling-{window}", solid_joinstyle="round")
+            ax.plot(
+                s.to_num(r["date"]),
+                r["rolling_average"].to_numpy(dtype=float),
+                color=colour,
+                linewidth=lw,
+                gid=f"rolling-{window}",
+                solid_joinstyle="round",
+            )
     if lo < 0:
         ax.axhline(0, color=s.MUTED, linewidth=0.6)
 
     rx, ry = s.to_num(progression["date"]), progression["increment"].to_numpy(dtype=float)
     ax.scatter(rx, ry, s=10, color=s.RECORD, edgecolors="white", linewidths=0.5, zorder=5, gid="records")
     latest = progression.tail(labelled_records).iloc[::-1]  # the newest record is placed first
-    labels = [s.Label(float(s.to_num([r.date])[0]), float(r.increment),
-                      f"{s.num(r.increment)}\n{s.day_text(r.date)}", colour=s.TEXT, gid="record-label")
-              for r in latest.itertuples()]
+    labels = [
+        s.Label(
+            float(s.to_num([r.date])[0]),
+            float(r.increment),
+            f"{s.num(r.increment)}\n{s.day_text(r.date)}",
+            colour=s.TEXT,
+            gid="record-label",
+        )
+        for r in latest.itertuples()
+    ]
+
     def ceiling(a: float, b: float) -> float:
         inside = (x >= a) & (x <= b)
         return float(inc[inside].max()) if inside.any() else float("nan")
 
     s.row_labels(ax, labels, ceiling=ceiling)
 
-    handles = [Line2D([], [], color=s.BARS, linewidth=4), Line2D([], [], color=s.SERIES, linewidth=0.9),
-               Line2D([], [], color=s.SECOND, linewidth=1.2),
-               Line2D([], [], color=s.RECORD, marker="o", linestyle="", markersize=4)]
+    handles = [
+        Line2D([], [], color=s.BARS, linewidth=4),
+        Line2D([], [], color=s.SERIES, linewidth=0.9),
+        Line2D([], [], color=s.SECOND, linewidth=1.2),
+        Line2D([], [], color=s.RECORD, marker="o", linestyle="", markersize=4),
+    ]
     names = ["each day", "7-day average", "30-day average", "new record (latest labelled)"]
     if doubtful.any():
         handles.insert(1, Line2D([], [], color=s.FLAGGED, linewidth=4))

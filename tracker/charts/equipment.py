@@ -1,5 +1,6 @@
 """The equipment chart: weekly losses of the main equipment categories as small multiples, on a
 shared time axis, each with its own scale (a drone and a tank are not counted alike)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 MIN_WEEKS = 2
 
 
-def weekly(daily: "pd.DataFrame", since: dt.date | None = None, until: dt.date | None = None) -> "pd.DataFrame":
+def weekly(daily: pd.DataFrame, since: dt.date | None = None, until: dt.date | None = None) -> pd.DataFrame:
     """ISO weeks (Monday to Sunday) of a daily_series frame within the dates: start, total, complete."""
     import pandas as pd
 
@@ -34,10 +35,17 @@ def weekly(daily: "pd.DataFrame", since: dt.date | None = None, until: dt.date |
 
 
 @s.charted
-def equipment_chart(series: "dict[str, pd.DataFrame]", *, since: dt.date | None = None,
-                    until: dt.date | None = None, size: tuple[int, int] = s.DEFAULT_SIZE,
-                    dpi: float = s.DEFAULT_DPI, generated: dt.date | None = None,
-                    series_source: str = "ua-general-staff", columns: int = 4) -> "Figure":
+def equipment_chart(
+    series: dict[str, pd.DataFrame],
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    size: tuple[int, int] = s.DEFAULT_SIZE,
+    dpi: float = s.DEFAULT_DPI,
+    generated: dt.date | None = None,
+    series_source: str = "ua-general-staff",
+    columns: int = 4,
+) -> Figure:
     """One panel per category: `series` maps a metric to its daily_series frame (in the order to
     draw, e.g. tracker.metrics.MAIN_EQUIPMENT). The last week, if not yet over, is drawn lighter."""
     import numpy as np
@@ -49,16 +57,19 @@ def equipment_chart(series: "dict[str, pd.DataFrame]", *, since: dt.date | None 
     weeks = {m: weekly(d, since, until) for m, d in series.items()}
     weeks = {m: w for m, w in weeks.items() if len(w) >= MIN_WEEKS}
     if not weeks:
-        raise InvalidInput("no equipment category has enough weekly figures to chart"
-                           + (f" between {since or 'the start'} and {until or 'the end'}" if since or until else "")
-                           + f" (need {MIN_WEEKS} weeks)")
+        raise InvalidInput(
+            "no equipment category has enough weekly figures to chart"
+            + (f" between {since or 'the start'} and {until or 'the end'}" if since or until else "")
+            + f" (need {MIN_WEEKS} weeks)"
+        )
     by = next(iter(series.values())).attrs.get("by", "report")
     start = min(w["week_start"].min() for w in weeks.values())
     end = max(w["week_start"].max() for w in weeks.values()) + pd.Timedelta(days=7)
 
     # Title: the last complete week, the biggest categories by count.
-    latest_complete = max((w.loc[w["complete"].astype(bool), "week_start"].max() for w in weeks.values()),
-                          default=pd.NaT)
+    latest_complete = max(
+        (w.loc[w["complete"].astype(bool), "week_start"].max() for w in weeks.values()), default=pd.NaT
+    )
     parts = []
     for m, w in weeks.items():
         row = w.loc[w["week_start"] == latest_complete]
@@ -68,12 +79,17 @@ def equipment_chart(series: "dict[str, pd.DataFrame]", *, since: dt.date | None 
     if parts and not pd.isna(latest_complete):
         week_end = latest_complete + pd.Timedelta(days=6)
         listed = [f"{s.num(v)} {s.short_label(m).lower()}" for v, m in parts[:4]]
-        title = (f"In the week to {s.day_text(week_end)}, Kyiv reported Russian losses of "
-                 + ", ".join(listed[:-1]) + f" and {listed[-1]}")
+        title = (
+            f"In the week to {s.day_text(week_end)}, Kyiv reported Russian losses of "
+            + ", ".join(listed[:-1])
+            + f" and {listed[-1]}"
+        )
     else:
         title = "Weekly Russian equipment losses reported by Kyiv"
-    subtitle = ("Losses per week (Monday to Sunday) reported by Ukraine's General Staff, "
-                f"{s.convention_words(by)}, each panel on its own scale.")
+    subtitle = (
+        "Losses per week (Monday to Sunday) reported by Ukraine's General Staff, "
+        f"{s.convention_words(by)}, each panel on its own scale."
+    )
     notes = []
     partial = [m for m, w in weeks.items() if not bool(w["complete"].iloc[-1])]
     if partial:
@@ -83,8 +99,9 @@ def equipment_chart(series: "dict[str, pd.DataFrame]", *, since: dt.date | None 
         notes.append(" ".join(f"{s.short_label(m)}: {_lineage_note(m)}" for m in merged))
     generated = generated or s.generated_date()
     fig = s.new_figure(size, dpi)
-    frame = s.lay_out(fig, title, subtitle, notes, s.source_line([series_source], CONVENTION_TEXT[by], generated),
-                      bottom_extra_pt=12)
+    frame = s.lay_out(
+        fig, title, subtitle, notes, s.source_line([series_source], CONVENTION_TEXT[by], generated), bottom_extra_pt=12
+    )
     n = len(weeks)
     cols = min(columns, n)
     rows = -(-n // cols)
@@ -119,19 +136,42 @@ def equipment_chart(series: "dict[str, pd.DataFrame]", *, since: dt.date | None 
         done = w["complete"].to_numpy(dtype=bool)
         ax.stairs(np.where(done, totals, 0.0), edges, fill=True, color=s.SERIES, linewidth=0, gid=f"weekly:{metric}")
         if (~done).any():
-            ax.stairs(np.where(done, 0.0, totals), edges, fill=True, color=s.SERIES, alpha=0.35, linewidth=0,
-                      gid=f"weekly-partial:{metric}")
+            ax.stairs(
+                np.where(done, 0.0, totals),
+                edges,
+                fill=True,
+                color=s.SERIES,
+                alpha=0.35,
+                linewidth=0,
+                gid=f"weekly-partial:{metric}",
+            )
         if lo < 0:
             ax.axhline(0, color=s.MUTED, linewidth=0.5)
         name = s.short_label(metric)
         x_text = (left_pt + c * (panel_w + gap_x_pt)) / w_pt
-        fig.text(x_text, y_top + 11.0 / h, name, ha="left", va="bottom", fontsize=s.BODY_PT, fontweight="bold",
-                 gid=f"panel:{metric}")
+        fig.text(
+            x_text,
+            y_top + 11.0 / h,
+            name,
+            ha="left",
+            va="bottom",
+            fontsize=s.BODY_PT,
+            fontweight="bold",
+            gid=f"panel:{metric}",
+        )
         last_done = w.loc[w["complete"].astype(bool)]
         if len(last_done):
             v = float(last_done["total"].iloc[-1])
-            fig.text(x_text, y_top + 3.0 / h, f"last week: {s.num(v)}", ha="left",
-                     va="bottom", fontsize=s.SMALL_PT, color=s.MUTED, gid=f"latest:{metric}")
+            fig.text(
+                x_text,
+                y_top + 3.0 / h,
+                f"last week: {s.num(v)}",
+                ha="left",
+                va="bottom",
+                fontsize=s.SMALL_PT,
+                color=s.MUTED,
+                gid=f"latest:{metric}",
+            )
         s.date_axis(ax, start, end)
         if r < rows - 1 and k + cols < n:
             ax.tick_params(axis="x", labelbottom=False)

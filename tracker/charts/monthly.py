@@ -1,5 +1,6 @@
 """The monthly chart: the daily average of each month as bars, with other sources' averages over
 them, so that UK Defence Intelligence's figures can be read against Kyiv's at a glance."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,15 +34,27 @@ def month_ranges(labels: list[str]) -> str:
             runs[-1].append(p)
         else:
             runs.append([p])
-    return ", ".join(s.month_text(r[0].start_time) if len(r) == 1
-                     else f"{s.month_text(r[0].start_time)} to {s.month_text(r[-1].start_time)}" for r in runs)
+    return ", ".join(
+        s.month_text(r[0].start_time)
+        if len(r) == 1
+        else f"{s.month_text(r[0].start_time)} to {s.month_text(r[-1].start_time)}"
+        for r in runs
+    )
 
 
 @s.charted
-def monthly_chart(daily: "pd.DataFrame", claims: "pd.DataFrame | None" = None, *,
-                  since: dt.date | None = None, until: dt.date | None = None, as_of: dt.date | None = None,
-                  size: tuple[int, int] = s.DEFAULT_SIZE, dpi: float = s.DEFAULT_DPI,
-                  generated: dt.date | None = None, series_source: str = "ua-general-staff") -> "Figure":
+def monthly_chart(
+    daily: pd.DataFrame,
+    claims: pd.DataFrame | None = None,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    as_of: dt.date | None = None,
+    size: tuple[int, int] = s.DEFAULT_SIZE,
+    dpi: float = s.DEFAULT_DPI,
+    generated: dt.date | None = None,
+    series_source: str = "ua-general-staff",
+) -> Figure:
     """Daily average per calendar month of a daily_series frame (the convention is the frame's),
     and the daily-average claims in `claims` that count the same thing: a month's as a marker
     on its bar, a longer period's as a dashed line across it."""
@@ -62,8 +75,10 @@ def monthly_chart(daily: "pd.DataFrame", claims: "pd.DataFrame | None" = None, *
         table = table.loc[table["start"] <= pd.Timestamp(until)]
     table = table.reset_index(drop=True)
     if len(table) < MIN_MONTHS:
-        raise InvalidInput(f"too few months of {metric} to chart ({len(table)} between {since or 'the start'} "
-                           f"and {until or 'the end'}; need {MIN_MONTHS})")
+        raise InvalidInput(
+            f"too few months of {metric} to chart ({len(table)} between {since or 'the start'} "
+            f"and {until or 'the end'}; need {MIN_MONTHS})"
+        )
     noun, unit = s.series_words(metric)
     periods = [pd.Period(p, freq="M") for p in table["period"]]
     starts = [p.start_time for p in periods]
@@ -89,6 +104,7 @@ def monthly_chart(daily: "pd.DataFrame", claims: "pd.DataFrame | None" = None, *
     last = pick.iloc[-1]
     best = pick.sort_values(["daily_average", "start"], ascending=[False, True], kind="stable").iloc[0]
     last_month = s.month_text(pd.Period(last["period"], freq="M").start_time)
+
     def avg(x: float) -> str:
         return s.num(x, 1 if abs(x) < 10 else 0)
 
@@ -96,13 +112,18 @@ def monthly_chart(daily: "pd.DataFrame", claims: "pd.DataFrame | None" = None, *
     if best["period"] == last["period"]:
         title += ", the highest monthly average yet"
     else:
-        title += (f"; the highest month was {s.month_text(pd.Period(best['period'], freq='M').start_time)} "
-                  f"({avg(best['daily_average'])})")
+        title += (
+            f"; the highest month was {s.month_text(pd.Period(best['period'], freq='M').start_time)} "
+            f"({avg(best['daily_average'])})"
+        )
     bar_of = dict(zip(table["period"], table["daily_average"]))
     agreement = []
     for key in dict.fromkeys(p.source for p in monthly):
-        devs = [p.value / bar_of[f"{p.start.year:04d}-{p.start.month:02d}"] - 1 for p in monthly
-                if p.source == key and bar_of.get(f"{p.start.year:04d}-{p.start.month:02d}")]
+        devs = [
+            p.value / bar_of[f"{p.start.year:04d}-{p.start.month:02d}"] - 1
+            for p in monthly
+            if p.source == key and bar_of.get(f"{p.start.year:04d}-{p.start.month:02d}")
+        ]
         if not devs:
             continue
         worst = max(devs, key=abs)
@@ -110,11 +131,17 @@ def monthly_chart(daily: "pd.DataFrame", claims: "pd.DataFrame | None" = None, *
         name = overlay.short_source(key)
         side = "above" if worst > 0 else "below"
         if len(devs) == 1:
-            agreement.append(f"{name}'s is within {pct:g}% of the bar" if abs(worst) <= CLOSE
-                             else f"{name}'s is {pct:g}% {side} the bar")
+            agreement.append(
+                f"{name}'s is within {pct:g}% of the bar"
+                if abs(worst) <= CLOSE
+                else f"{name}'s is {pct:g}% {side} the bar"
+            )
         else:
-            agreement.append(f"{name}'s {len(devs)} are within {pct:g}% of the bars" if abs(worst) <= CLOSE
-                             else f"{name}'s {len(devs)} are up to {pct:g}% {side} the bars")
+            agreement.append(
+                f"{name}'s {len(devs)} are within {pct:g}% of the bars"
+                if abs(worst) <= CLOSE
+                else f"{name}'s {len(devs)} are up to {pct:g}% {side} the bars"
+            )
     subtitle = f"Daily average per calendar month {CONVENTION_SUBTITLE[by]}."
     if agreement:
         subtitle += " Markers: " + "; ".join(agreement) + "."
@@ -122,9 +149,15 @@ def monthly_chart(daily: "pd.DataFrame", claims: "pd.DataFrame | None" = None, *
     notes = []
     partial = table.loc[~table["complete"].astype(bool)]
     if len(partial):
-        notes.append("Lighter bars: incomplete months (" + ", ".join(
-            f"{s.month_text(pd.Period(r.period, freq='M').start_time)}: {r.days} of "
-            f"{pd.Period(r.period, freq='M').days_in_month} days" for r in partial.itertuples()) + ").")
+        notes.append(
+            "Lighter bars: incomplete months ("
+            + ", ".join(
+                f"{s.month_text(pd.Period(r.period, freq='M').start_time)}: {r.days} of "
+                f"{pd.Period(r.period, freq='M').days_in_month} days"
+                for r in partial.itertuples()
+            )
+            + ")."
+        )
     flagged = table.loc[table["flagged_days"] > 0, "period"].tolist()
     if flagged:
         notes.append(f"Months with flagged days, counted in these averages: {month_ranges(flagged)}.")
@@ -136,8 +169,16 @@ def monthly_chart(daily: "pd.DataFrame", claims: "pd.DataFrame | None" = None, *
     names = ["General Staff: daily average", *(f"{overlay.short_source(k)}" for k in styles)]
     fig = s.new_figure(size, dpi)
     ncol, rows = s.legend_shape(fig, names)
-    frame = s.lay_out(fig, title, subtitle, notes, s.source_line(sources, CONVENTION_TEXT[by], generated),
-                      legend_rows=rows, top_extra_pt=10, bottom_extra_pt=12)
+    frame = s.lay_out(
+        fig,
+        title,
+        subtitle,
+        notes,
+        s.source_line(sources, CONVENTION_TEXT[by], generated),
+        legend_rows=rows,
+        top_extra_pt=10,
+        bottom_extra_pt=12,
+    )
     ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
     s.style_axes(ax)
 
@@ -157,24 +198,60 @@ def monthly_chart(daily: "pd.DataFrame", claims: "pd.DataFrame | None" = None, *
 
     ax.bar(mids[full], avg[full], width=widths[full], color=s.BARS, linewidth=0, gid="months")
     if (~full).any():
-        ax.bar(mids[~full], avg[~full], width=widths[~full], color=s.BARS, alpha=0.45, linewidth=0,
-               gid="months-partial")
+        ax.bar(
+            mids[~full], avg[~full], width=widths[~full], color=s.BARS, alpha=0.45, linewidth=0, gid="months-partial"
+        )
     handles = [Line2D([], [], color=s.BARS, linewidth=5)]
     for key, (colour, marker) in styles.items():
         mine = [p for p in monthly if p.source == key]
         if mine:
             px = np.array([float(s.to_num([p.mid])[0]) for p in mine])
-            ax.scatter(px, [p.value for p in mine], s=20, marker=marker, color=colour, edgecolors="white",
-                       linewidths=0.5, zorder=5, gid=f"claims:{key}")
+            ax.scatter(
+                px,
+                [p.value for p in mine],
+                s=20,
+                marker=marker,
+                color=colour,
+                edgecolors="white",
+                linewidths=0.5,
+                zorder=5,
+                gid=f"claims:{key}",
+            )
         for p in [p for p in longer if p.source == key]:
             x_from = max(float(s.to_num([p.start])[0]), float(x_start[0]) - 3)
-            ax.hlines(p.value, x_from, float(s.to_num([p.end])[0]) + 1, colors=colour,
-                      linewidth=1.1, linestyles=(0, (3, 1.5)), zorder=4, gid=f"claims-period:{key}")
-            ax.annotate(f"{p.label} ({_period_words(p)})", (x_from, p.value),
-                        xytext=(0, 2.5), textcoords="offset points", ha="left", va="bottom",
-                        fontsize=s.SMALL_PT, color=colour, gid="claim-period-label")
-        handles.append(Line2D([], [], color=colour, marker=marker, linestyle="", markersize=4.5,
-                              markeredgecolor="white", markeredgewidth=0.5))
+            ax.hlines(
+                p.value,
+                x_from,
+                float(s.to_num([p.end])[0]) + 1,
+                colors=colour,
+                linewidth=1.1,
+                linestyles=(0, (3, 1.5)),
+                zorder=4,
+                gid=f"claims-period:{key}",
+            )
+            ax.annotate(
+                f"{p.label} ({_period_words(p)})",
+                (x_from, p.value),
+                xytext=(0, 2.5),
+                textcoords="offset points",
+                ha="left",
+                va="bottom",
+                fontsize=s.SMALL_PT,
+                color=colour,
+                gid="claim-period-label",
+            )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=colour,
+                marker=marker,
+                linestyle="",
+                markersize=4.5,
+                markeredgecolor="white",
+                markeredgewidth=0.5,
+            )
+        )
     s.legend(ax, frame, handles, names, ncol=ncol)
     return fig
 

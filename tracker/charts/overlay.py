@@ -1,5 +1,6 @@
 """Claims of other sources as chart overlays: which can be drawn against a series, and how each
 source looks (the same source keeps one colour and marker across a chart)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,8 +46,9 @@ def not_comparable(subject: str, metric: str, definition: str, series_metric: st
     return None
 
 
-def split_claims(claims: "pd.DataFrame | None", metric: str, kinds: tuple[str, ...],
-                 as_of: dt.date | None = None) -> tuple["pd.DataFrame", "pd.DataFrame"]:
+def split_claims(
+    claims: pd.DataFrame | None, metric: str, kinds: tuple[str, ...], as_of: dt.date | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(claims of `kinds` drawable against the series, those of `kinds` about the same metric
     that are not, with a `reason`). Claims published after `as_of` are dropped: a reader then
     could not know them."""
@@ -58,9 +60,12 @@ def split_claims(claims: "pd.DataFrame | None", metric: str, kinds: tuple[str, .
     rows = claims.loc[claims["kind"].isin(kinds)].copy()
     if as_of is not None and "published_date" in rows:
         rows = rows.loc[pd.to_datetime(rows["published_date"]) <= pd.Timestamp(as_of)]
-    rows["reason"] = [_short_reason(r.subject, r.metric, r.definition, metric)
-                      if not_comparable(r.subject, r.metric, r.definition, metric) else None
-                      for r in rows.itertuples()]
+    rows["reason"] = [
+        _short_reason(r.subject, r.metric, r.definition, metric)
+        if not_comparable(r.subject, r.metric, r.definition, metric)
+        else None
+        for r in rows.itertuples()
+    ]
     ok = rows.loc[rows["reason"].isna()].reset_index(drop=True)
     left = rows.loc[rows["reason"].notna() & (rows["metric"] == metric)].reset_index(drop=True)
     return ok, left
@@ -74,8 +79,9 @@ def _short_reason(subject: str, metric: str, definition: str, series_metric: str
         return f"about {subject.title()}'s losses"
     if metric != series_metric:
         return f"a count of {metric}"
-    return f"{DEFINITIONS.get(definition, definition.replace('_', ' '))} only".replace("killed, confirmed by name only",
-                                                                                     "deaths confirmed by name")
+    return f"{DEFINITIONS.get(definition, definition.replace('_', ' '))} only".replace(
+        "killed, confirmed by name only", "deaths confirmed by name"
+    )
 
 
 @dataclass(frozen=True)
@@ -102,7 +108,7 @@ def _num(x: Any) -> float | None:
     return None if f != f else f
 
 
-def claim_points(claims: "pd.DataFrame") -> list[Point]:
+def claim_points(claims: pd.DataFrame) -> list[Point]:
     """Each claim row as a Point (rows need source, period_start, period_end, qualifier, low,
     best, high, and optionally figure)."""
     import pandas as pd
@@ -126,12 +132,15 @@ def styles_for(sources: list[str]) -> dict[str, tuple[str, str]]:
 
     registry = [key for key in SOURCES if key not in (GENERAL_STAFF, CURATED)]
     others = [key for key in dict.fromkeys(sources) if key not in registry]
-    return {key: s.SOURCE_STYLES[(registry.index(key) if key in registry
-                                  else len(registry) + others.index(key)) % len(s.SOURCE_STYLES)]
-            for key in dict.fromkeys(sources)}
+    return {
+        key: s.SOURCE_STYLES[
+            (registry.index(key) if key in registry else len(registry) + others.index(key)) % len(s.SOURCE_STYLES)
+        ]
+        for key in dict.fromkeys(sources)
+    }
 
 
-def left_out_note(left: "pd.DataFrame", what: str) -> str:
+def left_out_note(left: pd.DataFrame, what: str) -> str:
     """'Not shown: 3 claims that ... (reasons).' or ''."""
     if left.empty:
         return ""

@@ -5,6 +5,7 @@ layout (title, subtitle, legend, plot, notes, source line), number and date form
 placer that keeps labels apart, and saving that gives the same bytes for the same data.
 Headless: only the Agg canvas is used, never pyplot.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,8 +30,14 @@ FORMATS = ("png", "svg")
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
-    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
 }
 SERIES = OKABE_ITO["blue"]
 BARS = "#9cc9e8"  # sky blue, lightened: many thin bars must not outshout the lines over them
@@ -43,10 +50,18 @@ GRID = "#e3e3e3"
 # Claims of other sources: colour and marker pairs, one per source in the order of the source
 # registry (tracker.sources), so a source looks the same on every chart. Triangles are kept for
 # bounds ("more than", "up to"); no pair repeats, so no two sources look alike.
-SOURCE_STYLES = [(OKABE_ITO["vermillion"], "D"), (OKABE_ITO["green"], "o"), (OKABE_ITO["orange"], "s"),
-                 (OKABE_ITO["purple"], "o"), (OKABE_ITO["black"], "s"), (OKABE_ITO["sky_blue"], "P"),
-                 (OKABE_ITO["green"], "X"), (OKABE_ITO["orange"], "h"), (OKABE_ITO["purple"], "X"),
-                 (OKABE_ITO["black"], "P")]
+SOURCE_STYLES = [
+    (OKABE_ITO["vermillion"], "D"),
+    (OKABE_ITO["green"], "o"),
+    (OKABE_ITO["orange"], "s"),
+    (OKABE_ITO["purple"], "o"),
+    (OKABE_ITO["black"], "s"),
+    (OKABE_ITO["sky_blue"], "P"),
+    (OKABE_ITO["green"], "X"),
+    (OKABE_ITO["orange"], "h"),
+    (OKABE_ITO["purple"], "X"),
+    (OKABE_ITO["black"], "P"),
+]
 
 # Sizes in points.
 TITLE_PT = 11.0
@@ -114,13 +129,14 @@ def generated_date() -> dt.date:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
         try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
         except (ValueError, OverflowError, OSError):
             raise InvalidInput(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {epoch[:30]!r}") from None
     return dt.date.today()
 
 
 # --- words and numbers -----------------------------------------------------------------------
+
 
 def day_text(day: Any) -> str:
     """'8 Aug 2026' (English month names, whatever the locale)."""
@@ -160,11 +176,12 @@ def thousands_formatter():  # type: ignore[no-untyped-def]
 
 # --- layout ------------------------------------------------------------------------------------
 
+
 @dataclass
 class Frame:
     """The figure's text furniture, laid out top to bottom in points; what remains is the plot."""
 
-    fig: "Figure"
+    fig: Figure
     title: str
     subtitle: str = ""
     notes: list[str] = field(default_factory=list)
@@ -183,7 +200,7 @@ class Frame:
         return self.fig.get_figheight() * 72.0
 
 
-def text_width_pt(fig: "Figure", text: str, size: float, weight: str = "normal") -> float:
+def text_width_pt(fig: Figure, text: str, size: float, weight: str = "normal") -> float:
     """The drawn width of a line of text, in points."""
     return _text_width_pt(text, float(size), weight, float(fig.dpi))
 
@@ -205,7 +222,7 @@ def _measurer(dpi: float):  # type: ignore[no-untyped-def]
     return RendererAgg(1, 1, dpi)
 
 
-def wrap(fig: "Figure", text: str, size: float, width_pt: float, weight: str = "normal") -> list[str]:
+def wrap(fig: Figure, text: str, size: float, width_pt: float, weight: str = "normal") -> list[str]:
     """Greedy word wrap to a width in points: words measured once, a line as their sum."""
     space = text_width_pt(fig, "a b", size, weight) - text_width_pt(fig, "ab", size, weight)
     lines: list[str] = []
@@ -222,7 +239,7 @@ def wrap(fig: "Figure", text: str, size: float, width_pt: float, weight: str = "
     return lines
 
 
-def new_figure(size: tuple[int, int] = DEFAULT_SIZE, dpi: float = DEFAULT_DPI) -> "Figure":
+def new_figure(size: tuple[int, int] = DEFAULT_SIZE, dpi: float = DEFAULT_DPI) -> Figure:
     """A figure of exactly `size` pixels on an Agg canvas (no pyplot, no global state)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -237,8 +254,17 @@ def new_figure(size: tuple[int, int] = DEFAULT_SIZE, dpi: float = DEFAULT_DPI) -
     return fig
 
 
-def lay_out(fig: "Figure", title: str, subtitle: str, notes: Sequence[str], source_line: str,
-            *, legend_rows: int = 0, top_extra_pt: float = 0.0, bottom_extra_pt: float = 0.0) -> Frame:
+def lay_out(
+    fig: Figure,
+    title: str,
+    subtitle: str,
+    notes: Sequence[str],
+    source_line: str,
+    *,
+    legend_rows: int = 0,
+    top_extra_pt: float = 0.0,
+    bottom_extra_pt: float = 0.0,
+) -> Frame:
     """Draw title, subtitle, notes and source line; return the frame with the free plot band.
 
     `top_extra_pt` reserves room above the plot (for a unit label), `bottom_extra_pt` below it
@@ -254,8 +280,18 @@ def lay_out(fig: "Figure", title: str, subtitle: str, notes: Sequence[str], sour
         if not lines:
             return
         text = "\n".join(lines)
-        fig.text(PAD_PT / w, y / h, text, ha="left", va="top", fontsize=size, color=colour,
-                 fontweight=weight, linespacing=spacing, gid=gid)
+        fig.text(
+            PAD_PT / w,
+            y / h,
+            text,
+            ha="left",
+            va="top",
+            fontsize=size,
+            color=colour,
+            fontweight=weight,
+            linespacing=spacing,
+            gid=gid,
+        )
         y -= size * spacing * len(lines)
 
     put(wrap(fig, title, TITLE_PT, inner, "bold"), TITLE_PT, TEXT, "bold", "title", 1.15)
@@ -275,14 +311,23 @@ def lay_out(fig: "Figure", title: str, subtitle: str, notes: Sequence[str], sour
     for note in reversed([n for n in notes if n]):
         foot.append((wrap(fig, note, SMALL_PT, inner), TEXT, "note"))
     for lines, colour, gid in foot:
-        fig.text(PAD_PT / w, bottom / h, "\n".join(lines), ha="left", va="bottom", fontsize=SMALL_PT,
-                 color=colour, linespacing=1.25, gid=gid)
+        fig.text(
+            PAD_PT / w,
+            bottom / h,
+            "\n".join(lines),
+            ha="left",
+            va="bottom",
+            fontsize=SMALL_PT,
+            color=colour,
+            linespacing=1.25,
+            gid=gid,
+        )
         bottom += SMALL_PT * 1.25 * len(lines) + 3
     frame.plot_bottom = (bottom + 4 + bottom_extra_pt) / h
     return frame
 
 
-def y_labels_width_pt(ax: "Axes") -> float:
+def y_labels_width_pt(ax: Axes) -> float:
     """Width of the widest y tick label within the current limits (after limits are set)."""
     fig = ax.figure
     lo, hi = sorted(ax.get_ylim())
@@ -292,8 +337,15 @@ def y_labels_width_pt(ax: "Axes") -> float:
     return max((text_width_pt(fig, s, size) for s in labels), default=0.0)  # type: ignore[arg-type]
 
 
-def place_axes(ax: "Axes", frame: Frame, *, left_pt: float | None = None, right_pt: float = PAD_PT,
-               top: float | None = None, bottom: float | None = None) -> None:
+def place_axes(
+    ax: Axes,
+    frame: Frame,
+    *,
+    left_pt: float | None = None,
+    right_pt: float = PAD_PT,
+    top: float | None = None,
+    bottom: float | None = None,
+) -> None:
     """Put an axes in the frame's plot band, leaving room on the left for its y tick labels."""
     w = frame.width_pt
     if left_pt is None:
@@ -303,7 +355,7 @@ def place_axes(ax: "Axes", frame: Frame, *, left_pt: float | None = None, right_
     ax.set_position((left_pt / w, bottom, 1 - (left_pt + right_pt) / w, top - bottom))
 
 
-def unit_label(ax: "Axes", text: str, frame: Frame) -> None:
+def unit_label(ax: Axes, text: str, frame: Frame) -> None:
     """The y unit as a small line above the plot, flush with the figure's left margin."""
     fig = ax.figure
     x0 = PAD_PT / frame.width_pt
@@ -311,7 +363,7 @@ def unit_label(ax: "Axes", text: str, frame: Frame) -> None:
     fig.text(x0, y0, text, ha="left", va="bottom", fontsize=SMALL_PT + 0.5, color=MUTED, gid="unit")
 
 
-def style_axes(ax: "Axes", *, thousands: bool = True) -> None:
+def style_axes(ax: Axes, *, thousands: bool = True) -> None:
     """Light horizontal grid, no left spine, thousands separators on y."""
     ax.grid(axis="y", color=GRID, linewidth=0.6)
     ax.set_axisbelow(True)
@@ -324,7 +376,7 @@ HANDLE_PT = 16.0  # legend handle length plus the pad to its text, in points (se
 COLUMN_GAP_PT = 14.0
 
 
-def legend_shape(fig: "Figure", labels: Sequence[str], width_pt: float | None = None) -> tuple[int, int]:
+def legend_shape(fig: Figure, labels: Sequence[str], width_pt: float | None = None) -> tuple[int, int]:
     """(columns, rows) of the widest legend that fits the figure's inner width."""
     if not labels:
         return 0, 0
@@ -336,7 +388,7 @@ def legend_shape(fig: "Figure", labels: Sequence[str], width_pt: float | None = 
         sizes = [rows + 1] * large + [rows] * (ncol - large)
         cols, at = [], 0
         for size in sizes:
-            cols.append(widths[at:at + size])
+            cols.append(widths[at : at + size])
             at += size
         total = sum(max(c) for c in cols if c) + COLUMN_GAP_PT * (ncol - 1)
         if total <= width_pt:
@@ -344,22 +396,32 @@ def legend_shape(fig: "Figure", labels: Sequence[str], width_pt: float | None = 
     return 1, len(labels)
 
 
-def legend(ax: "Axes", frame: Frame, handles: list, labels: list[str], ncol: int | None = None) -> None:
+def legend(ax: Axes, frame: Frame, handles: list, labels: list[str], ncol: int | None = None) -> None:
     """A legend under the subtitle, flush left, in as few rows as fit."""
     if not handles:
         return
     ncol = ncol or legend_shape(ax.figure, labels)[0]
     x0 = (PAD_PT + 1.5) / frame.width_pt
-    leg = ax.figure.legend(handles, labels, loc="upper left", bbox_to_anchor=(x0, frame.legend_y),
-                           ncol=ncol, borderaxespad=0.0, borderpad=0.0, handletextpad=0.5,
-                           columnspacing=COLUMN_GAP_PT / (SMALL_PT + 0.5), labelspacing=0.35,
-                           handlelength=1.6)
+    leg = ax.figure.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(x0, frame.legend_y),
+        ncol=ncol,
+        borderaxespad=0.0,
+        borderpad=0.0,
+        handletextpad=0.5,
+        columnspacing=COLUMN_GAP_PT / (SMALL_PT + 0.5),
+        labelspacing=0.35,
+        handlelength=1.6,
+    )
     leg.set_gid("legend")
 
 
 # --- dates -------------------------------------------------------------------------------------
 
-def date_axis(ax: "Axes", start: Any, end: Any) -> None:
+
+def date_axis(ax: Axes, start: Any, end: Any) -> None:
     """One line of tick labels: years for spans over 18 months, else months (with the year on
     January and on the first tick); English whatever the locale."""
     import pandas as pd
@@ -383,7 +445,7 @@ def date_axis(ax: "Axes", start: Any, end: Any) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(fmt))
 
 
-def period_axis(ax: "Axes", start: Any, end: Any) -> None:
+def period_axis(ax: Axes, start: Any, end: Any) -> None:
     """For bars of whole months: labels centred under each year (ticks between years), or under
     each month for spans up to two years."""
     import pandas as pd
@@ -422,6 +484,7 @@ def to_num(values: Any):  # type: ignore[no-untyped-def]
 
 # --- labels that keep out of each other's way --------------------------------------------------
 
+
 def halo() -> list:
     """A white outline under label text, so it stays legible over bars and lines."""
     from matplotlib import patheffects
@@ -442,9 +505,15 @@ class Label:
     gid: str = "label"
 
 
-def place_labels(ax: "Axes", labels: Sequence[Label], *, offsets: Sequence[tuple[float, float]] | None = None,
-                 avoid: Sequence[tuple[float, float, float, float]] = (), leader_beyond_pt: float = 10.0,
-                 drop: bool = False) -> list:
+def place_labels(
+    ax: Axes,
+    labels: Sequence[Label],
+    *,
+    offsets: Sequence[tuple[float, float]] | None = None,
+    avoid: Sequence[tuple[float, float, float, float]] = (),
+    leader_beyond_pt: float = 10.0,
+    drop: bool = False,
+) -> list:
     """Place each label at the first candidate offset (points) where it overlaps no placed label,
     no box in `avoid` (display pixels) and stays inside the axes; further out with a leader line
     if none fits. Labels are placed in the order given: put the most important first.
@@ -452,8 +521,22 @@ def place_labels(ax: "Axes", labels: Sequence[Label], *, offsets: Sequence[tuple
     fig = ax.figure
     scale = fig.dpi / 72.0
     if offsets is None:
-        offsets = [(0, 8), (-10, 8), (10, 8), (0, 18), (-24, 14), (24, 14), (-40, 24), (40, 24),
-                   (0, 30), (-60, 34), (60, 34), (0, 44), (-80, 44), (80, 44)]
+        offsets = [
+            (0, 8),
+            (-10, 8),
+            (10, 8),
+            (0, 18),
+            (-24, 14),
+            (24, 14),
+            (-40, 24),
+            (40, 24),
+            (0, 30),
+            (-60, 34),
+            (60, 34),
+            (0, 44),
+            (-80, 44),
+            (80, 44),
+        ]
     bbox = ax.get_window_extent()
     placed: list[tuple[float, float, float, float]] = list(avoid)
     artists = []
@@ -483,17 +566,33 @@ def place_labels(ax: "Axes", labels: Sequence[Label], *, offsets: Sequence[tuple
         placed.append(box)
         far = math.hypot(dx, dy) > leader_beyond_pt
         artist = ax.annotate(
-            lab.text, (lab.x, lab.y), xytext=(dx, dy), textcoords="offset points", ha="center", va="bottom",
-            fontsize=lab.size, color=lab.colour, fontweight=lab.weight, linespacing=1.1, annotation_clip=False,
+            lab.text,
+            (lab.x, lab.y),
+            xytext=(dx, dy),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=lab.size,
+            color=lab.colour,
+            fontweight=lab.weight,
+            linespacing=1.1,
+            annotation_clip=False,
             path_effects=halo(),
             arrowprops=dict(arrowstyle="-", color=MUTED, linewidth=0.5, shrinkA=0, shrinkB=2) if far else None,
-            gid=lab.gid)
+            gid=lab.gid,
+        )
         artists.append(artist)
     return artists
 
 
-def row_labels(ax: "Axes", labels: Sequence[Label], *, offset_pt: float = 7.0, gap_pt: float = 10.0,
-               ceiling: Callable[[float, float], float] | None = None) -> list:
+def row_labels(
+    ax: Axes,
+    labels: Sequence[Label],
+    *,
+    offset_pt: float = 7.0,
+    gap_pt: float = 10.0,
+    ceiling: Callable[[float, float], float] | None = None,
+) -> list:
     """Labels above their anchors; where they would collide they merge into one row above the
     cluster's highest anchor, side by side in the anchors' order, with leader lines (so records
     that cluster in time stay readable and their leaders never cross). `ceiling(x0, x1)` gives
@@ -547,12 +646,26 @@ def row_labels(ax: "Axes", labels: Sequence[Label], *, offset_pt: float = 7.0, g
             lab, px, py, _w, _h = items[i]
             dx, dy = (cx - px) / scale, (base - py) / scale
             leader = abs(dx) > 2 or dy > offset_pt + 4
-            artists.append(ax.annotate(
-                lab.text, (lab.x, lab.y), xytext=(dx, dy), textcoords="offset points", ha="center",
-                va="bottom", fontsize=lab.size, color=lab.colour, fontweight=lab.weight, linespacing=1.1,
-                annotation_clip=False, gid=lab.gid, path_effects=halo(),
-                arrowprops=dict(arrowstyle="-", color=MUTED, linewidth=0.5, shrinkA=1, shrinkB=3,
-                                relpos=(0.5, 0.0)) if leader else None))
+            artists.append(
+                ax.annotate(
+                    lab.text,
+                    (lab.x, lab.y),
+                    xytext=(dx, dy),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=lab.size,
+                    color=lab.colour,
+                    fontweight=lab.weight,
+                    linespacing=1.1,
+                    annotation_clip=False,
+                    gid=lab.gid,
+                    path_effects=halo(),
+                    arrowprops=dict(arrowstyle="-", color=MUTED, linewidth=0.5, shrinkA=1, shrinkB=3, relpos=(0.5, 0.0))
+                    if leader
+                    else None,
+                )
+            )
     return artists
 
 
@@ -564,8 +677,9 @@ def _overlap_area(a: tuple[float, float, float, float], b: tuple[float, float, f
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
-def point_boxes(ax: "Axes", xs: Sequence[float], ys: Sequence[float], radius_pt: float = 3.0
-                ) -> list[tuple[float, float, float, float]]:
+def point_boxes(
+    ax: Axes, xs: Sequence[float], ys: Sequence[float], radius_pt: float = 3.0
+) -> list[tuple[float, float, float, float]]:
     """Display boxes around markers, for place_labels to avoid."""
     r = radius_pt * ax.figure.dpi / 72.0
     out = []
@@ -576,6 +690,7 @@ def point_boxes(ax: "Axes", xs: Sequence[float], ys: Sequence[float], radius_pt:
 
 
 # --- source line and saving ----------------------------------------------------------------------
+
 
 def source_line(source_keys: Sequence[str], convention: str | None, generated: dt.date) -> str:
     """'Source: <who>; <who>. <Convention>. Generated <date> with tracker.'"""
@@ -601,12 +716,11 @@ def image_format(path: Path) -> str:
     return suffix
 
 
-def save(fig: "Figure", path: Path | str) -> Path:
+def save(fig: Figure, path: Path | str) -> Path:
     """Write the figure at its exact pixel size with fixed metadata, so equal data give equal bytes."""
     path = Path(path)
     fmt = image_format(path)
-    metadata: dict[str, Any] = ({"Software": None} if fmt == "png"
-                                else {"Creator": None, "Date": None})
+    metadata: dict[str, Any] = {"Software": None} if fmt == "png" else {"Creator": None, "Date": None}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     with styled():
@@ -615,12 +729,12 @@ def save(fig: "Figure", path: Path | str) -> Path:
     return path
 
 
-def charted(draw: Callable[..., "Figure"]) -> Callable[..., "Figure"]:
+def charted(draw: Callable[..., Figure]) -> Callable[..., Figure]:
     """Run a drawing function under the shared style (so rcParams never leak in or out)."""
     import functools
 
     @functools.wraps(draw)
-    def wrapper(*args: Any, **kwargs: Any) -> "Figure":
+    def wrapper(*args: Any, **kwargs: Any) -> Figure:
         with styled():
             return draw(*args, **kwargs)
 
@@ -628,6 +742,7 @@ def charted(draw: Callable[..., "Figure"]) -> Callable[..., "Figure"]:
 
 
 # --- what a series counts, in words ----------------------------------------------------------------
+
 
 def series_words(metric: str) -> tuple[str, str]:
     """(noun phrase for a count, unit) e.g. ('Russian personnel killed or wounded', 'people')."""

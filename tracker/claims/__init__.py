@@ -4,6 +4,7 @@
 writes them as revisions, `queries` reads them; the comparison with the daily series lives in
 `tracker.analysis.compare`.
 """
+
 from tracker.claims.records import DEFINITIONS, KINDS, QUALIFIERS, SUBJECTS, ClaimRecord
 
 __all__ = ["ClaimRecord", "DEFINITIONS", "KINDS", "QUALIFIERS", "SUBJECTS"]

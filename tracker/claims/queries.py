@@ -1,4 +1,5 @@
 """Reading claims: the current claims with filters, and one claim with every revision."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,10 +16,36 @@ from tracker.store.db import as_utc
 if TYPE_CHECKING:
     import pandas as pd
 
-COLUMNS = ["id", "key", "source", "source_name", "subject", "metric", "definition", "kind", "period",
-           "period_start", "period_end", "period_precision", "qualifier", "low", "best", "high", "figure",
-           "published", "published_date", "published_precision", "url", "based_on", "note", "feed",
-           "revision", "entered_at", "revised_at", "run_id"]
+COLUMNS = [
+    "id",
+    "key",
+    "source",
+    "source_name",
+    "subject",
+    "metric",
+    "definition",
+    "kind",
+    "period",
+    "period_start",
+    "period_end",
+    "period_precision",
+    "qualifier",
+    "low",
+    "best",
+    "high",
+    "figure",
+    "published",
+    "published_date",
+    "published_precision",
+    "url",
+    "based_on",
+    "note",
+    "feed",
+    "revision",
+    "entered_at",
+    "revised_at",
+    "run_id",
+]
 
 
 def _num(x: float | None) -> int | float | None:
@@ -31,39 +58,68 @@ def _row_dict(row, first_id: int, entered: dt.datetime | None) -> dict:  # type:
     c = row._mapping
     removed = bool(c["removed"])
     return {
-        "id": first_id, "key": c["claim_key"], "source": c["source_key"], "source_name": c["source_name"],
-        "subject": c["subject"], "metric": c["metric"], "definition": c["definition"], "kind": c["kind"],
+        "id": first_id,
+        "key": c["claim_key"],
+        "source": c["source_key"],
+        "source_name": c["source_name"],
+        "subject": c["subject"],
+        "metric": c["metric"],
+        "definition": c["definition"],
+        "kind": c["kind"],
         "period": None if removed else format_period(c["period_start"], c["period_end"], c["period_precision"]),
-        "period_start": c["period_start"], "period_end": c["period_end"], "period_precision": c["period_precision"],
-        "qualifier": c["qualifier"], "low": _num(c["low"]), "best": _num(c["best"]), "high": _num(c["high"]),
+        "period_start": c["period_start"],
+        "period_end": c["period_end"],
+        "period_precision": c["period_precision"],
+        "qualifier": c["qualifier"],
+        "low": _num(c["low"]),
+        "best": _num(c["best"]),
+        "high": _num(c["high"]),
         "figure": None if removed else figure_label(c["qualifier"], c["low"], c["best"], c["high"]),
-        "published": None if removed else format_period(c["published_date"], c["published_date"],
-                                                        c["published_precision"]),
-        "published_date": c["published_date"], "published_precision": c["published_precision"],
-        "url": c["url"], "based_on": c["based_on"], "note": c["note"], "feed": c["feed_name"],
-        "revision": c["revision"], "entered_at": as_utc(entered), "revised_at": as_utc(c["first_seen_at"]),
+        "published": None
+        if removed
+        else format_period(c["published_date"], c["published_date"], c["published_precision"]),
+        "published_date": c["published_date"],
+        "published_precision": c["published_precision"],
+        "url": c["url"],
+        "based_on": c["based_on"],
+        "note": c["note"],
+        "feed": c["feed_name"],
+        "revision": c["revision"],
+        "entered_at": as_utc(entered),
+        "revised_at": as_utc(c["first_seen_at"]),
         "run_id": c["run_id"],
     }
 
 
 def _base_query():  # type: ignore[no-untyped-def]
     t = m.Claim.__table__
-    return (select(t, m.Source.key.label("source_key"), m.Source.name.label("source_name"),
-                   m.Feed.name.label("feed_name"))
-            .outerjoin(m.Source, m.Source.id == t.c.source_id)
-            .join(m.Feed, m.Feed.id == t.c.feed_id))
+    return (
+        select(t, m.Source.key.label("source_key"), m.Source.name.label("source_name"), m.Feed.name.label("feed_name"))
+        .outerjoin(m.Source, m.Source.id == t.c.source_id)
+        .join(m.Feed, m.Feed.id == t.c.feed_id)
+    )
 
 
 def _firsts(conn: Connection) -> dict[tuple[int, str], tuple[int, dt.datetime]]:
     """(feed_id, claim_key) -> (id of its first revision, when it entered the store)."""
     t = m.Claim.__table__
-    rows = conn.execute(select(t.c.feed_id, t.c.claim_key, func.min(t.c.id), func.min(t.c.first_seen_at))
-                        .group_by(t.c.feed_id, t.c.claim_key))
+    rows = conn.execute(
+        select(t.c.feed_id, t.c.claim_key, func.min(t.c.id), func.min(t.c.first_seen_at)).group_by(
+            t.c.feed_id, t.c.claim_key
+        )
+    )
     return {(r[0], r[1]): (r[2], r[3]) for r in rows}
 
 
-def list_claims(engine: Engine | Connection, *, source: str | None = None, metric: str | None = None,
-                kind: str | None = None, period: str | None = None, definition: str | None = None) -> list[dict]:
+def list_claims(
+    engine: Engine | Connection,
+    *,
+    source: str | None = None,
+    metric: str | None = None,
+    kind: str | None = None,
+    period: str | None = None,
+    definition: str | None = None,
+) -> list[dict]:
     """The current claims (not removed), oldest publication first; `period` keeps claims whose
     period overlaps it (e.g. '2024', '2024-09', '2024-05-01/2024-06-30')."""
     t = m.Claim.__table__
@@ -98,7 +154,7 @@ def list_claims(engine: Engine | Connection, *, source: str | None = None, metri
             conn.close()
 
 
-def claims_frame(engine: Engine | Connection, **filters: str | None) -> "pd.DataFrame":
+def claims_frame(engine: Engine | Connection, **filters: str | None) -> pd.DataFrame:
     """list_claims as a DataFrame (the input of tracker.analysis.compare)."""
     import pandas as pd
 
@@ -119,8 +175,9 @@ def claim_history(engine: Engine, ident: str) -> list[list[dict]]:
         firsts = _firsts(conn)
         out = []
         for feed_id, key in sorted(set(found)):
-            rows = conn.execute(_base_query().where(t.c.feed_id == feed_id, t.c.claim_key == key)
-                                .order_by(t.c.revision)).all()
+            rows = conn.execute(
+                _base_query().where(t.c.feed_id == feed_id, t.c.claim_key == key).order_by(t.c.revision)
+            ).all()
             revisions = []
             for r in rows:
                 d = _row_dict(r, *firsts[(feed_id, key)])

@@ -3,6 +3,7 @@
 Shaped after UCDP GED: low / best / high with a qualifier, and a date precision for both the
 period the figure is about and the date it was published.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -81,8 +82,9 @@ def parse_period(text: str) -> Period:
     if match := _QUARTER.fullmatch(value):
         year, quarter = int(match[1]), int(match[2])
         first = 3 * quarter - 2
-        return Period(dt.date(year, first, 1),
-                      dt.date(year, first + 2, calendar.monthrange(year, first + 2)[1]), "quarter")
+        return Period(
+            dt.date(year, first, 1), dt.date(year, first + 2, calendar.monthrange(year, first + 2)[1]), "quarter"
+        )
     if (match := _YEAR.fullmatch(value)) and int(match[1]) >= 1:
         year = int(match[1])
         return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), "year")
@@ -120,7 +122,7 @@ def rounding_unit(value: float) -> float:
         return float(min(unit, coarsest))
     text = repr(float(value))
     decimals = len(text.split(".")[1].rstrip("0")) if "e" not in text else 6
-    return 10.0 ** -decimals
+    return 10.0**-decimals
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,13 +161,30 @@ class ClaimRecord:
         return tuple(getattr(self, name) for name in STORED_FIELDS)
 
 
-STORED_FIELDS = ("source", "subject", "metric", "definition", "kind", "period_start", "period_end",
-                 "period_precision", "qualifier", "low", "best", "high", "published_date",
-                 "published_precision", "url", "note", "based_on")
+STORED_FIELDS = (
+    "source",
+    "subject",
+    "metric",
+    "definition",
+    "kind",
+    "period_start",
+    "period_end",
+    "period_precision",
+    "qualifier",
+    "low",
+    "best",
+    "high",
+    "published_date",
+    "published_precision",
+    "url",
+    "note",
+    "based_on",
+)
 
 
 def figure_label(qualifier: str | None, low: float | None, best: float | None, high: float | None) -> str:
     """A claim's figure as a person would say it: 'about 1,500', '70,000–80,000', 'more than 600,000'."""
+
     def fmt(x: float) -> str:
         return f"{int(x):,}" if float(x).is_integer() else f"{x:,.2f}".rstrip("0").rstrip(".")
 

@@ -4,6 +4,7 @@ Keyed by (feed, claim_key): an edited claim supersedes its current revision, a c
 from a complete payload (the claims file) gets a removal revision, and a claim written with
 `tracker claims add` is its own one-claim run that never removes anything.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,15 +21,24 @@ from tracker.store.revisions import RevisionCounts, apply_snapshot
 VALUE_COLS = ("source_id",) + STORED_FIELDS[1:]
 
 
-def apply_claims(conn: Connection, *, run_id: int, now: dt.datetime, claims: list[ClaimRecord],
-                 complete: bool) -> RevisionCounts:
+def apply_claims(
+    conn: Connection, *, run_id: int, now: dt.datetime, claims: list[ClaimRecord], complete: bool
+) -> RevisionCounts:
     """Record a payload's claims for the run's feed; `complete` payloads remove missing claims."""
     feed_id = conn.execute(select(m.IngestRun.feed_id).where(m.IngestRun.id == run_id)).scalar_one()
     ids = source_ids(conn, {c.source for c in claims})
     incoming = {(c.key,): (ids[c.source], *c.values()[1:]) for c in claims}
     counts, _changed = apply_snapshot(
-        conn, m.Claim.__table__, filters={"feed_id": feed_id}, key_cols=("claim_key",), value_cols=VALUE_COLS,
-        incoming=incoming, in_scope=lambda key: complete, now=now, run_id=run_id)
+        conn,
+        m.Claim.__table__,
+        filters={"feed_id": feed_id},
+        key_cols=("claim_key",),
+        value_cols=VALUE_COLS,
+        incoming=incoming,
+        in_scope=lambda key: complete,
+        now=now,
+        run_id=run_id,
+    )
     return counts
 
 
@@ -36,20 +46,28 @@ def check_new_claim(conn: Connection, claim: ClaimRecord) -> None:
     """Refuse a claim whose key, or whose statement, is already current in the store (any feed)."""
     table = m.Claim.__table__
     current = (table.c.superseded_at.is_(None), table.c.removed.is_(False))
-    taken = conn.execute(select(table.c.id, m.Feed.name).join(m.Feed, m.Feed.id == table.c.feed_id)
-                         .where(table.c.claim_key == claim.key, *current)).first()
+    taken = conn.execute(
+        select(table.c.id, m.Feed.name)
+        .join(m.Feed, m.Feed.id == table.c.feed_id)
+        .where(table.c.claim_key == claim.key, *current)
+    ).first()
     if taken is not None:
-        raise InvalidInput(f"duplicate: a claim with key {claim.key!r} is already in the store "
-                           f"(feed {taken.name}); pick another --key or edit the claims file")
+        raise InvalidInput(
+            f"duplicate: a claim with key {claim.key!r} is already in the store "
+            f"(feed {taken.name}); pick another --key or edit the claims file"
+        )
     rows = conn.execute(
         select(table.c.claim_key, m.Source.key, *(table.c[f] for f in STORED_FIELDS[1:]))
         .join(m.Source, m.Source.id == table.c.source_id)
-        .where(*current, table.c.kind == claim.kind, table.c.published_date == claim.published_date))
+        .where(*current, table.c.kind == claim.kind, table.c.published_date == claim.published_date)
+    )
     for row in rows:
         other = ClaimRecord(row[0], *row[1:])
         if identity(other) == identity(claim):
-            raise InvalidInput(f"duplicate: the store already holds this claim as {other.key!r} "
-                               "(same source, published date, kind, period, definition and figures)")
+            raise InvalidInput(
+                f"duplicate: the store already holds this claim as {other.key!r} "
+                "(same source, published date, kind, period, definition and figures)"
+            )
 
 
 def add_claim(url: str, claim: ClaimRecord, *, lock_wait: float = 10.0):  # type: ignore[no-untyped-def]

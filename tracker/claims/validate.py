@@ -3,6 +3,7 @@
 Every message names the field and the offending value (shortened), so a curator can fix a
 hand-edited file; nothing is silently coerced except case and spacing of vocabulary words.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,23 @@ from tracker.errors import InvalidInput
 from tracker.metrics import resolve
 from tracker.sources import SOURCES
 
-FIELDS = ("claim_key", "source", "subject", "metric", "definition", "kind", "period", "qualifier",
-          "low", "best", "high", "published", "url", "based_on", "note")
+FIELDS = (
+    "claim_key",
+    "source",
+    "subject",
+    "metric",
+    "definition",
+    "kind",
+    "period",
+    "qualifier",
+    "low",
+    "best",
+    "high",
+    "published",
+    "url",
+    "based_on",
+    "note",
+)
 REQUIRED = ("claim_key", "source", "subject", "metric", "definition", "kind", "period", "published")
 KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}")
 NOTE_MAX = 1000
@@ -48,8 +64,9 @@ def check_text(name: str, value: str, limit: int) -> None:
     for pos, char in enumerate(value):
         code = ord(char)
         if unicodedata.category(char) == "Cc" or code in _BIDI:
-            raise InvalidInput(f"{name} contains the control character U+{code:04X} at position {pos + 1}; "
-                               "use plain text on one line")
+            raise InvalidInput(
+                f"{name} contains the control character U+{code:04X} at position {pos + 1}; use plain text on one line"
+            )
 
 
 def _vocab(name: str, value: str, allowed: Mapping[str, str] | tuple[str, ...]) -> str:
@@ -85,8 +102,9 @@ def check_url(value: str) -> str | None:
     except ValueError:
         raise InvalidInput(f"malformed url {_short(text)}") from None
     if parts.scheme not in ("http", "https") or not host or " " in text or "." not in host.strip("."):
-        raise InvalidInput(f"malformed url {_short(text)}: expected an absolute http(s) URL such as "
-                           "https://example.org/page")
+        raise InvalidInput(
+            f"malformed url {_short(text)}: expected an absolute http(s) URL such as https://example.org/page"
+        )
     return text
 
 
@@ -100,8 +118,10 @@ def claim_from_fields(fields: Mapping[str, str | None], *, today: dt.date | None
             raise InvalidInput(f"{name} is missing")
     key = get["claim_key"]
     if not KEY_PATTERN.fullmatch(key):
-        raise InvalidInput(f"claim_key {_short(key)} must be lowercase letters, digits, '.', '_' or '-' "
-                           "(at most 128, starting with a letter or digit)")
+        raise InvalidInput(
+            f"claim_key {_short(key)} must be lowercase letters, digits, '.', '_' or '-' "
+            "(at most 128, starting with a letter or digit)"
+        )
     source = get["source"]
     if source not in SOURCES or source in NOT_A_SOURCE:
         known = ", ".join(k for k in SOURCES if k not in NOT_A_SOURCE)
@@ -118,12 +138,15 @@ def claim_from_fields(fields: Mapping[str, str | None], *, today: dt.date | None
     except ValueError as exc:
         raise InvalidInput(f"period: {exc}") from None
     if kind == "day" and period.precision != "day":
-        raise InvalidInput(f"a single-day claim needs a day period (YYYY-MM-DD), not {get['period']!r}; "
-                           "use kind peak_day for 'the highest day in May 2024'")
+        raise InvalidInput(
+            f"a single-day claim needs a day period (YYYY-MM-DD), not {get['period']!r}; "
+            "use kind peak_day for 'the highest day in May 2024'"
+        )
     qualifier = re.sub(r"\s+", " ", get["qualifier"].lower()) or None
     if qualifier is not None and qualifier not in QUALIFIERS:
-        raise InvalidInput(f"unknown qualifier {_short(get['qualifier'])}; use one of: {', '.join(QUALIFIERS)} "
-                           "(or leave it blank)")
+        raise InvalidInput(
+            f"unknown qualifier {_short(get['qualifier'])}; use one of: {', '.join(QUALIFIERS)} (or leave it blank)"
+        )
     low, best, high = (_number(n, get[n]) for n in ("low", "best", "high"))
     if best is None and (low is None or high is None):
         raise InvalidInput("a claim needs a best figure, or both low and high for a range")
@@ -134,8 +157,10 @@ def claim_from_fields(fields: Mapping[str, str | None], *, today: dt.date | None
     if low is not None and high is not None and low > high:
         raise InvalidInput(f"low {low:,g} is greater than high {high:,g}")
     if "/" in get["published"]:
-        raise InvalidInput(f"published must be one date, month, quarter or year (YYYY-MM-DD, YYYY-MM, YYYY-Qn "
-                           f"or YYYY), not {_short(get['published'])}")
+        raise InvalidInput(
+            f"published must be one date, month, quarter or year (YYYY-MM-DD, YYYY-MM, YYYY-Qn "
+            f"or YYYY), not {_short(get['published'])}"
+        )
     try:
         published = parse_period(get["published"])
     except ValueError as exc:
@@ -146,32 +171,69 @@ def claim_from_fields(fields: Mapping[str, str | None], *, today: dt.date | None
     if period.start > published.end:
         raise InvalidInput(f"period {period.label()} begins after the claim was published ({get['published']})")
     return ClaimRecord(
-        key=key, source=source, subject=subject, metric=metric, definition=definition, kind=kind,
-        period_start=period.start, period_end=period.end, period_precision=period.precision,
-        qualifier=qualifier, low=low, best=best, high=high,
-        published_date=published.start, published_precision=published.precision,
-        url=check_url(get["url"]), note=get["note"] or None, based_on=get["based_on"] or None,
+        key=key,
+        source=source,
+        subject=subject,
+        metric=metric,
+        definition=definition,
+        kind=kind,
+        period_start=period.start,
+        period_end=period.end,
+        period_precision=period.precision,
+        qualifier=qualifier,
+        low=low,
+        best=best,
+        high=high,
+        published_date=published.start,
+        published_precision=published.precision,
+        url=check_url(get["url"]),
+        note=get["note"] or None,
+        based_on=get["based_on"] or None,
     )
 
 
 def identity(claim: ClaimRecord) -> tuple:
     """What makes two claims the same statement, whatever their key, note or URL."""
-    return (claim.source, claim.subject, claim.metric, claim.definition, claim.kind, claim.period_start,
-            claim.period_end, claim.period_precision, claim.qualifier, claim.low, claim.best, claim.high,
-            claim.published_date, claim.published_precision)
+    return (
+        claim.source,
+        claim.subject,
+        claim.metric,
+        claim.definition,
+        claim.kind,
+        claim.period_start,
+        claim.period_end,
+        claim.period_precision,
+        claim.qualifier,
+        claim.low,
+        claim.best,
+        claim.high,
+        claim.published_date,
+        claim.published_precision,
+    )
 
 
 def to_fields(claim: ClaimRecord) -> dict[str, str]:
     """The text fields of a claim, as a CSV row writes them (the inverse of claim_from_fields)."""
+
     def num(x: float | None) -> str:
         if x is None:
             return ""
         return str(int(x)) if float(x).is_integer() else repr(float(x))
 
     return {
-        "claim_key": claim.key, "source": claim.source, "subject": claim.subject, "metric": claim.metric,
-        "definition": claim.definition, "kind": claim.kind, "period": claim.period,
-        "qualifier": claim.qualifier or "", "low": num(claim.low), "best": num(claim.best), "high": num(claim.high),
-        "published": claim.published, "url": claim.url or "", "based_on": claim.based_on or "",
+        "claim_key": claim.key,
+        "source": claim.source,
+        "subject": claim.subject,
+        "metric": claim.metric,
+        "definition": claim.definition,
+        "kind": claim.kind,
+        "period": claim.period,
+        "qualifier": claim.qualifier or "",
+        "low": num(claim.low),
+        "best": num(claim.best),
+        "high": num(claim.high),
+        "published": claim.published,
+        "url": claim.url or "",
+        "based_on": claim.based_on or "",
         "note": claim.note or "",
     }

@@ -4,6 +4,7 @@ charts), their validation, and loading the daily series they ask for.
 Kept light: typer and the standard library only at import time, so `tracker --help` is fast;
 pandas and the store are imported when a command runs.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,10 +13,11 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -41,40 +43,81 @@ class OutputFormat(str, Enum):
 DEFAULT_SOURCE = "ua-general-staff"
 DEFAULT_METRIC = "personnel"
 
-MetricOption = Annotated[str, typer.Option(
-    "--metric", "-m", show_default=True,
-    help="Which series: personnel, tanks, afv, artillery, mlrs, air_defense, aircraft, "
-         "helicopters, uav, ships, submarines, vehicles_fuel_tanks, cruise_missiles, "
-         "special_equipment, ground_robotic_systems (dataset and API names are accepted too).")]
-SourceOption = Annotated[str, typer.Option(
-    "--source", show_default=True, help="Whose claims (a source key in the store).")]
-SinceOption = Annotated[Optional[str], typer.Option(
-    "--since", show_default=False, metavar="YYYY-MM-DD",
-    help="First day to include, dated by --by (inclusive).")]
-UntilOption = Annotated[Optional[str], typer.Option(
-    "--until", show_default=False, metavar="YYYY-MM-DD",
-    help="Last day to include, dated by --by (inclusive).")]
-AsOfOption = Annotated[Optional[str], typer.Option(
-    "--as-of", show_default=False, metavar="YYYY-MM-DD",
-    help="Answer as a reader would have on that day: only reports dated up to it, with the "
-         "values known by its end (later corrections ignored), and flags computed from them.")]
-ByOption = Annotated[By, typer.Option(
-    "--by", case_sensitive=False, show_default=True,
-    help="Date each figure by its report date (as news coverage does: the report of D covers "
-         "roughly day D-1) or by the covered day (as UK Defence Intelligence averages do).")]
-FormatOption = Annotated[OutputFormat, typer.Option(
-    "--format", "-f", case_sensitive=False, show_default=True,
-    help="table for people (thousands separators, ISO dates); json or csv for machines "
-         "(plain numbers).")]
-IncludeFlaggedOption = Annotated[bool, typer.Option(
-    "--include-flagged", show_default=False,
-    help="Count doubtful days in records too (rounded early-2022 roundups, catch-ups after "
-         "flat days, outliers, changes of category, increments spanning missing reports). "
-         "By default they are left out, and listed with the reason.")]
-DbOption = Annotated[Optional[str], typer.Option(
-    "--db", show_default=False,
-    help="Store: a SQLAlchemy URL or a SQLite file path. Default: $TRACKER_DB_URL, else "
-         "~/.local/share/tracker/tracker.db.")]
+MetricOption = Annotated[
+    str,
+    typer.Option(
+        "--metric",
+        "-m",
+        show_default=True,
+        help="Which series: personnel, tanks, afv, artillery, mlrs, air_defense, aircraft, "
+        "helicopters, uav, ships, submarines, vehicles_fuel_tanks, cruise_missiles, "
+        "special_equipment, ground_robotic_systems (dataset and API names are accepted too).",
+    ),
+]
+SourceOption = Annotated[
+    str, typer.Option("--source", show_default=True, help="Whose claims (a source key in the store).")
+]
+SinceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--since", show_default=False, metavar="YYYY-MM-DD", help="First day to include, dated by --by (inclusive)."
+    ),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option(
+        "--until", show_default=False, metavar="YYYY-MM-DD", help="Last day to include, dated by --by (inclusive)."
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        show_default=False,
+        metavar="YYYY-MM-DD",
+        help="Answer as a reader would have on that day: only reports dated up to it, with the "
+        "values known by its end (later corrections ignored), and flags computed from them.",
+    ),
+]
+ByOption = Annotated[
+    By,
+    typer.Option(
+        "--by",
+        case_sensitive=False,
+        show_default=True,
+        help="Date each figure by its report date (as news coverage does: the report of D covers "
+        "roughly day D-1) or by the covered day (as UK Defence Intelligence averages do).",
+    ),
+]
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        case_sensitive=False,
+        show_default=True,
+        help="table for people (thousands separators, ISO dates); json or csv for machines (plain numbers).",
+    ),
+]
+IncludeFlaggedOption = Annotated[
+    bool,
+    typer.Option(
+        "--include-flagged",
+        show_default=False,
+        help="Count doubtful days in records too (rounded early-2022 roundups, catch-ups after "
+        "flat days, outliers, changes of category, increments spanning missing reports). "
+        "By default they are left out, and listed with the reason.",
+    ),
+]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        show_default=False,
+        help="Store: a SQLAlchemy URL or a SQLite file path. Default: $TRACKER_DB_URL, else "
+        "~/.local/share/tracker/tracker.db.",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -101,10 +144,17 @@ class ReportOptions:
         """What was asked, for the header of every output."""
         from tracker.analysis.series import CONVENTION_TEXT
 
-        return {"metric": self.metric, "label": self.label, "source": self.source,
-                "by": self.by, "convention": CONVENTION_TEXT[self.by],
-                "since": self.since, "until": self.until, "as_of": self.as_of,
-                "include_flagged": self.include_flagged}
+        return {
+            "metric": self.metric,
+            "label": self.label,
+            "source": self.source,
+            "by": self.by,
+            "convention": CONVENTION_TEXT[self.by],
+            "since": self.since,
+            "until": self.until,
+            "as_of": self.as_of,
+            "include_flagged": self.include_flagged,
+        }
 
 
 def parse_date(text: str | None, option: str) -> dt.date | None:
@@ -117,9 +167,18 @@ def parse_date(text: str | None, option: str) -> dt.date | None:
         raise InvalidInput(f"{option}: not a date, expected YYYY-MM-DD: {text[:40]!r}") from None
 
 
-def report_options(*, metric: str, source: str, since: str | None, until: str | None,
-                   as_of: str | None, by: By | str, format: OutputFormat | str,
-                   include_flagged: bool, db: str | None) -> ReportOptions:
+def report_options(
+    *,
+    metric: str,
+    source: str,
+    since: str | None,
+    until: str | None,
+    as_of: str | None,
+    by: By | str,
+    format: OutputFormat | str,
+    include_flagged: bool,
+    db: str | None,
+) -> ReportOptions:
     """Validate the shared options: a known metric, real dates, since not after until."""
     from tracker.metrics import resolve
 
@@ -133,16 +192,17 @@ def report_options(*, metric: str, source: str, since: str | None, until: str | 
         raise InvalidInput(f"--as-of {when} is in the future: nothing was known on that day yet")
     if start and end and start > end:
         raise InvalidInput(f"--since {start} is after --until {end}")
-    return ReportOptions(canonical, source, start, end, when, By(by).value,
-                         OutputFormat(format).value, include_flagged, db)
+    return ReportOptions(
+        canonical, source, start, end, when, By(by).value, OutputFormat(format).value, include_flagged, db
+    )
 
 
-def load_daily(opts: ReportOptions) -> "pd.DataFrame":
+def load_daily(opts: ReportOptions) -> pd.DataFrame:
     """The daily series the options ask for: read from the store, flagged, cut to the dates."""
     return load_series(opts)[1]
 
 
-def load_series(opts: ReportOptions) -> "tuple[pd.DataFrame, pd.DataFrame]":
+def load_series(opts: ReportOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the whole daily series as known then, its cut to --since/--until)."""
     from tracker.analysis.series import between, daily_series
     from tracker.config import resolve_db_url
@@ -155,14 +215,18 @@ def load_series(opts: ReportOptions) -> "tuple[pd.DataFrame, pd.DataFrame]":
     finally:
         engine.dispose()
     if obs.empty:
-        raise InvalidInput(f"no reports of {opts.metric} from {opts.source} in the store"
-                           + (f" up to {opts.as_of}" if opts.as_of else ""))
+        raise InvalidInput(
+            f"no reports of {opts.metric} from {opts.source} in the store"
+            + (f" up to {opts.as_of}" if opts.as_of else "")
+        )
     daily = daily_series(obs, by=opts.by, metric=opts.metric, today=opts.as_of or dt.date.today())
     cut = between(daily, opts.since, opts.until)
     if cut.empty:
-        raise InvalidInput(f"no {opts.metric} figures dated between {opts.since or 'the start'} "
-                           f"and {opts.until or 'the end'} (by {opts.by}); the series runs "
-                           f"{daily['date'].min().date()} to {daily['date'].max().date()}")
+        raise InvalidInput(
+            f"no {opts.metric} figures dated between {opts.since or 'the start'} "
+            f"and {opts.until or 'the end'} (by {opts.by}); the series runs "
+            f"{daily['date'].min().date()} to {daily['date'].max().date()}"
+        )
     return daily, cut
 
 
@@ -185,7 +249,7 @@ def cache_dir() -> Path:
 def _sqlite_file(url: str) -> Path | None:
     if not url.startswith("sqlite:///"):
         return None
-    path = url[len("sqlite:///"):].split("?", 1)[0]
+    path = url[len("sqlite:///") :].split("?", 1)[0]
     return Path(path) if path and path != ":memory:" else None
 
 
@@ -232,9 +296,15 @@ def _cache_key(command: str, opts: ReportOptions, extra: dict) -> Path | None:
     state = _file_state(db_file) if db_file else None
     if state is None:
         return None
-    key = {"command": command, "options": asdict(opts), "extra": extra,
-           "db": str(db_file.resolve()), "state": state, "today": dt.date.today(),
-           "code": _code_fingerprint()}
+    key = {
+        "command": command,
+        "options": asdict(opts),
+        "extra": extra,
+        "db": str(db_file.resolve()),
+        "state": state,
+        "today": dt.date.today(),
+        "code": _code_fingerprint(),
+    }
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
     return cache_dir() / f"{digest}.txt"
 
@@ -262,7 +332,7 @@ def served(command: str, opts: ReportOptions, extra: dict, produce: Callable[[],
 
 def _prune(folder: Path) -> None:
     entries = sorted(folder.glob("*.txt"), key=lambda p: p.stat().st_mtime_ns)
-    for old in entries[:max(len(entries) - CACHE_MAX_ENTRIES, 0)]:
+    for old in entries[: max(len(entries) - CACHE_MAX_ENTRIES, 0)]:
         old.unlink(missing_ok=True)
 
 

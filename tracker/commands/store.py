@@ -1,4 +1,5 @@
 """Commands that fill and inspect the store: ingest, status, latest, findings, db."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,20 +7,22 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
-from tracker.errors import ExitCode, InvalidInput
 from tracker.commands.options import DbOption, parse_date
+from tracker.errors import ExitCode, InvalidInput
 from tracker.render import sanitize as printable
 
 QuietOption = typer.Option(False, "--quiet", "-q", help="Print one log line per run (for cron).")
 WaitOption = typer.Option(10.0, "--wait", help="Seconds to wait for another run's writer lock before giving up.")
 ObservedOption = typer.Option(
-    None, "--observed-at",
+    None,
+    "--observed-at",
     help="Ingest as if fetched at this time (ISO 8601, UTC if no offset): backfills archived snapshots "
-    "with their true history. Snapshots must be ingested in time order.", show_default=False)
+    "with their true history. Snapshots must be ingested in time order.",
+    show_default=False,
+)
 SNAPSHOT_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:?\d{2}(?::?\d{2})?)")
 
 
@@ -32,8 +35,10 @@ def parse_moment(text: str) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidInput(f"not an ISO 8601 time: {text!r} (e.g. 2023-01-12T12:04 or 2023-01-12T12:04:00+00:00)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+        raise InvalidInput(
+            f"not an ISO 8601 time: {text!r} (e.g. 2023-01-12T12:04 or 2023-01-12T12:04:00+00:00)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _print_report(report, quiet: bool) -> None:  # type: ignore[no-untyped-def]
@@ -52,21 +57,43 @@ def _print_report(report, quiet: bool) -> None:  # type: ignore[no-untyped-def]
         print(f"  … and {len(report.new_findings) - len(shown):,} more: tracker findings")
 
 
-def _ingest(feed, location: str | None, db: str | None, *, wait: float,  # type: ignore[no-untyped-def]
-            observed_at: str | None, source: str | None = None, fetch_options: dict | None = None):
+def _ingest(
+    feed,
+    location: str | None,
+    db: str | None,
+    *,
+    wait: float,  # type: ignore[no-untyped-def]
+    observed_at: str | None,
+    source: str | None = None,
+    fetch_options: dict | None = None,
+):
     from tracker.config import resolve_db_url
     from tracker.ingest import run_ingest
 
-    return run_ingest(resolve_db_url(db), feed, location=location, source=source,
-                      observed_at=parse_moment(observed_at) if observed_at else None,
-                      fetch_options=fetch_options, lock_wait=wait)
+    return run_ingest(
+        resolve_db_url(db),
+        feed,
+        location=location,
+        source=source,
+        observed_at=parse_moment(observed_at) if observed_at else None,
+        fetch_options=fetch_options,
+        lock_wait=wait,
+    )
 
 
-def run_feed(feed, location: str | None, db: str | None, *, quiet: bool, wait: float,  # type: ignore[no-untyped-def]
-         observed_at: str | None, source: str | None = None, fetch_options: dict | None = None) -> int:
+def run_feed(
+    feed,
+    location: str | None,
+    db: str | None,
+    *,
+    quiet: bool,
+    wait: float,  # type: ignore[no-untyped-def]
+    observed_at: str | None,
+    source: str | None = None,
+    fetch_options: dict | None = None,
+) -> int:
     """Run one ingest and print its summary; returns the exit code."""
-    report = _ingest(feed, location, db, wait=wait, observed_at=observed_at, source=source,
-                     fetch_options=fetch_options)
+    report = _ingest(feed, location, db, wait=wait, observed_at=observed_at, source=source, fetch_options=fetch_options)
     _print_report(report, quiet)
     return int(report.exit_code)
 
@@ -76,8 +103,9 @@ def _snapshot_folders(root: Path) -> list[tuple[Path, dt.datetime]]:
     for child in sorted(p for p in root.iterdir() if p.is_dir()):
         match = SNAPSHOT_NAME.match(child.name)
         if not match:
-            raise InvalidInput(f"{child}: snapshot folder names must start with their fetch time, "
-                               "e.g. 2023-01-12T1204_day323")
+            raise InvalidInput(
+                f"{child}: snapshot folder names must start with their fetch time, e.g. 2023-01-12T1204_day323"
+            )
         found.append((child, parse_moment(match[1])))
     if not found:
         raise InvalidInput(f"{root}: no snapshot folders")
@@ -89,14 +117,22 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
 
     @ingest_app.command("dataset")
     def ingest_dataset(
-        location: Optional[str] = typer.Option(
-            None, "--from", help="A local folder or file of the dataset, or a base URL. "
-            "Default: the live dataset on GitHub.", show_default=False),
+        location: str | None = typer.Option(
+            None,
+            "--from",
+            help="A local folder or file of the dataset, or a base URL. Default: the live dataset on GitHub.",
+            show_default=False,
+        ),
         snapshots: bool = typer.Option(
-            False, "--snapshots", help="--from is a folder of snapshot folders named by fetch time "
-            "(as kept by git scraping, e.g. 2023-01-12T1204_day323): ingest each in order as observed then."),
-        observed_at: Optional[str] = ObservedOption,
-        db: DbOption = None, quiet: bool = QuietOption, wait: float = WaitOption,
+            False,
+            "--snapshots",
+            help="--from is a folder of snapshot folders named by fetch time "
+            "(as kept by git scraping, e.g. 2023-01-12T1204_day323): ingest each in order as observed then.",
+        ),
+        observed_at: str | None = ObservedOption,
+        db: DbOption = None,
+        quiet: bool = QuietOption,
+        wait: float = WaitOption,
     ) -> None:
         """The open General Staff dataset: personnel, equipment and corrections."""
         from tracker.feeds.dataset import DatasetFeed
@@ -119,13 +155,19 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
 
     @ingest_app.command("api")
     def ingest_api(
-        location: Optional[str] = typer.Option(
-            None, "--from", help="A local JSON file or folder of API responses, or the API base URL. "
-            "Default: https://russianwarship.rip/api/v2", show_default=False),
-        since: Optional[str] = typer.Option(None, "--since", help="First report date to fetch (YYYY-MM-DD)."),
-        until: Optional[str] = typer.Option(None, "--until", help="Last report date to fetch (YYYY-MM-DD)."),
-        observed_at: Optional[str] = ObservedOption,
-        db: DbOption = None, quiet: bool = QuietOption, wait: float = WaitOption,
+        location: str | None = typer.Option(
+            None,
+            "--from",
+            help="A local JSON file or folder of API responses, or the API base URL. "
+            "Default: https://russianwarship.rip/api/v2",
+            show_default=False,
+        ),
+        since: str | None = typer.Option(None, "--since", help="First report date to fetch (YYYY-MM-DD)."),
+        until: str | None = typer.Option(None, "--until", help="Last report date to fetch (YYYY-MM-DD)."),
+        observed_at: str | None = ObservedOption,
+        db: DbOption = None,
+        quiet: bool = QuietOption,
+        wait: float = WaitOption,
     ) -> None:
         """The russianwarship.rip API v2: totals with the reported daily increase.
 
@@ -143,27 +185,34 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
         options: dict = {"date_from": date_from, "date_to": date_to}
         if sys.stderr.isatty() and not quiet:
             options["progress"] = lambda pages: print(f"\rfetched {pages} page(s)", end="", file=sys.stderr, flush=True)
-        code = run_feed(WarshipFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at,
-                    fetch_options=options)
+        code = run_feed(
+            WarshipFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at, fetch_options=options
+        )
         if "progress" in options:
             print(file=sys.stderr)
         raise typer.Exit(code)
 
     @ingest_app.command("csv")
     def ingest_csv(
-        location: str = typer.Option(..., "--from", help="A CSV file (or URL) with header "
-                                     "report_date,metric,value[,qualifier]."),
+        location: str = typer.Option(
+            ..., "--from", help="A CSV file (or URL) with header report_date,metric,value[,qualifier]."
+        ),
         source: str = typer.Option("ua-general-staff", "--source", help="Who makes these claims (a source key)."),
-        observed_at: Optional[str] = ObservedOption,
-        db: DbOption = None, quiet: bool = QuietOption, wait: float = WaitOption,
+        observed_at: str | None = ObservedOption,
+        db: DbOption = None,
+        quiet: bool = QuietOption,
+        wait: float = WaitOption,
     ) -> None:
         """A plain CSV of cumulative totals: a person's own data, or the bundled sample."""
         from tracker.feeds.csvfeed import CsvFeed
 
         if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", source):
-            raise InvalidInput(f"--source must be a short key of lowercase letters, digits, '.', '_' or '-': {source[:80]!r}")
-        raise typer.Exit(run_feed(CsvFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at,
-                              source=source))
+            raise InvalidInput(
+                f"--source must be a short key of lowercase letters, digits, '.', '_' or '-': {source[:80]!r}"
+            )
+        raise typer.Exit(
+            run_feed(CsvFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at, source=source)
+        )
 
     @app.command("status")
     def status(
@@ -198,11 +247,15 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
             else:
                 state = f"STALE: latest report is {report_age / 24:.1f} days old (warn past {stale_hours:g} h)"
             print(f"{row['feed']} ({row['source']}): {state}")
-            print(f"  last success   {row['last_success'] or 'never'}"
-                  + (f" ({age:.1f} h ago)" if age is not None else ""))
+            print(
+                f"  last success   {row['last_success'] or 'never'}"
+                + (f" ({age:.1f} h ago)" if age is not None else "")
+            )
             print(f"  latest report  {row['latest_report_date'] or '—'}")
-            print(f"  last run       {row['last_run_status'] or '—'}"
-                  + (f": {printable(row['last_run_error'])[:200]}" if row["last_run_status"] == "failed" else ""))
+            print(
+                f"  last run       {row['last_run_status'] or '—'}"
+                + (f": {printable(row['last_run_error'])[:200]}" if row["last_run_status"] == "failed" else "")
+            )
             print(f"  open findings  {findings}")
         bad = any(r["stale"] or r["last_run_status"] == "failed" for r in rows)
         raise typer.Exit(int(ExitCode.FINDINGS) if bad else 0)
@@ -210,7 +263,7 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
     @app.command("latest")
     def latest(
         source: str = typer.Option("ua-general-staff", "--source", help="Whose figures."),
-        feed: Optional[str] = typer.Option(None, "--feed", help="Which feed of the source (default: the fullest)."),
+        feed: str | None = typer.Option(None, "--feed", help="Which feed of the source (default: the fullest)."),
         db: DbOption = None,
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     ) -> None:
@@ -234,8 +287,8 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
     def findings(
         db: DbOption = None,
         status_filter: str = typer.Option("open", "--status", help="open, resolved or all."),
-        rule: Optional[str] = typer.Option(None, "--rule", help="Only this rule (e.g. outlier, coarse)."),
-        metric: Optional[str] = typer.Option(None, "--metric", help="Only this metric."),
+        rule: str | None = typer.Option(None, "--rule", help="Only this rule (e.g. outlier, coarse)."),
+        metric: str | None = typer.Option(None, "--metric", help="Only this metric."),
         limit: int = typer.Option(50, "--limit", help="At most this many rows (0: all)."),
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     ) -> None:
@@ -246,14 +299,23 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
 
         if status_filter not in ("open", "resolved", "all"):
             raise InvalidInput("--status must be open, resolved or all")
-        rows = list_findings(open_store(resolve_db_url(db), write=False), status=status_filter, rule=rule,
-                             metric=metric, limit=limit or None)
+        rows = list_findings(
+            open_store(resolve_db_url(db), write=False),
+            status=status_filter,
+            rule=rule,
+            metric=metric,
+            limit=limit or None,
+        )
         if as_json:
             print(json.dumps(rows, indent=2))
             return
         for r in rows:
-            print(printable(f"{r['feed']:<18} {r['severity']:<7} {r['rule']:<17} {r['metric'] or '':<20} "
-                            f"{r['report_date'] or '':<10}  {r['message']}"))
+            print(
+                printable(
+                    f"{r['feed']:<18} {r['severity']:<7} {r['rule']:<17} {r['metric'] or '':<20} "
+                    f"{r['report_date'] or '':<10}  {r['message']}"
+                )
+            )
         print(f"({len(rows):,} finding(s) shown)")
 
     @db_app.command("upgrade")

@@ -6,6 +6,7 @@ archived before it is trusted: `fetch(...) -> list[Fetched]` and `parse(list[Fet
 ParsedPayload`. `parse` raises `tracker.errors.BadPayload` with a one-line message when a
 payload cannot be understood at all.
 """
+
 from __future__ import annotations
 
 from typing import Protocol

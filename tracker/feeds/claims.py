@@ -3,6 +3,7 @@
 The file is a full snapshot of the curated claims: a claim edited in it gets a new revision, a
 claim deleted from it a removal revision. Columns are documented in data/claims/README.md.
 """
+
 from __future__ import annotations
 
 import csv
@@ -39,7 +40,7 @@ class ClaimsFeed:
             raise InvalidInput(f"{path}: no such file")
         if path.stat().st_size > MAX_BYTES:
             raise InvalidInput(f"{path}: {path.stat().st_size:,} bytes is too large for a claims file")
-        return [Fetched(str(path), path.read_bytes(), dt.datetime.now(dt.timezone.utc), "text/csv", None, "claims")]
+        return [Fetched(str(path), path.read_bytes(), dt.datetime.now(dt.UTC), "text/csv", None, "claims")]
 
     def parse(self, fetched: list[Fetched]) -> ParsedPayload:
         claims: list[ClaimRecord] = []
@@ -48,8 +49,10 @@ class ClaimsFeed:
         if not claims:
             # A complete file with no claims would record the removal of every curated claim:
             # far likelier a botched edit than a decision, so it is refused.
-            raise BadPayload(f"{', '.join(f.location for f in fetched)}: no claims in the file "
-                             "(refusing to record the removal of every claim)")
+            raise BadPayload(
+                f"{', '.join(f.location for f in fetched)}: no claims in the file "
+                "(refusing to record the removal of every claim)"
+            )
         _check_duplicates_across(claims)
         return ParsedPayload(claims=claims, complete_kinds=frozenset({"claim"}))
 
@@ -65,8 +68,16 @@ class SingleClaimFeed:
         self.claim = claim
 
     def fetch(self, location: str | None = None, **options: object) -> list[Fetched]:
-        return [Fetched(self.default_location, claims_to_csv([self.claim]).encode("utf-8"),
-                        dt.datetime.now(dt.timezone.utc), "text/csv", None, "claims")]
+        return [
+            Fetched(
+                self.default_location,
+                claims_to_csv([self.claim]).encode("utf-8"),
+                dt.datetime.now(dt.UTC),
+                "text/csv",
+                None,
+                "claims",
+            )
+        ]
 
     def parse(self, fetched: list[Fetched]) -> ParsedPayload:
         claims = [c for item in fetched for c in parse_claims_csv(item.content, item.location)]
@@ -101,9 +112,15 @@ def parse_claims_csv(content: bytes, where: str) -> list[ClaimRecord]:
     missing = [f for f in FIELDS if f not in header]
     unknown = [h for h in header if h not in FIELDS]
     if missing or unknown or len(set(header)) != len(header):
-        detail = "; ".join(x for x in (f"missing {', '.join(missing)}" if missing else "",
-                                       f"unknown {', '.join(repr(u[:40]) for u in unknown)}" if unknown else "",
-                                       "repeated column" if len(set(header)) != len(header) else "") if x)
+        detail = "; ".join(
+            x
+            for x in (
+                f"missing {', '.join(missing)}" if missing else "",
+                f"unknown {', '.join(repr(u[:40]) for u in unknown)}" if unknown else "",
+                "repeated column" if len(set(header)) != len(header) else "",
+            )
+            if x
+        )
         raise BadPayload(f"{where}: header must name the columns {','.join(FIELDS)} ({detail})")
     claims: list[ClaimRecord] = []
     keys: dict[str, int] = {}
@@ -127,10 +144,14 @@ def parse_claims_csv(content: bytes, where: str) -> list[ClaimRecord]:
         except InvalidInput as exc:
             raise BadPayload(f"{where} line {line_no}: {exc}") from None
         if claim.key in keys:
-            raise BadPayload(f"{where} line {line_no}: duplicate claim_key {claim.key!r} (first on line {keys[claim.key]})")
+            raise BadPayload(
+                f"{where} line {line_no}: duplicate claim_key {claim.key!r} (first on line {keys[claim.key]})"
+            )
         if identity(claim) in same:
-            raise BadPayload(f"{where} line {line_no}: duplicate of the claim on line {same[identity(claim)]} "
-                             "(same source, published date, kind, period, definition and figures)")
+            raise BadPayload(
+                f"{where} line {line_no}: duplicate of the claim on line {same[identity(claim)]} "
+                "(same source, published date, kind, period, definition and figures)"
+            )
         keys[claim.key] = line_no
         same[identity(claim)] = line_no
         claims.append(claim)

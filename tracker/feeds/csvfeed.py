@@ -2,6 +2,7 @@
 
 Additive: rows missing from a later file are not removals (a person may send one day at a time).
 """
+
 from __future__ import annotations
 
 import csv
@@ -34,7 +35,7 @@ class CsvFeed:
         path = Path(location)
         if not path.is_file():
             raise InvalidInput(f"{path}: no such file")
-        return [Fetched(str(path), path.read_bytes(), dt.datetime.now(dt.timezone.utc), "text/csv", None, "csv")]
+        return [Fetched(str(path), path.read_bytes(), dt.datetime.now(dt.UTC), "text/csv", None, "csv")]
 
     def parse(self, fetched: list[Fetched]) -> ParsedPayload:
         out = ParsedPayload()
@@ -84,5 +85,8 @@ def _parse_one(item: Fetched, seen: dict, out: ParsedPayload) -> None:
         qualifier = row[3].strip() or None if len(row) > 3 else None
         keep_later(seen, ObservationRecord(metric, report_date, value, qualifier), out.issues)
     for key, count in unknown.items():
-        out.issues.append(ParseIssue("unknown_metric",
-                                     f"unknown metric {key[:80]!r} in {count} row(s) of {where}: not stored", key[:200]))
+        out.issues.append(
+            ParseIssue(
+                "unknown_metric", f"unknown metric {key[:80]!r} in {count} row(s) of {where}: not stored", key[:200]
+            )
+        )

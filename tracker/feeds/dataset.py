@@ -3,6 +3,7 @@
 Each file is a JSON list of reports; `date` is the report date and values are cumulative since
 2022-02-24. A file is a full snapshot: a report missing from a later version was removed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,7 +55,7 @@ class DatasetFeed:
         return [http.fetch(f"{base}/{name}", role=role, **passed) for role, name in FILES.items()]
 
     def _fetch_local(self, path: Path) -> list[Fetched]:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         if path.is_file():
             role = next((r for r, n in FILES.items() if n == path.name), None)
             if role is None:
@@ -62,8 +63,11 @@ class DatasetFeed:
             return [Fetched(str(path), path.read_bytes(), now, "application/json", None, role)]
         if not path.is_dir():
             raise InvalidInput(f"{path}: no such file or folder")
-        found = [Fetched(str(path / name), (path / name).read_bytes(), now, "application/json", None, role)
-                 for role, name in FILES.items() if (path / name).is_file()]
+        found = [
+            Fetched(str(path / name), (path / name).read_bytes(), now, "application/json", None, role)
+            for role, name in FILES.items()
+            if (path / name).is_file()
+        ]
         if not found:
             raise InvalidInput(f"{path}: holds none of {', '.join(FILES.values())}")
         return found
@@ -121,12 +125,19 @@ def _observations(rows: list, location: str, seen: dict, out: ParsedPayload) -> 
             qualifier = qualifiers.get(metric)
             if qualifier is not None and not isinstance(qualifier, str):
                 raise BadPayload(f"{where}: qualifier {qualifier!r} is not text")
-            keep_later(seen, ObservationRecord(metric, report_date, parse_count(raw, f"{where} {key!r}"), qualifier),
-                       out.issues)
+            keep_later(
+                seen,
+                ObservationRecord(metric, report_date, parse_count(raw, f"{where} {key!r}"), qualifier),
+                out.issues,
+            )
     for key, count in unknown.items():
-        out.issues.append(ParseIssue("unknown_metric",
-                                     f"unknown category {key!r} in {count} report(s) of {location}: not stored as a series",
-                                     key))
+        out.issues.append(
+            ParseIssue(
+                "unknown_metric",
+                f"unknown category {key!r} in {count} report(s) of {location}: not stored as a series",
+                key,
+            )
+        )
 
 
 def _adjustments(rows: list, location: str) -> list[AdjustmentRecord]:

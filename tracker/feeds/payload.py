@@ -1,4 +1,5 @@
 """Reading payload bytes as JSON with errors a person can act on."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,11 +32,14 @@ def load_json(fetched: Fetched) -> object:
         raise BadPayload(f"{fetched.location}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         stripped = content.lstrip()[:1]
-        if stripped in (b"[", b"{") and (exc.pos >= len(content.rstrip()) - 1
-                                          or exc.msg.startswith("Unterminated string")):
+        if stripped in (b"[", b"{") and (
+            exc.pos >= len(content.rstrip()) - 1 or exc.msg.startswith("Unterminated string")
+        ):
             raise BadPayload(f"{fetched.location}: truncated JSON (ends at byte {len(content)})") from None
         if stripped in (b"[", b"{"):
-            raise BadPayload(f"{fetched.location}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+            raise BadPayload(
+                f"{fetched.location}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+            ) from None
         head = content.lstrip()[:30].decode("utf-8", "replace").splitlines()[0] if content.strip() else ""
         raise BadPayload(f"{fetched.location}: expected JSON, got {describe(content)} (starts with {head!r})") from None
 

@@ -4,6 +4,7 @@ Answers `{"message": ..., "data": {"records": [...], "paging": {"next_url": ...}
 range, or `{"data": {record}}` for a single day; each record carries `date`, `stats` (totals)
 and `increase` (the reported 24-hour change), keyed as in `tracker.metrics.WARSHIP_KEYS`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -114,12 +115,14 @@ class WarshipFeed:
                     kept[(metric, date)] = (obs, item.location)
         for key, dates in unknown.items():
             span = f"{min(dates)}" if min(dates) == max(dates) else f"{min(dates)}..{max(dates)}"
-            issues.append(ParseIssue(
-                rule="unknown_metric",
-                message=f"russianwarship.rip key {key!r} is not a known metric; its values "
-                        f"({len(dates)} on {span}) were not stored",
-                metric=key,
-            ))
+            issues.append(
+                ParseIssue(
+                    rule="unknown_metric",
+                    message=f"russianwarship.rip key {key!r} is not a known metric; its values "
+                    f"({len(dates)} on {span}) were not stored",
+                    metric=key,
+                )
+            )
         observations = [obs for obs, _ in kept.values()]
         dates = [obs.report_date for obs in observations]
         scope = Scope(
@@ -140,11 +143,19 @@ def _read_local(path: Path) -> list[Fetched]:
         files = [path]
     else:
         raise InvalidInput(f"{path}: no such file or folder (and not an http(s) URL)")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     try:
-        return [Fetched(location=str(p), content=p.read_bytes(), fetched_at=now,
-                        content_type="application/json", status=None, role="statistics")
-                for p in files]
+        return [
+            Fetched(
+                location=str(p),
+                content=p.read_bytes(),
+                fetched_at=now,
+                content_type="application/json",
+                status=None,
+                role="statistics",
+            )
+            for p in files
+        ]
     except OSError as exc:
         raise InvalidInput(f"{exc.filename}: cannot read ({exc.strerror})") from exc
 
@@ -175,8 +186,7 @@ def _load(item: Fetched) -> Any:
     try:
         text = item.content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise BadPayload(f"{where}: expected JSON, got binary data "
-                         f"(starts with {item.content[:16]!r})") from None
+        raise BadPayload(f"{where}: expected JSON, got binary data (starts with {item.content[:16]!r})") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -184,14 +194,13 @@ def _load(item: Fetched) -> Any:
         # An unterminated string can only end at the end of the text.
         cut_short = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
         if stripped[:1] in "{[" and cut_short:
-            raise BadPayload(f"{where}: truncated JSON (ends after {len(item.content)} bytes "
-                             f"with {stripped[-20:]!r})") from None
+            raise BadPayload(
+                f"{where}: truncated JSON (ends after {len(item.content)} bytes with {stripped[-20:]!r})"
+            ) from None
         if stripped[:1] in "{[":
-            raise BadPayload(f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}: "
-                             f"{exc.msg}") from None
+            raise BadPayload(f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
         first_line = stripped.splitlines()[0][:40]
-        raise BadPayload(f"{where}: expected JSON, got {_looks_like(stripped)} "
-                         f"(starts with {first_line!r})") from None
+        raise BadPayload(f"{where}: expected JSON, got {_looks_like(stripped)} (starts with {first_line!r})") from None
 
 
 def _looks_like(text: str) -> str:
@@ -208,8 +217,7 @@ def _records(item: Fetched) -> list[Any]:
     where = item.location
     doc = _load(item)
     if not isinstance(doc, dict) or "data" not in doc:
-        raise BadPayload(f"{where}: wrong shape: expected an object with 'data', got "
-                         f"{_kind(doc)}{_message(doc)}")
+        raise BadPayload(f"{where}: wrong shape: expected an object with 'data', got {_kind(doc)}{_message(doc)}")
     data = doc["data"]
     if not isinstance(data, dict):
         raise BadPayload(f"{where}: wrong shape: 'data' is {_kind(data)}{_message(doc)}")
@@ -266,16 +274,23 @@ def _conflict(first: tuple[ObservationRecord, str], last: tuple[ObservationRecor
     return ParseIssue(
         rule="duplicate_date",
         message=f"{b.metric} on {b.report_date} appears twice with different values: "
-                f"{a.value} (increase {a.reported_increase}) in {a_where}, then "
-                f"{b.value} (increase {b.reported_increase}) in {b_where}; kept the last",
+        f"{a.value} (increase {a.reported_increase}) in {a_where}, then "
+        f"{b.value} (increase {b.reported_increase}) in {b_where}; kept the last",
         metric=b.metric,
         report_date=b.report_date,
     )
 
 
 def _kind(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-             int: "a number", float: "a number", type(None): "null"}
+    names = {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }
     return names.get(type(value), type(value).__name__)
 
 

@@ -5,6 +5,7 @@ revision (Alembic's documented "create from scratch" path, and much faster than 
 migrations); an existing one is upgraded through Alembic by writers, while readers on an
 outdated store are told the exact command to run.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -93,11 +94,11 @@ def upgrade(engine: Engine) -> str:
         if current is None:
             Base.metadata.create_all(engine, checkfirst=False)  # schema_revision saw no tracker table
             with engine.begin() as conn:
-                conn.execute(text("CREATE TABLE IF NOT EXISTS alembic_version "
-                                  "(version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
+                conn.execute(
+                    text("CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)")
+                )
                 conn.execute(text("DELETE FROM alembic_version"))
-                conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"),
-                             {"v": SCHEMA_REVISION})
+                conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": SCHEMA_REVISION})
             return f"created at {SCHEMA_REVISION}"
         run_alembic_upgrade(engine)
         return f"upgraded {current} -> {SCHEMA_REVISION}"
@@ -126,8 +127,12 @@ def sqlite_file_missing(url: str) -> bool:
     except Exception:
         return False
     database = parsed.database
-    return (parsed.get_backend_name() == "sqlite" and bool(database) and database != ":memory:"
-            and not Path(database).exists())
+    return (
+        parsed.get_backend_name() == "sqlite"
+        and bool(database)
+        and database != ":memory:"
+        and not Path(database).exists()
+    )
 
 
 def open_store(url: str, *, write: bool) -> Engine:
@@ -148,8 +153,9 @@ def open_store(url: str, *, write: bool) -> Engine:
     where = safe_url(url)
     if current is None:
         raise StoreError(f"no tracker store at {where}: run `tracker ingest ...` or `tracker db upgrade` first")
-    raise StoreError(f"store {where} is at schema {current}, this tracker needs {SCHEMA_REVISION}: "
-                     "run `tracker db upgrade`")
+    raise StoreError(
+        f"store {where} is at schema {current}, this tracker needs {SCHEMA_REVISION}: run `tracker db upgrade`"
+    )
 
 
 def error_line(exc: BaseException) -> str:
@@ -162,4 +168,4 @@ def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
     """A moment in UTC (None stays None); SQLite hands back stored UTC times without their zone."""
     if moment is None:
         return None
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)

@@ -1,4 +1,5 @@
 """One writer at a time: a lock file beside a SQLite store, an advisory lock on PostgreSQL."""
+
 from __future__ import annotations
 
 import contextlib
@@ -46,8 +47,10 @@ def _file_lock(path: Path, wait: float) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-                    raise StoreBusy(f"another tracker run (pid {holder}) is writing to this store; "
-                                    f"waited {wait:g}s — try again later or pass --wait SECONDS") from None
+                    raise StoreBusy(
+                        f"another tracker run (pid {holder}) is writing to this store; "
+                        f"waited {wait:g}s — try again later or pass --wait SECONDS"
+                    ) from None
                 time.sleep(POLL_SECONDS)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
@@ -63,8 +66,10 @@ def _pg_lock(engine: Engine, wait: float) -> Iterator[None]:
         while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": PG_LOCK_KEY}).scalar():
             conn.rollback()
             if time.monotonic() >= deadline:
-                raise StoreBusy(f"another tracker run is writing to this store; waited {wait:g}s — "
-                                "try again later or pass --wait SECONDS")
+                raise StoreBusy(
+                    f"another tracker run is writing to this store; waited {wait:g}s — "
+                    "try again later or pass --wait SECONDS"
+                )
             time.sleep(POLL_SECONDS)
         conn.commit()
         try:

@@ -5,6 +5,7 @@ supersedes the current row (sets `superseded_at`) and inserts the next `revision
 disappears from a feed gets a removal revision (`removed`), and a re-added one a new revision.
 The row current at a moment T is the one with first_seen_at <= T < superseded_at (or open).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -155,8 +156,7 @@ class Observation(Revisioned, Base):
 
     __tablename__ = "observation"
     __table_args__ = (
-        UniqueConstraint("feed_id", "kind", "metric_id", "report_date", "revision",
-                         name="uq_observation_revision"),
+        UniqueConstraint("feed_id", "kind", "metric_id", "report_date", "revision", name="uq_observation_revision"),
         Index("ix_observation_current", "feed_id", "kind", "metric_id", "superseded_at"),
         Index("ix_observation_last_seen_run", "last_seen_run_id"),
     )

@@ -5,11 +5,11 @@ as a reader would have on a date: only reports dated up to that day, with the va
 its end; where the store first saw a report only later (it was not watching then), the earliest
 revision it has stands in, and the frame says so in `known_late`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING
-
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, func, select
@@ -23,13 +23,22 @@ if TYPE_CHECKING:
     import pandas as pd
 
 KYIV = ZoneInfo("Europe/Kyiv")
-FRAME_COLUMNS = ["report_date", "value", "qualifier", "reported_increase", "adjustment", "lineage",
-                 "revision", "first_seen_at", "known_late"]
+FRAME_COLUMNS = [
+    "report_date",
+    "value",
+    "qualifier",
+    "reported_increase",
+    "adjustment",
+    "lineage",
+    "revision",
+    "first_seen_at",
+    "known_late",
+]
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
     """The last moment of a day (UTC): what a reader could know on that date."""
-    return dt.datetime.combine(day, dt.time.max, tzinfo=dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
 
 
 def feeds_for(conn: Connection, source: str) -> list[tuple[int, str]]:
@@ -58,14 +67,32 @@ def _resolve_feed(conn: Connection, source: str, feed: str | None) -> int:
     raise InvalidInput(f"source {source!r} has no feed {feed!r}; it has {', '.join(n for _, n in feeds)}")
 
 
-def revisions_at(conn: Connection, feed_id: int, kind: str, metric: str, *, known_at: dt.datetime | None,
-                 until: dt.date | None, fallback_earliest: bool) -> dict[dt.date, tuple]:
+def revisions_at(
+    conn: Connection,
+    feed_id: int,
+    kind: str,
+    metric: str,
+    *,
+    known_at: dt.datetime | None,
+    until: dt.date | None,
+    fallback_earliest: bool,
+) -> dict[dt.date, tuple]:
     """report_date -> (value, qualifier, reported_increase, revision, first_seen_at, known_late)."""
     obs = m.Observation.__table__
-    query = (select(obs.c.report_date, obs.c.revision, obs.c.value, obs.c.qualifier, obs.c.reported_increase,
-                    obs.c.removed, obs.c.first_seen_at, obs.c.superseded_at)
-             .join(m.Metric, m.Metric.id == obs.c.metric_id)
-             .where(obs.c.feed_id == feed_id, obs.c.kind == kind, m.Metric.name == metric))
+    query = (
+        select(
+            obs.c.report_date,
+            obs.c.revision,
+            obs.c.value,
+            obs.c.qualifier,
+            obs.c.reported_increase,
+            obs.c.removed,
+            obs.c.first_seen_at,
+            obs.c.superseded_at,
+        )
+        .join(m.Metric, m.Metric.id == obs.c.metric_id)
+        .where(obs.c.feed_id == feed_id, obs.c.kind == kind, m.Metric.name == metric)
+    )
     if until is not None:
         query = query.where(obs.c.report_date <= until)
     if known_at is None:
@@ -93,7 +120,7 @@ def observations_frame(
     as_of: dt.date | None = None,
     known_at: dt.datetime | None = None,
     feed: str | None = None,
-) -> "pd.DataFrame":
+) -> pd.DataFrame:
     """One source's cumulative series for a metric (with merged predecessors), as known then.
 
     Columns: report_date, value, qualifier, reported_increase, adjustment, lineage, revision,
@@ -124,15 +151,18 @@ def observations_frame(
     return frame.sort_values("report_date", ignore_index=True)
 
 
-def _with_lineage(conn: Connection, feed_id: int, metric: str, known_at: dt.datetime | None,
-                  as_of: dt.date | None, fallback: bool) -> list[tuple]:
+def _with_lineage(
+    conn: Connection, feed_id: int, metric: str, known_at: dt.datetime | None, as_of: dt.date | None, fallback: bool
+) -> list[tuple]:
     """Rows of the metric; before its merge date, the sum of the categories it absorbed."""
     spec = METRICS[metric]
     args = dict(known_at=known_at, until=as_of, fallback_earliest=fallback)
     own = revisions_at(conn, feed_id, "total", metric, **args)
     adjustments = {d: r[0] for d, r in revisions_at(conn, feed_id, "adjustment", metric, **args).items()}
-    rows = [(d, v, q, inc, adjustments.get(d, 0), metric, rev, first, late)
-            for d, (v, q, inc, rev, first, late) in own.items()]
+    rows = [
+        (d, v, q, inc, adjustments.get(d, 0), metric, rev, first, late)
+        for d, (v, q, inc, rev, first, late) in own.items()
+    ]
     if spec.predecessors and spec.merged_on:
         parts = [revisions_at(conn, feed_id, "total", p, **args) for p in spec.predecessors]
         common = set.intersection(*(set(p) for p in parts)) if parts else set()
@@ -141,8 +171,19 @@ def _with_lineage(conn: Connection, feed_id: int, metric: str, known_at: dt.date
                 continue
             vals = [p[d] for p in parts]
             present = [name for name, p in zip(spec.predecessors, parts) if d in p]
-            rows.append((d, sum(v[0] for v in vals), None, None, 0, "+".join(present),
-                         max(v[3] for v in vals), max(v[4] for v in vals), any(v[5] for v in vals)))
+            rows.append(
+                (
+                    d,
+                    sum(v[0] for v in vals),
+                    None,
+                    None,
+                    0,
+                    "+".join(present),
+                    max(v[3] for v in vals),
+                    max(v[4] for v in vals),
+                    any(v[5] for v in vals),
+                )
+            )
     return rows
 
 
@@ -154,8 +195,9 @@ def latest_figures(engine: Engine, *, source: str = "ua-general-staff", feed: st
         rows = conn.execute(
             select(m.Metric.name, obs.c.report_date, obs.c.value, obs.c.qualifier)
             .join(m.Metric, m.Metric.id == obs.c.metric_id)
-            .where(obs.c.feed_id == feed_id, obs.c.kind == "total", obs.c.superseded_at.is_(None),
-                   obs.c.removed.is_(False))
+            .where(
+                obs.c.feed_id == feed_id, obs.c.kind == "total", obs.c.superseded_at.is_(None), obs.c.removed.is_(False)
+            )
             .order_by(m.Metric.name, obs.c.report_date.desc())
         ).all()
     out: list[dict] = []
@@ -169,63 +211,98 @@ def latest_figures(engine: Engine, *, source: str = "ua-general-staff", feed: st
             continue
         increase = v - prev[0][1] if prev else None
         span = (d - prev[0][0]).days if prev else None
-        out.append({"metric": name, "label": METRICS[name].label, "report_date": d.isoformat(),
-                    "total": v, "qualifier": q, "increase": increase, "days_since_previous": span})
+        out.append(
+            {
+                "metric": name,
+                "label": METRICS[name].label,
+                "report_date": d.isoformat(),
+                "total": v,
+                "qualifier": q,
+                "increase": increase,
+                "days_since_previous": span,
+            }
+        )
     return out
 
 
 def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: float = 36.0) -> list[dict]:
     """Per feed: last successful run, latest report date, staleness and open findings."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     obs = m.Observation.__table__
     out: list[dict] = []
     with engine.connect() as conn:
-        feeds = conn.execute(select(m.Feed.id, m.Feed.name, m.Source.key)
-                             .join(m.Source, m.Source.id == m.Feed.source_id).order_by(m.Feed.id)).all()
+        feeds = conn.execute(
+            select(m.Feed.id, m.Feed.name, m.Source.key)
+            .join(m.Source, m.Source.id == m.Feed.source_id)
+            .order_by(m.Feed.id)
+        ).all()
         for feed_id, name, source in feeds:
             last_ok = conn.execute(
                 select(m.IngestRun.finished_at, m.IngestRun.observed_at, m.IngestRun.status)
                 .where(m.IngestRun.feed_id == feed_id, m.IngestRun.status.in_(m.SUCCESS_STATUSES))
-                .order_by(m.IngestRun.id.desc()).limit(1)).first()
+                .order_by(m.IngestRun.id.desc())
+                .limit(1)
+            ).first()
             last_run = conn.execute(
                 select(m.IngestRun.status, m.IngestRun.finished_at, m.IngestRun.error)
-                .where(m.IngestRun.feed_id == feed_id).order_by(m.IngestRun.id.desc()).limit(1)).first()
+                .where(m.IngestRun.feed_id == feed_id)
+                .order_by(m.IngestRun.id.desc())
+                .limit(1)
+            ).first()
             latest = conn.execute(
-                select(func.max(obs.c.report_date)).where(obs.c.feed_id == feed_id, obs.c.kind == "total",
-                                                          obs.c.superseded_at.is_(None), obs.c.removed.is_(False))
+                select(func.max(obs.c.report_date)).where(
+                    obs.c.feed_id == feed_id,
+                    obs.c.kind == "total",
+                    obs.c.superseded_at.is_(None),
+                    obs.c.removed.is_(False),
+                )
             ).scalar()
             open_findings = conn.execute(
-                select(m.Finding.severity, func.count()).where(m.Finding.feed_id == feed_id, m.Finding.status == "open")
-                .group_by(m.Finding.severity)).all()
+                select(m.Finding.severity, func.count())
+                .where(m.Finding.feed_id == feed_id, m.Finding.status == "open")
+                .group_by(m.Finding.severity)
+            ).all()
             observed = as_utc(last_ok.observed_at) if last_ok else None
             age_hours = (now - observed).total_seconds() / 3600 if observed else None
             # A report dated D is published on the morning of D (Kyiv): its age counts from then.
-            report_age = ((now - dt.datetime.combine(latest, dt.time(), tzinfo=KYIV)).total_seconds() / 3600
-                          if latest else None)
-            out.append({
-                "feed": name, "source": source,
-                "last_success": observed.isoformat(timespec="seconds") if observed else None,
-                "last_run_status": last_run.status if last_run else None,
-                "last_run_error": last_run.error if last_run else None,
-                "latest_report_date": latest.isoformat() if latest else None,
-                "hours_since_success": round(age_hours, 1) if age_hours is not None else None,
-                "latest_report_age_hours": round(report_age, 1) if report_age is not None else None,
-                # Feeds without daily reports (the claims file) are judged by their last success only.
-                "stale": age_hours is None or age_hours > stale_hours
-                or (report_age is not None and report_age > stale_hours),
-                "open_findings": {sev: n for sev, n in open_findings},
-            })
+            report_age = (
+                (now - dt.datetime.combine(latest, dt.time(), tzinfo=KYIV)).total_seconds() / 3600 if latest else None
+            )
+            out.append(
+                {
+                    "feed": name,
+                    "source": source,
+                    "last_success": observed.isoformat(timespec="seconds") if observed else None,
+                    "last_run_status": last_run.status if last_run else None,
+                    "last_run_error": last_run.error if last_run else None,
+                    "latest_report_date": latest.isoformat() if latest else None,
+                    "hours_since_success": round(age_hours, 1) if age_hours is not None else None,
+                    "latest_report_age_hours": round(report_age, 1) if report_age is not None else None,
+                    # Feeds without daily reports (the claims file) are judged by their last success only.
+                    "stale": age_hours is None
+                    or age_hours > stale_hours
+                    or (report_age is not None and report_age > stale_hours),
+                    "open_findings": {sev: n for sev, n in open_findings},
+                }
+            )
     return out
 
 
-def list_findings(engine: Engine, *, status: str = "open", rule: str | None = None, metric: str | None = None,
-                  limit: int | None = None) -> list[dict]:
+def list_findings(
+    engine: Engine,
+    *,
+    status: str = "open",
+    rule: str | None = None,
+    metric: str | None = None,
+    limit: int | None = None,
+) -> list[dict]:
     """Findings, newest report dates first, with the feed they were found in."""
     f = m.Finding
-    query = (select(m.Feed.name, f.severity, f.rule, f.metric, f.report_date, f.message, f.status,
-                    f.first_seen_at)
-             .join(m.Feed, m.Feed.id == f.feed_id)
-             .order_by(f.report_date.desc(), f.id.desc()))
+    query = (
+        select(m.Feed.name, f.severity, f.rule, f.metric, f.report_date, f.message, f.status, f.first_seen_at)
+        .join(m.Feed, m.Feed.id == f.feed_id)
+        .order_by(f.report_date.desc(), f.id.desc())
+    )
     if status != "all":
         query = query.where(f.status == status)
     if rule:
@@ -235,7 +312,16 @@ def list_findings(engine: Engine, *, status: str = "open", rule: str | None = No
     if limit:
         query = query.limit(limit)
     with engine.connect() as conn:
-        return [{"feed": r[0], "severity": r[1], "rule": r[2], "metric": r[3],
-                 "report_date": r[4].isoformat() if r[4] else None, "message": r[5], "status": r[6],
-                 "first_seen_at": as_utc(r[7]).isoformat(timespec="seconds")}
-                for r in conn.execute(query)]
+        return [
+            {
+                "feed": r[0],
+                "severity": r[1],
+                "rule": r[2],
+                "metric": r[3],
+                "report_date": r[4].isoformat() if r[4] else None,
+                "message": r[5],
+                "status": r[6],
+                "first_seen_at": as_utc(r[7]).isoformat(timespec="seconds"),
+            }
+            for r in conn.execute(query)
+        ]

@@ -5,6 +5,7 @@ confirms the current row (its `last_seen_*` moves on), changes it (the current r
 and the next revision inserted), re-adds a removed one, or — inside the payload's scope — no
 longer contains it (a removal revision is inserted).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,7 +25,7 @@ class RevisionCounts:
     readded: int = 0
     unchanged: int = 0
 
-    def add(self, other: "RevisionCounts") -> None:
+    def add(self, other: RevisionCounts) -> None:
         for name in ("new", "revised", "removed", "readded", "unchanged"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -37,17 +38,23 @@ class CurrentRow:
     values: tuple
 
 
-def current_rows(conn: Connection, table: Table, filters: Mapping[str, object],
-                 key_cols: Sequence[str], value_cols: Sequence[str]) -> dict[tuple, CurrentRow]:
+def current_rows(
+    conn: Connection, table: Table, filters: Mapping[str, object], key_cols: Sequence[str], value_cols: Sequence[str]
+) -> dict[tuple, CurrentRow]:
     """The open (not superseded) row of every key matching the filters."""
-    cols = [table.c.id, table.c.revision, table.c.removed,
-            *(table.c[k] for k in key_cols), *(table.c[v] for v in value_cols)]
+    cols = [
+        table.c.id,
+        table.c.revision,
+        table.c.removed,
+        *(table.c[k] for k in key_cols),
+        *(table.c[v] for v in value_cols),
+    ]
     where = and_(table.c.superseded_at.is_(None), *(table.c[k] == v for k, v in filters.items()))
     out: dict[tuple, CurrentRow] = {}
     nk = len(key_cols)
     for row in conn.execute(select(*cols).where(where)):
-        key = tuple(row[3:3 + nk])
-        out[key] = CurrentRow(row[0], row[1], bool(row[2]), tuple(row[3 + nk:]))
+        key = tuple(row[3 : 3 + nk])
+        out[key] = CurrentRow(row[0], row[1], bool(row[2]), tuple(row[3 + nk :]))
     return out
 
 
@@ -74,8 +81,15 @@ def apply_snapshot(
     counts = RevisionCounts()
     changed: set[tuple] = set()
     current = current_rows(conn, table, filters, key_cols, value_cols)
-    fixed = {**filters, **(extra or {}), "first_seen_at": now, "last_seen_at": now, "superseded_at": None,
-             "run_id": run_id, "last_seen_run_id": run_id}
+    fixed = {
+        **filters,
+        **(extra or {}),
+        "first_seen_at": now,
+        "last_seen_at": now,
+        "superseded_at": None,
+        "run_id": run_id,
+        "last_seen_run_id": run_id,
+    }
     varying_cols = (*key_cols, *value_cols, "revision", "removed")
     inserts: list[tuple] = []  # key, values, revision, removed
     supersede: list[int] = []
@@ -109,9 +123,13 @@ def apply_snapshot(
             changed.add(key)
 
     if supersede:
-        conn.execute(update(table).where(table.c.id == bindparam("row_id"))
-                     .values(superseded_at=now).execution_options(synchronize_session=False),
-                     [{"row_id": i} for i in supersede])
+        conn.execute(
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(superseded_at=now)
+            .execution_options(synchronize_session=False),
+            [{"row_id": i} for i in supersede],
+        )
     mark_seen(conn, table, seen, now, run_id)
     bulk_insert(conn, table, fixed, varying_cols, inserts)
     if state_out is not None:
@@ -121,12 +139,13 @@ def apply_snapshot(
             if row[-1]:
                 state_out.pop(row[:nk], None)
             else:
-                state_out[row[:nk]] = row[nk:nk + nv]
+                state_out[row[:nk]] = row[nk : nk + nv]
     return counts, changed
 
 
-def bulk_insert(conn: Connection, table: Table, fixed: Mapping[str, object], cols: Sequence[str],
-                rows: list[tuple]) -> None:
+def bulk_insert(
+    conn: Connection, table: Table, fixed: Mapping[str, object], cols: Sequence[str], rows: list[tuple]
+) -> None:
     """Insert many rows (`fixed` values shared by all, then one tuple per row for `cols`)
     straight through the driver's executemany.
 
@@ -138,8 +157,10 @@ def bulk_insert(conn: Connection, table: Table, fixed: Mapping[str, object], col
     names = [*fixed, *cols]
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     prep = conn.dialect.identifier_preparer
-    sql = (f"INSERT INTO {prep.format_table(table)} ({', '.join(prep.quote(c) for c in names)}) "
-           f"VALUES ({', '.join([mark] * len(names))})")
+    sql = (
+        f"INSERT INTO {prep.format_table(table)} ({', '.join(prep.quote(c) for c in names)}) "
+        f"VALUES ({', '.join([mark] * len(names))})"
+    )
     if conn.dialect.name != "sqlite":
         shared = tuple(fixed.values())
         conn.exec_driver_sql(sql, [shared + row for row in rows])
@@ -161,7 +182,7 @@ def _sqlite_value(value: object) -> object:
     # The storage formats of SQLAlchemy's SQLite DateTime and Date types (UTC, as stored).
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return value.strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -174,19 +195,22 @@ def mark_seen(conn: Connection, table: Table, ids: Iterable[int], now: dt.dateti
     """Move last_seen_* of unchanged rows to this run."""
     ids = list(ids)
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        conn.execute(update(table).where(table.c.id.in_(chunk))
-                     .values(last_seen_at=now, last_seen_run_id=run_id))
+        chunk = ids[start : start + CHUNK]
+        conn.execute(update(table).where(table.c.id.in_(chunk)).values(last_seen_at=now, last_seen_run_id=run_id))
 
 
-def confirm_unchanged(conn: Connection, table: Table, *, feed_id: int, previous_run_id: int,
-                      now: dt.datetime, run_id: int) -> int:
+def confirm_unchanged(
+    conn: Connection, table: Table, *, feed_id: int, previous_run_id: int, now: dt.datetime, run_id: int
+) -> int:
     """An identical payload again: every row the previous run saw is seen again; nothing else."""
     result = conn.execute(
         update(table)
-        .where(table.c.feed_id == feed_id, table.c.last_seen_run_id == previous_run_id,
-               table.c.superseded_at.is_(None), table.c.removed == false())
+        .where(
+            table.c.feed_id == feed_id,
+            table.c.last_seen_run_id == previous_run_id,
+            table.c.superseded_at.is_(None),
+            table.c.removed == false(),
+        )
         .values(last_seen_at=now, last_seen_run_id=run_id)
     )
     return int(result.rowcount or 0)
-
