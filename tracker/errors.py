@@ -13,7 +13,7 @@ class ExitCode(IntEnum):
     FINDINGS = 3  # the run succeeded and recorded new validation findings
     UNREACHABLE = 4  # the source could not be fetched (network, timeouts, 5xx, 429)
     BAD_PAYLOAD = 5  # the payload could not be parsed; raw bytes kept, nothing else changed
-    STORE = 6  # the store could not be opened, migrated or written
+    STORE = 6  # the store (or a local input file) could not be opened, read, migrated or written
     BUSY = 7  # another run holds the writer lock
 
 
@@ -36,6 +36,13 @@ class BadPayload(TrackerError):
 
 
 class StoreError(TrackerError):
+    exit_code = ExitCode.STORE
+
+
+class LocalFileError(TrackerError):
+    """A local input that exists but cannot be read (a directory, a broken link, no permission):
+    an environment problem like a store that cannot be opened, not a bad payload."""
+
     exit_code = ExitCode.STORE
 
 

@@ -21,6 +21,7 @@ class Fetched:
     content_type: str | None = None
     status: int | None = None  # HTTP status; None for a local file
     role: str = "data"  # which part of the feed: "personnel", "equipment", "corrections", ...
+    final_location: str | None = None  # where a redirect ended, when it differs from `location`
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+
+# The full-scale invasion began on 2022-02-24: no loss report can be dated before it.
+WAR_START = dt.date(2022, 2, 24)
 
 
 @dataclass(frozen=True)
@@ -10,6 +14,8 @@ class SourceInfo:
     key: str
     name: str
     url: str | None = None
+    # Reports dated before this are implausible for the source: findings, kept out of its series.
+    plausible_start: dt.date = WAR_START
 
 
 GENERAL_STAFF = "ua-general-staff"
