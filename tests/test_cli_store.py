@@ -46,12 +46,13 @@ def test_store_at_an_older_schema_is_named_then_upgraded(capsys, tmp_path):
     assert f"{SCHEMA_REVISION} (needs {SCHEMA_REVISION}: up to date)" in out
 
 
-def test_status_is_fresh_with_todays_report_and_exits_0(capsys, tmp_path):
+def test_status_is_fresh_with_todays_report_of_a_scheduled_feed_and_exits_0(capsys, tmp_path):
     today = dt.datetime.now(ZoneInfo("Europe/Kyiv")).date()
     path = tmp_path / "today.csv"
     path.write_text(f"report_date,metric,value\n{today - dt.timedelta(days=1)},personnel,100\n{today},personnel,120\n")
     db = str(tmp_path / "s.db")
     assert run_tracker(capsys, "ingest", "csv", "--from", str(path), "--db", db)[0] == 0
+    assert run_tracker(capsys, "feeds", "schedule", "csv", "--db", db)[0] == 0
 
     code, out, _ = run_tracker(capsys, "status", "--db", db)
 
@@ -59,13 +60,14 @@ def test_status_is_fresh_with_todays_report_and_exits_0(capsys, tmp_path):
     assert "csv (ua-general-staff): fresh" in out and f"latest report  {today}" in out
 
 
-def test_status_warns_when_the_last_success_is_older_than_36_hours(capsys, tmp_path):
+def test_status_warns_when_a_scheduled_feeds_last_success_is_older_than_36_hours(capsys, tmp_path):
     today = dt.datetime.now(ZoneInfo("Europe/Kyiv")).date()
     path = tmp_path / "old.csv"
     path.write_text(f"report_date,metric,value\n{today - dt.timedelta(days=3)},personnel,100\n")
     db = str(tmp_path / "s.db")
     observed = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=50)).isoformat(timespec="seconds")
     run_tracker(capsys, "ingest", "csv", "--from", str(path), "--db", db, "--observed-at", observed)
+    run_tracker(capsys, "feeds", "schedule", "csv", "--db", db)
 
     code, out, _ = run_tracker(capsys, "status", "--db", db)
 

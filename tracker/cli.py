@@ -11,7 +11,12 @@ import sys
 
 import typer
 
-from tracker.errors import TrackerError
+try:  # typer 0.28 vendors click; earlier versions use click itself
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_errors  # type: ignore[no-redef]
+
+from tracker.errors import ExitCode, TrackerError
 
 app = typer.Typer(
     name="tracker",
@@ -55,20 +60,31 @@ _register()
 def main() -> None:
     """Console entry point: expected failures end with one line and a documented exit code.
 
-    Usage errors are click's own (usage line, message, exit 2); typer.Exit carries a command's
-    exit code; anything else is one line, never a traceback (TRACKER_DEBUG=1 shows it).
+    Usage errors are one `error:` line naming the help to read (exit 2); typer.Exit carries a
+    command's exit code; anything else is one line, never a traceback (TRACKER_DEBUG=1 shows it).
     """
     from tracker.render import sanitize
 
     try:
-        app()
+        code = app(standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as exc:
+        print(exc.format_message())  # the help text: a command group called with nothing to do
+        sys.exit(int(ExitCode.USAGE))
+    except click_errors.UsageError as exc:
+        # One line that a cron mail can carry, and the help to read, instead of click's box.
+        where = exc.ctx.command_path if exc.ctx is not None else "tracker"
+        print(f"error: {sanitize(exc.format_message())} (see `{where} --help`)", file=sys.stderr)
+        sys.exit(int(ExitCode.USAGE))
+    except click_errors.ClickException as exc:
+        print(f"error: {sanitize(exc.format_message())}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        print("interrupted: an unfinished run changes nothing", file=sys.stderr)
+        sys.exit(130)
     except TrackerError as exc:
         print(f"error: {sanitize(exc)}", file=sys.stderr)
         sys.exit(int(exc.exit_code))
-    except KeyboardInterrupt:
-        print("interrupted: an unfinished run changes nothing", file=sys.stderr)
-        sys.exit(130)
-    except Exception as exc:
+    except Exception as exc:  # an internal bug: one line, never a traceback (unless asked for)
         if os.environ.get("TRACKER_DEBUG"):
             raise
         first = str(exc).splitlines()[0] if str(exc) else ""
@@ -77,3 +93,5 @@ def main() -> None:
             file=sys.stderr,
         )
         sys.exit(1)
+    # Without standalone mode click returns a typer.Exit's code (or the command's return value).
+    sys.exit(code if isinstance(code, int) else 0)

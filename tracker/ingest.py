@@ -18,9 +18,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.errors import BadPayload, ExitCode, InvalidInput, SourceUnreachable, StoreError, TrackerError
+from tracker.errors import (
+    BadPayload,
+    ExitCode,
+    InvalidInput,
+    LocalFileError,
+    SourceUnreachable,
+    StoreError,
+    TrackerError,
+)
 from tracker.feeds import Feed
 from tracker.records import Fetched, ParsedPayload
+from tracker.sources import source_info
 from tracker.store import models as m
 from tracker.store import registry
 from tracker.store.db import as_utc, error_line, open_store
@@ -28,8 +37,15 @@ from tracker.store.lock import writer_lock
 from tracker.store.revisions import RevisionCounts, apply_snapshot, confirm_unchanged
 
 KYIV = ZoneInfo("Europe/Kyiv")
-# Rules raised while parsing a payload (not from the series): re-checked with every new payload.
-PARSE_RULES = frozenset({"unknown_metric", "duplicate_date"})
+# Rules raised while reading a payload (not from the series): re-checked with every new payload.
+PARSE_RULES = frozenset({"unknown_metric", "duplicate_date", "bad_value", "implausible_date"})
+# A full snapshot that would remove more than this share of the rows the store holds for the feed
+# (and more than SHRINK_MIN_ROWS of them), or a metric's whole series, is far likelier a broken
+# upstream file (emptied, cut short, a failed export) than a decision to retract: it is refused
+# unless the run says --allow-shrink. Upstream does remove single rows (and re-adds them minutes
+# later), so a handful of removals always passes.
+SHRINK_MAX_SHARE = 0.02
+SHRINK_MIN_ROWS = 20
 
 
 @dataclass
@@ -97,10 +113,18 @@ def run_ingest(
     observed_at: dt.datetime | None = None,
     fetch_options: dict | None = None,
     lock_wait: float = 10.0,
+    allow_shrink: bool = False,
+    role: str | None = None,
 ) -> RunReport:
     """Fetch, archive, parse, store and validate one payload of a feed; never raises for a
     failed fetch or a bad payload (the report says so), raises TrackerError for usage and store
-    errors."""
+    errors.
+
+    `observed_at` backfills an archived snapshot at its true time and must not be older than what
+    the store has seen of the feed; a live run is observed when it fetched, under the writer lock.
+    `allow_shrink` accepts a snapshot that removes much of what is stored; `role` ("daily") marks
+    the feed as one that `tracker status` judges.
+    """
     clock = time.perf_counter()
     started = utcnow()
     source = source or feed.source
@@ -114,29 +138,35 @@ def run_ingest(
         with writer_lock(engine, wait=lock_wait):
             # Read under the lock: no other writer can change it before this run ends.
             previous = _last_success(engine, feed.name, source)
-            _check_order(previous, feed.name, source, report.observed_at)
+            if observed_at is not None:
+                _check_order(previous, feed.name, source, observed_at)
             fetched: list[Fetched] = []
             try:
                 fetched = feed.fetch(location, **(fetch_options or {}))
                 if observed_at is None:
-                    report.observed_at = max((f.fetched_at for f in fetched), default=started)
+                    report.observed_at = _live_moment(fetched, previous, started)
                 digest = _digest(fetched)
                 # The same bytes as last time need no parsing: nothing in them can have changed.
                 unchanged = previous is not None and previous.digest == digest
                 parsed = None if unchanged else feed.parse(fetched)
-            except (SourceUnreachable, BadPayload) as exc:
+            except (SourceUnreachable, BadPayload, LocalFileError) as exc:
                 report.error, report.exit_code = str(exc), exc.exit_code
-                report.run_id = _record_failed(engine, report, started, fetched)
+                report.run_id = _record_failed(engine, report, started, fetched, role)
                 return report
             try:
                 with engine.begin() as conn:
-                    _store_run(conn, report, started, fetched, digest, previous, parsed)
+                    _store_run(conn, report, started, fetched, digest, previous, parsed, allow_shrink, role)
+            except BadPayload as exc:
+                # Refused after reading (a suspicious shrink): the transaction rolled back.
+                report.error, report.exit_code = str(exc), exc.exit_code
+                report.run_id = _record_failed(engine, report, started, fetched, role)
+                return report
             except SQLAlchemyError as exc:
                 raise StoreError(f"store write failed, nothing changed: {error_line(exc)}") from None
     except StoreError as exc:
         report.error, report.exit_code = str(exc), exc.exit_code
         try:
-            report.run_id = _record_failed(engine, report, started, [])
+            report.run_id = _record_failed(engine, report, started, [], role)
         except TrackerError:
             pass
         raise
@@ -161,8 +191,17 @@ def _last_success(engine: Engine, feed: str, source: str) -> Row | None:
         ).first()
 
 
+def _live_moment(fetched: list[Fetched], previous: Row | None, started: dt.datetime) -> dt.datetime:
+    """When a live run observed its payload: its fetch time, taken under the writer lock, so runs
+    that waited for each other are in order; never before the feed's last run (a clock that
+    stepped back must not make revisions claim a false history)."""
+    moment = max((f.fetched_at for f in fetched), default=started)
+    last = as_utc(previous.observed_at) if previous is not None else None
+    return max(moment, last) if last is not None else moment
+
+
 def _check_order(previous: Row | None, feed: str, source: str, observed_at: dt.datetime) -> None:
-    """Snapshots must arrive in time order, or revisions would claim a false history."""
+    """Backfilled snapshots must arrive in time order, or revisions would claim a false history."""
     last = as_utc(previous.observed_at) if previous is not None else None
     if last is not None and last > observed_at:
         raise InvalidInput(
@@ -178,9 +217,9 @@ def _digest(fetched: Iterable[Fetched]) -> str:
     return h.hexdigest()
 
 
-def _ensure_ids(conn: Connection, feed_name: str, source_key: str, location: str) -> tuple[int, int]:
+def _ensure_ids(conn: Connection, feed_name: str, source_key: str, location: str, role: str | None) -> tuple[int, int]:
     source_id = registry.source_ids(conn, [source_key])[source_key]
-    return source_id, registry.feed_id(conn, feed_name, source_id, location)
+    return source_id, registry.feed_id(conn, feed_name, source_id, location, role)
 
 
 def _archive(conn: Connection, run_id: int, fetched: Iterable[Fetched]) -> None:
@@ -198,6 +237,7 @@ def _archive(conn: Connection, run_id: int, fetched: Iterable[Fetched]) -> None:
                 run_id=run_id,
                 blob_id=blob_id,
                 location=item.location,
+                final_location=item.final_location,
                 role=item.role,
                 fetched_at=item.fetched_at,
                 content_type=(item.content_type or "")[:200] or None,
@@ -206,11 +246,13 @@ def _archive(conn: Connection, run_id: int, fetched: Iterable[Fetched]) -> None:
         )
 
 
-def _record_failed(engine: Engine, report: RunReport, started: dt.datetime, fetched: list[Fetched]) -> int | None:
+def _record_failed(
+    engine: Engine, report: RunReport, started: dt.datetime, fetched: list[Fetched], role: str | None
+) -> int | None:
     """A failed run's record and raw bytes, in a transaction of their own."""
     try:
         with engine.begin() as conn:
-            source_id, feed_id = _ensure_ids(conn, report.feed, report.source, report.location)
+            source_id, feed_id = _ensure_ids(conn, report.feed, report.source, report.location, role)
             run_id = conn.execute(
                 insert(m.IngestRun)
                 .values(
@@ -242,10 +284,16 @@ def _store_run(
     digest: str,
     previous: Row | None,
     parsed: ParsedPayload | None,
+    allow_shrink: bool,
+    role: str | None,
 ) -> None:
-    """Record the run; `parsed` is None when the payload is the previous run's bytes again."""
+    """Record the run; `parsed` is None when the payload is the previous run's bytes again.
+
+    Raises BadPayload (rolling the transaction back) for a snapshot that would remove much of
+    what is stored, unless `allow_shrink`.
+    """
     now = report.observed_at
-    source_id, feed_id = _ensure_ids(conn, report.feed, report.source, report.location)
+    source_id, feed_id = _ensure_ids(conn, report.feed, report.source, report.location, role)
     run_id = conn.execute(
         insert(m.IngestRun)
         .values(
@@ -287,9 +335,13 @@ def _store_run(
         )
         names = {v: k for k, v in ids.items()}
         common = dict(now=now, run_id=run_id, extra={"source_id": source_id})
+        implausible, dropped = _implausible_dates(parsed, report.source, now)
         totals = {
-            (ids[o.metric], o.report_date): (o.value, o.qualifier, o.reported_increase) for o in parsed.observations
+            (ids[o.metric], o.report_date): (o.value, o.qualifier, o.reported_increase)
+            for o in parsed.observations
+            if (o.metric, o.report_date) not in dropped
         }
+        stored_before = _current_counts(conn, feed_id)
         state_totals: dict[tuple, tuple] = {}
         state_adjustments: dict[tuple, tuple] = {}
         report.counts, changed = apply_snapshot(
@@ -299,11 +351,15 @@ def _store_run(
             key_cols=("metric_id", "report_date"),
             value_cols=("value", "qualifier", "reported_increase"),
             incoming=totals,
-            in_scope=lambda key: parsed.scope.covers(names[key[0]], key[1]),
+            in_scope=lambda key: (names[key[0]], key[1]) not in dropped and parsed.scope.covers(names[key[0]], key[1]),
             state_out=state_totals,
             **common,
         )
-        adjustments = {(ids[a.metric], a.report_date): (a.delta,) for a in parsed.adjustments}
+        adjustments = {
+            (ids[a.metric], a.report_date): (a.delta,)
+            for a in parsed.adjustments
+            if (a.metric, a.report_date) not in dropped
+        }
         report.adjustments, changed_adj = apply_snapshot(
             conn,
             obs,
@@ -315,6 +371,8 @@ def _store_run(
             state_out=state_adjustments,
             **common,
         )
+        if not allow_shrink:
+            _refuse_shrink(report, stored_before, state_totals, state_adjustments, names)
         directions = {("greatest_losses_direction", d): (text,) for d, text in parsed.directions.items()}
         apply_snapshot(
             conn,
@@ -334,9 +392,12 @@ def _store_run(
             )
             report.counts.add(counts)
         touched = {names[k[0]] for k in changed | changed_adj}
-        produced = _validate(state_totals, state_adjustments, touched, names, now) + [
-            NewFinding(i.rule, "warning", i.metric, i.report_date, i.message) for i in parsed.issues
-        ]
+        # What is wrong with the payload itself first: the summary shows the first findings.
+        produced = (
+            [NewFinding(i.rule, "warning", i.metric, i.report_date, i.message) for i in parsed.issues]
+            + implausible
+            + _validate(state_totals, state_adjustments, touched, names, now)
+        )
         report.new_findings = _upsert_findings(conn, feed_id, run_id, now, produced, touched)
         warnings = any(f.severity == "warning" for f in report.new_findings)
         report.status = "ok_with_findings" if warnings else "ok"
@@ -365,6 +426,81 @@ def _store_run(
             n_findings_new=len(report.new_findings),
             n_findings_open=report.open_findings,
         )
+    )
+
+
+def _implausible_dates(
+    parsed: ParsedPayload, source: str, observed_at: dt.datetime
+) -> tuple[list[NewFinding], set[tuple[str, dt.date]]]:
+    """Records dated before the source's plausible start or after the run's own day (Kyiv): one
+    finding per report date, and the (metric, date) keys kept out of the series.
+
+    Such a date (1600-01-01, 2999-01-01, a year typed wrong) is a claim we keep in the raw payload
+    and name in a finding, but it must not enter the series: it would break every report and
+    make a stale feed look fresh.
+    """
+    start = source_info(source).plausible_start
+    today = observed_at.astimezone(KYIV).date()
+    bad: dict[dt.date, list[str]] = {}
+    for record in (*parsed.observations, *parsed.adjustments):
+        if record.report_date < start or record.report_date > today:
+            bad.setdefault(record.report_date, []).append(record.metric)
+    findings = []
+    for day, metrics in sorted(bad.items()):
+        why = f"before {source}'s first plausible report {start}" if day < start else f"after the run's day {today}"
+        findings.append(
+            NewFinding(
+                "implausible_date",
+                "warning",
+                None,
+                day,
+                f"a report dated {day} is {why}: its {len(metrics)} value(s) were not stored",
+            )
+        )
+    return findings, {(metric, day) for day, metrics in bad.items() for metric in metrics}
+
+
+def _current_counts(conn: Connection, feed_id: int) -> dict[tuple[str, int], int]:
+    """How many current (not removed) rows the feed holds, per (kind, metric id)."""
+    obs = m.Observation.__table__
+    rows = conn.execute(
+        select(obs.c.kind, obs.c.metric_id, func.count())
+        .where(obs.c.feed_id == feed_id, obs.c.superseded_at.is_(None), obs.c.removed.is_(False))
+        .group_by(obs.c.kind, obs.c.metric_id)
+    ).all()
+    return {(kind, metric_id): n for kind, metric_id, n in rows}
+
+
+def _refuse_shrink(
+    report: RunReport,
+    before: dict[tuple[str, int], int],
+    totals: dict[tuple, tuple],
+    adjustments: dict[tuple, tuple],
+    names: dict[int, str],
+) -> None:
+    """BadPayload when this snapshot removes more than SHRINK_MAX_SHARE of the stored rows (and
+    more than SHRINK_MIN_ROWS), or every row of a metric that had some."""
+    removed = report.counts.removed + report.adjustments.removed
+    if not removed:
+        return
+    after: dict[tuple[str, int], int] = {}
+    for kind, state in (("total", totals), ("adjustment", adjustments)):
+        for metric_id, _day in state:
+            after[(kind, metric_id)] = after.get((kind, metric_id), 0) + 1
+    emptied = sorted(
+        {names[mid] for (kind, mid), n in before.items() if kind == "total" and n and not after.get((kind, mid))}
+    )
+    stored = sum(before.values())
+    if not emptied and (removed <= SHRINK_MIN_ROWS or removed <= SHRINK_MAX_SHARE * stored):
+        return
+    detail = (
+        f"every {', '.join(emptied[:4])}{' …' if len(emptied) > 4 else ''} total"
+        if emptied
+        else (f"more than {SHRINK_MAX_SHARE:.0%} of them")
+    )
+    raise BadPayload(
+        f"{report.location}: refusing a snapshot that would remove {removed:,} of the {stored:,} stored "
+        f"rows ({detail}); if the source really withdrew them, run again with --allow-shrink"
     )
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -14,8 +16,32 @@ from tracker.commands.options import DbOption, parse_date
 from tracker.errors import ExitCode, InvalidInput
 from tracker.render import sanitize as printable
 
+if TYPE_CHECKING:
+    from tracker.feeds import Feed
+    from tracker.ingest import RunReport
+
 QuietOption = typer.Option(False, "--quiet", "-q", help="Print one log line per run (for cron).")
-WaitOption = typer.Option(10.0, "--wait", help="Seconds to wait for another run's writer lock before giving up.")
+
+
+def _check_wait(value: float) -> float:
+    """--wait must be a finite number of seconds, at least 0 (`--wait nan` would wait forever)."""
+    if not math.isfinite(value) or value < 0:
+        raise typer.BadParameter(f"expected a finite number of seconds, at least 0, not {value}")
+    return value
+
+
+WaitOption = typer.Option(
+    10.0,
+    "--wait",
+    callback=_check_wait,
+    help="Seconds to wait for another run's writer lock before giving up (exit 7).",
+)
+AllowShrinkOption = typer.Option(
+    False,
+    "--allow-shrink",
+    help="Accept a snapshot that removes more than 2% of what the store holds for the feed, or a "
+    "whole series (refused by default as a likely broken upstream file, exit 5).",
+)
 ObservedOption = typer.Option(
     None,
     "--observed-at",
@@ -58,15 +84,16 @@ def _print_report(report, quiet: bool) -> None:  # type: ignore[no-untyped-def]
 
 
 def _ingest(
-    feed,
+    feed: Feed,
     location: str | None,
     db: str | None,
     *,
-    wait: float,  # type: ignore[no-untyped-def]
+    wait: float,
     observed_at: str | None,
     source: str | None = None,
     fetch_options: dict | None = None,
-):
+    allow_shrink: bool = False,
+) -> RunReport:
     from tracker.config import resolve_db_url
     from tracker.ingest import run_ingest
 
@@ -78,22 +105,33 @@ def _ingest(
         observed_at=parse_moment(observed_at) if observed_at else None,
         fetch_options=fetch_options,
         lock_wait=wait,
+        allow_shrink=allow_shrink,
     )
 
 
 def run_feed(
-    feed,
+    feed: Feed,
     location: str | None,
     db: str | None,
     *,
     quiet: bool,
-    wait: float,  # type: ignore[no-untyped-def]
+    wait: float,
     observed_at: str | None,
     source: str | None = None,
     fetch_options: dict | None = None,
+    allow_shrink: bool = False,
 ) -> int:
     """Run one ingest and print its summary; returns the exit code."""
-    report = _ingest(feed, location, db, wait=wait, observed_at=observed_at, source=source, fetch_options=fetch_options)
+    report = _ingest(
+        feed,
+        location,
+        db,
+        wait=wait,
+        observed_at=observed_at,
+        source=source,
+        fetch_options=fetch_options,
+        allow_shrink=allow_shrink,
+    )
     _print_report(report, quiet)
     return int(report.exit_code)
 
@@ -133,12 +171,23 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
         db: DbOption = None,
         quiet: bool = QuietOption,
         wait: float = WaitOption,
+        allow_shrink: bool = AllowShrinkOption,
     ) -> None:
         """The open General Staff dataset: personnel, equipment and corrections."""
         from tracker.feeds.dataset import DatasetFeed
 
         if not snapshots:
-            raise typer.Exit(run_feed(DatasetFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at))
+            raise typer.Exit(
+                run_feed(
+                    DatasetFeed(),
+                    location,
+                    db,
+                    quiet=quiet,
+                    wait=wait,
+                    observed_at=observed_at,
+                    allow_shrink=allow_shrink,
+                )
+            )
         if not location or observed_at:
             raise InvalidInput("--snapshots needs --from FOLDER and takes each snapshot's time from its name")
         folders = _snapshot_folders(Path(location))
@@ -146,7 +195,16 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
         show_bar = sys.stderr.isatty() and not quiet
         with typer.progressbar(folders, label="snapshots", file=sys.stderr, hidden=not show_bar) as bar:
             for folder, moment in bar:
-                reports.append(_ingest(DatasetFeed(), str(folder), db, wait=wait, observed_at=moment.isoformat()))
+                reports.append(
+                    _ingest(
+                        DatasetFeed(),
+                        str(folder),
+                        db,
+                        wait=wait,
+                        observed_at=moment.isoformat(),
+                        allow_shrink=allow_shrink,
+                    )
+                )
                 if reports[-1].exit_code not in (ExitCode.OK, ExitCode.FINDINGS):
                     break
         for report in reports:
@@ -168,6 +226,7 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
         db: DbOption = None,
         quiet: bool = QuietOption,
         wait: float = WaitOption,
+        allow_shrink: bool = AllowShrinkOption,
     ) -> None:
         """The russianwarship.rip API v2: totals with the reported daily increase.
 
@@ -186,7 +245,14 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
         if sys.stderr.isatty() and not quiet:
             options["progress"] = lambda pages: print(f"\rfetched {pages} page(s)", end="", file=sys.stderr, flush=True)
         code = run_feed(
-            WarshipFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at, fetch_options=options
+            WarshipFeed(),
+            location,
+            db,
+            quiet=quiet,
+            wait=wait,
+            observed_at=observed_at,
+            fetch_options=options,
+            allow_shrink=allow_shrink,
         )
         if "progress" in options:
             print(file=sys.stderr)
@@ -220,10 +286,11 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
         as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
         stale_hours: float = typer.Option(36.0, "--stale-hours", help="Warn when a feed's last success is older."),
     ) -> None:
-        """Per feed: last successful run, latest report date, staleness and open findings.
+        """Per feed: role, last successful run, latest report date, staleness and open findings.
 
-        A feed is stale when its last success or its latest report is older than --stale-hours.
-        Exits 3 when any feed is stale or its last run failed, so cron can alert.
+        Only the feeds the daily job runs are judged (see `tracker feeds list`): one is stale when
+        its last success or its latest report is older than --stale-hours. Exits 3 when a judged
+        feed is stale or its last run failed, so cron can alert; one-off feeds never do.
         """
         from tracker.config import resolve_db_url
         from tracker.store.db import open_store
@@ -238,7 +305,9 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
             findings = ", ".join(f"{n:,} {sev}" for sev, n in sorted(row["open_findings"].items())) or "none"
             age = row["hours_since_success"]
             report_age = row["latest_report_age_hours"]
-            if not row["stale"]:
+            if not row["judged"]:
+                state = f"{row['role']}, not judged"
+            elif not row["stale"]:
                 state = "fresh"
             elif age is None:
                 state = "STALE: no successful run yet"
@@ -254,10 +323,10 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
             print(f"  latest report  {row['latest_report_date'] or '—'}")
             print(
                 f"  last run       {row['last_run_status'] or '—'}"
-                + (f": {printable(row['last_run_error'])[:200]}" if row["last_run_status"] == "failed" else "")
+                + (f": {printable(row['last_run_error'])}" if row["last_run_status"] == "failed" else "")
             )
             print(f"  open findings  {findings}")
-        bad = any(r["stale"] or r["last_run_status"] == "failed" for r in rows)
+        bad = any(r["judged"] and (r["stale"] or r["last_run_status"] == "failed") for r in rows)
         raise typer.Exit(int(ExitCode.FINDINGS) if bad else 0)
 
     @app.command("latest")
@@ -276,12 +345,14 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
         if as_json:
             print(json.dumps(rows, indent=2))
             return
-        print(f"Latest figures of {source}:")
+        print(printable(f"Latest figures of {source}:"))
         for r in rows:
             inc = f"+{r['increase']:,}" if r["increase"] is not None else "—"
             span = f" over {r['days_since_previous']} days" if (r["days_since_previous"] or 1) > 1 else ""
             qual = f" ({r['qualifier']})" if r["qualifier"] else ""
-            print(f"  {r['label']:<38} {r['total']:>12,}{qual:<8} {inc:>9}{span}   report {r['report_date']}")
+            print(
+                printable(f"  {r['label']:<38} {r['total']:>12,}{qual:<8} {inc:>9}{span}   report {r['report_date']}")
+            )
 
     @app.command("findings")
     def findings(
@@ -338,3 +409,105 @@ def register(app: typer.Typer, ingest_app: typer.Typer, db_app: typer.Typer) -> 
         current = None if sqlite_file_missing(url) else schema_revision(make_engine(url))
         state = "up to date" if current == SCHEMA_REVISION else "run `tracker db upgrade`"
         print(f"{safe_url(url)}: {current or 'empty'} (needs {SCHEMA_REVISION}: {state})")
+
+    feeds_app = typer.Typer(
+        help="The feeds in the store and which of them `tracker status` judges.", no_args_is_help=True
+    )
+    app.add_typer(feeds_app, name="feeds")
+    feeds_app.command("list")(feeds_list)
+    feeds_app.command("retire")(feeds_retire)
+    feeds_app.command("schedule")(feeds_schedule)
+    app.command("daily")(daily)
+
+
+def feeds_list(
+    db: DbOption = None,
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Every feed with its role: daily (judged by `tracker status`), one-off or retired."""
+    from tracker.config import resolve_db_url
+    from tracker.store.db import open_store
+    from tracker.store.queries import feed_status
+
+    rows = feed_status(open_store(resolve_db_url(db), write=False))
+    if as_json:
+        keys = ("feed", "source", "role", "last_success", "last_run_status", "latest_report_date")
+        print(json.dumps([{k: r[k] for k in keys} for r in rows], indent=2))
+        return
+    for r in rows:
+        print(
+            printable(
+                f"{r['feed']:<20} {r['source']:<20} {r['role']:<8} last success {r['last_success'] or 'never'}, "
+                f"last run {r['last_run_status'] or '—'}"
+            )
+        )
+    print(f"({len(rows)} feed(s))")
+
+
+FeedNameArgument = typer.Argument(..., help="The feed's name, as `tracker feeds list` shows it.")
+FeedSourceOption = typer.Option(None, "--source", help="Only the feed of this source (a name may serve several).")
+
+
+def feeds_retire(name: str = FeedNameArgument, source: str | None = FeedSourceOption, db: DbOption = None) -> None:
+    """Stop judging a feed in `tracker status` (its data stays; `tracker feeds schedule` undoes it)."""
+    _set_role(name, "retired", source, db)
+
+
+def feeds_schedule(name: str = FeedNameArgument, source: str | None = FeedSourceOption, db: DbOption = None) -> None:
+    """Judge a feed in `tracker status` as one that runs daily (e.g. one you ingest from your own cron)."""
+    _set_role(name, "daily", source, db)
+
+
+def _set_role(name: str, role: str, source: str | None, db: str | None) -> None:
+    from tracker.config import resolve_db_url
+    from tracker.store.db import open_store
+    from tracker.store.queries import set_feed_role
+
+    for changed in set_feed_role(open_store(resolve_db_url(db), write=True), name, role, source=source):
+        print(printable(f"{changed}: {role}"))
+
+
+def daily(
+    dataset_from: str | None = typer.Option(
+        None,
+        "--dataset-from",
+        help="Where to read the General Staff dataset: a mirror's base URL or a local folder. "
+        "Default: $TRACKER_DATASET_FROM, else the live dataset on GitHub.",
+        show_default=False,
+    ),
+    claims_from: str | None = typer.Option(
+        None,
+        "--claims-from",
+        help="The claims file: a path or URL. Default: $TRACKER_CLAIMS_FROM, else the curated file shipped with tracker.",
+        show_default=False,
+    ),
+    charts_dir: Path | None = typer.Option(
+        None,
+        "--charts-dir",
+        help="Where to redraw the standard charts. Default: $TRACKER_CHARTS_DIR; no charts when neither is set.",
+        show_default=False,
+    ),
+    db: DbOption = None,
+    wait: float = WaitOption,
+    allow_shrink: bool = AllowShrinkOption,
+) -> None:
+    """The morning job for cron: ingest the dataset and the claims file, then redraw the charts.
+
+    Prints one line per step and runs every step even after a failure. Exits with the first failing
+    step's code (4 unreachable, 5 bad payload, 6 store, 7 busy), else 3 when a step recorded new
+    findings, else 0. The feeds it runs are the ones `tracker status` judges.
+    """
+    from tracker.config import resolve_db_url
+    from tracker.daily import DailySettings, StepResult, overall_exit_code, run_daily
+
+    for name, value in (("--dataset-from", dataset_from), ("--claims-from", claims_from)):
+        if value is not None and not value.strip():
+            raise InvalidInput(f"{name} is empty: give a path or URL, or leave it out for the default")
+    settings = DailySettings.from_env(
+        dataset_from=dataset_from, claims_from=claims_from, charts_dir=charts_dir, wait=wait, allow_shrink=allow_shrink
+    )
+
+    def show(step: StepResult) -> None:
+        print(printable(step.line), file=sys.stdout if step.exit_code in (0, 3) else sys.stderr, flush=True)
+
+    raise typer.Exit(overall_exit_code(run_daily(resolve_db_url(db), settings, on_step=show)))

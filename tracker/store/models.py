@@ -31,7 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 SUCCESS_STATUSES = ("ok", "ok_with_findings", "unchanged")
 
 # Bump together with a new Alembic migration; tests check it equals the migrations' head.
-SCHEMA_REVISION = "0002_claims"
+SCHEMA_REVISION = "0003_feed_roles"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -82,6 +82,10 @@ class Feed(Base):
     name: Mapped[str] = mapped_column(String(64))
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
     default_location: Mapped[str | None] = mapped_column(Text)
+    # Whether `tracker status` judges the feed: "daily" (run by `tracker daily`, or scheduled by
+    # hand), "one-off" (a CSV or an API range tried once: listed, never turns status red) or
+    # "retired" (no longer judged).
+    role: Mapped[str] = mapped_column(String(16), server_default="one-off", default="one-off")
 
 
 class Metric(Base):
@@ -141,6 +145,7 @@ class PayloadFetch(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"), index=True)
     blob_id: Mapped[int] = mapped_column(ForeignKey("payload_blob.id"))
     location: Mapped[str] = mapped_column(Text)
+    final_location: Mapped[str | None] = mapped_column(Text)  # where redirects ended, if elsewhere
     role: Mapped[str] = mapped_column(String(32))
     fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     content_type: Mapped[str | None] = mapped_column(String(200))

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from tracker.errors import InvalidInput
 from tracker.metrics import METRICS
+from tracker.sources import source_info
 from tracker.store import models as m
 from tracker.store.db import as_utc
 
@@ -142,6 +143,10 @@ def observations_frame(
     finally:
         if conn_ctx is not None:
             conn_ctx.close()
+    # Ingest keeps implausible dates out of the series; a store written before it did may still
+    # hold some (1600-01-01, 2999-01-01), which must not break every report.
+    first, last = source_info(source).plausible_start, dt.datetime.now(KYIV).date()
+    rows = [row for row in rows if first <= row[0] <= last]
     frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     frame["report_date"] = pd.to_datetime(frame["report_date"])
     frame["value"] = frame["value"].astype("int64")
@@ -226,17 +231,23 @@ def latest_figures(engine: Engine, *, source: str = "ua-general-staff", feed: st
 
 
 def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: float = 36.0) -> list[dict]:
-    """Per feed: last successful run, latest report date, staleness and open findings."""
+    """Per feed: its role, last successful run, latest report date, staleness and open findings.
+
+    Only "daily" feeds are judged (`judged`, and `stale` can be true only for them): a one-off CSV
+    or an API range tried once is listed but never turns status red. The latest report is the
+    latest plausible one: a date after today (Kyiv) does not make a stale feed look fresh.
+    """
     now = now or dt.datetime.now(dt.UTC)
+    today = now.astimezone(KYIV).date()
     obs = m.Observation.__table__
     out: list[dict] = []
     with engine.connect() as conn:
         feeds = conn.execute(
-            select(m.Feed.id, m.Feed.name, m.Source.key)
+            select(m.Feed.id, m.Feed.name, m.Source.key, m.Feed.role)
             .join(m.Source, m.Source.id == m.Feed.source_id)
             .order_by(m.Feed.id)
         ).all()
-        for feed_id, name, source in feeds:
+        for feed_id, name, source, role in feeds:
             last_ok = conn.execute(
                 select(m.IngestRun.finished_at, m.IngestRun.observed_at, m.IngestRun.status)
                 .where(m.IngestRun.feed_id == feed_id, m.IngestRun.status.in_(m.SUCCESS_STATUSES))
@@ -255,6 +266,7 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
                     obs.c.kind == "total",
                     obs.c.superseded_at.is_(None),
                     obs.c.removed.is_(False),
+                    obs.c.report_date <= today,
                 )
             ).scalar()
             open_findings = conn.execute(
@@ -268,10 +280,13 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
             report_age = (
                 (now - dt.datetime.combine(latest, dt.time(), tzinfo=KYIV)).total_seconds() / 3600 if latest else None
             )
+            judged = role == "daily"
             out.append(
                 {
                     "feed": name,
                     "source": source,
+                    "role": role,
+                    "judged": judged,
                     "last_success": observed.isoformat(timespec="seconds") if observed else None,
                     "last_run_status": last_run.status if last_run else None,
                     "last_run_error": last_run.error if last_run else None,
@@ -279,13 +294,32 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
                     "hours_since_success": round(age_hours, 1) if age_hours is not None else None,
                     "latest_report_age_hours": round(report_age, 1) if report_age is not None else None,
                     # Feeds without daily reports (the claims file) are judged by their last success only.
-                    "stale": age_hours is None
-                    or age_hours > stale_hours
-                    or (report_age is not None and report_age > stale_hours),
+                    "stale": judged
+                    and (
+                        age_hours is None
+                        or age_hours > stale_hours
+                        or (report_age is not None and report_age > stale_hours)
+                    ),
                     "open_findings": {sev: n for sev, n in open_findings},
                 }
             )
     return out
+
+
+def set_feed_role(engine: Engine, name: str, role: str, *, source: str | None = None) -> list[str]:
+    """Set the role of the feed(s) called `name` (of `source`, if given); returns "feed (source)"
+    of each one changed. Raises InvalidInput naming the feeds there are when none matches."""
+    from sqlalchemy import update
+
+    with engine.begin() as conn:
+        query = select(m.Feed.id, m.Feed.name, m.Source.key).join(m.Source, m.Source.id == m.Feed.source_id)
+        rows = conn.execute(query).all()
+        hits = [r for r in rows if r.name == name and (source is None or r.key == source)]
+        if not hits:
+            known = ", ".join(sorted({f"{r.name} ({r.key})" for r in rows})) or "none yet"
+            raise InvalidInput(f"no feed {name!r}{f' of {source!r}' if source else ''} in the store; feeds: {known}")
+        conn.execute(update(m.Feed).where(m.Feed.id.in_([r.id for r in hits])).values(role=role))
+    return [f"{r.name} ({r.key})" for r in hits]
 
 
 def list_findings(

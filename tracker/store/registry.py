@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from tracker.metrics import METRICS
 from tracker.sources import source_info
@@ -23,13 +23,23 @@ def source_ids(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
     return have
 
 
-def feed_id(conn: Connection, name: str, source_id: int, location: str | None) -> int:
-    """The id of a source's feed, inserting it on its first run."""
-    found = conn.execute(select(m.Feed.id).where(m.Feed.name == name, m.Feed.source_id == source_id)).scalar()
+def feed_id(conn: Connection, name: str, source_id: int, location: str | None, role: str | None = None) -> int:
+    """The id of a source's feed, inserting it on its first run (as a one-off unless `role` says).
+
+    A run of the daily job passes role "daily", which makes a one-off feed a daily one; a retired
+    feed stays retired until someone schedules it again (`tracker feeds schedule`).
+    """
+    found = conn.execute(
+        select(m.Feed.id, m.Feed.role).where(m.Feed.name == name, m.Feed.source_id == source_id)
+    ).first()
     if found is not None:
-        return found
+        if role is not None and found.role not in (role, "retired"):
+            conn.execute(update(m.Feed).where(m.Feed.id == found.id).values(role=role))
+        return found.id
     return conn.execute(
-        insert(m.Feed).values(name=name, source_id=source_id, default_location=location or None).returning(m.Feed.id)
+        insert(m.Feed)
+        .values(name=name, source_id=source_id, default_location=location or None, role=role or "one-off")
+        .returning(m.Feed.id)
     ).scalar_one()
 
 
