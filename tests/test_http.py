@@ -7,14 +7,15 @@ import email.utils
 import logging
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
 from tracker import __version__
-from tracker.errors import BadPayload, SourceUnreachable
-from tracker.http import fetch, make_client
+from tracker.errors import BadPayload, InvalidInput, SourceUnreachable
+from tracker.http import DEADLINE_ENV, TIMEOUT_ENV, fetch, make_client
 
 URL = "https://api.example.test/statistics/latest"
 BODY = b'{"message": "ok", "data": {"date": "2024-11-11", "stats": {"personnel_units": 710660}}}'
@@ -70,6 +71,7 @@ def test_success_returns_the_body_with_status_content_type_role_and_aware_utc_ti
     assert fetched.status == 200
     assert fetched.content_type == "application/json"
     assert fetched.role == "statistics"
+    assert fetched.final_location is None  # no redirect
     assert fetched.fetched_at.tzinfo is not None and fetched.fetched_at >= before
     assert len(seen) == 1
 
@@ -84,6 +86,7 @@ def test_client_sends_the_tracker_user_agent_and_follows_redirects() -> None:
     fetched = fetch("https://api.example.test/old", client=mock_client(handler))
     assert fetched.content == BODY
     assert fetched.location == "https://api.example.test/old"
+    assert fetched.final_location == "https://api.example.test/new"
 
 
 def test_make_client_uses_the_given_timeout_and_redirect_following() -> None:
@@ -132,10 +135,48 @@ def test_retry_after_as_http_date_waits_until_that_time() -> None:
 
 
 def test_retry_after_is_capped_at_max_backoff() -> None:
-    handler, _ = scripted(httpx.Response(429, headers={"Retry-After": "3600"}), ok())
+    handler, _ = scripted(httpx.Response(429, headers={"Retry-After": "200"}), ok())
     sleep = FakeSleep()
-    fetch(URL, client=mock_client(handler), max_backoff=60.0, sleep=sleep)
+    fetch(URL, client=mock_client(handler), max_backoff=60.0, deadline=300.0, sleep=sleep)
     assert sleep.waits == [60.0]
+
+
+def test_retry_after_past_the_deadline_ends_the_fetch_at_once_saying_what_the_server_asked() -> None:
+    handler, seen = scripted(httpx.Response(429, headers={"Retry-After": "3600"}), ok())
+    sleep = FakeSleep()
+    with pytest.raises(SourceUnreachable) as info:
+        fetch(URL, client=mock_client(handler), deadline=300.0, sleep=sleep)
+    assert str(info.value) == (
+        f"{URL}: HTTP 429; the server asked to retry after 3600 s, past the 300 s deadline (1 attempt)"
+    )
+    assert sleep.waits == []
+    assert len(seen) == 1
+
+
+def test_a_backoff_longer_than_the_time_left_ends_the_fetch_at_once() -> None:
+    handler, seen = scripted(httpx.Response(503), ok())
+    sleep = FakeSleep()
+    with pytest.raises(SourceUnreachable) as info:
+        fetch(URL, client=mock_client(handler), backoff=1.0, deadline=0.5, sleep=sleep)
+    assert str(info.value) == f"{URL}: no complete answer within 0.5 s (1 attempt; last: HTTP 503)"
+    assert sleep.waits == []
+    assert len(seen) == 1
+
+
+def test_a_mock_body_still_arriving_after_the_attempt_deadline_is_cut_off() -> None:
+    class TricklingStream(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            for _ in range(1000):  # 20 s at most, far past the 0.3 s deadline
+                time.sleep(0.02)
+                yield b"x"
+
+    handler, seen = scripted(httpx.Response(200, stream=TricklingStream()))
+    with pytest.raises(SourceUnreachable) as info:
+        fetch(URL, client=mock_client(handler), deadline=0.3, sleep=FakeSleep())
+    assert str(info.value) == (
+        f"{URL}: no complete answer within 0.3 s (1 attempt; last: body still arriving at the deadline)"
+    )
+    assert len(seen) == 1
 
 
 def test_unreadable_retry_after_falls_back_to_exponential_backoff() -> None:
@@ -246,6 +287,27 @@ def test_a_client_passed_in_is_left_open() -> None:
     client = mock_client(lambda request: ok())
     fetch(URL, client=client, sleep=FakeSleep())
     assert not client.is_closed
+
+
+@pytest.mark.parametrize("name", [TIMEOUT_ENV, DEADLINE_ENV])
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "soon"])
+def test_an_unusable_timeout_or_deadline_in_the_environment_is_one_line_of_usage_error(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    handler, seen = scripted(ok())
+    with pytest.raises(InvalidInput) as info:
+        fetch(URL, client=mock_client(handler), sleep=FakeSleep())
+    assert str(info.value) == f"{name}='{value}': expected a number of seconds, finite and greater than 0"
+    assert seen == []
+
+
+def test_the_deadline_comes_from_the_environment_when_not_passed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DEADLINE_ENV, " 0.5 ")
+    handler, _ = scripted(httpx.Response(503), ok())
+    with pytest.raises(SourceUnreachable) as info:
+        fetch(URL, client=mock_client(handler), backoff=1.0, sleep=FakeSleep())
+    assert str(info.value) == f"{URL}: no complete answer within 0.5 s (1 attempt; last: HTTP 503)"
 
 
 def test_importing_tracker_http_does_not_import_pandas() -> None:

@@ -1,7 +1,10 @@
-"""The one place that does HTTP: a configured client and a GET with bounded retries.
+"""The one place that does HTTP: a configured client and a GET with bounded retries and a deadline.
 
 Feeds call `fetch` and get the raw bytes as a `Fetched`, or a one-line `SourceUnreachable`
-(network, timeouts, HTTP errors) or `BadPayload` (a truncated or oversized body).
+(network, timeouts, HTTP errors, an unverifiable certificate, a redirect loop, the deadline) or
+`BadPayload` (a truncated or oversized body). Every fetch ends: a read timeout bounds each wait
+for bytes, a per-attempt deadline bounds a body that trickles in, and an overall deadline bounds
+all attempts and the waits between them.
 """
 
 from __future__ import annotations
@@ -9,22 +12,36 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import logging
+import math
+import os
 import re
+import socket
+import ssl
+import threading
 import time
 from collections.abc import Callable
+from types import TracebackType
+from typing import Any
 
 import httpx
 
 from tracker import __version__
-from tracker.errors import BadPayload, SourceUnreachable
+from tracker.errors import BadPayload, InvalidInput, SourceUnreachable
 from tracker.records import Fetched
+from tracker.render import sanitize
 
 USER_AGENT = f"tracker/{__version__} (casualty-claims tracker)"
+MAX_BYTES = 64 * 2**20  # the largest body accepted (local files too): far above any real payload
+TIMEOUT = 30.0  # seconds to connect, and to wait for each read or write
+ATTEMPT_DEADLINE = 120.0  # seconds for one attempt, from connecting to the last byte of the body
+DEADLINE = 300.0  # seconds for a whole fetch: every attempt and every wait between them
+TIMEOUT_ENV = "TRACKER_HTTP_TIMEOUT"  # overrides TIMEOUT (e.g. for a slow link, or tests)
+DEADLINE_ENV = "TRACKER_HTTP_DEADLINE"  # overrides DEADLINE
 
 log = logging.getLogger("tracker.http")
 
 
-def make_client(*, timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+def make_client(*, timeout: float = TIMEOUT, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """An httpx client with TLS verification, redirects followed and our User-Agent."""
     return httpx.Client(
         timeout=timeout,
@@ -33,6 +50,20 @@ def make_client(*, timeout: float = 30.0, transport: httpx.BaseTransport | None 
         headers={"User-Agent": USER_AGENT},
         transport=transport,
     )
+
+
+def env_seconds(name: str, default: float) -> float:
+    """Seconds from environment variable `name` (finite, > 0), or `default` when it is unset or empty."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidInput(f"{name}={raw!r}: expected a number of seconds, finite and greater than 0")
+    return value
 
 
 class _Transient(Exception):
@@ -52,46 +83,116 @@ def fetch(
     retries: int = 3,
     backoff: float = 1.0,
     max_backoff: float = 60.0,
-    max_bytes: int = 64 * 2**20,
+    max_bytes: int = MAX_BYTES,
+    timeout: float | None = None,
+    attempt_deadline: float = ATTEMPT_DEADLINE,
+    deadline: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Fetched:
     """GET `url` and return its body, retrying connection errors, timeouts, 5xx and 429.
 
     Waits `backoff * 2**n` seconds between attempts, or what `Retry-After` asks, at most
-    `max_backoff`. Other HTTP errors fail at once.
+    `max_backoff`. Other HTTP errors fail at once. `timeout` (default $TRACKER_HTTP_TIMEOUT or
+    TIMEOUT) bounds each connect and read, `attempt_deadline` one whole attempt, and `deadline`
+    (default $TRACKER_HTTP_DEADLINE or DEADLINE) the whole fetch: no retry starts that could not
+    finish in time.
     """
+    read_timeout = _positive("timeout", timeout) if timeout is not None else env_seconds(TIMEOUT_ENV, TIMEOUT)
+    total = _positive("deadline", deadline) if deadline is not None else env_seconds(DEADLINE_ENV, DEADLINE)
+    _positive("attempt_deadline", attempt_deadline)
     own_client = client is None
-    http = client if client is not None else make_client()
+    http = client if client is not None else make_client(timeout=read_timeout)
+    end = time.monotonic() + total
     attempts = max(0, retries) + 1
     try:
         for attempt in range(1, attempts + 1):
+            left = end - time.monotonic()
+            # An attempt ends at its own deadline or the fetch's, whichever comes first.
+            limit = attempt_deadline if attempt_deadline < left else None
             try:
-                return _get_once(http, url, role=role, max_bytes=max_bytes)
+                return _get_once(
+                    http,
+                    url,
+                    role=role,
+                    max_bytes=max_bytes,
+                    timeout=read_timeout,
+                    window=min(attempt_deadline, left),
+                    limit=limit,
+                )
             except _Transient as exc:
-                if attempt == attempts:
-                    tried = f"{attempts} attempt" + ("s" if attempts > 1 else "")
-                    raise SourceUnreachable(f"{url}: {exc.cause} after {tried}") from exc.__cause__
-                wait = exc.retry_after if exc.retry_after is not None else backoff * 2 ** (attempt - 1)
-                wait = min(max(wait, 0.0), max_backoff)
-                log.info("%s: %s; retrying in %.1fs (attempt %d of %d)", url, exc.cause, wait, attempt + 1, attempts)
-                sleep(wait)
+                wait = _next_wait(url, exc, attempt, attempts, end - time.monotonic(), total, backoff, max_backoff)
+                cause = exc.cause
+            log.info("%s: %s; retrying in %.1fs (attempt %d of %d)", url, cause, wait, attempt + 1, attempts)
+            sleep(wait)
+            if time.monotonic() >= end:  # the sleep overran what was left: no time for an attempt
+                raise SourceUnreachable(
+                    f"{url}: no complete answer within {_secs(total)} s ({_tried(attempt)}; last: {cause})"
+                )
         raise AssertionError("unreachable")  # the loop returns or raises
     finally:
         if own_client:
             http.close()
 
 
-def _get_once(client: httpx.Client, url: str, *, role: str, max_bytes: int) -> Fetched:
-    """One GET: a Fetched, or _Transient for what may succeed on a retry."""
+def _next_wait(
+    url: str,
+    failure: _Transient,
+    attempt: int,
+    attempts: int,
+    left: float,
+    total: float,
+    backoff: float,
+    max_backoff: float,
+) -> float:
+    """Seconds to wait before the next attempt, or the SourceUnreachable that ends the fetch:
+    no attempts left, or no time left for the wait and another attempt."""
+    tried = _tried(attempt)
+    cause = failure.__cause__
+    out_of_time = f"{url}: no complete answer within {_secs(total)} s ({tried}; last: {failure.cause})"
+    if left <= 0:
+        raise SourceUnreachable(out_of_time) from cause
+    if attempt == attempts:
+        raise SourceUnreachable(f"{url}: {failure.cause} after {tried}") from cause
+    asked = failure.retry_after
+    if asked is not None and asked >= left:
+        # Retrying sooner than the server asked would only earn another refusal.
+        raise SourceUnreachable(
+            f"{url}: {failure.cause}; the server asked to retry after {_secs(asked)} s, "
+            f"past the {_secs(total)} s deadline ({tried})"
+        ) from cause
+    wait = min(max(asked if asked is not None else backoff * 2 ** (attempt - 1), 0.0), max_backoff)
+    if wait >= left:
+        raise SourceUnreachable(out_of_time) from cause
+    return wait
+
+
+def _tried(attempts: int) -> str:
+    return f"{attempts} attempt" + ("s" if attempts > 1 else "")
+
+
+def _get_once(
+    client: httpx.Client, url: str, *, role: str, max_bytes: int, timeout: float, window: float, limit: float | None
+) -> Fetched:
+    """One GET that ends within `window` seconds: a Fetched, or _Transient for what may succeed on a retry.
+
+    `limit` is the attempt's own deadline when that (not the fetch's) sets `window`, to word the cause."""
+    watchdog = _Watchdog(window, limit)
     try:
-        with client.stream("GET", url) as response:
+        with (
+            watchdog,
+            client.stream("GET", url, timeout=min(timeout, window), extensions={"trace": watchdog.trace}) as response,
+        ):
+            watchdog.answered(response)
             status = response.status_code
             if status == 429 or status >= 500:
                 retry_after = _parse_retry_after(response.headers.get("Retry-After"))
                 raise _Transient(f"HTTP {status}", retry_after)
             if not response.is_success:
-                raise SourceUnreachable(f"{url}: HTTP {status} {response.reason_phrase}".rstrip())
-            content = _read_body(url, response, max_bytes)
+                # The standard reason phrase, not the server's: that text could hold anything.
+                raise SourceUnreachable(f"{url}: HTTP {status} {httpx.codes.get_reason_phrase(status)}".rstrip())
+            content = _read_body(url, response, max_bytes, watchdog)
+            watchdog.stand_down()  # before the connection goes back to a pool, where it is no longer ours
+            final = str(response.url)
             return Fetched(
                 location=url,
                 content=content,
@@ -99,18 +200,32 @@ def _get_once(client: httpx.Client, url: str, *, role: str, max_bytes: int) -> F
                 content_type=response.headers.get("Content-Type"),
                 status=status,
                 role=role,
+                final_location=final if response.history and final != url else None,
             )
     except httpx.TimeoutException as exc:
-        raise _Transient(f"timed out ({type(exc).__name__})") from exc
+        # A read timeout cut to the attempt's last moment is the deadline, not a slow read.
+        raise _Transient(watchdog.cause() or f"timed out ({type(exc).__name__})") from exc
+    except httpx.TooManyRedirects as exc:
+        last = sanitize(exc.request.url)  # the request the next redirect would have made
+        raise SourceUnreachable(
+            f"{url}: too many redirects (more than {client.max_redirects}; the last pointed to {last})"
+        ) from exc
     except (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError) as exc:
         # RemoteProtocolError here means before a response arrived (e.g. the server hung up);
         # during the body `_read_body` turns it into BadPayload.
+        if watchdog.cause():
+            raise _Transient(watchdog.cause()) from exc
+        unverified = _certificate_error(exc)
+        if unverified is not None:
+            raise SourceUnreachable(
+                f"{url}: TLS certificate could not be verified ({sanitize(unverified.verify_message or unverified)})"
+            ) from exc
         raise _Transient(f"connection failed ({_one_line(exc)})") from exc
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise SourceUnreachable(f"{url}: {_one_line(exc)}") from exc
 
 
-def _read_body(url: str, response: httpx.Response, max_bytes: int) -> bytes:
+def _read_body(url: str, response: httpx.Response, max_bytes: int, watchdog: _Watchdog) -> bytes:
     """Stream the body, refusing more than `max_bytes` and a body shorter than announced."""
     too_large = f"{url}: response larger than {_size(max_bytes)} limit"
     declared = _content_length(response)
@@ -124,7 +239,11 @@ def _read_body(url: str, response: httpx.Response, max_bytes: int) -> bytes:
             if size > max_bytes:
                 raise BadPayload(too_large)
             chunks.append(chunk)
+            if watchdog.overdue():
+                raise _Transient(watchdog.cause())
     except httpx.RemoteProtocolError as exc:
+        if watchdog.cause():  # the watchdog hung up on a body still arriving: not the server's doing
+            raise _Transient(watchdog.cause()) from exc
         raise BadPayload(f"{url}: truncated body ({_one_line(exc)})") from exc
     except httpx.DecodingError as exc:
         raise BadPayload(f"{url}: undecodable body ({_one_line(exc)})") from exc
@@ -135,6 +254,100 @@ def _read_body(url: str, response: httpx.Response, max_bytes: int) -> bytes:
     if declared is not None and received < declared:
         raise BadPayload(f"{url}: truncated body (received {received} of {declared} bytes)")
     return content
+
+
+class _Watchdog:
+    """Ends one attempt after `seconds` by shutting its sockets down, which wakes a blocked read.
+
+    Read timeouts alone cannot: a server that sends a byte now and then never trips them. The
+    sockets come from httpcore's documented `trace` events (a new connection) or the response's
+    `network_stream` (a pooled one).
+    """
+
+    def __init__(self, seconds: float, limit: float | None = None) -> None:
+        self.limit = limit
+        self.expired = False
+        self._end = time.monotonic() + seconds
+        self._answered = False
+        self._streams: list[Any] = []
+        self._done = False
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        self.stand_down()
+
+    def stand_down(self) -> None:
+        """The attempt is over: never touch its sockets again."""
+        with self._lock:
+            self._done = True
+        self._timer.cancel()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace hook: watch each connection as soon as it is open."""
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            self._watch(info.get("return_value"))
+
+    def answered(self, response: httpx.Response) -> None:
+        """The status line and headers arrived; watch the connection the body comes on."""
+        self._answered = True
+        self._watch(response.extensions.get("network_stream"))
+
+    def overdue(self) -> bool:
+        if not self.expired and time.monotonic() >= self._end:
+            self.expired = True
+        return self.expired
+
+    def cause(self) -> str:
+        """What the attempt was waiting for when its time ran out; empty while it has time."""
+        if not self.overdue():
+            return ""
+        waiting = "body still arriving" if self._answered else "no response"
+        return f"{waiting} after {_secs(self.limit)} s" if self.limit is not None else f"{waiting} at the deadline"
+
+    def _watch(self, stream: Any) -> None:
+        with self._lock:
+            if stream is None or self._done:
+                return
+            self._streams.append(stream)
+            if self.expired:
+                _shut_down(stream)
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            for stream in self._streams:
+                _shut_down(stream)
+
+
+def _shut_down(stream: Any) -> None:
+    """Shut a connection's socket down for both directions (the plain socket call, for TLS too:
+    it wakes a read blocked in another thread without touching the TLS state it is using)."""
+    sock = stream.get_extra_info("socket")
+    if isinstance(sock, socket.socket):
+        try:
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed
+
+
+def _certificate_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification failure behind a connection error, if that is what it was."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # httpx error <- httpcore error <- ssl error; bounded against cycles
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _content_length(response: httpx.Response) -> int | None:
@@ -158,6 +371,17 @@ def _parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
+def _positive(name: str, value: float) -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be finite and greater than 0, not {value!r}")
+    return value
+
+
+def _secs(seconds: float) -> str:
+    """Seconds for a message: '300', '0.5', '1.25'."""
+    return f"{seconds:.2f}".rstrip("0").rstrip(".")
+
+
 def _size(n: int) -> str:
     for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if n >= factor and n % factor == 0:
@@ -166,5 +390,6 @@ def _size(n: int) -> str:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
+    """An exception as one line, with any control character from the server shown as an escape."""
+    text = sanitize(" ".join(str(exc).split()))
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
