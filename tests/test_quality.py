@@ -10,7 +10,6 @@ from collections import Counter
 import pytest
 from frames import dataset_metrics, dataset_points
 
-from tracker import quality
 from tracker.quality import DOUBTFUL_RULES, Finding, Point, check_series, increments
 
 D0 = dt.date(2024, 1, 1)
@@ -48,8 +47,55 @@ def by_rule(findings: list[Finding], rule: str) -> list[Finding]:
 # --- the contract -------------------------------------------------------------------------
 
 
-def test_doubtful_rules_are_coarse_catch_up_and_outlier():
-    assert DOUBTFUL_RULES == frozenset({"coarse", "catch_up", "outlier"})
+def test_records_leave_out_outlier_coarse_and_catch_up_points_but_count_points_with_other_findings():
+    # About 1,000 a day, with one point for each rule: 10 an outlier (+4,000), 23 a catch-up
+    # (+1,900 after three flat days: about two typical days, yet within one median of the
+    # usual day, so not an outlier), 32 an unusual qualifier (coarse, and 33 measured from it),
+    # 42 a reported increase that disagrees (+1,500 reported, +1,800 by the totals), 58 and 59
+    # dated after "today".
+    import pandas as pd
+
+    from tracker.analysis import daily_series, deadliest_day
+
+    incs = [970, 1010, 1030, 990] * 15
+    incs[10] = 4000
+    incs[20:24] = [0, 0, 0, 1900]
+    incs[42] = 1800
+    values = cumulative(incs, 400_010)
+    n = len(values)
+    quals = ["about"] * n
+    quals[32] = "more"
+    reported = [float("nan")] * n
+    reported[42] = 1500.0
+    dates = [D0 + dt.timedelta(days=i) for i in range(n)]
+    obs = pd.DataFrame(
+        {
+            "report_date": pd.to_datetime(dates).astype("datetime64[ns]"),
+            "value": pd.Series(values, dtype="int64"),
+            "qualifier": quals,
+            "reported_increase": pd.Series(reported, dtype="float64"),
+            "adjustment": pd.Series([0] * n, dtype="int64"),
+            "lineage": ["personnel"] * n,
+        }
+    )
+    daily = daily_series(obs, metric="personnel", today=dates[57])
+    flags = {i: f for i, f in enumerate(daily["flags"]) if f}
+    assert flags == {
+        10: "outlier",
+        23: "catch_up",
+        32: "coarse",
+        33: "coarse",
+        42: "increase_mismatch",
+        58: "future_date",
+        59: "future_date",
+    }
+    result = deadliest_day(daily)
+    # Left out: the first report (no increment: the series starts after the invasion's first
+    # report) and exactly the points of the three doubtful rules.
+    assert [d.date() for d in result.excluded["date"]] == [dates[i] for i in (0, 10, 23, 32, 33)]
+    best = result.table.iloc[0]
+    assert (best["date"].date(), best["increment"]) == (dates[42], 1800.0)
+    assert best["flags"] == "increase_mismatch"
 
 
 def test_quality_imports_without_pandas():
@@ -311,6 +357,77 @@ def test_documented_corrections_explain_real_decreases(real_findings):
     assert (f.rule, f.severity) == ("decrease", "info")
 
 
-def test_thresholds_are_named_module_constants():
-    for name in ("OUTLIER_Z", "OUTLIER_MIN_RELATIVE", "COARSE_MIN_SHARE", "CATCH_UP_MIN_FACTOR"):
-        assert isinstance(getattr(quality, name), (int, float))
+# --- thresholds, tested at their edges ---------------------------------------------------
+
+
+def flagged_days(rule: str, incs: list[int]) -> list[int]:
+    """Day numbers (0 = the first report) the rule flags in a series with these increments."""
+    findings = check_series("personnel", series(cumulative(incs, 10_007)), today=TODAY)
+    return [(f.report_date - D0).days for f in by_rule(findings, rule)]
+
+
+def test_an_outlier_must_deviate_by_more_than_one_local_median():
+    # Neighbours all +1,000: the deviation must exceed 1 x 1,000 (the z-score of 1,000 against
+    # a scale of sqrt(10 x 1,000) = 100 is 10, well past 4). +2,000 deviates by exactly 1,000.
+    incs = [1000] * 50
+    incs[15], incs[35] = 2000, 2001
+    assert flagged_days("outlier", incs) == [35]
+
+
+def test_an_outlier_of_a_small_count_must_pass_four_times_the_poisson_like_noise():
+    # Neighbours all +100: no spread, so the scale is the noise floor sqrt(10 x 100) = 31.62;
+    # z > 4 needs a deviation above 126.49, i.e. +227 is flagged and +226 is not (both deviate
+    # by more than one median, 100).
+    incs = [100] * 50
+    incs[15], incs[35] = 226, 227
+    assert flagged_days("outlier", incs) == [35]
+
+
+def test_an_outlier_of_a_noisy_series_must_pass_four_robust_standard_deviations():
+    # Increments cycle +600, +1,000, +1,400; a point in a +1,000 slot has 14 neighbours: five
+    # 600s, four 1,000s, five 1,400s. Median 1,000; MAD 400; scale 1.4826 x 400 = 593.04, so
+    # z > 4 needs a deviation above 2,372.16: +3,373 is flagged, +3,372 is not.
+    incs = ([600, 1000, 1400] * 20)[:60]
+    incs[16], incs[40] = 3372, 3373
+    assert flagged_days("outlier", incs) == [40]
+    [f] = by_rule(check_series("personnel", series(cumulative(incs, 10_007)), today=TODAY), "outlier")
+    assert f.message == (
+        "increment +3,373 is far from its neighbours (median 1,000 of 14 nearby days, robust z 4.0): "
+        "likely not one day's losses"
+    )
+
+
+def test_a_catch_up_must_be_at_least_one_and_a_half_typical_days():
+    # +300 a day; three flat days end in +449 (day 20) and, far away, in +450 (day 60).
+    # 1.5 x 300 = 450: only the second counts as covering the flat days.
+    incs = [300] * 80
+    incs[17:21] = [0, 0, 0, 449]
+    incs[57:61] = [0, 0, 0, 450]
+    assert flagged_days("catch_up", incs) == [60]
+
+
+# Round hundreds among totals otherwise given to tens (never to fifties): a block of eight
+# totals between two stretches of precise ones.
+PRECISE_BEFORE = [20_010, 21_120, 22_230, 23_340, 24_460, 25_570, 26_680, 27_790, 28_810, 29_920]
+PRECISE_AFTER = [39_910, 41_020, 42_130, 43_240, 44_360, 45_470, 46_580, 47_690, 48_710, 49_820]
+
+
+def test_round_totals_are_coarse_when_at_least_60_percent_of_eight_distinct_totals_are_round():
+    # Five of the eight are round. From the first round total (day 10) on, 5 of 8 = 62.5%;
+    # up to the last (day 17), 5 of 8 too. Any round total between sees at most 4 of 8 either
+    # way. Days 11 and 18 follow a roundup, so their increments are measured from one.
+    block = [31_100, 32_200, 33_310, 34_400, 35_520, 36_600, 37_730, 38_800]
+    findings = by_rule(check_series("personnel", series(PRECISE_BEFORE + block + PRECISE_AFTER), today=TODAY), "coarse")
+    assert [(f.report_date - D0).days for f in findings] == [10, 11, 17, 18]
+    assert findings[0].message == (
+        "total 31,100 is rounded to 100s, as are 62% of the 8 distinct totals from it on: a roundup, not a count"
+    )
+    assert findings[2].message == (
+        "total 38,800 is rounded to 100s, as are 62% of the 8 distinct totals up to it: a roundup, not a count"
+    )
+
+
+def test_four_round_totals_in_eight_are_not_a_rounded_stretch():
+    block = [31_100, 32_200, 33_310, 34_400, 35_520, 36_610, 37_730, 38_800]  # 36,610: 4 of 8 = 50%
+    findings = check_series("personnel", series(PRECISE_BEFORE + block + PRECISE_AFTER), today=TODAY)
+    assert by_rule(findings, "coarse") == []
