@@ -6,13 +6,14 @@ import csv
 import datetime as dt
 import io
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from tests.clirun import run_tracker
 from tests.test_claims_ingest import copy_store
-from tracker.analysis.compare import CLOSE_TOLERANCE, Totals, compare_claims, series_figure, verdict
+from tracker.analysis.compare import Totals, compare_claims, series_figure, verdict
 from tracker.claims.queries import claims_frame
 from tracker.feeds.claims import ClaimsFeed
 from tracker.ingest import run_ingest
@@ -126,7 +127,25 @@ def test_a_peak_day_names_its_day() -> None:
 )
 def test_the_verdict_rule(kind, qualifier, low, best, high, s_low, s_high, expected) -> None:  # type: ignore[no-untyped-def]
     assert verdict(kind, qualifier, low, best, high, s_low, s_high)[0] == expected
-    assert CLOSE_TOLERANCE == 0.05
+
+
+@pytest.mark.parametrize(
+    "best, series, expected",
+    [
+        (1_049, 1_000, "close"),  # 4.9% above (1,049 implies ± 0.5)
+        (1_051, 1_000, "higher"),  # 5.1% above
+        (951, 1_000, "close"),  # 4.9% below
+        (949, 1_000, "lower"),  # 5.1% below
+    ],
+)
+def test_close_means_within_five_percent_of_the_series(best: int, series: int, expected: str) -> None:
+    assert verdict("period_total", None, None, best, None, series, series)[0] == expected
+
+
+@pytest.mark.parametrize("best, expected", [(1_050, "close"), (950, "close")])
+def test_a_claim_exactly_five_percent_off_the_series_is_close(best: int, expected: str) -> None:
+    # "within 5%" includes 5%: 1,050 and 950 against 1,000 (each implies ± 5, so neither agrees).
+    assert verdict("period_total", None, None, best, None, 1_000, 1_000)[0] == expected
 
 
 def test_claims_of_another_definition_or_subject_are_not_comparable_with_a_reason() -> None:
@@ -165,64 +184,120 @@ def result(store: str) -> pd.DataFrame:
     return out.set_index("key")
 
 
-# Every curated claim: (covered verdict, report verdict), as the rule gives them on the shared data.
-EXPECTED = {
-    "us-dod-2022-08-08-total": ("higher", "higher"),
-    "us-officials-2023-08-18-casualties": ("higher", "higher"),
-    "us-officials-2023-08-18-killed": ("not comparable", "not comparable"),
-    "us-officials-2023-08-18-wounded": ("not comparable", "not comparable"),
-    "us-intelligence-2023-12-total": ("close", "close"),
-    "mediazona-bbc-2024-01-named-deaths": ("not comparable", "not comparable"),
-    "uk-mod-2024-02-total": ("lower", "lower"),
-    "ukdi-2024-04-07-2022-avg": ("higher", "higher"),
-    "ukdi-2024-04-07-2023-avg": ("close", "close"),
-    "ukdi-2024-04-07-2024-q1-avg": ("close", "close"),
-    "ukdi-2024-04-07-mar-2024-avg": ("close", "close"),
-    "ukdi-2024-07-12-may-2024-avg": ("close", "close"),
-    "ukdi-2024-07-12-jun-2024-avg": ("close", "close"),
-    "ukdi-2024-07-12-may-jun-2024-total": ("consistent", "consistent"),
-    "ukdi-2024-10-06-sep-2024-avg": ("agrees", "close"),
-    "ukdi-2024-10-06-may-2024-avg": ("close", "close"),
-    "ukdi-2024-10-06-total": ("consistent", "consistent"),
-    "us-dod-2024-10-09-total": ("consistent", "consistent"),
-    "uk-cds-2024-11-10-oct-2024-avg": ("higher", "higher"),
-    "news-2024-11-11-day": ("lower", "agrees"),
-    "news-2024-11-11-total": ("close", "agrees"),
-    "news-2024-11-11-may-2024-peak": ("lower", "lower"),
-    "ukdi-2024-12-05-nov-2024-avg": ("close", "close"),
-    "ukdi-2024-12-05-nov-2024-total": ("close", "close"),
-    "ukdi-2024-12-05-oct-2024-total": ("agrees", "close"),
-    "ukdi-2024-12-05-2024-11-28-day": ("agrees", "higher"),
-    "ukdi-2025-03-total": ("agrees", "agrees"),
-    "ukdi-2025-03-killed": ("not comparable", "not comparable"),
-    "ukdi-2025-05-03-total": ("close", "close"),
-    "ukdi-2025-05-03-2025-jan-apr-total": ("agrees", "agrees"),
-    "ukdi-2025-05-03-apr-2025-avg": ("consistent", "consistent"),
-    "ukdi-2025-05-03-apr-2025-total": ("agrees", "close"),
-    "ukdi-2025-05-03-mar-2025-avg": ("agrees", "agrees"),
-    "ukdi-2025-07-11-jun-2025-avg": ("agrees", "close"),
-    "ukdi-2025-07-11-jun-2025-total": ("agrees", "close"),
-    "ukdi-2025-07-11-2025-ytd-total": ("close", "close"),
-    "ukdi-2025-07-11-total": ("consistent", "consistent"),
-    "ukdi-2025-08-05-jul-2025-avg": ("agrees", "close"),
-    "ukdi-2025-08-05-2025-ytd-total": ("close", "close"),
-    "ukdi-2025-08-05-total": ("close", "close"),
-    "ukdi-2025-10-14-sep-2025-avg": ("agrees", "agrees"),
-    "ukdi-2025-10-14-2025-ytd-total": ("close", "close"),
-    "ukdi-2025-10-14-total": ("consistent", "consistent"),
-    "csis-2026-01-casualties": ("agrees", "agrees"),
-    "csis-2026-01-killed": ("not comparable", "not comparable"),
-}
+ONE = dt.timedelta(days=1)
 
 
-def test_every_curated_claim_gets_its_verdict_under_both_conventions(result: pd.DataFrame) -> None:
-    got = {key: (row["covered_verdict"], row["report_verdict"]) for key, row in result.iterrows()}
-    assert got == EXPECTED
+@pytest.fixture(scope="module")
+def raw_totals(latest_dir) -> dict[dt.date, int]:  # type: ignore[no-untyped-def]
+    """Report date -> personnel total, read straight from the dataset JSON; 0 on 2022-02-24."""
+    rows = json.loads((latest_dir / "russia_losses_personnel.json").read_text(encoding="utf-8"))
+    totals = {D.fromisoformat(r["date"]): int(r["personnel"]) for r in rows}
+    totals[D(2022, 2, 24)] = 0  # nothing was counted before the invasion
+    return totals
+
+
+def by_hand(totals: dict[dt.date, int], kind: str, start: dt.date, end: dt.date, convention: str) -> tuple:
+    """(low, high) of the series for a claim, by plain arithmetic on the raw totals.
+
+    Covered day d is in the report of d + 1; by report date, day d is the report of d. The
+    increment of a report is its total minus the previous report's total.
+    """
+    shift = ONE if convention == "covered" else dt.timedelta(0)
+    reports = [start + shift + i * ONE for i in range((end - start).days + 1)]
+    if kind == "cumulative":
+        values = [totals[r] for r in reports]
+        return min(values), max(values)
+    increments = [totals[r] - totals[r - ONE] for r in reports]
+    figure = {
+        "period_total": sum(increments),
+        "day": sum(increments),
+        "daily_average": sum(increments) / len(increments),
+        "peak_day": max(increments),
+    }[kind]
+    return figure, figure
+
+
+# A sample of the curated claims covering every verdict under both conventions: (key, kind, the
+# period read from claims.csv, covered verdict, report verdict). Each verdict follows from
+# data/claims/README.md with the figures `by_hand` gives (shown rounded in the comments).
+HAND_CHECKED = [
+    # 1,271 ± 0.5: covered 38,130 / 30 = 1,271.00 agrees; report 38,110 / 30 = 1,270.33 is 0.05% off.
+    ("ukdi-2024-10-06-sep-2024-avg", "daily_average", D(2024, 9, 1), D(2024, 9, 30), "agrees", "close"),
+    # 41,980 ± 5: covered 41,980 agrees; report 41,890 is 0.2% off.
+    ("ukdi-2024-12-05-oct-2024-total", "period_total", D(2024, 10, 1), D(2024, 10, 31), "agrees", "close"),
+    # about 1,500 ± 50: 1,354.19 and 1,351.29 a day; the claim is 10.8% and 11.0% higher.
+    ("uk-cds-2024-11-10-oct-2024-avg", "daily_average", D(2024, 10, 1), D(2024, 10, 31), "higher", "higher"),
+    # 1,072 ± 0.5: covered 1,071.61 agrees; report 1,072.58 is 0.05% off.
+    ("ukdi-2025-08-05-jul-2025-avg", "daily_average", D(2025, 7, 1), D(2025, 7, 31), "agrees", "close"),
+    # 950 ± 5: 949.67 and 947.33 both agree.
+    ("ukdi-2025-10-14-sep-2025-avg", "daily_average", D(2025, 9, 1), D(2025, 9, 30), "agrees", "agrees"),
+    # 693 ± 0.5: 693.95 and 693.89 a day over 2023, 0.1% off.
+    ("ukdi-2024-04-07-2023-avg", "daily_average", D(2023, 1, 1), D(2023, 12, 31), "close", "close"),
+    # more than 70,000: 73,970 and 73,980 in May-June 2024.
+    ("ukdi-2024-07-12-may-jun-2024-total", "period_total", D(2024, 5, 1), D(2024, 6, 30), "consistent", "consistent"),
+    # more than 648,000 as of 2024-10-06: 661,630 and 660,470.
+    ("ukdi-2024-10-06-total", "cumulative", D(2024, 10, 6), D(2024, 10, 6), "consistent", "consistent"),
+    # 1,770 ± 5, one day (never "close"): covered 1,950 (report 11-12); report 1,770.
+    ("news-2024-11-11-day", "day", D(2024, 11, 11), D(2024, 11, 11), "lower", "agrees"),
+    # 2,030 ± 5, one day: covered 2,030 (report 11-29); report 1,220.
+    ("ukdi-2024-12-05-2024-11-28-day", "day", D(2024, 11, 28), D(2024, 11, 28), "agrees", "higher"),
+    # 710,660 ± 5: covered 712,610 (report 11-12) is 0.3% off; report 710,660 agrees.
+    ("news-2024-11-11-total", "cumulative", D(2024, 11, 11), D(2024, 11, 11), "close", "agrees"),
+    # 1,730 ± 5, a peak (never "close"): the highest day of May 2024 is 1,740 either way.
+    ("news-2024-11-11-may-2024-peak", "peak_day", D(2024, 5, 1), D(2024, 5, 31), "lower", "lower"),
+    # 70,000 to 80,000 (± 500 each end): 42,640 and 42,340 as of 2022-08-08.
+    ("us-dod-2022-08-08-total", "cumulative", D(2022, 8, 8), D(2022, 8, 8), "higher", "higher"),
+    # 350,000 ± 5,000 in February 2024: totals 387,060..414,680 and 386,230..413,760; 9.6% and 9.4% lower.
+    ("uk-mod-2024-02-total", "cumulative", D(2024, 2, 1), D(2024, 2, 29), "lower", "lower"),
+    # 315,000 ± 500 in December 2023: totals from 331,110 and from 330,040; 4.9% and 4.6% lower.
+    ("us-intelligence-2023-12-total", "cumulative", D(2023, 12, 1), D(2023, 12, 31), "close", "close"),
+    # about 1.2 million ± 50,000 in January 2026: totals 1,209,880..1,240,680 and 1,208,970..1,239,590.
+    ("csis-2026-01-casualties", "cumulative", D(2026, 1, 1), D(2026, 1, 31), "agrees", "agrees"),
+]
+VERDICTS_ON_A_FIGURE = {"agrees", "consistent", "close", "higher", "lower"}
+
+
+def test_the_hand_checked_sample_covers_every_verdict_under_both_conventions() -> None:
+    for position in (4, 5):
+        assert {row[position] for row in HAND_CHECKED} == VERDICTS_ON_A_FIGURE
+
+
+@pytest.mark.parametrize("key, kind, start, end, covered, report", HAND_CHECKED, ids=[r[0] for r in HAND_CHECKED])
+def test_a_claims_series_figure_and_verdict_match_a_hand_computation_from_the_raw_data(  # type: ignore[no-untyped-def]
+    result, raw_totals, key, kind, start, end, covered, report
+) -> None:
+    row = result.loc[key]
+    assert row["kind"] == kind
+    for convention, expected in (("covered", covered), ("report", report)):
+        low, high = by_hand(raw_totals, kind, start, end, convention)
+        got = (row[f"{convention}_series_low"], row[f"{convention}_series_high"])
+        assert got == (pytest.approx(low), pytest.approx(high)), convention
+        assert row[f"{convention}_verdict"] == expected, convention
+
+
+@pytest.mark.parametrize("key", ["csis-2026-01-killed", "us-officials-2023-08-18-wounded"])
+def test_a_claim_that_counts_something_else_is_not_comparable_under_either_convention(  # type: ignore[no-untyped-def]
+    result, key
+) -> None:
+    row = result.loc[key]
+    assert row["covered_verdict"] == row["report_verdict"] == "not comparable"
+    assert pd.isna(row["covered_series"]) and pd.isna(row["report_series"])
+
+
+def curated_claims() -> list[dict]:
+    """The rows of data/claims/claims.csv (comments and blank lines skipped)."""
+    path = Path(__file__).resolve().parent.parent / "data" / "claims" / "claims.csv"
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+SERIES_MEASURE = ("russia", "personnel", "killed_or_wounded")
 
 
 def test_every_comparable_claim_has_a_figure_and_a_ratio_and_the_others_a_reason(result: pd.DataFrame) -> None:
     comparable = result[result["comparable"]]
-    assert len(comparable) == 40
+    same_measure = [c for c in curated_claims() if (c["subject"], c["metric"], c["definition"]) == SERIES_MEASURE]
+    assert len(comparable) == len(same_measure) == 40
     for conv in ("covered", "report"):
         assert comparable[f"{conv}_series"].notna().all() and comparable[f"{conv}_ratio"].notna().all()
         assert comparable[f"{conv}_basis"].str.contains("report").all()
@@ -326,7 +401,7 @@ def test_compare_shows_not_comparable_reasons_and_both_peak_numbers(store: str, 
 def test_compare_as_json_and_csv(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = run_tracker(capsys, "compare", "--db", store, "--format", "json")
     rows = json.loads(out)
-    assert code == 0 and len(rows) == 45
+    assert code == 0 and len(rows) == len(curated_claims()) == 45
     radakin = next(r for r in rows if r["key"] == "uk-cds-2024-11-10-oct-2024-avg")
     assert radakin["covered_verdict"] == "higher" and radakin["covered_ratio"] == pytest.approx(1500 / (41_980 / 31))
     _, out, _ = run_tracker(capsys, "compare", "--db", store, "--format", "csv", "--kind", "period_total")
@@ -358,7 +433,16 @@ def test_a_peak_day_leaves_out_doubtful_days_as_records_do(store: str) -> None:
     assert "a day the quality rules flag: outlier;coarse" in rows[1]["covered_basis"]
 
 
-def test_compare_is_importable_from_the_analysis_package() -> None:
-    from tracker.analysis import compare_claims as exported
-
-    assert exported is compare_claims
+def test_a_period_that_begins_before_the_invasion_is_cut_to_begin_on_2022_02_24(result, raw_totals) -> None:  # type: ignore[no-untyped-def]
+    # UK Defence Intelligence's 400 a day over 2022: the days 2022-02-24..2022-12-31 are 311.
+    row = result.loc["ukdi-2024-04-07-2022-avg"]
+    days = (D(2022, 12, 31) - D(2022, 2, 24)).days + 1
+    assert days == 311
+    covered = raw_totals[D(2023, 1, 1)] / days  # 106,720 / 311 = 343.15
+    report = raw_totals[D(2022, 12, 31)] / days  # 105,960 / 311 = 340.71
+    assert (row["covered_series"], row["report_series"]) == (pytest.approx(covered), pytest.approx(report))
+    assert row["covered_verdict"] == row["report_verdict"] == "higher"  # 400 ± 5 is 16.6% and 17.4% above
+    assert row["covered_basis"] == (
+        "report 2023-01-01 minus 0 (nothing before 2022-02-24) (covered days 2022-02-24..2022-12-31; "
+        "the period cut to begin with the invasion) = 106,720 / 311 days"
+    )
