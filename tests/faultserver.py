@@ -14,6 +14,7 @@ import ssl
 import struct
 import subprocess
 import threading
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -181,9 +182,6 @@ class _Handler(socketserver.BaseRequestHandler):
             except OSError:
                 pass
 
-    def finish(self) -> None:
-        pass
-
 
 def _read_request(conn: socket.socket) -> Request | None:
     data = b""
@@ -214,8 +212,7 @@ class _Server(socketserver.ThreadingTCPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
 
     def handle_error(self, request: object, client_address: object) -> None:
-        import traceback
-
+        """Keep a handler's failure for the test to see, instead of printing it."""
         self.state.errors.append(traceback.format_exc(limit=3))
 
 

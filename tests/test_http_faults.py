@@ -10,14 +10,18 @@ from __future__ import annotations
 import json
 import shutil
 import ssl
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.clirun import run_tracker
+from tests.conftest import _pg_admin_url
 from tests.faultserver import (
+    Exchange,
     FaultServer,
     answer,
     json_answer,
@@ -31,8 +35,9 @@ from tests.faultserver import (
 )
 from tests.storecheck import count, fingerprint, runs
 from tracker.errors import BadPayload, ExitCode, SourceUnreachable
-from tracker.feeds.dataset import FILES
+from tracker.feeds.dataset import FILES, DatasetFeed
 from tracker.http import DEADLINE_ENV, TIMEOUT_ENV, fetch
+from tracker.ingest import run_ingest
 
 BODY = b'[{"date": "2024-11-11", "personnel": 710660}]'
 HTML = b"<!DOCTYPE html><html><head><title>Error</title></head><body>Rate limited</body></html>"
@@ -244,7 +249,7 @@ def test_a_self_signed_certificate_is_refused_at_once(tls_server: FaultServer) -
 
 
 def test_an_error_status_is_named_by_its_standard_reason_not_the_servers_text(server: FaultServer) -> None:
-    def hostile(ex) -> None:
+    def hostile(ex: Exchange) -> None:
         ex.send(b"HTTP/1.1 404 \x9b31mGone\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
     url = server.route("/gone", hostile)
@@ -254,7 +259,7 @@ def test_an_error_status_is_named_by_its_standard_reason_not_the_servers_text(se
 
 
 def test_a_malformed_response_with_terminal_escapes_gives_a_line_without_them(server: FaultServer) -> None:
-    def hostile(ex) -> None:
+    def hostile(ex: Exchange) -> None:
         ex.send(b"HTTP/1.1 200 OK\r\n\x1b]0;owned\x07\r\n\r\n")
 
     url = server.route("/junk", hostile)
@@ -279,16 +284,51 @@ def dataset_files(latest_dir: Path) -> dict[str, bytes]:
     return out
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def seeded_store(request, tmp_path_factory, dataset_files: dict[str, bytes]) -> Iterator[str]:
+    """One store per backend holding the good reports, ingested over HTTP, shared by the tests
+    below: each proves that its failed run leaves the store as it found it."""
+    if request.param == "sqlite":
+        yield _seed(f"sqlite:///{tmp_path_factory.mktemp('faults') / 'store.db'}", dataset_files)
+        return
+    with _pg_database() as url:
+        yield _seed(url, dataset_files)
+
+
+def _seed(url: str, dataset_files: dict[str, bytes]) -> str:
+    with running() as good:
+        for name, body in dataset_files.items():
+            good.route(f"/good/{name}", json_answer(body))
+        report = run_ingest(url, DatasetFeed(), location=good.url("/good"))
+    assert report.status in ("ok", "ok_with_findings"), report.error
+    return url
+
+
+@contextmanager
+def _pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this module (conftest's `pg_url` is per test)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin_url = _pg_admin_url()  # skips (or fails under TRACKER_REQUIRE_POSTGRES=1) without a server
+    name = f"tracker_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
-def seeded(server: FaultServer, dataset_files: dict[str, bytes], store_url: str, capsys, monkeypatch) -> str:
-    """A store holding the good reports, ingested over HTTP; short timeouts for the runs after it."""
-    for name, body in dataset_files.items():
-        server.route(f"/good/{name}", json_answer(body))
-    code, _, err = run_tracker(capsys, "ingest", "dataset", "--from", server.url("/good"), "--db", store_url)
-    assert code in (ExitCode.OK, ExitCode.FINDINGS), err
+def seeded(seeded_store: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The seeded store, with short HTTP timeouts for the run under test (as cron could set them)."""
     monkeypatch.setenv(TIMEOUT_ENV, "0.3")
     monkeypatch.setenv(DEADLINE_ENV, "1")
-    return store_url
+    return seeded_store
 
 
 def ingest_fails(capsys, store_url: str, base: str, code: ExitCode, *, raw_files: int = 0) -> str:
@@ -296,12 +336,13 @@ def ingest_fails(capsys, store_url: str, base: str, code: ExitCode, *, raw_files
     `raw_files` raw payloads) was added. Returns the one error line."""
     before = fingerprint(store_url)
     fetches = count(store_url, "SELECT COUNT(*) FROM payload_fetch")
+    earlier = len(runs(store_url))
     exit_code, out, err = run_tracker(capsys, "ingest", "dataset", "--from", base, "--db", store_url)
     assert (exit_code, out) == (code, "")
     assert err.endswith("\n") and err.count("\n") == 1, err
     assert fingerprint(store_url) == before
-    last = runs(store_url)[-1]
-    assert (len(runs(store_url)), last["status"], last["exit_code"]) == (2, "failed", code)
+    after = runs(store_url)
+    assert (len(after), after[-1]["status"], after[-1]["exit_code"]) == (earlier + 1, "failed", code)
     assert count(store_url, "SELECT COUNT(*) FROM payload_fetch") - fetches == raw_files
     return err.rstrip("\n")
 

@@ -100,9 +100,9 @@ def fetch(
     read_timeout = _positive("timeout", timeout) if timeout is not None else env_seconds(TIMEOUT_ENV, TIMEOUT)
     total = _positive("deadline", deadline) if deadline is not None else env_seconds(DEADLINE_ENV, DEADLINE)
     _positive("attempt_deadline", attempt_deadline)
+    end = time.monotonic() + total
     own_client = client is None
     http = client if client is not None else make_client(timeout=read_timeout)
-    end = time.monotonic() + total
     attempts = max(0, retries) + 1
     try:
         for attempt in range(1, attempts + 1):
