@@ -360,20 +360,23 @@ def test_a_malformed_date_is_a_bad_payload(date: Any) -> None:
     assert f"malformed date {date!r}" in bad(page(record(date, {"tanks": 1})))
 
 
+# A bad value in one record is a finding (tests/test_record_level.py); a page whose only value is
+# bad has more than half of its values bad, and is refused whole.
 @pytest.mark.parametrize("value", ["710660", True, 710660.5, None, [710660]])
-def test_a_stat_that_is_not_an_integer_is_a_bad_payload(value: Any) -> None:
+def test_a_page_whose_only_stat_is_not_a_count_is_refused_whole(value: Any) -> None:
     message = bad(page(record("2024-11-11", {"personnel_units": value})))
-    assert f"record 2024-11-11: stats.personnel_units is not an integer: {value!r}" in message
+    assert "1 of 1 values unreadable (more than 50%), nothing stored" in message
+    assert f"first: record 2024-11-11: stats.personnel_units: bad value {value!r}" in message
 
 
-def test_an_increase_that_is_not_an_integer_is_a_bad_payload() -> None:
+def test_a_page_whose_only_increase_is_not_a_count_is_refused_whole() -> None:
     message = bad(page(record("2024-11-11", {"tanks": 9253}, {"tanks": "4"})))
-    assert "record 2024-11-11: increase.tanks is not an integer: '4'" in message
+    assert message.endswith("first: record 2024-11-11: increase.tanks: bad value '4' (text, not a number)")
 
 
-def test_a_negative_total_is_a_bad_payload() -> None:
+def test_a_page_whose_only_total_is_negative_is_refused_whole() -> None:
     message = bad(page(record("2024-11-11", {"personnel_units": -710660})))
-    assert message.endswith("record 2024-11-11: stats.personnel_units is negative (-710660)")
+    assert message.endswith("first: record 2024-11-11: stats.personnel_units: bad value -710660 (negative)")
 
 
 def test_parsing_nothing_is_a_bad_payload() -> None:

@@ -101,14 +101,15 @@ def test_csv_feed_is_additive_a_smaller_file_removes_nothing(sqlite_url, tmp_pat
     assert (report.counts.new, report.counts.removed) == (1, 0)
 
 
-def test_csv_with_a_bad_header_or_value_names_the_line(capsys, sqlite_url, tmp_path):
+def test_csv_with_a_bad_header_or_nothing_but_bad_rows_is_refused_naming_the_line(capsys, sqlite_url, tmp_path):
     run_ingest(sqlite_url, CsvFeed(), location=str(SAMPLE))
     before = fingerprint(sqlite_url)
     cases = {
         "date,value\n2024-12-02,1\n": "header must be report_date,metric,value[,qualifier]",
-        "report_date,metric,value\n2024-12-02,personnel,lots\n": "line 2: value 'lots' is not a whole number",
-        "report_date,metric,value\n2024-12-02,personnel,-4\n": "line 2: negative total -4",
-        "report_date,metric,value\n02/12/2024,personnel,4\n": "line 2: malformed date '02/12/2024'",
+        # one row, and it is bad: more than half of the file, so the file is refused whole
+        "report_date,metric,value\n2024-12-02,personnel,lots\n": "line 2 2024-12-02 'personnel': bad value 'lots'",
+        "report_date,metric,value\n2024-12-02,personnel,-4\n": "line 2 2024-12-02 'personnel': bad value '-4' (negative)",
+        "report_date,metric,value\n02/12/2024,personnel,4\n": "line 2 date '02/12/2024': not a date written YYYY-MM-DD",
         "": "empty file",
     }
     for text, message in cases.items():

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tracker.claims.records import ClaimRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +64,17 @@ class Scope:
 
     A full-file feed covers every report date of its metrics; an API page covers its date
     range; an additive feed (a hand-written CSV) covers nothing, so it never removes rows.
+    `unreadable` lists the (metric, date) values the payload held but could not read: a value
+    not stored for that reason is not a removal.
     """
 
     metrics: frozenset[str] = frozenset()
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    unreadable: frozenset[tuple[str, dt.date]] = frozenset()
 
     def covers(self, metric: str, report_date: dt.date) -> bool:
-        if metric not in self.metrics:
+        if metric not in self.metrics or (metric, report_date) in self.unreadable:
             return False
         if self.date_from and report_date < self.date_from:
             return False
@@ -87,7 +94,7 @@ class ParsedPayload:
     # have rows removed when a payload no longer lists them.
     complete_kinds: frozenset[str] = frozenset()
     # Claims of other sources (tracker.claims), for feeds that carry them.
-    claims: list = field(default_factory=list)
+    claims: list[ClaimRecord] = field(default_factory=list)
 
 
 def keep_later(

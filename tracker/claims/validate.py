@@ -58,11 +58,17 @@ def _short(value: str, limit: int = 60) -> str:
 
 
 def check_text(name: str, value: str, limit: int) -> None:
-    """Refuse control characters (they corrupt terminals and CSV rows) and oversized text."""
+    """Refuse control characters (they corrupt terminals and CSV rows), lone surrogates and oversized text."""
     if len(value) > limit:
         raise InvalidInput(f"{name} is {len(value):,} characters long; the limit is {limit:,}")
     for pos, char in enumerate(value):
         code = ord(char)
+        if 0xD800 <= code <= 0xDFFF:
+            # Possible in a command-line argument (undecodable bytes) or a JSON "\ud800": such
+            # text cannot be encoded, so it could never be stored or printed.
+            raise InvalidInput(
+                f"{name} contains a lone surrogate U+{code:04X} at position {pos + 1}: not valid Unicode text"
+            )
         if unicodedata.category(char) == "Cc" or code in _BIDI:
             raise InvalidInput(
                 f"{name} contains the control character U+{code:04X} at position {pos + 1}; use plain text on one line"

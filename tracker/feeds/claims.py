@@ -9,17 +9,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker.claims.records import ClaimRecord
-from tracker.claims.validate import FIELDS, claim_from_fields, identity, to_fields
+from tracker.claims.validate import FIELDS, KEY_PATTERN, claim_from_fields, identity, to_fields
 from tracker.errors import BadPayload, InvalidInput
-from tracker.feeds.payload import describe
-from tracker.records import Fetched, ParsedPayload
+from tracker.feeds.payload import check_location, csv_rows, decode_csv_text, read_local, read_row, unreadable_rows
+from tracker.records import Fetched, ParsedPayload, ParseIssue
 from tracker.sources import CURATED
+from tracker.values import MAX_BAD_SHARE, too_broken
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent.parent / "data" / "claims" / "claims.csv"
-MAX_BYTES = 20 * 1024 * 1024
 
 
 class ClaimsFeed:
@@ -30,22 +31,26 @@ class ClaimsFeed:
     default_location = str(DEFAULT_FILE)
 
     def fetch(self, location: str | None = None, **options: object) -> list[Fetched]:
-        location = location or self.default_location
+        location = check_location(location, self.default_location)
         if location.startswith(("http://", "https://")):
             from tracker import http
 
             return [http.fetch(location, client=options.get("client"), role="claims")]  # type: ignore[arg-type]
-        path = Path(location)
-        if not path.is_file():
-            raise InvalidInput(f"{path}: no such file")
-        if path.stat().st_size > MAX_BYTES:
-            raise InvalidInput(f"{path}: {path.stat().st_size:,} bytes is too large for a claims file")
-        return [Fetched(str(path), path.read_bytes(), dt.datetime.now(dt.UTC), "text/csv", None, "claims")]
+        return [read_local(Path(location), content_type="text/csv", role="claims")]
 
     def parse(self, fetched: list[Fetched]) -> ParsedPayload:
         claims: list[ClaimRecord] = []
+        issues: list[ParseIssue] = []
         for item in fetched:
-            claims.extend(parse_claims_csv(item.content, item.location))
+            read = read_claims_csv(item.content, item.location)
+            if too_broken(len(read.bad), read.rows):
+                line_no, _, reason = read.bad[0]
+                raise BadPayload(
+                    f"{item.location}: {len(read.bad):,} of {read.rows:,} claims unreadable (more than "
+                    f"{MAX_BAD_SHARE:.0%}): nothing stored (first: line {line_no}: {reason})"
+                )
+            claims.extend(read.claims)
+            issues.extend(_file_issues(item.location, read))
         if not claims:
             # A complete file with no claims would record the removal of every curated claim:
             # far likelier a botched edit than a decision, so it is refused.
@@ -54,7 +59,11 @@ class ClaimsFeed:
                 "(refusing to record the removal of every claim)"
             )
         _check_duplicates_across(claims)
-        return ParsedPayload(claims=claims, complete_kinds=frozenset({"claim"}))
+        # A bad row is a claim the file still holds but we could not read: were the file taken
+        # as complete, its stored revision would be recorded as removed. The store is told only
+        # "complete or not" (tracker.ingest), so a file with a bad row removes nothing this run.
+        complete = frozenset() if issues else frozenset({"claim"})
+        return ParsedPayload(claims=claims, issues=issues, complete_kinds=complete)
 
 
 class SingleClaimFeed:
@@ -94,21 +103,24 @@ def claims_to_csv(claims: list[ClaimRecord]) -> str:
     return out.getvalue()
 
 
-def parse_claims_csv(content: bytes, where: str) -> list[ClaimRecord]:
-    """Every row of a claims file as a validated claim; BadPayload names the first bad line."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BadPayload(f"{where}: not UTF-8 text") from None
-    if not text.strip():
-        raise BadPayload(f"{where}: empty file")
-    if text.lstrip().startswith("<"):
-        raise BadPayload(f"{where}: expected CSV, got {describe(content)}")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except csv.Error as exc:
-        raise BadPayload(f"{where} line 1: {exc}") from None
+@dataclass
+class ClaimsFile:
+    """What one claims file holds: its good claims, and its bad rows (line, key if readable, why)."""
+
+    claims: list[ClaimRecord] = field(default_factory=list)
+    bad: list[tuple[int, str | None, str]] = field(default_factory=list)
+    rows: int = 0  # claim rows (not blank, not comments)
+
+
+def read_claims_csv(content: bytes, where: str) -> ClaimsFile:
+    """Every row of a claims file: a validated claim, or a bad row kept aside with its reason.
+
+    Only what makes the whole file unreadable (not UTF-8, HTML, a bad header, broken quoting)
+    raises BadPayload; a row that fails validation does not stop the others.
+    """
+    reader = csv_rows(decode_csv_text(content, where))
+    first = read_row(reader, where)
+    header = [h.strip().lower() for h in first[1]] if first else []
     missing = [f for f in FIELDS if f not in header]
     unknown = [h for h in header if h not in FIELDS]
     if missing or unknown or len(set(header)) != len(header):
@@ -122,40 +134,67 @@ def parse_claims_csv(content: bytes, where: str) -> list[ClaimRecord]:
             if x
         )
         raise BadPayload(f"{where}: header must name the columns {','.join(FIELDS)} ({detail})")
-    claims: list[ClaimRecord] = []
+    out = ClaimsFile()
     keys: dict[str, int] = {}
     same: dict[tuple, int] = {}
-    line_no = 1
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise BadPayload(f"{where} line {start}: {exc}") from None
-        line_no = start
+    while (next_row := read_row(reader, where)) is not None:
+        line_no, row = next_row
         if not row or all(not cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
             continue
+        out.rows += 1
+        raw_key = row[header.index("claim_key")].strip() if len(row) == len(header) else None
+        key = raw_key if raw_key and KEY_PATTERN.fullmatch(raw_key) else None
         if len(row) != len(header):
-            raise BadPayload(f"{where} line {line_no}: expected {len(header)} fields, got {len(row)}")
+            out.bad.append((line_no, key, f"expected {len(header)} fields, got {len(row)}"))
+            continue
         try:
             claim = claim_from_fields(dict(zip(header, row)))
         except InvalidInput as exc:
-            raise BadPayload(f"{where} line {line_no}: {exc}") from None
+            out.bad.append((line_no, key, str(exc)))
+            continue
         if claim.key in keys:
-            raise BadPayload(
-                f"{where} line {line_no}: duplicate claim_key {claim.key!r} (first on line {keys[claim.key]})"
-            )
+            out.bad.append((line_no, key, f"duplicate claim_key {claim.key!r} (first on line {keys[claim.key]})"))
+            continue
         if identity(claim) in same:
-            raise BadPayload(
-                f"{where} line {line_no}: duplicate of the claim on line {same[identity(claim)]} "
-                "(same source, published date, kind, period, definition and figures)"
+            out.bad.append(
+                (
+                    line_no,
+                    key,
+                    f"duplicate of the claim on line {same[identity(claim)]} "
+                    "(same source, published date, kind, period, definition and figures)",
+                )
             )
+            continue
         keys[claim.key] = line_no
         same[identity(claim)] = line_no
-        claims.append(claim)
-    return claims
+        out.claims.append(claim)
+    return out
+
+
+def parse_claims_csv(content: bytes, where: str) -> list[ClaimRecord]:
+    """Every row of a claims file as a validated claim; BadPayload names the first bad line.
+
+    The strict reading, for one claim written from the command line: there every row must be good.
+    """
+    read = read_claims_csv(content, where)
+    if read.bad:
+        line_no, _, reason = read.bad[0]
+        raise BadPayload(f"{where} line {line_no}: {reason}")
+    return read.claims
+
+
+def _file_issues(where: str, read: ClaimsFile) -> list[ParseIssue]:
+    """Findings for a file's bad rows: one per row with a readable key, one for all the others."""
+    consequence = "not stored, and no claim is recorded as removed this run"
+    issues = [
+        ParseIssue("bad_claim", f"{where} line {line_no}: claim {key!r}: {reason}; {consequence}", key)
+        for line_no, key, reason in read.bad
+        if key is not None
+    ]
+    unkeyed = [f"line {line_no}: {reason}" for line_no, key, reason in read.bad if key is None]
+    if unkeyed:
+        issues.append(unreadable_rows(where, unkeyed, consequence))
+    return issues
 
 
 def _check_duplicates_across(claims: list[ClaimRecord]) -> None:

@@ -2,15 +2,23 @@
 
 Each file is a JSON list of reports; `date` is the report date and values are cumulative since
 2022-02-24. A file is a full snapshot: a report missing from a later version was removed.
+
+A bad value in one report (null, text, a fraction, NaN, ...) is not stored and becomes a finding;
+every other value is. It never causes a removal: the payload's scope leaves that (metric, date)
+out, and a report whose date cannot be read takes its whole file's metrics out of the scope.
+Only a file that cannot be read as a whole, or whose values are mostly bad, is refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracker.errors import BadPayload, InvalidInput
-from tracker.feeds.payload import load_json, parse_count, parse_date
+from tracker.errors import BadPayload, InvalidInput, LocalFileError
+from tracker.feeds.payload import check_location, load_json, read_local, unreadable_rows
 from tracker.metrics import DATASET_KEYS
 from tracker.records import (
     AdjustmentRecord,
@@ -21,6 +29,7 @@ from tracker.records import (
     Scope,
     keep_later,
 )
+from tracker.values import MAX_BAD_SHARE, check_text, parse_iso_date, parse_json_count, show, too_broken
 
 LIVE_BASE = "https://raw.githubusercontent.com/PetroIvaniuk/2022-Ukraine-Russia-War-Dataset/main/data"
 FILES = {
@@ -43,7 +52,7 @@ class DatasetFeed:
     default_location = LIVE_BASE
 
     def fetch(self, location: str | None = None, **options: object) -> list[Fetched]:
-        location = location or self.default_location
+        location = check_location(location, self.default_location)
         if location.startswith(("http://", "https://")):
             return self._fetch_http(location.rstrip("/"), options)
         return self._fetch_local(Path(location))
@@ -55,18 +64,23 @@ class DatasetFeed:
         return [http.fetch(f"{base}/{name}", role=role, **passed) for role, name in FILES.items()]
 
     def _fetch_local(self, path: Path) -> list[Fetched]:
-        now = dt.datetime.now(dt.UTC)
-        if path.is_file():
+        try:
+            is_dir = path.is_dir()
+        except OSError as exc:  # a path we may not even look at (a folder without permission)
+            raise LocalFileError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+        if not is_dir:
+            if not os.path.lexists(path):
+                raise InvalidInput(f"{path}: no such file or folder")
             role = next((r for r, n in FILES.items() if n == path.name), None)
             if role is None:
                 raise InvalidInput(f"{path}: not a dataset file (expected one of {', '.join(FILES.values())})")
-            return [Fetched(str(path), path.read_bytes(), now, "application/json", None, role)]
-        if not path.is_dir():
-            raise InvalidInput(f"{path}: no such file or folder")
+            return [read_local(path, content_type="application/json", role=role)]
+        # A name that exists in any form (even a broken link or a folder) is read, so that what
+        # cannot be read is an error naming it, never a file silently left out of the snapshot.
         found = [
-            Fetched(str(path / name), (path / name).read_bytes(), now, "application/json", None, role)
+            read_local(path / name, content_type="application/json", role=role)
             for role, name in FILES.items()
-            if (path / name).is_file()
+            if os.path.lexists(path / name)
         ]
         if not found:
             raise InvalidInput(f"{path}: holds none of {', '.join(FILES.values())}")
@@ -75,82 +89,174 @@ class DatasetFeed:
     def parse(self, fetched: list[Fetched]) -> ParsedPayload:
         out = ParsedPayload()
         scope_metrics: set[str] = set()
+        unreadable: set[tuple[str, dt.date]] = set()
         complete: set[str] = set()
         seen: dict[tuple[str, dt.date], ObservationRecord] = {}
         for item in fetched:
-            rows = load_json(item)
+            document = load_json(item)
+            rows = document.value
             if not isinstance(rows, list):
                 raise BadPayload(f"{item.location}: expected a JSON list of reports, got {type(rows).__name__}")
+            if not rows and item.role != "corrections":
+                # A full snapshot with no reports would record the removal of every report.
+                raise BadPayload(f"{item.location}: no reports in the file (refusing to remove every report)")
+            file = _FileRead(item.location)
+            out.issues.extend(document.issues)
             if item.role == "corrections":
-                out.adjustments.extend(_adjustments(rows, item.location))
-                complete.add("adjustment")
-                continue
-            scope_metrics |= PERSONNEL_METRICS if item.role == "personnel" else EQUIPMENT_METRICS
-            if item.role == "equipment":
-                complete.add("note")
-            _observations(rows, item.location, seen, out)
+                out.adjustments.extend(_adjustments(rows, file, out.issues))
+                # Corrections are complete as a whole: one unreadable value would read as the
+                # removal of a stored adjustment, so a file with any of them removes none.
+                if not file.bad_rows and not file.bad_values:
+                    complete.add("adjustment")
+            else:
+                directions_ok = _observations(rows, file, seen, out)
+                if item.role == "equipment" and directions_ok and not file.bad_rows:
+                    complete.add("note")
+                if not file.bad_rows:
+                    scope_metrics |= PERSONNEL_METRICS if item.role == "personnel" else EQUIPMENT_METRICS
+                unreadable |= file.unreadable
+            file.finish(out.issues)
         out.observations = list(seen.values())
-        out.scope = Scope(metrics=frozenset(scope_metrics))
+        out.scope = Scope(metrics=frozenset(scope_metrics), unreadable=frozenset(unreadable))
         out.complete_kinds = frozenset(complete)
         return out
 
 
-def _report_rows(rows: list, location: str):
-    for index, row in enumerate(rows):
-        if not isinstance(row, dict):
-            raise BadPayload(f"{location}: report #{index + 1} is {type(row).__name__}, not an object")
-        if "date" not in row:
-            raise BadPayload(f"{location}: report #{index + 1} has no date")
-        yield parse_date(row["date"], f"{location} report #{index + 1}"), row
+@dataclass
+class _FileRead:
+    """What reading one file found: its values good and bad, and the reports it could not read."""
+
+    location: str
+    total: int = 0  # values (and unreadable reports) seen
+    bad_values: list[ParseIssue] = field(default_factory=list)
+    bad_rows: list[str] = field(default_factory=list)  # "report #7 (date '2024-13-01')"
+    bad_row_values: int = 0  # values lost with those reports
+    first: str = ""  # the first problem, quoted if the file is refused whole
+    unreadable: set[tuple[str, dt.date]] = field(default_factory=set)
+
+    def bad_value(self, report_date: dt.date, key: str, metric: str | None, raw: object, reason: str) -> None:
+        text = f"{report_date} {key!r}: bad value {show(raw)} ({reason})"
+        self.first = self.first or text
+        self.bad_values.append(
+            ParseIssue(
+                "bad_value",
+                f"{self.location} {text}; not stored, and no stored value is removed for it",
+                metric or key[:200],
+                report_date,
+            )
+        )
+        if metric is not None:
+            self.unreadable.add((metric, report_date))
+
+    def rows(self, rows: list) -> Iterator[tuple[dt.date, dict]]:
+        """The reports whose date can be read; the others are counted as bad rows."""
+        for index, row in enumerate(rows, start=1):
+            if not isinstance(row, dict):
+                self.total += 1
+                self.bad_row_values += 1
+                self.bad_rows.append(f"report #{index} ({type(row).__name__} {show(row, 30)}, not an object)")
+                self.first = self.first or self.bad_rows[-1]
+                continue
+            raw_date = row.get("date")
+            try:
+                report_date = parse_iso_date(raw_date)
+            except ValueError as exc:
+                lost = max(1, sum(1 for k in row if k in DATASET_KEYS))
+                self.total += lost
+                self.bad_row_values += lost
+                what = "no date" if "date" not in row else f"date {show(raw_date, 30)}: {exc}"
+                self.bad_rows.append(f"report #{index} ({what})")
+                self.first = self.first or self.bad_rows[-1]
+                continue
+            yield report_date, row
+
+    def finish(self, issues: list[ParseIssue]) -> None:
+        """Refuse a file mostly bad; otherwise add its findings to `issues`."""
+        bad = len(self.bad_values) + self.bad_row_values
+        if too_broken(bad, self.total):
+            raise BadPayload(
+                f"{self.location}: {bad:,} of {self.total:,} values unreadable (more than "
+                f"{MAX_BAD_SHARE:.0%}): not a dataset file as expected, nothing stored (first: {self.first})"
+            )
+        issues.extend(self.bad_values)
+        if self.bad_rows:
+            consequence = "their values are not stored, and this file removes nothing this run"
+            issues.append(unreadable_rows(self.location, self.bad_rows, consequence))
 
 
-def _observations(rows: list, location: str, seen: dict, out: ParsedPayload) -> None:
+def _observations(rows: list, file: _FileRead, seen: dict, out: ParsedPayload) -> bool:
+    """Read the totals and direction notes of a personnel or equipment file; False if a note was bad."""
     unknown: dict[str, int] = {}
-    for report_date, row in _report_rows(rows, location):
-        where = f"{location} {report_date}"
+    directions_ok = True
+    for report_date, row in file.rows(rows):
         qualifiers = {QUALIFIER_KEYS[k]: v for k, v in row.items() if k in QUALIFIER_KEYS}
         for key, raw in row.items():
             if key in IGNORED_KEYS or key in QUALIFIER_KEYS:
                 continue
             if key == DIRECTION_KEY:
-                if raw is not None and not isinstance(raw, str):
-                    raise BadPayload(f"{where}: {DIRECTION_KEY!r} is not text")
-                if raw:
-                    out.directions[report_date] = raw
+                try:
+                    text = None if raw is None else check_text(raw)
+                except ValueError as exc:
+                    file.bad_value(report_date, key, None, raw, str(exc))
+                    directions_ok = False
+                    continue
+                if text:
+                    out.directions[report_date] = text
                 continue
             metric = DATASET_KEYS.get(key)
             if metric is None:
                 unknown[key] = unknown.get(key, 0) + 1
                 continue
-            qualifier = qualifiers.get(metric)
-            if qualifier is not None and not isinstance(qualifier, str):
-                raise BadPayload(f"{where}: qualifier {qualifier!r} is not text")
-            keep_later(
-                seen,
-                ObservationRecord(metric, report_date, parse_count(raw, f"{where} {key!r}"), qualifier),
-                out.issues,
-            )
+            file.total += 1
+            try:
+                value = parse_json_count(raw)
+                qualifier = qualifiers.get(metric)
+                if qualifier is not None:
+                    try:
+                        check_text(qualifier)
+                    except ValueError as exc:
+                        raw = qualifier
+                        raise ValueError(f"its qualifier {exc}") from None
+            except ValueError as exc:
+                file.bad_value(report_date, key, metric, raw, str(exc))
+                continue
+            keep_later(seen, ObservationRecord(metric, report_date, value, qualifier), out.issues)
     for key, count in unknown.items():
         out.issues.append(
             ParseIssue(
                 "unknown_metric",
-                f"unknown category {key!r} in {count} report(s) of {location}: not stored as a series",
-                key,
+                f"unknown category {show(key)} in {count} report(s) of {file.location}: not stored as a series",
+                key[:200],
             )
         )
+    return directions_ok
 
 
-def _adjustments(rows: list, location: str) -> list[AdjustmentRecord]:
+def _adjustments(rows: list, file: _FileRead, issues: list[ParseIssue]) -> list[AdjustmentRecord]:
     found: dict[tuple[str, dt.date], AdjustmentRecord] = {}
-    for report_date, row in _report_rows(rows, location):
+    unknown: dict[str, int] = {}
+    for report_date, row in file.rows(rows):
         for key, raw in row.items():
             if key in IGNORED_KEYS:
                 continue
             metric = DATASET_KEYS.get(key)
             if metric is None:
-                raise BadPayload(f"{location} {report_date}: unknown category {key!r} in corrections")
-            if isinstance(raw, bool) or not isinstance(raw, int):
-                raise BadPayload(f"{location} {report_date} {key!r}: {raw!r} is not a whole number")
-            if raw:
-                found[(metric, report_date)] = AdjustmentRecord(metric, report_date, raw)
+                unknown[key] = unknown.get(key, 0) + 1
+                continue
+            file.total += 1
+            try:
+                delta = parse_json_count(raw, signed=True)
+            except ValueError as exc:
+                file.bad_value(report_date, key, metric, raw, str(exc))
+                continue
+            if delta:
+                found[(metric, report_date)] = AdjustmentRecord(metric, report_date, delta)
+    for key, count in unknown.items():
+        issues.append(
+            ParseIssue(
+                "unknown_metric",
+                f"unknown category {show(key)} in {count} correction(s) of {file.location}: not stored",
+                key[:200],
+            )
+        )
     return list(found.values())

@@ -9,21 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urljoin
 
 from tracker.errors import BadPayload, InvalidInput
+from tracker.feeds.payload import (
+    JsonDocument,
+    check_location,
+    decode_json_bytes,
+    read_local,
+    strict_loads,
+    unreadable_rows,
+)
 from tracker.metrics import WARSHIP_KEYS
 from tracker.records import Fetched, ObservationRecord, ParsedPayload, ParseIssue, Scope
+from tracker.values import MAX_BAD_SHARE, parse_iso_date, parse_json_count, show, too_broken
 
 if TYPE_CHECKING:
     import httpx
 
 PAGE_LIMIT = 50
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class WarshipFeed:
@@ -48,7 +56,7 @@ class WarshipFeed:
         Without dates asks for the latest report; with dates follows the pages of the range.
         Dates only apply to the API: a local file is read whole.
         """
-        location = location or self.default_location
+        location = check_location(location, self.default_location)
         if not location.startswith(("http://", "https://")):
             return _read_local(Path(location))
         if date_from and date_to and date_from > date_to:
@@ -92,27 +100,43 @@ class WarshipFeed:
     def parse(self, fetched: list[Fetched]) -> ParsedPayload:
         """Observations (total and reported increase) per metric and report date.
 
-        Unknown keys and conflicting duplicates become ParseIssues; anything that makes the
-        payload unreadable raises a one-line BadPayload naming the location and date.
+        Unknown keys, conflicting duplicates and unreadable values or records become
+        ParseIssues (what they held is not stored and not removed); a page that cannot be read
+        as a whole, or is mostly bad, raises a one-line BadPayload naming the location.
         """
         if not fetched:
             raise BadPayload("russianwarship.rip: nothing to parse (no pages fetched)")
         kept: dict[tuple[str, dt.date], tuple[ObservationRecord, str]] = {}
         issues: list[ParseIssue] = []
         unknown: dict[str, list[dt.date]] = {}
+        unreadable: set[tuple[str, dt.date]] = set()
+        dates_lost: set[dt.date] = set()  # a record of this date could not be read at all
+        undated = False  # a record whose date could not be read: no removals this run
         for item in fetched:
-            for record in _records(item):
-                date, stats, increase = _read_record(item.location, record)
+            document = _load(item)
+            issues.extend(document.issues)
+            page = _Page(item.location)
+            for record in _records(item, document.value):
+                read = page.record(record)
+                if read is None:
+                    continue
+                date, stats, increase = read
                 for key, value in stats.items():
                     metric = WARSHIP_KEYS.get(key)
                     if metric is None:
                         unknown.setdefault(key, []).append(date)
+                        continue
+                    if value is None:
+                        unreadable.add((metric, date))
                         continue
                     obs = ObservationRecord(metric, date, value, reported_increase=increase.get(key))
                     previous = kept.get((metric, date))
                     if previous and previous[0] != obs:
                         issues.append(_conflict(previous, (obs, item.location)))
                     kept[(metric, date)] = (obs, item.location)
+            page.finish(issues)
+            undated = undated or page.undated
+            dates_lost |= page.dates_lost
         for key, dates in unknown.items():
             span = f"{min(dates)}" if min(dates) == max(dates) else f"{min(dates)}..{max(dates)}"
             issues.append(
@@ -124,11 +148,14 @@ class WarshipFeed:
                 )
             )
         observations = [obs for obs, _ in kept.values()]
-        dates = [obs.report_date for obs in observations]
+        dates = [obs.report_date for obs in observations] + [d for _, d in unreadable] + list(dates_lost)
+        metrics = frozenset(obs.metric for obs in observations) | {m for m, _ in unreadable}
+        unreadable |= {(m, d) for m in metrics for d in dates_lost}
         scope = Scope(
-            metrics=frozenset(obs.metric for obs in observations),
+            metrics=frozenset() if undated else metrics,
             date_from=min(dates, default=None),
             date_to=max(dates, default=None),
+            unreadable=frozenset(unreadable),
         )
         return ParsedPayload(observations=observations, issues=issues, scope=scope)
 
@@ -136,28 +163,16 @@ class WarshipFeed:
 def _read_local(path: Path) -> list[Fetched]:
     """A saved answer, or a folder of them (`*.json`, in name order), as Fetched."""
     if path.is_dir():
-        files = sorted(p for p in path.glob("*.json") if p.is_file())
+        # Every *.json entry is read, so one that cannot be (a folder, a broken link) is an
+        # error naming it rather than a page silently left out.
+        files = sorted(path.glob("*.json"))
         if not files:
             raise InvalidInput(f"{path}: no *.json files in this folder")
-    elif path.is_file():
+    elif os.path.lexists(path):
         files = [path]
     else:
         raise InvalidInput(f"{path}: no such file or folder (and not an http(s) URL)")
-    now = dt.datetime.now(dt.UTC)
-    try:
-        return [
-            Fetched(
-                location=str(p),
-                content=p.read_bytes(),
-                fetched_at=now,
-                content_type="application/json",
-                status=None,
-                role="statistics",
-            )
-            for p in files
-        ]
-    except OSError as exc:
-        raise InvalidInput(f"{exc.filename}: cannot read ({exc.strerror})") from exc
+    return [read_local(p, content_type="application/json", role="statistics") for p in files]
 
 
 def _next_url(page: Fetched) -> str | None:
@@ -178,17 +193,17 @@ def _next_url(page: Fetched) -> str | None:
     return urljoin(page.location, next_url)
 
 
-def _load(item: Fetched) -> Any:
+def _load(item: Fetched) -> JsonDocument:
     """The decoded JSON document, or a BadPayload saying what the bytes look like instead."""
     where = item.location
     if not item.content.strip():
         raise BadPayload(f"{where}: empty body")
     try:
-        text = item.content.decode("utf-8-sig")
-    except UnicodeDecodeError:
+        text = decode_json_bytes(item.content, where)
+    except BadPayload:
         raise BadPayload(f"{where}: expected JSON, got binary data (starts with {item.content[:16]!r})") from None
     try:
-        return json.loads(text)
+        return strict_loads(text, where)
     except json.JSONDecodeError as exc:
         stripped = text.strip()
         # An unterminated string can only end at the end of the text.
@@ -212,10 +227,9 @@ def _looks_like(text: str) -> str:
     return "plain text"
 
 
-def _records(item: Fetched) -> list[Any]:
+def _records(item: Fetched, doc: Any) -> list[Any]:
     """The records of a paged answer, or the one record of a single-day answer."""
     where = item.location
-    doc = _load(item)
     if not isinstance(doc, dict) or "data" not in doc:
         raise BadPayload(f"{where}: wrong shape: expected an object with 'data', got {_kind(doc)}{_message(doc)}")
     data = doc["data"]
@@ -231,42 +245,100 @@ def _records(item: Fetched) -> list[Any]:
     raise BadPayload(f"{where}: wrong shape: 'data' has neither 'records' nor a single record")
 
 
-def _read_record(where: str, record: Any) -> tuple[dt.date, dict[str, int], dict[str, int]]:
-    """Check one record: its report date, totals (integers >= 0) and reported increases."""
-    if not isinstance(record, dict):
-        raise BadPayload(f"{where}: wrong shape: a record is {_kind(record)}, not an object")
-    raw_date = record.get("date")
-    if raw_date is None:
-        raise BadPayload(f"{where}: wrong shape: a record has no 'date'")
-    try:
-        if not isinstance(raw_date, str) or not _ISO_DATE.fullmatch(raw_date):
-            raise ValueError
-        date = dt.date.fromisoformat(raw_date)
-    except ValueError:
-        raise BadPayload(f"{where}: malformed date {raw_date!r} (expected YYYY-MM-DD)") from None
-    here = f"{where}: record {date}"
-    stats = _int_map(here, "stats", record.get("stats"))
-    for key, value in stats.items():
-        if value < 0:
-            raise BadPayload(f"{here}: stats.{key} is negative ({value})")
-    # The increase may be absent, and may be negative after a correction.
-    increase = _int_map(here, "increase", record.get("increase") or {})
-    return date, stats, increase
+class _Page:
+    """Reads the records of one page, keeping what could not be read as findings."""
 
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.total = 0  # values (and unreadable records) seen
+        self.first = ""  # the first problem, quoted when the page is refused whole
+        self.lost: list[str] = []  # records that could not be read at all
+        self.bad_units = 0
+        self.values: list[ParseIssue] = []
+        self.undated = False
+        self.dates_lost: set[dt.date] = set()
 
-def _int_map(here: str, field: str, value: Any) -> dict[str, int]:
-    if not isinstance(value, dict):
-        raise BadPayload(f"{here}: wrong shape: '{field}' is {_kind(value)}, not an object")
-    return {key: _as_int(f"{here}: {field}.{key}", v) for key, v in value.items()}
+    def record(self, record: Any) -> tuple[dt.date, dict[str, int | None], dict[str, int]] | None:
+        """A record's date, totals (None where unreadable) and increases; None if it is unreadable."""
+        if not isinstance(record, dict):
+            self._lost(f"wrong shape: a record is {_kind(record)}, not an object", None, 1)
+            return None
+        raw_date = record.get("date")
+        stats, increase = record.get("stats"), record.get("increase") or {}
+        size = len(stats) if isinstance(stats, dict) else 1
+        if raw_date is None:
+            self._lost("wrong shape: a record has no 'date'", None, size)
+            return None
+        try:
+            date = parse_iso_date(raw_date)
+        except ValueError as exc:
+            self._lost(f"malformed date {show(raw_date)} (expected YYYY-MM-DD: {exc})", None, size)
+            return None
+        for name, value in (("stats", stats), ("increase", increase)):
+            if not isinstance(value, dict):
+                self._lost(f"record {date}: wrong shape: '{name}' is {_kind(value)}, not an object", date, size)
+                return None
+        assert isinstance(stats, dict) and isinstance(increase, dict)
+        totals: dict[str, int | None] = {}
+        increases: dict[str, int] = {}
+        for key, raw in stats.items():
+            self.total += 1
+            totals[key] = None  # until both the total and its increase are read
+            try:
+                total = parse_json_count(raw)
+            except ValueError as exc:
+                self._bad_value(date, f"stats.{key}", raw, str(exc))
+                continue
+            if key in increase:
+                # The increase may be absent, and may be negative after a correction.
+                try:
+                    increases[key] = parse_json_count(increase[key], signed=True)
+                except ValueError as exc:
+                    self._bad_value(date, f"increase.{key}", increase[key], str(exc))
+                    continue
+            totals[key] = total
+        return date, totals, increases
 
+    def _bad_value(self, date: dt.date, field: str, value: object, reason: str) -> None:
+        text = f"record {date}: {field}: bad value {show(value)} ({reason})"
+        self.first = self.first or text
+        self.bad_units += 1
+        key = field.split(".", 1)[1]
+        self.values.append(
+            ParseIssue(
+                "bad_value",
+                f"{self.where}: {text}; not stored, and no stored value is removed for it",
+                WARSHIP_KEYS.get(key, key[:200]),
+                date,
+            )
+        )
 
-def _as_int(here: str, value: Any) -> int:
-    """An integer as JSON can carry it (5 or 5.0); anything else is refused."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise BadPayload(f"{here} is not an integer: {value!r}")
+    def _lost(self, text: str, date: dt.date | None, size: int) -> None:
+        """Count a record that could not be read (`size` values lost with it)."""
+        self.total += size
+        self.bad_units += size
+        self.first = self.first or text
+        self.lost.append(text)
+        if date is None:
+            self.undated = True
+        else:
+            self.dates_lost.add(date)
+
+    def finish(self, issues: list[ParseIssue]) -> None:
+        """Refuse a page mostly bad; otherwise add its findings to `issues`."""
+        if too_broken(self.bad_units, self.total):
+            raise BadPayload(
+                f"{self.where}: {self.bad_units:,} of {self.total:,} values unreadable (more than "
+                f"{MAX_BAD_SHARE:.0%}), nothing stored; first: {self.first}"
+            )
+        issues.extend(self.values)
+        if self.lost:
+            consequence = (
+                "nothing is removed this run"
+                if self.undated
+                else "their values are not stored, and nothing stored for their dates is removed"
+            )
+            issues.append(unreadable_rows(self.where, self.lost, consequence))
 
 
 def _conflict(first: tuple[ObservationRecord, str], last: tuple[ObservationRecord, str]) -> ParseIssue:

@@ -1,0 +1,110 @@
+"""Strict reading of the values every feed (and the CLI) accepts: whole numbers, ISO dates, text.
+
+One definition for all of them, so that "5", "5.0" (in JSON) and " 5 " mean 5 everywhere, while
+"+5", "5_000", "1e3", "٥" (an Arabic-Indic five), 5012.5, true, NaN and 10**30 mean nothing. Each
+parser raises ValueError with a short reason; a feed turns it into a ParseIssue naming the file,
+date and field, a command into a one-line usage error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+# A plausible maximum for any count a source reports: two orders of magnitude above the largest
+# series (personnel, about 1.5 million in 2026). A larger figure is a typo or garbage, not a loss.
+MAX_COUNT = 10**8
+
+# More than this share of a file's values bad, and the file is not what we think it is (another
+# format, a broken export, a shifted column): refuse it whole instead of storing the rest.
+MAX_BAD_SHARE = 0.5
+
+SHOW_LIMIT = 60  # characters of an offending value quoted in a message
+
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: \d would accept any Unicode digit
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+def show(value: object, limit: int = SHOW_LIMIT) -> str:
+    """A value as a message quotes it: repr, cut to `limit` characters, printable whatever it holds.
+
+    repr escapes control characters and lone surrogates, so the result is always safe to print
+    and to store as UTF-8 text.
+    """
+    if isinstance(value, str) and len(value) > limit:
+        return repr(value[:limit]) + "…"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def too_broken(bad: int, total: int) -> bool:
+    """Whether `bad` of `total` values is more than MAX_BAD_SHARE (the file is refused whole)."""
+    return total > 0 and bad > total * MAX_BAD_SHARE
+
+
+def parse_count(value: object, *, signed: bool = False, limit: int = MAX_COUNT) -> int:
+    """A whole number from ASCII-digit text or a JSON number; ValueError with a short reason.
+
+    Accepts an int, an integral float (JSON's 5.0) or digits with surrounding spaces. Refuses
+    bools, fractions, NaN/Infinity, signs (a leading '-' only when `signed`), separators, exponents,
+    hex, non-ASCII digits and anything beyond `limit` in size (the store keeps 64-bit integers).
+    """
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("not a whole number")
+        value = int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        negative = text.startswith("-")  # refused below unless `signed`, as a negative
+        digits = text[1:] if negative else text
+        if not _DIGITS.fullmatch(digits):
+            raise ValueError("not a whole number: ASCII digits 0-9 only")
+        if len(digits) > 19:  # beyond any 64-bit integer: do not even convert it
+            raise ValueError(f"implausibly large (the limit is {limit:,})")
+        value = -int(digits) if negative else int(digits)
+    if value is None:
+        raise ValueError("empty: not reported")
+    if not isinstance(value, int):
+        raise ValueError("not a number")
+    if value < 0 and not signed:
+        raise ValueError("negative")
+    if abs(value) > limit:
+        raise ValueError(f"implausibly large (the limit is {limit:,})")
+    return value
+
+
+def parse_json_count(value: object, *, signed: bool = False, limit: int = MAX_COUNT) -> int:
+    """parse_count for a JSON value: a number must be a JSON number, not text that looks like one."""
+    if isinstance(value, str):
+        raise ValueError("text, not a number")
+    return parse_count(value, signed=signed, limit=limit)
+
+
+def parse_iso_date(value: object) -> dt.date:
+    """A calendar date written exactly YYYY-MM-DD (ASCII digits); ValueError otherwise.
+
+    date.fromisoformat alone is not enough: since Python 3.11 it also takes 20241111, week dates
+    (2026-W32-7) and times; none of them is what a report date looks like.
+    """
+    if not isinstance(value, str):
+        raise ValueError("a date must be text written YYYY-MM-DD")
+    match = _ISO_DATE.fullmatch(value.strip())
+    if match is None:
+        raise ValueError("not a date written YYYY-MM-DD")
+    try:
+        return dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise ValueError("no such calendar date") from None
+
+
+def check_text(value: object) -> str:
+    """Text that can be stored: a str without lone surrogates (a JSON "\\ud800" cannot be encoded)."""
+    if not isinstance(value, str):
+        raise ValueError("is not text")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("holds a lone surrogate (not valid Unicode text)") from None
+    return value
