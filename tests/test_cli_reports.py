@@ -9,10 +9,12 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.clirun import run_tracker
 from tracker.cli import app
 
 runner = CliRunner()
@@ -173,10 +175,21 @@ def test_records_csv_is_one_table_with_a_section_column(full_store_url):
     assert sum(r["section"] == "excluded" for r in rows) == 89
 
 
-def test_records_of_an_equipment_series(full_store_url):
+def test_records_of_an_equipment_series_name_its_largest_daily_increment(full_store_url, latest_dir):
+    # By hand from the dataset JSON: each report's tank total minus the previous one (the first
+    # report, 2022-02-25, counts from 0), less that report's documented correction.
+    rows = json.loads((latest_dir / "russia_losses_equipment.json").read_text(encoding="utf-8"))
+    corrections = json.loads((latest_dir / "russia_losses_equipment_correction.json").read_text(encoding="utf-8"))
+    correction = {r["date"]: r.get("tank", 0) for r in corrections}
+    previous, increments = 0, []
+    for r in rows:
+        increments.append((r["tank"] - previous - correction.get(r["date"], 0), r["date"]))
+        previous = r["tank"]
+    largest, day = max(increments)
+    assert (largest, day) == (80, "2022-02-25")
     data = as_json("records", "--metric", "tank", "--db", full_store_url)  # a dataset name
     assert data["metric"] == "tanks" and data["milestone_step"] == 1000
-    assert data["deadliest_day"]["increment"] > 0
+    assert (data["deadliest_day"]["date"], data["deadliest_day"]["increment"]) == (day, largest)
 
 
 # --- averages -------------------------------------------------------------------------------
@@ -263,14 +276,23 @@ def test_bad_input_ends_in_one_line(full_store_url, command, args, message):
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
 
 
-def test_a_missing_store_says_what_to_run(tmp_path):
-    result = run("records", "--db", str(tmp_path / "none.db"))
-    assert result.exit_code == 6 and "no tracker store at" in result.stderr
+def test_a_missing_store_says_what_to_run_in_one_line_and_creates_nothing(tmp_path, capsys):
+    path = tmp_path / "none.db"
+    code, out, err = run_tracker(capsys, "records", "--db", str(path))
+    assert (code, out) == (6, "")
+    assert (
+        err == f"error: no tracker store at sqlite:///{path}: run `tracker ingest ...` or `tracker db upgrade` first\n"
+    )
+    assert not path.exists()
 
 
-def test_an_unknown_choice_is_a_usage_error(full_store_url):
-    result = run("averages", "--period", "fortnight", "--db", full_store_url)
-    assert result.exit_code == 2 and "fortnight" in result.output
+def test_an_unknown_choice_is_a_one_line_usage_error(full_store_url, capsys):
+    code, out, err = run_tracker(capsys, "averages", "--period", "fortnight", "--db", full_store_url)
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: Invalid value for '--period': 'fortnight' is not one of 'day', 'week', 'month', 'year', 'all'."
+        " (see `tracker averages --help`)\n"
+    )
 
 
 def test_control_characters_from_a_feed_never_reach_the_terminal(tmp_path):
@@ -299,26 +321,37 @@ def private_store(full_store_url, tmp_path) -> str:
     return f"sqlite:///{copy}"
 
 
-def test_a_repeated_report_is_served_from_the_cache_until_the_store_changes(private_store, monkeypatch):
+def cached_answers(tmp_path) -> list[Path]:
+    """The report cache's entries: $XDG_CACHE_HOME/tracker/reports (README), set per test above."""
+    return sorted((tmp_path / "cache" / "tracker" / "reports").glob("*.txt"))
+
+
+def test_a_repeated_report_is_served_from_the_cache_until_the_store_changes(private_store, tmp_path, monkeypatch):
     monkeypatch.setenv("TRACKER_REPORT_CACHE", "1")
     first = ok("records", "--as-of", "2024-11-11", "--db", private_store)
-
-    def no_store(*_args, **_kwargs):
-        raise AssertionError("the store was read again")
-
-    monkeypatch.setattr("tracker.commands.reports.load_daily", no_store)
-    assert ok("records", "--as-of", "2024-11-11", "--db", private_store) == first
-    # another question is computed, not served
-    assert run("records", "--as-of", "2024-11-12", "--db", private_store).exit_code != 0
-    # a change of the store file makes the old answer stale
+    [entry] = cached_answers(tmp_path)
+    # A cached answer is printed as stored: alter it, and the repeated question prints the alteration.
+    stored = entry.read_text(encoding="utf-8")
+    assert "1,770" in stored
+    entry.write_text(stored.replace("1,770", "9,999"), encoding="utf-8")
+    assert ok("records", "--as-of", "2024-11-11", "--db", private_store) == first.replace("1,770", "9,999")
+    # Another question is computed and kept beside it.
+    other = ok("records", "--as-of", "2024-11-12", "--db", private_store)
+    assert "2024-11-12" in other and "9,999" not in other
+    assert len(cached_answers(tmp_path)) == 2
+    # A change of the store file makes the old answer stale: computed again, as first printed.
     os.utime(private_store.removeprefix("sqlite:///"), ns=(1, 1))
-    assert run("records", "--as-of", "2024-11-11", "--db", private_store).exit_code != 0
+    assert ok("records", "--as-of", "2024-11-11", "--db", private_store) == first
 
 
-def test_the_cache_can_be_turned_off(private_store, monkeypatch):
+def test_the_cache_can_be_turned_off(private_store, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_REPORT_CACHE", "1")
+    first = ok("headline", "--db", private_store)
+    [entry] = cached_answers(tmp_path)
+    stored = entry.read_text(encoding="utf-8")
+    assert "Total since" in stored
+    entry.write_text(stored.replace("Total since", "Altered total since"), encoding="utf-8")
+    assert "Altered total since" in ok("headline", "--db", private_store)  # served while the cache is on
     monkeypatch.setenv("TRACKER_REPORT_CACHE", "0")
-    ok("headline", "--db", private_store)
-    monkeypatch.setattr(
-        "tracker.commands.reports.load_daily", lambda *_a, **_k: (_ for _ in ()).throw(AssertionError("computed"))
-    )
-    assert run("headline", "--db", private_store).exit_code != 0
+    assert ok("headline", "--db", private_store) == first  # computed, not served
+    assert cached_answers(tmp_path) == [entry]  # and nothing new kept
