@@ -43,7 +43,7 @@ def hand_month(totals, adjust, year, month, by):
     return total, total / days
 
 
-@pytest.mark.parametrize("year,month", [(2024, 9), (2024, 11), (2025, 2), (2025, 3)])
+@pytest.mark.parametrize("year,month", [(2024, 9), (2024, 10), (2024, 11), (2025, 2), (2025, 3), (2025, 4)])
 def test_a_month_total_is_the_difference_of_its_bounding_totals(daily, raw_totals, year, month):
     totals, adjust = raw_totals
     by = daily.attrs["by"]
@@ -55,12 +55,28 @@ def test_a_month_total_is_the_difference_of_its_bounding_totals(daily, raw_total
     assert row["total"] == row["total_at_end"] - row["total_before"] - row["adjustments"]
 
 
-def test_september_2024_by_covered_day_averages_1271_a_day(latest_dir):
+def test_september_2024_by_covered_day_averages_1271_a_day(latest_dir, raw_totals):
+    totals, _ = raw_totals
+    # by hand: the mean increment of the reports of 2024-09-02 .. 2024-10-01 (covered days 1..30)
+    reports = [dt.date(2024, 9, 2) + dt.timedelta(days=i) for i in range(30)]
+    increments = [totals[d] - totals[d - dt.timedelta(days=1)] for d in reports]
+    assert sum(increments) / len(increments) == 1271.0
     daily = daily_series(observations_frame(latest_dir, "personnel"), by="covered")
     row = period_table(daily, "month").set_index("period").loc["2024-09"]
     # UK Defence Intelligence's "1,271 a day in September 2024" uses covered days
     assert (row["total"], round(row["daily_average"])) == (38130.0, 1271)
     assert (row["total_before"], row["total_at_end"]) == (616300, 654430)  # reports 09-01, 10-01
+
+
+def test_october_2024_by_covered_day_totals_41980_as_uk_defence_intelligence_published(latest_dir, raw_totals):
+    totals, _ = raw_totals
+    # by hand: the reports of 2024-10-02 .. 2024-11-01, each total minus the previous report's
+    days = [dt.date(2024, 10, 2) + dt.timedelta(days=i) for i in range(31)]
+    by_hand = sum(totals[d] - totals[d - dt.timedelta(days=1)] for d in days)
+    assert by_hand == 41_980
+    daily = daily_series(observations_frame(latest_dir, "personnel"), by="covered")
+    row = period_table(daily, "month").set_index("period").loc["2024-10"]
+    assert (row["total"], row["days"]) == (41_980, 31)
 
 
 def test_september_2024_by_report_date(latest_dir):

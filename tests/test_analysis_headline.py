@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from frames import observations_frame
@@ -23,6 +24,20 @@ def test_headline_as_of_2024_11_11_is_the_deadliest_day_beating_1740(latest_dir)
     assert h.sentences[0].startswith("1,770 personnel (killed and wounded) in the past 24 hours")
     assert "deadliest day so far, beating the previous peak of 1,740 on 2024-05-13" in h.text
     assert "Total since 2022-02-24: 710,660 people" in h.text
+
+
+def test_the_headline_of_2024_11_11_matches_the_raw_reports(latest_dir):
+    rows = json.loads((latest_dir / "russia_losses_personnel.json").read_text(encoding="utf-8"))
+    totals = {r["date"]: r["personnel"] for r in rows}
+    dates = sorted(totals)
+    increments = {d: totals[d] - totals[p] for p, d in zip(dates, dates[1:])}
+    # the previous peak: the largest increment before 2024-11-11 since the spring-2022 roundups
+    peak_day = max((d for d in increments if "2022-06-01" <= d < "2024-11-11"), key=increments.__getitem__)
+    assert (totals["2024-11-11"], increments["2024-11-11"]) == (710_660, 1_770)
+    assert (peak_day, increments[peak_day]) == ("2024-05-13", 1_740)
+    n = as_of(latest_dir, dt.date(2024, 11, 11)).numbers
+    assert (n["total"], n["increment"]) == (totals["2024-11-11"], increments["2024-11-11"])
+    assert (n["previous_record"]["date"], n["previous_record"]["increment"]) == (peak_day, increments[peak_day])
 
 
 def test_headline_says_how_many_flagged_days_records_left_out(latest_dir):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pandas as pd
 import pytest
@@ -32,6 +33,28 @@ def daily(latest_dir):
 def daily_as_of_2024_11_11(latest_dir):
     obs = observations_frame(latest_dir, "personnel", as_of=dt.date(2024, 11, 11))
     return daily_series(obs, metric="personnel", today=dt.date(2024, 11, 11))
+
+
+@pytest.fixture(scope="module")
+def by_hand(latest_dir) -> list[tuple[str, int, int]]:
+    """(report date, increment, total) of every personnel report, straight from the dataset JSON.
+
+    The increment is the report's total minus the previous report's total (the first report,
+    2022-02-25, counts from 0), less the documented correction that report includes.
+    """
+    rows = json.loads((latest_dir / "russia_losses_personnel.json").read_text(encoding="utf-8"))
+    corrections = json.loads((latest_dir / "russia_losses_equipment_correction.json").read_text(encoding="utf-8"))
+    correction = {r["date"]: r.get("personnel", 0) for r in corrections}
+    out, previous = [], 0
+    for r in rows:
+        out.append((r["date"], r["personnel"] - previous - correction.get(r["date"], 0), r["personnel"]))
+        previous = r["personnel"]
+    return out
+
+
+# Records leave out the rounded roundups of spring 2022; from June 2022 on every report counts,
+# so records over that stretch can be found by hand.
+COUNTED_FROM = "2022-06-01"
 
 
 def test_as_of_2024_11_11_the_deadliest_day_is_2024_11_11_with_1770(daily_as_of_2024_11_11):
@@ -65,20 +88,25 @@ def test_the_record_progression_ends_with_the_current_deadliest_day(daily):
     assert (last["previous_date"], last["previous_increment"], last["margin"]) == (TS("2024-11-29"), 2030.0, 170.0)
 
 
-def test_the_full_record_progression_from_2023(daily):
+def test_the_full_record_progression_from_2023_matches_running_maxima_by_hand(daily, by_hand):
+    # The bar entering 2023: the largest increment from June to December 2022 (950 on 2022-10-30).
+    bar = max(inc for day, inc, _ in by_hand if COUNTED_FROM <= day < "2023-01-01")
+    expected = []
+    for day, inc, _ in by_hand:
+        if day >= "2023-01-01" and inc > bar:
+            expected.append((day, float(inc)))
+            bar = inc
     table = record_progression(daily).table
     late = table.loc[table["date"] >= TS("2023-01-01")]
-    assert [(d.date().isoformat(), v) for d, v in zip(late["date"], late["increment"])] == [
-        ("2023-02-07", 1030.0),
-        ("2023-02-11", 1140.0),
-        ("2023-10-20", 1380.0),
-        ("2024-05-13", 1740.0),
+    assert [(d.date().isoformat(), v) for d, v in zip(late["date"], late["increment"])] == expected
+    assert expected[-4:] == [
         ("2024-11-11", 1770.0),
         ("2024-11-12", 1950.0),
         ("2024-11-29", 2030.0),
         ("2024-12-20", 2200.0),
     ]
     nov_11 = table.loc[table["date"] == TS("2024-11-11")].iloc[0]
+    # the previous peak, as reported on 2024-11-11: 1,740 on 2024-05-13
     assert (nov_11["previous_date"], nov_11["previous_increment"], nov_11["margin"]) == (TS("2024-05-13"), 1740.0, 30.0)
 
 
@@ -94,18 +122,23 @@ def test_a_corrected_total_does_not_make_a_record(daily):
     assert TS("2025-02-28") not in set(record_progression(daily).table["date"])
 
 
-def test_top_three_days(daily):
+def test_the_top_three_days_are_the_three_largest_increments_by_hand(daily, by_hand):
+    largest = sorted(((inc, day) for day, inc, _ in by_hand if day >= COUNTED_FROM), reverse=True)[:3]
     table = top_days(daily, 3).table
     assert list(zip(table["rank"], table["date"], table["increment"])) == [
-        (1, TS("2024-12-20"), 2200.0),
-        (2, TS("2024-11-29"), 2030.0),
-        (3, TS("2024-12-30"), 2010.0),
+        (rank, TS(day), float(inc)) for rank, (inc, day) in enumerate(largest, start=1)
     ]
+    assert [day for _, day in largest] == ["2024-12-20", "2024-11-29", "2024-12-30"]
 
 
-def test_the_deadliest_seven_days_by_report_and_by_covered_day(daily, latest_dir):
+def test_the_deadliest_seven_days_by_report_and_by_covered_day(daily, latest_dir, by_hand):
+    late = [(day, inc) for day, inc, _ in by_hand if day >= COUNTED_FROM]
+    total, start, end = max(
+        (sum(inc for _, inc in late[k : k + 7]), late[k][0], late[k + 6][0]) for k in range(len(late) - 6)
+    )
+    assert (start, end, total) == ("2024-12-20", "2024-12-26", 12640)
     by_report = deadliest_window(daily).table.iloc[0]
-    assert (by_report["start"], by_report["end"], by_report["total"]) == (TS("2024-12-20"), TS("2024-12-26"), 12640.0)
+    assert (by_report["start"], by_report["end"], by_report["total"]) == (TS(start), TS(end), float(total))
     covered = daily_series(observations_frame(latest_dir, "personnel"), by="covered", metric="personnel")
     by_covered = deadliest_window(covered)
     assert (by_covered.table.iloc[0]["start"], by_covered.by) == (TS("2024-12-19"), "covered")
@@ -121,22 +154,32 @@ def test_the_deadliest_month_and_year_leave_out_periods_with_doubtful_days(daily
     assert list(year.excluded["period"]) == ["2022"]
 
 
-def test_streaks_of_days_at_or_above_a_threshold(daily):
+def test_streaks_of_days_at_or_above_a_threshold(daily, by_hand):
+    runs, run = [], []
+    for day, inc, _ in by_hand:
+        run = [*run, day] if inc >= 1000 else []
+        if run:
+            runs.append(run)
+    hand_longest = max(runs, key=len)
+    assert (hand_longest[0], hand_longest[-1], len(hand_longest)) == ("2024-07-27", "2025-04-19", 267)
     table = streaks(daily, 1000).table
     longest = table.iloc[0]
-    assert (longest["start"], longest["end"], longest["days"]) == (TS("2024-07-27"), TS("2025-04-19"), 267)
+    assert (longest["start"], longest["end"], longest["days"]) == (TS(hand_longest[0]), TS(hand_longest[-1]), 267)
     assert longest["minimum"] >= 1000
     current = table.loc[table["current"]].iloc[0]
     assert current["end"] == daily["date"].max()
 
 
-def test_milestones_are_the_reports_that_first_passed_each_step(daily):
-    table = milestones(daily).table  # personnel: every 100,000
-    first = table.iloc[0]
-    assert (first["milestone"], first["date"], first["total"]) == (100_000, TS("2022-12-22"), 100_400)
-    million = table.loc[table["milestone"] == 1_000_000].iloc[0]
-    assert (million["date"], million["total"]) == (TS("2025-06-12"), 1_000_340)
-    assert len(table) == 14
+def test_milestones_are_the_reports_that_first_passed_each_step(daily, by_hand):
+    expected, step = [], 100_000  # personnel: every 100,000
+    for day, _, total in by_hand:
+        while total >= step * (len(expected) + 1):
+            expected.append((step * (len(expected) + 1), TS(day), total))
+    table = milestones(daily).table
+    assert list(zip(table["milestone"], table["date"], table["total"])) == expected
+    assert len(expected) == 14
+    assert expected[0] == (100_000, TS("2022-12-22"), 100_400)
+    assert expected[9] == (1_000_000, TS("2025-06-12"), 1_000_340)
 
 
 def test_a_milestone_step_can_be_chosen(daily):
