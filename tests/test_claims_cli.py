@@ -210,7 +210,7 @@ def test_claims_show_accepts_an_id_or_a_key(store: str, capsys) -> None:  # type
     "args, code, message",
     [
         (["claims", "show", "no-such-claim"], ExitCode.USAGE, "no claim 'no-such-claim' in the store"),
-        (["claims", "list", "--format", "xml"], ExitCode.USAGE, "--format must be one of table, json, csv"),
+        (["claims", "list", "--format", "xml"], ExitCode.USAGE, "'xml' is not one of 'table', 'json', 'csv'"),
         (["claims", "list", "--kind", "weekly"], ExitCode.USAGE, "unknown kind 'weekly'"),
         (["claims", "list", "--period", "last year"], ExitCode.USAGE, "--period: malformed date or period"),
     ],

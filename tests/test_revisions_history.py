@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from tests.storecheck import count
-from tracker.commands.store import parse_moment
+from tracker.snapshots import parse_moment
 from tracker.feeds.dataset import DatasetFeed
 from tracker.ingest import run_ingest
 from tracker.store.db import open_store

@@ -16,6 +16,11 @@ try:  # typer 0.28 vendors click; earlier versions use click itself
 except ImportError:  # pragma: no cover
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
+from tracker.commands import charts as chart_commands
+from tracker.commands import claims as claims_commands
+from tracker.commands import ingest as ingest_commands
+from tracker.commands import reports as report_commands
+from tracker.commands import store as store_commands
 from tracker.errors import ExitCode, TrackerError
 
 app = typer.Typer(
@@ -33,28 +38,20 @@ ingest_app = typer.Typer(
     no_args_is_help=True,
 )
 db_app = typer.Typer(help="Create, upgrade and inspect the store's schema.", no_args_is_help=True)
+feeds_app = typer.Typer(help="The feeds in the store and which of them `tracker status` judges.", no_args_is_help=True)
+claims_app = typer.Typer(
+    help="Claims of other sources: curated in data/claims/claims.csv or added here.", no_args_is_help=True
+)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(db_app, name="db")
+app.add_typer(feeds_app, name="feeds")
+app.add_typer(claims_app, name="claims")
 
-
-def _register() -> None:
-    from tracker.commands import store as store_commands
-
-    store_commands.register(app, ingest_app, db_app)
-    for module_name in ("reports", "claims", "charts"):
-        try:
-            module = __import__(f"tracker.commands.{module_name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"tracker.commands.{module_name}":
-                raise
-            continue
-        if module_name == "claims":
-            module.register(app, ingest_app)
-        else:
-            module.register(app)
-
-
-_register()
+ingest_commands.register(ingest_app)
+store_commands.register(app, db_app, feeds_app)
+report_commands.register(app)
+claims_commands.register(app, ingest_app, claims_app)
+chart_commands.register(app)
 
 
 def main() -> None:
@@ -73,7 +70,8 @@ def main() -> None:
     except click_errors.UsageError as exc:
         # One line that a cron mail can carry, and the help to read, instead of click's box.
         where = exc.ctx.command_path if exc.ctx is not None else "tracker"
-        print(f"error: {sanitize(exc.format_message())} (see `{where} --help`)", file=sys.stderr)
+        message = " ".join(exc.format_message().split())  # click words some messages over lines
+        print(f"error: {sanitize(message)} (see `{where} --help`)", file=sys.stderr)
         sys.exit(int(ExitCode.USAGE))
     except click_errors.ClickException as exc:
         print(f"error: {sanitize(exc.format_message())}", file=sys.stderr)

@@ -15,7 +15,7 @@ import io
 import json
 import math
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = ["sanitize", "plain", "format_value", "rows_of", "render_table", "render_json", "render_csv", "render_lines"]
@@ -153,8 +153,13 @@ def render_table(
     notes: Sequence[str] = (),
     headers: Mapping[str, str] | None = None,
     empty: str = "(none)",
+    formats: Mapping[str, Callable[[Any], str]] | None = None,
+    limits: Mapping[str, int] | None = None,
 ) -> str:
-    """A plain-text table: numbers right-aligned with thousands separators, ISO dates."""
+    """A plain-text table: numbers right-aligned with thousands separators, ISO dates.
+
+    `formats` words a column's cells its own way (e.g. ratios to four places); `limits` cuts a
+    text column's cells to that many characters, ending in "…"."""
     cols, rows = rows_of(data, columns)
     out: list[str] = []
     if title:
@@ -164,7 +169,7 @@ def render_table(
     else:
         names = [sanitize((headers or {}).get(c, c)) for c in cols]
         places = {c: _places(r.get(c) for r in rows) for c in cols}
-        cells = [[format_value(r.get(c), column=c, decimals=places[c]) for c in cols] for r in rows]
+        cells = [[_cell(r.get(c), c, places[c], formats, limits) for c in cols] for r in rows]
         right = [_numeric(r.get(c) for r in rows) for c in cols]
         widths = [max([len(n)] + [len(row[i]) for row in cells]) for i, n in enumerate(names)]
 
@@ -178,6 +183,19 @@ def render_table(
         out.extend(line(row) for row in cells)
     out.extend(sanitize(n) for n in notes)
     return "\n".join(out)
+
+
+def _cell(
+    value: Any,
+    column: str,
+    decimals: int | None,
+    formats: Mapping[str, Callable[[Any], str]] | None,
+    limits: Mapping[str, int] | None,
+) -> str:
+    own = (formats or {}).get(column)
+    text = sanitize(own(value)) if own is not None else format_value(value, column=column, decimals=decimals)
+    limit = (limits or {}).get(column)
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def render_lines(lines: Iterable[str]) -> str:

@@ -1,5 +1,5 @@
-"""The options every report command shares (records, averages, headline, series, and later
-charts), their validation, and loading the daily series they ask for.
+"""The typer side of the options every report command shares: declared once, as annotated
+parameters and a decorator that adds them to a command (see `report_command`).
 
 Kept light: typer and the standard library only at import time, so `tracker --help` is fast;
 pandas and the store are imported when a command runs.
@@ -7,41 +7,16 @@ pandas and the store are imported when a command runs.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import hashlib
-import json
-import os
+import inspect
 import sys
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from enum import Enum
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from tracker.errors import ExitCode, InvalidInput, TrackerError
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-
-class By(str, Enum):
-    """Which day a figure is dated by."""
-
-    report = "report"
-    covered = "covered"
-
-
-class OutputFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-DEFAULT_SOURCE = "ua-general-staff"
-DEFAULT_METRIC = "personnel"
+from tracker.errors import ExitCode, TrackerError
+from tracker.reports.options import DEFAULT_METRIC, DEFAULT_SOURCE, By, OutputFormat, report_options
 
 MetricOption = Annotated[
     str,
@@ -120,220 +95,12 @@ DbOption = Annotated[
 ]
 
 
-@dataclass(frozen=True)
-class ReportOptions:
-    """The shared options, validated."""
-
-    metric: str
-    source: str
-    since: dt.date | None
-    until: dt.date | None
-    as_of: dt.date | None
-    by: str
-    format: str
-    include_flagged: bool
-    db: str | None
-
-    @property
-    def label(self) -> str:
-        from tracker.metrics import METRICS
-
-        return METRICS[self.metric].label
-
-    def describe(self) -> dict[str, Any]:
-        """What was asked, for the header of every output."""
-        from tracker.analysis.series import CONVENTION_TEXT
-
-        return {
-            "metric": self.metric,
-            "label": self.label,
-            "source": self.source,
-            "by": self.by,
-            "convention": CONVENTION_TEXT[self.by],
-            "since": self.since,
-            "until": self.until,
-            "as_of": self.as_of,
-            "include_flagged": self.include_flagged,
-        }
+JsonAliasOption = Annotated[bool, typer.Option("--json", hidden=True, help="The same as --format json.")]
 
 
-def parse_date(text: str | None, option: str) -> dt.date | None:
-    """An ISO date, or InvalidInput naming the option."""
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(f"{option}: not a date, expected YYYY-MM-DD: {text[:40]!r}") from None
-
-
-def report_options(
-    *,
-    metric: str,
-    source: str,
-    since: str | None,
-    until: str | None,
-    as_of: str | None,
-    by: By | str,
-    format: OutputFormat | str,
-    include_flagged: bool,
-    db: str | None,
-) -> ReportOptions:
-    """Validate the shared options: a known metric, real dates, since not after until."""
-    from tracker.metrics import resolve
-
-    try:
-        canonical = resolve(metric).name
-    except KeyError as exc:
-        raise InvalidInput(str(exc.args[0])) from None
-    start, end = parse_date(since, "--since"), parse_date(until, "--until")
-    when = parse_date(as_of, "--as-of")
-    if when and when > dt.date.today():
-        raise InvalidInput(f"--as-of {when} is in the future: nothing was known on that day yet")
-    if start and end and start > end:
-        raise InvalidInput(f"--since {start} is after --until {end}")
-    return ReportOptions(
-        canonical, source, start, end, when, By(by).value, OutputFormat(format).value, include_flagged, db
-    )
-
-
-def load_daily(opts: ReportOptions) -> pd.DataFrame:
-    """The daily series the options ask for: read from the store, flagged, cut to the dates."""
-    return load_series(opts)[1]
-
-
-def load_series(opts: ReportOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(the whole daily series as known then, its cut to --since/--until)."""
-    from tracker.analysis.series import between, daily_series
-    from tracker.config import resolve_db_url
-    from tracker.store.db import open_store
-    from tracker.store.queries import observations_frame
-
-    engine = open_store(resolve_db_url(opts.db), write=False)
-    try:
-        obs = observations_frame(engine, source=opts.source, metric=opts.metric, as_of=opts.as_of)
-    finally:
-        engine.dispose()
-    if obs.empty:
-        raise InvalidInput(
-            f"no reports of {opts.metric} from {opts.source} in the store"
-            + (f" up to {opts.as_of}" if opts.as_of else "")
-        )
-    daily = daily_series(obs, by=opts.by, metric=opts.metric, today=opts.as_of or dt.date.today())
-    cut = between(daily, opts.since, opts.until)
-    if cut.empty:
-        raise InvalidInput(
-            f"no {opts.metric} figures dated between {opts.since or 'the start'} "
-            f"and {opts.until or 'the end'} (by {opts.by}); the series runs "
-            f"{daily['date'].min().date()} to {daily['date'].max().date()}"
-        )
-    return daily, cut
-
-
-# --- the report cache -------------------------------------------------------------------------
-# A report depends only on the store's contents, the options, the day (flags look for future
-# dates) and the code. For a SQLite store the file's size and modification time say whether
-# its contents changed, so an answer already computed for the same inputs is served as it was
-# printed, without importing pandas or opening the store. Other stores are always computed.
-CACHE_ENV = "TRACKER_REPORT_CACHE"  # "0" turns the cache off
-CACHE_MAX_ENTRIES = 256
-_code_key: str | None = None
-
-
-def cache_dir() -> Path:
-    """$XDG_CACHE_HOME/tracker/reports (~/.cache/tracker/reports by default)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tracker" / "reports"
-
-
-def _sqlite_file(url: str) -> Path | None:
-    if not url.startswith("sqlite:///"):
-        return None
-    path = url[len("sqlite:///") :].split("?", 1)[0]
-    return Path(path) if path and path != ":memory:" else None
-
-
-def _file_state(path: Path) -> list | None:
-    """Size, modification time and header of the SQLite file and its write-ahead log.
-
-    The headers hold SQLite's change counter and the log's salt, which change on every commit
-    and every reset of the log, so a change within the clock's granularity is seen too.
-    """
-    out: list = []
-    for p, header in ((path, 100), (Path(f"{path}-wal"), 32)):
-        try:
-            st = p.stat()
-            with open(p, "rb") as handle:
-                head = handle.read(header).hex()
-        except OSError:
-            out.append(None)
-            continue
-        out.append([st.st_size, st.st_mtime_ns, head])
-    return out if out[0] is not None else None
-
-
-def _code_fingerprint() -> str:
-    """Sizes and modification times of the tracker package's source: new code, new answers."""
-    global _code_key
-    if _code_key is None:
-        root = Path(__file__).resolve().parent.parent
-        parts = []
-        for dirpath, _, files in sorted(os.walk(root)):
-            for name in sorted(files):
-                if name.endswith(".py"):
-                    st = os.stat(os.path.join(dirpath, name))
-                    parts.append(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}")
-        _code_key = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    return _code_key
-
-
-def _cache_key(command: str, opts: ReportOptions, extra: dict) -> Path | None:
-    if os.environ.get(CACHE_ENV, "1") == "0":
-        return None
-    from tracker.config import resolve_db_url
-
-    db_file = _sqlite_file(resolve_db_url(opts.db))
-    state = _file_state(db_file) if db_file else None
-    if state is None:
-        return None
-    key = {
-        "command": command,
-        "options": asdict(opts),
-        "extra": extra,
-        "db": str(db_file.resolve()),
-        "state": state,
-        "today": dt.date.today(),
-        "code": _code_fingerprint(),
-    }
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
-    return cache_dir() / f"{digest}.txt"
-
-
-def served(command: str, opts: ReportOptions, extra: dict, produce: Callable[[], str]) -> str:
-    """The report's text: from the cache when the same inputs were answered before."""
-    path = _cache_key(command, opts, extra)
-    if path is not None:
-        try:
-            return path.read_text(encoding="utf-8")
-        except OSError:
-            pass
-    text = produce()
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, path)
-            _prune(path.parent)
-        except OSError:
-            pass  # a read-only cache only costs time
-    return text
-
-
-def _prune(folder: Path) -> None:
-    entries = sorted(folder.glob("*.txt"), key=lambda p: p.stat().st_mtime_ns)
-    for old in entries[: max(len(entries) - CACHE_MAX_ENTRIES, 0)]:
-        old.unlink(missing_ok=True)
+def chosen_format(fmt: OutputFormat | str, as_json: bool) -> str:
+    """The output format, with the older `--json` flag kept as an alias of `--format json`."""
+    return OutputFormat.json.value if as_json else OutputFormat(fmt).value
 
 
 def echo(text: str) -> None:
@@ -364,3 +131,51 @@ def fails_in_one_line(command: Callable) -> Callable:
         raise typer.Exit(code)
 
     return wrapper
+
+
+# The shared report options as parameters: declared once, added to a command by report_command.
+_REPORT_PARAMETERS = [
+    inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+    for name, annotation, default in (
+        ("metric", MetricOption, DEFAULT_METRIC),
+        ("source", SourceOption, DEFAULT_SOURCE),
+        ("since", SinceOption, None),
+        ("until", UntilOption, None),
+        ("as_of", AsOfOption, None),
+        ("by", ByOption, By.report),
+        ("format", FormatOption, OutputFormat.table),
+        ("include_flagged", IncludeFlaggedOption, False),
+        ("db", DbOption, None),
+    )
+]
+
+
+def report_command(*, with_format: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command the shared report options and hand it one validated `ReportOptions`.
+
+    The command is written `def records(opts: ReportOptions, *, top: TopOption = 10) -> None`:
+    its own options follow `opts`; the decorator builds the signature typer reads (the shared
+    options, then the command's own) and ends expected failures in one line. Without a format
+    (charts), `--format` is not offered and the options say table.
+    """
+    shared = [p for p in _REPORT_PARAMETERS if with_format or p.name != "format"]
+    names = [p.name for p in shared]
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        own = [
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+            for p in inspect.signature(command, eval_str=True).parameters.values()
+            if p.name != "opts"
+        ]
+
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> Any:
+            given = {name: kwargs.pop(name) for name in names}
+            given.setdefault("format", OutputFormat.table)
+            return command(report_options(**given), **kwargs)
+
+        wrapper.__signature__ = inspect.Signature([*shared, *own])  # type: ignore[attr-defined]  # read by typer
+        wrapper.__annotations__ = {}  # typer reads the evaluated signature above, not the strings
+        return fails_in_one_line(wrapper)
+
+    return decorate

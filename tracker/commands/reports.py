@@ -1,481 +1,106 @@
 """Report commands: records, averages, headline, series.
 
-Thin on purpose: parse the shared options (tracker.commands.options), call the analysis
-functions, hand the result to tracker.render. Every output says which convention it used and
-what it left out.
+Each is a few lines: the shared options arrive validated (tracker.commands.options), the
+library (tracker.reports) computes and renders, the command prints.
 """
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
-from tracker.commands.options import (
-    DEFAULT_METRIC,
-    DEFAULT_SOURCE,
-    AsOfOption,
-    By,
-    ByOption,
-    DbOption,
-    FormatOption,
-    IncludeFlaggedOption,
-    MetricOption,
-    OutputFormat,
-    ReportOptions,
-    SinceOption,
-    SourceOption,
-    UntilOption,
-    echo,
-    fails_in_one_line,
-    load_daily,
-    load_series,
-    report_options,
-    served,
-)
+from tracker.commands.options import echo, report_command
+from tracker.reports.options import Period, ReportOptions
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-
-class Period(str, Enum):
-    day = "day"
-    week = "week"
-    month = "month"
-    year = "year"
-    all = "all"
-
-
-# --- shared output helpers ------------------------------------------------------------------
-
-
-def _header(opts: ReportOptions, title: str) -> list[str]:
-    scope = []
-    if opts.since or opts.until:
-        scope.append(f"days {opts.since or '…'} to {opts.until or '…'}")
-    if opts.as_of:
-        scope.append(f"as known on {opts.as_of}")
-    lines = [
-        f"{title}: {opts.label} ({opts.metric}), source {opts.source}" + (f"; {', '.join(scope)}" if scope else ""),
-        f"By {opts.by}: {opts.describe()['convention']}.",
-    ]
-    return lines
+TopOption = Annotated[
+    int, typer.Option("--top", min=1, show_default=True, help="How many of the highest days to list.")
+]
+StreakOption = Annotated[
+    float | None,
+    typer.Option(
+        "--streak-threshold",
+        min=0,
+        show_default=False,
+        help="Streaks are runs of consecutive days at or above this figure. Default: the "
+        "90th percentile of the days counted, rounded down to two significant digits.",
+    ),
+]
+MilestoneOption = Annotated[
+    int | None,
+    typer.Option(
+        "--milestone-step",
+        min=1,
+        show_default=False,
+        help="List the report on which each multiple of this step was first passed. "
+        "Default per metric (100,000 for personnel).",
+    ),
+]
+PeriodOption = Annotated[
+    Period,
+    typer.Option(
+        "--period",
+        case_sensitive=False,
+        show_default=True,
+        help="Totals and daily averages per day, ISO week, calendar month, calendar year, "
+        "or over all the days in view.",
+    ),
+]
+RollingOption = Annotated[
+    int | None,
+    typer.Option(
+        "--rolling",
+        min=1,
+        show_default=False,
+        metavar="N",
+        help="Instead of periods: the N-day rolling average for each day.",
+    ),
+]
 
 
-def _date_columns(opts: ReportOptions, *cols: str) -> list[str]:
-    """Show the report date next to the date only when the two differ (by covered day)."""
-    out = []
-    for c in cols:
-        out.append(c)
-        if c == "date" and opts.by == By.covered.value:
-            out.append("report_date")
-    return out
-
-
-def _long_csv(sections: list[tuple[str, Any]]) -> list[dict]:
-    """Several tables as one: a `section` column, then the union of their columns."""
-    from tracker.render import rows_of
-
-    rows: list[dict] = []
-    for name, data in sections:
-        _, section_rows = rows_of(data)
-        rows.extend({"section": name, **r} for r in section_rows)
-    return rows
-
-
-def _emit(opts: ReportOptions, *, table: str, payload: dict, csv_rows: Any) -> str:
-    """The output in the requested format (JSON carries the options and convention too)."""
-    from tracker.render import render_csv, render_json
-
-    if opts.format == OutputFormat.json.value:
-        return render_json({**opts.describe(), **payload})
-    if opts.format == OutputFormat.csv.value:
-        return render_csv(csv_rows)
-    return table
-
-
-def _first_row(frame: pd.DataFrame) -> dict | None:
-    from tracker.render import rows_of
-
-    rows = rows_of(frame)[1]
-    return rows[0] if rows else None
-
-
-# --- builders: library results into outputs (kept apart from typer for reuse) -----------------
-
-
-def records_output(
-    opts: ReportOptions, daily: pd.DataFrame, *, top: int, streak_threshold: float | None, milestone_step: int | None
-) -> str:
-    """The records of the daily series in the requested format."""
-    from tracker.analysis import default_streak_threshold, records
-    from tracker.metrics import METRICS
-    from tracker.render import render_table
-
-    threshold = (
-        streak_threshold
-        if streak_threshold is not None
-        else default_streak_threshold(daily, include_flagged=opts.include_flagged)
-    )
-    step = milestone_step or METRICS[opts.metric].milestone_step
-    rec = records(
-        daily,
-        top=top,
-        streak_threshold=threshold,
-        milestone_step=step,
-        include_flagged=opts.include_flagged,
-        metric=opts.metric,
-    )
-    r = rec.results
-    month_x, year_x = r["deadliest_month"].excluded, r["deadliest_year"].excluded
-    payload = {
-        "counted_days": rec.counted_days,
-        "excluded_days": len(rec.excluded),
-        "top": top,
-        "streak_threshold": threshold,
-        "milestone_step": step,
-        "deadliest_day": _first_row(r["deadliest_day"].table),
-        "record_progression": r["record_progression"].table,
-        "top_days": r["top_days"].table,
-        "deadliest_7_days": _first_row(r["deadliest_7_days"].table),
-        "deadliest_month": _first_row(r["deadliest_month"].table),
-        "deadliest_year": _first_row(r["deadliest_year"].table),
-        "streaks": r["streaks"].table,
-        "milestones": r["milestones"].table,
-        "excluded": rec.excluded,
-        "excluded_months": month_x,
-        "excluded_years": year_x,
-        "notes": {name: res.note for name, res in r.items()},
-    }
-    left_out = (
-        f"left out {len(rec.excluded):,} flagged day{'s' if len(rec.excluded) != 1 else ''}"
-        " (listed at the end; --include-flagged counts them)"
-        if len(rec.excluded)
-        else "left out no day" + (" (flagged days included)" if opts.include_flagged else "")
-    )
-    lines = _header(opts, "Records")
-    lines.append(f"Counted {rec.counted_days:,} days; {left_out}.")
-    blocks = ["\n".join(lines)]
-
-    def block(title: str, name: str, cols: list[str], data=None) -> None:
-        res = r[name]
-        blocks.append(render_table(res.table if data is None else data, cols, title=f"{title} ({res.note})"))
-
-    block("Deadliest day", "deadliest_day", _date_columns(opts, "date", "increment", "total", "flags"))
-    block(
-        "Record progression",
-        "record_progression",
-        _date_columns(opts, "date", "increment", "previous_date", "previous_increment", "margin", "flags"),
-    )
-    block(f"Top {top} days", "top_days", ["rank"] + _date_columns(opts, "date", "increment", "total", "flags"))
-    block("Deadliest 7 days", "deadliest_7_days", ["start", "end", "total", "daily_average"])
-    block("Deadliest month", "deadliest_month", ["period", "total", "days", "daily_average", "complete"])
-    block("Deadliest year", "deadliest_year", ["period", "total", "days", "daily_average", "complete"])
-    block(
-        f"Streaks of days at or above {threshold:,g}",
-        "streaks",
-        ["start", "end", "days", "total", "minimum", "current"],
-    )
-    block(
-        f"Milestones (every {step:,})",
-        "milestones",
-        _date_columns(opts, "milestone", "date", "total", "increment", "flags"),
-    )
-    if len(rec.excluded):
-        blocks.append(
-            render_table(
-                rec.excluded,
-                ["date", "increment", "flags", "reason"],
-                title=f"Left out of the day records: {len(rec.excluded):,} days",
-            )
-        )
-    periods_left = list(month_x["period"]) + list(year_x["period"])
-    if periods_left:
-        blocks.append(
-            render_table(
-                [*month_x.to_dict("records"), *year_x.to_dict("records")],
-                ["period", "total", "flagged_days", "reason"],
-                title="Left out of the month and year records",
-            )
-        )
-    csv_rows = _long_csv(
-        [
-            ("deadliest_day", r["deadliest_day"].table),
-            ("record_progression", r["record_progression"].table),
-            ("top_days", r["top_days"].table),
-            ("deadliest_7_days", r["deadliest_7_days"].table),
-            ("deadliest_month", r["deadliest_month"].table),
-            ("deadliest_year", r["deadliest_year"].table),
-            ("streaks", r["streaks"].table),
-            ("milestones", r["milestones"].table),
-            ("excluded", rec.excluded),
-            ("excluded_months", month_x),
-            ("excluded_years", year_x),
-        ]
-    )
-    return _emit(opts, table="\n\n".join(blocks), payload=payload, csv_rows=csv_rows)
-
-
-def averages_output(
+@report_command()
+def records(
     opts: ReportOptions,
-    daily: pd.DataFrame,
-    *,
-    period: str,
-    rolling: int | None,
-    context: pd.DataFrame | None = None,
-) -> str:
-    """Period averages, or rolling averages, in the requested format.
+    top: TopOption = 10,
+    streak_threshold: StreakOption = None,
+    milestone_step: MilestoneOption = None,
+) -> None:
+    """Deadliest day and its record progression, top days, deadliest 7 days, month and
+    year, streaks and milestones. Doubtful days are left out and listed with the reason."""
+    from tracker.reports.outputs import records_report
 
-    `context` is the whole series when `daily` is cut to --since/--until: earlier periods for
-    the changes, earlier days for the first rolling windows."""
-    from tracker.analysis import period_table, rolling_average
-    from tracker.render import render_table
-
-    lines = _header(opts, "Averages")
-    if rolling:
-        table = rolling_average(daily if context is None else context, rolling)
-        table = table.loc[table["date"].isin(daily["date"])].reset_index(drop=True)
-        lines.append(
-            f"{rolling}-day rolling average for each day: the increments dated in the "
-            f"{rolling} days ending on it, over the days they cover. Flagged days are "
-            "counted (flagged_days says how many are in each window)."
-        )
-        cols = ["date", "increment", "rolling_total", "rolling_days", "rolling_average", "flagged_days"]
-        payload = {"rolling": rolling, "rows": table}
-    else:
-        table = period_table(daily, period, context=None if period == "all" else context)
-        lines.append(
-            f"Per {period}: total = difference of the bounding cumulative totals less "
-            "documented corrections; flagged days are counted (flagged_days says how "
-            "many); changes compare daily averages."
-        )
-        cols = [
-            "period",
-            "days",
-            "total",
-            "daily_average",
-            "flagged_days",
-            "complete",
-            "change_vs_previous_pct",
-            "change_vs_year_ago_pct",
-        ]
-        payload = {"period": period, "rows": table}
-    text = "\n".join(lines) + "\n\n" + render_table(table, cols)
-    return _emit(opts, table=text, payload=payload, csv_rows=table)
+    echo(records_report(opts, top=top, streak_threshold=streak_threshold, milestone_step=milestone_step))
 
 
-def _flatten(prefix: str, value: Any, out: dict) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
-    elif isinstance(value, list):
-        out[prefix] = ";".join(str(v) for v in value)
-    else:
-        out[prefix] = value
+@report_command()
+def averages(opts: ReportOptions, period: PeriodOption = Period.month, rolling: RollingOption = None) -> None:
+    """Daily averages and totals per period, with day counts, flagged days, and changes vs
+    the previous period and the same period a year earlier. Flagged days are counted."""
+    from tracker.reports.outputs import averages_report
+
+    echo(averages_report(opts, period=Period(period).value, rolling=rolling))
 
 
-def headline_output(opts: ReportOptions, daily: pd.DataFrame) -> str:
-    """The headline of the last report in view."""
-    from tracker.analysis import headline
-    from tracker.render import render_lines
+@report_command()
+def headline(opts: ReportOptions) -> None:
+    """A news-ready summary of the latest report (or the last one up to --as-of / --until):
+    the day's figure, whether it is a record and what it beat, the total, milestones, the
+    7-day average and the month so far."""
+    from tracker.reports.outputs import headline_report
 
-    h = headline(daily, metric=opts.metric, include_flagged=opts.include_flagged)
-    flat: dict = {}
-    _flatten("", h.numbers, flat)
-    text = "\n".join(_header(opts, "Headline")[:1]) + "\n\n" + render_lines(h.sentences)
-    return _emit(opts, table=text, payload={"sentences": h.sentences, "numbers": h.numbers}, csv_rows=[flat])
+    echo(headline_report(opts))
 
 
-def series_output(opts: ReportOptions, daily: pd.DataFrame) -> str:
-    """The daily series with flags."""
-    from tracker.render import render_table
+@report_command()
+def series(opts: ReportOptions) -> None:
+    """The daily series: each report's total, increment, span and quality flags (with
+    reasons in json and csv). --include-flagged changes nothing here: every day is shown."""
+    from tracker.reports.outputs import series_report
 
-    lines = _header(opts, "Daily series")
-    lines.append(
-        f"{len(daily):,} reports, {int(daily['doubtful'].sum()):,} doubtful "
-        "(left out of records by default). increment = difference of totals less "
-        "documented corrections; span_days > 1 means missing reports before it."
-    )
-    cols = _date_columns(opts, "date", "total", "increment", "span_days", "flags")
-    text = "\n".join(lines) + "\n\n" + render_table(daily, cols)
-    return _emit(opts, table=text, payload={"rows": daily}, csv_rows=daily)
-
-
-# --- typer commands -------------------------------------------------------------------------
+    echo(series_report(opts))
 
 
 def register(app: typer.Typer) -> None:
     """Add `records`, `averages`, `headline` and `series` to the app."""
-
-    @app.command("records")
-    @fails_in_one_line
-    def records_command(
-        metric: MetricOption = DEFAULT_METRIC,
-        source: SourceOption = DEFAULT_SOURCE,
-        since: SinceOption = None,
-        until: UntilOption = None,
-        as_of: AsOfOption = None,
-        by: ByOption = By.report,
-        format: FormatOption = OutputFormat.table,
-        include_flagged: IncludeFlaggedOption = False,
-        top: Annotated[
-            int, typer.Option("--top", min=1, show_default=True, help="How many of the highest days to list.")
-        ] = 10,
-        streak_threshold: Annotated[
-            float | None,
-            typer.Option(
-                "--streak-threshold",
-                min=0,
-                show_default=False,
-                help="Streaks are runs of consecutive days at or above this figure. Default: the "
-                "90th percentile of the days counted, rounded down to two significant digits.",
-            ),
-        ] = None,
-        milestone_step: Annotated[
-            int | None,
-            typer.Option(
-                "--milestone-step",
-                min=1,
-                show_default=False,
-                help="List the report on which each multiple of this step was first passed. "
-                "Default per metric (100,000 for personnel).",
-            ),
-        ] = None,
-        db: DbOption = None,
-    ) -> None:
-        """Deadliest day and its record progression, top days, deadliest 7 days, month and
-        year, streaks and milestones. Doubtful days are left out and listed with the reason."""
-        opts = report_options(
-            metric=metric,
-            source=source,
-            since=since,
-            until=until,
-            as_of=as_of,
-            by=by,
-            format=format,
-            include_flagged=include_flagged,
-            db=db,
-        )
-        extra = {"top": top, "streak_threshold": streak_threshold, "milestone_step": milestone_step}
-        echo(
-            served(
-                "records",
-                opts,
-                extra,
-                lambda: records_output(
-                    opts, load_daily(opts), top=top, streak_threshold=streak_threshold, milestone_step=milestone_step
-                ),
-            )
-        )
-
-    @app.command("averages")
-    @fails_in_one_line
-    def averages_command(
-        metric: MetricOption = DEFAULT_METRIC,
-        source: SourceOption = DEFAULT_SOURCE,
-        since: SinceOption = None,
-        until: UntilOption = None,
-        as_of: AsOfOption = None,
-        by: ByOption = By.report,
-        format: FormatOption = OutputFormat.table,
-        include_flagged: IncludeFlaggedOption = False,
-        period: Annotated[
-            Period,
-            typer.Option(
-                "--period",
-                case_sensitive=False,
-                show_default=True,
-                help="Totals and daily averages per day, ISO week, calendar month, calendar year, "
-                "or over all the days in view.",
-            ),
-        ] = Period.month,
-        rolling: Annotated[
-            int | None,
-            typer.Option(
-                "--rolling",
-                min=1,
-                show_default=False,
-                metavar="N",
-                help="Instead of periods: the N-day rolling average for each day.",
-            ),
-        ] = None,
-        db: DbOption = None,
-    ) -> None:
-        """Daily averages and totals per period, with day counts, flagged days, and changes vs
-        the previous period and the same period a year earlier. Flagged days are counted."""
-        opts = report_options(
-            metric=metric,
-            source=source,
-            since=since,
-            until=until,
-            as_of=as_of,
-            by=by,
-            format=format,
-            include_flagged=include_flagged,
-            db=db,
-        )
-        extra = {"period": Period(period).value, "rolling": rolling}
-
-        def produce() -> str:
-            whole, cut = load_series(opts)
-            return averages_output(opts, cut, period=Period(period).value, rolling=rolling, context=whole)
-
-        echo(served("averages", opts, extra, produce))
-
-    @app.command("headline")
-    @fails_in_one_line
-    def headline_command(
-        metric: MetricOption = DEFAULT_METRIC,
-        source: SourceOption = DEFAULT_SOURCE,
-        since: SinceOption = None,
-        until: UntilOption = None,
-        as_of: AsOfOption = None,
-        by: ByOption = By.report,
-        format: FormatOption = OutputFormat.table,
-        include_flagged: IncludeFlaggedOption = False,
-        db: DbOption = None,
-    ) -> None:
-        """A news-ready summary of the latest report (or the last one up to --as-of / --until):
-        the day's figure, whether it is a record and what it beat, the total, milestones, the
-        7-day average and the month so far."""
-        opts = report_options(
-            metric=metric,
-            source=source,
-            since=since,
-            until=until,
-            as_of=as_of,
-            by=by,
-            format=format,
-            include_flagged=include_flagged,
-            db=db,
-        )
-        echo(served("headline", opts, {}, lambda: headline_output(opts, load_daily(opts))))
-
-    @app.command("series")
-    @fails_in_one_line
-    def series_command(
-        metric: MetricOption = DEFAULT_METRIC,
-        source: SourceOption = DEFAULT_SOURCE,
-        since: SinceOption = None,
-        until: UntilOption = None,
-        as_of: AsOfOption = None,
-        by: ByOption = By.report,
-        format: FormatOption = OutputFormat.table,
-        include_flagged: IncludeFlaggedOption = False,
-        db: DbOption = None,
-    ) -> None:
-        """The daily series: each report's total, increment, span and quality flags (with
-        reasons in json and csv). --include-flagged changes nothing here: every day is shown."""
-        opts = report_options(
-            metric=metric,
-            source=source,
-            since=since,
-            until=until,
-            as_of=as_of,
-            by=by,
-            format=format,
-            include_flagged=include_flagged,
-            db=db,
-        )
-        echo(served("series", opts, {}, lambda: series_output(opts, load_daily(opts))))
+    for command in (records, averages, headline, series):
+        app.command(command.__name__)(command)

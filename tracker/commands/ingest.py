@@ -1,0 +1,218 @@
+"""Ingest commands: fetch a feed, archive its raw payload, store what changed as revisions.
+
+Each command parses its options and calls `tracker.ingest.run_ingest` (or
+`tracker.snapshots.ingest_snapshots`); `tracker.reports.store_outputs` words the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from tracker.commands.options import DbOption
+from tracker.errors import InvalidInput
+from tracker.reports.options import parse_date
+from tracker.sources import GENERAL_STAFF
+
+if TYPE_CHECKING:
+    from tracker.feeds import Feed
+
+
+def _check_wait(value: float) -> float:
+    """--wait must be a finite number of seconds, at least 0 (`--wait nan` would wait forever)."""
+    if not math.isfinite(value) or value < 0:
+        raise typer.BadParameter(f"expected a finite number of seconds, at least 0, not {value}")
+    return value
+
+
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print one log line per run (for cron).")]
+WaitOption = Annotated[
+    float,
+    typer.Option(
+        "--wait", callback=_check_wait, help="Seconds to wait for another run's writer lock before giving up (exit 7)."
+    ),
+]
+AllowShrinkOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-shrink",
+        help="Accept a snapshot that removes more than 2% of what the store holds for the feed, or a "
+        "whole series (refused by default as a likely broken upstream file, exit 5).",
+    ),
+]
+ObservedOption = Annotated[
+    str | None,
+    typer.Option(
+        "--observed-at",
+        help="Ingest as if fetched at this time (ISO 8601, UTC if no offset): backfills archived snapshots "
+        "with their true history. Snapshots must be ingested in time order.",
+        show_default=False,
+    ),
+]
+DatasetFromOption = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        help="A local folder or file of the dataset, or a base URL. Default: the live dataset on GitHub.",
+        show_default=False,
+    ),
+]
+SnapshotsOption = Annotated[
+    bool,
+    typer.Option(
+        "--snapshots",
+        help="--from is a folder of snapshot folders named by fetch time "
+        "(as kept by git scraping, e.g. 2023-01-12T1204_day323): ingest each in order as observed then.",
+    ),
+]
+ApiFromOption = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        help="A local JSON file or folder of API responses, or the API base URL. "
+        "Default: https://russianwarship.rip/api/v2",
+        show_default=False,
+    ),
+]
+CsvFromOption = Annotated[
+    str, typer.Option("--from", help="A CSV file (or URL) with header report_date,metric,value[,qualifier].")
+]
+CsvSourceOption = Annotated[str, typer.Option("--source", help="Who makes these claims (a source key).")]
+SOURCE_KEY = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+
+def run_feed(
+    feed: Feed,
+    location: str | None,
+    db: str | None,
+    *,
+    quiet: bool,
+    wait: float,
+    observed_at: str | None,
+    source: str | None = None,
+    fetch_options: dict | None = None,
+    allow_shrink: bool = False,
+) -> int:
+    """Run one ingest and print its summary; returns the exit code."""
+    from tracker.config import resolve_db_url
+    from tracker.ingest import run_ingest
+    from tracker.reports.store_outputs import run_summary
+    from tracker.snapshots import parse_moment
+
+    report = run_ingest(
+        resolve_db_url(db),
+        feed,
+        location=location,
+        source=source,
+        observed_at=parse_moment(observed_at) if observed_at else None,
+        fetch_options=fetch_options,
+        lock_wait=wait,
+        allow_shrink=allow_shrink,
+    )
+    text, to_stderr = run_summary(report, quiet=quiet)
+    print(text, file=sys.stderr if to_stderr else sys.stdout)
+    return int(report.exit_code)
+
+
+def ingest_dataset(
+    location: DatasetFromOption = None,
+    snapshots: SnapshotsOption = False,
+    observed_at: ObservedOption = None,
+    db: DbOption = None,
+    quiet: QuietOption = False,
+    wait: WaitOption = 10.0,
+    allow_shrink: AllowShrinkOption = False,
+) -> None:
+    """The open General Staff dataset: personnel, equipment and corrections."""
+    from tracker.feeds.dataset import DatasetFeed
+
+    if not snapshots:
+        kwargs = dict(quiet=quiet, wait=wait, observed_at=observed_at, allow_shrink=allow_shrink)
+        raise typer.Exit(run_feed(DatasetFeed(), location, db, **kwargs))  # type: ignore[arg-type]
+    raise typer.Exit(_ingest_snapshots(location, observed_at, db, quiet=quiet, wait=wait, allow_shrink=allow_shrink))
+
+
+def _ingest_snapshots(
+    location: str | None, observed_at: str | None, db: str | None, *, quiet: bool, wait: float, allow_shrink: bool
+) -> int:
+    from pathlib import Path
+
+    from tracker.config import resolve_db_url
+    from tracker.feeds.dataset import DatasetFeed
+    from tracker.reports.store_outputs import run_summary
+    from tracker.snapshots import ingest_snapshots, snapshot_folders
+
+    if not location or observed_at:
+        raise InvalidInput("--snapshots needs --from FOLDER and takes each snapshot's time from its name")
+    folders = snapshot_folders(Path(location))
+    hidden = quiet or not sys.stderr.isatty()
+    with typer.progressbar(folders, label="snapshots", file=sys.stderr, hidden=hidden) as bar:
+        reports = ingest_snapshots(resolve_db_url(db), DatasetFeed, bar, wait=wait, allow_shrink=allow_shrink)
+    for report in reports:
+        text, to_stderr = run_summary(report, quiet=True)
+        print(text, file=sys.stderr if to_stderr else sys.stdout)
+    return max(int(r.exit_code) for r in reports)
+
+
+def ingest_api(
+    location: ApiFromOption = None,
+    since: Annotated[str | None, typer.Option("--since", help="First report date to fetch (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last report date to fetch (YYYY-MM-DD).")] = None,
+    observed_at: ObservedOption = None,
+    db: DbOption = None,
+    quiet: QuietOption = False,
+    wait: WaitOption = 10.0,
+    allow_shrink: AllowShrinkOption = False,
+) -> None:
+    """The russianwarship.rip API v2: totals with the reported daily increase.
+
+    Without dates it fetches the latest report; with --since/--until it pages through the range.
+    """
+    from tracker.feeds.warship import WarshipFeed
+
+    date_from, date_to = parse_date(since, "--since"), parse_date(until, "--until")
+    if date_from and not date_to:
+        date_to = dt.date.today()
+    if date_to and not date_from:
+        raise InvalidInput("--until needs --since")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput(f"--since {date_from} is after --until {date_to}")
+    options: dict = {"date_from": date_from, "date_to": date_to}
+    if sys.stderr.isatty() and not quiet:
+        options["progress"] = lambda pages: print(f"\rfetched {pages} page(s)", end="", file=sys.stderr, flush=True)
+    kwargs = dict(quiet=quiet, wait=wait, observed_at=observed_at, fetch_options=options, allow_shrink=allow_shrink)
+    code = run_feed(WarshipFeed(), location, db, **kwargs)  # type: ignore[arg-type]
+    if "progress" in options:
+        print(file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def ingest_csv(
+    location: CsvFromOption,
+    source: CsvSourceOption = GENERAL_STAFF,
+    observed_at: ObservedOption = None,
+    db: DbOption = None,
+    quiet: QuietOption = False,
+    wait: WaitOption = 10.0,
+) -> None:
+    """A plain CSV of cumulative totals: a person's own data, or the bundled sample."""
+    from tracker.feeds.csvfeed import CsvFeed
+
+    if not SOURCE_KEY.fullmatch(source):
+        raise InvalidInput(
+            f"--source must be a short key of lowercase letters, digits, '.', '_' or '-': {source[:80]!r}"
+        )
+    code = run_feed(CsvFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at, source=source)
+    raise typer.Exit(code)
+
+
+def register(ingest_app: typer.Typer) -> None:
+    """Add `ingest dataset|api|csv`."""
+    ingest_app.command("dataset")(ingest_dataset)
+    ingest_app.command("api")(ingest_api)
+    ingest_app.command("csv")(ingest_csv)

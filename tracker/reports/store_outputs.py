@@ -1,0 +1,138 @@
+"""What the store commands print: an ingest run's summary, feed status, the latest figures,
+findings and the feed list — as text for people, JSON or CSV for machines, always made safe."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from tracker.errors import ExitCode
+from tracker.render import render_csv, render_json, sanitize
+
+if TYPE_CHECKING:
+    from tracker.ingest import RunReport
+
+FINDINGS_SHOWN = 20  # after a run; `tracker findings` lists them all
+
+
+def machine_output(rows: Sequence[dict], fmt: str, fields: Sequence[str] | None = None) -> str | None:
+    """Rows as JSON or CSV when the format asks for it; None for a table."""
+    if fmt == "json":
+        return render_json([dict(r) if fields is None else {f: r.get(f) for f in fields} for r in rows])
+    if fmt == "csv":
+        return render_csv([_flat(r) for r in rows], list(fields) if fields else None)
+    return None
+
+
+def _flat(row: dict) -> dict:
+    """A row for CSV: a nested mapping (counts per severity) becomes one cell per key."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            out.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            out[key] = value
+    return out
+
+
+def run_summary(report: RunReport, *, quiet: bool) -> tuple[str, bool]:
+    """An ingest run as printed: (text, whether it goes to stderr). A failure is one `error:`
+    line; with `quiet` a success is one timestamped line, else its new findings follow."""
+    if report.status == "failed":
+        return f"error: {sanitize(report.summary())}", True
+    stamp = f"{report.observed_at:%Y-%m-%dT%H:%M:%SZ} " if quiet else ""
+    lines = [stamp + sanitize(report.summary())]
+    if not quiet:
+        for f in report.new_findings[:FINDINGS_SHOWN]:
+            where = " ".join(x for x in (f.metric or "", f.report_date.isoformat() if f.report_date else "") if x)
+            lines.append(sanitize(f"  {f.severity:<7} {f.rule:<17} {where:<28} {f.message}"))
+        if len(report.new_findings) > FINDINGS_SHOWN:
+            lines.append(f"  … and {len(report.new_findings) - FINDINGS_SHOWN:,} more: tracker findings")
+    return "\n".join(lines), False
+
+
+def status_exit_code(rows: Sequence[dict]) -> int:
+    """3 when a judged feed is stale or its last run failed (cron alerts on it), else 0."""
+    bad = any(r["judged"] and (r["stale"] or r["last_run_status"] == "failed") for r in rows)
+    return int(ExitCode.FINDINGS) if bad else 0
+
+
+def status_output(rows: Sequence[dict], fmt: str, stale_hours: float) -> str:
+    """Per feed: its state (fresh, STALE and why, or not judged), last success, latest report,
+    last run (with the whole error line of a failure) and open findings."""
+    machine = machine_output(rows, fmt)
+    if machine is not None:
+        return machine
+    if not rows:
+        return "The store is empty: run `tracker ingest dataset` (see --help)."
+    lines: list[str] = []
+    for row in rows:
+        findings = ", ".join(f"{n:,} {sev}" for sev, n in sorted(row["open_findings"].items())) or "none"
+        age = row["hours_since_success"]
+        failed = row["last_run_status"] == "failed"
+        lines += [
+            f"{row['feed']} ({row['source']}): {_state(row, stale_hours)}",
+            f"  last success   {row['last_success'] or 'never'}" + (f" ({age:.1f} h ago)" if age is not None else ""),
+            f"  latest report  {row['latest_report_date'] or '—'}",
+            f"  last run       {row['last_run_status'] or '—'}" + (f": {row['last_run_error']}" if failed else ""),
+            f"  open findings  {findings}",
+        ]
+    return sanitize("\n".join(lines), keep_newlines=True)
+
+
+def _state(row: dict, stale_hours: float) -> str:
+    age, report_age = row["hours_since_success"], row["latest_report_age_hours"]
+    if not row["judged"]:
+        return f"{row['role']}, not judged"
+    if not row["stale"]:
+        return "fresh"
+    if age is None:
+        return "STALE: no successful run yet"
+    if age > stale_hours:
+        return f"STALE: last success {age:.1f} h ago (warn past {stale_hours:g} h)"
+    return f"STALE: latest report is {report_age / 24:.1f} days old (warn past {stale_hours:g} h)"
+
+
+def latest_output(rows: Sequence[dict], fmt: str, source: str) -> str:
+    """The latest report's total and increase per category."""
+    machine = machine_output(rows, fmt)
+    if machine is not None:
+        return machine
+    lines = [f"Latest figures of {source}:"]
+    for r in rows:
+        inc = f"+{r['increase']:,}" if r["increase"] is not None else "—"
+        span = f" over {r['days_since_previous']} days" if (r["days_since_previous"] or 1) > 1 else ""
+        qual = f" ({r['qualifier']})" if r["qualifier"] else ""
+        lines.append(f"  {r['label']:<38} {r['total']:>12,}{qual:<8} {inc:>9}{span}   report {r['report_date']}")
+    return sanitize("\n".join(lines), keep_newlines=True)
+
+
+def findings_output(rows: Sequence[dict], fmt: str) -> str:
+    """Findings, one line each, newest report dates first."""
+    machine = machine_output(rows, fmt)
+    if machine is not None:
+        return machine
+    lines = [
+        f"{r['feed']:<18} {r['severity']:<7} {r['rule']:<17} {r['metric'] or '':<20} "
+        f"{r['report_date'] or '':<10}  {r['message']}"
+        for r in rows
+    ]
+    lines.append(f"({len(rows):,} finding(s) shown)")
+    return sanitize("\n".join(lines), keep_newlines=True)
+
+
+FEED_FIELDS = ("feed", "source", "role", "last_success", "last_run_status", "latest_report_date")
+
+
+def feeds_output(rows: Sequence[dict], fmt: str) -> str:
+    """Every feed with its role and its last run."""
+    machine = machine_output(rows, fmt, FEED_FIELDS)
+    if machine is not None:
+        return machine
+    lines = [
+        f"{r['feed']:<20} {r['source']:<20} {r['role']:<8} last success {r['last_success'] or 'never'}, "
+        f"last run {r['last_run_status'] or '—'}"
+        for r in rows
+    ]
+    lines.append(f"({len(rows)} feed(s))")
+    return sanitize("\n".join(lines), keep_newlines=True)
