@@ -453,7 +453,7 @@ def test_an_empty_store_is_a_one_line_error(
 
 
 def test_generated_date_comes_from_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tracker.charts.style import generated_date
+    from tracker.charts.output import generated_date
 
     assert generated_date() == dt.date(2024, 1, 2)
     monkeypatch.delenv("SOURCE_DATE_EPOCH")

@@ -13,8 +13,9 @@ from tracker.charts.compare import compare_chart
 from tracker.charts.cumulative import cumulative_chart
 from tracker.charts.daily import daily_chart
 from tracker.charts.equipment import equipment_chart
+from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE
 from tracker.charts.monthly import monthly_chart
-from tracker.charts.style import DEFAULT_DPI, DEFAULT_SIZE, generated_date, save
+from tracker.charts.output import generated_date, save
 
 __all__ = [
     "DEFAULT_DPI",

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tracker.charts import style as s
+from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE
+from tracker.charts.output import FORMATS, generated_date, image_format, save
 from tracker.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -34,8 +35,8 @@ class ChartRequest:
     as_of: dt.date | None = None
     by: str = "report"
     include_flagged: bool = False
-    size: tuple[int, int] = s.DEFAULT_SIZE
-    dpi: float = s.DEFAULT_DPI
+    size: tuple[int, int] = DEFAULT_SIZE
+    dpi: float = DEFAULT_DPI
 
 
 def file_name(kind: str, metric: str, fmt: str = "png") -> str:
@@ -150,15 +151,15 @@ def draw(kind: str, loader: Loader, generated: dt.date) -> Figure:
 def build_chart(kind: str, request: ChartRequest, out: Path | str, url: str) -> Path:
     """Draw one chart from the store at `url` and write it to `out` (.png or .svg)."""
     out = Path(out)
-    s.image_format(out)  # refuse a bad suffix before any work
+    image_format(out)  # refuse a bad suffix before any work
     if kind not in KINDS:
         raise InvalidInput(f"unknown chart {kind!r}; use one of: {', '.join(KINDS)}")
     loader = Loader(url, request)
     try:
-        fig = draw(kind, loader, s.generated_date())
+        fig = draw(kind, loader, generated_date())
     finally:
         loader.close()
-    return s.save(fig, out)
+    return save(fig, out)
 
 
 @dataclass
@@ -175,10 +176,10 @@ def build_set(
     """The standard set into `out_dir`. A chart the store cannot answer (no claims yet, no
     equipment in a personnel-only store) is skipped with its reason; if none can be drawn, the
     first reason is raised."""
-    if fmt not in s.FORMATS:
-        raise InvalidInput(f"image format {fmt!r}: use one of {', '.join(s.FORMATS)}")
+    if fmt not in FORMATS:
+        raise InvalidInput(f"image format {fmt!r}: use one of {', '.join(FORMATS)}")
     out_dir = Path(out_dir)
-    generated = s.generated_date()
+    generated = generated_date()
     result = SetResult()
     loader = Loader(url, request)
     try:
@@ -188,7 +189,7 @@ def build_set(
             except InvalidInput as exc:
                 result.skipped.append((kind, str(exc)))
                 continue
-            result.written.append(s.save(fig, out_dir / file_name(kind, request.metric, fmt)))
+            result.written.append(save(fig, out_dir / file_name(kind, request.metric, fmt)))
             fig.clear()
     finally:
         loader.close()

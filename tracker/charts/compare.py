@@ -8,7 +8,22 @@ import math
 from typing import TYPE_CHECKING
 
 from tracker.charts import overlay
-from tracker.charts import style as s
+from tracker.charts.axes import date_axis, date_numbers, style_axes
+from tracker.charts.formats import convention_words, day_text, month_text, number_text, plural
+from tracker.charts.labels import Label, place_labels, point_boxes
+from tracker.charts.layout import (
+    DEFAULT_DPI,
+    DEFAULT_SIZE,
+    lay_out,
+    legend,
+    legend_shape,
+    new_figure,
+    place_axes,
+    unit_label,
+)
+from tracker.charts.output import generated_date, source_line
+from tracker.charts.palette import TEXT
+from tracker.charts.theme import SMALL_PT, charted
 from tracker.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -40,14 +55,14 @@ def _pct(ratio: float) -> str:
 
 def _period_text(start: pd.Timestamp, end: pd.Timestamp) -> str:
     if start == end:
-        return s.day_text(start)
+        return day_text(start)
     if start.day == 1 and start.month == 1 and end.month == 12 and end.day == 31 and start.year == end.year:
         return str(start.year)
     if start.day == 1 and (end + dt.timedelta(days=1)).day == 1:
         if start.year == end.year and start.month == end.month:
-            return s.month_text(start)
-        return f"{s.month_text(start)}–{s.month_text(end)}"
-    return f"{s.day_text(start)}–{s.day_text(end)}"
+            return month_text(start)
+        return f"{month_text(start)}–{month_text(end)}"
+    return f"{day_text(start)}–{day_text(end)}"
 
 
 def comparable_rows(comparison: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -69,7 +84,7 @@ def comparable_rows(comparison: pd.DataFrame, by: str) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
-@s.charted
+@charted
 def compare_chart(
     comparison: pd.DataFrame,
     *,
@@ -77,8 +92,8 @@ def compare_chart(
     metric: str = "personnel",
     since: dt.date | None = None,
     until: dt.date | None = None,
-    size: tuple[int, int] = s.DEFAULT_SIZE,
-    dpi: float = s.DEFAULT_DPI,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    dpi: float = DEFAULT_DPI,
     generated: dt.date | None = None,
     series_source: str = "ua-general-staff",
 ) -> Figure:
@@ -128,7 +143,7 @@ def compare_chart(
         )
     subtitle = (
         f"Each claim ÷ the General Staff's own figure for the same metric, definition and period, "
-        f"{s.convention_words(by)}; a claim of 'more than' agrees when the figure is above it. "
+        f"{convention_words(by)}; a claim of 'more than' agrees when the figure is above it. "
         f"Hollow markers: the same claim by {'covered day' if other == 'covered' else 'report date'}, "
         "where that differs."
     )
@@ -139,40 +154,40 @@ def compare_chart(
             why = overlay._short_reason(r.subject, r.metric, r.definition, metric)
             reasons[why] = reasons.get(why, 0) + 1
         notes.append(
-            f"Not shown: {s.plural(len(left), 'claim')} that count something else ("
+            f"Not shown: {plural(len(left), 'claim')} that count something else ("
             + "; ".join(f"{k}: {n}" for k, n in sorted(reasons.items(), key=lambda kv: -kv[1]))
             + ")"
             + (
-                f", and {s.plural(len(missing), 'claim')} about periods the series' reports do not cover"
+                f", and {plural(len(missing), 'claim')} about periods the series' reports do not cover"
                 if len(missing)
                 else ""
             )
             + "."
         )
     elif len(missing):
-        notes.append(f"Not shown: {s.plural(len(missing), 'claim')} about periods the series' reports do not cover.")
-    generated = generated or s.generated_date()
+        notes.append(f"Not shown: {plural(len(missing), 'claim')} about periods the series' reports do not cover.")
+    generated = generated or generated_date()
     styles = overlay.styles_for(list(rows["source"]))
     order = list(dict.fromkeys(rows["source"]))
     names = [overlay.short_source(k) for k in order]
     band_name = f"within {tolerance:.0%}"
-    fig = s.new_figure(size, dpi)
-    ncol, legend_rows = s.legend_shape(fig, [*names, band_name])
-    frame = s.lay_out(
+    fig = new_figure(size, dpi)
+    ncol, legend_rows = legend_shape(fig, [*names, band_name])
+    frame = lay_out(
         fig,
         title,
         subtitle,
         notes,
-        s.source_line([series_source, *order], CONVENTION_TEXT[by], generated),
+        source_line([series_source, *order], CONVENTION_TEXT[by], generated),
         legend_rows=legend_rows,
         top_extra_pt=10,
         bottom_extra_pt=12,
     )
     ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
-    s.style_axes(ax, thousands=False)
+    style_axes(ax, thousands=False)
 
-    x_mid = s.to_num(rows["period_start"] + (rows["period_end"] - rows["period_start"]) / 2)
-    x_start, x_end = s.to_num(rows["period_start"]), s.to_num(rows["period_end"]) + 1
+    x_mid = date_numbers(rows["period_start"] + (rows["period_end"] - rows["period_start"]) / 2)
+    x_start, x_end = date_numbers(rows["period_start"]), date_numbers(rows["period_end"]) + 1
     all_r = np.concatenate([ratio, other_ratio[~np.isnan(other_ratio)]])
     band = math.log(1 + tolerance) * 2.2
     lo = min(float(np.log(all_r).min()) - 0.22, -band)  # room below for labels too
@@ -188,12 +203,12 @@ def compare_chart(
     ax.yaxis.set_major_locator(FixedLocator(ticks))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p=None: _pct(v)))
-    s.date_axis(ax, pd.Timestamp(rows["period_start"].min()), pd.Timestamp(rows["period_end"].max()))
-    s.place_axes(ax, frame)
-    s.unit_label(ax, "claim against the General Staff's figure (log scale)", frame)
+    date_axis(ax, pd.Timestamp(rows["period_start"].min()), pd.Timestamp(rows["period_end"].max()))
+    place_axes(ax, frame)
+    unit_label(ax, "claim against the General Staff's figure (log scale)", frame)
 
     ax.axhspan(1 / (1 + tolerance), 1 + tolerance, color="#ececec", linewidth=0, zorder=0, gid="close-band")
-    ax.axhline(1.0, color=s.TEXT, linewidth=0.8, zorder=1, gid="parity")
+    ax.axhline(1.0, color=TEXT, linewidth=0.8, zorder=1, gid="parity")
     handles = []
     for key in order:
         colour, marker = styles[key]
@@ -247,15 +262,15 @@ def compare_chart(
     labels = []
     for i in out:
         r = rows.iloc[i]
-        figure = r.get("figure") or s.num(r["claim_value"])
+        figure = r.get("figure") or number_text(r["claim_value"])
         labels.append(
-            s.Label(
+            Label(
                 float(x_mid[i]),
                 float(ratio[i]),
                 f"{overlay.short_source(r['source'])}, {_period_text(r['period_start'], r['period_end'])}"
                 f"\n{figure} ({KIND_WORDS.get(r['kind'], r['kind'])}), {_pct(ratio[i])}",
-                colour=s.TEXT,
-                size=s.SMALL_PT,
+                colour=TEXT,
+                size=SMALL_PT,
                 gid="claim-label",
             )
         )
@@ -273,7 +288,7 @@ def compare_chart(
         (70, -28),
         (-70, -28),
     ]
-    s.place_labels(ax, labels, offsets=offsets, avoid=s.point_boxes(ax, x_mid, ratio, radius_pt=4), leader_beyond_pt=12)
+    place_labels(ax, labels, offsets=offsets, avoid=point_boxes(ax, x_mid, ratio, radius_pt=4), leader_beyond_pt=12)
     handles.append(Patch(facecolor="#e6e6e6", edgecolor="none"))
-    s.legend(ax, frame, handles, [*names, band_name], ncol=ncol)
+    legend(ax, frame, handles, [*names, band_name], ncol=ncol)
     return fig

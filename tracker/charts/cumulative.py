@@ -6,7 +6,23 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from tracker.charts import overlay
-from tracker.charts import style as s
+from tracker.charts.axes import date_axis, date_numbers, style_axes
+from tracker.charts.formats import convention_words, day_text, month_text, number_text, series_words
+from tracker.charts.labels import Label, place_labels, point_boxes
+from tracker.charts.layout import (
+    DEFAULT_DPI,
+    DEFAULT_SIZE,
+    PAD_PT,
+    lay_out,
+    legend,
+    legend_shape,
+    new_figure,
+    place_axes,
+    unit_label,
+)
+from tracker.charts.output import generated_date, source_line
+from tracker.charts.palette import MUTED, SERIES
+from tracker.charts.theme import SMALL_PT, charted
 from tracker.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -16,7 +32,7 @@ if TYPE_CHECKING:
 MIN_REPORTS = 2
 
 
-@s.charted
+@charted
 def cumulative_chart(
     daily: pd.DataFrame,
     claims: pd.DataFrame | None = None,
@@ -24,8 +40,8 @@ def cumulative_chart(
     since: dt.date | None = None,
     until: dt.date | None = None,
     as_of: dt.date | None = None,
-    size: tuple[int, int] = s.DEFAULT_SIZE,
-    dpi: float = s.DEFAULT_DPI,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    dpi: float = DEFAULT_DPI,
     generated: dt.date | None = None,
     series_source: str = "ua-general-staff",
 ) -> Figure:
@@ -48,7 +64,7 @@ def cumulative_chart(
             f"{since or 'the start'} and {until or 'the end'}; need {MIN_REPORTS})"
         )
     start, end = view["date"].min(), view["date"].max()
-    noun, unit = s.series_words(metric)
+    noun, unit = series_words(metric)
     marks = milestones(daily, metric=metric).table if metric else milestones(daily, 10**5).table
     marks = marks.loc[(marks["date"] >= start) & (marks["date"] <= end)]
     # A milestone "passed" on a series' first report (one that began after the invasion) was
@@ -61,13 +77,13 @@ def cumulative_chart(
     styles = overlay.styles_for([p.source for p in order])
 
     last = view.iloc[-1]
-    title = f"Kyiv's count of {noun} reached {s.num(last['total'])} on {s.day_text(last['date'])}"
+    title = f"Kyiv's count of {noun} reached {number_text(last['total'])} on {day_text(last['date'])}"
     if len(marks):
         m = marks.iloc[-1]
-        title += f", passing {s.num(m['milestone'])} on {s.day_text(m['date'])}"
+        title += f", passing {number_text(m['milestone'])} on {day_text(m['date'])}"
     subtitle = (
-        f"Cumulative total reported by Ukraine's General Staff, {s.convention_words(by)}, "
-        f"{s.day_text(start)} to {s.day_text(end)}"
+        f"Cumulative total reported by Ukraine's General Staff, {convention_words(by)}, "
+        f"{day_text(start)} to {day_text(end)}"
     )
     subtitle += (
         ", with other sources' estimates of the same total (bars: their low–high range; ▲ 'more than', ▼ 'up to')."
@@ -77,63 +93,63 @@ def cumulative_chart(
     notes = [overlay.left_out_note(left, "cumulative claim")]
     if claims is None or claims.empty:
         notes.append("No claims of other sources in the store (`tracker ingest claims` loads the curated ones).")
-    generated = generated or s.generated_date()
+    generated = generated or generated_date()
     sources = [series_source, *dict.fromkeys(p.source for p in order)]
-    fig = s.new_figure(size, dpi)
+    fig = new_figure(size, dpi)
     legend_names = [
         "General Staff total",
         "milestone",
         *(overlay.short_source(k) for k in dict.fromkeys(p.source for p in order)),
     ]
-    ncol, rows = s.legend_shape(fig, legend_names)
-    frame = s.lay_out(
+    ncol, rows = legend_shape(fig, legend_names)
+    frame = lay_out(
         fig,
         title,
         subtitle,
         notes,
-        s.source_line(sources, CONVENTION_TEXT[by], generated),
+        source_line(sources, CONVENTION_TEXT[by], generated),
         legend_rows=rows,
         top_extra_pt=10,
         bottom_extra_pt=12,
     )
     ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
-    s.style_axes(ax)
+    style_axes(ax)
 
-    x = s.to_num(view["date"])
+    x = date_numbers(view["date"])
     y = view["total"].to_numpy(dtype=float)
     top = max(float(y.max()), max((p.high or p.value for p in points), default=0.0))
     x0, x1 = float(x[0]) - 2, float(x[-1]) + 2
     ax.set_xlim(x0, x1)
     ax.set_ylim(min(0.0, float(y.min())), top * 1.08)
     ax.yaxis.set_major_locator(MaxNLocator(6, steps=[1, 2, 2.5, 5, 10], integer=True))
-    s.date_axis(ax, start, end)
-    s.place_axes(ax, frame, right_pt=s.PAD_PT + 4)
-    s.unit_label(ax, f"{unit}, cumulative" if unit else "cumulative", frame)
+    date_axis(ax, start, end)
+    place_axes(ax, frame, right_pt=PAD_PT + 4)
+    unit_label(ax, f"{unit}, cumulative" if unit else "cumulative", frame)
 
-    ax.plot(x, y, color=s.SERIES, linewidth=1.6, gid="total", solid_capstyle="butt", zorder=3)
-    mx = s.to_num(marks["date"])
+    ax.plot(x, y, color=SERIES, linewidth=1.6, gid="total", solid_capstyle="butt", zorder=3)
+    mx = date_numbers(marks["date"])
     my = marks["total"].to_numpy(dtype=float)
-    ax.scatter(mx, my, s=9, color="white", edgecolors=s.SERIES, linewidths=0.9, zorder=4, gid="milestones")
+    ax.scatter(mx, my, s=9, color="white", edgecolors=SERIES, linewidths=0.9, zorder=4, gid="milestones")
     # Milestone labels go below-right of their point (under a rising line), the newest first; one
     # that would hit another label or a claim's marker is left out (its marker stays).
-    claim_xy = [(float(s.to_num([p.mid])[0]), p.value) for p in order]
-    avoid = s.point_boxes(ax, [c[0] for c in claim_xy], [c[1] for c in claim_xy], radius_pt=10)
+    claim_xy = [(float(date_numbers([p.mid])[0]), p.value) for p in order]
+    avoid = point_boxes(ax, [c[0] for c in claim_xy], [c[1] for c in claim_xy], radius_pt=10)
     labels = [
-        s.Label(
+        Label(
             float(mx[i]),
             float(my[i]),
-            f"{s.num(row.milestone)}: {s.month_text(row.date)}",
-            colour=s.MUTED,
-            size=s.SMALL_PT,
+            f"{number_text(row.milestone)}: {month_text(row.date)}",
+            colour=MUTED,
+            size=SMALL_PT,
             gid="milestone-label",
         )
         for i, row in enumerate(marks.itertuples())
     ][::-1]
-    s.place_labels(ax, labels, offsets=[(32, -15), (38, -19), (-34, 5)], avoid=avoid, leader_beyond_pt=99, drop=True)
+    place_labels(ax, labels, offsets=[(32, -15), (38, -19), (-34, 5)], avoid=avoid, leader_beyond_pt=99, drop=True)
 
     handles = [
-        Line2D([], [], color=s.SERIES, linewidth=1.6),
-        Line2D([], [], color=s.SERIES, marker="o", markerfacecolor="white", linestyle="", markersize=3.5),
+        Line2D([], [], color=SERIES, linewidth=1.6),
+        Line2D([], [], color=SERIES, marker="o", markerfacecolor="white", linestyle="", markersize=3.5),
     ]
     names = legend_names[:2]
     by_source: dict[str, list[overlay.Point]] = {}
@@ -141,7 +157,7 @@ def cumulative_chart(
         by_source.setdefault(p.source, []).append(p)
     for key, pts in by_source.items():
         colour, marker = styles[key]
-        px = np.array([float(s.to_num([p.mid])[0]) for p in pts])
+        px = np.array([float(date_numbers([p.mid])[0]) for p in pts])
         py = np.array([p.value for p in pts])
         for p, xi in zip(pts, px):
             if p.low is not None and p.high is not None and p.high > p.low:
@@ -149,8 +165,8 @@ def cumulative_chart(
             if (p.end - p.start).days >= 27:  # a month or more: show the span the claim is about
                 ax.hlines(
                     p.value,
-                    float(s.to_num([p.start])[0]),
-                    float(s.to_num([p.end])[0]) + 1,
+                    float(date_numbers([p.start])[0]),
+                    float(date_numbers([p.end])[0]) + 1,
                     colors=colour,
                     linewidth=1.0,
                     zorder=5,
@@ -191,7 +207,7 @@ def cumulative_chart(
             )
         )
         names.append(overlay.short_source(key))
-    s.legend(ax, frame, handles, names, ncol=ncol)
+    legend(ax, frame, handles, names, ncol=ncol)
     return fig
 
 

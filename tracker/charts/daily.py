@@ -5,7 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from tracker.charts import style as s
+from tracker.charts.axes import date_axis, date_numbers, style_axes
+from tracker.charts.formats import convention_words, day_text, number_text, plural, series_words, when
+from tracker.charts.labels import Label, row_labels
+from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE, lay_out, legend, new_figure, place_axes, unit_label
+from tracker.charts.output import generated_date, source_line
+from tracker.charts.palette import BARS, FLAGGED, MUTED, RECORD, SECOND, SERIES, TEXT
+from tracker.charts.theme import charted
 from tracker.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -41,24 +47,25 @@ def flag_summary(view: pd.DataFrame, include_flagged: bool, by: str) -> str:
     )
     top = flagged.sort_values(["increment", "date"], ascending=[False, True], kind="stable").head(2)
     largest = "; ".join(
-        f"{s.num(r.increment)} {s.when(r.date, by)} ({r.flags.replace(';', ', ') or 'gap'})" for r in top.itertuples()
+        f"{number_text(r.increment)} {when(r.date, by)} ({r.flags.replace(';', ', ') or 'gap'})"
+        for r in top.itertuples()
     )
     what = "counted in records (--include-flagged)" if include_flagged else "left out of records"
     return (
-        f"Pink bars: {s.plural(len(flagged), 'flagged day')}, drawn but {what}, as they are not "
+        f"Pink bars: {plural(len(flagged), 'flagged day')}, drawn but {what}, as they are not "
         f"trustworthy one-day figures: {kinds}. Largest: {largest}."
     )
 
 
-@s.charted
+@charted
 def daily_chart(
     daily: pd.DataFrame,
     *,
     since: dt.date | None = None,
     until: dt.date | None = None,
     include_flagged: bool = False,
-    size: tuple[int, int] = s.DEFAULT_SIZE,
-    dpi: float = s.DEFAULT_DPI,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    dpi: float = DEFAULT_DPI,
     generated: dt.date | None = None,
     sources: tuple[str, ...] = ("ua-general-staff",),
     labelled_records: int = LABELLED_RECORDS,
@@ -84,7 +91,7 @@ def daily_chart(
             f"{since or 'the start'} and {until or 'the end'}; need {MIN_DAYS})"
         )
     start, end = view["date"].min(), view["date"].max()
-    noun, unit = s.series_words(metric)
+    noun, unit = series_words(metric)
 
     rolling = {w: between(rolling_average(daily, w), since, until) for w in (7, 30)}
     progression = record_progression(daily, include_flagged=include_flagged).table
@@ -95,66 +102,66 @@ def daily_chart(
     # Title: the latest figure and where it stands.
     last = view.iloc[-1]
     if np.isnan(last["increment"]):
-        title = f"The report of {s.day_text(last['report_date'])} gives no daily figure for {noun}"
+        title = f"The report of {day_text(last['report_date'])} gives no daily figure for {noun}"
     else:
-        title = f"Kyiv reported {s.num(last['increment'])} {noun} on {s.day_text(last['date'])}"
+        title = f"Kyiv reported {number_text(last['increment'])} {noun} on {day_text(last['date'])}"
         if not standing.empty and standing.iloc[-1]["report_date"] == last["report_date"]:
             title += ", a new one-day record"
         elif bool(last["doubtful"]) and not include_flagged:
             title += f"; the figure is flagged ({last['flags'].replace(';', ', ') or 'gap'})"
         if not standing.empty and standing.iloc[-1]["report_date"] != last["report_date"]:
             rec = standing.iloc[-1]
-            title += f"; the record is {s.num(rec['increment'])} ({s.day_text(rec['date'])})"
+            title += f"; the record is {number_text(rec['increment'])} ({day_text(rec['date'])})"
     subtitle = (
         f"Daily increase in the cumulative total reported by Ukraine's General Staff, "
-        f"{s.convention_words(by)}, {s.day_text(start)} to {s.day_text(end)}. Averages count "
+        f"{convention_words(by)}, {day_text(start)} to {day_text(end)}. Averages count "
         f"every day; records leave out flagged days{'' if include_flagged else ' unless asked'}"
     )
     first_counted = daily.loc[daily["increment"].notna(), "date"].min()
     if pd.Timestamp(daily["report_date"].min()).date() > FIRST_REPORT_DATE:
-        subtitle += f" and count from {s.day_text(first_counted)}, where this series begins"
+        subtitle += f" and count from {day_text(first_counted)}, where this series begins"
     subtitle += "."
-    generated = generated or s.generated_date()
+    generated = generated or generated_date()
     note = flag_summary(view, include_flagged, by)
-    fig = s.new_figure(size, dpi)
-    frame = s.lay_out(
+    fig = new_figure(size, dpi)
+    frame = lay_out(
         fig,
         title,
         subtitle,
         [note],
-        s.source_line(sources, CONVENTION_TEXT[by], generated),
+        source_line(sources, CONVENTION_TEXT[by], generated),
         legend_rows=1,
         top_extra_pt=10,
         bottom_extra_pt=12,
     )
     ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
-    s.style_axes(ax)
+    style_axes(ax)
 
-    x = s.to_num(counted_view["date"])
+    x = date_numbers(counted_view["date"])
     inc = counted_view["increment"].to_numpy(dtype=float)
     doubtful = counted_view["doubtful"].to_numpy(dtype=bool)
     lo = min(0.0, float(inc.min()))
     hi = float(inc.max())
-    x0, x1 = float(s.to_num([start])[0]) - 0.6, float(s.to_num([end])[0]) + 0.6
+    x0, x1 = float(date_numbers([start])[0]) - 0.6, float(date_numbers([end])[0]) + 0.6
     ax.set_xlim(x0, x1)
     top_record = float(progression["increment"].max()) if len(progression) else hi
     ax.set_ylim(lo, max(hi * 1.04, top_record * 1.3, 1.0))
     ax.yaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10], integer=True))
-    s.date_axis(ax, start, end)
-    s.place_axes(ax, frame)
-    s.unit_label(ax, f"{unit} a day" if unit else "a day", frame)
+    date_axis(ax, start, end)
+    place_axes(ax, frame)
+    unit_label(ax, f"{unit} a day" if unit else "a day", frame)
 
     width_pt = ax.get_position().width * frame.width_pt
     bar_pt = max(0.25, min(0.75 * width_pt / max(x1 - x0, 1), 8.0))
     ok = ~doubtful
-    ax.vlines(x[ok], 0, inc[ok], colors=s.BARS, linewidth=bar_pt, gid="bars")
+    ax.vlines(x[ok], 0, inc[ok], colors=BARS, linewidth=bar_pt, gid="bars")
     if doubtful.any():
-        ax.vlines(x[doubtful], 0, inc[doubtful], colors=s.FLAGGED, linewidth=max(bar_pt, 0.6), gid="bars-flagged")
-    for window, colour, lw in ((7, s.SERIES, 0.8), (30, s.SECOND, 1.2)):
+        ax.vlines(x[doubtful], 0, inc[doubtful], colors=FLAGGED, linewidth=max(bar_pt, 0.6), gid="bars-flagged")
+    for window, colour, lw in ((7, SERIES, 0.8), (30, SECOND, 1.2)):
         r = rolling[window]
         if len(r):
             ax.plot(
-                s.to_num(r["date"]),
+                date_numbers(r["date"]),
                 r["rolling_average"].to_numpy(dtype=float),
                 color=colour,
                 linewidth=lw,
@@ -162,17 +169,17 @@ def daily_chart(
                 solid_joinstyle="round",
             )
     if lo < 0:
-        ax.axhline(0, color=s.MUTED, linewidth=0.6)
+        ax.axhline(0, color=MUTED, linewidth=0.6)
 
-    rx, ry = s.to_num(progression["date"]), progression["increment"].to_numpy(dtype=float)
-    ax.scatter(rx, ry, s=10, color=s.RECORD, edgecolors="white", linewidths=0.5, zorder=5, gid="records")
+    rx, ry = date_numbers(progression["date"]), progression["increment"].to_numpy(dtype=float)
+    ax.scatter(rx, ry, s=10, color=RECORD, edgecolors="white", linewidths=0.5, zorder=5, gid="records")
     latest = progression.tail(labelled_records).iloc[::-1]  # the newest record is placed first
     labels = [
-        s.Label(
-            float(s.to_num([r.date])[0]),
+        Label(
+            float(date_numbers([r.date])[0]),
             float(r.increment),
-            f"{s.num(r.increment)}\n{s.day_text(r.date)}",
-            colour=s.TEXT,
+            f"{number_text(r.increment)}\n{day_text(r.date)}",
+            colour=TEXT,
             gid="record-label",
         )
         for r in latest.itertuples()
@@ -182,17 +189,17 @@ def daily_chart(
         inside = (x >= a) & (x <= b)
         return float(inc[inside].max()) if inside.any() else float("nan")
 
-    s.row_labels(ax, labels, ceiling=ceiling)
+    row_labels(ax, labels, ceiling=ceiling)
 
     handles = [
-        Line2D([], [], color=s.BARS, linewidth=4),
-        Line2D([], [], color=s.SERIES, linewidth=0.9),
-        Line2D([], [], color=s.SECOND, linewidth=1.2),
-        Line2D([], [], color=s.RECORD, marker="o", linestyle="", markersize=4),
+        Line2D([], [], color=BARS, linewidth=4),
+        Line2D([], [], color=SERIES, linewidth=0.9),
+        Line2D([], [], color=SECOND, linewidth=1.2),
+        Line2D([], [], color=RECORD, marker="o", linestyle="", markersize=4),
     ]
     names = ["each day", "7-day average", "30-day average", "new record (latest labelled)"]
     if doubtful.any():
-        handles.insert(1, Line2D([], [], color=s.FLAGGED, linewidth=4))
+        handles.insert(1, Line2D([], [], color=FLAGGED, linewidth=4))
         names.insert(1, "flagged day")
-    s.legend(ax, frame, handles, names)
+    legend(ax, frame, handles, names)
     return fig

@@ -6,7 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from tracker.charts import style as s
+from tracker.charts.axes import date_axis, date_numbers, style_axes
+from tracker.charts.formats import convention_words, day_text, number_text, short_label
+from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE, PAD_PT, lay_out, new_figure, y_labels_width_pt
+from tracker.charts.output import generated_date, source_line
+from tracker.charts.palette import MUTED, SERIES
+from tracker.charts.theme import BODY_PT, SMALL_PT, charted
 from tracker.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -34,14 +39,14 @@ def weekly(daily: pd.DataFrame, since: dt.date | None = None, until: dt.date | N
     return table.reset_index(drop=True)
 
 
-@s.charted
+@charted
 def equipment_chart(
     series: dict[str, pd.DataFrame],
     *,
     since: dt.date | None = None,
     until: dt.date | None = None,
-    size: tuple[int, int] = s.DEFAULT_SIZE,
-    dpi: float = s.DEFAULT_DPI,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    dpi: float = DEFAULT_DPI,
     generated: dt.date | None = None,
     series_source: str = "ua-general-staff",
     columns: int = 4,
@@ -78,9 +83,9 @@ def equipment_chart(
     parts.sort(key=lambda t: -t[0])
     if parts and not pd.isna(latest_complete):
         week_end = latest_complete + pd.Timedelta(days=6)
-        listed = [f"{s.num(v)} {s.short_label(m).lower()}" for v, m in parts[:4]]
+        listed = [f"{number_text(v)} {short_label(m).lower()}" for v, m in parts[:4]]
         title = (
-            f"In the week to {s.day_text(week_end)}, Kyiv reported Russian losses of "
+            f"In the week to {day_text(week_end)}, Kyiv reported Russian losses of "
             + ", ".join(listed[:-1])
             + f" and {listed[-1]}"
         )
@@ -88,7 +93,7 @@ def equipment_chart(
         title = "Weekly Russian equipment losses reported by Kyiv"
     subtitle = (
         "Losses per week (Monday to Sunday) reported by Ukraine's General Staff, "
-        f"{s.convention_words(by)}, each panel on its own scale."
+        f"{convention_words(by)}, each panel on its own scale."
     )
     notes = []
     partial = [m for m, w in weeks.items() if not bool(w["complete"].iloc[-1])]
@@ -96,11 +101,11 @@ def equipment_chart(
         notes.append("Lighter last bar: a week not yet over.")
     merged = [m for m in weeks if "lineage_change" in ";".join(series[m]["flags"])]
     if merged:
-        notes.append(" ".join(f"{s.short_label(m)}: {_lineage_note(m)}" for m in merged))
-    generated = generated or s.generated_date()
-    fig = s.new_figure(size, dpi)
-    frame = s.lay_out(
-        fig, title, subtitle, notes, s.source_line([series_source], CONVENTION_TEXT[by], generated), bottom_extra_pt=12
+        notes.append(" ".join(f"{short_label(m)}: {_lineage_note(m)}" for m in merged))
+    generated = generated or generated_date()
+    fig = new_figure(size, dpi)
+    frame = lay_out(
+        fig, title, subtitle, notes, source_line([series_source], CONVENTION_TEXT[by], generated), bottom_extra_pt=12
     )
     n = len(weeks)
     cols = min(columns, n)
@@ -109,16 +114,16 @@ def equipment_chart(
     top, bottom = frame.plot_top, frame.plot_bottom
     header = 21.0 / h  # each panel's name and last week's figure, above it
     gap_x_pt, gap_y = 16.0, 12.0 / h + header
-    left_pt = s.PAD_PT
-    panel_w = (w_pt - 2 * s.PAD_PT - gap_x_pt * (cols - 1)) / cols
+    left_pt = PAD_PT
+    panel_w = (w_pt - 2 * PAD_PT - gap_x_pt * (cols - 1)) / cols
     panel_h = (top - bottom - gap_y * (rows - 1) - header) / rows
-    x0, x1 = float(s.to_num([start])[0]), float(s.to_num([end])[0])
+    x0, x1 = float(date_numbers([start])[0]), float(date_numbers([end])[0])
     shared = None
     panels = []
     for metric, w in weeks.items():
         ax = fig.add_axes((0, 0, 1, 1), sharex=shared)
         shared = shared or ax
-        s.style_axes(ax)
+        style_axes(ax)
         totals = w["total"].to_numpy(dtype=float)
         lo, hi = min(0.0, float(totals.min())), max(float(totals.max()), 1.0)
         ax.set_ylim(lo, hi * 1.08)
@@ -126,28 +131,28 @@ def equipment_chart(
         ax.set_xlim(x0, x1)
         panels.append((metric, w, ax, totals, lo))
     # One width for every panel's tick labels, so that all plots share the same time axis.
-    label_w = max(s.y_labels_width_pt(p[2]) for p in panels) + 4
+    label_w = max(y_labels_width_pt(p[2]) for p in panels) + 4
     for k, (metric, w, ax, totals, lo) in enumerate(panels):
         r, c = divmod(k, cols)
         ax_left = left_pt + c * (panel_w + gap_x_pt) + label_w
         y_top = top - header - r * (panel_h + gap_y)
         ax.set_position((ax_left / w_pt, y_top - panel_h, (panel_w - label_w) / w_pt, panel_h))
-        edges = np.append(s.to_num(w["week_start"]), float(s.to_num([w["week_start"].iloc[-1]])[0]) + 7)
+        edges = np.append(date_numbers(w["week_start"]), float(date_numbers([w["week_start"].iloc[-1]])[0]) + 7)
         done = w["complete"].to_numpy(dtype=bool)
-        ax.stairs(np.where(done, totals, 0.0), edges, fill=True, color=s.SERIES, linewidth=0, gid=f"weekly:{metric}")
+        ax.stairs(np.where(done, totals, 0.0), edges, fill=True, color=SERIES, linewidth=0, gid=f"weekly:{metric}")
         if (~done).any():
             ax.stairs(
                 np.where(done, 0.0, totals),
                 edges,
                 fill=True,
-                color=s.SERIES,
+                color=SERIES,
                 alpha=0.35,
                 linewidth=0,
                 gid=f"weekly-partial:{metric}",
             )
         if lo < 0:
-            ax.axhline(0, color=s.MUTED, linewidth=0.5)
-        name = s.short_label(metric)
+            ax.axhline(0, color=MUTED, linewidth=0.5)
+        name = short_label(metric)
         x_text = (left_pt + c * (panel_w + gap_x_pt)) / w_pt
         fig.text(
             x_text,
@@ -155,7 +160,7 @@ def equipment_chart(
             name,
             ha="left",
             va="bottom",
-            fontsize=s.BODY_PT,
+            fontsize=BODY_PT,
             fontweight="bold",
             gid=f"panel:{metric}",
         )
@@ -165,14 +170,14 @@ def equipment_chart(
             fig.text(
                 x_text,
                 y_top + 3.0 / h,
-                f"last week: {s.num(v)}",
+                f"last week: {number_text(v)}",
                 ha="left",
                 va="bottom",
-                fontsize=s.SMALL_PT,
-                color=s.MUTED,
+                fontsize=SMALL_PT,
+                color=MUTED,
                 gid=f"latest:{metric}",
             )
-        s.date_axis(ax, start, end)
+        date_axis(ax, start, end)
         if r < rows - 1 and k + cols < n:
             ax.tick_params(axis="x", labelbottom=False)
     return fig

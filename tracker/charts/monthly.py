@@ -8,7 +8,21 @@ import math
 from typing import TYPE_CHECKING
 
 from tracker.charts import overlay
-from tracker.charts import style as s
+from tracker.charts.axes import date_numbers, period_axis, style_axes
+from tracker.charts.formats import MONTHS, month_text, number_text, series_words
+from tracker.charts.layout import (
+    DEFAULT_DPI,
+    DEFAULT_SIZE,
+    lay_out,
+    legend,
+    legend_shape,
+    new_figure,
+    place_axes,
+    unit_label,
+)
+from tracker.charts.output import generated_date, source_line
+from tracker.charts.palette import BARS
+from tracker.charts.theme import SMALL_PT, charted
 from tracker.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -35,14 +49,14 @@ def month_ranges(labels: list[str]) -> str:
         else:
             runs.append([p])
     return ", ".join(
-        s.month_text(r[0].start_time)
+        month_text(r[0].start_time)
         if len(r) == 1
-        else f"{s.month_text(r[0].start_time)} to {s.month_text(r[-1].start_time)}"
+        else f"{month_text(r[0].start_time)} to {month_text(r[-1].start_time)}"
         for r in runs
     )
 
 
-@s.charted
+@charted
 def monthly_chart(
     daily: pd.DataFrame,
     claims: pd.DataFrame | None = None,
@@ -50,8 +64,8 @@ def monthly_chart(
     since: dt.date | None = None,
     until: dt.date | None = None,
     as_of: dt.date | None = None,
-    size: tuple[int, int] = s.DEFAULT_SIZE,
-    dpi: float = s.DEFAULT_DPI,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    dpi: float = DEFAULT_DPI,
     generated: dt.date | None = None,
     series_source: str = "ua-general-staff",
 ) -> Figure:
@@ -79,7 +93,7 @@ def monthly_chart(
             f"too few months of {metric} to chart ({len(table)} between {since or 'the start'} "
             f"and {until or 'the end'}; need {MIN_MONTHS})"
         )
-    noun, unit = s.series_words(metric)
+    noun, unit = series_words(metric)
     periods = [pd.Period(p, freq="M") for p in table["period"]]
     starts = [p.start_time for p in periods]
     ends = [p.end_time.normalize() for p in periods]
@@ -103,17 +117,17 @@ def monthly_chart(
     pick = complete if len(complete) else table
     last = pick.iloc[-1]
     best = pick.sort_values(["daily_average", "start"], ascending=[False, True], kind="stable").iloc[0]
-    last_month = s.month_text(pd.Period(last["period"], freq="M").start_time)
+    last_month = month_text(pd.Period(last["period"], freq="M").start_time)
 
     def avg(x: float) -> str:
-        return s.num(x, 1 if abs(x) < 10 else 0)
+        return number_text(x, 1 if abs(x) < 10 else 0)
 
     title = f"Kyiv's count averaged {avg(last['daily_average'])} {noun} a day in {last_month}"
     if best["period"] == last["period"]:
         title += ", the highest monthly average yet"
     else:
         title += (
-            f"; the highest month was {s.month_text(pd.Period(best['period'], freq='M').start_time)} "
+            f"; the highest month was {month_text(pd.Period(best['period'], freq='M').start_time)} "
             f"({avg(best['daily_average'])})"
         )
     bar_of = dict(zip(table["period"], table["daily_average"]))
@@ -152,7 +166,7 @@ def monthly_chart(
         notes.append(
             "Lighter bars: incomplete months ("
             + ", ".join(
-                f"{s.month_text(pd.Period(r.period, freq='M').start_time)}: {r.days} of "
+                f"{month_text(pd.Period(r.period, freq='M').start_time)}: {r.days} of "
                 f"{pd.Period(r.period, freq='M').days_in_month} days"
                 for r in partial.itertuples()
             )
@@ -164,26 +178,26 @@ def monthly_chart(
     if longer:
         notes.append("Dashed lines: averages over longer periods, across the months they cover.")
     notes.append(overlay.left_out_note(left, "daily-average claim"))
-    generated = generated or s.generated_date()
+    generated = generated or generated_date()
     sources = [series_source, *dict.fromkeys(p.source for p in unique)]
     names = ["General Staff: daily average", *(f"{overlay.short_source(k)}" for k in styles)]
-    fig = s.new_figure(size, dpi)
-    ncol, rows = s.legend_shape(fig, names)
-    frame = s.lay_out(
+    fig = new_figure(size, dpi)
+    ncol, rows = legend_shape(fig, names)
+    frame = lay_out(
         fig,
         title,
         subtitle,
         notes,
-        s.source_line(sources, CONVENTION_TEXT[by], generated),
+        source_line(sources, CONVENTION_TEXT[by], generated),
         legend_rows=rows,
         top_extra_pt=10,
         bottom_extra_pt=12,
     )
     ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
-    s.style_axes(ax)
+    style_axes(ax)
 
-    x_start = s.to_num(starts)
-    x_end = s.to_num(ends) + 1
+    x_start = date_numbers(starts)
+    x_end = date_numbers(ends) + 1
     widths = (x_end - x_start) * 0.78
     mids = x_start + (x_end - x_start) / 2
     avg = table["daily_average"].to_numpy(dtype=float)
@@ -192,20 +206,18 @@ def monthly_chart(
     ax.set_xlim(float(x_start[0]) - 3, float(x_end[-1]) + 3)
     ax.set_ylim(min(0.0, float(np.nanmin(avg))), top * 1.1)
     ax.yaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10], integer=True))
-    s.period_axis(ax, first, last_day)
-    s.place_axes(ax, frame)
-    s.unit_label(ax, f"{unit} a day, monthly average" if unit else "a day, monthly average", frame)
+    period_axis(ax, first, last_day)
+    place_axes(ax, frame)
+    unit_label(ax, f"{unit} a day, monthly average" if unit else "a day, monthly average", frame)
 
-    ax.bar(mids[full], avg[full], width=widths[full], color=s.BARS, linewidth=0, gid="months")
+    ax.bar(mids[full], avg[full], width=widths[full], color=BARS, linewidth=0, gid="months")
     if (~full).any():
-        ax.bar(
-            mids[~full], avg[~full], width=widths[~full], color=s.BARS, alpha=0.45, linewidth=0, gid="months-partial"
-        )
-    handles = [Line2D([], [], color=s.BARS, linewidth=5)]
+        ax.bar(mids[~full], avg[~full], width=widths[~full], color=BARS, alpha=0.45, linewidth=0, gid="months-partial")
+    handles = [Line2D([], [], color=BARS, linewidth=5)]
     for key, (colour, marker) in styles.items():
         mine = [p for p in monthly if p.source == key]
         if mine:
-            px = np.array([float(s.to_num([p.mid])[0]) for p in mine])
+            px = np.array([float(date_numbers([p.mid])[0]) for p in mine])
             ax.scatter(
                 px,
                 [p.value for p in mine],
@@ -218,11 +230,11 @@ def monthly_chart(
                 gid=f"claims:{key}",
             )
         for p in [p for p in longer if p.source == key]:
-            x_from = max(float(s.to_num([p.start])[0]), float(x_start[0]) - 3)
+            x_from = max(float(date_numbers([p.start])[0]), float(x_start[0]) - 3)
             ax.hlines(
                 p.value,
                 x_from,
-                float(s.to_num([p.end])[0]) + 1,
+                float(date_numbers([p.end])[0]) + 1,
                 colors=colour,
                 linewidth=1.1,
                 linestyles=(0, (3, 1.5)),
@@ -236,7 +248,7 @@ def monthly_chart(
                 textcoords="offset points",
                 ha="left",
                 va="bottom",
-                fontsize=s.SMALL_PT,
+                fontsize=SMALL_PT,
                 color=colour,
                 gid="claim-period-label",
             )
@@ -252,7 +264,7 @@ def monthly_chart(
                 markeredgewidth=0.5,
             )
         )
-    s.legend(ax, frame, handles, names, ncol=ncol)
+    legend(ax, frame, handles, names, ncol=ncol)
     return fig
 
 
@@ -260,7 +272,7 @@ def _period_words(p: overlay.Point) -> str:
     """'2023' for a calendar year, 'Jan–Mar 2024' for a span of months."""
     if p.start.month == 1 and p.start.day == 1 and p.end.month == 12 and p.end.day == 31 and p.start.year == p.end.year:
         return str(p.start.year)
-    a, b = s.MONTHS[p.start.month - 1], s.MONTHS[p.end.month - 1]
+    a, b = MONTHS[p.start.month - 1], MONTHS[p.end.month - 1]
     if p.start.year == p.end.year:
         return f"{a}–{b} {p.end.year}"
-    return f"{s.month_text(p.start)}–{s.month_text(p.end)}"
+    return f"{month_text(p.start)}–{month_text(p.end)}"

@@ -7,7 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tracker.charts import style as s
+from tracker.charts.formats import number_text, plural
+from tracker.charts.palette import SOURCE_STYLES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -120,7 +121,7 @@ def claim_points(claims: pd.DataFrame) -> list[Point]:
         value = best if best is not None else ((low or 0.0) + (high if high is not None else low or 0.0)) / 2
         qualifier = r.get("qualifier") or ""
         bound = "lower" if qualifier in LOWER else "upper" if qualifier in UPPER else ""
-        label = r.get("figure") or s.num(value)
+        label = r.get("figure") or number_text(value)
         out.append(Point(r["source"], start, end, start + (end - start) / 2, value, low, high, bound, label))
     return out
 
@@ -133,8 +134,8 @@ def styles_for(sources: list[str]) -> dict[str, tuple[str, str]]:
     registry = [key for key in SOURCES if key not in (GENERAL_STAFF, CURATED)]
     others = [key for key in dict.fromkeys(sources) if key not in registry]
     return {
-        key: s.SOURCE_STYLES[
-            (registry.index(key) if key in registry else len(registry) + others.index(key)) % len(s.SOURCE_STYLES)
+        key: SOURCE_STYLES[
+            (registry.index(key) if key in registry else len(registry) + others.index(key)) % len(SOURCE_STYLES)
         ]
         for key in dict.fromkeys(sources)
     }
@@ -148,4 +149,4 @@ def left_out_note(left: pd.DataFrame, what: str) -> str:
     for reason in left["reason"]:
         reasons[reason] = reasons.get(reason, 0) + 1
     text = "; ".join(f"{reason} ({n})" for reason, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
-    return f"Not shown: {s.plural(len(left), what)} that count something else: {text}."
+    return f"Not shown: {plural(len(left), what)} that count something else: {text}."

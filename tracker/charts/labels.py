@@ -1,0 +1,247 @@
+"""Labels that keep out of each other's way: the first free place among candidate offsets, or a
+row of labels with leader lines where anchors cluster."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tracker.charts.measure import text_width_pt
+from tracker.charts.palette import MUTED, TEXT
+from tracker.charts.theme import SMALL_PT
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.patheffects import AbstractPathEffect
+    from matplotlib.text import Annotation
+    from matplotlib.transforms import Bbox
+
+Box = tuple[float, float, float, float]  # display pixels: x0, y0, x1, y1
+# Candidate offsets (points) from a label's anchor, nearest first; place_labels then tries each
+# again further out.
+OFFSETS: tuple[tuple[float, float], ...] = (
+    (0, 8),
+    (-10, 8),
+    (10, 8),
+    (0, 18),
+    (-24, 14),
+    (24, 14),
+    (-40, 24),
+    (40, 24),
+    (0, 30),
+    (-60, 34),
+    (60, 34),
+    (0, 44),
+    (-80, 44),
+    (80, 44),
+)
+
+
+def halo() -> list[AbstractPathEffect]:
+    """A white outline under label text, so it stays legible over bars and lines."""
+    from matplotlib import patheffects
+
+    return [patheffects.withStroke(linewidth=2.2, foreground="white")]
+
+
+@dataclass
+class Label:
+    """A text to place near an anchor point (data coordinates)."""
+
+    x: float
+    y: float
+    text: str
+    colour: str = TEXT
+    size: float = SMALL_PT + 0.5
+    weight: str = "normal"
+    gid: str = "label"
+
+
+def _annotate(ax: Axes, lab: Label, dx: float, dy: float, leader: dict[str, Any] | None) -> Annotation:
+    """The label's text at (dx, dy) points from its anchor, haloed, with `leader` as its line."""
+    return ax.annotate(
+        lab.text,
+        (lab.x, lab.y),
+        xytext=(dx, dy),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
+        fontsize=lab.size,
+        color=lab.colour,
+        fontweight=lab.weight,
+        linespacing=1.1,
+        annotation_clip=False,
+        path_effects=halo(),
+        arrowprops=leader,
+        gid=lab.gid,
+    )
+
+
+def place_labels(
+    ax: Axes,
+    labels: Sequence[Label],
+    *,
+    offsets: Sequence[tuple[float, float]] | None = None,
+    avoid: Sequence[Box] = (),
+    leader_beyond_pt: float = 10.0,
+    drop: bool = False,
+) -> list[Annotation]:
+    """Place each label at the first candidate offset (points) where it overlaps no placed label,
+    no box in `avoid` (display pixels) and stays inside the axes; further out with a leader line
+    if none fits. Labels are placed in the order given: put the most important first.
+    """
+    fig = ax.figure
+    scale = fig.dpi / 72.0
+    offsets = OFFSETS if offsets is None else offsets
+    candidates = [*offsets, *([] if drop else [(ox * 1.6, oy * 1.6 + 10) for ox, oy in offsets])]
+    bbox = ax.get_window_extent()
+    placed: list[Box] = list(avoid)
+    artists = []
+    for lab in labels:
+        lines = lab.text.split("\n")
+        w = max(text_width_pt(fig, s, lab.size, lab.weight) for s in lines) * scale + 4
+        h = lab.size * 1.2 * len(lines) * scale + 2
+        ax_x, ax_y = ax.transData.transform((lab.x, lab.y))
+        choice: tuple[float, float, Box] | None = None
+        fallback: tuple[float, float, float, Box] | None = None
+        for dx, dy in candidates:
+            cx, cy = ax_x + dx * scale, ax_y + dy * scale
+            # Box of the text anchored at its bottom centre.
+            box = (cx - w / 2, cy, cx + w / 2, cy + h)
+            outside = box[0] < bbox.x0 or box[2] > bbox.x1 or box[1] < bbox.y0 or box[3] > bbox.y1
+            cost = sum(_overlap_area(box, other) for other in placed) + (w * h if outside else 0.0)
+            if cost == 0:
+                choice = (dx, dy, box)
+                break
+            if fallback is None or cost < fallback[2]:
+                fallback = (dx, dy, cost, box)
+        if choice is None:
+            if drop or fallback is None:
+                continue
+            choice = (fallback[0], fallback[1], fallback[3])  # nothing fits: the least overlapping place
+        dx, dy, box = choice
+        placed.append(box)
+        far = math.hypot(dx, dy) > leader_beyond_pt
+        leader = dict(arrowstyle="-", color=MUTED, linewidth=0.5, shrinkA=0, shrinkB=2) if far else None
+        artists.append(_annotate(ax, lab, dx, dy, leader))
+    return artists
+
+
+@dataclass
+class _Item:
+    """A label of a row, measured: its anchor and size in display pixels."""
+
+    label: Label
+    px: float
+    py: float
+    w: float
+    h: float
+
+
+@dataclass
+class _Row:
+    """Where a cluster of labels goes: its left and right edge, its baseline and each label's
+    centre, in display pixels."""
+
+    left: float
+    right: float
+    base: float
+    centres: list[float]
+
+
+def row_labels(
+    ax: Axes,
+    labels: Sequence[Label],
+    *,
+    offset_pt: float = 7.0,
+    gap_pt: float = 10.0,
+    ceiling: Callable[[float, float], float] | None = None,
+) -> list[Annotation]:
+    """Labels above their anchors; where they would collide they merge into one row above the
+    cluster's highest anchor, side by side in the anchors' order, with leader lines (so records
+    that cluster in time stay readable and their leaders never cross). `ceiling(x0, x1)` gives
+    the highest data value between two x (data units): a row is lifted above it too."""
+    fig = ax.figure
+    scale = fig.dpi / 72.0
+    items = []
+    for lab in sorted(labels, key=lambda lab: lab.x):
+        lines = lab.text.split("\n")
+        w = max(text_width_pt(fig, t, lab.size, lab.weight) for t in lines) * scale
+        h = lab.size * 1.15 * len(lines) * scale
+        px, py = ax.transData.transform((lab.x, lab.y))
+        items.append(_Item(lab, px, py, w, h))
+    gap, off = gap_pt * scale, offset_pt * scale
+    bbox = ax.get_window_extent()
+
+    def row(cluster: list[_Item]) -> _Row:
+        return _row(ax, bbox, cluster, gap, off, ceiling)
+
+    clusters = [[item] for item in items]
+    merged = True
+    while merged:
+        merged = False
+        for k in range(len(clusters) - 1):
+            a, b = row(clusters[k]), row(clusters[k + 1])
+            ha = max(item.h for item in clusters[k])
+            hb = max(item.h for item in clusters[k + 1])
+            if a.right + gap > b.left and a.base < b.base + hb and b.base < a.base + ha:
+                clusters[k] = clusters[k] + clusters.pop(k + 1)
+                merged = True
+                break
+    artists = []
+    for cluster in clusters:
+        placed = row(cluster)
+        for item, cx in zip(cluster, placed.centres):
+            dx, dy = (cx - item.px) / scale, (placed.base - item.py) / scale
+            far = abs(dx) > 2 or dy > offset_pt + 4
+            leader = (
+                dict(arrowstyle="-", color=MUTED, linewidth=0.5, shrinkA=1, shrinkB=3, relpos=(0.5, 0.0))
+                if far
+                else None
+            )
+            artists.append(_annotate(ax, item.label, dx, dy, leader))
+    return artists
+
+
+def _row(
+    ax: Axes,
+    bbox: Bbox,
+    cluster: list[_Item],
+    gap: float,
+    off: float,
+    ceiling: Callable[[float, float], float] | None,
+) -> _Row:
+    """A cluster's labels side by side, centred under their anchors but inside the axes, `off`
+    above the highest anchor (and half that above the ceiling between its edges)."""
+    widths = [item.w for item in cluster]
+    total = sum(widths) + gap * (len(cluster) - 1)
+    centre = (cluster[0].px + cluster[-1].px) / 2
+    left = min(max(centre - total / 2, bbox.x0), bbox.x1 - total)
+    base = max(item.py for item in cluster) + off
+    if ceiling is not None:
+        inverse = ax.transData.inverted()
+        (dx0, _), (dx1, _) = inverse.transform((left, 0)), inverse.transform((left + total, 0))
+        top = ceiling(min(dx0, dx1), max(dx0, dx1))
+        if math.isfinite(top):
+            base = max(base, ax.transData.transform((dx0, top))[1] + off / 2)
+    centres, x = [], left
+    for wd in widths:
+        centres.append(x + wd / 2)
+        x += wd + gap
+    return _Row(left, left + total, base, centres)
+
+
+def _overlap_area(a: Box, b: Box) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def point_boxes(ax: Axes, xs: Sequence[float], ys: Sequence[float], radius_pt: float = 3.0) -> list[Box]:
+    """Display boxes around markers, for place_labels to avoid."""
+    r = radius_pt * ax.figure.dpi / 72.0
+    out = []
+    for x, y in zip(xs, ys):
+        px, py = ax.transData.transform((x, y))
+        out.append((px - r, py - r, px + r, py + r))
+    return out

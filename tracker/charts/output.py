@@ -1,0 +1,66 @@
+"""What makes a chart file reproducible: its "generated" date from SOURCE_DATE_EPOCH, the source line,
+and saving at the exact pixel size with fixed metadata, so equal data give equal bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tracker.charts.theme import styled
+from tracker.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+FORMATS = ("png", "svg")
+
+
+def generated_date() -> dt.date:
+    """The chart's "generated" date: SOURCE_DATE_EPOCH (UTC) when set, so builds reproduce."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+        except (ValueError, OverflowError, OSError):
+            raise InvalidInput(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {epoch[:30]!r}") from None
+    return dt.date.today()
+
+
+def source_line(source_keys: Sequence[str], convention: str | None, generated: dt.date) -> str:
+    """'Source: <who>; <who>. <Convention>. Generated <date> with tracker.'"""
+    from tracker.sources import source_info
+
+    names: list[str] = []
+    for key in source_keys:
+        name = source_info(key).name.split(" (")[0]
+        if name not in names:
+            names.append(name)
+    parts = [f"Source: {'; '.join(names)}."]
+    if convention:
+        parts.append(f"Date convention: {convention}.")
+    parts.append(f"Generated {generated.isoformat()} with tracker.")
+    return " ".join(parts)
+
+
+def image_format(path: Path) -> str:
+    """png or svg from the file name; InvalidInput for anything else."""
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise InvalidInput(f"{path.name}: charts are written as .png or .svg, not {suffix or 'no suffix'!r}")
+    return suffix
+
+
+def save(fig: Figure, path: Path | str) -> Path:
+    """Write the figure at its exact pixel size with fixed metadata, so equal data give equal bytes."""
+    path = Path(path)
+    fmt = image_format(path)
+    metadata: dict[str, Any] = {"Software": None} if fmt == "png" else {"Creator": None, "Date": None}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with styled():
+        fig.savefig(tmp, format=fmt, dpi=fig.dpi, metadata=metadata)
+    os.replace(tmp, path)
+    return path
