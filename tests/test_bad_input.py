@@ -109,14 +109,17 @@ def test_decreasing_total_is_stored_and_flagged_with_exit_3(capsys, seeded, tmp_
     assert count(seeded, "SELECT COUNT(*) FROM finding WHERE rule = 'decrease' AND status = 'open'") == 1
 
 
-def test_report_dated_in_the_future_is_stored_and_flagged(capsys, seeded, tmp_path, good):
+def test_report_dated_in_the_future_is_a_finding_and_kept_out_of_the_series(capsys, seeded, tmp_path, good):
     rows = good + [later(good, "2099-01-01", 720_000)]
 
     code, out, _ = ingest_cli(capsys, seeded, write_dataset(tmp_path / "future", rows))
 
     assert code == ExitCode.FINDINGS
-    assert count(seeded, "SELECT COUNT(*) FROM finding WHERE rule = 'future_date'") == 1
-    assert count(seeded, "SELECT COUNT(*) FROM finding WHERE rule = 'gap'") == 1
+    assert "a report dated 2099-01-01 is after the run's day" in out
+    assert count(seeded, "SELECT COUNT(*) FROM finding WHERE rule = 'implausible_date'") == 1
+    assert count(seeded, "SELECT COUNT(*) FROM observation WHERE report_date = '2099-01-01'") == 0
+    # nothing is missing between the good reports and the last plausible one
+    assert count(seeded, "SELECT COUNT(*) FROM finding WHERE rule = 'gap'") == 0
 
 
 def test_gap_in_report_dates_is_flagged(capsys, seeded, tmp_path, good):

@@ -260,7 +260,7 @@ def test_series_shows_each_report_with_its_flags(full_store_url):
     "args,message",
     [
         (("--metric", "unicorns"), "error: unknown metric 'unicorns'; known: "),
-        (("--since", "2024-13-01"), "error: --since: not a date, expected YYYY-MM-DD: '2024-13-01'"),
+        (("--since", "2024-13-01"), "error: --since: no such calendar date: '2024-13-01'"),
         (("--as-of", "yesterday"), "error: --as-of: not a date"),
         (("--as-of", "2099-01-01"), "error: --as-of 2099-01-01 is in the future"),
         (("--since", "2024-12-01", "--until", "2024-11-01"), "error: --since 2024-12-01 is after --until 2024-11-01"),

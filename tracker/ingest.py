@@ -38,7 +38,9 @@ from tracker.store.revisions import RevisionCounts, apply_snapshot, confirm_unch
 
 KYIV = ZoneInfo("Europe/Kyiv")
 # Rules raised while reading a payload (not from the series): re-checked with every new payload.
-PARSE_RULES = frozenset({"unknown_metric", "duplicate_date", "bad_value", "implausible_date"})
+PARSE_RULES = frozenset(
+    {"unknown_metric", "duplicate_date", "duplicate_key", "bad_value", "bad_row", "bad_claim", "implausible_date"}
+)
 # A full snapshot that would remove more than this share of the rows the store holds for the feed
 # (and more than SHRINK_MIN_ROWS of them), or a metric's whole series, is far likelier a broken
 # upstream file (emptied, cut short, a failed export) than a decision to retract: it is refused

@@ -20,7 +20,8 @@ from tracker.records import Fetched, ParsedPayload, ParseIssue
 from tracker.sources import CURATED
 from tracker.values import MAX_BAD_SHARE, too_broken
 
-DEFAULT_FILE = Path(__file__).resolve().parent.parent.parent / "data" / "claims" / "claims.csv"
+# data/claims/claims.csv in the checkout, shipped in the package as tracker/_claims (a link to it).
+DEFAULT_FILE = Path(__file__).parent.parent / "_claims" / "claims.csv"
 
 
 class ClaimsFeed:

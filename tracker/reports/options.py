@@ -84,13 +84,15 @@ class ReportOptions:
 
 
 def parse_date(text: str | None, option: str) -> dt.date | None:
-    """An ISO date, or InvalidInput naming the option."""
+    """A date written YYYY-MM-DD (tracker.values' strict rule), or InvalidInput naming the option."""
+    from tracker.values import parse_iso_date
+
     if text is None:
         return None
     try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(f"{option}: not a date, expected YYYY-MM-DD: {text[:40]!r}") from None
+        return parse_iso_date(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{option}: {exc}: {text[:40]!r}") from None
 
 
 def report_options(
