@@ -27,14 +27,33 @@ from tracker.charts.theme import SMALL_PT, charted
 from tracker.errors import InvalidInput
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from numpy.typing import NDArray
 
 CLOSE_TOLERANCE = 0.05  # as tracker.analysis.compare; the frame's attrs["tolerance"] wins
 AGREEING = ("agrees", "consistent", "close")
 # Ticks at round percentages above and below 1 (nearest 1 first).
 TICKS_UP = (1.1, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0)
 TICKS_DOWN = (0.9, 0.8, 2 / 3, 0.5, 1 / 3, 0.2, 0.1)
+# Where a claim's label may go, in points from its marker: above, below, then to the sides.
+LABEL_OFFSETS = (
+    (0, 7),
+    (0, -22),
+    (45, 4),
+    (-45, 4),
+    (45, -18),
+    (-45, -18),
+    (0, 20),
+    (0, -34),
+    (70, 12),
+    (-70, 12),
+    (70, -28),
+    (-70, -28),
+)
 KIND_WORDS = {
     "cumulative": "total",
     "period_total": "total",
@@ -69,7 +88,7 @@ def comparable_rows(comparison: pd.DataFrame, by: str) -> pd.DataFrame:
     """Rows of a compare_claims frame with a ratio under `by`, with period_start/period_end."""
     import pandas as pd
 
-    from tracker.claims.records import parse_period
+    from tracker.claims.claim import parse_period
 
     ratio = f"{by}_ratio"
     if ratio not in comparison.columns:
@@ -102,14 +121,66 @@ def compare_chart(
     hollow one where they differ, a line at 1 and the ±tolerance band."""
     import numpy as np
     import pandas as pd
-    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
-    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
     from tracker.analysis.series import CONVENTION_TEXT
 
     other = "covered" if by == "report" else "report"
     tolerance = float(comparison.attrs.get("tolerance", CLOSE_TOLERANCE))
+    rows = _rows_in_view(comparison, by, metric, since, until)
+    ratio = rows[f"{by}_ratio"].to_numpy(dtype=float)
+    other_ratio = rows[f"{other}_ratio"].to_numpy(dtype=float) if f"{other}_ratio" in rows else ratio * np.nan
+    verdicts = rows.get(f"{by}_verdict", pd.Series([""] * len(rows)))
+    subtitle = (
+        f"Each claim ÷ the General Staff's own figure for the same metric, definition and period, "
+        f"{convention_words(by)}; a claim of 'more than' agrees when the figure is above it. "
+        f"Hollow markers: the same claim by {'covered day' if other == 'covered' else 'report date'}, "
+        "where that differs."
+    )
+    generated = generated or generated_date()
+    order = list(dict.fromkeys(rows["source"]))
+    names = [overlay.short_source(k) for k in order]
+    band_name = f"within {tolerance:.0%}"
+    fig = new_figure(size, dpi)
+    ncol, legend_rows = legend_shape(fig, [*names, band_name])
+    frame = lay_out(
+        fig,
+        _title(rows, ratio, verdicts, tolerance),
+        subtitle,
+        _notes(comparison, by, metric),
+        source_line([series_source, *order], CONVENTION_TEXT[by], generated),
+        legend_rows=legend_rows,
+        top_extra_pt=10,
+        bottom_extra_pt=12,
+    )
+    ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
+    style_axes(ax, thousands=False)
+
+    x_mid = date_numbers(rows["period_start"] + (rows["period_end"] - rows["period_start"]) / 2)
+    x_start, x_end = date_numbers(rows["period_start"]), date_numbers(rows["period_end"]) + 1
+    _ratio_axis(ax, np.concatenate([ratio, other_ratio[~np.isnan(other_ratio)]]), tolerance)
+    pad = max((float(x_end.max()) - float(x_start.min())) * 0.03, 20)
+    ax.set_xlim(float(x_start.min()) - pad, float(x_end.max()) + pad)
+    date_axis(ax, pd.Timestamp(rows["period_start"].min()), pd.Timestamp(rows["period_end"].max()))
+    place_axes(ax, frame)
+    unit_label(ax, "claim against the General Staff's figure (log scale)", frame)
+
+    ax.axhspan(1 / (1 + tolerance), 1 + tolerance, color="#ececec", linewidth=0, zorder=0, gid="close-band")
+    ax.axhline(1.0, color=TEXT, linewidth=0.8, zorder=1, gid="parity")
+    handles = _draw_claims(ax, rows, order, x_mid, ratio, other_ratio)
+    _label_far_claims(ax, rows, x_mid, ratio, verdicts, tolerance)
+    handles.append(Patch(facecolor="#e6e6e6", edgecolor="none"))
+    legend(ax, frame, handles, [*names, band_name], ncol=ncol)
+    return fig
+
+
+def _rows_in_view(
+    comparison: pd.DataFrame, by: str, metric: str, since: dt.date | None, until: dt.date | None
+) -> pd.DataFrame:
+    """The comparable claims about periods that overlap since..until, by period; InvalidInput
+    if there are none."""
+    import pandas as pd
+
     rows = comparable_rows(comparison, by)
     if since is not None:
         rows = rows.loc[rows["period_end"] >= pd.Timestamp(since)]
@@ -122,12 +193,13 @@ def compare_chart(
             + (f" between {since or 'the start'} and {until or 'the end'}" if since or until else "")
             + " (`tracker ingest claims` loads the curated ones)"
         )
-    left = comparison.loc[~comparison["comparable"].astype(bool)]
-    missing = comparison.loc[comparison["comparable"].astype(bool) & comparison[f"{by}_ratio"].isna()]
+    return rows
 
-    ratio = rows[f"{by}_ratio"].to_numpy(dtype=float)
-    other_ratio = rows[f"{other}_ratio"].to_numpy(dtype=float) if f"{other}_ratio" in rows else ratio * np.nan
-    verdicts = rows.get(f"{by}_verdict", pd.Series([""] * len(rows)))
+
+def _title(rows: pd.DataFrame, ratio: NDArray[np.float64], verdicts: pd.Series, tolerance: float) -> str:
+    """How many claims agree, and the one furthest from the series if it is outside the band."""
+    import numpy as np
+
     agreeing = int(verdicts.isin(AGREEING).sum())
     far_i = int(np.argmax(np.abs(np.log(ratio))))
     far = rows.iloc[far_i]
@@ -141,19 +213,20 @@ def compare_chart(
             f"{_period_text(far['period_start'], far['period_end'])}, is "
             f"{abs(ratio[far_i] - 1):.0%} {'higher' if ratio[far_i] > 1 else 'lower'}"
         )
-    subtitle = (
-        f"Each claim ÷ the General Staff's own figure for the same metric, definition and period, "
-        f"{convention_words(by)}; a claim of 'more than' agrees when the figure is above it. "
-        f"Hollow markers: the same claim by {'covered day' if other == 'covered' else 'report date'}, "
-        "where that differs."
-    )
-    notes = []
+    return title
+
+
+def _notes(comparison: pd.DataFrame, by: str, metric: str) -> list[str]:
+    """The claims not drawn: those that count something else (by reason), and those about
+    periods the series' reports do not cover."""
+    left = comparison.loc[~comparison["comparable"].astype(bool)]
+    missing = comparison.loc[comparison["comparable"].astype(bool) & comparison[f"{by}_ratio"].isna()]
     if len(left):
         reasons: dict[str, int] = {}
-        for r in left.itertuples():
-            why = overlay._short_reason(r.subject, r.metric, r.definition, metric)
+        for subject, what, definition in zip(left["subject"], left["metric"], left["definition"]):
+            why = overlay.short_reason(subject, what, definition, metric)
             reasons[why] = reasons.get(why, 0) + 1
-        notes.append(
+        return [
             f"Not shown: {plural(len(left), 'claim')} that count something else ("
             + "; ".join(f"{k}: {n}" for k, n in sorted(reasons.items(), key=lambda kv: -kv[1]))
             + ")"
@@ -163,39 +236,22 @@ def compare_chart(
                 else ""
             )
             + "."
-        )
-    elif len(missing):
-        notes.append(f"Not shown: {plural(len(missing), 'claim')} about periods the series' reports do not cover.")
-    generated = generated or generated_date()
-    styles = overlay.styles_for(list(rows["source"]))
-    order = list(dict.fromkeys(rows["source"]))
-    names = [overlay.short_source(k) for k in order]
-    band_name = f"within {tolerance:.0%}"
-    fig = new_figure(size, dpi)
-    ncol, legend_rows = legend_shape(fig, [*names, band_name])
-    frame = lay_out(
-        fig,
-        title,
-        subtitle,
-        notes,
-        source_line([series_source, *order], CONVENTION_TEXT[by], generated),
-        legend_rows=legend_rows,
-        top_extra_pt=10,
-        bottom_extra_pt=12,
-    )
-    ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
-    style_axes(ax, thousands=False)
+        ]
+    if len(missing):
+        return [f"Not shown: {plural(len(missing), 'claim')} about periods the series' reports do not cover."]
+    return []
 
-    x_mid = date_numbers(rows["period_start"] + (rows["period_end"] - rows["period_start"]) / 2)
-    x_start, x_end = date_numbers(rows["period_start"]), date_numbers(rows["period_end"]) + 1
-    all_r = np.concatenate([ratio, other_ratio[~np.isnan(other_ratio)]])
+
+def _ratio_axis(ax: Axes, ratios: NDArray[np.float64], tolerance: float) -> None:
+    """A log y axis over every ratio drawn, with room for labels and at most 7 round percentages."""
+    import numpy as np
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
     band = math.log(1 + tolerance) * 2.2
-    lo = min(float(np.log(all_r).min()) - 0.22, -band)  # room below for labels too
-    hi = max(float(np.log(all_r).max()) + 0.25, band)  # room above for labels
+    lo = min(float(np.log(ratios).min()) - 0.22, -band)  # room below for labels too
+    hi = max(float(np.log(ratios).max()) + 0.25, band)  # room above for labels
     ax.set_yscale("log")
     ax.set_ylim(math.exp(lo), math.exp(hi))
-    pad = max((float(x_end.max()) - float(x_start.min())) * 0.03, 20)
-    ax.set_xlim(float(x_start.min()) - pad, float(x_end.max()) + pad)
     ticks = sorted([1.0, *(t for t in (*TICKS_UP, *TICKS_DOWN) if lo <= math.log(t) <= hi)])
     while len(ticks) > 7:  # drop the steps nearest 1 first
         nearest = min((t for t in ticks if t != 1.0), key=lambda t: abs(math.log(t)))
@@ -203,16 +259,26 @@ def compare_chart(
     ax.yaxis.set_major_locator(FixedLocator(ticks))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p=None: _pct(v)))
-    date_axis(ax, pd.Timestamp(rows["period_start"].min()), pd.Timestamp(rows["period_end"].max()))
-    place_axes(ax, frame)
-    unit_label(ax, "claim against the General Staff's figure (log scale)", frame)
 
-    ax.axhspan(1 / (1 + tolerance), 1 + tolerance, color="#ececec", linewidth=0, zorder=0, gid="close-band")
-    ax.axhline(1.0, color=TEXT, linewidth=0.8, zorder=1, gid="parity")
-    handles = []
-    for key in order:
-        colour, marker = styles[key]
-        idx = np.flatnonzero(rows["source"].to_numpy() == key)
+
+def _draw_claims(
+    ax: Axes,
+    rows: pd.DataFrame,
+    order: list[str],
+    x_mid: NDArray[np.float64],
+    ratio: NDArray[np.float64],
+    other_ratio: NDArray[np.float64],
+) -> list[Artist]:
+    """Each source's ratios as filled markers, the other convention's as hollow ones joined to
+    them where they differ; one legend handle per source."""
+    import numpy as np
+    from matplotlib.lines import Line2D
+
+    styles = overlay.styles_for(list(rows["source"]))
+    handles: list[Artist] = []
+    for source in order:
+        colour, marker = styles[source]
+        idx = np.flatnonzero(rows["source"].to_numpy() == source)
         for i in idx:
             o = other_ratio[i]
             if not np.isnan(o) and abs(math.log(o / ratio[i])) > 0.02:
@@ -226,7 +292,7 @@ def compare_chart(
                     edgecolors=colour,
                     linewidths=0.8,
                     zorder=4,
-                    gid=f"claims-other:{key}",
+                    gid=f"claims-other:{source}",
                 )
         ax.scatter(
             x_mid[idx],
@@ -237,7 +303,7 @@ def compare_chart(
             edgecolors="white",
             linewidths=0.5,
             zorder=5,
-            gid=f"claims:{key}",
+            gid=f"claims:{source}",
         )
         handles.append(
             Line2D(
@@ -251,9 +317,21 @@ def compare_chart(
                 markeredgewidth=0.5,
             )
         )
+    return handles
 
-    # Label the claims outside the band, the furthest first: who, for when, and what they said.
-    # (A bound the series satisfies is "consistent" however far: those stay unlabelled.)
+
+def _label_far_claims(
+    ax: Axes,
+    rows: pd.DataFrame,
+    x_mid: NDArray[np.float64],
+    ratio: NDArray[np.float64],
+    verdicts: pd.Series,
+    tolerance: float,
+) -> None:
+    """Label the claims outside the band, the furthest first: who, for when, and what they said.
+    (A bound the series satisfies is "consistent" however far: those stay unlabelled.)"""
+    import numpy as np
+
     out = [
         i
         for i in np.argsort(-np.abs(np.log(ratio)), kind="stable")
@@ -274,21 +352,5 @@ def compare_chart(
                 gid="claim-label",
             )
         )
-    offsets = [
-        (0, 7),
-        (0, -22),
-        (45, 4),
-        (-45, 4),
-        (45, -18),
-        (-45, -18),
-        (0, 20),
-        (0, -34),
-        (70, 12),
-        (-70, 12),
-        (70, -28),
-        (-70, -28),
-    ]
-    place_labels(ax, labels, offsets=offsets, avoid=point_boxes(ax, x_mid, ratio, radius_pt=4), leader_beyond_pt=12)
-    handles.append(Patch(facecolor="#e6e6e6", edgecolor="none"))
-    legend(ax, frame, handles, [*names, band_name], ncol=ncol)
-    return fig
+    avoid = point_boxes(ax, x_mid, ratio, radius_pt=4)
+    place_labels(ax, labels, offsets=LABEL_OFFSETS, avoid=avoid, leader_beyond_pt=12)

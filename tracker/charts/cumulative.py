@@ -26,8 +26,13 @@ from tracker.charts.theme import SMALL_PT, charted
 from tracker.errors import InvalidInput
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.transforms import ScaledTranslation
+    from numpy.typing import NDArray
 
 MIN_REPORTS = 2
 
@@ -48,7 +53,6 @@ def cumulative_chart(
     """The running total of a daily_series frame with each milestone marked, and the cumulative
     claims in `claims` (a tracker.claims.queries.claims_frame) that count the same thing, as
     points with their low–high range, by source."""
-    import numpy as np
     from matplotlib.lines import Line2D
     from matplotlib.ticker import MaxNLocator
 
@@ -130,38 +134,55 @@ def cumulative_chart(
     mx = date_numbers(marks["date"])
     my = marks["total"].to_numpy(dtype=float)
     ax.scatter(mx, my, s=9, color="white", edgecolors=SERIES, linewidths=0.9, zorder=4, gid="milestones")
-    # Milestone labels go below-right of their point (under a rising line), the newest first; one
-    # that would hit another label or a claim's marker is left out (its marker stays).
+    _label_milestones(ax, marks, mx, my, order)
+
+    handles = [
+        Line2D([], [], color=SERIES, linewidth=1.6),
+        Line2D([], [], color=SERIES, marker="o", markerfacecolor="white", linestyle="", markersize=3.5),
+        *_draw_claims(ax, order, styles),
+    ]
+    legend(ax, frame, handles, legend_names, ncol=ncol)
+    return fig
+
+
+def _label_milestones(
+    ax: Axes, marks: pd.DataFrame, mx: NDArray[np.float64], my: NDArray[np.float64], order: list[overlay.Point]
+) -> None:
+    """Milestone labels go below-right of their point (under a rising line), the newest first; one
+    that would hit another label or a claim's marker is left out (its marker stays)."""
     claim_xy = [(float(date_numbers([p.mid])[0]), p.value) for p in order]
     avoid = point_boxes(ax, [c[0] for c in claim_xy], [c[1] for c in claim_xy], radius_pt=10)
     labels = [
         Label(
             float(mx[i]),
             float(my[i]),
-            f"{number_text(row.milestone)}: {month_text(row.date)}",
+            f"{number_text(milestone)}: {month_text(day)}",
             colour=MUTED,
             size=SMALL_PT,
             gid="milestone-label",
         )
-        for i, row in enumerate(marks.itertuples())
+        for i, (milestone, day) in enumerate(zip(marks["milestone"], marks["date"]))
     ][::-1]
     place_labels(ax, labels, offsets=[(32, -15), (38, -19), (-34, 5)], avoid=avoid, leader_beyond_pt=99, drop=True)
 
-    handles = [
-        Line2D([], [], color=SERIES, linewidth=1.6),
-        Line2D([], [], color=SERIES, marker="o", markerfacecolor="white", linestyle="", markersize=3.5),
-    ]
-    names = legend_names[:2]
+
+def _draw_claims(ax: Axes, order: list[overlay.Point], styles: dict[str, tuple[str, str]]) -> list[Line2D]:
+    """Each source's claims as markers, with their low–high range as a bar, a period of a month
+    or more as a line across it, and a triangle for a bound; one legend handle per source."""
+    import numpy as np
+    from matplotlib.lines import Line2D
+
+    handles = []
     by_source: dict[str, list[overlay.Point]] = {}
     for p in order:
         by_source.setdefault(p.source, []).append(p)
-    for key, pts in by_source.items():
-        colour, marker = styles[key]
+    for source, pts in by_source.items():
+        colour, marker = styles[source]
         px = np.array([float(date_numbers([p.mid])[0]) for p in pts])
         py = np.array([p.value for p in pts])
         for p, xi in zip(pts, px):
             if p.low is not None and p.high is not None and p.high > p.low:
-                ax.vlines(xi, p.low, p.high, colors=colour, linewidth=1.2, zorder=5, gid=f"claim-range:{key}")
+                ax.vlines(xi, p.low, p.high, colors=colour, linewidth=1.2, zorder=5, gid=f"claim-range:{source}")
             if (p.end - p.start).days >= 27:  # a month or more: show the span the claim is about
                 ax.hlines(
                     p.value,
@@ -180,7 +201,7 @@ def cumulative_chart(
                     color=colour,
                     linestyle="",
                     zorder=6,
-                    transform=ax.transData + _nudge(fig, 0, 5 if p.bound == "lower" else -5),
+                    transform=ax.transData + _nudge(ax, 0, 5 if p.bound == "lower" else -5),
                 )
         ax.scatter(
             px,
@@ -191,8 +212,8 @@ def cumulative_chart(
             edgecolors="white",
             linewidths=0.5,
             zorder=6,
-            gid=f"claims:{key}",
-            label=overlay.short_source(key),
+            gid=f"claims:{source}",
+            label=overlay.short_source(source),
         )
         handles.append(
             Line2D(
@@ -206,12 +227,11 @@ def cumulative_chart(
                 markeredgewidth=0.5,
             )
         )
-        names.append(overlay.short_source(key))
-    legend(ax, frame, handles, names, ncol=ncol)
-    return fig
+    return handles
 
 
-def _nudge(fig: Figure, dx_pt: float, dy_pt: float):  # type: ignore[no-untyped-def]
+def _nudge(ax: Axes, dx_pt: float, dy_pt: float) -> ScaledTranslation:
+    """A shift by a fixed distance in points, whatever the data scale."""
     from matplotlib.transforms import ScaledTranslation
 
-    return ScaledTranslation(dx_pt / 72.0, dy_pt / 72.0, fig.dpi_scale_trans)
+    return ScaledTranslation(dx_pt / 72.0, dy_pt / 72.0, ax.figure.dpi_scale_trans)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracker.charts.axes import date_axis, date_numbers, style_axes
 from tracker.charts.formats import convention_words, day_text, number_text, plural, series_words, when
@@ -15,8 +15,11 @@ from tracker.charts.theme import charted
 from tracker.errors import InvalidInput
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from numpy.typing import NDArray
 
 MIN_DAYS = 2
 LABELLED_RECORDS = 4
@@ -47,8 +50,8 @@ def flag_summary(view: pd.DataFrame, include_flagged: bool, by: str) -> str:
     )
     top = flagged.sort_values(["increment", "date"], ascending=[False, True], kind="stable").head(2)
     largest = "; ".join(
-        f"{number_text(r.increment)} {when(r.date, by)} ({r.flags.replace(';', ', ') or 'gap'})"
-        for r in top.itertuples()
+        f"{number_text(increment)} {when(day, by)} ({flags.replace(';', ', ') or 'gap'})"
+        for increment, day, flags in zip(top["increment"], top["date"], top["flags"])
     )
     what = "counted in records (--include-flagged)" if include_flagged else "left out of records"
     return (
@@ -72,14 +75,11 @@ def daily_chart(
 ) -> Figure:
     """Daily figures of one series (a tracker.analysis.daily_series frame, whole: averages and
     records are computed on all of it, then the chart shows `since`..`until`)."""
-    import numpy as np
-    import pandas as pd
     from matplotlib.lines import Line2D
     from matplotlib.ticker import MaxNLocator
 
     from tracker.analysis import between, record_progression, rolling_average
     from tracker.analysis.series import CONVENTION_TEXT
-    from tracker.quality import FIRST_REPORT_DATE
 
     metric = daily.attrs.get("metric") or ""
     by = daily.attrs.get("by", "report")
@@ -94,33 +94,11 @@ def daily_chart(
     noun, unit = series_words(metric)
 
     rolling = {w: between(rolling_average(daily, w), since, until) for w in (7, 30)}
-    progression = record_progression(daily, include_flagged=include_flagged).table
-    progression = progression.loc[(progression["date"] >= start) & (progression["date"] <= end)]
-    all_records = record_progression(daily, include_flagged=include_flagged).table
-    standing = all_records.loc[all_records["date"] <= end]
-
-    # Title: the latest figure and where it stands.
-    last = view.iloc[-1]
-    if np.isnan(last["increment"]):
-        title = f"The report of {day_text(last['report_date'])} gives no daily figure for {noun}"
-    else:
-        title = f"Kyiv reported {number_text(last['increment'])} {noun} on {day_text(last['date'])}"
-        if not standing.empty and standing.iloc[-1]["report_date"] == last["report_date"]:
-            title += ", a new one-day record"
-        elif bool(last["doubtful"]) and not include_flagged:
-            title += f"; the figure is flagged ({last['flags'].replace(';', ', ') or 'gap'})"
-        if not standing.empty and standing.iloc[-1]["report_date"] != last["report_date"]:
-            rec = standing.iloc[-1]
-            title += f"; the record is {number_text(rec['increment'])} ({day_text(rec['date'])})"
-    subtitle = (
-        f"Daily increase in the cumulative total reported by Ukraine's General Staff, "
-        f"{convention_words(by)}, {day_text(start)} to {day_text(end)}. Averages count "
-        f"every day; records leave out flagged days{'' if include_flagged else ' unless asked'}"
-    )
-    first_counted = daily.loc[daily["increment"].notna(), "date"].min()
-    if pd.Timestamp(daily["report_date"].min()).date() > FIRST_REPORT_DATE:
-        subtitle += f" and count from {day_text(first_counted)}, where this series begins"
-    subtitle += "."
+    records = record_progression(daily, include_flagged=include_flagged).table
+    progression = records.loc[(records["date"] >= start) & (records["date"] <= end)]
+    standing = records.loc[records["date"] <= end]
+    title = _title(view.iloc[-1], standing, noun, include_flagged)
+    subtitle = _subtitle(daily, by, start, end, include_flagged)
     generated = generated or generated_date()
     note = flag_summary(view, include_flagged, by)
     fig = new_figure(size, dpi)
@@ -173,23 +151,7 @@ def daily_chart(
 
     rx, ry = date_numbers(progression["date"]), progression["increment"].to_numpy(dtype=float)
     ax.scatter(rx, ry, s=10, color=RECORD, edgecolors="white", linewidths=0.5, zorder=5, gid="records")
-    latest = progression.tail(labelled_records).iloc[::-1]  # the newest record is placed first
-    labels = [
-        Label(
-            float(date_numbers([r.date])[0]),
-            float(r.increment),
-            f"{number_text(r.increment)}\n{day_text(r.date)}",
-            colour=TEXT,
-            gid="record-label",
-        )
-        for r in latest.itertuples()
-    ]
-
-    def ceiling(a: float, b: float) -> float:
-        inside = (x >= a) & (x <= b)
-        return float(inc[inside].max()) if inside.any() else float("nan")
-
-    row_labels(ax, labels, ceiling=ceiling)
+    _label_records(ax, progression.tail(labelled_records), x, inc)
 
     handles = [
         Line2D([], [], color=BARS, linewidth=4),
@@ -203,3 +165,59 @@ def daily_chart(
         names.insert(1, "flagged day")
     legend(ax, frame, handles, names)
     return fig
+
+
+def _title(last: pd.Series, standing: pd.DataFrame, noun: str, include_flagged: bool) -> str:
+    """The latest figure and where it stands against the record (`standing`: the records set
+    up to the chart's end)."""
+    import numpy as np
+
+    if np.isnan(last["increment"]):
+        return f"The report of {day_text(last['report_date'])} gives no daily figure for {noun}"
+    title = f"Kyiv reported {number_text(last['increment'])} {noun} on {day_text(last['date'])}"
+    if not standing.empty and standing.iloc[-1]["report_date"] == last["report_date"]:
+        title += ", a new one-day record"
+    elif bool(last["doubtful"]) and not include_flagged:
+        title += f"; the figure is flagged ({last['flags'].replace(';', ', ') or 'gap'})"
+    if not standing.empty and standing.iloc[-1]["report_date"] != last["report_date"]:
+        rec = standing.iloc[-1]
+        title += f"; the record is {number_text(rec['increment'])} ({day_text(rec['date'])})"
+    return title
+
+
+def _subtitle(daily: pd.DataFrame, by: str, start: Any, end: Any, include_flagged: bool) -> str:
+    """What the bars are, the dates shown, and what averages and records count (from where, for
+    a series that began after the first report)."""
+    import pandas as pd
+
+    from tracker.quality import FIRST_REPORT_DATE
+
+    subtitle = (
+        f"Daily increase in the cumulative total reported by Ukraine's General Staff, "
+        f"{convention_words(by)}, {day_text(start)} to {day_text(end)}. Averages count "
+        f"every day; records leave out flagged days{'' if include_flagged else ' unless asked'}"
+    )
+    first_counted = daily.loc[daily["increment"].notna(), "date"].min()
+    if pd.Timestamp(daily["report_date"].min()).date() > FIRST_REPORT_DATE:
+        subtitle += f" and count from {day_text(first_counted)}, where this series begins"
+    return subtitle + "."
+
+
+def _label_records(ax: Axes, latest: pd.DataFrame, x: NDArray[np.float64], increments: NDArray[np.float64]) -> None:
+    """Label the `latest` records (figure and date), in a row above the bars where they cluster."""
+    labels = [
+        Label(
+            float(date_numbers([day])[0]),
+            float(increment),
+            f"{number_text(increment)}\n{day_text(day)}",
+            colour=TEXT,
+            gid="record-label",
+        )
+        for day, increment in zip(latest["date"][::-1], latest["increment"][::-1])  # the newest placed first
+    ]
+
+    def ceiling(a: float, b: float) -> float:
+        inside = (x >= a) & (x <= b)
+        return float(increments[inside].max()) if inside.any() else float("nan")
+
+    row_labels(ax, labels, ceiling=ceiling)

@@ -71,41 +71,19 @@ def equipment_chart(
     start = min(w["week_start"].min() for w in weeks.values())
     end = max(w["week_start"].max() for w in weeks.values()) + pd.Timedelta(days=7)
 
-    # Title: the last complete week, the biggest categories by count.
-    latest_complete = max(
-        (w.loc[w["complete"].astype(bool), "week_start"].max() for w in weeks.values()), default=pd.NaT
-    )
-    parts = []
-    for m, w in weeks.items():
-        row = w.loc[w["week_start"] == latest_complete]
-        if len(row):
-            parts.append((float(row["total"].iloc[0]), m))
-    parts.sort(key=lambda t: -t[0])
-    if parts and not pd.isna(latest_complete):
-        week_end = latest_complete + pd.Timedelta(days=6)
-        listed = [f"{number_text(v)} {short_label(m).lower()}" for v, m in parts[:4]]
-        title = (
-            f"In the week to {day_text(week_end)}, Kyiv reported Russian losses of "
-            + ", ".join(listed[:-1])
-            + f" and {listed[-1]}"
-        )
-    else:
-        title = "Weekly Russian equipment losses reported by Kyiv"
     subtitle = (
         "Losses per week (Monday to Sunday) reported by Ukraine's General Staff, "
         f"{convention_words(by)}, each panel on its own scale."
     )
-    notes = []
-    partial = [m for m, w in weeks.items() if not bool(w["complete"].iloc[-1])]
-    if partial:
-        notes.append("Lighter last bar: a week not yet over.")
-    merged = [m for m in weeks if "lineage_change" in ";".join(series[m]["flags"])]
-    if merged:
-        notes.append(" ".join(f"{short_label(m)}: {_lineage_note(m)}" for m in merged))
     generated = generated or generated_date()
     fig = new_figure(size, dpi)
     frame = lay_out(
-        fig, title, subtitle, notes, source_line([series_source], CONVENTION_TEXT[by], generated), bottom_extra_pt=12
+        fig,
+        _title(weeks),
+        subtitle,
+        _notes(weeks, series),
+        source_line([series_source], CONVENTION_TEXT[by], generated),
+        bottom_extra_pt=12,
     )
     n = len(weeks)
     cols = min(columns, n)
@@ -152,38 +130,77 @@ def equipment_chart(
             )
         if lo < 0:
             ax.axhline(0, color=MUTED, linewidth=0.5)
-        name = short_label(metric)
-        x_text = (left_pt + c * (panel_w + gap_x_pt)) / w_pt
-        fig.text(
-            x_text,
-            y_top + 11.0 / h,
-            name,
-            ha="left",
-            va="bottom",
-            fontsize=BODY_PT,
-            fontweight="bold",
-            gid=f"panel:{metric}",
-        )
-        last_done = w.loc[w["complete"].astype(bool)]
-        if len(last_done):
-            v = float(last_done["total"].iloc[-1])
-            fig.text(
-                x_text,
-                y_top + 3.0 / h,
-                f"last week: {number_text(v)}",
-                ha="left",
-                va="bottom",
-                fontsize=SMALL_PT,
-                color=MUTED,
-                gid=f"latest:{metric}",
-            )
+        _panel_header(fig, metric, w, (left_pt + c * (panel_w + gap_x_pt)) / w_pt, y_top, h)
         date_axis(ax, start, end)
         if r < rows - 1 and k + cols < n:
             ax.tick_params(axis="x", labelbottom=False)
     return fig
 
 
+def _title(weeks: dict[str, pd.DataFrame]) -> str:
+    """The last complete week's losses, the four biggest categories by count."""
+    import pandas as pd
+
+    latest_complete = max(
+        (w.loc[w["complete"].astype(bool), "week_start"].max() for w in weeks.values()), default=pd.NaT
+    )
+    parts = []
+    for m, w in weeks.items():
+        row = w.loc[w["week_start"] == latest_complete]
+        if len(row):
+            parts.append((float(row["total"].iloc[0]), m))
+    parts.sort(key=lambda t: -t[0])
+    if not parts or pd.isna(latest_complete):
+        return "Weekly Russian equipment losses reported by Kyiv"
+    week_end = latest_complete + pd.Timedelta(days=6)
+    listed = [f"{number_text(v)} {short_label(m).lower()}" for v, m in parts[:4]]
+    return (
+        f"In the week to {day_text(week_end)}, Kyiv reported Russian losses of "
+        + ", ".join(listed[:-1])
+        + f" and {listed[-1]}"
+    )
+
+
+def _notes(weeks: dict[str, pd.DataFrame], series: dict[str, pd.DataFrame]) -> list[str]:
+    """A week not yet over, and the categories whose definition changed over time."""
+    notes = []
+    partial = [m for m, w in weeks.items() if not bool(w["complete"].iloc[-1])]
+    if partial:
+        notes.append("Lighter last bar: a week not yet over.")
+    merged = [m for m in weeks if "lineage_change" in ";".join(series[m]["flags"])]
+    if merged:
+        notes.append(" ".join(f"{short_label(m)}: {_lineage_note(m)}" for m in merged))
+    return notes
+
+
+def _panel_header(fig: Figure, metric: str, weeks: pd.DataFrame, x: float, y_top: float, height_pt: float) -> None:
+    """A panel's name and its last complete week's figure, above the panel's top (`y_top`)."""
+    fig.text(
+        x,
+        y_top + 11.0 / height_pt,
+        short_label(metric),
+        ha="left",
+        va="bottom",
+        fontsize=BODY_PT,
+        fontweight="bold",
+        gid=f"panel:{metric}",
+    )
+    done = weeks.loc[weeks["complete"].astype(bool)]
+    if len(done):
+        fig.text(
+            x,
+            y_top + 3.0 / height_pt,
+            f"last week: {number_text(float(done['total'].iloc[-1]))}",
+            ha="left",
+            va="bottom",
+            fontsize=SMALL_PT,
+            color=MUTED,
+            gid=f"latest:{metric}",
+        )
+
+
 def _lineage_note(metric: str) -> str:
+    """How a category's definition changed (from tracker.metrics)."""
     from tracker.metrics import METRICS
 
     return METRICS[metric].notes or "the category changed over time."

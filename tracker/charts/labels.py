@@ -4,7 +4,7 @@ row of labels with leader lines where anchors cluster."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -237,7 +237,7 @@ def _overlap_area(a: Box, b: Box) -> float:
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
-def point_boxes(ax: Axes, xs: Sequence[float], ys: Sequence[float], radius_pt: float = 3.0) -> list[Box]:
+def point_boxes(ax: Axes, xs: Iterable[float], ys: Iterable[float], radius_pt: float = 3.0) -> list[Box]:
     """Display boxes around markers, for place_labels to avoid."""
     r = radius_pt * ax.figure.dpi / 72.0
     out = []

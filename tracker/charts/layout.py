@@ -14,7 +14,7 @@ from tracker.errors import InvalidInput
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure, SubFigure
+    from matplotlib.figure import Figure
 
 DEFAULT_SIZE = (1600, 900)
 DEFAULT_DPI = 200.0
@@ -170,7 +170,7 @@ def unit_label(ax: Axes, text: str, frame: Frame) -> None:
     fig.text(x0, y0, text, ha="left", va="bottom", fontsize=SMALL_PT + 0.5, color=MUTED, gid="unit")
 
 
-def legend_shape(fig: Figure | SubFigure, labels: Sequence[str], width_pt: float | None = None) -> tuple[int, int]:
+def legend_shape(fig: Figure, labels: Sequence[str], width_pt: float | None = None) -> tuple[int, int]:
     """(columns, rows) of the widest legend that fits the figure's inner width."""
     if not labels:
         return 0, 0
@@ -194,7 +194,7 @@ def legend(ax: Axes, frame: Frame, handles: list, labels: list[str], ncol: int |
     """A legend under the subtitle, flush left, in as few rows as fit."""
     if not handles:
         return
-    ncol = ncol or legend_shape(ax.figure, labels)[0]
+    ncol = ncol or legend_shape(frame.fig, labels)[0]
     x0 = (PAD_PT + 1.5) / frame.width_pt
     leg = ax.figure.legend(
         handles,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracker.charts import overlay
 from tracker.charts.axes import date_numbers, period_axis, style_axes
@@ -27,7 +27,9 @@ from tracker.errors import InvalidInput
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
 MIN_MONTHS = 2
 CONVENTION_SUBTITLE = {
@@ -56,6 +58,11 @@ def month_ranges(labels: list[str]) -> str:
     )
 
 
+def average_text(x: float) -> str:
+    """A daily average as text: one decimal below 10 ('7.5'), whole above ('1,234')."""
+    return number_text(x, 1 if abs(x) < 10 else 0)
+
+
 @charted
 def monthly_chart(
     daily: pd.DataFrame,
@@ -77,22 +84,11 @@ def monthly_chart(
     from matplotlib.lines import Line2D
     from matplotlib.ticker import MaxNLocator
 
-    from tracker.analysis import period_table
     from tracker.analysis.series import CONVENTION_TEXT
 
     metric = daily.attrs.get("metric") or ""
     by = daily.attrs.get("by", "report")
-    table = period_table(daily, "month")
-    if since is not None:
-        table = table.loc[table["end"] >= pd.Timestamp(since)]
-    if until is not None:
-        table = table.loc[table["start"] <= pd.Timestamp(until)]
-    table = table.reset_index(drop=True)
-    if len(table) < MIN_MONTHS:
-        raise InvalidInput(
-            f"too few months of {metric} to chart ({len(table)} between {since or 'the start'} "
-            f"and {until or 'the end'}; need {MIN_MONTHS})"
-        )
+    table = _months(daily, metric, since, until)
     noun, unit = series_words(metric)
     periods = [pd.Period(p, freq="M") for p in table["period"]]
     starts = [p.start_time for p in periods]
@@ -100,84 +96,16 @@ def monthly_chart(
     first, last_day = starts[0], ends[-1]
 
     shown, left = overlay.split_claims(claims, metric, ("daily_average",), as_of)
-    points = [p for p in overlay.claim_points(shown) if p.end >= first and p.start <= last_day]
-    seen: set = set()
-    unique = []
-    for p in sorted(points, key=lambda p: (p.start, p.end, p.source, p.value)):
-        key = (p.source, p.start, p.end, p.value)  # a figure restated later is drawn once
-        if key not in seen:
-            seen.add(key)
-            unique.append(p)
+    unique = _distinct([p for p in overlay.claim_points(shown) if p.end >= first and p.start <= last_day])
     monthly = [p for p in unique if p.start.day == 1 and p.end == (p.start + pd.offsets.MonthEnd(0))]
     longer = [p for p in unique if p not in monthly and (p.end - p.start).days >= 27]
     styles = overlay.styles_for([p.source for p in sorted(unique, key=lambda p: p.start)])
 
-    # Title: the last complete month, and the highest.
-    complete = table.loc[table["complete"].astype(bool)]
-    pick = complete if len(complete) else table
-    last = pick.iloc[-1]
-    best = pick.sort_values(["daily_average", "start"], ascending=[False, True], kind="stable").iloc[0]
-    last_month = month_text(pd.Period(last["period"], freq="M").start_time)
-
-    def avg(x: float) -> str:
-        return number_text(x, 1 if abs(x) < 10 else 0)
-
-    title = f"Kyiv's count averaged {avg(last['daily_average'])} {noun} a day in {last_month}"
-    if best["period"] == last["period"]:
-        title += ", the highest monthly average yet"
-    else:
-        title += (
-            f"; the highest month was {month_text(pd.Period(best['period'], freq='M').start_time)} "
-            f"({avg(best['daily_average'])})"
-        )
-    bar_of = dict(zip(table["period"], table["daily_average"]))
-    agreement = []
-    for key in dict.fromkeys(p.source for p in monthly):
-        devs = [
-            p.value / bar_of[f"{p.start.year:04d}-{p.start.month:02d}"] - 1
-            for p in monthly
-            if p.source == key and bar_of.get(f"{p.start.year:04d}-{p.start.month:02d}")
-        ]
-        if not devs:
-            continue
-        worst = max(devs, key=abs)
-        pct = math.ceil(abs(worst) * 1000) / 10
-        name = overlay.short_source(key)
-        side = "above" if worst > 0 else "below"
-        if len(devs) == 1:
-            agreement.append(
-                f"{name}'s is within {pct:g}% of the bar"
-                if abs(worst) <= CLOSE
-                else f"{name}'s is {pct:g}% {side} the bar"
-            )
-        else:
-            agreement.append(
-                f"{name}'s {len(devs)} are within {pct:g}% of the bars"
-                if abs(worst) <= CLOSE
-                else f"{name}'s {len(devs)} are up to {pct:g}% {side} the bars"
-            )
     subtitle = f"Daily average per calendar month {CONVENTION_SUBTITLE[by]}."
+    agreement = _agreement(monthly, table)
     if agreement:
         subtitle += " Markers: " + "; ".join(agreement) + "."
-
-    notes = []
-    partial = table.loc[~table["complete"].astype(bool)]
-    if len(partial):
-        notes.append(
-            "Lighter bars: incomplete months ("
-            + ", ".join(
-                f"{month_text(pd.Period(r.period, freq='M').start_time)}: {r.days} of "
-                f"{pd.Period(r.period, freq='M').days_in_month} days"
-                for r in partial.itertuples()
-            )
-            + ")."
-        )
-    flagged = table.loc[table["flagged_days"] > 0, "period"].tolist()
-    if flagged:
-        notes.append(f"Months with flagged days, counted in these averages: {month_ranges(flagged)}.")
-    if longer:
-        notes.append("Dashed lines: averages over longer periods, across the months they cover.")
-    notes.append(overlay.left_out_note(left, "daily-average claim"))
+    notes = _notes(table, longer, left)
     generated = generated or generated_date()
     sources = [series_source, *dict.fromkeys(p.source for p in unique)]
     names = ["General Staff: daily average", *(f"{overlay.short_source(k)}" for k in styles)]
@@ -185,7 +113,7 @@ def monthly_chart(
     ncol, rows = legend_shape(fig, names)
     frame = lay_out(
         fig,
-        title,
+        _title(table, noun),
         subtitle,
         notes,
         source_line(sources, CONVENTION_TEXT[by], generated),
@@ -200,22 +128,155 @@ def monthly_chart(
     x_end = date_numbers(ends) + 1
     widths = (x_end - x_start) * 0.78
     mids = x_start + (x_end - x_start) / 2
-    avg = table["daily_average"].to_numpy(dtype=float)
+    averages = table["daily_average"].to_numpy(dtype=float)
     full = table["complete"].to_numpy(dtype=bool)
-    top = max(float(np.nanmax(avg)), max((p.value for p in unique), default=0.0))
+    top = max(float(np.nanmax(averages)), max((p.value for p in unique), default=0.0))
     ax.set_xlim(float(x_start[0]) - 3, float(x_end[-1]) + 3)
-    ax.set_ylim(min(0.0, float(np.nanmin(avg))), top * 1.1)
+    ax.set_ylim(min(0.0, float(np.nanmin(averages))), top * 1.1)
     ax.yaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10], integer=True))
     period_axis(ax, first, last_day)
     place_axes(ax, frame)
     unit_label(ax, f"{unit} a day, monthly average" if unit else "a day, monthly average", frame)
 
-    ax.bar(mids[full], avg[full], width=widths[full], color=BARS, linewidth=0, gid="months")
+    ax.bar(mids[full], averages[full], width=widths[full], color=BARS, linewidth=0, gid="months")
     if (~full).any():
-        ax.bar(mids[~full], avg[~full], width=widths[~full], color=BARS, alpha=0.45, linewidth=0, gid="months-partial")
+        ax.bar(
+            mids[~full],
+            averages[~full],
+            width=widths[~full],
+            color=BARS,
+            alpha=0.45,
+            linewidth=0,
+            gid="months-partial",
+        )
     handles = [Line2D([], [], color=BARS, linewidth=5)]
-    for key, (colour, marker) in styles.items():
-        mine = [p for p in monthly if p.source == key]
+    handles += _draw_claims(ax, styles, monthly, longer, float(x_start[0]) - 3)
+    legend(ax, frame, handles, names, ncol=ncol)
+    return fig
+
+
+def _months(daily: pd.DataFrame, metric: str, since: dt.date | None, until: dt.date | None) -> pd.DataFrame:
+    """The calendar months of the series that overlap since..until; InvalidInput if too few."""
+    import pandas as pd
+
+    from tracker.analysis import period_table
+
+    table = period_table(daily, "month")
+    if since is not None:
+        table = table.loc[table["end"] >= pd.Timestamp(since)]
+    if until is not None:
+        table = table.loc[table["start"] <= pd.Timestamp(until)]
+    table = table.reset_index(drop=True)
+    if len(table) < MIN_MONTHS:
+        raise InvalidInput(
+            f"too few months of {metric} to chart ({len(table)} between {since or 'the start'} "
+            f"and {until or 'the end'}; need {MIN_MONTHS})"
+        )
+    return table
+
+
+def _distinct(points: list[overlay.Point]) -> list[overlay.Point]:
+    """The points in order of period, a figure restated later (same source, period and value)
+    kept once."""
+    seen: set[tuple[str, Any, Any, float]] = set()
+    unique = []
+    for p in sorted(points, key=lambda p: (p.start, p.end, p.source, p.value)):
+        identity = (p.source, p.start, p.end, p.value)
+        if identity not in seen:
+            seen.add(identity)
+            unique.append(p)
+    return unique
+
+
+def _title(table: pd.DataFrame, noun: str) -> str:
+    """The last complete month's average, and the highest month's."""
+    import pandas as pd
+
+    complete = table.loc[table["complete"].astype(bool)]
+    pick = complete if len(complete) else table
+    last = pick.iloc[-1]
+    best = pick.sort_values(["daily_average", "start"], ascending=[False, True], kind="stable").iloc[0]
+    last_month = month_text(pd.Period(str(last["period"]), freq="M").start_time)
+    title = f"Kyiv's count averaged {average_text(last['daily_average'])} {noun} a day in {last_month}"
+    if best["period"] == last["period"]:
+        return title + ", the highest monthly average yet"
+    return title + (
+        f"; the highest month was {month_text(pd.Period(str(best['period']), freq='M').start_time)} "
+        f"({average_text(best['daily_average'])})"
+    )
+
+
+def _agreement(monthly: list[overlay.Point], table: pd.DataFrame) -> list[str]:
+    """How far each source's monthly averages are from the bars, one phrase per source."""
+    bar_of = dict(zip(table["period"], table["daily_average"]))
+    agreement = []
+    for source in dict.fromkeys(p.source for p in monthly):
+        devs = [
+            p.value / bar_of[f"{p.start.year:04d}-{p.start.month:02d}"] - 1
+            for p in monthly
+            if p.source == source and bar_of.get(f"{p.start.year:04d}-{p.start.month:02d}")
+        ]
+        if not devs:
+            continue
+        worst = max(devs, key=abs)
+        pct = math.ceil(abs(worst) * 1000) / 10
+        name = overlay.short_source(source)
+        side = "above" if worst > 0 else "below"
+        if len(devs) == 1:
+            agreement.append(
+                f"{name}'s is within {pct:g}% of the bar"
+                if abs(worst) <= CLOSE
+                else f"{name}'s is {pct:g}% {side} the bar"
+            )
+        else:
+            agreement.append(
+                f"{name}'s {len(devs)} are within {pct:g}% of the bars"
+                if abs(worst) <= CLOSE
+                else f"{name}'s {len(devs)} are up to {pct:g}% {side} the bars"
+            )
+    return agreement
+
+
+def _notes(table: pd.DataFrame, longer: list[overlay.Point], left: pd.DataFrame) -> list[str]:
+    """Incomplete and flagged months, what the dashed lines are, and the claims left out."""
+    import pandas as pd
+
+    notes = []
+    partial = table.loc[~table["complete"].astype(bool)]
+    if len(partial):
+        notes.append(
+            "Lighter bars: incomplete months ("
+            + ", ".join(
+                f"{month_text(pd.Period(period, freq='M').start_time)}: {days} of "
+                f"{pd.Period(period, freq='M').days_in_month} days"
+                for period, days in zip(partial["period"], partial["days"])
+            )
+            + ")."
+        )
+    flagged = table.loc[table["flagged_days"] > 0, "period"].tolist()
+    if flagged:
+        notes.append(f"Months with flagged days, counted in these averages: {month_ranges(flagged)}.")
+    if longer:
+        notes.append("Dashed lines: averages over longer periods, across the months they cover.")
+    notes.append(overlay.left_out_note(left, "daily-average claim"))
+    return notes
+
+
+def _draw_claims(
+    ax: Axes,
+    styles: dict[str, tuple[str, str]],
+    monthly: list[overlay.Point],
+    longer: list[overlay.Point],
+    x_min: float,
+) -> list[Line2D]:
+    """Each source's monthly averages as markers and longer ones as labelled dashed lines (cut
+    at `x_min`, the plot's left edge); one legend handle per source."""
+    import numpy as np
+    from matplotlib.lines import Line2D
+
+    handles = []
+    for source, (colour, marker) in styles.items():
+        mine = [p for p in monthly if p.source == source]
         if mine:
             px = np.array([float(date_numbers([p.mid])[0]) for p in mine])
             ax.scatter(
@@ -227,10 +288,10 @@ def monthly_chart(
                 edgecolors="white",
                 linewidths=0.5,
                 zorder=5,
-                gid=f"claims:{key}",
+                gid=f"claims:{source}",
             )
-        for p in [p for p in longer if p.source == key]:
-            x_from = max(float(date_numbers([p.start])[0]), float(x_start[0]) - 3)
+        for p in [p for p in longer if p.source == source]:
+            x_from = max(float(date_numbers([p.start])[0]), x_min)
             ax.hlines(
                 p.value,
                 x_from,
@@ -239,7 +300,7 @@ def monthly_chart(
                 linewidth=1.1,
                 linestyles=(0, (3, 1.5)),
                 zorder=4,
-                gid=f"claims-period:{key}",
+                gid=f"claims-period:{source}",
             )
             ax.annotate(
                 f"{p.label} ({_period_words(p)})",
@@ -264,8 +325,7 @@ def monthly_chart(
                 markeredgewidth=0.5,
             )
         )
-    legend(ax, frame, handles, names, ncol=ncol)
-    return fig
+    return handles
 
 
 def _period_words(p: overlay.Point) -> str:

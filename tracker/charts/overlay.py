@@ -13,10 +13,7 @@ from tracker.charts.palette import SOURCE_STYLES
 if TYPE_CHECKING:
     import pandas as pd
 
-LOWER = ("more than", "at least")
-UPPER = ("up to", "less than")
-SERIES_SUBJECT = "russia"
-SERIES_DEFINITION = "killed_or_wounded"
+SERIES_SUBJECT = "russia"  # whose losses the series counts
 
 
 def short_source(key: str) -> str:
@@ -26,25 +23,15 @@ def short_source(key: str) -> str:
     return source_info(key).name.split(" (")[0]
 
 
-def not_comparable(subject: str, metric: str, definition: str, series_metric: str) -> str | None:
-    """Why a claim cannot be drawn against the series (None if it can).
+def drawable(subject: str, metric: str, definition: str, series_metric: str) -> bool:
+    """Whether a claim can be drawn against the series: tracker.analysis.compare's rule, so the
+    chart and `tracker compare` agree (imported here: it brings pandas)."""
+    from tracker.analysis.compare import not_comparable_reason
 
-    Uses tracker.analysis.compare's rule when it is there, so the chart and `tracker compare`
-    agree; falls back to the same three tests.
-    """
-    try:
-        from tracker.analysis.compare import not_comparable_reason
-    except ImportError:  # the compare module is another engineer's work in progress
-        not_comparable_reason = None
-    if not_comparable_reason is not None:
-        return not_comparable_reason(subject, metric, definition, series_metric=series_metric)
-    if subject != SERIES_SUBJECT:
-        return f"about {subject}'s losses"
-    if metric != series_metric:
-        return f"counts {metric}"
-    if series_metric == "personnel" and definition != SERIES_DEFINITION:
-        return f"counts {definition.replace('_', ' ')}"
-    return None
+    reason = not_comparable_reason(
+        subject, metric, definition, series_subject=SERIES_SUBJECT, series_metric=series_metric
+    )
+    return reason is None
 
 
 def split_claims(
@@ -62,19 +49,18 @@ def split_claims(
     if as_of is not None and "published_date" in rows:
         rows = rows.loc[pd.to_datetime(rows["published_date"]) <= pd.Timestamp(as_of)]
     rows["reason"] = [
-        _short_reason(r.subject, r.metric, r.definition, metric)
-        if not_comparable(r.subject, r.metric, r.definition, metric)
-        else None
-        for r in rows.itertuples()
+        None if drawable(subject, what, definition, metric) else short_reason(subject, what, definition, metric)
+        for subject, what, definition in zip(rows["subject"], rows["metric"], rows["definition"])
     ]
     ok = rows.loc[rows["reason"].isna()].reset_index(drop=True)
     left = rows.loc[rows["reason"].notna() & (rows["metric"] == metric)].reset_index(drop=True)
     return ok, left
 
 
-def _short_reason(subject: str, metric: str, definition: str, series_metric: str) -> str:
-    """The reason in a few words, for a chart's note."""
-    from tracker.claims.records import DEFINITIONS
+def short_reason(subject: str, metric: str, definition: str, series_metric: str) -> str:
+    """Why a claim is not drawn, in a few words for a chart's note (the claim's subject, metric
+    or definition, whichever differs first from the series')."""
+    from tracker.claims.claim import DEFINITIONS
 
     if subject != SERIES_SUBJECT:
         return f"about {subject.title()}'s losses"
@@ -101,7 +87,8 @@ class Point:
     label: str
 
 
-def _num(x: Any) -> float | None:
+def as_float(x: Any) -> float | None:
+    """A claim's figure as a float; None for a missing, NaN or non-numeric one."""
     try:
         f = float(x)
     except (TypeError, ValueError):
@@ -114,13 +101,15 @@ def claim_points(claims: pd.DataFrame) -> list[Point]:
     best, high, and optionally figure)."""
     import pandas as pd
 
+    from tracker.claims.claim import LOWER_BOUNDS, UPPER_BOUNDS
+
     out = []
     for r in claims.to_dict("records"):
         start, end = pd.Timestamp(r["period_start"]), pd.Timestamp(r["period_end"])
-        low, best, high = _num(r.get("low")), _num(r.get("best")), _num(r.get("high"))
+        low, best, high = as_float(r.get("low")), as_float(r.get("best")), as_float(r.get("high"))
         value = best if best is not None else ((low or 0.0) + (high if high is not None else low or 0.0)) / 2
         qualifier = r.get("qualifier") or ""
-        bound = "lower" if qualifier in LOWER else "upper" if qualifier in UPPER else ""
+        bound = "lower" if qualifier in LOWER_BOUNDS else "upper" if qualifier in UPPER_BOUNDS else ""
         label = r.get("figure") or number_text(value)
         out.append(Point(r["source"], start, end, start + (end - start) / 2, value, low, high, bound, label))
     return out

@@ -69,7 +69,7 @@ def styled() -> Iterator[None]:
 
     with matplotlib.rc_context():
         matplotlib.rcdefaults()
-        matplotlib.rcParams.update(RC)
+        matplotlib.rcParams.update(RC)  # type: ignore[arg-type]  # the stubs type rcParams keys as a Literal of every name
         yield
 
 
