@@ -16,7 +16,7 @@ import pytest
 from tracker.errors import BadPayload, InvalidInput, SourceUnreachable
 from tracker.feeds.warship import WarshipFeed
 from tracker.http import make_client
-from tracker.records import Fetched, ObservationRecord
+from tracker.payloads import Fetched, ObservationRecord
 
 FIXTURES = Path(__file__).parent / "fixtures" / "warship"
 PAGE_1 = FIXTURES / "pages" / "page-1.json"

@@ -12,7 +12,7 @@ from tracker.errors import BadPayload, InvalidInput
 from tracker.feeds.dataset import DatasetFeed
 from tracker.feeds.payload import NonFinite, strict_loads
 from tracker.feeds.warship import WarshipFeed
-from tracker.records import Fetched
+from tracker.payloads import Fetched
 from tracker.values import MAX_COUNT, check_text, parse_count, parse_iso_date, parse_json_count, show, too_broken
 
 # --- whole numbers -------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import httpx
 
 from tracker import __version__
 from tracker.errors import BadPayload, InvalidInput, SourceUnreachable
-from tracker.records import Fetched
+from tracker.payloads import Fetched
 from tracker.render import sanitize
 
 USER_AGENT = f"tracker/{__version__} (casualty-claims tracker)"

@@ -13,6 +13,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
@@ -28,7 +29,10 @@ from tracker.errors import (
     TrackerError,
 )
 from tracker.feeds import Feed
-from tracker.records import Fetched, ParsedPayload
+from tracker.payloads import Fetched, ParsedPayload
+
+if TYPE_CHECKING:
+    from tracker.claims.claim import ClaimRecord
 from tracker.sources import source_info
 from tracker.store import models as m
 from tracker.store import registry
@@ -191,6 +195,21 @@ def _last_success(engine: Engine, feed: str, source: str) -> Row | None:
             .order_by(m.IngestRun.id.desc())
             .limit(1)
         ).first()
+
+
+def ingest_claim(url: str, claim: ClaimRecord, *, lock_wait: float = 10.0) -> RunReport:
+    """Write one claim a person typed (`tracker claims add`) as its own run of the "cli" feed: it
+    never removes other claims. Raises InvalidInput when the store already holds the claim."""
+    from tracker.claims.store import check_new_claim
+    from tracker.feeds.claims import SingleClaimFeed
+
+    engine = open_store(url, write=True)
+    try:
+        with engine.connect() as conn:
+            check_new_claim(conn, claim)
+    finally:
+        engine.dispose()
+    return run_ingest(url, SingleClaimFeed(claim), lock_wait=lock_wait)
 
 
 def _live_moment(fetched: list[Fetched], previous: Row | None, started: dt.datetime) -> dt.datetime:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from tracker.claims.records import DEFINITIONS, LOWER_BOUNDS, UPPER_BOUNDS, rounding_unit
+from tracker.claims.claim import DEFINITIONS, LOWER_BOUNDS, UPPER_BOUNDS, rounding_unit
 from tracker.metrics import INVASION_START
 
 COVERED = "covered"

@@ -5,6 +5,6 @@ writes them as revisions, `queries` reads them; the comparison with the daily se
 `tracker.analysis.compare`.
 """
 
-from tracker.claims.records import DEFINITIONS, KINDS, QUALIFIERS, SUBJECTS, ClaimRecord
+from tracker.claims.claim import DEFINITIONS, KINDS, QUALIFIERS, SUBJECTS, ClaimRecord
 
 __all__ = ["ClaimRecord", "DEFINITIONS", "KINDS", "QUALIFIERS", "SUBJECTS"]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, func, select
 
-from tracker.claims.records import KINDS, figure_label, format_period, parse_period
+from tracker.claims.claim import KINDS, figure_label, format_period, parse_period
 from tracker.errors import InvalidInput
 from tracker.metrics import resolve
 from tracker.store import models as m

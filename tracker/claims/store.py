@@ -11,7 +11,7 @@ import datetime as dt
 
 from sqlalchemy import Connection, select
 
-from tracker.claims.records import STORED_FIELDS, ClaimRecord
+from tracker.claims.claim import STORED_FIELDS, ClaimRecord
 from tracker.claims.validate import identity
 from tracker.errors import InvalidInput
 from tracker.store import models as m
@@ -68,18 +68,3 @@ def check_new_claim(conn: Connection, claim: ClaimRecord) -> None:
                 f"duplicate: the store already holds this claim as {other.key!r} "
                 "(same source, published date, kind, period, definition and figures)"
             )
-
-
-def add_claim(url: str, claim: ClaimRecord, *, lock_wait: float = 10.0):  # type: ignore[no-untyped-def]
-    """Write one claim as its own run (feed "cli", source "curated"); returns the RunReport."""
-    from tracker.feeds.claims import SingleClaimFeed
-    from tracker.ingest import run_ingest
-    from tracker.store.db import open_store
-
-    engine = open_store(url, write=True)
-    try:
-        with engine.connect() as conn:
-            check_new_claim(conn, claim)
-    finally:
-        engine.dispose()
-    return run_ingest(url, SingleClaimFeed(claim), lock_wait=lock_wait)

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from tracker.claims.records import (
+from tracker.claims.claim import (
     DEFINITIONS,
     KINDS,
     QUALIFIERS,
@@ -243,3 +243,11 @@ def to_fields(claim: ClaimRecord) -> dict[str, str]:
         "based_on": claim.based_on or "",
         "note": claim.note or "",
     }
+
+
+def default_key(source: str, published: str, kind: str, period: str) -> str:
+    """A claim key made from what identifies a claim typed without one, e.g.
+    'us-dod-2024-10-09-cumulative-2024-10-09' (lowercase letters, digits, '.', '_', '-')."""
+    text = "-".join(p for p in (source, published, kind, period) if p).lower().replace("/", "-to-")
+    text = re.sub(r"[^a-z0-9._-]+", "-", text).strip("-._")
+    return text[:128] or "claim"

@@ -6,7 +6,6 @@ tracker.reports.claim_outputs words the result.
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import Annotated
 
@@ -56,12 +55,6 @@ def ingest_claims(
     raise typer.Exit(run_feed(ClaimsFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at))
 
 
-def _slug(*parts: str) -> str:
-    text = "-".join(p for p in parts if p).lower().replace("/", "-to-")
-    text = re.sub(r"[^a-z0-9._-]+", "-", text).strip("-._")
-    return text[:128] or "claim"
-
-
 def claims_add(
     source: Annotated[
         str,
@@ -93,20 +86,20 @@ def claims_add(
     wait: WaitOption = 10.0,
 ) -> None:
     """Add one claim (validated; refused if the store already holds it), as its own run."""
-    from tracker.claims.records import figure_label
-    from tracker.claims.store import add_claim
-    from tracker.claims.validate import claim_from_fields
+    from tracker.claims.claim import figure_label
+    from tracker.claims.validate import claim_from_fields, default_key
     from tracker.config import resolve_db_url
+    from tracker.ingest import ingest_claim
     from tracker.render import sanitize
 
     fields = dict(
-        claim_key=key if key is not None else _slug(source, published, kind, period),
+        claim_key=key if key is not None else default_key(source, published, kind, period),
         source=source, subject=subject, metric=metric, definition=definition, kind=kind, period=period,
         qualifier=qualifier, low=low, best=best, high=high, published=published, url=url, note=note,
         based_on=based_on,
     )  # fmt: skip
     claim = claim_from_fields(fields)
-    report = add_claim(resolve_db_url(db), claim, lock_wait=wait)
+    report = ingest_claim(resolve_db_url(db), claim, lock_wait=wait)
     if report.status == "failed":
         print(f"error: {sanitize(report.error)}", file=sys.stderr)
     else:

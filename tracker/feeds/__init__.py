@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from tracker.records import Fetched, ParsedPayload
+from tracker.payloads import Fetched, ParsedPayload
 
 
 class Feed(Protocol):

@@ -12,11 +12,11 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracker.claims.records import ClaimRecord
+from tracker.claims.claim import ClaimRecord
 from tracker.claims.validate import FIELDS, KEY_PATTERN, claim_from_fields, identity, to_fields
 from tracker.errors import BadPayload, InvalidInput
 from tracker.feeds.payload import check_location, csv_rows, decode_csv_text, read_local, read_row, unreadable_rows
-from tracker.records import Fetched, ParsedPayload, ParseIssue
+from tracker.payloads import Fetched, ParsedPayload, ParseIssue
 from tracker.sources import CURATED
 from tracker.values import MAX_BAD_SHARE, too_broken
 

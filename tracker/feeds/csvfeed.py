@@ -13,7 +13,7 @@ from pathlib import Path
 from tracker.errors import BadPayload, InvalidInput
 from tracker.feeds.payload import csv_rows, decode_csv_text, read_local, read_row, unreadable_rows
 from tracker.metrics import resolve
-from tracker.records import Fetched, ObservationRecord, ParsedPayload, ParseIssue, keep_later
+from tracker.payloads import Fetched, ObservationRecord, ParsedPayload, ParseIssue, keep_later
 from tracker.values import MAX_BAD_SHARE, parse_count, parse_iso_date, show, too_broken
 
 COLUMNS = ("report_date", "metric", "value", "qualifier")

@@ -20,7 +20,7 @@ from pathlib import Path
 from tracker.errors import BadPayload, InvalidInput, LocalFileError
 from tracker.feeds.payload import check_location, load_json, read_local, unreadable_rows
 from tracker.metrics import DATASET_KEYS
-from tracker.records import (
+from tracker.payloads import (
     AdjustmentRecord,
     Fetched,
     ObservationRecord,

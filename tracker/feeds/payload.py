@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import BadPayload, InvalidInput, LocalFileError
-from tracker.records import Fetched, ParseIssue
+from tracker.payloads import Fetched, ParseIssue
 from tracker.values import parse_iso_date, show
 
 

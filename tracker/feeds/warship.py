@@ -25,7 +25,7 @@ from tracker.feeds.payload import (
     unreadable_rows,
 )
 from tracker.metrics import WARSHIP_KEYS
-from tracker.records import Fetched, ObservationRecord, ParsedPayload, ParseIssue, Scope
+from tracker.payloads import Fetched, ObservationRecord, ParsedPayload, ParseIssue, Scope
 from tracker.values import MAX_BAD_SHARE, parse_iso_date, parse_json_count, show, too_broken
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tracker.claims.records import ClaimRecord
+    from tracker.claims.claim import ClaimRecord
 
 
 @dataclass(frozen=True, slots=True)
