@@ -216,7 +216,7 @@ def duplicate_current_rows(url: str) -> int:
         "SELECT COUNT(*) FROM (SELECT feed_id, kind, metric_id, report_date FROM observation "
         "WHERE superseded_at IS NULL GROUP BY feed_id, kind, metric_id, report_date HAVING COUNT(*) > 1) d"
     )
-    return int(scalar(url, sql) or 0)  # type: ignore[call-overload]
+    return int(str(scalar(url, sql) or 0))
 
 
 def pg_admin_url() -> str | None:

@@ -66,9 +66,9 @@ def write_in_progress(url: str) -> bool:
 
     engine = create_engine(url)
     try:
-        with engine.connect() as conn:
+        with engine.connect() as pg:
             return bool(
-                conn.execute(
+                pg.execute(
                     text(
                         "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
                         "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
