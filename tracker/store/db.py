@@ -1,39 +1,122 @@
-"""Opening a store: engines for SQLite (WAL, busy timeout) or PostgreSQL, and its schema state.
+"""Opening a store: engines for SQLite (WAL, busy timeout) or PostgreSQL (timeouts), and its schema state.
 
 A brand-new empty database is created from the models and stamped with the current Alembic
-revision (Alembic's documented "create from scratch" path, and much faster than replaying
-migrations); an existing one is upgraded through Alembic by writers, while readers on an
-outdated store are told the exact command to run.
+revision in ONE transaction (Alembic's documented "create from scratch" path, much faster than
+replaying migrations): a kill at any moment leaves either no tracker tables or a complete,
+stamped store. An existing store is upgraded through Alembic by writers; readers on an outdated
+store are told the exact command to run, and a store newer than this tracker is refused by all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import math
+import os
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.errors import StoreError
+from tracker.errors import InvalidInput, StoreError
 from tracker.store.models import SCHEMA_REVISION, Base
 
 BUSY_TIMEOUT_MS = 5000
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "migrations"
+# The Alembic scripts: shipped in the package as tracker/_migrations (a link to the checkout's
+# migrations/ in a source tree, a copy in a wheel); the checkout's folder if the link is missing.
+_PACKAGE = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = next(
+    (p for p in (_PACKAGE / "_migrations", _PACKAGE.parent / "migrations") if p.is_dir()), _PACKAGE / "_migrations"
+)
+# PostgreSQL: how long to wait for a session (libpq and psycopg round up to whole seconds, at
+# least 2), and how long one statement may run before the server cancels it.
+CONNECT_TIMEOUT_S = 10
+ENV_CONNECT_TIMEOUT = "TRACKER_DB_CONNECT_TIMEOUT"
+WRITER_STATEMENT_TIMEOUT_S = 300
+READER_STATEMENT_TIMEOUT_S = 120
+# Serialises the creation of a PostgreSQL store (a transaction-scoped advisory lock, distinct
+# from the writer lock's key so that a writer holding that lock may still create the schema).
+PG_CREATE_LOCK_KEY = 0x7472_6364  # "trcd"
+VERSION_TABLE = "alembic_version"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the URL; SQLite gets WAL, a busy timeout, foreign keys and real BEGINs."""
+# --- URLs and engines --------------------------------------------------------------------------
+
+
+def check_url(url: str) -> URL:
+    """The parsed URL, or the one-line reason it cannot name a store.
+
+    An in-memory or empty SQLite URL (`sqlite://`, `sqlite:///`, `:memory:`, `file::memory:`,
+    `mode=memory`) would take a whole run and save nothing: a usage error (exit 2). A path in the
+    host position (`sqlite://rel.db`) is a StoreError that says how to write it.
+    """
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError for a malformed URL
-        raise StoreError(f"not a database URL: {url!r} ({exc})") from None
+        raise StoreError(f"not a database URL: {url[:200]!r} ({exc})") from None
+    if parsed.get_backend_name() != "sqlite":
+        return parsed
+    if parsed.host:
+        meant = parsed.host + (f"/{parsed.database}" if parsed.database else "")
+        raise StoreError(
+            f"{url[:200]!r} puts the file where a host goes: write sqlite:///{meant} (relative to the "
+            f"current folder), sqlite:////absolute/path.db, or a plain path"
+        )
+    if _sqlite_in_memory(parsed):
+        raise InvalidInput(
+            f"{url[:200]!r} names no SQLite file (an in-memory database saves nothing): give a file, "
+            "e.g. sqlite:///path/to/tracker.db or a plain path"
+        )
+    return parsed
+
+
+def _sqlite_in_memory(parsed: URL) -> bool:
+    database = parsed.database
+    if not database or database == ":memory:" or parsed.query.get("mode") == "memory":
+        return True
+    if database.startswith("file:"):  # an SQLite URI filename: file:PATH?mode=memory&...
+        path, _, query = database[len("file:") :].partition("?")
+        return path in ("", ":memory:") or "memory" in parse_qs(query).get("mode", [])
+    return False
+
+
+def sqlite_path(url: URL | str) -> Path | None:
+    """The file of a SQLite store (None for other backends, and for URLs that name no file)."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() != "sqlite" or parsed.host or _sqlite_in_memory(parsed):
+        return None
+    database = str(parsed.database)
+    if database.startswith("file:") and parsed.query.get("uri") in ("true", "1"):  # an SQLite URI filename
+        database = database[len("file:") :].partition("?")[0]
+    return Path(database)
+
+
+def connect_timeout(parsed: URL | None = None) -> int:
+    """Seconds to wait for a PostgreSQL session: the URL's connect_timeout, else
+    $TRACKER_DB_CONNECT_TIMEOUT (finite, > 0), else CONNECT_TIMEOUT_S; at least 2 as in libpq."""
+    from tracker.config import env_seconds, positive_seconds
+
+    given = parsed.query.get("connect_timeout") if parsed is not None else None
+    if isinstance(given, str):
+        seconds = positive_seconds(given, "connect_timeout in the database URL")
+    else:
+        seconds = env_seconds(ENV_CONNECT_TIMEOUT, CONNECT_TIMEOUT_S)
+    return max(2, math.ceil(seconds))
+
+
+def make_engine(url: str, *, write: bool = True) -> Engine:
+    """An engine for the URL; SQLite gets WAL, a busy timeout, foreign keys and real BEGINs,
+    PostgreSQL a connect timeout and a statement timeout (longer for a writer)."""
+    parsed = check_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            parent = Path(parsed.database).parent
-            if not parent.exists():
-                parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        path = sqlite_path(parsed)
+        if path is not None:
+            _check_sqlite_location(path)
+        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -49,13 +132,48 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN")
+            # execution_options(sqlite_begin="IMMEDIATE") takes the write lock at BEGIN, so that
+            # what the transaction reads first is already the latest state.
+            conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('sqlite_begin', '')}".strip())
 
         return engine
+    connect_args: dict[str, object] = {}
+    if parsed.get_backend_name() == "postgresql":
+        connect_args["connect_timeout"] = connect_timeout(parsed)
+        seconds = WRITER_STATEMENT_TIMEOUT_S if write else READER_STATEMENT_TIMEOUT_S
+        given = parsed.query.get("options")
+        options = [given] if isinstance(given, str) else list(given or ())
+        connect_args["options"] = " ".join([*options, f"-c statement_timeout={seconds * 1000}"])
     try:
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     except Exception as exc:
         raise StoreError(f"cannot open {safe_url(url)}: {exc}") from None
+
+
+def _check_sqlite_location(path: Path) -> None:
+    """A store path must be a file (or nothing yet) in a folder that exists or can be made."""
+    if path.is_dir():
+        raise StoreError(f"store path {path} is a directory, not a SQLite file")
+    parent = path.parent
+    if not parent.exists():
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store's folder {parent}: {exc.strerror or exc}") from None
+
+
+def check_writable(engine: Engine) -> None:
+    """A writer needs to write the SQLite file and its folder (journal and lock files live there)."""
+    path = sqlite_path(engine.url)
+    if path is None:
+        return
+    folder = path.parent
+    if path.exists() and not os.access(path, os.W_OK):
+        raise StoreError(f"store {path} is read-only: a writer needs write access to it and to its folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(
+            f"store folder {folder} is not writable: a writer creates {path.name}.lock and SQLite's journal there"
+        )
 
 
 def safe_url(url: str) -> str:
@@ -66,44 +184,183 @@ def safe_url(url: str) -> str:
         return "<invalid URL>"
 
 
-def schema_revision(engine: Engine) -> str | None:
-    """The store's Alembic revision; None for an empty database."""
+def _where(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+# --- connections -------------------------------------------------------------------------------
+
+
+def connect(engine: Engine) -> Connection:
+    """A connection, or a StoreError that says why none could be had (e.g. a PostgreSQL server
+    that accepts but never answers: "cannot connect ... within N s")."""
     try:
-        with engine.connect() as conn:
-            names = set(inspect(conn).get_table_names())
-            if "alembic_version" not in names:
-                if names & set(Base.metadata.tables):
-                    raise StoreError(
-                        f"{safe_url(str(engine.url))} has tracker tables but no Alembic version; "
-                        "it was not created by tracker"
-                    )
-                return None
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except StoreError:
-        raise
+        return engine.connect()
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot open store {safe_url(str(engine.url))}: {error_line(exc)}") from None
+        orig = getattr(exc, "orig", None)
+        timed_out = type(orig).__name__ == "ConnectionTimeout" or "timeout expired" in str(orig or exc)
+        if engine.dialect.name == "postgresql" and timed_out:
+            seconds = connect_timeout(engine.url)
+            raise StoreError(
+                f"cannot connect to {_where(engine)} within {seconds} s: the server did not answer "
+                f"(${ENV_CONNECT_TIMEOUT} sets the wait)"
+            ) from None
+        verb = "open store" if engine.dialect.name == "sqlite" else "connect to"
+        raise StoreError(f"cannot {verb} {_where(engine)}: {error_line(exc)}") from None
+
+
+@contextlib.contextmanager
+def _reading(engine: Engine) -> Iterator[Connection]:
+    with connect(engine) as conn:
+        try:
+            yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open store {_where(engine)}: {error_line(exc)}") from None
+
+
+# --- schema state ------------------------------------------------------------------------------
+
+
+def _state(conn: Connection) -> tuple[str | None, set[str]]:
+    """(the Alembic revision or None, the tracker tables present)."""
+    names = set(inspect(conn).get_table_names())
+    revision = None
+    if VERSION_TABLE in names:
+        versions = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+        if len(versions) > 1:
+            raise StoreError(f"the store has {len(versions)} Alembic versions ({', '.join(versions)}); expected one")
+        revision = versions[0] if versions else None
+    return revision, names & set(Base.metadata.tables)
+
+
+def _unstamped(engine: Engine) -> StoreError:
+    return StoreError(
+        f"{_where(engine)} has tracker tables but no Alembic version (its creation was interrupted?): "
+        "run `tracker db upgrade` to check its schema and adopt it"
+    )
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The store's Alembic revision; None for an empty database.
+
+    Tracker tables without a version are a StoreError pointing at `tracker db upgrade`, which
+    adopts them when their schema matches the models.
+    """
+    with _reading(engine) as conn:
+        revision, tables = _state(conn)
+    if revision is None and tables:
+        raise _unstamped(engine)
+    return revision
+
+
+def schema_difference(conn: Connection) -> list[str]:
+    """How the database's tracker tables differ from the models (table and column names); [] if not."""
+    insp = inspect(conn)
+    present = set(insp.get_table_names())
+    out = []
+    missing = sorted(set(Base.metadata.tables) - present)
+    if missing:
+        out.append("missing tables " + ", ".join(missing))
+    for name, table in sorted(Base.metadata.tables.items()):
+        if name not in present:
+            continue
+        have = {c["name"] for c in insp.get_columns(name)}
+        want = {c.name for c in table.columns}
+        if want - have:
+            out.append(f"{name} lacks {', '.join(sorted(want - have))}")
+        if have - want:
+            out.append(f"{name} has unknown columns {', '.join(sorted(have - want))}")
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _lineage() -> frozenset[str] | None:
+    """The revisions from the base up to SCHEMA_REVISION, read from migrations/ (None without it)."""
+    if not MIGRATIONS_DIR.is_dir():
+        return None
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    script = ScriptDirectory.from_config(cfg)
+    return frozenset(r.revision for r in script.iterate_revisions(SCHEMA_REVISION, "base") if r is not None)
+
+
+def refuse_newer(engine: Engine, revision: str) -> None:
+    """A store at a revision this tracker's migrations do not lead to was made by a newer tracker:
+    neither reading, writing nor migrating it is safe."""
+    known = _lineage()
+    if known is not None and revision not in known:
+        raise StoreError(
+            f"the store {_where(engine)} is at schema {revision}, newer than this tracker "
+            f"(needs {SCHEMA_REVISION}): upgrade tracker"
+        )
 
 
 def upgrade(engine: Engine) -> str:
-    """Bring the store to the current schema; returns what was done."""
-    current = schema_revision(engine)
+    """Bring the store to the current schema; returns what was done.
+
+    An empty database is created and stamped in one transaction; tracker tables without a
+    version (what an interrupted creation by an older tracker left) are adopted when their
+    tables and columns match the models; an older revision is migrated through Alembic.
+    """
+    path = sqlite_path(engine.url)
+    if path is not None and not path.exists():
+        check_writable(engine)  # before connecting creates the file
+    with _reading(engine) as conn:
+        current, tables = _state(conn)
     if current == SCHEMA_REVISION:
         return f"already at {SCHEMA_REVISION}"
+    if current is not None:
+        refuse_newer(engine, current)
+    check_writable(engine)
     try:
         if current is None:
-            Base.metadata.create_all(engine, checkfirst=False)  # schema_revision saw no tracker table
-            with engine.begin() as conn:
-                conn.execute(
-                    text("CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)")
-                )
-                conn.execute(text("DELETE FROM alembic_version"))
-                conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": SCHEMA_REVISION})
-            return f"created at {SCHEMA_REVISION}"
-        run_alembic_upgrade(engine)
+            done = _create_or_adopt(engine)
+            return done if done is not None else upgrade(engine)
+        run_alembic_upgrade(engine, SCHEMA_REVISION)
         return f"upgraded {current} -> {SCHEMA_REVISION}"
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot migrate {safe_url(str(engine.url))}: {error_line(exc)}") from None
+        raise StoreError(f"cannot migrate {_where(engine)}: {error_line(exc)}") from None
+
+
+def _create_or_adopt(engine: Engine) -> str | None:
+    """Create or adopt the schema in one transaction; None if another process stamped it meanwhile."""
+    with connect(engine) as conn:
+        # Serialise concurrent creators, then read the state again under that lock.
+        if engine.dialect.name == "sqlite":
+            conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin():
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_CREATE_LOCK_KEY})
+            current, tables = _state(conn)
+            if current is not None:
+                return None
+            if tables:
+                diff = schema_difference(conn)
+                if diff:
+                    raise StoreError(
+                        f"{_where(engine)} has tracker tables but no Alembic version, and they differ from "
+                        f"schema {SCHEMA_REVISION}: " + "; ".join(diff)
+                    )
+                _stamp(conn)
+                return f"adopted: schema matched, stamped at {SCHEMA_REVISION}"
+            Base.metadata.create_all(conn, checkfirst=False)
+            _stamp(conn)
+            return f"created at {SCHEMA_REVISION}"
+
+
+def _stamp(conn: Connection) -> None:
+    # The table as Alembic creates it, so Alembic's own commands read and update it.
+    conn.execute(
+        text(
+            f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version_num VARCHAR(32) NOT NULL, "
+            "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+        )
+    )
+    conn.execute(text(f"DELETE FROM {VERSION_TABLE}"))
+    conn.execute(text(f"INSERT INTO {VERSION_TABLE} (version_num) VALUES (:v)"), {"v": SCHEMA_REVISION})
 
 
 def run_alembic_upgrade(engine: Engine, revision: str = "head") -> None:
@@ -112,7 +369,7 @@ def run_alembic_upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic.config import Config
 
     if not MIGRATIONS_DIR.is_dir():
-        raise StoreError(f"migrations not found at {MIGRATIONS_DIR} (install tracker from a checkout)")
+        raise StoreError(f"migrations not found at {MIGRATIONS_DIR} (reinstall tracker)")
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as conn:
@@ -123,39 +380,46 @@ def run_alembic_upgrade(engine: Engine, revision: str = "head") -> None:
 def sqlite_file_missing(url: str) -> bool:
     """True for a SQLite URL whose file does not exist (connecting would create it)."""
     try:
-        parsed = make_url(url)
+        path = sqlite_path(url)
     except Exception:
         return False
-    database = parsed.database
-    return (
-        parsed.get_backend_name() == "sqlite"
-        and bool(database)
-        and database != ":memory:"
-        and not Path(database).exists()
-    )
+    return path is not None and not path.exists()
 
 
 def open_store(url: str, *, write: bool) -> Engine:
     """An engine on a store at the current schema.
 
-    Writers create or upgrade the store; readers of a missing or outdated one get a StoreError
-    that says exactly what to run, and leave nothing behind.
+    Writers create, adopt or upgrade the store; readers of a missing or outdated one get a
+    StoreError that says exactly what to run, and leave nothing behind. A store newer than this
+    tracker is refused to both.
     """
+    check_url(url)
     if not write and sqlite_file_missing(url):
         raise StoreError(f"no tracker store at {safe_url(url)}: run `tracker ingest ...` or `tracker db upgrade` first")
-    engine = make_engine(url)
-    current = schema_revision(engine)
-    if current == SCHEMA_REVISION:
-        return engine
-    if write:
-        upgrade(engine)
-        return engine
-    where = safe_url(url)
-    if current is None:
-        raise StoreError(f"no tracker store at {where}: run `tracker ingest ...` or `tracker db upgrade` first")
-    raise StoreError(
-        f"store {where} is at schema {current}, this tracker needs {SCHEMA_REVISION}: run `tracker db upgrade`"
-    )
+    engine = make_engine(url, write=write)
+    try:
+        if write:
+            check_writable(engine)
+        with _reading(engine) as conn:
+            current, tables = _state(conn)
+        if current == SCHEMA_REVISION:
+            return engine
+        if current is not None:
+            refuse_newer(engine, current)
+        if write:
+            upgrade(engine)
+            return engine
+        where = _where(engine)
+        if current is None and tables:
+            raise _unstamped(engine)
+        if current is None:
+            raise StoreError(f"no tracker store at {where}: run `tracker ingest ...` or `tracker db upgrade` first")
+        raise StoreError(
+            f"store {where} is at schema {current}, this tracker needs {SCHEMA_REVISION}: run `tracker db upgrade`"
+        )
+    except BaseException:
+        engine.dispose()
+        raise
 
 
 def error_line(exc: BaseException) -> str:
