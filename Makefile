@@ -8,7 +8,7 @@ SAMPLE := data/sample/ua-general-staff-personnel.csv
 # exit code 3 is a success with something to read (new findings, a stale feed)
 ALLOW_FINDINGS := || [ $$? -eq 3 ]
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test lint drills bench clean
 
 install: $(VENV)/.installed
 
@@ -36,6 +36,18 @@ demo: install
 
 test: install
 	$(VENV)/bin/pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check tracker tests bench drills migrations
+	$(VENV)/bin/ruff format --check tracker tests bench drills migrations
+	$(VENV)/bin/mypy
+
+# the reliability drills at full size (CI runs them smaller, in make test); rewrites docs/reliability.md
+drills: install
+	$(VENV)/bin/python -m drills.replay --full
+	$(VENV)/bin/python -m drills.crash --full
+	$(VENV)/bin/python -m drills.concurrency --full
+	$(VENV)/bin/python -m drills.bad_input --full --write-doc
 
 bench: install
 	$(VENV)/bin/python bench/bench_ingest.py

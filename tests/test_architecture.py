@@ -1,0 +1,123 @@
+"""The shape of the code, kept by test: a thin command layer, no import cycle between tracker's
+parts (imports inside functions count too), module names that are not reused for other things,
+and no slow imports on the way to `tracker --help`."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "tracker"
+COMMAND_FUNCTION_MAX_LINES = 60
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in PACKAGE.rglob("*.py"):
+        if "_migrations" in path.parts:
+            continue
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts).removesuffix(".__init__")
+        out[name] = path
+    return out
+
+
+def _part(module: str) -> str:
+    """tracker.store.db -> store; tracker.ingest -> ingest: the unit whose imports must not cycle."""
+    bits = module.split(".")
+    return bits[1] if len(bits) > 1 else bits[0]
+
+
+def _imported(path: Path, module: str) -> list[tuple[str, int]]:
+    """Every tracker module a file imports, at any depth (module level, functions, TYPE_CHECKING)."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(a.name, node.lineno) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                target = f"{base}.{node.module}" if node.module else base
+            else:
+                target = node.module or ""
+            found.append((target, node.lineno))
+    return [(name, line) for name, line in found if name.startswith("tracker.")]
+
+
+def part_graph() -> dict[str, dict[str, list[str]]]:
+    graph: dict[str, dict[str, list[str]]] = {}
+    for module, path in _modules().items():
+        for target, line in _imported(path, module):
+            a, b = _part(module), _part(target)
+            if a != b:
+                graph.setdefault(a, {}).setdefault(b, []).append(f"{path.relative_to(PACKAGE.parent)}:{line}")
+    return graph
+
+
+def find_cycle(graph: dict[str, dict[str, list[str]]]) -> list[str] | None:
+    """One cycle of parts, as the path that closes it, or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, {})):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt) :] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (cycle := visit(start)):
+            return cycle
+    return None
+
+
+def test_no_import_cycle_between_trackers_parts_counting_imports_inside_functions():
+    graph = part_graph()
+    cycle = find_cycle(graph)
+    where = [f"{a} -> {b} at {graph[a][b][0]}" for a, b in zip(cycle, cycle[1:], strict=False)] if cycle else []
+    assert cycle is None, "import cycle: " + "; ".join(where)
+
+
+def test_the_cycle_finder_finds_a_cycle_it_is_given():
+    graph = {"a": {"b": ["x:1"]}, "b": {"c": ["y:2"]}, "c": {"a": ["z:3"]}, "d": {"a": ["w:4"]}}
+    assert find_cycle(graph) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b": ["x:1"]}, "b": {}}) is None
+
+
+def test_every_function_of_the_command_layer_is_at_most_60_lines():
+    long = []
+    for path in [PACKAGE / "cli.py", *sorted((PACKAGE / "commands").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1  # type: ignore[operator]  # set by ast.parse
+                if lines > COMMAND_FUNCTION_MAX_LINES:
+                    long.append(f"{path.name}:{node.lineno} {node.name} ({lines} lines)")
+    assert long == []
+
+
+def test_no_module_name_is_used_three_times():
+    names = Counter(path.name for path in _modules().values() if path.name != "__init__.py")
+    assert [name for name, n in names.items() if n >= 3] == []
+
+
+def test_tracker_help_imports_neither_pandas_nor_matplotlib_nor_the_orm():
+    code = (
+        "import sys\n"
+        "sys.argv = ['tracker', '--help']\n"
+        "from tracker.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = sorted(m for m in ('pandas', 'matplotlib', 'sqlalchemy.orm', 'httpx') if m in sys.modules)\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "HEAVY []" in done.stderr, done.stderr[-500:]
