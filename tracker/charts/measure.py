@@ -23,7 +23,7 @@ def _text_width_pt(text: str, size: float, weight: str, dpi: float) -> float:
 
     prop = FontProperties(family=["DejaVu Sans"], size=size, weight=weight)
     w, _h, _d = _measurer(dpi).get_text_width_height_descent(text, prop, ismath=False)
-    return w * 72.0 / dpi
+    return float(w) * 72.0 / dpi
 
 
 @functools.lru_cache(maxsize=8)
