@@ -7,7 +7,6 @@ Each command parses its options and calls `tracker.ingest.run_ingest` (or
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import sys
 from typing import TYPE_CHECKING, Annotated
@@ -24,10 +23,9 @@ if TYPE_CHECKING:
 
 
 def _check_wait(value: float) -> float:
-    """--wait must be a finite number of seconds, at least 0 (`--wait nan` would wait forever)."""
-    if not math.isfinite(value) or value < 0:
-        raise typer.BadParameter(f"expected a finite number of seconds, at least 0, not {value}")
-    return value
+    from tracker.store.lock import check_wait  # at call time: SQLAlchemy stays out of `tracker --help`
+
+    return check_wait(value)
 
 
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print one log line per run (for cron).")]

@@ -97,11 +97,13 @@ def db_upgrade(db: DbOption = None) -> None:
 def db_current(db: DbOption = None) -> None:
     """Show the store's schema revision and the one this tracker needs."""
     from tracker.config import resolve_db_url
-    from tracker.store.db import make_engine, safe_url, schema_revision, sqlite_file_missing
+    from tracker.store.db import make_engine, refuse_newer, safe_url, schema_revision, sqlite_file_missing
     from tracker.store.models import SCHEMA_REVISION
 
     url = resolve_db_url(db)
     current = None if sqlite_file_missing(url) else schema_revision(make_engine(url))
+    if current is not None:
+        refuse_newer(make_engine(url), current)  # a store made by a newer tracker: say so, exit 6
     state = "up to date" if current == SCHEMA_REVISION else "run `tracker db upgrade`"
     print(f"{safe_url(url)}: {current or 'empty'} (needs {SCHEMA_REVISION}: {state})")
 
