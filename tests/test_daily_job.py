@@ -324,3 +324,37 @@ def test_status_prints_the_whole_error_line_of_a_failed_run(capsys, tmp_path, la
 def test_the_daily_script_is_a_wrapper_of_tracker_daily():
     script = (Path(__file__).resolve().parent.parent / "scripts" / "daily-job").read_text()
     assert "tracker daily" in script or '"$tracker" daily' in script
+
+
+# --- 15. after a redirect the store records where the bytes really came from --------------------
+
+
+def test_a_redirected_fetch_records_the_requested_and_the_final_url(sqlite_url, latest_dir):
+    import httpx
+
+    from tracker.http import make_client
+
+    bodies = {name: (latest_dir / name).read_bytes() for name in (PERSONNEL, EQUIPMENT, CORRECTIONS)}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        name = request.url.path.rsplit("/", 1)[-1]
+        if request.url.host == "old.example":
+            return httpx.Response(301, headers={"Location": f"https://mirror.example/data/{name}"})
+        return httpx.Response(200, content=bodies[name], headers={"Content-Type": "application/json"})
+
+    client = make_client(transport=httpx.MockTransport(answer))
+    report = run_ingest(
+        sqlite_url, DatasetFeed(), location="https://old.example/data", fetch_options={"client": client}
+    )
+
+    assert report.status == "ok_with_findings", report.error
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(sqlite_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT location, final_location FROM payload_fetch ORDER BY id")).all()
+    engine.dispose()
+    assert rows == [
+        (f"https://old.example/data/{name}", f"https://mirror.example/data/{name}")
+        for name in (PERSONNEL, EQUIPMENT, CORRECTIONS)
+    ]
