@@ -63,7 +63,8 @@ def ingest_cli(capsys, url: str, folder: str, *extra: str) -> tuple[int, str, st
         ("empty", lambda g: b"", "empty payload"),
         ("wrong shape", lambda g: json.dumps({"data": g}).encode(), "expected a JSON list of reports, got dict"),
         ("nested too deep", lambda g: b"[" * 100_000 + b"]" * 100_000, "JSON nested too deep to read"),
-        ("empty list", lambda g: b"[]", "no reports in the file (refusing to remove every report)"),
+        # an emptied snapshot: the store's shrink rule refuses it (tests/test_daily_job.py)
+        ("empty list", lambda g: b"[]", "would remove 3 of the 3 stored rows (every personnel total)"),
         # A bad record is a finding (tests/test_record_level.py); a file whose records are all
         # bad is not what we think it is, and is refused whole.
         ("no row an object", lambda g: json.dumps([1, 2]).encode(), "first: report #1 (int 1, not an object)"),

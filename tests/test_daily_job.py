@@ -56,7 +56,8 @@ def test_three_emptied_files_are_refused_with_exit_5_and_the_store_keeps_every_r
     code, out, err = run_tracker(capsys, "ingest", "dataset", "--from", str(folder), "--db", full_store)
 
     assert code == ExitCode.BAD_PAYLOAD
-    assert "refusing" in err and err.count("\n") == 1
+    assert "refusing a snapshot that would remove 22,461 of the 22,461 stored rows (every " in err
+    assert "--allow-shrink" in err and err.count("\n") == 1
     assert fingerprint(full_store) == before
     assert current_totals(full_store) == 22_375
     failed = runs(full_store)[-1]
@@ -114,7 +115,20 @@ def test_a_whole_series_vanishing_is_refused_even_when_few_rows_go(capsys, sqlit
     code, _, err = run_tracker(capsys, "ingest", "dataset", "--from", str(folder), "--db", sqlite_url)
 
     assert code == ExitCode.BAD_PAYLOAD
-    assert "would remove 3 of the 6 stored rows (every pow total)" in err
+    assert "would remove 3 of the 6 stored rows (every pow total)" in err  # the personnel series stays
+
+
+def test_an_emptied_corrections_file_is_refused_though_it_holds_few_rows(capsys, full_store, latest_dir, tmp_path):
+    folder = copy_latest(latest_dir, tmp_path / "no-corrections")
+    (folder / CORRECTIONS).write_text("[]")
+    before = fingerprint(full_store)
+
+    code, _, err = run_tracker(capsys, "ingest", "dataset", "--from", str(folder), "--db", full_store)
+
+    # 86 documented corrections are fewer than 2% of the store, but whole series of them would go
+    assert code == ExitCode.BAD_PAYLOAD
+    assert "would remove 86 of the 22,461 stored rows (every " in err and " adjustment" in err
+    assert fingerprint(full_store) == before
 
 
 # --- 2. implausible dates are findings and stay out of the series --------------------------------

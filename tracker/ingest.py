@@ -29,7 +29,7 @@ from tracker.errors import (
     TrackerError,
 )
 from tracker.feeds import Feed
-from tracker.payloads import Fetched, ParsedPayload
+from tracker.payloads import AdjustmentRecord, Fetched, ObservationRecord, ParsedPayload
 
 if TYPE_CHECKING:
     from tracker.claims.claim import ClaimRecord
@@ -136,6 +136,7 @@ def run_ingest(
     source = source or feed.source
     if observed_at is not None:
         observed_at = as_utc(observed_at)
+        assert observed_at is not None  # as_utc keeps a moment a moment; only None stays None
         if observed_at > started + dt.timedelta(minutes=5):
             raise InvalidInput(f"--observed-at {observed_at.isoformat()} is in the future")
     report = RunReport(feed.name, source, location or feed.default_location, observed_at or started)
@@ -332,15 +333,15 @@ def _store_run(
     report.run_id = run_id
     _archive(conn, run_id, fetched)
 
-    obs = m.Observation.__table__
-    notes = m.ReportNote.__table__
+    obs = m.table(m.Observation)
+    notes = m.table(m.ReportNote)
     if parsed is None:
         # The same bytes as the previous run: confirm what it saw; findings stand as they are.
         assert previous is not None, "only a repeat of the previous run's bytes skips parsing"
         report.n_records = previous.n_records
         report.counts.unchanged = sum(
             confirm_unchanged(conn, table, feed_id=feed_id, previous_run_id=previous.id, now=now, run_id=run_id)
-            for table in (obs, m.Claim.__table__)
+            for table in (obs, m.table(m.Claim))
         )
         confirm_unchanged(conn, notes, feed_id=feed_id, previous_run_id=previous.id, now=now, run_id=run_id)
         report.status = "unchanged"
@@ -355,7 +356,7 @@ def _store_run(
             | set(parsed.scope.metrics),
         )
         names = {v: k for k, v in ids.items()}
-        common = dict(now=now, run_id=run_id, extra={"source_id": source_id})
+        extra = {"source_id": source_id}
         implausible, dropped = _implausible_dates(parsed, report.source, now)
         totals = {
             (ids[o.metric], o.report_date): (o.value, o.qualifier, o.reported_increase)
@@ -374,7 +375,9 @@ def _store_run(
             incoming=totals,
             in_scope=lambda key: (names[key[0]], key[1]) not in dropped and parsed.scope.covers(names[key[0]], key[1]),
             state_out=state_totals,
-            **common,
+            now=now,
+            run_id=run_id,
+            extra=extra,
         )
         adjustments = {
             (ids[a.metric], a.report_date): (a.delta,)
@@ -390,7 +393,9 @@ def _store_run(
             incoming=adjustments,
             in_scope=lambda key: "adjustment" in parsed.complete_kinds,
             state_out=state_adjustments,
-            **common,
+            now=now,
+            run_id=run_id,
+            extra=extra,
         )
         if not allow_shrink:
             _refuse_shrink(report, stored_before, state_totals, state_adjustments, names)
@@ -403,7 +408,9 @@ def _store_run(
             value_cols=("text",),
             incoming=directions,
             in_scope=lambda key: "note" in parsed.complete_kinds,
-            **common,
+            now=now,
+            run_id=run_id,
+            extra=extra,
         )
         if parsed.claims or "claim" in parsed.complete_kinds:
             from tracker.claims.store import apply_claims
@@ -463,7 +470,8 @@ def _implausible_dates(
     start = source_info(source).plausible_start
     today = observed_at.astimezone(KYIV).date()
     bad: dict[dt.date, list[str]] = {}
-    for record in (*parsed.observations, *parsed.adjustments):
+    dated: list[ObservationRecord | AdjustmentRecord] = [*parsed.observations, *parsed.adjustments]
+    for record in dated:
         if record.report_date < start or record.report_date > today:
             bad.setdefault(record.report_date, []).append(record.metric)
     findings = []
@@ -483,7 +491,7 @@ def _implausible_dates(
 
 def _current_counts(conn: Connection, feed_id: int) -> dict[tuple[str, int], int]:
     """How many current (not removed) rows the feed holds, per (kind, metric id)."""
-    obs = m.Observation.__table__
+    obs = m.table(m.Observation)
     rows = conn.execute(
         select(obs.c.kind, obs.c.metric_id, func.count())
         .where(obs.c.feed_id == feed_id, obs.c.superseded_at.is_(None), obs.c.removed.is_(False))
@@ -508,14 +516,13 @@ def _refuse_shrink(
     for kind, state in (("total", totals), ("adjustment", adjustments)):
         for metric_id, _day in state:
             after[(kind, metric_id)] = after.get((kind, metric_id), 0) + 1
-    emptied = sorted(
-        {names[mid] for (kind, mid), n in before.items() if kind == "total" and n and not after.get((kind, mid))}
-    )
+    # A whole series gone: every total of a metric, or every documented correction of one.
+    emptied = sorted(f"{names[mid]} {kind}" for (kind, mid), n in before.items() if n and not after.get((kind, mid)))
     stored = sum(before.values())
     if not emptied and (removed <= SHRINK_MIN_ROWS or removed <= SHRINK_MAX_SHARE * stored):
         return
     detail = (
-        f"every {', '.join(emptied[:4])}{' …' if len(emptied) > 4 else ''} total"
+        f"every {', '.join(emptied[:4])}{' …' if len(emptied) > 4 else ''}"
         if emptied
         else (f"more than {SHRINK_MAX_SHARE:.0%} of them")
     )
@@ -557,7 +564,7 @@ def _upsert_findings(
     conn: Connection, feed_id: int, run_id: int, now: dt.datetime, produced: list[NewFinding], validated: set[str]
 ) -> list[NewFinding]:
     """Insert findings not yet open, refresh the ones still found, resolve the ones gone."""
-    table = m.Finding.__table__
+    table = m.table(m.Finding)
     open_rows = {
         (r.rule, r.metric, r.report_date): r.id
         for r in conn.execute(

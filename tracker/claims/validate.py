@@ -48,7 +48,7 @@ NOTE_MAX = 1000
 BASED_ON_MAX = 300
 URL_MAX = 2000
 VALUE_MAX = 1e10  # far above any casualty figure; keeps values exact as floats
-_NUMBER = re.compile(r"\d+(\.\d+)?|\d{1,3}(,\d{3})+(\.\d+)?")
+_NUMBER = re.compile(r"\d+(\.\d+)?|\d{1,3}(,\d{3})+(\.\d+)?", re.ASCII)  # 0-9 only: not ١٢٣
 _BIDI = {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069}
 NOT_A_SOURCE = {"curated"}  # the feed's own source, not a claimant
 

@@ -97,9 +97,6 @@ class DatasetFeed:
             rows = document.value
             if not isinstance(rows, list):
                 raise BadPayload(f"{item.location}: expected a JSON list of reports, got {type(rows).__name__}")
-            if not rows and item.role != "corrections":
-                # A full snapshot with no reports would record the removal of every report.
-                raise BadPayload(f"{item.location}: no reports in the file (refusing to remove every report)")
             file = _FileRead(item.location)
             out.issues.extend(document.issues)
             if item.role == "corrections":
