@@ -298,7 +298,7 @@ def test_an_unusable_timeout_or_deadline_in_the_environment_is_one_line_of_usage
     handler, seen = scripted(ok())
     with pytest.raises(InvalidInput) as info:
         fetch(URL, client=mock_client(handler), sleep=FakeSleep())
-    assert str(info.value) == f"{name}='{value}': expected a number of seconds, finite and greater than 0"
+    assert str(info.value) == f"${name} must be a finite number of seconds above 0, not '{value}'"
     assert seen == []
 
 

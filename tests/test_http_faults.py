@@ -413,5 +413,5 @@ def test_cli_an_unusable_deadline_setting_is_one_line_and_exit_2(
     before = fingerprint(seeded)
     code, out, err = run_tracker(capsys, "ingest", "dataset", "--from", server.url("/good"), "--db", seeded)
     assert (code, out) == (ExitCode.USAGE, "")
-    assert err == f"error: {DEADLINE_ENV}='forever': expected a number of seconds, finite and greater than 0\n"
+    assert err == f"error: ${DEADLINE_ENV} must be a finite number of seconds above 0, not 'forever'\n"
     assert fingerprint(seeded) == before

@@ -13,7 +13,6 @@ import datetime as dt
 import email.utils
 import logging
 import math
-import os
 import re
 import socket
 import ssl
@@ -26,7 +25,7 @@ from typing import Any
 import httpx
 
 from tracker import __version__
-from tracker.errors import BadPayload, InvalidInput, SourceUnreachable
+from tracker.errors import BadPayload, SourceUnreachable
 from tracker.payloads import Fetched
 from tracker.render import sanitize
 
@@ -53,17 +52,10 @@ def make_client(*, timeout: float = TIMEOUT, transport: httpx.BaseTransport | No
 
 
 def env_seconds(name: str, default: float) -> float:
-    """Seconds from environment variable `name` (finite, > 0), or `default` when it is unset or empty."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise InvalidInput(f"{name}={raw!r}: expected a number of seconds, finite and greater than 0")
-    return value
+    """Seconds from environment variable `name` (finite, > 0), or `default` when unset or empty."""
+    from tracker.config import env_seconds as read
+
+    return read(name, default)
 
 
 class _Transient(Exception):
