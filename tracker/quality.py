@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from tracker.metrics import INVASION_START
 
@@ -118,6 +119,10 @@ class Finding:
     report_date: dt.date | None = None
 
 
+# How a rule reports a finding: add(index of the point, rule, severity, message).
+AddFinding = Callable[[int, str, str, str], None]
+
+
 def increments(points: Sequence[Point]) -> list[int | None]:
     """Daily increments of a series: difference of totals minus the documented adjustment.
 
@@ -171,14 +176,14 @@ def _fmt(n: float) -> str:
     return f"{n:+,}" if isinstance(n, int) else f"{n:+,.1f}"
 
 
-def _future_dates(dates, today, add) -> None:
+def _future_dates(dates: Sequence[dt.date], today: dt.date, add: AddFinding) -> None:
     """A report dated after today is a typo or a clock error: nothing can report the future."""
     for i, d in enumerate(dates):
         if d > today:
             add(i, FUTURE_DATE, WARNING, f"report date {d.isoformat()} is after today ({today.isoformat()})")
 
 
-def _decreases(points: Sequence[Point], add) -> None:
+def _decreases(points: Sequence[Point], add: AddFinding) -> None:
     """Cumulative totals should never fall: a fall is a correction, documented or not.
 
     A fall fully explained by a documented negative adjustment is info; otherwise a warning.
@@ -217,7 +222,7 @@ def _decreases(points: Sequence[Point], add) -> None:
             )
 
 
-def _gaps(dates, spans, incs, add) -> None:
+def _gaps(dates: Sequence[dt.date], spans: Sequence[int], incs: Sequence[int | None], add: AddFinding) -> None:
     """Missing report dates: the next increment spans them, so it is not a one-day figure."""
     for i in range(1, len(dates)):
         if spans[i] > 1:
@@ -233,7 +238,7 @@ def _gaps(dates, spans, incs, add) -> None:
             )
 
 
-def _increase_mismatches(points: Sequence[Point], add) -> None:
+def _increase_mismatches(points: Sequence[Point], add: AddFinding) -> None:
     """The feed's reported daily increase should equal the difference of totals.
 
     They disagree after a correction: both are kept and the disagreement is flagged (info when
@@ -267,13 +272,13 @@ def _increase_mismatches(points: Sequence[Point], add) -> None:
             )
 
 
-def _median_sorted(s: list[int]) -> float:
+def _median_sorted(s: Sequence[float]) -> float:
     k = len(s)
     h = k // 2
     return float(s[h]) if k % 2 else (s[h - 1] + s[h]) / 2
 
 
-def _outliers(incs, spans, add) -> None:
+def _outliers(incs: Sequence[int | None], spans: Sequence[int], add: AddFinding) -> None:
     """An increment far from its neighbours, by a robust rule, is likely not one day's losses.
 
     Median and MAD of up to OUTLIER_NEIGHBOURS one-day increments on each side (the point
@@ -285,7 +290,7 @@ def _outliers(incs, spans, add) -> None:
     """
     # Indices of one-day increments (defined, span <= 1).
     idx = [i for i, x in enumerate(incs) if x is not None and spans[i] <= 1]
-    vals = [incs[i] for i in idx]
+    vals = [cast(int, incs[i]) for i in idx]  # idx keeps only defined increments
     m = len(idx)
     k = OUTLIER_NEIGHBOURS
     for j in range(m):
@@ -375,7 +380,7 @@ def _coarse_reason(values: Sequence[int], i: int, units: list[int]) -> str | Non
     return None
 
 
-def _coarse(values: Sequence[int], qualifiers: Sequence[str | None], add) -> None:
+def _coarse(values: Sequence[int], qualifiers: Sequence[str | None], add: AddFinding) -> None:
     """Rounded roundups and unusual qualifiers: the total is an estimate, not a count.
 
     Early reports gave round figures ("about 12,000") that stayed flat for days and then
@@ -400,14 +405,15 @@ def _coarse(values: Sequence[int], qualifiers: Sequence[str | None], add) -> Non
             reasons.append(f"qualifier {q!r} differs from the series' usual {usual_q!r}")
         own.append("; ".join(reasons) if reasons else None)
     for i in range(n):
-        reasons = [own[i]] if own[i] else []
+        mine = own[i]
+        reasons = [mine] if mine else []
         if i > 0 and own[i - 1]:
             reasons.append(f"the increment is measured from the previous total {values[i - 1]:,}, itself a roundup")
         if reasons:
             add(i, COARSE, INFO, "; ".join(reasons))
 
 
-def _catch_ups(incs, spans, add) -> None:
+def _catch_ups(incs: Sequence[int | None], spans: Sequence[int], add: AddFinding) -> None:
     """A jump after flat days, where increments are usually non-zero, covers those days too.
 
     Only where the nearby increments (CATCH_UP_WINDOW each side, the flat run and the jump

@@ -113,8 +113,8 @@ def period_table(daily: pd.DataFrame, period: str = "month", *, context: pd.Data
             table[c] = np.nan
     else:
         index = table.index
-        calendar_days = [(p.end_time.normalize() - p.start_time.normalize()).days + 1 for p in index]
-        table["complete"] = table["days"].to_numpy() >= np.array(calendar_days)
+        period_days = [(p.end_time.normalize() - p.start_time.normalize()).days + 1 for p in index]
+        table["complete"] = table["days"].to_numpy() >= np.array(period_days)
         avg = table["daily_average"]
         if context is not None:
             avg = _averages_by_period(context, period).combine_first(avg)

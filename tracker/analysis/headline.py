@@ -32,7 +32,7 @@ class Headline:
         return " ".join(self.sentences)
 
 
-def _iso(ts) -> str | None:
+def _iso(ts: dt.date | None) -> str | None:
     return None if ts is None or pd.isna(ts) else pd.Timestamp(ts).date().isoformat()
 
 
@@ -124,6 +124,7 @@ def headline(
         elif is_record:
             sentences.append("It is the first day counted, so the highest so far.")
         else:
+            assert peak_row is not None, "not a record: an earlier counted day was higher"
             sentences.append(
                 f"It is not a record: the deadliest day so far was {_iso(peak_row['date'])} with "
                 f"{_num(peak_row['increment'])}; this day ranks {_ordinal(rank)} of "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -55,7 +56,8 @@ class Records:
 
 
 def _by(daily: pd.DataFrame) -> str:
-    return daily.attrs.get("by", "report")
+    by: str = daily.attrs.get("by", "report")
+    return by
 
 
 def split_counted(daily: pd.DataFrame, *, include_flagged: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -163,7 +165,7 @@ def deadliest_window(
             _by(daily),
             f"no {days} consecutive counted days",
         )
-    end = sums.idxmax()
+    end = cast(pd.Timestamp, sums.idxmax())  # the calendar is indexed by day
     total = sums.loc[end]
     table = pd.DataFrame(
         [
@@ -301,7 +303,8 @@ def milestones(daily: pd.DataFrame, step: int | None = None, *, metric: str | No
     rows = []
     reached = 0
     for row in daily.itertuples(index=False):
-        while row.total >= (reached + 1) * step:
+        total = cast(int, row.total)  # the daily frame's totals are int64
+        while total >= (reached + 1) * step:
             reached += 1
             rows.append(
                 {

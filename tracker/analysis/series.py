@@ -50,11 +50,11 @@ def check_by(by: str) -> str:
     return by
 
 
-def _ns(values) -> pd.Series:
+def _ns(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values).astype("datetime64[ns]")
 
 
-def _optional_int(x) -> int | None:
+def _optional_int(x: float | None) -> int | None:
     return None if x is None or (isinstance(x, float) and np.isnan(x)) else int(x)
 
 
@@ -108,7 +108,7 @@ def daily_series(
 
     flags: list[list[str]] = [[] for _ in points]
     reasons: list[list[str]] = [[] for _ in points]
-    index_of = {p.report_date: i for i, p in enumerate(points)}
+    index_of: dict[dt.date | None, int] = {p.report_date: i for i, p in enumerate(points)}
     for f in findings:
         i = index_of[f.report_date]
         if f.rule not in flags[i]:

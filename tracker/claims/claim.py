@@ -81,9 +81,11 @@ def parse_period(text: str) -> Period:
         return Period(dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1]), "month")
     if match := _QUARTER.fullmatch(value):
         year, quarter = int(match[1]), int(match[2])
-        first = 3 * quarter - 2
+        first_month = 3 * quarter - 2
         return Period(
-            dt.date(year, first, 1), dt.date(year, first + 2, calendar.monthrange(year, first + 2)[1]), "quarter"
+            dt.date(year, first_month, 1),
+            dt.date(year, first_month + 2, calendar.monthrange(year, first_month + 2)[1]),
+            "quarter",
         )
     if (match := _YEAR.fullmatch(value)) and int(match[1]) >= 1:
         year = int(match[1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, Row, Select, func, select
 
 from tracker.claims.claim import KINDS, figure_label, format_period, parse_period
 from tracker.errors import InvalidInput
@@ -54,7 +54,7 @@ def _num(x: float | None) -> int | float | None:
     return int(x) if float(x).is_integer() else float(x)
 
 
-def _row_dict(row, first_id: int, entered: dt.datetime | None) -> dict:  # type: ignore[no-untyped-def]
+def _row_dict(row: Row, first_id: int, entered: dt.datetime | None) -> dict:
     c = row._mapping
     removed = bool(c["removed"])
     return {
@@ -91,8 +91,8 @@ def _row_dict(row, first_id: int, entered: dt.datetime | None) -> dict:  # type:
     }
 
 
-def _base_query():  # type: ignore[no-untyped-def]
-    t = m.Claim.__table__
+def _base_query() -> Select:
+    t = m.table(m.Claim)
     return (
         select(t, m.Source.key.label("source_key"), m.Source.name.label("source_name"), m.Feed.name.label("feed_name"))
         .outerjoin(m.Source, m.Source.id == t.c.source_id)
@@ -102,7 +102,7 @@ def _base_query():  # type: ignore[no-untyped-def]
 
 def _firsts(conn: Connection) -> dict[tuple[int, str], tuple[int, dt.datetime]]:
     """(feed_id, claim_key) -> (id of its first revision, when it entered the store)."""
-    t = m.Claim.__table__
+    t = m.table(m.Claim)
     rows = conn.execute(
         select(t.c.feed_id, t.c.claim_key, func.min(t.c.id), func.min(t.c.first_seen_at)).group_by(
             t.c.feed_id, t.c.claim_key
@@ -122,7 +122,7 @@ def list_claims(
 ) -> list[dict]:
     """The current claims (not removed), oldest publication first; `period` keeps claims whose
     period overlaps it (e.g. '2024', '2024-09', '2024-05-01/2024-06-30')."""
-    t = m.Claim.__table__
+    t = m.table(m.Claim)
     query = _base_query().where(t.c.superseded_at.is_(None), t.c.removed.is_(False))
     if source:
         query = query.where(m.Source.key == source)
@@ -145,7 +145,7 @@ def list_claims(
         query = query.where(t.c.period_start <= span.end, t.c.period_end >= span.start)
     query = query.order_by(t.c.published_date, t.c.claim_key, t.c.feed_id)
     own = isinstance(engine, Engine)
-    conn = engine.connect() if own else engine
+    conn = engine.connect() if isinstance(engine, Engine) else engine
     try:
         firsts = _firsts(conn)
         return [_row_dict(r, *firsts[(r.feed_id, r.claim_key)]) for r in conn.execute(query)]
@@ -164,7 +164,7 @@ def claims_frame(engine: Engine | Connection, **filters: str | None) -> pd.DataF
 def claim_history(engine: Engine, ident: str) -> list[list[dict]]:
     """Every revision of the claim(s) named by `ident` — the id of any revision, or a claim_key —
     oldest first; one list per (feed, key), since keys are unique only within a feed."""
-    t = m.Claim.__table__
+    t = m.table(m.Claim)
     with engine.connect() as conn:
         if ident.isdigit():
             found = conn.execute(select(t.c.feed_id, t.c.claim_key).where(t.c.id == int(ident))).all()

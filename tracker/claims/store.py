@@ -30,7 +30,7 @@ def apply_claims(
     incoming = {(c.key,): (ids[c.source], *c.values()[1:]) for c in claims}
     counts, _changed = apply_snapshot(
         conn,
-        m.Claim.__table__,
+        m.table(m.Claim),
         filters={"feed_id": feed_id},
         key_cols=("claim_key",),
         value_cols=VALUE_COLS,
@@ -44,7 +44,7 @@ def apply_claims(
 
 def check_new_claim(conn: Connection, claim: ClaimRecord) -> None:
     """Refuse a claim whose key, or whose statement, is already current in the store (any feed)."""
-    table = m.Claim.__table__
+    table = m.table(m.Claim)
     current = (table.c.superseded_at.is_(None), table.c.removed.is_(False))
     taken = conn.execute(
         select(table.c.id, m.Feed.name)

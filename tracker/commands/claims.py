@@ -7,7 +7,7 @@ tracker.reports.claim_outputs words the result.
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +16,9 @@ from tracker.commands.options import DbOption, FormatOption
 from tracker.errors import InvalidInput
 from tracker.reports.options import OutputFormat
 from tracker.sources import GENERAL_STAFF
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 # The filters `claims list` and `compare` share (compare filters "as in claims list").
 ClaimSourceOption = Annotated[str | None, typer.Option("--source", help="Only claims of this source.")]
@@ -35,7 +38,7 @@ ClaimsFromOption = Annotated[
 ]
 
 
-def _store(db: str | None):  # type: ignore[no-untyped-def]  # an Engine
+def _store(db: str | None) -> Engine:
     from tracker.config import resolve_db_url
     from tracker.store.db import open_store
 

@@ -77,7 +77,7 @@ def _cache_key(command: str, opts: ReportOptions, extra: dict) -> Path | None:
 
     db_file = _sqlite_file(resolve_db_url(opts.db))
     state = _file_state(db_file) if db_file else None
-    if state is None:
+    if db_file is None or state is None:
         return None
     key = {
         "command": command,

@@ -30,7 +30,8 @@ def _cell(value: object) -> str:
 def _ratio(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return f"{float(value):.4f}"  # type: ignore[arg-type]  # ratios near 1 are the interesting ones
+    # 4 decimals: ratios near 1 are the interesting ones.
+    return f"{float(value):.4f}"  # type: ignore[arg-type]  # a ratio column holds floats; None and NaN are handled above
 
 
 def rows_output(

@@ -127,7 +127,7 @@ def records_output(
     lines.append(f"Counted {rec.counted_days:,} days; {left_out}.")
     blocks = ["\n".join(lines)]
 
-    def block(title: str, name: str, cols: list[str], data=None) -> None:
+    def block(title: str, name: str, cols: list[str], data: pd.DataFrame | None = None) -> None:
         res = r[name]
         blocks.append(render_table(res.table if data is None else data, cols, title=f"{title} ({res.note})"))
 

@@ -9,6 +9,7 @@ The row current at a moment T is the one with first_seen_at <= T < superseded_at
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from sqlalchemy import (
     BigInteger,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -247,3 +249,9 @@ class Claim(Revisioned, Base):
     url: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     based_on: Mapped[str | None] = mapped_column(Text)
+
+
+def table(model: type[Base]) -> Table:
+    """The Core table of a mapped model, typed as the Table it is (SQLAlchemy types
+    `__table__` as a FromClause, which insert(), update() and the revision helpers refuse)."""
+    return cast(Table, model.__table__)

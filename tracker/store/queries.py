@@ -9,7 +9,7 @@ revision it has stands in, and the frame says so in `known_late`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, func, select
@@ -44,7 +44,7 @@ def end_of_day(day: dt.date) -> dt.datetime:
 
 def feeds_for(conn: Connection, source: str) -> list[tuple[int, str]]:
     """(feed id, name) of a source's feeds, the one with most current totals first."""
-    obs = m.Observation.__table__
+    obs = m.table(m.Observation)
     rows = conn.execute(
         select(m.Feed.id, m.Feed.name, func.count(obs.c.id))
         .join(m.Source, m.Source.id == m.Feed.source_id)
@@ -79,7 +79,7 @@ def revisions_at(
     fallback_earliest: bool,
 ) -> dict[dt.date, tuple]:
     """report_date -> (value, qualifier, reported_increase, revision, first_seen_at, known_late)."""
-    obs = m.Observation.__table__
+    obs = m.table(m.Observation)
     query = (
         select(
             obs.c.report_date,
@@ -101,7 +101,7 @@ def revisions_at(
     out: dict[dt.date, tuple] = {}
     earliest: dict[dt.date, tuple] = {}
     for d, rev, value, qual, inc, removed, first, superseded in conn.execute(query):
-        first, superseded = as_utc(first), as_utc(superseded)
+        first, superseded = cast(dt.datetime, as_utc(first)), as_utc(superseded)  # first_seen_at is NOT NULL
         row = (value, qual, inc, rev, first, False, removed)
         if known_at is None or (first <= known_at and (superseded is None or superseded > known_at)):
             out[d] = row
@@ -134,15 +134,14 @@ def observations_frame(
     if as_of is not None and known_at is None:
         known_at = end_of_day(as_of)
     known_at = as_utc(known_at)
-    conn_ctx = engine.connect() if isinstance(engine, Engine) else None
-    conn = conn_ctx if conn_ctx is not None else engine
+    conn = engine.connect() if isinstance(engine, Engine) else engine
     try:
         feed_id = _resolve_feed(conn, source, feed)
         fallback = as_of is not None
         rows = _with_lineage(conn, feed_id, metric, known_at, as_of, fallback)
     finally:
-        if conn_ctx is not None:
-            conn_ctx.close()
+        if conn is not engine:  # opened here
+            conn.close()
     # Ingest keeps implausible dates out of the series; a store written before it did may still
     # hold some (1600-01-01, 2999-01-01), which must not break every report.
     first, last = source_info(source).plausible_start, dt.datetime.now(KYIV).date()
@@ -161,15 +160,18 @@ def _with_lineage(
 ) -> list[tuple]:
     """Rows of the metric; before its merge date, the sum of the categories it absorbed."""
     spec = METRICS[metric]
-    args = dict(known_at=known_at, until=as_of, fallback_earliest=fallback)
-    own = revisions_at(conn, feed_id, "total", metric, **args)
-    adjustments = {d: r[0] for d, r in revisions_at(conn, feed_id, "adjustment", metric, **args).items()}
+
+    def revisions(kind: str, name: str) -> dict[dt.date, tuple]:
+        return revisions_at(conn, feed_id, kind, name, known_at=known_at, until=as_of, fallback_earliest=fallback)
+
+    own = revisions("total", metric)
+    adjustments = {d: r[0] for d, r in revisions("adjustment", metric).items()}
     rows = [
         (d, v, q, inc, adjustments.get(d, 0), metric, rev, first, late)
         for d, (v, q, inc, rev, first, late) in own.items()
     ]
     if spec.predecessors and spec.merged_on:
-        parts = [revisions_at(conn, feed_id, "total", p, **args) for p in spec.predecessors]
+        parts = [revisions("total", p) for p in spec.predecessors]
         common = set.intersection(*(set(p) for p in parts)) if parts else set()
         for d in sorted(common):
             if d >= spec.merged_on or d in own:
@@ -196,7 +198,7 @@ def latest_figures(engine: Engine, *, source: str = "ua-general-staff", feed: st
     """The latest report's total and its increase for every metric of a source."""
     with engine.connect() as conn:
         feed_id = _resolve_feed(conn, source, feed)
-        obs = m.Observation.__table__
+        obs = m.table(m.Observation)
         rows = conn.execute(
             select(m.Metric.name, obs.c.report_date, obs.c.value, obs.c.qualifier)
             .join(m.Metric, m.Metric.id == obs.c.metric_id)
@@ -239,7 +241,7 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
     """
     now = now or dt.datetime.now(dt.UTC)
     today = now.astimezone(KYIV).date()
-    obs = m.Observation.__table__
+    obs = m.table(m.Observation)
     out: list[dict] = []
     with engine.connect() as conn:
         feeds = conn.execute(
@@ -355,7 +357,7 @@ def list_findings(
                 "report_date": r[4].isoformat() if r[4] else None,
                 "message": r[5],
                 "status": r[6],
-                "first_seen_at": as_utc(r[7]).isoformat(timespec="seconds"),
+                "first_seen_at": cast(dt.datetime, as_utc(r[7])).isoformat(timespec="seconds"),  # NOT NULL
             }
             for r in conn.execute(query)
         ]

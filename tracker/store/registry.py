@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -35,7 +36,7 @@ def feed_id(conn: Connection, name: str, source_id: int, location: str | None, r
     if found is not None:
         if role is not None and found.role not in (role, "retired"):
             conn.execute(update(m.Feed).where(m.Feed.id == found.id).values(role=role))
-        return found.id
+        return cast(int, found.id)  # a Row's attributes are untyped
     return conn.execute(
         insert(m.Feed)
         .values(name=name, source_id=source_id, default_location=location or None, role=role or "one-off")
