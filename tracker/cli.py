@@ -14,7 +14,7 @@ import typer
 try:  # typer 0.28 vendors click; earlier versions use click itself
     from typer._click import exceptions as click_errors
 except ImportError:  # pragma: no cover
-    from click import exceptions as click_errors  # type: ignore[no-redef]
+    from click import exceptions as click_errors  # type: ignore[no-redef]  # the same module, where older typer keeps it
 
 from tracker.commands import charts as chart_commands
 from tracker.commands import claims as claims_commands

@@ -12,8 +12,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.errors import ExitCode, TrackerError
+
+if TYPE_CHECKING:
+    from tracker.feeds import Feed
 
 ENV_DATASET_FROM = "TRACKER_DATASET_FROM"
 ENV_CLAIMS_FROM = "TRACKER_CLAIMS_FROM"
@@ -79,10 +83,11 @@ def run_daily(
         if on_step is not None:
             on_step(result)
 
-    for name, feed, location in (
+    feeds: list[tuple[str, Feed, str | None]] = [
         ("dataset", DatasetFeed(), settings.dataset_from),
         ("claims", ClaimsFeed(), settings.claims_from),
-    ):
+    ]
+    for name, feed, location in feeds:
         record(_ingest_step(name, url, feed, location, settings))
     if settings.charts_dir is None:
         record(StepResult("charts", 0, f"charts: skipped (no --charts-dir, ${ENV_CHARTS_DIR} unset)"))
@@ -91,13 +96,13 @@ def run_daily(
     return steps
 
 
-def _ingest_step(name: str, url: str, feed: object, location: str | None, settings: DailySettings) -> StepResult:
+def _ingest_step(name: str, url: str, feed: Feed, location: str | None, settings: DailySettings) -> StepResult:
     from tracker.ingest import run_ingest
 
     try:
         report = run_ingest(
             url,
-            feed,  # type: ignore[arg-type]  # DatasetFeed and ClaimsFeed are Feeds
+            feed,
             location=location,
             lock_wait=settings.wait,
             allow_shrink=settings.allow_shrink,

@@ -130,8 +130,10 @@ def ingest_dataset(
     from tracker.feeds.dataset import DatasetFeed
 
     if not snapshots:
-        kwargs = dict(quiet=quiet, wait=wait, observed_at=observed_at, allow_shrink=allow_shrink)
-        raise typer.Exit(run_feed(DatasetFeed(), location, db, **kwargs))  # type: ignore[arg-type]
+        code = run_feed(
+            DatasetFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at, allow_shrink=allow_shrink
+        )
+        raise typer.Exit(code)
     raise typer.Exit(_ingest_snapshots(location, observed_at, db, quiet=quiet, wait=wait, allow_shrink=allow_shrink))
 
 
@@ -183,8 +185,16 @@ def ingest_api(
     options: dict = {"date_from": date_from, "date_to": date_to}
     if sys.stderr.isatty() and not quiet:
         options["progress"] = lambda pages: print(f"\rfetched {pages} page(s)", end="", file=sys.stderr, flush=True)
-    kwargs = dict(quiet=quiet, wait=wait, observed_at=observed_at, fetch_options=options, allow_shrink=allow_shrink)
-    code = run_feed(WarshipFeed(), location, db, **kwargs)  # type: ignore[arg-type]
+    code = run_feed(
+        WarshipFeed(),  # type: ignore[arg-type]  # its fetch names its options; the Feed protocol takes any **options
+        location,
+        db,
+        quiet=quiet,
+        wait=wait,
+        observed_at=observed_at,
+        fetch_options=options,
+        allow_shrink=allow_shrink,
+    )
     if "progress" in options:
         print(file=sys.stderr)
     raise typer.Exit(code)

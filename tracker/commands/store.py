@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,6 +14,9 @@ from tracker.commands.options import DbOption, FormatOption, JsonAliasOption, ch
 from tracker.errors import InvalidInput
 from tracker.reports.options import OutputFormat
 from tracker.sources import GENERAL_STAFF
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 StaleHoursOption = Annotated[
     float, typer.Option("--stale-hours", help="Warn when a daily feed's last success or latest report is older.")
@@ -24,7 +27,7 @@ FeedSourceOption = Annotated[
 ]
 
 
-def _store(db: str | None, *, write: bool = False):  # type: ignore[no-untyped-def]  # an Engine
+def _store(db: str | None, *, write: bool = False) -> Engine:
     from tracker.config import resolve_db_url
     from tracker.store.db import open_store
 

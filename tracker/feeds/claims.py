@@ -11,6 +11,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from tracker.claims.claim import ClaimRecord
 from tracker.claims.validate import FIELDS, KEY_PATTERN, claim_from_fields, identity, to_fields
@@ -19,6 +20,9 @@ from tracker.feeds.payload import check_location, csv_rows, decode_csv_text, rea
 from tracker.payloads import Fetched, ParsedPayload, ParseIssue
 from tracker.sources import CURATED
 from tracker.values import MAX_BAD_SHARE, too_broken
+
+if TYPE_CHECKING:
+    import httpx
 
 # data/claims/claims.csv in the checkout, shipped in the package as tracker/_claims (a link to it).
 DEFAULT_FILE = Path(__file__).parent.parent / "_claims" / "claims.csv"
@@ -36,7 +40,8 @@ class ClaimsFeed:
         if location.startswith(("http://", "https://")):
             from tracker import http
 
-            return [http.fetch(location, client=options.get("client"), role="claims")]  # type: ignore[arg-type]
+            client = cast("httpx.Client | None", options.get("client"))  # the Feed protocol passes options untyped
+            return [http.fetch(location, client=client, role="claims")]
         return [read_local(Path(location), content_type="text/csv", role="claims")]
 
     def parse(self, fetched: list[Fetched]) -> ParsedPayload:

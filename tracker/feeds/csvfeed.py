@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from tracker.errors import BadPayload, InvalidInput
 from tracker.feeds.payload import csv_rows, decode_csv_text, read_local, read_row, unreadable_rows
 from tracker.metrics import resolve
 from tracker.payloads import Fetched, ObservationRecord, ParsedPayload, ParseIssue, keep_later
 from tracker.values import MAX_BAD_SHARE, parse_count, parse_iso_date, show, too_broken
+
+if TYPE_CHECKING:
+    import httpx
 
 COLUMNS = ("report_date", "metric", "value", "qualifier")
 
@@ -34,7 +38,8 @@ class CsvFeed:
         if location.startswith(("http://", "https://")):
             from tracker import http
 
-            return [http.fetch(location, client=options.get("client"), role="csv")]  # type: ignore[arg-type]
+            client = cast("httpx.Client | None", options.get("client"))  # the Feed protocol passes options untyped
+            return [http.fetch(location, client=client, role="csv")]
         return [read_local(Path(location), content_type="text/csv", role="csv")]
 
     def parse(self, fetched: list[Fetched]) -> ParsedPayload:
