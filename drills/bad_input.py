@@ -899,7 +899,7 @@ def render_doc(outcomes: list[Outcome]) -> str:
         "## Crash",
         "",
         "`python -m drills.crash [--full]` sends `kill -9` to a full backfill of `latest/` at random",
-        "moments (10 per backend in CI, 50 with `--full`) between 0 and the measured length of an",
+        "moments (8 on SQLite and 4 on PostgreSQL in CI, 50 each with `--full`) between 0 and the length of an",
         "uninterrupted run. After each kill: SQLite `PRAGMA integrity_check` is `ok`; the store is exactly",
         "as before (not created, or empty) or exactly as after the run; the next run exits 0 or 3 and",
         "reaches exactly the store of an uninterrupted backfill. It prints how many kills landed before,",
