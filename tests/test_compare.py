@@ -446,3 +446,15 @@ def test_a_period_that_begins_before_the_invasion_is_cut_to_begin_on_2022_02_24(
         "report 2023-01-01 minus 0 (nothing before 2022-02-24) (covered days 2022-02-24..2022-12-31; "
         "the period cut to begin with the invasion) = 106,720 / 311 days"
     )
+
+
+def test_a_peak_day_in_a_period_whose_every_day_is_flagged_has_no_figure_and_says_why() -> None:
+    # Records leave doubtful days out, and so does a peak: with all of them out there is no peak.
+    days = [D(2024, 9, 10) + dt.timedelta(days=n) for n in range(3)]
+    totals = Totals(toy_series(), doubtful={d: "coarse" for d in days})
+    figure = series_figure(totals, "peak_day", days[0], days[-1], "report")
+    assert (figure.low, figure.high) == (None, None)
+    assert (
+        figure.missing
+        == "every day of the period is flagged as doubtful: 2024-09-10 (coarse), 2024-09-11 (coarse), 2024-09-12 (coarse)"
+    )

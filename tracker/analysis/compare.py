@@ -173,7 +173,9 @@ def series_figure(totals: Totals, kind: str, start: dt.date, end: dt.date, conve
                 day += one
             if best is None:
                 totals.need(end + one if covered else end)
-            value, day, report = best  # type: ignore[misc]  # BUG kept as found (type pass only): best is None, a TypeError, when every report of the period is doubtful
+                # Every report of the period is there but flagged: there is no trustworthy peak.
+                raise _Missing(f"every day of the period is flagged as doubtful: {', '.join(left_out[:3])}")
+            value, day, report = best
             where = f"on covered day {day} (report {report})" if covered else f"in the report of {report}"
             skipped = (
                 (
@@ -208,10 +210,11 @@ def verdict(
     value = best if best is not None else (lo + hi) / 2
     # The series figure judged against: the point of the series' range nearest the claim.
     series = min(max(value, s_low), s_high)
-    ratio = value / series if series else math.inf
 
     def near_or(word: str) -> str:
-        if kind not in EXACT_KINDS and abs(ratio - 1) <= tolerance:
+        # |claim - series| <= tolerance * series, not |ratio - 1|: 1050 / 1000 - 1 is a hair over
+        # 0.05 in floating point, and a claim exactly 5% off must count as close.
+        if kind not in EXACT_KINDS and abs(value - series) <= tolerance * abs(series):
             return "close"
         return word
 
