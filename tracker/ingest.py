@@ -13,7 +13,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
@@ -38,7 +38,7 @@ from tracker.store import models as m
 from tracker.store import registry
 from tracker.store.db import as_utc, error_line, open_store
 from tracker.store.lock import writer_lock
-from tracker.store.revisions import RevisionCounts, apply_snapshot, confirm_unchanged
+from tracker.store.revisions import Key, RevisionCounts, Values, apply_snapshot, confirm_unchanged
 
 KYIV = ZoneInfo("Europe/Kyiv")
 # Rules raised while reading a payload (not from the series): re-checked with every new payload.
@@ -52,6 +52,8 @@ PARSE_RULES = frozenset(
 # later), so a handful of removals always passes.
 SHRINK_MAX_SHARE = 0.02
 SHRINK_MIN_ROWS = 20
+# The feed's last successful run as _last_success reads it: id, digest, n_records, observed_at.
+LastRun = Row[int, str | None, int, dt.datetime]
 
 
 @dataclass
@@ -117,7 +119,7 @@ def run_ingest(
     location: str | None = None,
     source: str | None = None,
     observed_at: dt.datetime | None = None,
-    fetch_options: dict | None = None,
+    fetch_options: dict[str, object] | None = None,
     lock_wait: float = 10.0,
     allow_shrink: bool = False,
     role: str | None = None,
@@ -183,7 +185,7 @@ def run_ingest(
     return report
 
 
-def _last_success(engine: Engine, feed: str, source: str) -> Row | None:
+def _last_success(engine: Engine, feed: str, source: str) -> LastRun | None:
     """The feed's last successful run: what the store currently holds for it."""
     with engine.connect() as conn:
         return conn.execute(
@@ -213,7 +215,7 @@ def ingest_claim(url: str, claim: ClaimRecord, *, lock_wait: float = 10.0) -> Ru
     return run_ingest(url, SingleClaimFeed(claim), lock_wait=lock_wait)
 
 
-def _live_moment(fetched: list[Fetched], previous: Row | None, started: dt.datetime) -> dt.datetime:
+def _live_moment(fetched: list[Fetched], previous: LastRun | None, started: dt.datetime) -> dt.datetime:
     """When a live run observed its payload: its fetch time, taken under the writer lock, so runs
     that waited for each other are in order; never before the feed's last run (a clock that
     stepped back must not make revisions claim a false history)."""
@@ -222,7 +224,7 @@ def _live_moment(fetched: list[Fetched], previous: Row | None, started: dt.datet
     return max(moment, last) if last is not None else moment
 
 
-def _check_order(previous: Row | None, feed: str, source: str, observed_at: dt.datetime) -> None:
+def _check_order(previous: LastRun | None, feed: str, source: str, observed_at: dt.datetime) -> None:
     """Backfilled snapshots must arrive in time order, or revisions would claim a false history."""
     last = as_utc(previous.observed_at) if previous is not None else None
     if last is not None and last > observed_at:
@@ -304,7 +306,7 @@ def _store_run(
     started: dt.datetime,
     fetched: list[Fetched],
     digest: str,
-    previous: Row | None,
+    previous: LastRun | None,
     parsed: ParsedPayload | None,
     allow_shrink: bool,
     role: str | None,
@@ -364,8 +366,8 @@ def _store_run(
             if (o.metric, o.report_date) not in dropped
         }
         stored_before = _current_counts(conn, feed_id)
-        state_totals: dict[tuple, tuple] = {}
-        state_adjustments: dict[tuple, tuple] = {}
+        state_totals: dict[Key, Values] = {}
+        state_adjustments: dict[Key, Values] = {}
         report.counts, changed = apply_snapshot(
             conn,
             obs,
@@ -503,8 +505,8 @@ def _current_counts(conn: Connection, feed_id: int) -> dict[tuple[str, int], int
 def _refuse_shrink(
     report: RunReport,
     before: dict[tuple[str, int], int],
-    totals: dict[tuple, tuple],
-    adjustments: dict[tuple, tuple],
+    totals: dict[Key, Values],
+    adjustments: dict[Key, Values],
     names: dict[int, str],
 ) -> None:
     """BadPayload when this snapshot removes more than SHRINK_MAX_SHARE of the stored rows (and
@@ -533,8 +535,8 @@ def _refuse_shrink(
 
 
 def _validate(
-    totals: dict[tuple, tuple],
-    adjustments: dict[tuple, tuple],
+    totals: dict[Key, Values],
+    adjustments: dict[Key, Values],
     touched: set[str],
     names: dict[int, str],
     now: dt.datetime,
@@ -545,7 +547,7 @@ def _validate(
     from tracker import quality
 
     adjusted = {(names[mid], d): v[0] for (mid, d), v in adjustments.items()}
-    series: dict[str, list] = {}
+    series: dict[str, list[tuple[Any, ...]]] = {}
     for (metric_id, report_date), (value, qualifier, increase) in totals.items():
         name = names[metric_id]
         if name in touched:

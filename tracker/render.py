@@ -107,7 +107,7 @@ def format_value(value: Any, *, column: str = "", decimals: int | None = None) -
     return sanitize(v)
 
 
-def rows_of(data: Any, columns: Sequence[str] | None = None) -> tuple[list[str], list[dict]]:
+def rows_of(data: Any, columns: Sequence[str] | None = None) -> tuple[list[str], list[dict[str, Any]]]:
     """(columns, rows as dicts) from a DataFrame, a list of dicts, or one dict."""
     if hasattr(data, "to_dict") and hasattr(data, "columns"):
         cols = [str(c) for c in data.columns]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -25,7 +26,7 @@ class Headline:
     """Sentences for people and the numbers behind them (plain Python values)."""
 
     sentences: list[str]
-    numbers: dict = field(default_factory=dict)
+    numbers: dict[str, Any] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -69,7 +70,7 @@ def headline(
         else f"in the report of {report_date} (covering {covered})"
     )
     increment = None if pd.isna(day["increment"]) else float(day["increment"])
-    numbers: dict = {
+    numbers: dict[str, Any] = {
         "metric": metric,
         "by": by,
         "convention": CONVENTION_TEXT[by],

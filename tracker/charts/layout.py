@@ -13,6 +13,7 @@ from tracker.charts.theme import SMALL_PT, SUBTITLE_PT, TITLE_PT
 from tracker.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -190,7 +191,7 @@ def legend_shape(fig: Figure, labels: Sequence[str], width_pt: float | None = No
     return 1, len(labels)
 
 
-def legend(ax: Axes, frame: Frame, handles: list, labels: list[str], ncol: int | None = None) -> None:
+def legend(ax: Axes, frame: Frame, handles: Sequence[Artist], labels: list[str], ncol: int | None = None) -> None:
     """A legend under the subtitle, flush left, in as few rows as fit."""
     if not handles:
         return

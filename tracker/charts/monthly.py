@@ -44,7 +44,7 @@ def month_ranges(labels: list[str]) -> str:
     import pandas as pd
 
     periods = [pd.Period(x, freq="M") for x in labels]
-    runs: list[list] = []
+    runs: list[list[pd.Period]] = []
     for p in periods:
         if runs and p == runs[-1][-1] + 1:
             runs[-1].append(p)

@@ -158,7 +158,7 @@ class ClaimRecord:
     def published(self) -> str:
         return format_period(self.published_date, self.published_date, self.published_precision)
 
-    def values(self) -> tuple:
+    def values(self) -> tuple[object, ...]:
         """Every field but the key, in STORED_FIELDS order (what a revision compares)."""
         return tuple(getattr(self, name) for name in STORED_FIELDS)
 

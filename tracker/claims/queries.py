@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Row, Select, func, select
 
@@ -54,7 +54,7 @@ def _num(x: float | None) -> int | float | None:
     return int(x) if float(x).is_integer() else float(x)
 
 
-def _row_dict(row: Row, first_id: int, entered: dt.datetime | None) -> dict:
+def _row_dict(row: Row[*tuple[Any, ...]], first_id: int, entered: dt.datetime | None) -> dict[str, Any]:
     c = row._mapping
     removed = bool(c["removed"])
     return {
@@ -91,7 +91,7 @@ def _row_dict(row: Row, first_id: int, entered: dt.datetime | None) -> dict:
     }
 
 
-def _base_query() -> Select:
+def _base_query() -> Select[*tuple[Any, ...]]:
     t = m.table(m.Claim)
     return (
         select(t, m.Source.key.label("source_key"), m.Source.name.label("source_name"), m.Feed.name.label("feed_name"))
@@ -119,7 +119,7 @@ def list_claims(
     kind: str | None = None,
     period: str | None = None,
     definition: str | None = None,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """The current claims (not removed), oldest publication first; `period` keeps claims whose
     period overlaps it (e.g. '2024', '2024-09', '2024-05-01/2024-06-30')."""
     t = m.table(m.Claim)
@@ -161,7 +161,7 @@ def claims_frame(engine: Engine | Connection, **filters: str | None) -> pd.DataF
     return pd.DataFrame(list_claims(engine, **filters), columns=COLUMNS)
 
 
-def claim_history(engine: Engine, ident: str) -> list[list[dict]]:
+def claim_history(engine: Engine, ident: str) -> list[list[dict[str, Any]]]:
     """Every revision of the claim(s) named by `ident` — the id of any revision, or a claim_key —
     oldest first; one list per (feed, key), since keys are unique only within a feed."""
     t = m.table(m.Claim)

@@ -198,7 +198,7 @@ def claim_from_fields(fields: Mapping[str, str | None], *, today: dt.date | None
     )
 
 
-def identity(claim: ClaimRecord) -> tuple:
+def identity(claim: ClaimRecord) -> tuple[object, ...]:
     """What makes two claims the same statement, whatever their key, note or URL."""
     return (
         claim.source,

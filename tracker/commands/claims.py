@@ -7,7 +7,7 @@ tracker.reports.claim_outputs words the result.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -167,7 +167,7 @@ def compare(
     engine = _store(db)
     claims = claims_frame(engine, source=source, metric=metric, kind=kind, period=period)
     series = observations_frame(engine, source=GENERAL_STAFF, metric="personnel", feed=feed)
-    rows = compare_claims(claims, series).to_dict("records")
+    rows = cast("list[dict[str, Any]]", compare_claims(claims, series).to_dict("records"))  # columns are names
     latest = series["report_date"].max().date() if len(series) else None
     print(compare_output(rows, OutputFormat(fmt).value, latest=latest, explain=explain, tolerance=CLOSE_TOLERANCE))
 

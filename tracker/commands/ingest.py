@@ -93,7 +93,7 @@ def run_feed(
     wait: float,
     observed_at: str | None,
     source: str | None = None,
-    fetch_options: dict | None = None,
+    fetch_options: dict[str, object] | None = None,
     allow_shrink: bool = False,
 ) -> int:
     """Run one ingest and print its summary; returns the exit code."""
@@ -182,7 +182,7 @@ def ingest_api(
         raise InvalidInput("--until needs --since")
     if date_from and date_to and date_from > date_to:
         raise InvalidInput(f"--since {date_from} is after --until {date_to}")
-    options: dict = {"date_from": date_from, "date_to": date_to}
+    options: dict[str, object] = {"date_from": date_from, "date_to": date_to}
     if sys.stderr.isatty() and not quiet:
         options["progress"] = lambda pages: print(f"\rfetched {pages} page(s)", end="", file=sys.stderr, flush=True)
     code = run_feed(

@@ -108,7 +108,7 @@ def echo(text: str) -> None:
     typer.echo(text.rstrip("\n"))
 
 
-def fails_in_one_line(command: Callable) -> Callable:
+def fails_in_one_line(command: Callable[..., Any]) -> Callable[..., Any]:
     """Expected failures end the command with `error: ...` on stderr and their exit code.
 
     The same under the console script and typer's test runner; never a traceback.

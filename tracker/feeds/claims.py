@@ -142,7 +142,7 @@ def read_claims_csv(content: bytes, where: str) -> ClaimsFile:
         raise BadPayload(f"{where}: header must name the columns {','.join(FIELDS)} ({detail})")
     out = ClaimsFile()
     keys: dict[str, int] = {}
-    same: dict[tuple, int] = {}
+    same: dict[tuple[object, ...], int] = {}
     while (next_row := read_row(reader, where)) is not None:
         line_no, row = next_row
         if not row or all(not cell.strip() for cell in row) or row[0].lstrip().startswith("#"):

@@ -51,7 +51,7 @@ class CsvFeed:
         return out
 
 
-def _parse_one(item: Fetched, seen: dict, out: ParsedPayload) -> None:
+def _parse_one(item: Fetched, seen: dict[tuple[str, dt.date], ObservationRecord], out: ParsedPayload) -> None:
     where = item.location
     reader = csv_rows(decode_csv_text(item.content, where))
     first = read_row(reader, where)

@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tracker.errors import BadPayload, InvalidInput, LocalFileError
 from tracker.feeds.payload import check_location, load_json, read_local, unreadable_rows
@@ -57,7 +58,7 @@ class DatasetFeed:
             return self._fetch_http(location.rstrip("/"), options)
         return self._fetch_local(Path(location))
 
-    def _fetch_http(self, base: str, options: dict) -> list[Fetched]:
+    def _fetch_http(self, base: str, options: dict[str, Any]) -> list[Fetched]:
         from tracker import http
 
         passed = {k: options[k] for k in ("client", "retries", "sleep") if options.get(k) is not None}
@@ -145,7 +146,7 @@ class _FileRead:
         if metric is not None:
             self.unreadable.add((metric, report_date))
 
-    def rows(self, rows: list) -> Iterator[tuple[dt.date, dict]]:
+    def rows(self, rows: list[Any]) -> Iterator[tuple[dt.date, dict[str, Any]]]:
         """The reports whose date can be read; the others are counted as bad rows."""
         for index, row in enumerate(rows, start=1):
             if not isinstance(row, dict):
@@ -181,7 +182,9 @@ class _FileRead:
             issues.append(unreadable_rows(self.location, self.bad_rows, consequence))
 
 
-def _observations(rows: list, file: _FileRead, seen: dict, out: ParsedPayload) -> bool:
+def _observations(
+    rows: list[Any], file: _FileRead, seen: dict[tuple[str, dt.date], ObservationRecord], out: ParsedPayload
+) -> bool:
     """Read the totals and direction notes of a personnel or equipment file; False if a note was bad."""
     unknown: dict[str, int] = {}
     directions_ok = True
@@ -229,7 +232,7 @@ def _observations(rows: list, file: _FileRead, seen: dict, out: ParsedPayload) -
     return directions_ok
 
 
-def _adjustments(rows: list, file: _FileRead, issues: list[ParseIssue]) -> list[AdjustmentRecord]:
+def _adjustments(rows: list[Any], file: _FileRead, issues: list[ParseIssue]) -> list[AdjustmentRecord]:
     found: dict[tuple[str, dt.date], AdjustmentRecord] = {}
     unknown: dict[str, int] = {}
     for report_date, row in file.rows(rows):

@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from tracker.reports.options import ReportOptions
 
@@ -36,13 +37,13 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(path) if path and path != ":memory:" else None
 
 
-def _file_state(path: Path) -> list | None:
+def _file_state(path: Path) -> list[list[object] | None] | None:
     """Size, modification time and header of the SQLite file and its write-ahead log.
 
     The headers hold SQLite's change counter and the log's salt, which change on every commit
     and every reset of the log, so a change within the clock's granularity is seen too.
     """
-    out: list = []
+    out: list[list[object] | None] = []
     for p, header in ((path, 100), (Path(f"{path}-wal"), 32)):
         try:
             st = p.stat()
@@ -70,7 +71,7 @@ def _code_fingerprint() -> str:
     return _code_key
 
 
-def _cache_key(command: str, opts: ReportOptions, extra: dict) -> Path | None:
+def _cache_key(command: str, opts: ReportOptions, extra: dict[str, Any]) -> Path | None:
     if os.environ.get(CACHE_ENV, "1") == "0":
         return None
     from tracker.config import resolve_db_url
@@ -92,7 +93,7 @@ def _cache_key(command: str, opts: ReportOptions, extra: dict) -> Path | None:
     return cache_dir() / f"{digest}.txt"
 
 
-def served(command: str, opts: ReportOptions, extra: dict, produce: Callable[[], str]) -> str:
+def served(command: str, opts: ReportOptions, extra: dict[str, Any], produce: Callable[[], str]) -> str:
     """The report's text: from the cache when the same inputs were answered before."""
     path = _cache_key(command, opts, extra)
     if path is not None:

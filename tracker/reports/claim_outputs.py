@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 from tracker.render import format_value, render_csv, render_json, render_table, sanitize
 
@@ -35,7 +36,7 @@ def _ratio(value: object) -> str:
 
 
 def rows_output(
-    rows: Sequence[dict],
+    rows: Sequence[dict[str, Any]],
     fmt: str,
     columns: Sequence[tuple[str, str, int | None]],
     fields: Sequence[str],
@@ -140,13 +141,13 @@ COMPARE_COLUMNS = [
 ]
 
 
-def claims_list_output(rows: Sequence[dict], fmt: str) -> str:
+def claims_list_output(rows: Sequence[dict[str, Any]], fmt: str) -> str:
     """The current claims, oldest publication first."""
     note = f"({len(rows):,} claim(s); `tracker claims show ID` for one claim and its revisions)"
     return rows_output(rows, fmt, LIST_COLUMNS, LIST_FIELDS, notes=[note])
 
 
-def compare_output(rows: Sequence[dict], fmt: str, *, latest: object, explain: bool, tolerance: float) -> str:
+def compare_output(rows: Sequence[dict[str, Any]], fmt: str, *, latest: object, explain: bool, tolerance: float) -> str:
     """Each claim against the series under both conventions, the claims left out and why, and
     the verdict rule; with `explain`, how each series figure was computed."""
     if fmt != "table":
@@ -205,14 +206,14 @@ REVISED_FIELDS = (
 )
 
 
-def claim_history_output(found: Sequence[list[dict]], fmt: str) -> str:
+def claim_history_output(found: Sequence[list[dict[str, Any]]], fmt: str) -> str:
     """Each claim found (a list of its revisions, oldest first): its fields and its history."""
     if fmt == "json":
         return render_json(found)
     return "\n".join(_claim_text(revisions) for revisions in found)
 
 
-def _claim_text(revisions: list[dict]) -> str:
+def _claim_text(revisions: list[dict[str, Any]]) -> str:
     current = revisions[-1]
     shown = next((r for r in reversed(revisions) if not r.get("removed")), current)
     lines = [
@@ -221,7 +222,7 @@ def _claim_text(revisions: list[dict]) -> str:
     ]
     lines += [f"  {label:<11} {_cell(shown.get(key))}" for label, key in CLAIM_LABELS]
     lines.append(f"  revisions   {len(revisions)}")
-    previous: dict | None = None
+    previous: dict[str, Any] | None = None
     for rev in revisions:
         lines.append(
             f"    r{rev['revision']} {_cell(rev['revised_at'])} run {rev['run_id']}: {revision_change(previous, rev)}"
@@ -230,7 +231,7 @@ def _claim_text(revisions: list[dict]) -> str:
     return sanitize("\n".join(lines), keep_newlines=True)
 
 
-def revision_change(previous: dict | None, revision: dict) -> str:
+def revision_change(previous: dict[str, Any] | None, revision: dict[str, Any]) -> str:
     """What a revision did to the claim: entered, removed, re-added, or which fields changed."""
     if revision.get("removed"):
         return "removed from its feed"

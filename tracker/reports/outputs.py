@@ -42,18 +42,18 @@ def _date_columns(opts: ReportOptions, *cols: str) -> list[str]:
     return out
 
 
-def _long_csv(sections: list[tuple[str, Any]]) -> list[dict]:
+def _long_csv(sections: list[tuple[str, Any]]) -> list[dict[str, Any]]:
     """Several tables as one: a `section` column, then the union of their columns."""
     from tracker.render import rows_of
 
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for name, data in sections:
         _, section_rows = rows_of(data)
         rows.extend({"section": name, **r} for r in section_rows)
     return rows
 
 
-def _emit(opts: ReportOptions, *, table: str, payload: dict, csv_rows: Any) -> str:
+def _emit(opts: ReportOptions, *, table: str, payload: dict[str, Any], csv_rows: Any) -> str:
     """The output in the requested format (JSON carries the options and convention too)."""
     from tracker.render import render_csv, render_json
 
@@ -64,7 +64,7 @@ def _emit(opts: ReportOptions, *, table: str, payload: dict, csv_rows: Any) -> s
     return table
 
 
-def _first_row(frame: pd.DataFrame) -> dict | None:
+def _first_row(frame: pd.DataFrame) -> dict[str, Any] | None:
     from tracker.render import rows_of
 
     rows = rows_of(frame)[1]
@@ -234,7 +234,7 @@ def averages_output(
     return _emit(opts, table=text, payload=payload, csv_rows=table)
 
 
-def _flatten(prefix: str, value: Any, out: dict) -> None:
+def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
     if isinstance(value, dict):
         for k, v in value.items():
             _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
@@ -250,7 +250,7 @@ def headline_output(opts: ReportOptions, daily: pd.DataFrame) -> str:
     from tracker.render import render_lines
 
     h = headline(daily, metric=opts.metric, include_flagged=opts.include_flagged)
-    flat: dict = {}
+    flat: dict[str, Any] = {}
     _flatten("", h.numbers, flat)
     text = "\n".join(_header(opts, "Headline")[:1]) + "\n\n" + render_lines(h.sentences)
     return _emit(opts, table=text, payload={"sentences": h.sentences, "numbers": h.numbers}, csv_rows=[flat])

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 FINDINGS_SHOWN = 20  # after a run; `tracker findings` lists them all
 
 
-def machine_output(rows: Sequence[dict], fmt: str, fields: Sequence[str] | None = None) -> str | None:
+def machine_output(rows: Sequence[dict[str, Any]], fmt: str, fields: Sequence[str] | None = None) -> str | None:
     """Rows as JSON or CSV when the format asks for it; None for a table."""
     if fmt == "json":
         return render_json([dict(r) if fields is None else {f: r.get(f) for f in fields} for r in rows])
@@ -24,7 +24,7 @@ def machine_output(rows: Sequence[dict], fmt: str, fields: Sequence[str] | None 
     return None
 
 
-def _flat(row: dict) -> dict:
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
     """A row for CSV: a nested mapping (counts per severity) becomes one cell per key."""
     out: dict[str, Any] = {}
     for key, value in row.items():
@@ -51,13 +51,13 @@ def run_summary(report: RunReport, *, quiet: bool) -> tuple[str, bool]:
     return "\n".join(lines), False
 
 
-def status_exit_code(rows: Sequence[dict]) -> int:
+def status_exit_code(rows: Sequence[dict[str, Any]]) -> int:
     """3 when a judged feed is stale or its last run failed (cron alerts on it), else 0."""
     bad = any(r["judged"] and (r["stale"] or r["last_run_status"] == "failed") for r in rows)
     return int(ExitCode.FINDINGS) if bad else 0
 
 
-def status_output(rows: Sequence[dict], fmt: str, stale_hours: float) -> str:
+def status_output(rows: Sequence[dict[str, Any]], fmt: str, stale_hours: float) -> str:
     """Per feed: its state (fresh, STALE and why, or not judged), last success, latest report,
     last run (with the whole error line of a failure) and open findings."""
     machine = machine_output(rows, fmt)
@@ -80,7 +80,7 @@ def status_output(rows: Sequence[dict], fmt: str, stale_hours: float) -> str:
     return sanitize("\n".join(lines), keep_newlines=True)
 
 
-def _state(row: dict, stale_hours: float) -> str:
+def _state(row: dict[str, Any], stale_hours: float) -> str:
     age, report_age = row["hours_since_success"], row["latest_report_age_hours"]
     if not row["judged"]:
         return f"{row['role']}, not judged"
@@ -93,7 +93,7 @@ def _state(row: dict, stale_hours: float) -> str:
     return f"STALE: latest report is {report_age / 24:.1f} days old (warn past {stale_hours:g} h)"
 
 
-def latest_output(rows: Sequence[dict], fmt: str, source: str) -> str:
+def latest_output(rows: Sequence[dict[str, Any]], fmt: str, source: str) -> str:
     """The latest report's total and increase per category."""
     machine = machine_output(rows, fmt)
     if machine is not None:
@@ -107,7 +107,7 @@ def latest_output(rows: Sequence[dict], fmt: str, source: str) -> str:
     return sanitize("\n".join(lines), keep_newlines=True)
 
 
-def findings_output(rows: Sequence[dict], fmt: str) -> str:
+def findings_output(rows: Sequence[dict[str, Any]], fmt: str) -> str:
     """Findings, one line each, newest report dates first."""
     machine = machine_output(rows, fmt)
     if machine is not None:
@@ -124,7 +124,7 @@ def findings_output(rows: Sequence[dict], fmt: str) -> str:
 FEED_FIELDS = ("feed", "source", "role", "last_success", "last_run_status", "latest_report_date")
 
 
-def feeds_output(rows: Sequence[dict], fmt: str) -> str:
+def feeds_output(rows: Sequence[dict[str, Any]], fmt: str) -> str:
     """Every feed with its role and its last run."""
     machine = machine_output(rows, fmt, FEED_FIELDS)
     if machine is not None:

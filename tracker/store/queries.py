@@ -9,7 +9,7 @@ revision it has stands in, and the frame says so in `known_late`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, func, select
@@ -77,7 +77,7 @@ def revisions_at(
     known_at: dt.datetime | None,
     until: dt.date | None,
     fallback_earliest: bool,
-) -> dict[dt.date, tuple]:
+) -> dict[dt.date, tuple[Any, ...]]:
     """report_date -> (value, qualifier, reported_increase, revision, first_seen_at, known_late)."""
     obs = m.table(m.Observation)
     query = (
@@ -98,8 +98,8 @@ def revisions_at(
         query = query.where(obs.c.report_date <= until)
     if known_at is None:
         query = query.where(obs.c.superseded_at.is_(None))
-    out: dict[dt.date, tuple] = {}
-    earliest: dict[dt.date, tuple] = {}
+    out: dict[dt.date, tuple[Any, ...]] = {}
+    earliest: dict[dt.date, tuple[Any, ...]] = {}
     for d, rev, value, qual, inc, removed, first, superseded in conn.execute(query):
         first, superseded = cast(dt.datetime, as_utc(first)), as_utc(superseded)  # first_seen_at is NOT NULL
         row = (value, qual, inc, rev, first, False, removed)
@@ -157,11 +157,11 @@ def observations_frame(
 
 def _with_lineage(
     conn: Connection, feed_id: int, metric: str, known_at: dt.datetime | None, as_of: dt.date | None, fallback: bool
-) -> list[tuple]:
+) -> list[tuple[Any, ...]]:
     """Rows of the metric; before its merge date, the sum of the categories it absorbed."""
     spec = METRICS[metric]
 
-    def revisions(kind: str, name: str) -> dict[dt.date, tuple]:
+    def revisions(kind: str, name: str) -> dict[dt.date, tuple[Any, ...]]:
         return revisions_at(conn, feed_id, kind, name, known_at=known_at, until=as_of, fallback_earliest=fallback)
 
     own = revisions("total", metric)
@@ -194,7 +194,9 @@ def _with_lineage(
     return rows
 
 
-def latest_figures(engine: Engine, *, source: str = "ua-general-staff", feed: str | None = None) -> list[dict]:
+def latest_figures(
+    engine: Engine, *, source: str = "ua-general-staff", feed: str | None = None
+) -> list[dict[str, Any]]:
     """The latest report's total and its increase for every metric of a source."""
     with engine.connect() as conn:
         feed_id = _resolve_feed(conn, source, feed)
@@ -207,8 +209,8 @@ def latest_figures(engine: Engine, *, source: str = "ua-general-staff", feed: st
             )
             .order_by(m.Metric.name, obs.c.report_date.desc())
         ).all()
-    out: list[dict] = []
-    by_metric: dict[str, list] = {}
+    out: list[dict[str, Any]] = []
+    by_metric: dict[str, list[tuple[Any, ...]]] = {}
     for name, d, v, q in rows:
         if len(by_metric.setdefault(name, [])) < 2:
             by_metric[name].append((d, v, q))
@@ -232,7 +234,7 @@ def latest_figures(engine: Engine, *, source: str = "ua-general-staff", feed: st
     return out
 
 
-def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: float = 36.0) -> list[dict]:
+def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: float = 36.0) -> list[dict[str, Any]]:
     """Per feed: its role, last successful run, latest report date, staleness and open findings.
 
     Only "daily" feeds are judged (`judged`, and `stale` can be true only for them): a one-off CSV
@@ -242,7 +244,7 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
     now = now or dt.datetime.now(dt.UTC)
     today = now.astimezone(KYIV).date()
     obs = m.table(m.Observation)
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     with engine.connect() as conn:
         feeds = conn.execute(
             select(m.Feed.id, m.Feed.name, m.Source.key, m.Feed.role)
@@ -331,7 +333,7 @@ def list_findings(
     rule: str | None = None,
     metric: str | None = None,
     limit: int | None = None,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Findings, newest report dates first, with the feed they were found in."""
     f = m.Finding
     query = (

@@ -11,10 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, Table, and_, bindparam, false, select, update
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
+
+
+# A row's key columns and its value columns, in the order the caller names them (any SQL values).
+Key = tuple[Any, ...]
+Values = tuple[Any, ...]
 
 
 @dataclass
@@ -35,12 +41,12 @@ class CurrentRow:
     id: int
     revision: int
     removed: bool
-    values: tuple
+    values: Values
 
 
 def current_rows(
     conn: Connection, table: Table, filters: Mapping[str, object], key_cols: Sequence[str], value_cols: Sequence[str]
-) -> dict[tuple, CurrentRow]:
+) -> dict[Key, CurrentRow]:
     """The open (not superseded) row of every key matching the filters."""
     cols = [
         table.c.id,
@@ -50,7 +56,7 @@ def current_rows(
         *(table.c[v] for v in value_cols),
     ]
     where = and_(table.c.superseded_at.is_(None), *(table.c[k] == v for k, v in filters.items()))
-    out: dict[tuple, CurrentRow] = {}
+    out: dict[Key, CurrentRow] = {}
     nk = len(key_cols)
     for row in conn.execute(select(*cols).where(where)):
         key = tuple(row[3 : 3 + nk])
@@ -65,13 +71,13 @@ def apply_snapshot(
     filters: Mapping[str, object],
     key_cols: Sequence[str],
     value_cols: Sequence[str],
-    incoming: Mapping[tuple, tuple],
-    in_scope: Callable[[tuple], bool],
+    incoming: Mapping[Key, Values],
+    in_scope: Callable[[Key], bool],
     now: dt.datetime,
     run_id: int,
     extra: Mapping[str, object] | None = None,
-    state_out: dict[tuple, tuple] | None = None,
-) -> tuple[RevisionCounts, set[tuple]]:
+    state_out: dict[Key, Values] | None = None,
+) -> tuple[RevisionCounts, set[Key]]:
     """Record one payload's rows for `filters` (e.g. one feed and kind) as revisions.
 
     Returns the counts and the keys whose current value changed (new, revised, removed or
@@ -79,7 +85,7 @@ def apply_snapshot(
     every present key's current values after the payload, sparing callers a re-read.
     """
     counts = RevisionCounts()
-    changed: set[tuple] = set()
+    changed: set[Key] = set()
     current = current_rows(conn, table, filters, key_cols, value_cols)
     fixed = {
         **filters,
@@ -91,7 +97,7 @@ def apply_snapshot(
         "last_seen_run_id": run_id,
     }
     varying_cols = (*key_cols, *value_cols, "revision", "removed")
-    inserts: list[tuple] = []  # key, values, revision, removed
+    inserts: list[tuple[Any, ...]] = []  # key, values, revision, removed
     supersede: list[int] = []
     seen: list[int] = []
     removal = (None,) * len(value_cols)
@@ -144,7 +150,7 @@ def apply_snapshot(
 
 
 def bulk_insert(
-    conn: Connection, table: Table, fixed: Mapping[str, object], cols: Sequence[str], rows: list[tuple]
+    conn: Connection, table: Table, fixed: Mapping[str, object], cols: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
     """Insert many rows (`fixed` values shared by all, then one tuple per row for `cols`)
     straight through the driver's executemany.
