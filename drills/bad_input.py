@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
+from drills import concurrency, crash
 from drills.common import (
     LATEST,
     PROJECT_ROOT,
@@ -899,7 +900,8 @@ def render_doc(outcomes: list[Outcome]) -> str:
         "## Crash",
         "",
         "`python -m drills.crash [--full]` sends `kill -9` to a full backfill of `latest/` at random",
-        "moments (8 on SQLite and 4 on PostgreSQL in CI, 50 each with `--full`) between 0 and the length of an",
+        f"moments ({crash.CI_KILLS} on SQLite and {crash.CI_KILLS_POSTGRESQL} on PostgreSQL in CI, "
+        f"{crash.FULL_KILLS} each with `--full`) between 0 and the length of an",
         "uninterrupted run. After each kill: SQLite `PRAGMA integrity_check` is `ok`; the store is exactly",
         "as before (not created, or empty) or exactly as after the run; the next run exits 0 or 3 and",
         "reaches exactly the store of an uninterrupted backfill. It prints how many kills landed before,",
@@ -910,7 +912,8 @@ def render_doc(outcomes: list[Outcome]) -> str:
         "",
         "`python -m drills.concurrency [--full]` runs 2 writers (alternately ingesting `latest/` and a copy",
         "with three personnel totals raised, `--wait 2`) and 4 readers (`records`, `series --format json`,",
-        "`status --json`, `compare --format json`) on one store for 15 s in CI, 60 s with `--full`. Every",
+        f"`status --json`, `compare --format json`) on one store for {concurrency.CI_SECONDS:g} s in CI, "
+        f"{concurrency.FULL_SECONDS:g} s with `--full`. Every",
         "reader exits 0 or 3, every writer 0, 3 or 7 (busy, one `error:` line); every reader's output",
         "equals the one it gives on state A or on state B, never a mix; afterwards no report has two",
         "current rows and `PRAGMA integrity_check` is `ok`. It prints runs per process and exit codes.",

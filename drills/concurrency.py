@@ -31,7 +31,7 @@ from drills.common import (
     save_figures,
 )
 
-CI_SECONDS = 15.0
+CI_SECONDS = 10.0
 FULL_SECONDS = 60.0
 PERSONNEL = "russia_losses_personnel.json"
 # Payload B: latest/ with the last three personnel totals raised (a new deadliest day in B).

@@ -32,8 +32,8 @@ from drills.common import (
     tracker_command,
 )
 
-CI_KILLS = 8
-CI_KILLS_POSTGRESQL = 4  # a PostgreSQL backfill is slower; CI keeps the file near its time budget
+CI_KILLS = 5
+CI_KILLS_POSTGRESQL = 2  # a PostgreSQL backfill is slower; CI keeps the file near its time budget
 FULL_KILLS = 50
 # A fixed observation time makes two complete backfills byte-for-byte comparable.
 OBSERVED_AT = "2026-08-08T12:00:00+00:00"

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 from tracker.sources import source_info
 from tracker.store import models as m
 from tracker.store import registry
-from tracker.store.db import as_utc, error_line, open_store
+from tracker.store.db import as_utc, check_writable, error_line, make_engine, open_store, upgrade
 from tracker.store.lock import writer_lock
 from tracker.store.revisions import Key, RevisionCounts, Values, apply_snapshot, confirm_unchanged
 
@@ -142,9 +142,12 @@ def run_ingest(
         if observed_at > started + dt.timedelta(minutes=5):
             raise InvalidInput(f"--observed-at {observed_at.isoformat()} is in the future")
     report = RunReport(feed.name, source, location or feed.default_location, observed_at or started)
-    engine = open_store(url, write=True)
+    engine = make_engine(url)
     try:
+        check_writable(engine)  # before the lock: its file lives in the store's folder
         with writer_lock(engine, wait=lock_wait):
+            # Create, adopt or migrate the store under the lock, so no two writers migrate at once.
+            upgrade(engine)
             # Read under the lock: no other writer can change it before this run ends.
             previous = _last_success(engine, feed.name, source)
             if observed_at is not None:
@@ -622,6 +625,3 @@ def _upsert_findings(
             .values(status="resolved", resolved_at=now, last_run_id=run_id)
         )
     return new
-
-
-ProgressFn = Callable[[int], None]

@@ -37,7 +37,7 @@ def _iso(ts: dt.date | None) -> str | None:
     return None if ts is None or pd.isna(ts) else pd.Timestamp(ts).date().isoformat()
 
 
-def _num(x: float) -> str:
+def _thousands(x: float) -> str:
     return f"{x:,.0f}"
 
 
@@ -92,7 +92,7 @@ def headline(
     else:
         span = numbers["span_days"] or 1
         period = "in the past 24 hours" if span <= 1 else f"over the {span} days since the previous report"
-        sentences.append(f"{_num(increment)} {label} {period}, {when}.")
+        sentences.append(f"{_thousands(increment)} {label} {period}, {when}.")
 
     # Records: is this day the highest so far among counted days?
     counted, excluded = split_counted(daily, include_flagged=include_flagged)
@@ -119,8 +119,8 @@ def headline(
         if is_record and peak_row is not None:
             sentences.append(
                 f"It is the deadliest day so far, beating the previous peak of "
-                f"{_num(peak_row['increment'])} on {_iso(peak_row['date'])} "
-                f"(+{_num(increment - peak_row['increment'])})."
+                f"{_thousands(peak_row['increment'])} on {_iso(peak_row['date'])} "
+                f"(+{_thousands(increment - peak_row['increment'])})."
             )
         elif is_record:
             sentences.append("It is the first day counted, so the highest so far.")
@@ -128,7 +128,7 @@ def headline(
             assert peak_row is not None, "not a record: an earlier counted day was higher"
             sentences.append(
                 f"It is not a record: the deadliest day so far was {_iso(peak_row['date'])} with "
-                f"{_num(peak_row['increment'])}; this day ranks {_ordinal(rank)} of "
+                f"{_thousands(peak_row['increment'])}; this day ranks {_ordinal(rank)} of "
                 f"{len(counted):,} days counted."
             )
     elif increment is not None:
@@ -170,7 +170,7 @@ def headline(
     if avg7 is not None:
         start7 = (pd.Timestamp(day["date"]) - pd.Timedelta(days=ROLLING_DAYS - 1)).date()
         sentences.append(
-            f"{ROLLING_DAYS}-day average: {_num(avg7)} a day ({start7.isoformat()} to {_iso(day['date'])})."
+            f"{ROLLING_DAYS}-day average: {_thousands(avg7)} a day ({start7.isoformat()} to {_iso(day['date'])})."
         )
 
     # The month so far against earlier months (averages count every day).
@@ -187,8 +187,8 @@ def headline(
             "flagged_days": int(this["flagged_days"]),
         }
         text = (
-            f"{this['period']} so far: {_num(this['total'])} over {int(this['days'])} day"
-            f"{'s' if int(this['days']) != 1 else ''}, {_num(this['daily_average'])} a day"
+            f"{this['period']} so far: {_thousands(this['total'])} over {int(this['days'])} day"
+            f"{'s' if int(this['days']) != 1 else ''}, {_thousands(this['daily_average'])} a day"
         )
         if not earlier.empty:
             prev = earlier.iloc[-1]
@@ -197,13 +197,11 @@ def headline(
             numbers["previous_month"] = {"period": prev["period"], "daily_average": float(prev["daily_average"])}
             numbers["highest_month"] = {"period": best["period"], "daily_average": float(best["daily_average"])}
             numbers["month_rank"] = higher + 1
-            text += f", against {_num(prev['daily_average'])} a day in {prev['period']}"
+            text += f", against {_thousands(prev['daily_average'])} a day in {prev['period']}"
             if higher == 0:
                 text += "; the highest monthly average so far"
             else:
-                text += (
-                    f"; the highest monthly average so far was {_num(best['daily_average'])} a day in {best['period']}"
-                )
+                text += f"; the highest monthly average so far was {_thousands(best['daily_average'])} a day in {best['period']}"
         sentences.append(text + ".")
     sentences.append(f"Convention: {CONVENTION_TEXT[by]}.")
     return Headline(sentences, numbers)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE
 from tracker.charts.output import FORMATS, generated_date, image_format, save
 from tracker.errors import InvalidInput
+from tracker.sources import GENERAL_STAFF
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 
 KINDS = ("daily", "cumulative", "monthly", "compare", "equipment")
 STANDARD_SET = KINDS
-GENERAL_STAFF = "ua-general-staff"
 
 
 @dataclass(frozen=True)

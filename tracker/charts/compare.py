@@ -25,6 +25,7 @@ from tracker.charts.output import generated_date, source_line
 from tracker.charts.palette import TEXT
 from tracker.charts.theme import SMALL_PT, charted
 from tracker.errors import InvalidInput
+from tracker.sources import GENERAL_STAFF
 
 if TYPE_CHECKING:
     import numpy as np
@@ -114,7 +115,7 @@ def compare_chart(
     size: tuple[int, int] = DEFAULT_SIZE,
     dpi: float = DEFAULT_DPI,
     generated: dt.date | None = None,
-    series_source: str = "ua-general-staff",
+    series_source: str = GENERAL_STAFF,
 ) -> Figure:
     """Claims against the series (a tracker.analysis.compare.compare_claims frame): the ratio
     under `by` as a filled marker at the period the claim is about, the other convention's as a

@@ -24,6 +24,7 @@ from tracker.charts.output import generated_date, source_line
 from tracker.charts.palette import MUTED, SERIES
 from tracker.charts.theme import SMALL_PT, charted
 from tracker.errors import InvalidInput
+from tracker.sources import GENERAL_STAFF
 
 if TYPE_CHECKING:
     import numpy as np
@@ -48,7 +49,7 @@ def cumulative_chart(
     size: tuple[int, int] = DEFAULT_SIZE,
     dpi: float = DEFAULT_DPI,
     generated: dt.date | None = None,
-    series_source: str = "ua-general-staff",
+    series_source: str = GENERAL_STAFF,
 ) -> Figure:
     """The running total of a daily_series frame with each milestone marked, and the cumulative
     claims in `claims` (a tracker.claims.queries.claims_frame) that count the same thing, as

@@ -13,6 +13,7 @@ from tracker.charts.output import generated_date, source_line
 from tracker.charts.palette import BARS, FLAGGED, MUTED, RECORD, SECOND, SERIES, TEXT
 from tracker.charts.theme import charted
 from tracker.errors import InvalidInput
+from tracker.sources import GENERAL_STAFF
 
 if TYPE_CHECKING:
     import numpy as np
@@ -70,7 +71,7 @@ def daily_chart(
     size: tuple[int, int] = DEFAULT_SIZE,
     dpi: float = DEFAULT_DPI,
     generated: dt.date | None = None,
-    sources: tuple[str, ...] = ("ua-general-staff",),
+    sources: tuple[str, ...] = (GENERAL_STAFF,),
     labelled_records: int = LABELLED_RECORDS,
 ) -> Figure:
     """Daily figures of one series (a tracker.analysis.daily_series frame, whole: averages and

@@ -13,6 +13,7 @@ from tracker.charts.output import generated_date, source_line
 from tracker.charts.palette import MUTED, SERIES
 from tracker.charts.theme import BODY_PT, SMALL_PT, charted
 from tracker.errors import InvalidInput
+from tracker.sources import GENERAL_STAFF
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,7 +49,7 @@ def equipment_chart(
     size: tuple[int, int] = DEFAULT_SIZE,
     dpi: float = DEFAULT_DPI,
     generated: dt.date | None = None,
-    series_source: str = "ua-general-staff",
+    series_source: str = GENERAL_STAFF,
     columns: int = 4,
 ) -> Figure:
     """One panel per category: `series` maps a metric to its daily_series frame (in the order to

@@ -24,6 +24,7 @@ from tracker.charts.output import generated_date, source_line
 from tracker.charts.palette import BARS
 from tracker.charts.theme import SMALL_PT, charted
 from tracker.errors import InvalidInput
+from tracker.sources import GENERAL_STAFF
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,7 +75,7 @@ def monthly_chart(
     size: tuple[int, int] = DEFAULT_SIZE,
     dpi: float = DEFAULT_DPI,
     generated: dt.date | None = None,
-    series_source: str = "ua-general-staff",
+    series_source: str = GENERAL_STAFF,
 ) -> Figure:
     """Daily average per calendar month of a daily_series frame (the convention is the frame's),
     and the daily-average claims in `claims` that count the same thing: a month's as a marker

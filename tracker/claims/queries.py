@@ -48,7 +48,8 @@ COLUMNS = [
 ]
 
 
-def _num(x: float | None) -> int | float | None:
+def _whole_if_integral(x: float | None) -> int | float | None:
+    """A stored figure as JSON should show it: 41980, not 41980.0; 1271.5 stays a float."""
     if x is None:
         return None
     return int(x) if float(x).is_integer() else float(x)
@@ -71,9 +72,9 @@ def _row_dict(row: Row[*tuple[Any, ...]], first_id: int, entered: dt.datetime | 
         "period_end": c["period_end"],
         "period_precision": c["period_precision"],
         "qualifier": c["qualifier"],
-        "low": _num(c["low"]),
-        "best": _num(c["best"]),
-        "high": _num(c["high"]),
+        "low": _whole_if_integral(c["low"]),
+        "best": _whole_if_integral(c["best"]),
+        "high": _whole_if_integral(c["high"]),
         "figure": None if removed else figure_label(c["qualifier"], c["low"], c["best"], c["high"]),
         "published": None
         if removed

@@ -15,6 +15,7 @@ from tracker.errors import BadPayload, InvalidInput
 from tracker.feeds.payload import csv_rows, decode_csv_text, read_local, read_row, unreadable_rows
 from tracker.metrics import resolve
 from tracker.payloads import Fetched, ObservationRecord, ParsedPayload, ParseIssue, keep_later
+from tracker.sources import GENERAL_STAFF
 from tracker.values import MAX_BAD_SHARE, parse_count, parse_iso_date, show, too_broken
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ class CsvFeed:
     """report_date,metric,value[,qualifier] rows from a local file or a URL."""
 
     name = "csv"
-    source = "ua-general-staff"
+    source = GENERAL_STAFF
     default_location = ""  # a person's own data: there is no live default, --from is required
 
     def fetch(self, location: str | None = None, **options: object) -> list[Fetched]:

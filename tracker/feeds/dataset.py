@@ -30,6 +30,7 @@ from tracker.payloads import (
     Scope,
     keep_later,
 )
+from tracker.sources import GENERAL_STAFF
 from tracker.values import MAX_BAD_SHARE, check_text, parse_iso_date, parse_json_count, show, too_broken
 
 LIVE_BASE = "https://raw.githubusercontent.com/PetroIvaniuk/2022-Ukraine-Russia-War-Dataset/main/data"
@@ -49,7 +50,7 @@ class DatasetFeed:
     """Personnel, equipment and corrections files, from the live repository or a local folder."""
 
     name = "ua-dataset"
-    source = "ua-general-staff"
+    source = GENERAL_STAFF
     default_location = LIVE_BASE
 
     def fetch(self, location: str | None = None, **options: object) -> list[Fetched]:

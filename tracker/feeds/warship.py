@@ -26,6 +26,7 @@ from tracker.feeds.payload import (
 )
 from tracker.metrics import WARSHIP_KEYS
 from tracker.payloads import Fetched, ObservationRecord, ParsedPayload, ParseIssue, Scope
+from tracker.sources import GENERAL_STAFF
 from tracker.values import MAX_BAD_SHARE, parse_iso_date, parse_json_count, show, too_broken
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class WarshipFeed:
     """Fetch and parse the russianwarship.rip API v2 (or saved copies of its answers)."""
 
     name = "russianwarship-api"
-    source = "ua-general-staff"
+    source = GENERAL_STAFF
     default_location = "https://russianwarship.rip/api/v2"
 
     def fetch(

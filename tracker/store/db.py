@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import math
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -119,7 +120,7 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
         engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
             # pysqlite's own transaction handling defers BEGIN; take control so that a run is
             # one real transaction (SQLAlchemy's documented recipe).
             dbapi_conn.isolation_level = None
@@ -131,7 +132,7 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
+        def _sqlite_begin(conn: Connection) -> None:
             # execution_options(sqlite_begin="IMMEDIATE") takes the write lock at BEGIN, so that
             # what the transaction reads first is already the latest state.
             conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('sqlite_begin', '')}".strip())

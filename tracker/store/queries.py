@@ -9,14 +9,14 @@ revision it has stands in, and the frame says so in `known_late`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, func, select
 
 from tracker.errors import InvalidInput
 from tracker.metrics import METRICS
-from tracker.sources import source_info
+from tracker.sources import GENERAL_STAFF, source_info
 from tracker.store import models as m
 from tracker.store.db import as_utc
 
@@ -68,6 +68,18 @@ def _resolve_feed(conn: Connection, source: str, feed: str | None) -> int:
     raise InvalidInput(f"source {source!r} has no feed {feed!r}; it has {', '.join(n for _, n in feeds)}")
 
 
+class Revision(NamedTuple):
+    """One report's figure as the store knew it then."""
+
+    value: Any  # the total (or the adjustment's delta)
+    qualifier: str | None
+    reported_increase: int | None
+    revision: int
+    first_seen_at: dt.datetime
+    known_late: bool  # first seen only after the moment asked about: its earliest revision stands in
+    removed: bool = False
+
+
 def revisions_at(
     conn: Connection,
     feed_id: int,
@@ -77,8 +89,9 @@ def revisions_at(
     known_at: dt.datetime | None,
     until: dt.date | None,
     fallback_earliest: bool,
-) -> dict[dt.date, tuple[Any, ...]]:
-    """report_date -> (value, qualifier, reported_increase, revision, first_seen_at, known_late)."""
+) -> dict[dt.date, Revision]:
+    """report_date -> the revision current at `known_at` (now when None); with
+    `fallback_earliest`, a report first seen later stands in with its first revision."""
     obs = m.table(m.Observation)
     query = (
         select(
@@ -98,25 +111,25 @@ def revisions_at(
         query = query.where(obs.c.report_date <= until)
     if known_at is None:
         query = query.where(obs.c.superseded_at.is_(None))
-    out: dict[dt.date, tuple[Any, ...]] = {}
-    earliest: dict[dt.date, tuple[Any, ...]] = {}
+    out: dict[dt.date, Revision] = {}
+    earliest: dict[dt.date, Revision] = {}
     for d, rev, value, qual, inc, removed, first, superseded in conn.execute(query):
         first, superseded = cast(dt.datetime, as_utc(first)), as_utc(superseded)  # first_seen_at is NOT NULL
-        row = (value, qual, inc, rev, first, False, removed)
+        row = Revision(value, qual, inc, rev, first, False, bool(removed))
         if known_at is None or (first <= known_at and (superseded is None or superseded > known_at)):
             out[d] = row
-        elif fallback_earliest and first > known_at and (d not in earliest or rev < earliest[d][3]):
+        elif fallback_earliest and first > known_at and (d not in earliest or rev < earliest[d].revision):
             earliest[d] = row
     for d, row in earliest.items():
-        if d not in out and row[3] == 1:  # never known by then: the first revision we have stands in
-            out[d] = (*row[:5], True, row[6])
-    return {d: row[:6] for d, row in out.items() if not row[6]}
+        if d not in out and row.revision == 1:  # never known by then: the first revision we have stands in
+            out[d] = row._replace(known_late=True)
+    return {d: row for d, row in out.items() if not row.removed}
 
 
 def observations_frame(
     engine: Engine | Connection,
     *,
-    source: str = "ua-general-staff",
+    source: str = GENERAL_STAFF,
     metric: str = "personnel",
     as_of: dt.date | None = None,
     known_at: dt.datetime | None = None,
@@ -158,45 +171,45 @@ def observations_frame(
 def _with_lineage(
     conn: Connection, feed_id: int, metric: str, known_at: dt.datetime | None, as_of: dt.date | None, fallback: bool
 ) -> list[tuple[Any, ...]]:
-    """Rows of the metric; before its merge date, the sum of the categories it absorbed."""
+    """Rows of the metric (in FRAME_COLUMNS order); before its merge date, the sum of the
+    categories it absorbed."""
     spec = METRICS[metric]
 
-    def revisions(kind: str, name: str) -> dict[dt.date, tuple[Any, ...]]:
+    def revisions(kind: str, name: str) -> dict[dt.date, Revision]:
         return revisions_at(conn, feed_id, kind, name, known_at=known_at, until=as_of, fallback_earliest=fallback)
 
     own = revisions("total", metric)
-    adjustments = {d: r[0] for d, r in revisions("adjustment", metric).items()}
+    adjustments = {d: r.value for d, r in revisions("adjustment", metric).items()}
     rows = [
-        (d, v, q, inc, adjustments.get(d, 0), metric, rev, first, late)
-        for d, (v, q, inc, rev, first, late) in own.items()
-    ]
+        (d, r.value, r.qualifier, r.reported_increase, adjustments.get(d, 0), metric, r.revision, r.first_seen_at,
+         r.known_late)
+        for d, r in own.items()
+    ]  # fmt: skip
     if spec.predecessors and spec.merged_on:
         parts = [revisions("total", p) for p in spec.predecessors]
         common = set.intersection(*(set(p) for p in parts)) if parts else set()
         for d in sorted(common):
             if d >= spec.merged_on or d in own:
                 continue
-            vals = [p[d] for p in parts]
-            present = [name for name, p in zip(spec.predecessors, parts) if d in p]
+            merged = [p[d] for p in parts]
+            present = [name for name, p in zip(spec.predecessors, parts, strict=True) if d in p]
             rows.append(
                 (
                     d,
-                    sum(v[0] for v in vals),
+                    sum(r.value for r in merged),
                     None,
                     None,
                     0,
                     "+".join(present),
-                    max(v[3] for v in vals),
-                    max(v[4] for v in vals),
-                    any(v[5] for v in vals),
+                    max(r.revision for r in merged),
+                    max(r.first_seen_at for r in merged),
+                    any(r.known_late for r in merged),
                 )
             )
     return rows
 
 
-def latest_figures(
-    engine: Engine, *, source: str = "ua-general-staff", feed: str | None = None
-) -> list[dict[str, Any]]:
+def latest_figures(engine: Engine, *, source: str = GENERAL_STAFF, feed: str | None = None) -> list[dict[str, Any]]:
     """The latest report's total and its increase for every metric of a source."""
     with engine.connect() as conn:
         feed_id = _resolve_feed(conn, source, feed)
