@@ -372,3 +372,34 @@ def test_a_redirected_fetch_records_the_requested_and_the_final_url(sqlite_url, 
         (f"https://old.example/data/{name}", f"https://mirror.example/data/{name}")
         for name in (PERSONNEL, EQUIPMENT, CORRECTIONS)
     ]
+
+
+def test_the_datasets_three_fetches_share_one_deadline(capsys, sqlite_url, latest_dir, monkeypatch):
+    """A slow server cannot stretch a run to three deadlines: the third file is not even asked for."""
+    import time
+
+    import httpx
+
+    from tracker.http import make_client
+
+    asked: list[str] = []
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path.rsplit("/", 1)[-1])
+        time.sleep(0.7)
+        return httpx.Response(200, content=(latest_dir / asked[-1]).read_bytes())
+
+    monkeypatch.setenv("TRACKER_HTTP_DEADLINE", "1")
+    client = make_client(transport=httpx.MockTransport(slow))
+    report = run_ingest(
+        sqlite_url,
+        DatasetFeed(),
+        location="https://mirror.example/data",
+        fetch_options={"client": client, "retries": 0},
+    )
+
+    assert report.exit_code == ExitCode.UNREACHABLE
+    assert CORRECTIONS not in asked
+    # the second file got what was left of the one deadline, not a deadline of its own
+    assert f"{EQUIPMENT}: no complete answer within 0." in report.error
+    assert current_totals(sqlite_url) == 0

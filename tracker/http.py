@@ -58,6 +58,25 @@ def env_seconds(name: str, default: float) -> float:
     return read(name, default)
 
 
+class Budget:
+    """One deadline shared by the several fetches of one feed run (the dataset's three files, the
+    API's pages): each fetch gets what is left, so a run ends in $TRACKER_HTTP_DEADLINE (or
+    DEADLINE) seconds however many requests it makes."""
+
+    def __init__(self, seconds: float | None = None) -> None:
+        self.seconds = seconds if seconds is not None else env_seconds(DEADLINE_ENV, DEADLINE)
+        self.end = time.monotonic() + self.seconds
+
+    def left(self, url: str) -> float:
+        """Seconds left for fetching `url`; SourceUnreachable when none are."""
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise SourceUnreachable(
+                f"{url}: not fetched: the {_secs(self.seconds)} s for all of this feed's requests ran out"
+            )
+        return left
+
+
 class _Transient(Exception):
     """A failure worth another attempt; `cause` words it for the final message."""
 

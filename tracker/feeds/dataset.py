@@ -63,7 +63,12 @@ class DatasetFeed:
         from tracker import http
 
         passed = {k: options[k] for k in ("client", "retries", "sleep") if options.get(k) is not None}
-        return [http.fetch(f"{base}/{name}", role=role, **passed) for role, name in FILES.items()]
+        budget = http.Budget()
+        fetched = []
+        for role, name in FILES.items():
+            url = f"{base}/{name}"
+            fetched.append(http.fetch(url, role=role, deadline=budget.left(url), **passed))
+        return fetched
 
     def _fetch_local(self, path: Path) -> list[Fetched]:
         try:

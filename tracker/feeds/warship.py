@@ -68,9 +68,11 @@ class WarshipFeed:
         base = location.rstrip("/")
         own_client = client is None
         client = client if client is not None else http.make_client()
+        budget = http.Budget()
         try:
             if date_from is None and date_to is None:
-                page = http.fetch(f"{base}/statistics/latest", client=client, role="statistics")
+                latest = f"{base}/statistics/latest"
+                page = http.fetch(latest, client=client, role="statistics", deadline=budget.left(latest))
                 if progress:
                     progress(1)
                 return [page]
@@ -88,7 +90,7 @@ class WarshipFeed:
                 if len(pages) >= max_pages:
                     raise BadPayload(f"{base}: more than {max_pages} pages; stopped at {url}")
                 seen.add(url)
-                page = http.fetch(url, client=client, role="statistics")
+                page = http.fetch(url, client=client, role="statistics", deadline=budget.left(url))
                 pages.append(page)
                 if progress:
                     progress(len(pages))
