@@ -224,12 +224,13 @@ def pg_admin_url() -> str | None:
 
 
 @contextlib.contextmanager
-def fresh_pg_database(admin_url: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database (as tests/conftest.py's pg_url), dropped afterwards."""
+def fresh_pg_database(admin_url: str, prefix: str = "tracker_drill") -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server of `admin_url`, dropped afterwards (the
+    tests' `pg_url` fixture uses it too)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    name = f"tracker_drill_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -40,7 +40,6 @@ def history_dirs(shared_data: Path) -> list[Path]:
 # Store tests run on every backend: SQLite always, PostgreSQL when TRACKER_TEST_PG_URL names a
 # server (an admin URL such as postgresql://postgres@127.0.0.1:5432/postgres). Each test gets a
 # fresh database. TRACKER_REQUIRE_POSTGRES=1 (set by .ci/run) turns a missing server into a failure.
-import uuid  # noqa: E402  (kept beside the fixtures that use it)
 
 PG_ENV = "TRACKER_TEST_PG_URL"
 
@@ -58,20 +57,10 @@ def _pg_admin_url() -> str:
 @pytest.fixture
 def pg_url():
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from drills.common import fresh_pg_database
 
-    admin_url = _pg_admin_url()
-    name = f"tracker_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_pg_database(_pg_admin_url(), prefix="tracker_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

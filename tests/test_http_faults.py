@@ -7,12 +7,11 @@ code and leaves the store as it was (only the failed run's record, plus raw byte
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import ssl
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -304,23 +303,11 @@ def _seed(url: str, dataset_files: dict[str, bytes]) -> str:
     return url
 
 
-@contextmanager
-def _pg_database() -> Iterator[str]:
+def _pg_database() -> contextlib.AbstractContextManager[str]:
     """A fresh PostgreSQL database for this module (conftest's `pg_url` is per test)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from drills.common import fresh_pg_database
 
-    admin_url = _pg_admin_url()  # skips (or fails under TRACKER_REQUIRE_POSTGRES=1) without a server
-    name = f"tracker_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return fresh_pg_database(_pg_admin_url(), prefix="tracker_test")  # skips without a server
 
 
 @pytest.fixture

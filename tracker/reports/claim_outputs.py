@@ -9,6 +9,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from tracker.claims.validate import FIELDS
 from tracker.render import format_value, render_csv, render_json, render_table, sanitize
 
 VERDICT_RULE = (
@@ -187,23 +188,8 @@ CLAIM_LABELS = [
     ("note", "note"),
     ("entered", "entered_at"),
 ]
-# What a revision can change, in the order a change is told.
-REVISED_FIELDS = (
-    "source",
-    "subject",
-    "metric",
-    "definition",
-    "kind",
-    "period",
-    "qualifier",
-    "low",
-    "best",
-    "high",
-    "published",
-    "url",
-    "based_on",
-    "note",
-)
+# What a revision can change, in the order a change is told: every field of a claim but its key.
+REVISED_FIELDS = tuple(f for f in FIELDS if f != "claim_key")
 
 
 def claim_history_output(found: Sequence[list[dict[str, Any]]], fmt: str) -> str:
