@@ -152,16 +152,19 @@ def test_a_creation_that_fails_before_its_stamp_leaves_no_tracker_table(store_ur
 
 
 CREATE_IN_CHILD = """
-import sys, time
+import sys
 from sqlalchemy import create_engine
 from tracker.store.db import open_store
 create_engine(sys.argv[1]).dispose()  # imports the dialect and driver: what is left is the creation
 print("ready", flush=True)
-start = time.perf_counter()
 open_store(sys.argv[1], write=True).dispose()
-print(f"{time.perf_counter() - start:.6f}", flush=True)
+print("created", flush=True)
 """
 KILL_TRIES = 10
+# Kills land at random moments within this many seconds after the child is ready. Creating a
+# store took 30-250 ms here (SQLite, PostgreSQL), so kills fall before, during and after it; the
+# test holds whichever way each falls, on any machine.
+KILL_WINDOW_S = 0.15
 
 
 def _reset(url: str, tmp_path: Path, attempt: int) -> str:
@@ -179,12 +182,6 @@ def _reset(url: str, tmp_path: Path, attempt: int) -> str:
 def test_killing_store_creation_at_random_moments_never_leaves_a_stuck_store(
     store_url: str, tmp_path: Path, capsys
 ) -> None:
-    # One undisturbed creation tells how long the work to interrupt takes on this machine.
-    url = _reset(store_url, tmp_path, 0)
-    done = subprocess.run(
-        [sys.executable, "-c", CREATE_IN_CHILD, url], capture_output=True, text=True, timeout=120, check=True
-    )
-    span = float(done.stdout.split()[-1])
     rng = random.Random(20261126)
     outcomes = []
     for attempt in range(1, KILL_TRIES + 1):
@@ -194,7 +191,7 @@ def test_killing_store_creation_at_random_moments_never_leaves_a_stuck_store(
         )
         try:
             assert child.stdout is not None and child.stdout.readline() == "ready\n"
-            time.sleep(rng.uniform(0, span * 1.2))
+            time.sleep(rng.uniform(0, KILL_WINDOW_S))
             child.kill()
         finally:
             child.wait(timeout=60)
@@ -215,7 +212,7 @@ def test_killing_store_creation_at_random_moments_never_leaves_a_stuck_store(
         assert schema_revision(engine) == SCHEMA_REVISION
         engine.dispose()
     with capsys.disabled():
-        print(f"\n  killed creations ({span * 1000:.0f} ms undisturbed): {sorted(outcomes)}")
+        print(f"\n  killed creations: {sorted(outcomes)}")
 
 
 def test_writers_creating_the_same_new_store_at_once_all_succeed_and_one_creates_it(store_url: str) -> None:
@@ -519,12 +516,14 @@ class SilentServer:
         self.accepted = 0
         self._held: list[socket.socket] = []
         self._stop = threading.Event()
-        self._deadline = time.monotonic() + lifetime
+        self._lifetime = threading.Timer(lifetime, self._stop.set)  # stops by itself, even if never closed
+        self._lifetime.daemon = True
+        self._lifetime.start()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
     def _serve(self) -> None:
-        while not self._stop.is_set() and time.monotonic() < self._deadline:
+        while not self._stop.is_set():
             try:
                 conn, _ = self.sock.accept()
             except TimeoutError:
@@ -534,6 +533,7 @@ class SilentServer:
 
     def close(self) -> None:
         self._stop.set()
+        self._lifetime.cancel()
         self._thread.join(timeout=5)
         for conn in self._held:
             conn.close()
