@@ -359,41 +359,60 @@ def _store_run(
             {o.metric for o in parsed.observations}
             | {a.metric for a in parsed.adjustments}
             | set(parsed.scope.metrics),
+            parsed.metric_specs,
         )
         names = {v: k for k, v in ids.items()}
         extra = {"source_id": source_id}
         implausible, dropped = _implausible_dates(parsed, report.source, now)
-        totals = {
-            (ids[o.metric], o.report_date): (o.value, o.qualifier, o.reported_increase)
-            for o in parsed.observations
-            if (o.metric, o.report_date) not in dropped
-        }
         stored_before = _current_counts(conn, feed_id)
-        state_totals: dict[Key, Values] = {}
-        state_adjustments: dict[Key, Values] = {}
-        report.counts, changed = apply_snapshot(
-            conn,
-            obs,
-            filters={"feed_id": feed_id, "kind": "total"},
-            key_cols=("metric_id", "report_date"),
-            value_cols=("value", "qualifier", "reported_increase"),
-            incoming=totals,
-            in_scope=lambda key: (names[key[0]], key[1]) not in dropped and parsed.scope.covers(names[key[0]], key[1]),
-            state_out=state_totals,
-            now=now,
-            run_id=run_id,
-            extra=extra,
-        )
+        # Totals, and the status parts of a total for sources that give them; a kind the store
+        # holds but this payload lacks is still diffed, so its rows in scope are removed.
+        by_kind: dict[str, dict[Key, Values]] = {"total": {}}
+        for kind, _metric_id in stored_before:
+            if kind != "adjustment":
+                by_kind.setdefault(kind, {})
+        for o in parsed.observations:
+            if (o.metric, o.report_date) not in dropped:
+                by_kind.setdefault(o.kind, {})[(ids[o.metric], o.side, o.report_date)] = (
+                    o.value,
+                    o.qualifier,
+                    o.reported_increase,
+                    o.definition,
+                )
+        states: dict[str, dict[Key, Values]] = {}
+        changed: set[Key] = set()
+        for kind, incoming in by_kind.items():
+            states[kind] = {}
+            counts, moved = apply_snapshot(
+                conn,
+                obs,
+                filters={"feed_id": feed_id, "kind": kind},
+                key_cols=("metric_id", "side", "report_date"),
+                value_cols=("value", "qualifier", "reported_increase", "definition"),
+                incoming=incoming,
+                in_scope=lambda key: (
+                    (names[key[0]], key[2]) not in dropped and parsed.scope.covers(names[key[0]], key[2])
+                ),
+                state_out=states[kind],
+                now=now,
+                run_id=run_id,
+                extra=extra,
+            )
+            report.counts.add(counts)
+            if kind == "total":
+                changed |= moved
+        state_totals = states["total"]
         adjustments = {
-            (ids[a.metric], a.report_date): (a.delta,)
+            (ids[a.metric], "russia", a.report_date): (a.delta,)
             for a in parsed.adjustments
             if (a.metric, a.report_date) not in dropped
         }
+        state_adjustments: dict[Key, Values] = {}
         report.adjustments, changed_adj = apply_snapshot(
             conn,
             obs,
             filters={"feed_id": feed_id, "kind": "adjustment"},
-            key_cols=("metric_id", "report_date"),
+            key_cols=("metric_id", "side", "report_date"),
             value_cols=("value",),
             incoming=adjustments,
             in_scope=lambda key: "adjustment" in parsed.complete_kinds,
@@ -403,7 +422,7 @@ def _store_run(
             extra=extra,
         )
         if not allow_shrink:
-            _refuse_shrink(report, stored_before, state_totals, state_adjustments, names)
+            _refuse_shrink(report, stored_before, {**states, "adjustment": state_adjustments}, names)
         directions = {("greatest_losses_direction", d): (text,) for d, text in parsed.directions.items()}
         apply_snapshot(
             conn,
@@ -424,14 +443,16 @@ def _store_run(
                 conn, run_id=run_id, now=now, claims=parsed.claims, complete="claim" in parsed.complete_kinds
             )
             report.counts.add(counts)
-        touched = {names[k[0]] for k in changed | changed_adj}
+        touched = {(names[k[0]], k[1]) for k in changed | changed_adj}
         # What is wrong with the payload itself first: the summary shows the first findings.
         produced = (
             [NewFinding(i.rule, "warning", i.metric, i.report_date, i.message) for i in parsed.issues]
             + implausible
-            + _validate(state_totals, state_adjustments, touched, names, now)
+            + _validate(state_totals, state_adjustments, touched, names, now, source_info(report.source).dates_by)
         )
-        report.new_findings = _upsert_findings(conn, feed_id, run_id, now, produced, touched)
+        report.new_findings = _upsert_findings(
+            conn, feed_id, run_id, now, produced, {_series_name(name, side) for name, side in touched}
+        )
         warnings = any(f.severity == "warning" for f in report.new_findings)
         report.status = "ok_with_findings" if warnings else "ok"
     report.exit_code = ExitCode.FINDINGS if report.status == "ok_with_findings" else ExitCode.OK
@@ -508,8 +529,7 @@ def _current_counts(conn: Connection, feed_id: int) -> dict[tuple[str, int], int
 def _refuse_shrink(
     report: RunReport,
     before: dict[tuple[str, int], int],
-    totals: dict[Key, Values],
-    adjustments: dict[Key, Values],
+    states: dict[str, dict[Key, Values]],
     names: dict[int, str],
 ) -> None:
     """BadPayload when this snapshot removes more than SHRINK_MAX_SHARE of the stored rows (and
@@ -518,8 +538,8 @@ def _refuse_shrink(
     if not removed:
         return
     after: dict[tuple[str, int], int] = {}
-    for kind, state in (("total", totals), ("adjustment", adjustments)):
-        for metric_id, _day in state:
+    for kind, state in states.items():
+        for metric_id, *_rest in state:
             after[(kind, metric_id)] = after.get((kind, metric_id), 0) + 1
     # A whole series gone: every total of a metric, or every documented correction of one.
     emptied = sorted(f"{names[mid]} {kind}" for (kind, mid), n in before.items() if n and not after.get((kind, mid)))
@@ -537,31 +557,47 @@ def _refuse_shrink(
     )
 
 
+def _series_name(metric: str, side: str) -> str:
+    """How findings name a series: its metric, and whose losses when not Russia's."""
+    return metric if side == "russia" else f"{metric} ({side})"
+
+
 def _validate(
     totals: dict[Key, Values],
     adjustments: dict[Key, Values],
-    touched: set[str],
+    touched: set[tuple[str, str]],
     names: dict[int, str],
     now: dt.datetime,
+    dates_by: str,
 ) -> list[NewFinding]:
-    """Run the quality rules over the current series of every metric this run changed."""
+    """Run the quality rules over the current series of every (metric, side) this run changed.
+
+    A source that dates figures by when they were documented (Oryx) has no daily series: only
+    its decreases are checked, and they are info (the source corrected itself).
+    """
     if not touched:
         return []
     from tracker import quality
 
-    adjusted = {(names[mid], d): v[0] for (mid, d), v in adjustments.items()}
-    series: dict[str, list[tuple[Any, ...]]] = {}
-    for (metric_id, report_date), (value, qualifier, increase) in totals.items():
-        name = names[metric_id]
-        if name in touched:
-            series.setdefault(name, []).append((report_date, value, qualifier, increase))
+    adjusted = {(names[mid], d): v[0] for (mid, _side, d), v in adjustments.items()}
+    series: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    for (metric_id, side, report_date), (value, qualifier, increase, _definition) in totals.items():
+        key = (names[metric_id], side)
+        if key in touched:
+            series.setdefault(key, []).append((report_date, value, qualifier, increase))
     today = now.astimezone(KYIV).date()
     found: list[NewFinding] = []
-    for name, points in series.items():
+    for (name, side), points in series.items():
         points.sort(key=lambda p: p[0])
+        label = _series_name(name, side)
         pts = [quality.Point(d, v, q, inc, adjusted.get((name, d), 0)) for d, v, q, inc in points]
-        for f in quality.check_series(name, pts, today=today):
-            found.append(NewFinding(f.rule, f.severity, f.metric or name, f.report_date, f.message))
+        checked = (
+            quality.check_documented_series(label, pts)
+            if dates_by == "documented"
+            else quality.check_series(label, pts, today=today)
+        )
+        for f in checked:
+            found.append(NewFinding(f.rule, f.severity, f.metric or label, f.report_date, f.message))
     return found
 
 

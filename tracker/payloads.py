@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tracker.claims.claim import ClaimRecord
+    from tracker.metrics import Metric
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,13 +31,16 @@ class Fetched:
 
 @dataclass(frozen=True, slots=True)
 class ObservationRecord:
-    """A cumulative total as a source reported it for one metric and report date."""
+    """A cumulative total as a source reported it for one metric, side and report date."""
 
-    metric: str  # canonical metric name (tracker.metrics)
+    metric: str  # canonical metric name (tracker.metrics), or a type the payload declares
     report_date: dt.date
     value: int
     qualifier: str | None = None  # "about", "more", ... as the source worded it
     reported_increase: int | None = None  # the daily increase the feed reports, if any
+    side: str = "russia"  # whose losses
+    definition: str | None = None  # what it counts; None: the source's default (tracker.sources)
+    kind: str = "total"  # or a status part of the total ("destroyed", ...) for sources that give one
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +99,9 @@ class ParsedPayload:
     complete_kinds: frozenset[str] = frozenset()
     # Claims of other sources (tracker.claims), for feeds that carry them.
     claims: list[ClaimRecord] = field(default_factory=list)
+    # Metrics this payload declares beyond the canonical ones (a source's own types, such as
+    # Oryx's), by name: registered in the store on first use.
+    metric_specs: dict[str, Metric] = field(default_factory=dict)
 
 
 def keep_later(
@@ -102,7 +109,8 @@ def keep_later(
 ) -> None:
     """Keep the later of two reports for one metric and date, flagging them if they differ.
 
-    The raw payload keeps both; the store can hold one value per report date and feed.
+    The raw payload keeps both; the store can hold one value per report date and feed. (Feeds of
+    one side key by metric and date; a feed of both sides keeps its own keys.)
     """
     key = (record.metric, record.report_date)
     previous = seen.get(key)

@@ -172,6 +172,27 @@ def check_series(metric: str, points: Sequence[Point], *, today: dt.date) -> lis
     return [f for _, _, f in found]
 
 
+def check_documented_series(metric: str, points: Sequence[Point]) -> list[Finding]:
+    """Findings for a series dated by when losses were documented (Oryx): a total that goes down
+    is the source correcting itself (a duplicate removed, an entry moved to another status), so
+    it is info, stored as reported; the daily rules (gaps, outliers, catch-ups) do not apply."""
+    found = []
+    for prev, p in zip(points, points[1:]):
+        if p.value < prev.value:
+            found.append(
+                Finding(
+                    DECREASE,
+                    INFO,
+                    f"total fell from {prev.value:,} to {p.value:,} ({_fmt(p.value - prev.value)}) since "
+                    f"{prev.report_date.isoformat()}: the source corrected itself (a duplicate or "
+                    "misidentified entry removed, or one moved to another status); stored as reported",
+                    metric,
+                    p.report_date,
+                )
+            )
+    return found
+
+
 def _fmt(n: float) -> str:
     return f"{n:+,}" if isinstance(n, int) else f"{n:+,.1f}"
 

@@ -1,12 +1,49 @@
-"""The registry of sources: who makes claims, by stable key."""
+"""The registry of sources: who makes claims, by stable key, and what their figures mean.
+
+The registry is data (`data/sources/sources.csv`, shipped as `tracker/_sources`): a new source is a
+row there, or `tracker sources add` for one store. Each source says how it dates its figures
+(`dates_by`), whose losses its figures count by default (`side`) and what they count
+(`definition`); a series or a claim may say otherwise for itself.
+"""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 # The full-scale invasion began on 2022-02-24: no loss report can be dated before it.
 WAR_START = dt.date(2022, 2, 24)
+REGISTRY_FILE = Path(__file__).parent / "_sources" / "sources.csv"
+
+SIDES = ("russia", "ukraine")
+# "report": a figure is dated by the report that published it; "covered": by the day it covers
+# (UK Defence Intelligence); "documented": by when a loss was documented, not when it happened
+# (Oryx), so day-by-day increments mean nothing.
+DATES_BY = ("report", "covered", "documented")
+
+
+@dataclass(frozen=True)
+class Definition:
+    key: str
+    wording: str  # how a label says it: "Personnel (killed)"
+    kind: str  # the metric kind it applies to: "personnel" or "equipment"
+
+
+DEFINITIONS: dict[str, Definition] = {
+    d.key: d
+    for d in [
+        Definition("killed_or_wounded", "killed and wounded", "personnel"),
+        Definition("killed", "killed", "personnel"),
+        Definition("wounded", "wounded", "personnel"),
+        Definition("killed_confirmed_by_name", "deaths confirmed by name", "personnel"),
+        Definition("claimed", "claimed", "equipment"),
+        Definition("confirmed", "visually confirmed", "equipment"),
+    ]
+}
+# What a figure counts when neither the series nor its source says: the General Staff's terms.
+DEFAULT_DEFINITION = {"personnel": "killed_or_wounded", "equipment": "claimed"}
 
 
 @dataclass(frozen=True)
@@ -14,34 +51,57 @@ class SourceInfo:
     key: str
     name: str
     url: str | None = None
+    dates_by: str = "report"
+    side: str = "russia"
+    definition: str | None = None
+    licence: str | None = None
     # Reports dated before this are implausible for the source: findings, kept out of its series.
     plausible_start: dt.date = WAR_START
+    note: str = ""
+
+    def definition_for(self, metric_kind: str, stored: str | None = None) -> str:
+        """What a figure of this source counts: the series' own definition, else the source's
+        when it applies to the metric's kind, else the default for the kind."""
+        if stored:
+            return stored
+        own = DEFINITIONS.get(self.definition or "")
+        if own is not None and own.kind == metric_kind:
+            return own.key
+        return DEFAULT_DEFINITION.get(metric_kind, "claimed")
 
 
+def load_registry(path: Path = REGISTRY_FILE) -> dict[str, SourceInfo]:
+    """The sources of the registry file, by key."""
+    out: dict[str, SourceInfo] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            info = SourceInfo(
+                key=row["key"],
+                name=row["name"],
+                url=row["url"] or None,
+                dates_by=row["dates_by"] or "report",
+                side=row["side"] or "russia",
+                definition=row["definition"] or None,
+                licence=row["licence"] or None,
+                plausible_start=dt.date.fromisoformat(row["plausible_start"]) if row["plausible_start"] else WAR_START,
+                note=row["note"] or "",
+            )
+            out[info.key] = info
+    return out
+
+
+SOURCES: dict[str, SourceInfo] = load_registry()
 GENERAL_STAFF = "ua-general-staff"
 CURATED = "curated"
-
-SOURCES: dict[str, SourceInfo] = {
-    s.key: s
-    for s in [
-        SourceInfo(GENERAL_STAFF, "General Staff of the Armed Forces of Ukraine", "https://www.zsu.gov.ua/"),
-        # Curated claims (tracker.claims): the feed's own source, then the claimants.
-        SourceInfo(CURATED, "Claims curated by this project (data/claims)"),
-        SourceInfo("uk-defence-intelligence", "UK Defence Intelligence (Ministry of Defence)"),
-        SourceInfo(
-            "uk-mod", "UK Ministry of Defence", "https://www.gov.uk/government/organisations/ministry-of-defence"
-        ),
-        SourceInfo("uk-chief-of-defence-staff", "UK Chief of the Defence Staff"),
-        SourceInfo("us-dod", "US Department of Defense", "https://www.defense.gov/"),
-        SourceInfo("us-officials", "US officials (unnamed, as reported by the press)"),
-        SourceInfo("us-intelligence", "US intelligence community"),
-        SourceInfo("news-report", "News report (outlet not recorded)"),
-        SourceInfo("mediazona-bbc", "Mediazona and BBC News Russian"),
-        SourceInfo("csis", "Center for Strategic and International Studies", "https://www.csis.org/"),
-    ]
-}
+ORYX = "oryx"
 
 
 def source_info(key: str) -> SourceInfo:
     """The registered source, or one named after its key for a person's own source."""
     return SOURCES.get(key) or SourceInfo(key, key)
+
+
+def with_overrides(info: SourceInfo, **fields: object) -> SourceInfo:
+    """A copy of `info` with the non-empty fields given (a store's own record of a source)."""
+    given = {k: v for k, v in fields.items() if v not in (None, "")}
+    return replace(info, **given)  # type: ignore[arg-type]

@@ -33,7 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 SUCCESS_STATUSES = ("ok", "ok_with_findings", "unchanged")
 
 # Bump together with a new Alembic migration; tests check it equals the migrations' head.
-SCHEMA_REVISION = "0003_feed_roles"
+SCHEMA_REVISION = "0004_series_side_definition"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -73,6 +73,12 @@ class Source(Base):
     key: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(Text)
+    # How the source dates its figures ("report", "covered" or "documented"), whose losses its
+    # figures are by default, what they count by default, and the terms its data comes under.
+    dates_by: Mapped[str | None] = mapped_column(String(16))
+    side: Mapped[str | None] = mapped_column(String(16))
+    definition: Mapped[str | None] = mapped_column(String(32))
+    licence: Mapped[str | None] = mapped_column(Text)
 
 
 class Feed(Base):
@@ -155,16 +161,21 @@ class PayloadFetch(Base):
 
 
 class Observation(Revisioned, Base):
-    """A revision of a figure for (feed, kind, metric, report_date).
+    """A revision of a figure for (feed, kind, metric, side, report_date).
 
     kind "total": a cumulative total as reported; kind "adjustment": a documented correction
-    of a total on that report date (from the corrections file), kept apart from the totals.
+    of a total on that report date (from the corrections file), kept apart from the totals; a
+    source that breaks a total down by status (Oryx) stores each part under its status as kind
+    ("destroyed", "damaged", "abandoned", "captured"). `side` is whose losses the figure counts;
+    `definition` what it counts (None: the source's default, see tracker.sources).
     """
 
     __tablename__ = "observation"
     __table_args__ = (
-        UniqueConstraint("feed_id", "kind", "metric_id", "report_date", "revision", name="uq_observation_revision"),
-        Index("ix_observation_current", "feed_id", "kind", "metric_id", "superseded_at"),
+        UniqueConstraint(
+            "feed_id", "kind", "metric_id", "side", "report_date", "revision", name="uq_observation_revision"
+        ),
+        Index("ix_observation_current", "feed_id", "kind", "metric_id", "side", "superseded_at"),
         Index("ix_observation_last_seen_run", "last_seen_run_id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -172,8 +183,10 @@ class Observation(Revisioned, Base):
     feed_id: Mapped[int] = mapped_column(ForeignKey("feed.id"))
     metric_id: Mapped[int] = mapped_column(ForeignKey("metric.id"))
     kind: Mapped[str] = mapped_column(String(16))
+    side: Mapped[str] = mapped_column(String(16), server_default="russia", default="russia")
     report_date: Mapped[dt.date] = mapped_column(Date)
     value: Mapped[int | None] = mapped_column(BigInteger)
+    definition: Mapped[str | None] = mapped_column(String(32))
     qualifier: Mapped[str | None] = mapped_column(String(32))
     reported_increase: Mapped[int | None] = mapped_column(BigInteger)
 

@@ -89,6 +89,7 @@ def revisions_at(
     known_at: dt.datetime | None,
     until: dt.date | None,
     fallback_earliest: bool,
+    side: str = "russia",
 ) -> dict[dt.date, Revision]:
     """report_date -> the revision current at `known_at` (now when None); with
     `fallback_earliest`, a report first seen later stands in with its first revision."""
@@ -105,7 +106,7 @@ def revisions_at(
             obs.c.superseded_at,
         )
         .join(m.Metric, m.Metric.id == obs.c.metric_id)
-        .where(obs.c.feed_id == feed_id, obs.c.kind == kind, m.Metric.name == metric)
+        .where(obs.c.feed_id == feed_id, obs.c.kind == kind, obs.c.side == side, m.Metric.name == metric)
     )
     if until is not None:
         query = query.where(obs.c.report_date <= until)
@@ -134,8 +135,10 @@ def observations_frame(
     as_of: dt.date | None = None,
     known_at: dt.datetime | None = None,
     feed: str | None = None,
+    side: str = "russia",
 ) -> pd.DataFrame:
-    """One source's cumulative series for a metric (with merged predecessors), as known then.
+    """One source's cumulative series for a metric and side (whose losses), with merged
+    predecessors, as known then.
 
     Columns: report_date, value, qualifier, reported_increase, adjustment, lineage, revision,
     first_seen_at, known_late. Sorted by report_date.
@@ -151,7 +154,7 @@ def observations_frame(
     try:
         feed_id = _resolve_feed(conn, source, feed)
         fallback = as_of is not None
-        rows = _with_lineage(conn, feed_id, metric, known_at, as_of, fallback)
+        rows = _with_lineage(conn, feed_id, metric, known_at, as_of, fallback, side)
     finally:
         if conn is not engine:  # opened here
             conn.close()
@@ -169,14 +172,22 @@ def observations_frame(
 
 
 def _with_lineage(
-    conn: Connection, feed_id: int, metric: str, known_at: dt.datetime | None, as_of: dt.date | None, fallback: bool
+    conn: Connection,
+    feed_id: int,
+    metric: str,
+    known_at: dt.datetime | None,
+    as_of: dt.date | None,
+    fallback: bool,
+    side: str,
 ) -> list[tuple[Any, ...]]:
     """Rows of the metric (in FRAME_COLUMNS order); before its merge date, the sum of the
     categories it absorbed."""
     spec = METRICS[metric]
 
     def revisions(kind: str, name: str) -> dict[dt.date, Revision]:
-        return revisions_at(conn, feed_id, kind, name, known_at=known_at, until=as_of, fallback_earliest=fallback)
+        return revisions_at(
+            conn, feed_id, kind, name, known_at=known_at, until=as_of, fallback_earliest=fallback, side=side
+        )
 
     own = revisions("total", metric)
     adjustments = {d: r.value for d, r in revisions("adjustment", metric).items()}
@@ -209,8 +220,10 @@ def _with_lineage(
     return rows
 
 
-def latest_figures(engine: Engine, *, source: str = GENERAL_STAFF, feed: str | None = None) -> list[dict[str, Any]]:
-    """The latest report's total and its increase for every metric of a source."""
+def latest_figures(
+    engine: Engine, *, source: str = GENERAL_STAFF, feed: str | None = None, side: str = "russia"
+) -> list[dict[str, Any]]:
+    """The latest report's total and its increase for every metric of a source's series of one side."""
     with engine.connect() as conn:
         feed_id = _resolve_feed(conn, source, feed)
         obs = m.table(m.Observation)
@@ -218,7 +231,11 @@ def latest_figures(engine: Engine, *, source: str = GENERAL_STAFF, feed: str | N
             select(m.Metric.name, obs.c.report_date, obs.c.value, obs.c.qualifier)
             .join(m.Metric, m.Metric.id == obs.c.metric_id)
             .where(
-                obs.c.feed_id == feed_id, obs.c.kind == "total", obs.c.superseded_at.is_(None), obs.c.removed.is_(False)
+                obs.c.feed_id == feed_id,
+                obs.c.kind == "total",
+                obs.c.side == side,
+                obs.c.superseded_at.is_(None),
+                obs.c.removed.is_(False),
             )
             .order_by(m.Metric.name, obs.c.report_date.desc())
         ).all()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import cast
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Connection, insert, select, update
 
 from tracker.metrics import METRICS
 from tracker.sources import source_info
 from tracker.store import models as m
+
+if TYPE_CHECKING:
+    from tracker.metrics import Metric
 
 
 def source_ids(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
@@ -19,7 +22,17 @@ def source_ids(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
     for key in sorted(wanted - have.keys()):
         info = source_info(key)
         have[key] = conn.execute(
-            insert(m.Source).values(key=info.key, name=info.name, url=info.url).returning(m.Source.id)
+            insert(m.Source)
+            .values(
+                key=info.key,
+                name=info.name,
+                url=info.url,
+                dates_by=info.dates_by,
+                side=info.side,
+                definition=info.definition,
+                licence=info.licence,
+            )
+            .returning(m.Source.id)
         ).scalar_one()
     return have
 
@@ -44,11 +57,13 @@ def feed_id(conn: Connection, name: str, source_id: int, location: str | None, r
     ).scalar_one()
 
 
-def metric_ids(conn: Connection, names: Iterable[str]) -> dict[str, int]:
-    """Ids of canonical metrics, inserting the rows of ones not yet in the store."""
+def metric_ids(conn: Connection, names: Iterable[str], specs: Mapping[str, Metric] | None = None) -> dict[str, int]:
+    """Ids of metrics (canonical, or declared by a payload in `specs`), inserting the rows of
+    ones not yet in the store."""
     wanted = set(names)
     have = dict(conn.execute(select(m.Metric.name, m.Metric.id)).all())
-    missing = [METRICS[n] for n in sorted(wanted - have.keys())]
+    known = {**METRICS, **(specs or {})}
+    missing = [known[n] for n in sorted(wanted - have.keys())]
     if missing:
         conn.execute(
             insert(m.Metric),
