@@ -157,3 +157,18 @@ def resolve(name: str) -> Metric:
     if alias:
         return METRICS[alias]
     raise KeyError(f"unknown metric {name!r}; known: {', '.join(sorted(METRICS))}")
+
+
+def label_for(metric: str, definition: str | None = None) -> str:
+    """A series' label from its metric and what it counts: "Personnel (killed)" for a killed-only
+    count, "Tanks (visually confirmed)" for Oryx's; the metric's own label for the General Staff's
+    terms (killed and wounded, claimed equipment)."""
+    from tracker.sources import DEFAULT_DEFINITION, DEFINITIONS
+
+    spec = METRICS.get(metric)
+    if spec is None:
+        return metric
+    known = DEFINITIONS.get(definition or "")
+    if known is None or known.key == DEFAULT_DEFINITION.get(spec.kind):
+        return spec.label
+    return f"{spec.label.split(' (')[0]} ({known.wording})"

@@ -19,6 +19,7 @@ from tracker.metrics import METRICS
 from tracker.sources import GENERAL_STAFF, source_info
 from tracker.store import models as m
 from tracker.store.db import as_utc
+from tracker.store.sources import stored_source
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,6 +79,7 @@ class Revision(NamedTuple):
     first_seen_at: dt.datetime
     known_late: bool  # first seen only after the moment asked about: its earliest revision stands in
     removed: bool = False
+    definition: str | None = None  # what the figure counts, as stored (None: the source's default)
 
 
 def revisions_at(
@@ -104,6 +106,7 @@ def revisions_at(
             obs.c.removed,
             obs.c.first_seen_at,
             obs.c.superseded_at,
+            obs.c.definition,
         )
         .join(m.Metric, m.Metric.id == obs.c.metric_id)
         .where(obs.c.feed_id == feed_id, obs.c.kind == kind, obs.c.side == side, m.Metric.name == metric)
@@ -114,9 +117,9 @@ def revisions_at(
         query = query.where(obs.c.superseded_at.is_(None))
     out: dict[dt.date, Revision] = {}
     earliest: dict[dt.date, Revision] = {}
-    for d, rev, value, qual, inc, removed, first, superseded in conn.execute(query):
+    for d, rev, value, qual, inc, removed, first, superseded, definition in conn.execute(query):
         first, superseded = cast(dt.datetime, as_utc(first)), as_utc(superseded)  # first_seen_at is NOT NULL
-        row = Revision(value, qual, inc, rev, first, False, bool(removed))
+        row = Revision(value, qual, inc, rev, first, False, bool(removed), definition)
         if known_at is None or (first <= known_at and (superseded is None or superseded > known_at)):
             out[d] = row
         elif fallback_earliest and first > known_at and (d not in earliest or rev < earliest[d].revision):
@@ -141,7 +144,8 @@ def observations_frame(
     predecessors, as known then.
 
     Columns: report_date, value, qualifier, reported_increase, adjustment, lineage, revision,
-    first_seen_at, known_late. Sorted by report_date.
+    first_seen_at, known_late. Sorted by report_date. `attrs` say whose series it is: source,
+    side, metric and definition (what the figures count: the latest report's, else the source's).
     """
     import pandas as pd
 
@@ -154,7 +158,8 @@ def observations_frame(
     try:
         feed_id = _resolve_feed(conn, source, feed)
         fallback = as_of is not None
-        rows = _with_lineage(conn, feed_id, metric, known_at, as_of, fallback, side)
+        rows, stored_definition = _with_lineage(conn, feed_id, metric, known_at, as_of, fallback, side)
+        info = stored_source(conn, source)
     finally:
         if conn is not engine:  # opened here
             conn.close()
@@ -168,7 +173,15 @@ def observations_frame(
     frame["adjustment"] = frame["adjustment"].astype("int64")
     frame["reported_increase"] = pd.to_numeric(frame["reported_increase"], errors="coerce").astype("float64")
     frame["known_late"] = frame["known_late"].astype(bool)
-    return frame.sort_values("report_date", ignore_index=True)
+    frame = frame.sort_values("report_date", ignore_index=True)
+    frame.attrs.update(
+        source=source,
+        side=side,
+        metric=metric,
+        definition=info.definition_for(METRICS[metric].kind, stored_definition),
+        dates_by=info.dates_by,
+    )
+    return frame
 
 
 def _with_lineage(
@@ -179,9 +192,9 @@ def _with_lineage(
     as_of: dt.date | None,
     fallback: bool,
     side: str,
-) -> list[tuple[Any, ...]]:
-    """Rows of the metric (in FRAME_COLUMNS order); before its merge date, the sum of the
-    categories it absorbed."""
+) -> tuple[list[tuple[Any, ...]], str | None]:
+    """Rows of the metric (in FRAME_COLUMNS order), before its merge date the sum of the
+    categories it absorbed; and the definition stored with its latest report."""
     spec = METRICS[metric]
 
     def revisions(kind: str, name: str) -> dict[dt.date, Revision]:
@@ -217,7 +230,8 @@ def _with_lineage(
                     any(r.known_late for r in merged),
                 )
             )
-    return rows
+    latest = max(own, default=None)
+    return rows, own[latest].definition if latest is not None else None
 
 
 def latest_figures(
