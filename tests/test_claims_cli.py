@@ -66,7 +66,7 @@ def test_claims_add_writes_one_claim_as_its_own_run(store: str, capsys) -> None:
     )
     # The curated file is complete only for its own feed: loading it again keeps the added claim.
     run_ingest(store, ClaimsFeed())
-    assert count(store, "SELECT count(*) FROM claim WHERE superseded_at IS NULL AND removed = false") == 46
+    assert count(store, "SELECT count(*) FROM claim WHERE superseded_at IS NULL AND removed = false") == 53
 
 
 def test_claims_add_with_a_range_and_a_qualifier(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -92,6 +92,8 @@ def test_claims_add_with_a_range_and_a_qualifier(store: str, capsys) -> None:  #
         "about",
         "--published",
         "2024-07",
+        "--url",
+        "https://example.org/range",
         "--db",
         store,
     )
@@ -117,7 +119,7 @@ def test_claims_add_with_a_range_and_a_qualifier(store: str, capsys) -> None:  #
             "duplicate: a claim with key 'ukdi-2024-10-06-sep-2024-avg' is already in the store (feed claims-file)",
         ),
         (
-            ["--period", "2024-09", "--best", "1271", "--published", "2024-10-06", "--key", "again"],
+            ["--period", "2024-09", "--best", "1271", "--published", "2024-10-07", "--key", "again"],
             "duplicate: the store already holds this claim as 'ukdi-2024-10-06-sep-2024-avg'",
         ),
         (["--note", "bell\x07"], "note contains the control character U+0007 at position 5"),
@@ -140,7 +142,7 @@ def test_each_invalid_input_is_refused_with_its_message_and_an_unchanged_store(
 def test_a_hostile_but_printable_note_is_stored_and_printed_verbatim(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
     note = "It's \"1,187\"; '); DROP TABLE claim; -- <b>bold</b> ∑ «ок»"
     assert add(capsys, store, "--key", "hostile", "--note", note)[0] == 0
-    assert count(store, "SELECT count(*) FROM claim") == 46  # the table is still there
+    assert count(store, "SELECT count(*) FROM claim") == 53  # the table is still there
     _, out, _ = run_tracker(
         capsys, "claims", "list", "--db", store, "--format", "json", "--kind", "daily_average", "--period", "2024-08"
     )
@@ -158,12 +160,12 @@ def test_claims_list_filters_by_source_metric_kind_and_period(store: str, capsys
         assert code == 0
         return [r["key"] for r in json.loads(out)]
 
-    assert len(keys()) == 45
+    assert len(keys()) == 52
     assert keys("--source", "csis") == ["csis-2026-01-casualties", "csis-2026-01-killed"]
     assert keys("--kind", "peak_day") == ["news-2024-11-11-may-2024-peak"]
     assert keys("--kind", "day") == ["news-2024-11-11-day", "ukdi-2024-12-05-2024-11-28-day"]
     assert keys("--period", "2024-09") == ["ukdi-2024-10-06-sep-2024-avg"]
-    assert len(keys("--metric", "personnel")) == 45 and keys("--metric", "tanks") == []
+    assert len(keys("--metric", "personnel")) == 52 and keys("--metric", "tanks") == []
     assert set(keys("--source", "uk-defence-intelligence", "--period", "2025-07")) == {
         "ukdi-2025-07-11-2025-ytd-total",
         "ukdi-2025-07-11-total",

@@ -31,6 +31,9 @@ QUALIFIERS = ("about", "more than", "at least", "up to", "less than")
 LOWER_BOUNDS = ("more than", "at least")
 UPPER_BOUNDS = ("up to", "less than")
 PRECISIONS = ("day", "month", "quarter", "year", "range")
+# A claim without a URL says why in its note, which starts with this (the reason is then stored
+# and revised with the claim, as the store keeps the note; the claim table has no other place).
+NO_URL_PREFIX = "No URL:"
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _QUARTER = re.compile(r"(\d{4})-Q([1-4])", re.IGNORECASE)
@@ -104,6 +107,26 @@ def format_period(start: dt.date, end: dt.date, precision: str) -> str:
     if precision == "year":
         return f"{start.year:04d}"
     return f"{start.isoformat()}/{end.isoformat()}"
+
+
+def source_problem(url: str | None, note: str | None) -> str | None:
+    """Why a claim's URL and note break the rule "a URL, or a note saying why not"; None if they keep it.
+
+    Every claim names where it was published, or says in its note why it cannot: a note starting
+    "No URL:" followed by the reason. A URL together with such a note is refused too, so a reason
+    cannot outlive the URL that replaced it.
+    """
+    says_why = note is not None and note[: len(NO_URL_PREFIX)].lower() == NO_URL_PREFIX.lower()
+    if url is None and not says_why:
+        return (
+            f"url is missing: give the address where the claim was published, "
+            f"or start the note with {NO_URL_PREFIX!r} and say why there is none"
+        )
+    if url is None and note is not None and not note[len(NO_URL_PREFIX) :].strip():
+        return f"the note says {NO_URL_PREFIX!r} but gives no reason after it"
+    if url is not None and says_why:
+        return f"the note starts with {NO_URL_PREFIX!r} but the claim has a url; drop one of them"
+    return None
 
 
 def rounding_unit(value: float) -> float:

@@ -20,6 +20,7 @@ from tracker.claims.claim import (
     SUBJECTS,
     ClaimRecord,
     parse_period,
+    source_problem,
 )
 from tracker.errors import InvalidInput
 from tracker.metrics import resolve
@@ -176,6 +177,9 @@ def claim_from_fields(fields: Mapping[str, str | None], *, today: dt.date | None
         raise InvalidInput(f"published {get['published']} is in the future")
     if period.start > published.end:
         raise InvalidInput(f"period {period.label()} begins after the claim was published ({get['published']})")
+    url = check_url(get["url"])
+    if problem := source_problem(url, get["note"] or None):
+        raise InvalidInput(problem)
     return ClaimRecord(
         key=key,
         source=source,
@@ -192,7 +196,7 @@ def claim_from_fields(fields: Mapping[str, str | None], *, today: dt.date | None
         high=high,
         published_date=published.start,
         published_precision=published.precision,
-        url=check_url(get["url"]),
+        url=url,
         note=get["note"] or None,
         based_on=get["based_on"] or None,
     )
