@@ -428,8 +428,8 @@ def test_a_bad_claim_row_is_a_finding_the_others_are_stored_and_it_is_not_remove
     report = run_ingest(store_url, ClaimsFeed(), location=write_claims(tmp_path / "bad.csv", rows))
 
     assert report.exit_code == ExitCode.FINDINGS
-    assert (report.counts.unchanged, report.counts.removed) == (43, 0)
-    assert count(store_url, CURRENT, r=False) == 45 and count(store_url, CURRENT, r=True) == 0
+    assert (report.counts.unchanged, report.counts.removed) == (len(rows) - 2, 0)
+    assert count(store_url, CURRENT, r=False) == len(rows) and count(store_url, CURRENT, r=True) == 0
     assert messages(store_url, "bad_claim") == [
         f"{tmp_path / 'bad.csv'} line 5: claim {rows[3]['claim_key']!r}: best '1.5e3' is not a number (write e.g. "
         "41980 or 1271.5); not stored, and no claim is recorded as removed this run",
@@ -441,6 +441,7 @@ def test_a_bad_claim_row_is_a_finding_the_others_are_stored_and_it_is_not_remove
 def test_a_claim_row_without_a_readable_key_means_no_removals_this_run(store_url, tmp_path):
     rows = claim_rows()
     run_ingest(store_url, ClaimsFeed(), location=write_claims(tmp_path / "all.csv", rows))
+    shipped = len(rows)
     rows = rows[1:]  # a claim deleted from the file: a clean file would record its removal
     rows[0] = {**rows[0], "claim_key": "Not A Key!"}
 
@@ -448,7 +449,7 @@ def test_a_claim_row_without_a_readable_key_means_no_removals_this_run(store_url
 
     assert report.exit_code == ExitCode.FINDINGS
     assert report.counts.removed == 0
-    assert count(store_url, CURRENT, r=False) == 45
+    assert count(store_url, CURRENT, r=False) == shipped
     [message] = messages(store_url, "bad_row")
     assert message.startswith(f"{tmp_path / 'bad.csv'}: 1 row(s) could not be read: line 2: claim_key 'Not A Key!'")
     assert message.endswith("; not stored, and no claim is recorded as removed this run")
@@ -456,14 +457,15 @@ def test_a_claim_row_without_a_readable_key_means_no_removals_this_run(store_url
 
 def test_a_claims_file_mostly_bad_is_refused_whole(sqlite_url, tmp_path):
     rows = claim_rows()
-    for row in rows[:23]:
+    bad = len(rows) // 2 + 1  # just over half
+    for row in rows[:bad]:
         row["published"] = "yesterday"
 
     report = run_ingest(sqlite_url, ClaimsFeed(), location=write_claims(tmp_path / "bad.csv", rows))
 
     assert report.exit_code == ExitCode.BAD_PAYLOAD
     assert report.error.startswith(
-        f"{tmp_path / 'bad.csv'}: 23 of 45 claims unreadable (more than 50%): nothing stored (first: line 2: "
+        f"{tmp_path / 'bad.csv'}: {bad} of {len(rows)} claims unreadable (more than 50%): nothing stored (first: line 2: "
         "published: malformed date or period 'yesterday'"
     )
     assert count(sqlite_url, "SELECT COUNT(*) FROM claim") == 0
