@@ -23,15 +23,23 @@ Verdict rule (from the claim's side: "higher" means the claim is higher than the
   300,000 -> ±5,000, 1.1 million -> ±50,000) or within its low..high range so widened;
 - else "close" when |claim / series - 1| <= CLOSE_TOLERANCE (5%), except for single-day and
   peak-day claims, which are read off one report and so either agree or do not;
+- else "higher" or "lower".
 A peak day leaves out the days the quality rules flag as doubtful (rounded early-2022 roundups,
 catch-ups, outliers), as records do, and says which.
-- else "higher" or "lower".
+
+Whose convention. Each claim is judged by default under its claimant's own convention: its
+source's `dates_by` ("covered" for UK Defence Intelligence, whose "2,030 on 28 Nov 2024" is the
+covered day, i.e. the report of 29 Nov); "report" for a source dated by report, by documentation,
+or not at all. `convention=` judges every claim under one convention instead. Both conventions'
+figures and verdicts stay in every row (covered_*, report_*); the unprefixed columns (series,
+ratio, verdict, ...) repeat those of the row's `convention`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -71,6 +79,8 @@ COLUMNS = [
     "published",
     "comparable",
     "reason",
+    "convention",
+    *_PER_CONVENTION,
 ] + [f"{c}_{name}" for c in CONVENTIONS for name in _PER_CONVENTION]
 
 
@@ -261,6 +271,12 @@ def doubtful_reports(series: pd.DataFrame, metric: str) -> dict[dt.date, str]:
     return {d.date(): (f or "gap") for d, f in zip(flagged["report_date"], flagged["flags"])}
 
 
+def claimant_convention(dates_by: str | None) -> str:
+    """The convention a source's claims are judged under by default: "covered" for a source that
+    dates its figures by the day covered, else "report" (by report, documented or unknown)."""
+    return COVERED if dates_by == COVERED else REPORT
+
+
 def compare_claims(
     claims: pd.DataFrame,
     series: pd.DataFrame,
@@ -268,13 +284,24 @@ def compare_claims(
     series_subject: str = "russia",
     series_metric: str = "personnel",
     tolerance: float = CLOSE_TOLERANCE,
+    dates_by: Mapping[str, str | None] | None = None,
+    convention: str | None = None,
 ) -> pd.DataFrame:
-    """One row per claim: the series' figure, difference, ratio and verdict under each convention.
+    """One row per claim: the series' figure, difference, ratio and verdict under each convention,
+    and under the claimant's (`convention`, `verdict`, ...).
 
     `claims` needs id, key, source, subject, metric, definition, kind, period, period_start,
     period_end, qualifier, low, best, high (and optionally figure, published); `series` needs
     report_date and value of the cumulative series (killed or wounded, by report date).
+    `dates_by` maps a source key to its date convention (default: the registry file's; a store
+    knows more: tracker.store.sources.known_sources); `convention` judges every claim under one.
     """
+    if convention is not None and convention not in CONVENTIONS:
+        raise ValueError(f"convention {convention!r}: use one of {', '.join(CONVENTIONS)}")
+    if dates_by is None:
+        from tracker.sources import SOURCES
+
+        dates_by = {key: info.dates_by for key, info in SOURCES.items()}
     totals = Totals(series, doubtful_reports(series, series_metric))
     rows = []
     for c in claims.to_dict("records"):
@@ -329,8 +356,11 @@ def compare_claims(
                         verdict=word,
                     )
             row.update({f"{conv}_{k}": v for k, v in out.items()})
+        own = convention or claimant_convention(dates_by.get(c["source"]))
+        row.update({"convention": own, **{k: row[f"{own}_{k}"] for k in _PER_CONVENTION}})
         rows.append(row)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame.attrs["tolerance"] = tolerance
     frame.attrs["conventions"] = CONVENTIONS
+    frame.attrs["convention"] = convention  # None: each claim under its claimant's
     return frame

@@ -106,7 +106,14 @@ class Loader:
                 + (f" published by {self.request.as_of}" if self.request.as_of else "")
                 + " (`tracker ingest claims` loads the curated ones)"
             )
-        return compare_claims(claims, self.observations(metric), series_metric=metric)
+        return compare_claims(claims, self.observations(metric), series_metric=metric, dates_by=self.dates_by())
+
+    def dates_by(self) -> dict[str, str | None]:
+        """Each source's date convention as the store knows it (registry file and `sources add`)."""
+        from tracker.store.sources import known_sources
+
+        with self.engine.connect() as conn:
+            return {key: info.dates_by for key, info in known_sources(conn).items()}
 
 
 def draw(kind: str, loader: Loader, generated: dt.date) -> Figure:
@@ -129,9 +136,9 @@ def draw(kind: str, loader: Loader, generated: dt.date) -> Figure:
             loader.daily(r.metric), loader.claims(), as_of=r.as_of, series_source=r.source, **common
         )
     if kind == "compare":
-        return charts.compare_chart(
-            loader.comparison(r.metric), by=r.by, metric=r.metric, series_source=r.source, **common
-        )
+        # Each claim under its source's date convention (not --by): UK Defence Intelligence's
+        # "2,030 on 28 Nov" is a covered day; judged by report date it would read +66%.
+        return charts.compare_chart(loader.comparison(r.metric), metric=r.metric, series_source=r.source, **common)
     if kind == "equipment":
         series = {}
         for metric in MAIN_EQUIPMENT:

@@ -85,16 +85,41 @@ def _period_text(start: pd.Timestamp, end: pd.Timestamp) -> str:
     return f"{day_text(start)}–{day_text(end)}"
 
 
-def comparable_rows(comparison: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Rows of a compare_claims frame with a ratio under `by`, with period_start/period_end."""
+def judged(comparison: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """The comparison with each claim's `convention`, `ratio`, `verdict` and `other_ratio` (the
+    other convention's ratio): under `by` for every claim, or, when None, under the claim's own
+    convention (its source's, as tracker.analysis.compare sets it)."""
+    import numpy as np
+
+    for conv in ("covered", "report"):
+        if f"{conv}_ratio" not in comparison.columns:
+            raise InvalidInput(f"the comparison has no {conv}_ratio column")
+    out = comparison.copy()
+    if by is not None:
+        if by not in ("covered", "report"):
+            raise InvalidInput(f"convention {by!r}: use covered or report")
+        out["convention"] = by
+    elif "convention" not in out.columns:
+        raise InvalidInput("the comparison has no 'convention' column (made by an older compare_claims?)")
+    covered = (out["convention"] == "covered").to_numpy()
+    out["ratio"] = np.where(covered, out["covered_ratio"], out["report_ratio"]).astype(float)
+    out["other_ratio"] = np.where(covered, out["report_ratio"], out["covered_ratio"]).astype(float)
+    if "covered_verdict" in out.columns and "report_verdict" in out.columns:
+        out["verdict"] = np.where(covered, out["covered_verdict"], out["report_verdict"])
+    else:
+        out["verdict"] = ""
+    return out
+
+
+def comparable_rows(comparison: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Rows of a compare_claims frame with a ratio under `by` (None: each claim's own
+    convention), with period_start/period_end and the columns of `judged`."""
     import pandas as pd
 
     from tracker.claims.claim import parse_period
 
-    ratio = f"{by}_ratio"
-    if ratio not in comparison.columns:
-        raise InvalidInput(f"the comparison has no {ratio!r} column (convention {by!r})")
-    rows = comparison.loc[comparison["comparable"].astype(bool) & comparison[ratio].notna()].copy()
+    frame = judged(comparison, by)
+    rows = frame.loc[frame["comparable"].astype(bool) & frame["ratio"].notna()].copy()
     if "period_start" not in rows.columns or rows["period_start"].isna().any():
         spans = [parse_period(p) for p in rows["period"]]
         rows["period_start"] = [p.start for p in spans]
@@ -108,7 +133,7 @@ def comparable_rows(comparison: pd.DataFrame, by: str) -> pd.DataFrame:
 def compare_chart(
     comparison: pd.DataFrame,
     *,
-    by: str = "report",
+    by: str | None = None,
     metric: str = "personnel",
     since: dt.date | None = None,
     until: dt.date | None = None,
@@ -117,27 +142,19 @@ def compare_chart(
     generated: dt.date | None = None,
     series_source: str = GENERAL_STAFF,
 ) -> Figure:
-    """Claims against the series (a tracker.analysis.compare.compare_claims frame): the ratio
-    under `by` as a filled marker at the period the claim is about, the other convention's as a
-    hollow one where they differ, a line at 1 and the ±tolerance band."""
+    """Claims against the series (a tracker.analysis.compare.compare_claims frame): each claim's
+    ratio under its own convention (its source's; `by` for one convention for all) as a filled
+    marker at the period the claim is about, the other convention's as a hollow one where they
+    differ, a line at 1 and the ±tolerance band."""
     import numpy as np
     import pandas as pd
     from matplotlib.patches import Patch
 
-    from tracker.analysis.series import CONVENTION_TEXT
-
-    other = "covered" if by == "report" else "report"
     tolerance = float(comparison.attrs.get("tolerance", CLOSE_TOLERANCE))
     rows = _rows_in_view(comparison, by, metric, since, until)
-    ratio = rows[f"{by}_ratio"].to_numpy(dtype=float)
-    other_ratio = rows[f"{other}_ratio"].to_numpy(dtype=float) if f"{other}_ratio" in rows else ratio * np.nan
-    verdicts = rows.get(f"{by}_verdict", pd.Series([""] * len(rows)))
-    subtitle = (
-        f"Each claim ÷ the General Staff's own figure for the same metric, definition and period, "
-        f"{convention_words(by)}; a claim of 'more than' agrees when the figure is above it. "
-        f"Hollow markers: the same claim by {'covered day' if other == 'covered' else 'report date'}, "
-        "where that differs."
-    )
+    ratio = rows["ratio"].to_numpy(dtype=float)
+    other_ratio = rows["other_ratio"].to_numpy(dtype=float)
+    verdicts = rows["verdict"]
     generated = generated or generated_date()
     order = list(dict.fromkeys(rows["source"]))
     names = [overlay.short_source(k) for k in order]
@@ -147,9 +164,9 @@ def compare_chart(
     frame = lay_out(
         fig,
         _title(rows, ratio, verdicts, tolerance),
-        subtitle,
+        _subtitle(rows, by),
         _notes(comparison, by, metric),
-        source_line([series_source, *order], CONVENTION_TEXT[by], generated),
+        source_line([series_source, *order], _convention_text(rows, by), generated),
         legend_rows=legend_rows,
         top_extra_pt=10,
         bottom_extra_pt=12,
@@ -175,8 +192,43 @@ def compare_chart(
     return fig
 
 
+def _covered_sources(rows: pd.DataFrame) -> list[str]:
+    """The short names of the sources whose claims are drawn by covered day."""
+    return list(dict.fromkeys(overlay.short_source(k) for k in rows.loc[rows["convention"] == "covered", "source"]))
+
+
+def _subtitle(rows: pd.DataFrame, by: str | None) -> str:
+    """What a marker is: the claim over the series' figure, under whose convention."""
+    if by is not None:
+        how = convention_words(by)
+        other = "covered day" if by == "report" else "report date"
+    else:
+        covered = _covered_sources(rows)
+        how = "each by its source's own date convention" + (
+            f" ({' and '.join(covered)}: by the day covered; the others by report)" if covered else " (by report)"
+        )
+        other = "the other convention"
+    return (
+        "Each claim ÷ the General Staff's own figure for the same metric, definition and period, "
+        f"{how}; a claim of 'more than' agrees when the figure is above it. "
+        f"Hollow markers: the same claim by {other}, where that differs."
+    )
+
+
+def _convention_text(rows: pd.DataFrame, by: str | None) -> str:
+    """The source line's date convention: one for all, or each claimant's."""
+    from tracker.analysis.series import CONVENTION_TEXT
+
+    if by is not None:
+        return CONVENTION_TEXT[by]
+    covered = _covered_sources(rows)
+    if not covered:
+        return CONVENTION_TEXT["report"]
+    return f"each claim by its source's; {' and '.join(covered)} by covered day (the report of D+1 gives day D), the others by report date"
+
+
 def _rows_in_view(
-    comparison: pd.DataFrame, by: str, metric: str, since: dt.date | None, until: dt.date | None
+    comparison: pd.DataFrame, by: str | None, metric: str, since: dt.date | None, until: dt.date | None
 ) -> pd.DataFrame:
     """The comparable claims about periods that overlap since..until, by period; InvalidInput
     if there are none."""
@@ -217,11 +269,12 @@ def _title(rows: pd.DataFrame, ratio: NDArray[np.float64], verdicts: pd.Series, 
     return title
 
 
-def _notes(comparison: pd.DataFrame, by: str, metric: str) -> list[str]:
+def _notes(comparison: pd.DataFrame, by: str | None, metric: str) -> list[str]:
     """The claims not drawn: those that count something else (by reason), and those about
     periods the series' reports do not cover."""
     left = comparison.loc[~comparison["comparable"].astype(bool)]
-    missing = comparison.loc[comparison["comparable"].astype(bool) & comparison[f"{by}_ratio"].isna()]
+    ratios = judged(comparison, by)["ratio"]
+    missing = comparison.loc[comparison["comparable"].astype(bool) & ratios.isna()]
     if len(left):
         reasons: dict[str, int] = {}
         for subject, what, definition in zip(left["subject"], left["metric"], left["definition"]):

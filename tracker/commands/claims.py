@@ -14,7 +14,7 @@ import typer
 from tracker.commands.ingest import ObservedOption, QuietOption, WaitOption, run_feed
 from tracker.commands.options import DbOption, FormatOption
 from tracker.errors import InvalidInput
-from tracker.reports.options import OutputFormat
+from tracker.reports.options import By, OutputFormat
 from tracker.sources import GENERAL_STAFF
 
 if TYPE_CHECKING:
@@ -146,6 +146,18 @@ def claims_show(
     print(claim_history_output(claim_history(_store(db), ident.strip()), OutputFormat(fmt).value))
 
 
+ConventionOption = Annotated[
+    By | None,
+    typer.Option(
+        "--convention",
+        case_sensitive=False,
+        show_default=False,
+        help="Judge every claim by this date convention (covered or report). Default: each claim by "
+        "its source's (`tracker sources list`: UK Defence Intelligence dates by covered day).",
+    ),
+]
+
+
 def compare(
     source: ClaimSourceOption = None,
     metric: ClaimMetricOption = None,
@@ -155,21 +167,32 @@ def compare(
     explain: Annotated[
         bool, typer.Option("--explain", help="Under the table, how each series figure was computed.")
     ] = False,
+    convention: ConventionOption = None,
     feed: Annotated[str | None, typer.Option("--feed", help="Which General Staff feed (default: the fullest).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Each claim against the General Staff's daily series, under both date conventions."""
+    """Each claim against the General Staff's daily series, judged by its source's date convention
+    (both conventions' figures in JSON and CSV)."""
     from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims
     from tracker.claims.queries import claims_frame
     from tracker.reports.claim_outputs import compare_output
     from tracker.store.queries import observations_frame
+    from tracker.store.sources import known_sources
 
     engine = _store(db)
     claims = claims_frame(engine, source=source, metric=metric, kind=kind, period=period)
     series = observations_frame(engine, source=GENERAL_STAFF, metric="personnel", feed=feed)
-    rows = cast("list[dict[str, Any]]", compare_claims(claims, series).to_dict("records"))  # columns are names
+    with engine.connect() as conn:
+        dates_by = {key: info.dates_by for key, info in known_sources(conn).items()}
+    chosen = By(convention).value if convention is not None else None
+    frame = compare_claims(claims, series, dates_by=dates_by, convention=chosen)
+    rows = cast("list[dict[str, Any]]", frame.to_dict("records"))  # columns are names
     latest = series["report_date"].max().date() if len(series) else None
-    print(compare_output(rows, OutputFormat(fmt).value, latest=latest, explain=explain, tolerance=CLOSE_TOLERANCE))
+    print(
+        compare_output(
+            rows, OutputFormat(fmt).value, latest=latest, explain=explain, tolerance=CLOSE_TOLERANCE, convention=chosen
+        )
+    )
 
 
 def register(app: typer.Typer, ingest_app: typer.Typer, claims_app: typer.Typer) -> None:

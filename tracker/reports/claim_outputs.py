@@ -16,8 +16,9 @@ VERDICT_RULE = (
     "Verdicts (the claim against the series): agrees = within the rounding the claim's digits imply "
     "(at least two significant figures) or its low-high range; consistent = its 'more than' / 'up to' "
     "holds; close = within {tol:.0%} (never for single or peak days); higher / lower = the claim is "
-    "higher / lower. covered: days as UK Defence Intelligence counts them (the report of D+1 gives "
-    "day D); report: figures dated by their report (as news coverage does)."
+    "higher / lower. by = the date convention the claim is judged under: covered = days as UK Defence "
+    "Intelligence counts them (the report of D+1 gives day D); report = figures dated by their report "
+    "(as news coverage does)."
 )
 
 
@@ -110,6 +111,15 @@ COMPARE_FIELDS = [
     "published",
     "comparable",
     "reason",
+    "convention",
+    "series",
+    "series_low",
+    "series_high",
+    "day",
+    "diff",
+    "ratio",
+    "verdict",
+    "basis",
     "covered_series",
     "covered_series_low",
     "covered_series_high",
@@ -127,18 +137,17 @@ COMPARE_FIELDS = [
     "report_verdict",
     "report_basis",
 ]
+# Fits 120 columns on the curated claims (issue 11): the claimant's convention only; both
+# conventions' figures and ratios are in JSON and CSV.
 COMPARE_COLUMNS = [
     ("id", "id", None),
-    ("source", "source", 26),
+    ("source", "source", 20),
     ("kind", "kind", None),
     ("period", "period", None),
-    ("claim", "figure", 24),
-    ("covered", "covered_series", None),
-    ("ratio", "covered_ratio", None),
-    ("verdict", "covered_verdict", None),
-    ("report", "report_series", None),
-    ("ratio", "report_ratio", None),
-    ("verdict", "report_verdict", None),
+    ("claim", "figure", 20),
+    ("by", "convention", None),
+    ("series", "series", None),
+    ("verdict", "verdict", None),
 ]
 
 
@@ -148,25 +157,56 @@ def claims_list_output(rows: Sequence[dict[str, Any]], fmt: str) -> str:
     return rows_output(rows, fmt, LIST_COLUMNS, LIST_FIELDS, notes=[note])
 
 
-def compare_output(rows: Sequence[dict[str, Any]], fmt: str, *, latest: object, explain: bool, tolerance: float) -> str:
-    """Each claim against the series under both conventions, the claims left out and why, and
-    the verdict rule; with `explain`, how each series figure was computed."""
+def compare_output(
+    rows: Sequence[dict[str, Any]],
+    fmt: str,
+    *,
+    latest: object,
+    explain: bool,
+    tolerance: float,
+    convention: str | None = None,
+) -> str:
+    """Each claim against the series under its claimant's convention (or `convention` for all),
+    the claims left out and why, those the other convention judges otherwise, and the verdict
+    rule; with `explain`, how each series figure was computed under both conventions."""
     if fmt != "table":
         return rows_output(rows, fmt, COMPARE_COLUMNS, COMPARE_FIELDS)
-    notes = [
+    whose = f"all by {convention}" if convention else "each by its source's date convention"
+    notes = textwrap.wrap(
         f"({len(rows):,} claim(s) against the General Staff personnel series (killed or wounded), "
-        f"latest report {latest})"
-    ]
+        f"latest report {latest}; {whose})",
+        width=100,
+    )
     notes += [f"  {r['id']}: not comparable — {r['reason']}" for r in rows if not r["comparable"]]
+    differ = [r for r in rows if r["covered_verdict"] != r["report_verdict"]]
+    if differ:
+        text = (
+            f"({len(differ)} claim(s) get another verdict by the other convention: "
+            + ", ".join(f"{r['id']} {_other(r, 'verdict')}" for r in differ)
+            + "; `--convention covered|report` judges all by one)"
+        )
+        notes += textwrap.wrap(text, width=100, break_on_hyphens=False)
     for r in rows if explain else []:
         if r["comparable"]:
-            notes += [
-                f"  {r['id']} {r['key']}",
-                f"      covered: {r['covered_basis']}",
-                f"      report:  {r['report_basis']}",
-            ]
+            own = r["convention"]
+            other = "report" if own == "covered" else "covered"
+            notes.append(f"  {r['id']} {r['key']}")
+            for conv in (own, other):
+                notes += textwrap.wrap(
+                    str(r[f"{conv}_basis"]),
+                    width=118,
+                    initial_indent=f"      {conv + ':':<8} ",
+                    subsequent_indent=" " * 15,
+                    break_on_hyphens=False,
+                )
     notes += textwrap.wrap(VERDICT_RULE.format(tol=tolerance), width=100)
     return rows_output(rows, fmt, COMPARE_COLUMNS, COMPARE_FIELDS, notes=notes)
+
+
+def _other(row: dict[str, Any], field: str) -> str:
+    """A row's `field` under the convention it is not judged by: 'report: higher'."""
+    other = "report" if row["convention"] == "covered" else "covered"
+    return f"({other}: {row[f'{other}_{field}']})"
 
 
 CLAIM_LABELS = [
