@@ -1,0 +1,338 @@
+"""`tracker site`: a self-contained static page for a newsroom, built from the same analysis the
+report commands print — the headline, what changed, the records, monthly averages, claims against the
+series, claimed against confirmed, the charts (SVG with a PNG fallback), a CSV of every table, and the
+sources with their licences and date conventions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from tracker.errors import InvalidInput, StoreError
+from tracker.site.page import STYLE, STYLE_FILE, Chart, Page, Section, Table, columns, render_page
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy import Engine
+
+PAGE_FILE = "index.html"
+MONTHS_SHOWN = 12  # the page shows the last year of months; the CSV carries them all
+# What each chart shows, for its alt text (read aloud where the image is not seen).
+CHART_ALT = {
+    "daily": "Line chart of the daily increase in reported Russian personnel losses, with the record days labelled.",
+    "cumulative": "Line chart of the cumulative total of reported Russian personnel losses, with claims of other "
+    "sources marked.",
+    "monthly": "Bar chart of the average daily losses per month.",
+    "compare": "Chart of each claim of another source against the General Staff's series, as a difference.",
+    "equipment": "Small multiples of weekly equipment losses by category.",
+    "claimed-vs-confirmed": "Small multiples of the ratio of the General Staff's claimed equipment losses to Oryx's "
+    "visually confirmed losses, per category.",
+}
+
+
+@dataclass
+class SiteResult:
+    out_dir: Path
+    page: Path
+    files: list[Path] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (part, why)
+
+
+def build_site(url: str, out_dir: Path | str, *, progress: Callable[[str], None] | None = None) -> SiteResult:
+    """Write the page, its style, charts and CSVs into `out_dir` (created if missing; files of a
+    previous build are replaced, nothing else there is touched). Parts the store cannot answer (no
+    claims, no Oryx data) are left out and listed in `skipped` and on the page."""
+    from tracker.store.db import open_store
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InvalidInput(f"--out-dir {out}: exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"--out-dir {out}: cannot create it: {exc.strerror or exc}") from None
+    say = progress or (lambda _msg: None)
+    engine = open_store(url, write=False)
+    result = SiteResult(out, out / PAGE_FILE)
+    try:
+        # Build in a scratch folder beside the target, then move files in: a failed build leaves
+        # the previous page whole.
+        with tempfile.TemporaryDirectory(dir=out, prefix=".building-") as scratch:
+            work = Path(scratch)
+            say("reading the series")
+            page = _page(engine, url, work, result, say)
+            say("writing the page")
+            (work / STYLE_FILE).write_text(STYLE, encoding="utf-8")
+            (work / PAGE_FILE).write_text(render_page(page), encoding="utf-8")
+            for path in sorted(work.iterdir()):
+                target = out / path.name
+                path.replace(target)  # atomic per file, on the same filesystem
+                result.files.append(target)
+    finally:
+        engine.dispose()
+    return result
+
+
+def _page(engine: Engine, url: str, work: Path, result: SiteResult, say: Callable[[str], None]) -> Page:
+    from tracker.reports.options import load_series, report_options
+    from tracker.sources import GENERAL_STAFF
+
+    opts = report_options(
+        metric="personnel",
+        source=GENERAL_STAFF,
+        since=None,
+        until=None,
+        as_of=None,
+        by="report",
+        format="json",
+        include_flagged=False,
+        db=url,
+    )
+    _full, daily = load_series(opts)
+    latest = daily["report_date"].max().date()
+    sections = [_headline(daily)]
+    parts: tuple[tuple[str, Callable[[], Section]], ...] = (
+        ("records", lambda: _records(daily)),
+        ("monthly averages", lambda: _monthly(daily)),
+        ("claims", lambda: _claims(engine, url)),
+    )
+    for name, make in parts:
+        say(f"computing the {name}")
+        try:
+            sections.append(make())
+        except InvalidInput as exc:
+            result.skipped.append((name, str(exc)))
+    say("drawing the charts")
+    sections.append(_charts(url, work, result))
+    sections.append(_sources(engine, result))
+    for section in sections:
+        for table in section.tables:
+            _write_csv(work, table)
+    return Page(
+        title="Russian losses as claimed by Ukraine's General Staff, and what others say",
+        subtitle=f"Latest report: {latest.isoformat()}. Every figure is a claim of its source, not a fact.",
+        generated=_generated().isoformat(),
+        sections=sections,
+    )
+
+
+def _generated() -> dt.date:
+    from tracker.charts.output import generated_date
+
+    return generated_date()
+
+
+def _headline(daily: pd.DataFrame) -> Section:
+    from tracker.analysis import headline
+
+    h = headline(daily, metric="personnel")
+    return Section("headline", "The latest report", paragraphs=list(h.sentences))
+
+
+def _records(daily: pd.DataFrame) -> Section:
+    from tracker.analysis import default_streak_threshold, records
+    from tracker.metrics import METRICS
+
+    rec = records(
+        daily,
+        top=10,
+        streak_threshold=default_streak_threshold(daily),
+        milestone_step=METRICS["personnel"].milestone_step,
+        include_flagged=False,
+        metric="personnel",
+    )
+    r = rec.results
+    progression = r["record_progression"].table.iloc[::-1]
+    return Section(
+        "records",
+        "Records",
+        paragraphs=[
+            f"Counted {rec.counted_days:,} days; {len(rec.excluded):,} flagged days are left out of the records "
+            "(rounded early-2022 figures, catch-ups after missing reports, outliers, changes of category).",
+        ],
+        tables=[
+            Table(
+                "records-progression",
+                "Each new deadliest day, latest first, with the record it beat",
+                columns(
+                    ("report_date", "Report"),
+                    ("increment", "Losses that day", True),
+                    ("previous_date", "Previous record"),
+                    ("previous_increment", "Previous", True),
+                    ("margin", "Margin", True),
+                ),
+                progression.pipe(_dicts),
+            ),
+            Table(
+                "records-top-days",
+                "The ten deadliest days",
+                columns(
+                    ("rank", "Rank", True),
+                    ("report_date", "Report"),
+                    ("increment", "Losses", True),
+                    ("total", "Total then", True),
+                ),
+                r["top_days"].table.pipe(_dicts),
+            ),
+        ],
+    )
+
+
+def _monthly(daily: pd.DataFrame) -> Section:
+    from tracker.analysis.averages import period_table
+
+    months = period_table(daily, "month")
+    shown = months.tail(MONTHS_SHOWN).iloc[::-1]
+    cols = columns(
+        ("period", "Month"),
+        ("total", "Total", True),
+        ("days", "Days", True),
+        ("daily_average", "Daily average", True),
+        ("change_vs_previous_pct", "vs previous month", True),
+        ("change_vs_year_ago_pct", "vs a year earlier", True),
+        ("complete", "Complete"),
+    )
+    one_decimal = ("daily_average", "change_vs_previous_pct", "change_vs_year_ago_pct")
+    table = Table(
+        "monthly-averages",
+        "Average daily losses per month (the last 12; the CSV has all)",
+        cols,
+        _rounded(shown.pipe(_dicts), one_decimal),
+        csv_rows=_rounded(months.pipe(_dicts), one_decimal),
+    )
+    return Section(
+        "monthly",
+        "Monthly averages",
+        paragraphs=["A month's total is the sum of the reports dated in it; its average divides by the days covered."],
+        tables=[table],
+    )
+
+
+def _dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame's rows as dicts keyed by column name."""
+    return cast("list[dict[str, Any]]", frame.to_dict("records"))
+
+
+def _rounded(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Averages and percentages to one decimal, as a spreadsheet or Datawrapper wants them."""
+    out = []
+    for row in rows:
+        row = dict(row)
+        for k in keys:
+            if isinstance(row.get(k), float) and row[k] == row[k]:
+                row[k] = round(row[k], 1)
+        out.append(row)
+    return out
+
+
+def _claims(engine: Engine, url: str) -> Section:
+    from tracker.analysis.compare import compare_claims
+    from tracker.claims.queries import claims_frame
+    from tracker.sources import GENERAL_STAFF
+    from tracker.store.queries import observations_frame
+
+    claims = claims_frame(engine)
+    if claims.empty:
+        raise InvalidInput("no claims in the store (tracker ingest claims)")
+    series = observations_frame(engine, source=GENERAL_STAFF, metric="personnel")
+    rows = compare_claims(claims, series).pipe(_dicts)
+    for row in rows:
+        convention = row.get("convention") or "report"
+        row.setdefault("verdict", row.get(f"{convention}_verdict"))
+        row["series_figure"] = row.get(f"{convention}_series")
+        row["convention"] = convention
+    return Section(
+        "claims",
+        "Claims of other sources against the series",
+        paragraphs=[
+            "Each claim is compared with the General Staff's series under the claimant's own date convention "
+            "(UK Defence Intelligence dates a figure by the day it covers; most others by the report)."
+        ],
+        tables=[
+            Table(
+                "claims-vs-series",
+                "Claims against the General Staff's series",
+                columns(
+                    ("source", "Source"),
+                    ("published", "Published"),
+                    ("figure", "Claim"),
+                    ("series_figure", "Series", True),
+                    ("verdict", "Verdict"),
+                    ("convention", "Dated by"),
+                ),
+                rows,
+            )
+        ],
+    )
+
+
+def _charts(url: str, work: Path, result: SiteResult) -> Section:
+    from tracker.charts.build import STANDARD_SET, ChartRequest, build_set, file_name
+
+    request = ChartRequest()
+    png = build_set(request, work, url, fmt="png")
+    svg = build_set(request, work, url, fmt="svg")
+    drawn = {p.name for p in [*png.written, *svg.written]}
+    charts = []
+    for kind in STANDARD_SET:
+        png_name, svg_name = file_name(kind, request.metric, "png"), file_name(kind, request.metric, "svg")
+        if png_name in drawn:
+            charts.append(
+                Chart(png_name, svg_name if svg_name in drawn else None, CHART_ALT.get(kind, kind), kind.title())
+            )
+    result.skipped.extend((f"chart {kind}", why) for kind, why in png.skipped)
+    return Section(
+        "charts",
+        "Charts",
+        paragraphs=["Each chart carries its source line; download the SVG or PNG for publication."],
+        charts=charts,
+    )
+
+
+def _sources(engine: Engine, result: SiteResult) -> Section:
+    from tracker.store.sources import known_sources
+
+    with engine.connect() as conn:
+        sources = known_sources(conn)
+    rows = [
+        {"name": s.name, "key": s.key, "dates_by": s.dates_by, "licence": s.licence or "", "url": s.url or ""}
+        for s in sources.values()
+    ]
+    items = [
+        "A General Staff report dated D covers the 24 hours up to that morning, so mostly day D−1; tables here are "
+        "by report date unless they say otherwise.",
+        "Figures are cumulative totals as reported; nothing is altered. Doubtful days (rounded early-2022 figures, "
+        "catch-ups, outliers) are flagged and left out of records, and every table says so.",
+        "Oryx counts only losses with photo or video evidence and dates them when documented: a floor, not an "
+        "estimate.",
+    ]
+    if result.skipped:
+        items += [f"Not on this page: {part} — {why}" for part, why in result.skipped]
+    return Section(
+        "sources",
+        "Sources and method",
+        items=items,
+        tables=[
+            Table(
+                "sources",
+                "Sources, their date conventions and licences",
+                columns(("name", "Source"), ("key", "Key"), ("dates_by", "Dates by"), ("licence", "Licence")),
+                rows,
+            )
+        ],
+        links=[(s["url"], s["name"]) for s in rows if s["url"]],
+    )
+
+
+def _write_csv(work: Path, table: Table) -> None:
+    from tracker.render import render_csv
+
+    name = f"{table.name}.csv"
+    rows = table.csv_rows if table.csv_rows is not None else table.rows
+    (work / name).write_text(render_csv(rows, [c.key for c in table.columns]), encoding="utf-8")
+    table.csv_name = name
