@@ -16,10 +16,15 @@ try:  # typer 0.28 vendors click; earlier versions use click itself
 except ImportError:  # pragma: no cover
     from click import exceptions as click_errors  # type: ignore[no-redef]  # the same module, where older typer keeps it
 
+from tracker.commands import changes as change_commands
 from tracker.commands import charts as chart_commands
 from tracker.commands import claims as claims_commands
 from tracker.commands import ingest as ingest_commands
+from tracker.commands import notes as notes_commands
+from tracker.commands import oryx as oryx_commands
 from tracker.commands import reports as report_commands
+from tracker.commands import site as site_commands
+from tracker.commands import source_commands
 from tracker.commands import store as store_commands
 from tracker.errors import ExitCode, TrackerError
 
@@ -48,10 +53,15 @@ app.add_typer(feeds_app, name="feeds")
 app.add_typer(claims_app, name="claims")
 
 ingest_commands.register(ingest_app)
+oryx_commands.register(ingest_app)
 store_commands.register(app, db_app, feeds_app)
 report_commands.register(app)
+notes_commands.register(app)
 claims_commands.register(app, ingest_app, claims_app)
 chart_commands.register(app)
+change_commands.register(app)
+site_commands.register(app)
+source_commands.register(app)
 
 
 def main() -> None:

@@ -2,29 +2,176 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-from tracker.sources import SOURCES, SourceInfo, source_info, with_overrides
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from tracker.errors import InvalidInput, StoreError
+from tracker.sources import DEFINITIONS, SOURCES, SourceInfo, source_info, with_overrides
 from tracker.store import models as m
+
+# The fields of a source a store records (and `tracker sources add` sets), in display order.
+SOURCE_FIELDS = ("name", "url", "dates_by", "side", "definition", "licence")
+# Where `tracker sources list` says a source is defined.
+IN_REGISTRY, IN_STORE, OVERRIDES = "registry", "store", "store, overrides registry"
+
+
+def _stored(conn: Connection) -> dict[str, dict[str, Any]]:
+    """The store's own records of sources, by key: the fields as stored (None where not set)."""
+    columns = [getattr(m.Source, name) for name in ("key", *SOURCE_FIELDS)]
+    return {row[0]: dict(zip(SOURCE_FIELDS, row[1:], strict=True)) for row in conn.execute(select(*columns)).all()}
 
 
 def known_sources(conn: Connection) -> dict[str, SourceInfo]:
     """Every source of the registry file and of the store, by key; the store's record of a source
     (`tracker sources add`) overrides the file's fields it sets."""
     out = dict(SOURCES)
-    rows = conn.execute(
-        select(
-            m.Source.key, m.Source.name, m.Source.url, m.Source.dates_by, m.Source.side, m.Source.definition,
-            m.Source.licence,
-        )
-    ).all()  # fmt: skip
-    for key, name, url, dates_by, side, definition, licence in rows:
-        out[key] = with_overrides(
-            source_info(key), name=name, url=url, dates_by=dates_by, side=side, definition=definition, licence=licence
-        )
+    for key, fields in _stored(conn).items():
+        out[key] = with_overrides(source_info(key), **fields)
     return out
 
 
 def stored_source(conn: Connection, key: str) -> SourceInfo:
     """One source as the store knows it (see known_sources); named after its key if unknown."""
     return known_sources(conn).get(key) or source_info(key)
+
+
+def source_rows(conn: Connection | None) -> list[dict[str, Any]]:
+    """Every source (the registry file's in its order, then the store's own by key) with its
+    fields and where it is defined; `conn` None: the registry alone (no store yet)."""
+    stored = _stored(conn) if conn is not None else {}
+    out = []
+    for key in [*SOURCES, *sorted(stored.keys() - SOURCES.keys())]:
+        info = with_overrides(source_info(key), **stored.get(key, {}))
+        if key not in stored:
+            where = IN_REGISTRY
+        elif key not in SOURCES:
+            where = IN_STORE
+        else:  # a registry source the store recorded on first use is still the registry's
+            registry = SOURCES[key]
+            differs = any(v not in (None, "") and v != getattr(registry, f) for f, v in stored[key].items())
+            where = OVERRIDES if differs else IN_REGISTRY
+        row: dict[str, Any] = {"key": key, **{f: getattr(info, f) for f in SOURCE_FIELDS}, "defined_in": where}
+        out.append(row)
+    return out
+
+
+def list_sources(url: str) -> list[dict[str, Any]]:
+    """source_rows of the store at `url`, or of the registry alone when there is no store there yet.
+
+    A store that exists but cannot be read (unreachable, outdated, newer) is a StoreError.
+    """
+    from tracker.store.db import make_engine, open_store, schema_revision, sqlite_file_missing
+
+    if sqlite_file_missing(url):
+        return source_rows(None)
+    probe = make_engine(url, write=False)
+    try:
+        empty = schema_revision(probe) is None
+    finally:
+        probe.dispose()
+    if empty:
+        return source_rows(None)
+    engine = open_store(url, write=False)
+    try:
+        with engine.connect() as conn:
+            return source_rows(conn)
+    except SQLAlchemyError as exc:
+        from tracker.store.db import error_line
+
+        raise StoreError(f"cannot read the sources: {error_line(exc)}") from None
+    finally:
+        engine.dispose()
+
+
+def sources_for_run(url: str) -> dict[str, SourceInfo]:
+    """The sources as a run about to start sees them (for its defaults: side, name); the registry
+    alone when no current store can be read yet (the run itself then creates, migrates or fails)."""
+    try:
+        rows = list_sources(url)
+    except StoreError:
+        return dict(SOURCES)
+    return {r["key"]: with_overrides(source_info(r["key"]), **{f: r[f] for f in SOURCE_FIELDS}) for r in rows}
+
+
+@dataclass
+class SourceUpdate:
+    """What `tracker sources add` did to a source's record in the store."""
+
+    key: str
+    created: bool  # the store had no record of the source before
+    info: SourceInfo  # the source as the store now knows it
+    changes: list[tuple[str, Any, Any]] = field(default_factory=list)  # (field, before, after)
+    # Current figures of the source with no definition of their own that a changed definition
+    # relabels (they count what their source counts).
+    relabelled: int = 0
+
+
+def add_source(url: str, key: str, given: Mapping[str, str | None], *, lock_wait: float = 10.0) -> SourceUpdate:
+    """Record a source in the store, or update the fields `given` (SOURCE_FIELDS; None: keep) of
+    one it has: under the writer lock, creating or migrating the store as an ingest does.
+
+    A new key not in the registry needs a name (InvalidInput). The registry file is never written.
+    """
+    from tracker.store.db import check_writable, error_line, make_engine, upgrade
+    from tracker.store.lock import writer_lock
+
+    fields = {f: v for f, v in given.items() if f in SOURCE_FIELDS and v not in (None, "")}
+    engine = make_engine(url)
+    try:
+        check_writable(engine)
+        with writer_lock(engine, wait=lock_wait):
+            upgrade(engine)
+            with engine.begin() as conn:
+                return _record(conn, key, fields)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"store write failed, nothing changed: {error_line(exc)}") from None
+    finally:
+        engine.dispose()
+
+
+def _record(conn: Connection, key: str, fields: dict[str, str]) -> SourceUpdate:
+    stored = _stored(conn).get(key)
+    before = with_overrides(source_info(key), **(stored or {}))
+    if stored is None:
+        if key not in SOURCES and "name" not in fields:
+            raise InvalidInput(f"source {key!r} is new: give it a --name")
+        after = with_overrides(before, **fields)
+        conn.execute(insert(m.Source).values(key=key, **{f: getattr(after, f) for f in SOURCE_FIELDS}))
+    else:
+        after = with_overrides(before, **fields)
+    changes = [
+        (f, getattr(before, f), getattr(after, f)) for f in SOURCE_FIELDS if getattr(before, f) != getattr(after, f)
+    ]
+    if stored is not None and changes:
+        conn.execute(update(m.Source).where(m.Source.key == key).values({f: new for f, _old, new in changes}))
+    update_ = SourceUpdate(key, stored is None, after, changes)
+    if stored is not None and any(f == "definition" for f, _o, _n in changes):
+        update_.relabelled = _undefined_figures(conn, key, {before.definition, after.definition})
+    return update_
+
+
+def _undefined_figures(conn: Connection, key: str, definitions: set[str | None]) -> int:
+    """Current figures of the source without a definition of their own, of the metric kinds the
+    definitions apply to: what a change of the source's definition relabels."""
+    kinds = {DEFINITIONS[d].kind for d in definitions if d in DEFINITIONS}
+    obs = m.table(m.Observation)
+    query = (
+        select(func.count())
+        .select_from(obs)
+        .join(m.Feed, m.Feed.id == obs.c.feed_id)
+        .join(m.Source, m.Source.id == m.Feed.source_id)
+        .join(m.Metric, m.Metric.id == obs.c.metric_id)
+        .where(
+            m.Source.key == key,
+            obs.c.kind == "total",
+            obs.c.definition.is_(None),
+            obs.c.superseded_at.is_(None),
+            obs.c.removed.is_(False),
+            m.Metric.kind.in_(kinds),
+        )
+    )
+    return int(conn.execute(query).scalar_one())
