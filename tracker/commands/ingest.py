@@ -7,19 +7,20 @@ Each command parses its options and calls `tracker.ingest.run_ingest` (or
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tracker.commands.options import DbOption
-from tracker.errors import InvalidInput
+from tracker.errors import InvalidInput, TrackerError
+from tracker.feeds.csvfeed import SOURCE_KEY
 from tracker.reports.options import parse_date
 from tracker.sources import GENERAL_STAFF
 
 if TYPE_CHECKING:
     from tracker.feeds import Feed
+    from tracker.payloads import Fetched
 
 
 def _check_wait(value: float) -> float:
@@ -78,10 +79,30 @@ ApiFromOption = Annotated[
     ),
 ]
 CsvFromOption = Annotated[
-    str, typer.Option("--from", help="A CSV file (or URL) with header report_date,metric,value[,qualifier].")
+    str,
+    typer.Option("--from", help="A CSV file (or URL) with header report_date,metric,value[,qualifier][,source]."),
 ]
-CsvSourceOption = Annotated[str, typer.Option("--source", help="Who makes these claims (a source key).")]
-SOURCE_KEY = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+CsvSourceOption = Annotated[
+    str,
+    typer.Option(
+        "--source",
+        help="Who makes these claims (a source key; see `tracker sources list`). With a `source` column: "
+        "the source of rows whose cell is blank.",
+    ),
+]
+CsvDefinitionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--definition",
+        show_default=False,
+        help="What the figures count: killed, wounded, killed_or_wounded, killed_confirmed_by_name (personnel rows), "
+        "claimed or confirmed (equipment rows); rows of the other kind keep their source's. Default: each source's.",
+    ),
+]
+CsvSideOption = Annotated[
+    str | None,
+    typer.Option("--side", show_default=False, help="Whose losses: russia or ukraine. Default: each source's."),
+]
 
 
 def run_feed(
@@ -203,20 +224,73 @@ def ingest_api(
 def ingest_csv(
     location: CsvFromOption,
     source: CsvSourceOption = GENERAL_STAFF,
+    definition: CsvDefinitionOption = None,
+    side: CsvSideOption = None,
     observed_at: ObservedOption = None,
     db: DbOption = None,
     quiet: QuietOption = False,
     wait: WaitOption = 10.0,
 ) -> None:
-    """A plain CSV of cumulative totals: a person's own data, or the bundled sample."""
-    from tracker.feeds.csvfeed import CsvFeed
+    """A plain CSV of cumulative totals: a person's own data, or the bundled sample.
+
+    With a `source` column one file carries several sources: one run per source (its own "csv"
+    feed, run record and archive), a blank cell meaning --source. A cell that is not a source key
+    is a finding, reported in --source's run. Exits with the worst run's code.
+    """
+    from tracker.commands.source_commands import check_choice
+    from tracker.config import resolve_db_url
+    from tracker.feeds.csvfeed import CsvFeed, CsvReading
+    from tracker.sources import DEFINITIONS, SIDES, source_info
+    from tracker.store.sources import sources_for_run
 
     if not SOURCE_KEY.fullmatch(source):
         raise InvalidInput(
             f"--source must be a short key of lowercase letters, digits, '.', '_' or '-': {source[:80]!r}"
         )
-    code = run_feed(CsvFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at, source=source)
-    raise typer.Exit(code)
+    side = check_choice("side", side, SIDES)
+    definition = check_choice("definition", definition, tuple(DEFINITIONS))
+    fetched = _read_csv_once(location)
+    keys = _csv_sources(fetched, source)
+    known = sources_for_run(resolve_db_url(db))
+    codes = []
+    for key in keys:
+        reading = CsvReading(key, key == source, side or (known.get(key) or source_info(key)).side, definition)
+        feed = CsvFeed(reading, fetched)
+        codes.append(run_feed(feed, location, db, quiet=quiet, wait=wait, observed_at=observed_at, source=key))
+    unnamed = [k for k in keys if (known.get(k) or source_info(k)).name == k]
+    if unnamed and not quiet:
+        for key in unnamed:
+            print(
+                f"note: source {key!r} is not registered: `tracker sources add {key} --name NAME "
+                "[--definition D] [--side S] [--dates-by report|covered]` says who it is and what it counts"
+            )
+    raise typer.Exit(max(codes))
+
+
+def _read_csv_once(location: str) -> list[Fetched] | TrackerError:
+    """The file, read once for all of its sources; a failure to read it is handed to the run that
+    records it (InvalidInput, a usage error, is raised: nothing to record)."""
+    from tracker.errors import BadPayload, LocalFileError, SourceUnreachable
+    from tracker.feeds.csvfeed import CsvFeed
+
+    try:
+        return CsvFeed().fetch(location)
+    except (SourceUnreachable, BadPayload, LocalFileError) as exc:
+        return exc
+
+
+def _csv_sources(fetched: list[Fetched] | TrackerError, default: str) -> list[str]:
+    """One run per source of the file's `source` column (`default` for a file without one, or one
+    that cannot be read at all: its run records why)."""
+    from tracker.errors import BadPayload
+    from tracker.feeds.csvfeed import sources_in
+
+    if isinstance(fetched, TrackerError):
+        return [default]
+    try:
+        return sources_in(fetched, default) or [default]
+    except BadPayload:
+        return [default]
 
 
 def register(ingest_app: typer.Typer) -> None:
