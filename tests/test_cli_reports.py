@@ -19,7 +19,19 @@ from tracker.cli import app
 
 runner = CliRunner()
 COMMANDS = ("records", "averages", "headline", "series")
-COMMON = ("--metric", "--source", "--since", "--until", "--as-of", "--by", "--format", "--include-flagged", "--db")
+COMMON = (
+    "--metric",
+    "--source",
+    "--side",
+    "--since",
+    "--until",
+    "--last",
+    "--as-of",
+    "--by",
+    "--format",
+    "--include-flagged",
+    "--db",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -62,9 +74,11 @@ def test_help_lists_the_report_commands_without_importing_pandas():
 @pytest.mark.parametrize("command", COMMANDS)
 def test_each_command_explains_every_option(command):
     out = " ".join(ok(command, "--help").replace("│", " ").split())
-    extra = {"records": ("--top", "--streak-threshold", "--milestone-step"), "averages": ("--period", "--rolling")}.get(
-        command, ()
-    )
+    extra = {
+        "records": ("--top", "--streak-threshold", "--milestone-step", "--explain", "--table"),
+        "averages": ("--period", "--rolling"),
+        "series": ("--above", "--below"),
+    }.get(command, ())
     for option in COMMON + extra:
         assert option in out, option
     assert "report date" in out and "covered day" in out
@@ -167,29 +181,47 @@ def test_top_streak_threshold_and_milestone_step(full_store_url):
     ]
 
 
-def test_records_csv_is_one_table_with_a_section_column(full_store_url):
+def test_records_csv_is_one_table_the_top_days_unless_table_names_another(full_store_url):
     out = ok("records", "--format", "csv", "--as-of", "2024-11-11", "--db", full_store_url)
     rows = list(csv.DictReader(io.StringIO(out)))
-    [best] = [r for r in rows if r["section"] == "deadliest_day"]
-    assert (best["date"], best["increment"]) == ("2024-11-11", "1770")
-    assert sum(r["section"] == "excluded" for r in rows) == 89
+    assert list(rows[0]) == ["rank", "date", "report_date", "increment", "total", "flags"]
+    assert len(rows) == 10
+    assert (rows[0]["rank"], rows[0]["date"], rows[0]["increment"]) == ("1", "2024-11-11", "1770")
+    out = ok("records", "--format", "csv", "--table", "excluded", "--as-of", "2024-11-11", "--db", full_store_url)
+    excluded = list(csv.DictReader(io.StringIO(out)))
+    assert len(excluded) == 89 and list(excluded[0]) == [
+        "date",
+        "report_date",
+        "increment",
+        "span_days",
+        "flags",
+        "reason",
+    ]
 
 
-def test_records_of_an_equipment_series_name_its_largest_daily_increment(full_store_url, latest_dir):
-    # By hand from the dataset JSON: each report's tank total minus the previous one (the first
-    # report, 2022-02-25, counts from 0), less that report's documented correction.
+def test_records_of_an_equipment_series_name_its_largest_daily_increment_not_the_first_report(
+    full_store_url, latest_dir
+):
+    # By hand from the dataset JSON: each report's tank total minus the previous one, less that
+    # report's documented correction. The first report, 2022-02-25, has no previous one: its 80
+    # is everything counted since the invasion began, so it is no one-day record.
     rows = json.loads((latest_dir / "russia_losses_equipment.json").read_text(encoding="utf-8"))
     corrections = json.loads((latest_dir / "russia_losses_equipment_correction.json").read_text(encoding="utf-8"))
     correction = {r["date"]: r.get("tank", 0) for r in corrections}
-    previous, increments = 0, []
-    for r in rows:
-        increments.append((r["tank"] - previous - correction.get(r["date"], 0), r["date"]))
-        previous = r["tank"]
-    largest, day = max(increments)
-    assert (largest, day) == (80, "2022-02-25")
+    assert (rows[0]["date"], rows[0]["tank"]) == ("2022-02-25", 80)
+    increments = [
+        (r["tank"] - prev["tank"] - correction.get(r["date"], 0), r["date"]) for prev, r in zip(rows, rows[1:])
+    ]
+    largest = max(inc for inc, _ in increments)
+    day = min(d for inc, d in increments if inc == largest)  # the earliest if tied
+    assert (largest, day) == (66, "2022-02-26")
     data = as_json("records", "--metric", "tank", "--db", full_store_url)  # a dataset name
     assert data["metric"] == "tanks" and data["milestone_step"] == 1000
+    assert data["record_words"]["day"] == "Most tanks in one day"
     assert (data["deadliest_day"]["date"], data["deadliest_day"]["increment"]) == (day, largest)
+    first = {r["date"]: r for r in data["excluded"]}["2022-02-25"]
+    assert (first["increment"], first["flags"]) == (80, "first_report")
+    assert first["reason"].startswith("first_report: the first report's figure is everything counted since")
 
 
 # --- averages -------------------------------------------------------------------------------

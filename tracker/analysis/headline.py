@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 
 from tracker.analysis.averages import period_table, rolling_average
-from tracker.analysis.records import split_counted
+from tracker.analysis.records import record_words, split_counted
 from tracker.analysis.series import BY_COVERED, CONVENTION_TEXT, up_to_report
-from tracker.metrics import INVASION_START, METRICS
+from tracker.metrics import INVASION_START, METRICS, label_for
 
 ROLLING_DAYS = 7
 
@@ -60,7 +60,8 @@ def headline(
     if daily.empty:
         raise ValueError("no report to summarise" + (f" up to {as_of}" if as_of else ""))
     spec = METRICS.get(metric)
-    label = spec.label.lower() if spec else metric
+    label = label_for(metric, daily.attrs.get("definition")).lower() if spec else metric
+    words = record_words(metric)
     unit = spec.unit if spec else ""
     day = daily.iloc[-1]
     report_date, covered = _iso(day["report_date"]), _iso(day["covered_day"])
@@ -118,7 +119,7 @@ def headline(
         numbers["rank"] = rank
         if is_record and peak_row is not None:
             sentences.append(
-                f"It is the deadliest day so far, beating the previous peak of "
+                f"It is {words.phrase} so far, beating the previous peak of "
                 f"{_thousands(peak_row['increment'])} on {_iso(peak_row['date'])} "
                 f"(+{_thousands(increment - peak_row['increment'])})."
             )
@@ -127,7 +128,7 @@ def headline(
         else:
             assert peak_row is not None, "not a record: an earlier counted day was higher"
             sentences.append(
-                f"It is not a record: the deadliest day so far was {_iso(peak_row['date'])} with "
+                f"It is not a record: {words.phrase} so far was {_iso(peak_row['date'])} with "
                 f"{_thousands(peak_row['increment'])}; this day ranks {_ordinal(rank)} of "
                 f"{len(counted):,} days counted."
             )
@@ -139,7 +140,7 @@ def headline(
     if len(excluded):
         sentences.append(
             f"Records leave out {len(excluded):,} flagged day"
-            f"{'s' if len(excluded) != 1 else ''} (rounded early-2022 figures, "
+            f"{'s' if len(excluded) != 1 else ''} (the first report, rounded early-2022 figures, "
             "catch-ups, outliers, changes of category)."
         )
 

@@ -16,13 +16,75 @@ import numpy as np
 import pandas as pd
 
 from tracker.analysis.averages import period_table
-from tracker.analysis.series import CONVENTION_TEXT
+from tracker.analysis.series import CONVENTION_TEXT, FIRST_REPORT, LINEAGE_CHANGE
 from tracker.metrics import METRICS
 
 DEADLIEST_WINDOW_DAYS = 7
 STREAK_DEFAULT_QUANTILE = 0.9  # default streak threshold: the 90th percentile of counted days
 
 EXCLUDED_COLUMNS = ["date", "report_date", "increment", "span_days", "flags", "reason"]
+SUMMARY_COLUMNS = ["reason", "meaning", "days", "first", "last"]
+# Why a day is left out of the day records, in the order a summary lists them.
+REASON_TEXT = {
+    FIRST_REPORT: "the first report: its figure counts every day since the invasion began",
+    "coarse": "a rounded total (early-2022 roundups)",
+    "catch_up": "a catch-up after flat days",
+    "outlier": "far from the days around it",
+    LINEAGE_CHANGE: "the total moves to another set of categories",
+    "gap": "spans missing reports",
+    "span": "spans several days",
+    "no_increment": "no increment: the first report of a series that began later",
+    "other": "flagged by a quality rule",
+}
+
+
+@dataclass(frozen=True)
+class RecordWords:
+    """How records of a metric are named: "Deadliest day" for personnel, "Most tanks in one day"
+    for equipment (a day with many tanks destroyed is not "deadly")."""
+
+    day: str
+    days: str  # with {n}: "Deadliest {n} days"
+    month: str
+    year: str
+
+    @property
+    def phrase(self) -> str:
+        """For a sentence: "the deadliest day", "the most tanks in one day"."""
+        return "the " + self.day[0].lower() + self.day[1:]
+
+
+def record_words(metric: str) -> RecordWords:
+    """The words for the records of `metric` (equipment named from its label, e.g. "drones")."""
+    spec = METRICS.get(metric)
+    if spec is None or spec.kind == "personnel":
+        return RecordWords("Deadliest day", "Deadliest {n} days", "Deadliest month", "Deadliest year")
+    what = spec.label.split(" (")[0].lower()
+    return RecordWords(f"Most {what} in one day", f"Most {what} in {{n}} days", f"Most {what} in a month",
+                       f"Most {what} in a year")  # fmt: skip
+
+
+def excluded_summary(excluded: pd.DataFrame) -> pd.DataFrame:
+    """The days left out of the day records, counted by reason (a day may have several): the
+    reason's name, what it means, how many days, the first and last of them."""
+    counts: dict[str, list[pd.Timestamp]] = {}
+    for date, flags, span, increment in zip(
+        excluded["date"], excluded["flags"].fillna(""), excluded["span_days"], excluded["increment"]
+    ):
+        names = [f for f in str(flags).split(";") if f in REASON_TEXT]
+        if pd.isna(increment):
+            names = ["no_increment"]
+        elif span > 1 and "gap" not in names:
+            names.append("span")
+        for name in names or ["other"]:
+            counts.setdefault(name, []).append(date)
+    rows = [
+        {"reason": name, "meaning": REASON_TEXT[name], "days": len(counts[name]), "first": min(counts[name]),
+         "last": max(counts[name])}
+        for name in REASON_TEXT
+        if name in counts
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from tracker.quality import DOUBTFUL_RULES, FIRST_REPORT_DATE, Point, check_series
+from tracker.metrics import INVASION_START
+from tracker.quality import DOUBTFUL_RULES, FIRST_REPORT_DATE, Point, check_documented_series, check_series
 
 BY_REPORT = "report"
 BY_COVERED = "covered"
@@ -24,6 +25,12 @@ CONVENTION_TEXT = {
 # Not a quality rule (the ingest checks one category at a time): where the series moves from
 # one lineage to another (a merge of categories), the increment compares different things.
 LINEAGE_CHANGE = "lineage_change"
+# Not a quality rule either: the first report's increment is its whole total, everything counted
+# since the invasion began, not the difference of two reports, so it is no one-day figure.
+FIRST_REPORT = "first_report"
+# A series dated by when losses were documented (Oryx, frame.attrs["dates_by"]): its changes are
+# the documenting, not the losses; only the daily rules' decrease applies (as info).
+DOCUMENTED = "documented"
 
 OBS_COLUMNS = ("report_date", "value", "qualifier", "reported_increase", "adjustment", "lineage")
 DAILY_COLUMNS = [
@@ -79,22 +86,28 @@ def daily_series(
     number of days since the previous report: an increment spanning missing reports is not a
     one-day figure. Flags come from `tracker.quality.check_series` run on this frame, so an
     as-of frame gets the flags that were computable then; `doubtful` is any DOUBTFUL_RULES
-    flag, a lineage change, or a span over one day.
+    flag, a lineage change, the first report (its increment counts every day since the
+    invasion began), or a span over one day. The frame keeps the observations' attrs (source,
+    side, definition, dates_by); a series dated by documentation gets only its decreases flagged.
     """
     check_by(by)
     missing = [c for c in OBS_COLUMNS if c not in obs.columns]
     if missing:
         raise ValueError(f"observations frame lacks column(s): {', '.join(missing)}")
     metric = metric or obs.attrs.get("metric") or ""
+    attrs = {**obs.attrs, "by": by, "metric": metric}
     if obs.empty:
         out = pd.DataFrame({c: pd.Series(dtype=object) for c in DAILY_COLUMNS})
         for c in ("date", "report_date", "covered_day"):
             out[c] = out[c].astype("datetime64[ns]")
-        out.attrs.update(by=by, metric=metric)
+        out.attrs.update(attrs)
         return out
     obs = obs.sort_values("report_date", ignore_index=True)
     points = observation_points(obs)
-    findings = check_series(metric, points, today=today or dt.date.today())
+    if attrs.get("dates_by") == DOCUMENTED:
+        findings = check_documented_series(metric, points)
+    else:
+        findings = check_series(metric, points, today=today or dt.date.today())
 
     report_date = _ns(obs["report_date"]).reset_index(drop=True)
     total = obs["value"].astype("int64").reset_index(drop=True)
@@ -114,6 +127,12 @@ def daily_series(
         if f.rule not in flags[i]:
             flags[i].append(f.rule)
         reasons[i].append(f"{f.rule}: {f.message}")
+    if points[0].report_date == FIRST_REPORT_DATE:
+        flags[0].append(FIRST_REPORT)
+        reasons[0].append(
+            f"{FIRST_REPORT}: the first report's figure is everything counted since the invasion began "
+            f"on {INVASION_START.isoformat()}, not the difference of two reports"
+        )
     lineage_list = lineage.tolist()
     for i in range(1, len(points)):
         if lineage_list[i] != lineage_list[i - 1]:
@@ -123,7 +142,7 @@ def daily_series(
                 f"{lineage_list[i]}: the increment spans a change of categories"
             )
 
-    doubtful = [bool(set(fl) & (DOUBTFUL_RULES | {LINEAGE_CHANGE})) for fl in flags]
+    doubtful = [bool(set(fl) & (DOUBTFUL_RULES | {LINEAGE_CHANGE, FIRST_REPORT})) for fl in flags]
     doubtful = [d or (s > 1) for d, s in zip(doubtful, span.fillna(0).tolist())]
     covered = report_date - pd.Timedelta(days=1)
     out = pd.DataFrame(
@@ -143,7 +162,7 @@ def daily_series(
             "doubtful": pd.Series(doubtful, dtype=bool),
         }
     )
-    out.attrs.update(by=by, metric=metric)
+    out.attrs.update(attrs)
     return out
 
 

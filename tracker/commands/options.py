@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from tracker.errors import ExitCode, TrackerError
-from tracker.reports.options import DEFAULT_METRIC, DEFAULT_SOURCE, By, OutputFormat, report_options
+from tracker.reports.options import DEFAULT_METRIC, DEFAULT_SOURCE, By, OutputFormat, Side, report_options
 
 MetricOption = Annotated[
     str,
@@ -31,6 +31,29 @@ MetricOption = Annotated[
 ]
 SourceOption = Annotated[
     str, typer.Option("--source", show_default=True, help="Whose claims (a source key in the store).")
+]
+SideOption = Annotated[
+    Side,
+    typer.Option(
+        "--side",
+        case_sensitive=False,
+        show_default=True,
+        help="Whose losses: russia (every source's default) or ukraine (e.g. Oryx's count of "
+        "Ukraine's equipment losses).",
+    ),
+]
+LastOption = Annotated[
+    tuple[int, str] | None,
+    typer.Option(
+        "--last",
+        show_default=False,
+        metavar="N UNIT",
+        help="Only the latest N days, weeks or months of the series in view, written as two words: "
+        "`--last 30 days` (the 30 days ending on the latest date), `--last 4 weeks` (the latest ISO "
+        "week, Monday to Sunday, and the 3 before it), `--last 3 months` (the latest calendar month "
+        "and the 2 before it); the latest week or month may be partial. Counted back from the latest "
+        "report (up to --as-of). Instead of --since/--until, not with them.",
+    ),
 ]
 SinceOption = Annotated[
     str | None,
@@ -71,7 +94,8 @@ FormatOption = Annotated[
         "-f",
         case_sensitive=False,
         show_default=True,
-        help="table for people (thousands separators, ISO dates); json or csv for machines (plain numbers).",
+        help="table for people (thousands separators, ISO dates); json for machines (plain numbers, full "
+        "precision); csv for spreadsheets (one table, ISO dates, plain numbers, averages to one decimal).",
     ),
 ]
 IncludeFlaggedOption = Annotated[
@@ -79,8 +103,9 @@ IncludeFlaggedOption = Annotated[
     typer.Option(
         "--include-flagged",
         show_default=False,
-        help="Count doubtful days in records too (rounded early-2022 roundups, catch-ups after "
-        "flat days, outliers, changes of category, increments spanning missing reports). "
+        help="Count doubtful days in records too (the first report, which counts every day since the "
+        "invasion began; rounded early-2022 roundups, catch-ups after flat days, outliers, changes "
+        "of category, increments spanning missing reports). "
         "By default they are left out, and listed with the reason.",
     ),
 ]
@@ -139,8 +164,10 @@ _REPORT_PARAMETERS = [
     for name, annotation, default in (
         ("metric", MetricOption, DEFAULT_METRIC),
         ("source", SourceOption, DEFAULT_SOURCE),
+        ("side", SideOption, Side.russia),
         ("since", SinceOption, None),
         ("until", UntilOption, None),
+        ("last", LastOption, None),
         ("as_of", AsOfOption, None),
         ("by", ByOption, By.report),
         ("format", FormatOption, OutputFormat.table),
@@ -150,15 +177,20 @@ _REPORT_PARAMETERS = [
 ]
 
 
+# Options the report commands honour and the charts do not (yet): not offered to the charts.
+_REPORT_ONLY = frozenset({"format", "side", "last"})
+
+
 def report_command(*, with_format: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Give a command the shared report options and hand it one validated `ReportOptions`.
 
     The command is written `def records(opts: ReportOptions, *, top: TopOption = 10) -> None`:
     its own options follow `opts`; the decorator builds the signature typer reads (the shared
     options, then the command's own) and ends expected failures in one line. Without a format
-    (charts), `--format` is not offered and the options say table.
+    (charts), `--format`, `--side` and `--last` are not offered and the options say table,
+    russia and no --last.
     """
-    shared = [p for p in _REPORT_PARAMETERS if with_format or p.name != "format"]
+    shared = [p for p in _REPORT_PARAMETERS if with_format or p.name not in _REPORT_ONLY]
     names = [p.name for p in shared]
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -171,7 +203,7 @@ def report_command(*, with_format: bool = True) -> Callable[[Callable[..., Any]]
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> Any:
             given = {name: kwargs.pop(name) for name in names}
-            given.setdefault("format", OutputFormat.table)
+            given.setdefault("format", OutputFormat.table)  # side and last: report_options' defaults
             return command(report_options(**given), **kwargs)
 
         wrapper.__signature__ = inspect.Signature([*shared, *own])  # type: ignore[attr-defined]  # read by typer

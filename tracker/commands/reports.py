@@ -46,6 +46,46 @@ PeriodOption = Annotated[
         "or over all the days in view.",
     ),
 ]
+ExplainOption = Annotated[
+    bool,
+    typer.Option(
+        "--explain",
+        show_default=False,
+        help="List every day left out of the records with its reasons, and the months and years "
+        "left out with why (by default the days are counted by reason).",
+    ),
+]
+TableOption = Annotated[
+    str | None,
+    typer.Option(
+        "--table",
+        show_default=False,
+        metavar="NAME",
+        help="Only this table, in any format: deadliest_day, record_progression, top_days, "
+        "deadliest_7_days, deadliest_month, deadliest_year, streaks, milestones, excluded, "
+        "excluded_summary, excluded_months, excluded_years. --format csv prints one table per "
+        "file: top_days unless this names another.",
+    ),
+]
+AboveOption = Annotated[
+    float | None,
+    typer.Option(
+        "--above",
+        show_default=False,
+        metavar="N",
+        help="Only the days whose increment is above N (strictly), with a line counting them: "
+        "`series --above 1500 --since 2025-01-01 --until 2025-12-31`.",
+    ),
+]
+BelowOption = Annotated[
+    float | None,
+    typer.Option(
+        "--below",
+        show_default=False,
+        metavar="N",
+        help="Only the days whose increment is below N (strictly); with --above, the days between.",
+    ),
+]
 RollingOption = Annotated[
     int | None,
     typer.Option(
@@ -64,18 +104,32 @@ def records(
     top: TopOption = 10,
     streak_threshold: StreakOption = None,
     milestone_step: MilestoneOption = None,
+    explain: ExplainOption = False,
+    table: TableOption = None,
 ) -> None:
-    """Deadliest day and its record progression, top days, deadliest 7 days, month and
-    year, streaks and milestones. Doubtful days are left out and listed with the reason."""
+    """Deadliest day (for equipment: most tanks, drones, ... in one day) and its record
+    progression, top days, 7 days, month and year, streaks and milestones. Doubtful days are
+    left out, counted by reason (--explain lists them). Refused for a series dated by when
+    losses were documented (Oryx)."""
     from tracker.reports.outputs import records_report
 
-    echo(records_report(opts, top=top, streak_threshold=streak_threshold, milestone_step=milestone_step))
+    echo(
+        records_report(
+            opts,
+            top=top,
+            streak_threshold=streak_threshold,
+            milestone_step=milestone_step,
+            explain=explain,
+            table=table,
+        )
+    )
 
 
 @report_command()
 def averages(opts: ReportOptions, period: PeriodOption = Period.month, rolling: RollingOption = None) -> None:
     """Daily averages and totals per period, with day counts, flagged days, and changes vs
-    the previous period and the same period a year earlier. Flagged days are counted."""
+    the previous period and the same period a year earlier. Flagged days are counted. For a
+    series dated by documentation (Oryx): weekly, monthly or yearly totals documented."""
     from tracker.reports.outputs import averages_report
 
     echo(averages_report(opts, period=Period(period).value, rolling=rolling))
@@ -92,12 +146,14 @@ def headline(opts: ReportOptions) -> None:
 
 
 @report_command()
-def series(opts: ReportOptions) -> None:
+def series(opts: ReportOptions, above: AboveOption = None, below: BelowOption = None) -> None:
     """The daily series: each report's total, increment, span and quality flags (with
-    reasons in json and csv). --include-flagged changes nothing here: every day is shown."""
+    reasons in json and csv); --above / --below keep the days past a figure and count them.
+    --include-flagged changes nothing here: every day is shown. A series dated by when losses
+    were documented (Oryx) lists its totals per snapshot."""
     from tracker.reports.outputs import series_report
 
-    echo(series_report(opts))
+    echo(series_report(opts, above=above, below=below))
 
 
 def register(app: typer.Typer) -> None:

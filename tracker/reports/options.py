@@ -1,5 +1,5 @@
-"""The options every report shares (metric, source, dates, convention, format, flags, store),
-validated, and loading the daily series they ask for.
+"""The options every report shares (metric, source, side, dates, convention, format, flags,
+store), validated, and loading the daily series they ask for.
 
 No typer and no pandas at import time: the CLI, notebooks and the charts build a ReportOptions
 and call the report functions with it.
@@ -32,6 +32,13 @@ class OutputFormat(str, Enum):
     csv = "csv"
 
 
+class Side(str, Enum):
+    """Whose losses a series counts (tracker.sources.SIDES)."""
+
+    russia = "russia"
+    ukraine = "ukraine"
+
+
 class Period(str, Enum):
     """What an average is taken over."""
 
@@ -44,6 +51,53 @@ class Period(str, Enum):
 
 DEFAULT_SOURCE = GENERAL_STAFF
 DEFAULT_METRIC = "personnel"
+DEFAULT_SIDE = "russia"
+SIDE_NAMES = {"russia": "Russia", "ukraine": "Ukraine"}
+
+# --last N UNIT: the unit's accepted spellings, by the unit they mean.
+LAST_UNITS = {
+    "day": "days",
+    "days": "days",
+    "week": "weeks",
+    "weeks": "weeks",
+    "month": "months",
+    "months": "months",
+}
+
+
+@dataclass(frozen=True)
+class Last:
+    """`--last N days|weeks|months`: the latest N calendar days, ISO weeks or calendar months in
+    view, counted back from the latest date of the series (the latest week or month may be partial)."""
+
+    n: int
+    unit: str  # "days", "weeks" or "months"
+
+    def __str__(self) -> str:
+        return f"{self.n} {self.unit if self.n != 1 else self.unit[:-1]}"
+
+    def window(self, end: dt.date) -> tuple[dt.date, dt.date]:
+        """(first day, last day) of the N units ending with the one holding `end`."""
+        if self.unit == "days":
+            return end - dt.timedelta(days=self.n - 1), end
+        if self.unit == "weeks":
+            monday = end - dt.timedelta(days=end.weekday())
+            return monday - dt.timedelta(weeks=self.n - 1), end
+        months = end.year * 12 + end.month - 1 - (self.n - 1)
+        return dt.date(months // 12, months % 12 + 1, 1), end
+
+
+def parse_last(value: tuple[int, str] | list[Any] | None) -> Last | None:
+    """`--last 4 weeks` as a Last, or InvalidInput saying what is accepted."""
+    if value is None:
+        return None
+    n, unit = value
+    name = LAST_UNITS.get(str(unit).strip().lower())
+    if name is None:
+        raise InvalidInput(f"--last {n} {str(unit)[:20]!r}: the unit is days, weeks or months (e.g. --last 4 weeks)")
+    if int(n) < 1:
+        raise InvalidInput(f"--last {n} {unit}: N is at least 1")
+    return Last(int(n), name)
 
 
 @dataclass(frozen=True)
@@ -59,9 +113,12 @@ class ReportOptions:
     format: str
     include_flagged: bool
     db: str | None
+    side: str = DEFAULT_SIDE  # whose losses
+    last: Last | None = None  # --last N days|weeks|months, resolved against the series loaded
 
     @property
     def label(self) -> str:
+        """The metric's own label (a loaded series' label follows its definition: `series_label`)."""
         from tracker.metrics import METRICS
 
         return METRICS[self.metric].label
@@ -74,11 +131,13 @@ class ReportOptions:
             "metric": self.metric,
             "label": self.label,
             "source": self.source,
+            "side": self.side,
             "by": self.by,
             "convention": CONVENTION_TEXT[self.by],
             "since": self.since,
             "until": self.until,
             "as_of": self.as_of,
+            "last": str(self.last) if self.last else None,
             "include_flagged": self.include_flagged,
         }
 
@@ -106,9 +165,13 @@ def report_options(
     format: OutputFormat | str,
     include_flagged: bool,
     db: str | None,
+    side: Side | str = DEFAULT_SIDE,
+    last: tuple[int, str] | list[Any] | None = None,
 ) -> ReportOptions:
-    """Validate the shared options: a known metric, real dates, since not after until."""
+    """Validate the shared options: a known metric and side, real dates, since not after until,
+    and --last or --since/--until (both choose the days: one or the other)."""
     from tracker.metrics import resolve
+    from tracker.sources import SIDES
 
     try:
         canonical = resolve(metric).name
@@ -120,9 +183,50 @@ def report_options(
         raise InvalidInput(f"--as-of {when} is in the future: nothing was known on that day yet")
     if start and end and start > end:
         raise InvalidInput(f"--since {start} is after --until {end}")
+    side = side.value if isinstance(side, Side) else side
+    if side not in SIDES:
+        raise InvalidInput(f"--side {side[:40]!r}: use one of {', '.join(SIDES)}")
+    window = parse_last(last)
+    if window and (start or end):
+        given = " and ".join(f"{o} {v}" for o, v in (("--since", start), ("--until", end)) if v)
+        raise InvalidInput(f"--last {window} and {given} both choose the days: give one or the other")
     return ReportOptions(
-        canonical, source, start, end, when, By(by).value, OutputFormat(format).value, include_flagged, db
+        canonical,
+        source,
+        start,
+        end,
+        when,
+        By(by).value,
+        OutputFormat(format).value,
+        include_flagged,
+        db,
+        side,
+        window,
     )
+
+
+def side_phrase(side: str) -> str:
+    """How a header names whose losses a series counts: nothing for Russia's (every source's
+    default), "Ukraine's losses" otherwise."""
+    return "" if side == DEFAULT_SIDE else f"{SIDE_NAMES.get(side, side)}'s losses"
+
+
+def source_name(key: str) -> str:
+    """A source's short name for sentences: "Oryx" for "Oryx (visually confirmed ...)"."""
+    from tracker.sources import source_info
+
+    return source_info(key).name.split(" (")[0]
+
+
+def refuse_documented(daily: pd.DataFrame, what: str) -> None:
+    """Refuse a day-by-day answer (`what`: "daily records", "daily increments", ...) on a series
+    dated by when losses were documented (Oryx): a day's change is the documenting, not the losses."""
+    if daily.attrs.get("dates_by") == "documented":
+        who = source_name(str(daily.attrs.get("source", "")))
+        raise InvalidInput(
+            f"{who}'s dates are when a loss was documented, not when it happened: {what} mean nothing; "
+            "try `averages --period week|month`"
+        )
 
 
 def load_daily(opts: ReportOptions) -> pd.DataFrame:
@@ -131,7 +235,10 @@ def load_daily(opts: ReportOptions) -> pd.DataFrame:
 
 
 def load_series(opts: ReportOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(the whole daily series as known then, its cut to --since/--until)."""
+    """(the whole daily series as known then, its cut to --since/--until or --last).
+
+    Both frames carry the series' attrs (source, side, metric, definition, dates_by, by); the
+    cut's `window` attr holds the (first, last) day asked for, resolved from --last."""
     from tracker.analysis.series import between, daily_series
     from tracker.config import resolve_db_url
     from tracker.store.db import open_store
@@ -139,20 +246,30 @@ def load_series(opts: ReportOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     engine = open_store(resolve_db_url(opts.db), write=False)
     try:
-        obs = observations_frame(engine, source=opts.source, metric=opts.metric, as_of=opts.as_of)
+        obs = observations_frame(engine, source=opts.source, metric=opts.metric, as_of=opts.as_of, side=opts.side)
     finally:
         engine.dispose()
+    whose = f" ({side_phrase(opts.side)})" if side_phrase(opts.side) else ""
     if obs.empty:
         raise InvalidInput(
-            f"no reports of {opts.metric} from {opts.source} in the store"
+            f"no reports of {opts.metric}{whose} from {opts.source} in the store"
             + (f" up to {opts.as_of}" if opts.as_of else "")
         )
+    if opts.by == By.covered.value and obs.attrs.get("dates_by") == "documented":
+        raise InvalidInput(
+            f"--by covered: {source_name(opts.source)} dates a figure by when the loss was documented, "
+            "not by a day it covers; use --by report"
+        )
     daily = daily_series(obs, by=opts.by, metric=opts.metric, today=opts.as_of or dt.date.today())
-    cut = between(daily, opts.since, opts.until)
+    since, until = opts.since, opts.until
+    if opts.last is not None:
+        since, until = opts.last.window(daily["date"].max().date())
+    cut = between(daily, since, until)
     if cut.empty:
         raise InvalidInput(
-            f"no {opts.metric} figures dated between {opts.since or 'the start'} "
-            f"and {opts.until or 'the end'} (by {opts.by}); the series runs "
+            f"no {opts.metric}{whose} figures dated between {since or 'the start'} "
+            f"and {until or 'the end'} (by {opts.by}); the series runs "
             f"{daily['date'].min().date()} to {daily['date'].max().date()}"
         )
+    cut.attrs["window"] = (since, until)
     return daily, cut

@@ -10,7 +10,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tracker.reports.cache import served
-from tracker.reports.options import By, OutputFormat, ReportOptions, load_daily, load_series
+from tracker.reports.options import (
+    By,
+    OutputFormat,
+    ReportOptions,
+    load_daily,
+    load_series,
+    refuse_documented,
+    side_phrase,
+    source_name,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,17 +28,85 @@ if TYPE_CHECKING:
 # --- shared output helpers ------------------------------------------------------------------
 
 
-def _header(opts: ReportOptions, title: str) -> list[str]:
+# CSV is for spreadsheets and Datawrapper: averages and percentages to one decimal (JSON keeps
+# full precision).
+CSV_ROUNDED = (
+    "daily_average",
+    "previous_average",
+    "year_ago_average",
+    "change_vs_previous_pct",
+    "change_vs_year_ago_pct",
+    "rolling_average",
+    "average_7d",
+    "month.daily_average",
+    "previous_month.daily_average",
+    "highest_month.daily_average",
+)
+
+
+def _documented(daily: pd.DataFrame) -> bool:
+    return bool(daily.attrs.get("dates_by") == "documented")
+
+
+def _convention(opts: ReportOptions, daily: pd.DataFrame) -> str:
+    """The date convention in words; a documented series says whose documenting dates it."""
+    if _documented(daily):
+        return (
+            f"dated by when {source_name(opts.source)} documented each loss (its snapshot), not when the loss happened"
+        )
+    return str(opts.describe()["convention"])
+
+
+def _describe(opts: ReportOptions, daily: pd.DataFrame) -> dict[str, Any]:
+    """What was asked and what the series is, for JSON: its label follows its definition, and
+    since/until are the days in view (resolved from --last)."""
+    from tracker.metrics import label_for
+
+    since, until = daily.attrs.get("window", (opts.since, opts.until))
+    return {
+        **opts.describe(),
+        "label": label_for(opts.metric, daily.attrs.get("definition")),
+        "definition": daily.attrs.get("definition"),
+        "dates_by": daily.attrs.get("dates_by"),
+        "convention": _convention(opts, daily),
+        "since": since,
+        "until": until,
+    }
+
+
+def _header(opts: ReportOptions, title: str, daily: pd.DataFrame) -> list[str]:
+    """Two lines: what series (label by its definition, whose losses unless Russia's, source,
+    days in view) and the date convention."""
+    from tracker.metrics import label_for
+
+    since, until = daily.attrs.get("window", (opts.since, opts.until))
     scope = []
-    if opts.since or opts.until:
-        scope.append(f"days {opts.since or '…'} to {opts.until or '…'}")
+    if opts.last:
+        scope.append(f"the last {opts.last}, {since} to {until}")
+    elif since or until:
+        scope.append(f"days {since or '…'} to {until or '…'}")
     if opts.as_of:
         scope.append(f"as known on {opts.as_of}")
-    lines = [
-        f"{title}: {opts.label} ({opts.metric}), source {opts.source}" + (f"; {', '.join(scope)}" if scope else ""),
-        f"By {opts.by}: {opts.describe()['convention']}.",
+    whose = side_phrase(opts.side)
+    what = f"{label_for(opts.metric, daily.attrs.get('definition'))} ({opts.metric})" + (f", {whose}" if whose else "")
+    by = "Documented" if _documented(daily) else f"By {opts.by}"
+    return [
+        f"{title}: {what}, source {opts.source}" + (f"; {', '.join(scope)}" if scope else ""),
+        f"{by}: {_convention(opts, daily)}.",
     ]
-    return lines
+
+
+def _one_decimal(data: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """(rows, columns) for CSV with the averages of CSV_ROUNDED rounded to one decimal."""
+    from tracker.render import plain, rows_of
+
+    cols, rows = rows_of(data)
+    for row in rows:
+        for c in CSV_ROUNDED:
+            v = plain(row.get(c))
+            if isinstance(v, float):
+                row[c] = round(v, 1)
+    return rows, cols
 
 
 def _date_columns(opts: ReportOptions, *cols: str) -> list[str]:
@@ -42,25 +119,15 @@ def _date_columns(opts: ReportOptions, *cols: str) -> list[str]:
     return out
 
 
-def _long_csv(sections: list[tuple[str, Any]]) -> list[dict[str, Any]]:
-    """Several tables as one: a `section` column, then the union of their columns."""
-    from tracker.render import rows_of
-
-    rows: list[dict[str, Any]] = []
-    for name, data in sections:
-        _, section_rows = rows_of(data)
-        rows.extend({"section": name, **r} for r in section_rows)
-    return rows
-
-
-def _emit(opts: ReportOptions, *, table: str, payload: dict[str, Any], csv_rows: Any) -> str:
-    """The output in the requested format (JSON carries the options and convention too)."""
+def _emit(opts: ReportOptions, daily: pd.DataFrame, *, table: str, payload: dict[str, Any], csv_rows: Any) -> str:
+    """The output in the requested format: JSON carries the options, the series' definition and
+    convention too; CSV is one table, averages to one decimal."""
     from tracker.render import render_csv, render_json
 
     if opts.format == OutputFormat.json.value:
-        return render_json({**opts.describe(), **payload})
+        return render_json({**_describe(opts, daily), **payload})
     if opts.format == OutputFormat.csv.value:
-        return render_csv(csv_rows)
+        return render_csv(*_one_decimal(csv_rows))
     return table
 
 
@@ -74,14 +141,48 @@ def _first_row(frame: pd.DataFrame) -> dict[str, Any] | None:
 # --- builders: library results into text in the requested format ---------------------------
 
 
+# The tables of `records`, by the name --table and JSON use.
+RECORD_TABLES = (
+    "deadliest_day",
+    "record_progression",
+    "top_days",
+    "deadliest_7_days",
+    "deadliest_month",
+    "deadliest_year",
+    "streaks",
+    "milestones",
+    "excluded",
+    "excluded_summary",
+    "excluded_months",
+    "excluded_years",
+)
+DEFAULT_CSV_TABLE = "top_days"
+ONE_ROW_TABLES = ("deadliest_day", "deadliest_7_days", "deadliest_month", "deadliest_year")
+
+
 def records_output(
-    opts: ReportOptions, daily: pd.DataFrame, *, top: int, streak_threshold: float | None, milestone_step: int | None
+    opts: ReportOptions,
+    daily: pd.DataFrame,
+    *,
+    top: int,
+    streak_threshold: float | None,
+    milestone_step: int | None,
+    explain: bool = False,
+    table: str | None = None,
 ) -> str:
-    """The records of the daily series in the requested format."""
+    """The records of the daily series in the requested format.
+
+    The table is short: the days left out are counted by reason (`explain` lists every one, and
+    the months and years left out with why); JSON holds everything; CSV is one table, `table`
+    (top_days by default). Given `table`, every format shows that table alone."""
     from tracker.analysis import default_streak_threshold, records
+    from tracker.analysis.records import excluded_summary, record_words
     from tracker.metrics import METRICS
     from tracker.render import render_table
 
+    refuse_documented(daily, "daily records")
+    if table is not None and table not in RECORD_TABLES:
+        raise ValueError(f"--table {table[:40]!r}: use one of {', '.join(RECORD_TABLES)}")
     threshold = (
         streak_threshold
         if streak_threshold is not None
@@ -96,51 +197,60 @@ def records_output(
         include_flagged=opts.include_flagged,
         metric=opts.metric,
     )
+    words = record_words(opts.metric)
     r = rec.results
     month_x, year_x = r["deadliest_month"].excluded, r["deadliest_year"].excluded
+    summary = excluded_summary(rec.excluded)
+    tables: dict[str, Any] = {
+        "deadliest_day": r["deadliest_day"].table,
+        "record_progression": r["record_progression"].table,
+        "top_days": r["top_days"].table,
+        "deadliest_7_days": r["deadliest_7_days"].table,
+        "deadliest_month": r["deadliest_month"].table,
+        "deadliest_year": r["deadliest_year"].table,
+        "streaks": r["streaks"].table,
+        "milestones": r["milestones"].table,
+        "excluded": rec.excluded,
+        "excluded_summary": summary,
+        "excluded_months": month_x,
+        "excluded_years": year_x,
+    }
     payload = {
+        "record_words": {"day": words.day, "days": words.days.format(n=7), "month": words.month, "year": words.year},
         "counted_days": rec.counted_days,
         "excluded_days": len(rec.excluded),
         "top": top,
         "streak_threshold": threshold,
         "milestone_step": step,
-        "deadliest_day": _first_row(r["deadliest_day"].table),
-        "record_progression": r["record_progression"].table,
-        "top_days": r["top_days"].table,
-        "deadliest_7_days": _first_row(r["deadliest_7_days"].table),
-        "deadliest_month": _first_row(r["deadliest_month"].table),
-        "deadliest_year": _first_row(r["deadliest_year"].table),
-        "streaks": r["streaks"].table,
-        "milestones": r["milestones"].table,
-        "excluded": rec.excluded,
-        "excluded_months": month_x,
-        "excluded_years": year_x,
+        **tables,
+        **{name: _first_row(tables[name]) for name in ONE_ROW_TABLES},
         "notes": {name: res.note for name, res in r.items()},
     }
+    n_left = len(rec.excluded)
     left_out = (
-        f"left out {len(rec.excluded):,} flagged day{'s' if len(rec.excluded) != 1 else ''}"
-        " (listed at the end; --include-flagged counts them)"
-        if len(rec.excluded)
+        f"left out {n_left:,} flagged day{'s' if n_left != 1 else ''}"
+        f" ({'listed' if explain else 'counted by reason'} at the end; --include-flagged counts them)"
+        if n_left
         else "left out no day" + (" (flagged days included)" if opts.include_flagged else "")
     )
-    lines = _header(opts, "Records")
+    lines = _header(opts, "Records", daily)
     lines.append(f"Counted {rec.counted_days:,} days; {left_out}.")
     blocks = ["\n".join(lines)]
 
-    def block(title: str, name: str, cols: list[str], data: pd.DataFrame | None = None) -> None:
+    def block(title: str, name: str, cols: list[str]) -> None:
         res = r[name]
-        blocks.append(render_table(res.table if data is None else data, cols, title=f"{title} ({res.note})"))
+        blocks.append(render_table(res.table, cols, title=f"{title} ({res.note})"))
 
-    block("Deadliest day", "deadliest_day", _date_columns(opts, "date", "increment", "total", "flags"))
+    block(words.day, "deadliest_day", _date_columns(opts, "date", "increment", "total", "flags"))
     block(
         "Record progression",
         "record_progression",
         _date_columns(opts, "date", "increment", "previous_date", "previous_increment", "margin", "flags"),
     )
     block(f"Top {top} days", "top_days", ["rank"] + _date_columns(opts, "date", "increment", "total", "flags"))
-    block("Deadliest 7 days", "deadliest_7_days", ["start", "end", "total", "daily_average"])
-    block("Deadliest month", "deadliest_month", ["period", "total", "days", "daily_average", "complete"])
-    block("Deadliest year", "deadliest_year", ["period", "total", "days", "daily_average", "complete"])
+    block(words.days.format(n=7), "deadliest_7_days", ["start", "end", "total", "daily_average"])
+    block(words.month, "deadliest_month", ["period", "total", "days", "daily_average", "complete"])
+    block(words.year, "deadliest_year", ["period", "total", "days", "daily_average", "complete"])
     block(
         f"Streaks of days at or above {threshold:,g}",
         "streaks",
@@ -151,16 +261,25 @@ def records_output(
         "milestones",
         _date_columns(opts, "milestone", "date", "total", "increment", "flags"),
     )
-    if len(rec.excluded):
+    if n_left and explain:
         blocks.append(
             render_table(
                 rec.excluded,
                 ["date", "increment", "flags", "reason"],
-                title=f"Left out of the day records: {len(rec.excluded):,} days",
+                title=f"Left out of the day records: {n_left:,} days",
             )
         )
-    periods_left = list(month_x["period"]) + list(year_x["period"])
-    if periods_left:
+    elif n_left:
+        blocks.append(
+            render_table(
+                summary,
+                ["reason", "days", "first", "last", "meaning"],
+                title=f"Left out of the day records: {n_left:,} days, by reason",
+                notes=["A day may have several reasons. --explain lists every day with its reasons."],
+            )
+        )
+    periods_left = [*month_x["period"], *year_x["period"]]
+    if periods_left and explain:
         blocks.append(
             render_table(
                 [*month_x.to_dict("records"), *year_x.to_dict("records")],
@@ -168,22 +287,16 @@ def records_output(
                 title="Left out of the month and year records",
             )
         )
-    csv_rows = _long_csv(
-        [
-            ("deadliest_day", r["deadliest_day"].table),
-            ("record_progression", r["record_progression"].table),
-            ("top_days", r["top_days"].table),
-            ("deadliest_7_days", r["deadliest_7_days"].table),
-            ("deadliest_month", r["deadliest_month"].table),
-            ("deadliest_year", r["deadliest_year"].table),
-            ("streaks", r["streaks"].table),
-            ("milestones", r["milestones"].table),
-            ("excluded", rec.excluded),
-            ("excluded_months", month_x),
-            ("excluded_years", year_x),
-        ]
-    )
-    return _emit(opts, table="\n\n".join(blocks), payload=payload, csv_rows=csv_rows)
+    elif periods_left:
+        blocks.append(
+            f"Left out of the month and year records (they hold flagged days; --explain says which): "
+            f"{', '.join(periods_left)}."
+        )
+    if table is not None:
+        text = "\n".join(lines) + "\n\n" + render_table(tables[table], title=table)
+        return _emit(opts, daily, table=text, payload={"table": table, "rows": tables[table]}, csv_rows=tables[table])
+    csv_table = tables[DEFAULT_CSV_TABLE]
+    return _emit(opts, daily, table="\n\n".join(blocks), payload=payload, csv_rows=csv_table)
 
 
 def averages_output(
@@ -197,11 +310,14 @@ def averages_output(
     """Period averages, or rolling averages, in the requested format.
 
     `context` is the whole series when `daily` is cut to --since/--until: earlier periods for
-    the changes, earlier days for the first rolling windows."""
+    the changes, earlier days for the first rolling windows. A series dated by documentation
+    (Oryx) has weekly, monthly, yearly and overall totals of what was documented, no daily ones."""
     from tracker.analysis import period_table, rolling_average
     from tracker.render import render_table
 
-    lines = _header(opts, "Averages")
+    if rolling or period == "day":
+        refuse_documented(daily, "daily increments")
+    lines = _header(opts, "Averages", daily)
     if rolling:
         table = rolling_average(daily if context is None else context, rolling)
         table = table.loc[table["date"].isin(daily["date"])].reset_index(drop=True)
@@ -211,14 +327,21 @@ def averages_output(
             "counted (flagged_days says how many are in each window)."
         )
         cols = ["date", "increment", "rolling_total", "rolling_days", "rolling_average", "flagged_days"]
-        payload = {"rolling": rolling, "rows": table}
+        payload: dict[str, Any] = {"rolling": rolling, "rows": table}
     else:
         table = period_table(daily, period, context=None if period == "all" else context)
-        lines.append(
-            f"Per {period}: total = difference of the bounding cumulative totals less "
-            "documented corrections; flagged days are counted (flagged_days says how "
-            "many); changes compare daily averages."
-        )
+        if _documented(daily):
+            lines.append(
+                f"Per {period}: losses documented in the {period} (total = difference of the snapshots' "
+                f"cumulative totals), not losses that happened in it; daily_average spreads them over "
+                "the days between snapshots."
+            )
+        else:
+            lines.append(
+                f"Per {period}: total = difference of the bounding cumulative totals less "
+                "documented corrections; flagged days are counted (flagged_days says how "
+                "many); changes compare daily averages."
+            )
         cols = [
             "period",
             "days",
@@ -229,9 +352,11 @@ def averages_output(
             "change_vs_previous_pct",
             "change_vs_year_ago_pct",
         ]
+        if _documented(daily):
+            cols.remove("flagged_days")  # the daily rules do not apply to documented dates
         payload = {"period": period, "rows": table}
     text = "\n".join(lines) + "\n\n" + render_table(table, cols)
-    return _emit(opts, table=text, payload=payload, csv_rows=table)
+    return _emit(opts, daily, table=text, payload=payload, csv_rows=table)
 
 
 def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
@@ -249,43 +374,97 @@ def headline_output(opts: ReportOptions, daily: pd.DataFrame) -> str:
     from tracker.analysis import headline
     from tracker.render import render_lines
 
+    refuse_documented(daily, "a day's figure and its records")
     h = headline(daily, metric=opts.metric, include_flagged=opts.include_flagged)
     flat: dict[str, Any] = {}
     _flatten("", h.numbers, flat)
-    text = "\n".join(_header(opts, "Headline")[:1]) + "\n\n" + render_lines(h.sentences)
-    return _emit(opts, table=text, payload={"sentences": h.sentences, "numbers": h.numbers}, csv_rows=[flat])
+    text = "\n".join(_header(opts, "Headline", daily)[:1]) + "\n\n" + render_lines(h.sentences)
+    return _emit(opts, daily, table=text, payload={"sentences": h.sentences, "numbers": h.numbers}, csv_rows=[flat])
 
 
-def series_output(opts: ReportOptions, daily: pd.DataFrame) -> str:
-    """The daily series with flags."""
+def series_output(
+    opts: ReportOptions, daily: pd.DataFrame, *, above: float | None = None, below: float | None = None
+) -> str:
+    """The daily series with flags; with `above`/`below`, only the days whose increment is
+    strictly above / below (both: between), and a line counting them. A series dated by
+    documentation lists its totals per snapshot."""
     from tracker.render import render_table
 
-    lines = _header(opts, "Daily series")
-    lines.append(
-        f"{len(daily):,} reports, {int(daily['doubtful'].sum()):,} doubtful "
-        "(left out of records by default). increment = difference of totals less "
-        "documented corrections; span_days > 1 means missing reports before it."
-    )
+    lines = _header(opts, "Daily series" if not _documented(daily) else "Totals per snapshot", daily)
+    if above is not None or below is not None:
+        refuse_documented(daily, "daily increments")
+        if above is not None and below is not None and above >= below:
+            raise ValueError(f"--above {above:,g} and --below {below:,g}: no figure is both")
+        rows = daily
+        if above is not None:
+            rows = rows.loc[rows["increment"] > above]
+        if below is not None:
+            rows = rows.loc[rows["increment"] < below]
+        rows = rows.reset_index(drop=True)
+        cond = " and ".join(
+            f"{word} {limit:,g}" for word, limit in (("above", above), ("below", below)) if limit is not None
+        )
+        counted = int(daily["increment"].notna().sum())
+        span = f"dated {daily['date'].min().date()} to {daily['date'].max().date()}"
+        lines.append(
+            f"{len(rows):,} day{'s' if len(rows) != 1 else ''} {cond}, of {counted:,} days with an increment "
+            f"{span} (every report counted, flagged or not: see flags)."
+        )
+        payload: dict[str, Any] = {"above": above, "below": below, "count": len(rows), "of": counted, "rows": rows}
+        data = rows
+    elif _documented(daily):
+        lines.append(
+            f"{len(daily):,} snapshots: the cumulative total {source_name(opts.source)} had documented by each. "
+            "A change between snapshots is when losses were documented, not when they happened."
+        )
+        payload, data = {"rows": daily[["date", "total", "flags", "flag_reasons"]]}, daily[["date", "total", "flags"]]
+        text = "\n".join(lines) + "\n\n" + render_table(data, ["date", "total", "flags"])
+        return _emit(opts, daily, table=text, payload=payload, csv_rows=payload["rows"])
+    else:
+        lines.append(
+            f"{len(daily):,} reports, {int(daily['doubtful'].sum()):,} doubtful "
+            "(left out of records by default). increment = difference of totals less "
+            "documented corrections; span_days > 1 means missing reports before it."
+        )
+        payload, data = {"rows": daily}, daily
     cols = _date_columns(opts, "date", "total", "increment", "span_days", "flags")
-    text = "\n".join(lines) + "\n\n" + render_table(daily, cols)
-    return _emit(opts, table=text, payload={"rows": daily}, csv_rows=daily)
+    text = "\n".join(lines) + "\n\n" + render_table(data, cols)
+    return _emit(opts, daily, table=text, payload=payload, csv_rows=data)
 
 
 # --- what the commands print ----------------------------------------------------------------
 
 
 def records_report(
-    opts: ReportOptions, *, top: int = 10, streak_threshold: float | None = None, milestone_step: int | None = None
+    opts: ReportOptions,
+    *,
+    top: int = 10,
+    streak_threshold: float | None = None,
+    milestone_step: int | None = None,
+    explain: bool = False,
+    table: str | None = None,
 ) -> str:
     """Deadliest day and its progression, top days, deadliest 7 days, month and year, streaks
     and milestones, with what was left out and why."""
-    extra = {"top": top, "streak_threshold": streak_threshold, "milestone_step": milestone_step}
+    extra = {
+        "top": top,
+        "streak_threshold": streak_threshold,
+        "milestone_step": milestone_step,
+        "explain": explain,
+        "table": table,
+    }
     return served(
         "records",
         opts,
         extra,
         lambda: records_output(
-            opts, load_daily(opts), top=top, streak_threshold=streak_threshold, milestone_step=milestone_step
+            opts,
+            load_daily(opts),
+            top=top,
+            streak_threshold=streak_threshold,
+            milestone_step=milestone_step,
+            explain=explain,
+            table=table,
         ),
     )
 
@@ -305,6 +484,41 @@ def headline_report(opts: ReportOptions) -> str:
     return served("headline", opts, {}, lambda: headline_output(opts, load_daily(opts)))
 
 
-def series_report(opts: ReportOptions) -> str:
-    """The derived daily series: total, increment, span and flags for every report."""
-    return served("series", opts, {}, lambda: series_output(opts, load_daily(opts)))
+def series_report(opts: ReportOptions, *, above: float | None = None, below: float | None = None) -> str:
+    """The derived daily series: total, increment, span and flags for every report (or only the
+    days above / below a figure)."""
+    return served(
+        "series",
+        opts,
+        {"above": above, "below": below},
+        lambda: series_output(opts, load_daily(opts), above=above, below=below),
+    )
+
+
+def notes_output(
+    rows: list[dict[str, Any]],
+    fmt: str,
+    *,
+    source: str,
+    since: Any = None,
+    until: Any = None,
+    latest: Any = None,
+) -> str:
+    """The "greatest losses direction" notes: a table for people, JSON or CSV (one table)."""
+    from tracker.render import render_csv, render_json, render_table
+
+    if fmt == OutputFormat.json.value:
+        return render_json({"source": source, "since": since, "until": until, "count": len(rows), "rows": rows})
+    if fmt == OutputFormat.csv.value:
+        return render_csv(rows, ["report_date", "direction", "revision", "first_seen_at", "feed"])
+    scope = f", days {since or '…'} to {until or '…'}" if since or until else ""
+    if latest is None:
+        head = f"Greatest losses direction: no note from {source} in the store (`tracker ingest dataset` stores them)."
+    else:
+        head = (
+            f"Greatest losses direction, as named in the reports of {source}{scope}: "
+            f"{len(rows):,} note{'s' if len(rows) != 1 else ''} (the latest stored is dated {latest})."
+        )
+    if latest is None:
+        return head
+    return head + "\n\n" + render_table(rows, ["report_date", "direction", "revision"])

@@ -1,0 +1,70 @@
+"""Reading the notes stored with reports: the General Staff's "greatest losses direction".
+
+Notes are revision-aware like observations (tracker.store.models.ReportNote): the current text of
+each report's note is its latest revision that is not a removal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from sqlalchemy import Engine, func, select
+
+from tracker.sources import GENERAL_STAFF
+from tracker.store import models as m
+from tracker.store.db import as_utc
+
+DIRECTION_KEY = "greatest_losses_direction"
+
+
+def _current(source: str, key: str) -> Any:
+    """The conditions of a source's current, not removed notes of one key."""
+    note = m.ReportNote
+    return (
+        (note.key == key)
+        & note.superseded_at.is_(None)
+        & note.removed.is_(False)
+        & note.source_id.in_(select(m.Source.id).where(m.Source.key == source))
+    )
+
+
+def latest_note_date(engine: Engine, *, source: str = GENERAL_STAFF, key: str = DIRECTION_KEY) -> dt.date | None:
+    """The report date of the latest current note (None when the store holds none): what
+    `--last N days` counts back from."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.max(m.ReportNote.report_date)).where(_current(source, key))).scalar()
+
+
+def direction_notes(
+    engine: Engine,
+    *,
+    source: str = GENERAL_STAFF,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    key: str = DIRECTION_KEY,
+) -> list[dict[str, Any]]:
+    """The current "greatest losses direction" notes of a source dated in [since, until], oldest
+    first: report_date, text, revision (above 1 when the note was revised), first_seen_at, feed."""
+    note = m.ReportNote
+    query = (
+        select(note.report_date, note.text, note.revision, note.first_seen_at, m.Feed.name)
+        .join(m.Feed, m.Feed.id == note.feed_id)
+        .where(_current(source, key))
+        .order_by(note.report_date, m.Feed.name)
+    )
+    if since is not None:
+        query = query.where(note.report_date >= since)
+    if until is not None:
+        query = query.where(note.report_date <= until)
+    with engine.connect() as conn:
+        return [
+            {
+                "report_date": r.report_date,
+                "direction": r.text,
+                "revision": r.revision,
+                "first_seen_at": cast(dt.datetime, as_utc(r.first_seen_at)).isoformat(timespec="seconds"),
+                "feed": r.name,
+            }
+            for r in conn.execute(query)
+        ]
