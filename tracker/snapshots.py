@@ -62,18 +62,63 @@ def ingest_snapshots(
     *,
     wait: float = 10.0,
     allow_shrink: bool = False,
+    dated_feed: Callable[[dt.datetime], Feed] | None = None,
+    progress: Callable[[RunReport], None] | None = None,
 ) -> list[RunReport]:
     """Ingest each snapshot as observed at its fetch time; stops at the first failed run (a
-    later snapshot would otherwise be read against the wrong history)."""
+    later snapshot would otherwise be read against the wrong history).
+
+    `dated_feed`, when given, makes each snapshot's feed from its moment instead of `make_feed`
+    (a feed whose files carry no date, such as Oryx's, dates its figures by it); `progress` is
+    called after each run.
+    """
     from tracker.ingest import run_ingest
 
     reports: list[RunReport] = []
     for folder, moment in folders:
+        feed = dated_feed(moment) if dated_feed is not None else make_feed()
         reports.append(
-            run_ingest(
-                url, make_feed(), location=str(folder), observed_at=moment, lock_wait=wait, allow_shrink=allow_shrink
-            )
+            run_ingest(url, feed, location=str(folder), observed_at=moment, lock_wait=wait, allow_shrink=allow_shrink)
         )
+        if progress is not None:
+            progress(reports[-1])
         if reports[-1].exit_code not in (ExitCode.OK, ExitCode.FINDINGS):
             break
     return reports
+
+
+def not_yet_seen(
+    url: str, feed: str, source: str, folders: list[tuple[Path, dt.datetime]]
+) -> tuple[list[tuple[Path, dt.datetime]], dt.datetime | None]:
+    """The snapshots a store has not yet passed, and the feed's last observed moment.
+
+    A snapshot older than the feed's last successful run cannot be ingested any more (revisions
+    must arrive in time order); it is already in the store if the same folder was backfilled
+    before, so a re-run of a backfill resumes at the last snapshot seen (which reads as unchanged).
+    """
+    from sqlalchemy import select
+
+    from tracker.store import models as m
+    from tracker.store.db import as_utc, open_store, sqlite_file_missing
+
+    if sqlite_file_missing(url):
+        return folders, None
+    engine = open_store(url, write=True)
+    try:
+        with engine.connect() as conn:
+            last = conn.execute(
+                select(m.IngestRun.observed_at)
+                .where(
+                    m.IngestRun.feed_name == feed,
+                    m.IngestRun.source_key == source,
+                    m.IngestRun.status.in_(m.SUCCESS_STATUSES),
+                )
+                .order_by(m.IngestRun.id.desc())
+                .limit(1)
+            ).scalar()
+    finally:
+        engine.dispose()
+    moment = as_utc(last)
+    if moment is None:
+        return folders, None
+    return [(folder, at) for folder, at in folders if at >= moment], moment
