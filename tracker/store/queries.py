@@ -149,8 +149,19 @@ def observations_frame(
     """
     import pandas as pd
 
-    if metric not in METRICS:
+    from tracker.typemap import load_typemap
+
+    # A source with its own types (Oryx) answers a canonical metric with the sum of the types
+    # that count toward it, and one of its types with that type's series.
+    typemap = load_typemap(source)
+    own_type = typemap is not None and metric in typemap.metrics
+    if metric not in METRICS and not own_type:
         raise InvalidInput(f"unknown metric {metric!r}; known: {', '.join(sorted(METRICS))}")
+    if typemap is not None and metric in METRICS and not typemap.parts(metric):
+        raise InvalidInput(
+            f"{source} has no types counted as {metric!r}; it has {', '.join(typemap.canonical)} "
+            f"(and its own types: {', '.join(typemap.metrics)})"
+        )
     if as_of is not None and known_at is None:
         known_at = end_of_day(as_of)
     known_at = as_utc(known_at)
@@ -158,7 +169,10 @@ def observations_frame(
     try:
         feed_id = _resolve_feed(conn, source, feed)
         fallback = as_of is not None
-        rows, stored_definition = _with_lineage(conn, feed_id, metric, known_at, as_of, fallback, side)
+        if typemap is not None and not own_type:
+            rows, stored_definition = _composite(conn, feed_id, typemap.parts(metric), known_at, as_of, fallback, side)
+        else:
+            rows, stored_definition = _with_lineage(conn, feed_id, metric, known_at, as_of, fallback, side)
         info = stored_source(conn, source)
     finally:
         if conn is not engine:  # opened here
@@ -178,7 +192,7 @@ def observations_frame(
         source=source,
         side=side,
         metric=metric,
-        definition=info.definition_for(METRICS[metric].kind, stored_definition),
+        definition=info.definition_for(METRICS[metric].kind if metric in METRICS else "equipment", stored_definition),
         dates_by=info.dates_by,
     )
     return frame
@@ -195,7 +209,7 @@ def _with_lineage(
 ) -> tuple[list[tuple[Any, ...]], str | None]:
     """Rows of the metric (in FRAME_COLUMNS order), before its merge date the sum of the
     categories it absorbed; and the definition stored with its latest report."""
-    spec = METRICS[metric]
+    spec = METRICS.get(metric)  # None for a source's own type (Oryx's): no predecessors
 
     def revisions(kind: str, name: str) -> dict[dt.date, Revision]:
         return revisions_at(
@@ -209,7 +223,7 @@ def _with_lineage(
          r.known_late)
         for d, r in own.items()
     ]  # fmt: skip
-    if spec.predecessors and spec.merged_on:
+    if spec is not None and spec.predecessors and spec.merged_on:
         parts = [revisions("total", p) for p in spec.predecessors]
         common = set.intersection(*(set(p) for p in parts)) if parts else set()
         for d in sorted(common):
@@ -232,6 +246,29 @@ def _with_lineage(
             )
     latest = max(own, default=None)
     return rows, own[latest].definition if latest is not None else None
+
+
+def _composite(
+    conn: Connection,
+    feed_id: int,
+    parts: tuple[str, ...],
+    known_at: dt.datetime | None,
+    as_of: dt.date | None,
+    fallback: bool,
+    side: str,
+) -> tuple[list[tuple[Any, ...]], str | None]:
+    """Rows (in FRAME_COLUMNS order) of the sum of a source's types at each snapshot date
+    (tracker.typemap.composite_rows), and the definition stored with the latest of them."""
+    from tracker.typemap import composite_rows
+
+    series = {
+        name: revisions_at(
+            conn, feed_id, "total", name, known_at=known_at, until=as_of, fallback_earliest=fallback, side=side
+        )
+        for name in parts
+    }
+    latest = max(((d, r.definition) for s in series.values() for d, r in s.items()), key=lambda t: t[0], default=None)
+    return composite_rows(series), latest[1] if latest is not None else None
 
 
 def latest_figures(
