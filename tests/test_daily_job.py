@@ -243,10 +243,13 @@ def test_daily_ingests_from_a_local_mirror_and_writes_the_charts(capsys, tmp_pat
 
     assert code == ExitCode.FINDINGS, err
     lines = out.splitlines()
-    assert len(lines) == 3
+    # a first run beats no record (nothing was known before it): the step lines come first,
+    # then the digest of what the job's runs changed (tests/test_changes.py)
     assert "ua-dataset (ua-general-staff) from " + str(latest_dir) in lines[0] and "22,375 new" in lines[0]
     assert "claims-file (curated)" in lines[1]
     assert "charts: 5 written to" in lines[2]
+    assert lines[3:5] == ["What this job's runs changed:", ""]
+    assert lines[5].startswith("ua-dataset (ua-general-staff): 1 run (#1 ok_with_findings ")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "compare-personnel.png",
         "cumulative-personnel.png",

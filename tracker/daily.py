@@ -1,8 +1,11 @@
-"""The morning job as one call: ingest the dataset and the claims file, then redraw the charts.
+"""The morning job as one call: ingest the dataset and the claims file, then redraw the charts,
+and end with what the job's runs changed (`tracker changes`).
 
 Every step runs even when an earlier one failed (charts drawn from what is stored are still
 worth having when the source is unreachable), and each ends in one log line. The feeds it runs
-are marked "daily": those are the feeds `tracker status` judges.
+are marked "daily": those are the feeds `tracker status` judges. A new record or a milestone
+passed is the job's FIRST line (cron mails the output, and the first line is the story), so the
+lines are handed on once the job is done: the alerts, one line per step, then the digest.
 """
 
 from __future__ import annotations
@@ -52,9 +55,12 @@ class DailySettings:
 
 @dataclass(frozen=True)
 class StepResult:
+    """One line of the job's output: a step's log line, an alert, or a line of the digest."""
+
     step: str
     exit_code: int
     line: str
+    run_id: int | None = None  # the ingest run a successful ingest step recorded
 
 
 def overall_exit_code(steps: list[StepResult]) -> int:
@@ -71,29 +77,49 @@ def overall_exit_code(steps: list[StepResult]) -> int:
 def run_daily(
     url: str, settings: DailySettings, *, on_step: Callable[[StepResult], None] | None = None
 ) -> list[StepResult]:
-    """Run every step of the morning job against the store at `url`; `on_step` sees each result
-    as soon as it is known (the CLI prints it, so cron's log shows progress)."""
+    """Run every step of the morning job against the store at `url`, then the digest of what its
+    runs changed. Returns the lines in the order they are printed (alerts, steps, digest);
+    `on_step` sees each in that order once the job is done (the CLI prints it)."""
     from tracker.feeds.claims import ClaimsFeed
     from tracker.feeds.dataset import DatasetFeed
-
-    steps: list[StepResult] = []
-
-    def record(result: StepResult) -> None:
-        steps.append(result)
-        if on_step is not None:
-            on_step(result)
 
     feeds: list[tuple[str, Feed, str | None]] = [
         ("dataset", DatasetFeed(), settings.dataset_from),
         ("claims", ClaimsFeed(), settings.claims_from),
     ]
-    for name, feed, location in feeds:
-        record(_ingest_step(name, url, feed, location, settings))
+    steps = [_ingest_step(name, url, feed, location, settings) for name, feed, location in feeds]
+    alerts, digest = _digest_steps(url, [s.run_id for s in steps if s.run_id is not None])
     if settings.charts_dir is None:
-        record(StepResult("charts", 0, f"charts: skipped (no --charts-dir, ${ENV_CHARTS_DIR} unset)"))
+        steps.append(StepResult("charts", 0, f"charts: skipped (no --charts-dir, ${ENV_CHARTS_DIR} unset)"))
     else:
-        record(_charts_step(url, settings.charts_dir))
-    return steps
+        steps.append(_charts_step(url, settings.charts_dir))
+    lines = [*alerts, *steps, *digest]
+    if on_step is not None:
+        for line in lines:
+            on_step(line)
+    return lines
+
+
+def _digest_steps(url: str, run_ids: list[int]) -> tuple[list[StepResult], list[StepResult]]:
+    """(the alert lines, the digest's lines) of what the job's successful runs changed. A digest
+    that cannot be read is one error line with the store's exit code; the runs stand."""
+    from tracker.changes import Window, collect_changes
+    from tracker.reports.change_outputs import alert_lines, changes_table
+    from tracker.store.db import open_store
+
+    if not run_ids:
+        return [], [StepResult("changes", 0, "changes: none (no step stored anything)")]
+    try:
+        engine = open_store(url, write=False)
+        try:
+            found = collect_changes(engine, Window(asked="this job", run_ids=tuple(run_ids)))
+        finally:
+            engine.dispose()
+    except TrackerError as exc:
+        return [], [StepResult("changes", int(exc.exit_code), f"changes: error: {exc}")]
+    alerts = [StepResult("alert", 0, line) for line in alert_lines(found)]
+    body = [StepResult("changes", 0, line) for line in changes_table(found, alerts=False).splitlines()]
+    return alerts, body
 
 
 def _ingest_step(name: str, url: str, feed: Feed, location: str | None, settings: DailySettings) -> StepResult:
@@ -111,8 +137,9 @@ def _ingest_step(name: str, url: str, feed: Feed, location: str | None, settings
     except TrackerError as exc:
         return StepResult(name, int(exc.exit_code), f"{name}: error: {exc}")
     stamp = f"{report.observed_at:%Y-%m-%dT%H:%M:%SZ}"
-    prefix = "error: " if report.status == "failed" else ""
-    return StepResult(name, int(report.exit_code), f"{stamp} {prefix}{report.summary()}")
+    failed = report.status == "failed"
+    line = f"{stamp} {'error: ' if failed else ''}{report.summary()}"
+    return StepResult(name, int(report.exit_code), line, None if failed else report.run_id)
 
 
 def _charts_step(url: str, out_dir: Path) -> StepResult:

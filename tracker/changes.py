@@ -1,0 +1,661 @@
+"""What the runs of a window changed, per feed: new reports, revisions, removals and re-adds,
+new records, milestones passed, new findings, new or revised claims and report notes.
+
+Pure reads of what the store already keeps: every revision row names the run that wrote it
+(`run_id`), a run its moment (`observed_at`, which is every row's `first_seen_at`), a finding the
+run that first found it. A window selects runs; the changes are the rows those runs wrote. A new
+record or milestone compares the series as known just before the window's first run of a feed
+with the series as known after its last (observations_frame(known_at=...)), with the records
+rules of `tracker.analysis` (doubtful days left out), so `changes` and `records` agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, and_, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import aliased
+
+from tracker.errors import InvalidInput, StoreError
+from tracker.metrics import METRICS
+from tracker.store import models as m
+from tracker.store.db import as_utc, error_line
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+KYIV = ZoneInfo("Europe/Kyiv")
+LAST_RUN = "last-run"
+YESTERDAY = "yesterday"
+TODAY = "today"
+CHUNK = 500  # run ids per IN (...) list
+ONE_TICK = dt.timedelta(microseconds=1)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:?\d{2}(:?\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
+TIME_HELP = "a time (2024-11-11T08:00, UTC unless it names an offset), a Kyiv day (2024-11-11), yesterday or today"
+
+
+def record_wording(metric: str) -> str:
+    """What a one-day record of a metric is called: "deadliest day" for personnel, "most tanks in
+    one day" for equipment (the category as its label names it: "most drones in one day")."""
+    spec = METRICS.get(metric)
+    if spec is None:
+        return f"highest one-day figure of {metric}"
+    if spec.name == "personnel":
+        return "deadliest day"
+    noun = spec.label.split(" (")[0]
+    # A label starts with a capital for tables; keep acronyms (UAV) as they are.
+    noun = noun[0].lower() + noun[1:] if noun[1:2].islower() else noun
+    return f"most {noun} in one day" if spec.kind == "equipment" else f"most {spec.unit} in one day"
+
+
+# --- the window ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which runs to read: those observed in [since, until] (both inclusive), or each feed's most
+    recent successful run (`last_run`), or the runs named by id (`run_ids`, e.g. one daily job's)."""
+
+    asked: str
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    last_run: bool = False
+    run_ids: tuple[int, ...] = ()
+
+
+def _kyiv_day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=KYIV).astimezone(dt.UTC)
+
+
+def parse_time(text: str, option: str, *, now: dt.datetime, end_of_day: bool = False) -> dt.datetime:
+    """A moment from the command line: an ISO time (UTC unless it names an offset), a Kyiv day
+    (its start, or with `end_of_day` its last moment), "today" or "yesterday" (Kyiv)."""
+    value = text.strip()
+    today = now.astimezone(KYIV).date()
+    day: dt.date | None = None
+    if value in (TODAY, YESTERDAY):
+        day = today if value == TODAY else today - dt.timedelta(days=1)
+    elif value.isascii() and _DATE.fullmatch(value):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(f"{option}: no such calendar date: {text[:40]!r}") from None
+    if day is not None:
+        return _kyiv_day_start(day + dt.timedelta(days=1)) - ONE_TICK if end_of_day else _kyiv_day_start(day)
+    if not (value.isascii() and _MOMENT.fullmatch(value)):
+        raise InvalidInput(f"{option}: expected {TIME_HELP}, got {text[:40]!r}")
+    from tracker.snapshots import parse_moment
+
+    try:
+        return parse_moment(value).astimezone(dt.UTC)
+    except InvalidInput:
+        raise InvalidInput(f"{option}: expected {TIME_HELP}, got {text[:40]!r}") from None
+
+
+def parse_window(since: str, until: str | None = None, *, now: dt.datetime | None = None) -> Window:
+    """The window `--since` / `--until` ask for. "last-run": each feed's most recent successful run
+    (after `tracker daily`, that job's runs); "yesterday": from the start of yesterday (Kyiv)."""
+    now = now or dt.datetime.now(dt.UTC)
+    if since.strip() == LAST_RUN:
+        if until is not None:
+            raise InvalidInput("--until cannot be used with --since last-run (it is each feed's last run)")
+        return Window(asked=LAST_RUN, last_run=True)
+    start = parse_time(since, "--since", now=now)
+    end = parse_time(until, "--until", now=now, end_of_day=True) if until is not None else None
+    if end is not None and end < start:
+        raise InvalidInput(f"--until {until} is before --since {since}")
+    asked = f"since {since.strip()}" + (f" until {until.strip()}" if until is not None else "")
+    return Window(asked=asked, since=start, until=end)
+
+
+# --- what changed ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    """A one-day record set in the window: the new figure, and the peak it beat (as known before)."""
+
+    feed: str
+    source: str
+    metric: str
+    side: str
+    wording: str
+    value: int
+    report_date: dt.date
+    total: int
+    previous_value: int
+    previous_report_date: dt.date
+
+    @property
+    def margin(self) -> int:
+        return self.value - self.previous_value
+
+
+@dataclass(frozen=True)
+class MilestonePassed:
+    """A multiple of the metric's milestone step first passed by a report of the window."""
+
+    feed: str
+    source: str
+    metric: str
+    side: str
+    milestone: int
+    report_date: dt.date
+    total: int
+    flags: str
+
+
+@dataclass(eq=False)  # compared (and hashed) by identity: one per feed
+class FeedChanges:
+    """Everything the selected runs of one feed changed. Rows are plain dicts (JSON-ready)."""
+
+    feed: str
+    source: str
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    new_reports: list[dict[str, Any]] = field(default_factory=list)
+    revisions: list[dict[str, Any]] = field(default_factory=list)
+    removals: list[dict[str, Any]] = field(default_factory=list)
+    readds: list[dict[str, Any]] = field(default_factory=list)
+    records: list[NewRecord] = field(default_factory=list)
+    milestones: list[MilestonePassed] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def changed_anything(self) -> bool:
+        return any(
+            (self.new_reports, self.revisions, self.removals, self.readds, self.findings, self.claims, self.notes)
+        )
+
+
+@dataclass
+class Changes:
+    """What a window's runs changed, per feed (feeds in the order of their first run)."""
+
+    window: Window
+    feeds: list[FeedChanges]
+
+    @property
+    def records(self) -> list[NewRecord]:
+        return [r for f in self.feeds for r in f.records]
+
+    @property
+    def milestones(self) -> list[MilestonePassed]:
+        return [x for f in self.feeds for x in f.milestones]
+
+
+def collect_changes(engine: Engine | Connection, window: Window, *, source: str | None = None) -> Changes:
+    """What the runs of `window` changed, per feed; with `source`, only that source's feeds and
+    the claims it made (InvalidInput when the store knows no such source)."""
+    try:
+        return _collect(engine, window, source)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot read the store's changes: {error_line(exc)}") from None
+
+
+def _collect(engine: Engine | Connection, window: Window, source: str | None) -> Changes:
+    conn = engine.connect() if isinstance(engine, Engine) else engine
+    try:
+        if source is not None:
+            _check_source(conn, source)
+        runs = _select_runs(conn, window)
+        feeds: dict[int, FeedChanges] = {}
+        for run in runs:
+            key = run["feed_id"]
+            if key not in feeds:
+                feeds[key] = FeedChanges(feed=run["feed"], source=run["source"])
+            feeds[key].runs.append({k: v for k, v in run.items() if k != "feed_id"})
+        ok_ids = [r["id"] for r in runs if r["status"] in m.SUCCESS_STATUSES]
+        by_run = {r["id"]: feeds[r["feed_id"]] for r in runs}
+        _observation_changes(conn, ok_ids, by_run)
+        _note_changes(conn, ok_ids, by_run)
+        _claim_changes(conn, ok_ids, by_run)
+        _findings(conn, ok_ids, by_run)
+        for feed_id, changes in feeds.items():
+            _records_and_increments(conn, changes, [r for r in runs if r["feed_id"] == feed_id])
+    finally:
+        if conn is not engine:
+            conn.close()
+    out = list(feeds.values())
+    if source is not None:
+        out = [_only_source(f, source) for f in out]
+        out = [f for f in out if f.source == source or f.claims]
+    return Changes(window, out)
+
+
+def _check_source(conn: Connection, source: str) -> None:
+    known = sorted(conn.execute(select(m.Source.key)).scalars())
+    if source not in known:
+        raise InvalidInput(f"no source {source!r} in the store; sources: {', '.join(known) or 'none yet'}")
+
+
+def _only_source(changes: FeedChanges, source: str) -> FeedChanges:
+    """A feed of another source keeps only the claims `source` made (a claims file holds many)."""
+    if changes.source == source:
+        return changes
+    return FeedChanges(
+        changes.feed, changes.source, changes.runs, claims=[c for c in changes.claims if c["source"] == source]
+    )
+
+
+def _select_runs(conn: Connection, window: Window) -> list[dict[str, Any]]:
+    run = m.IngestRun
+    query = select(run.id, run.feed_id, run.feed_name, run.source_key, run.observed_at, run.status, run.error).where(
+        run.feed_id.is_not(None)
+    )
+    if window.run_ids:
+        query = query.where(run.id.in_(window.run_ids))
+    elif window.last_run:
+        latest = (
+            select(run.feed_id, _max(run.id).label("id"))
+            .where(run.status.in_(m.SUCCESS_STATUSES))
+            .group_by(run.feed_id)
+            .subquery()
+        )
+        query = query.join(latest, latest.c.id == run.id)
+    else:
+        if window.since is not None:
+            query = query.where(run.observed_at >= window.since)
+        if window.until is not None:
+            query = query.where(run.observed_at <= window.until)
+    rows = conn.execute(query.order_by(run.observed_at, run.id)).all()
+    return [
+        {
+            "id": r.id,
+            "feed_id": r.feed_id,
+            "feed": r.feed_name,
+            "source": r.source_key,
+            "observed_at": as_utc(r.observed_at),
+            "status": r.status,
+            "error": r.error,
+        }
+        for r in rows
+    ]
+
+
+def _max(column: Any) -> Any:
+    from sqlalchemy import func
+
+    return func.max(column)
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start : start + CHUNK])
+
+
+def _classify(revision: int, removed: bool, previous_removed: bool | None) -> str:
+    """new, revised, removed or re-added: what one revision row did to its key."""
+    if removed:
+        return "removed"
+    if revision == 1 or previous_removed is None:
+        return "new"
+    return "re-added" if previous_removed else "revised"
+
+
+def _observation_changes(conn: Connection, run_ids: list[int], by_run: dict[int, FeedChanges]) -> None:
+    obs = m.table(m.Observation)
+    prev = obs.alias("previous")
+    for ids in _chunks(run_ids):
+        query = (
+            select(
+                obs.c.run_id,
+                obs.c.kind,
+                m.Metric.name,
+                obs.c.side,
+                obs.c.report_date,
+                obs.c.revision,
+                obs.c.value,
+                obs.c.qualifier,
+                obs.c.reported_increase,
+                obs.c.removed,
+                obs.c.first_seen_at,
+                prev.c.value.label("old_value"),
+                prev.c.qualifier.label("old_qualifier"),
+                prev.c.removed.label("old_removed"),
+                prev.c.first_seen_at.label("old_seen_at"),
+            )
+            .join(m.Metric, m.Metric.id == obs.c.metric_id)
+            .outerjoin(
+                prev,
+                and_(
+                    prev.c.feed_id == obs.c.feed_id,
+                    prev.c.kind == obs.c.kind,
+                    prev.c.metric_id == obs.c.metric_id,
+                    prev.c.side == obs.c.side,
+                    prev.c.report_date == obs.c.report_date,
+                    prev.c.revision == obs.c.revision - 1,
+                ),
+            )
+            .where(obs.c.run_id.in_(ids))
+        )
+        for r in conn.execute(query):
+            changes = by_run[r.run_id]
+            what = _classify(r.revision, bool(r.removed), None if r.old_removed is None else bool(r.old_removed))
+            row: dict[str, Any] = {
+                "report_date": r.report_date,
+                "metric": r.name,
+                "kind": r.kind,
+                "side": r.side,
+                "run_id": r.run_id,
+                "seen_at": as_utc(r.first_seen_at),
+            }
+            if what == "new":
+                row.update(value=r.value, qualifier=r.qualifier, reported_increase=r.reported_increase)
+                changes.new_reports.append(row)
+            elif what == "revised":
+                row.update(
+                    old_value=r.old_value,
+                    value=r.value,
+                    old_qualifier=r.old_qualifier,
+                    qualifier=r.qualifier,
+                    old_seen_at=as_utc(r.old_seen_at),
+                )
+                changes.revisions.append(row)
+            elif what == "removed":
+                row.update(old_value=r.old_value, old_seen_at=as_utc(r.old_seen_at))
+                changes.removals.append(row)
+            else:
+                row.update(value=r.value, qualifier=r.qualifier, removed_at=as_utc(r.old_seen_at))
+                changes.readds.append(row)
+    order = {name: i for i, name in enumerate(METRICS)}
+    for changes in set(by_run.values()):
+        for rows in (changes.new_reports, changes.revisions, changes.removals, changes.readds):
+            rows.sort(key=lambda x: (x["seen_at"], x["report_date"], order.get(x["metric"], 99), x["kind"], x["side"]))
+
+
+def _note_changes(conn: Connection, run_ids: list[int], by_run: dict[int, FeedChanges]) -> None:
+    notes = m.table(m.ReportNote)
+    prev = notes.alias("previous")
+    for ids in _chunks(run_ids):
+        query = (
+            select(
+                notes.c.run_id,
+                notes.c.key,
+                notes.c.report_date,
+                notes.c.revision,
+                notes.c.text,
+                notes.c.removed,
+                notes.c.first_seen_at,
+                prev.c.text.label("old_text"),
+                prev.c.removed.label("old_removed"),
+            )
+            .outerjoin(
+                prev,
+                and_(
+                    prev.c.feed_id == notes.c.feed_id,
+                    prev.c.key == notes.c.key,
+                    prev.c.report_date == notes.c.report_date,
+                    prev.c.revision == notes.c.revision - 1,
+                ),
+            )
+            .where(notes.c.run_id.in_(ids))
+            .order_by(notes.c.report_date, notes.c.key)
+        )
+        for r in conn.execute(query):
+            what = _classify(r.revision, bool(r.removed), None if r.old_removed is None else bool(r.old_removed))
+            by_run[r.run_id].notes.append(
+                {
+                    "change": what,
+                    "key": r.key,
+                    "report_date": r.report_date,
+                    "old_text": r.old_text if what in ("revised", "removed") else None,
+                    "text": r.text,
+                    "seen_at": as_utc(r.first_seen_at),
+                }
+            )
+
+
+CLAIM_FIELDS = (
+    "subject",
+    "metric",
+    "definition",
+    "kind",
+    "period_start",
+    "period_end",
+    "period_precision",
+    "qualifier",
+    "low",
+    "best",
+    "high",
+    "published_date",
+    "published_precision",
+    "url",
+    "note",
+    "based_on",
+)
+
+
+def _claim_changes(conn: Connection, run_ids: list[int], by_run: dict[int, FeedChanges]) -> None:
+    from tracker.claims.claim import figure_label
+
+    claim = m.table(m.Claim)
+    prev = claim.alias("previous")
+    claimant = aliased(m.Source)
+    for ids in _chunks(run_ids):
+        query = (
+            select(claim, prev, claimant.key.label("claimant"))
+            .outerjoin(
+                prev,
+                and_(
+                    prev.c.feed_id == claim.c.feed_id,
+                    prev.c.claim_key == claim.c.claim_key,
+                    prev.c.revision == claim.c.revision - 1,
+                ),
+            )
+            .outerjoin(claimant, claimant.id == claim.c.source_id)
+            .where(claim.c.run_id.in_(ids))
+            .order_by(claim.c.claim_key)
+        )
+        width = len(claim.c)
+        for r in conn.execute(query):
+            new = dict(zip(claim.c.keys(), r[:width], strict=True))
+            old = dict(zip(prev.c.keys(), r[width : 2 * width], strict=True))
+            has_old = old["id"] is not None
+            what = _classify(new["revision"], bool(new["removed"]), bool(old["removed"]) if has_old else None)
+            shown = old if what == "removed" else new
+            changed = [f for f in CLAIM_FIELDS if what == "revised" and old[f] != new[f]]
+            by_run[new["run_id"]].claims.append(
+                {
+                    "change": what,
+                    "key": new["claim_key"],
+                    "source": r.claimant if what != "removed" else None,
+                    "metric": shown["metric"],
+                    "kind": shown["kind"],
+                    "period_end": shown["period_end"],
+                    "figure": figure_label(shown["qualifier"], shown["low"], shown["best"], shown["high"]),
+                    "old_figure": figure_label(old["qualifier"], old["low"], old["best"], old["high"])
+                    if what == "revised"
+                    else None,
+                    "best": new["best"],
+                    "old_best": old["best"] if has_old else None,
+                    "published_date": shown["published_date"],
+                    "changed": changed,
+                    "old_seen_at": as_utc(old["first_seen_at"]) if has_old else None,
+                    "seen_at": as_utc(new["first_seen_at"]),
+                }
+            )
+    _claimant_of_removed(conn, by_run)
+
+
+def _claimant_of_removed(conn: Connection, by_run: dict[int, FeedChanges]) -> None:
+    """A removal revision carries no values: its claimant is the one the claim had before."""
+    claim = m.table(m.Claim)
+    missing = {c["key"] for f in set(by_run.values()) for c in f.claims if c["source"] is None}
+    if not missing:
+        return
+    rows = conn.execute(
+        select(claim.c.claim_key, m.Source.key)
+        .join(m.Source, m.Source.id == claim.c.source_id)
+        .where(claim.c.claim_key.in_(sorted(missing)))
+    ).all()
+    owner = {key: source for key, source in rows}
+    for changes in set(by_run.values()):
+        for c in changes.claims:
+            if c["source"] is None:
+                c["source"] = owner.get(c["key"])
+
+
+def _findings(conn: Connection, run_ids: list[int], by_run: dict[int, FeedChanges]) -> None:
+    f = m.Finding
+    for ids in _chunks(run_ids):
+        query = (
+            select(f.run_id, f.severity, f.rule, f.metric, f.report_date, f.message, f.status)
+            .where(f.run_id.in_(ids))
+            .order_by(f.report_date, f.id)
+        )
+        for r in conn.execute(query):
+            by_run[r.run_id].findings.append(
+                {
+                    "severity": r.severity,
+                    "rule": r.rule,
+                    "metric": r.metric,
+                    "report_date": r.report_date,
+                    "message": r.message,
+                    "status": r.status,
+                }
+            )
+
+
+# --- records, milestones and increments ------------------------------------------------------------
+
+
+def _records_and_increments(conn: Connection, changes: FeedChanges, runs: list[dict[str, Any]]) -> None:
+    """Each new report's increment (as the series stood after the feed's runs), and the records and
+    milestones those runs set: the series before its first run against the series after its last."""
+    ok = [r for r in runs if r["status"] in m.SUCCESS_STATUSES]
+    if not ok:
+        return
+    before_at = min(r["observed_at"] for r in ok) - ONE_TICK
+    after_at = max(r["observed_at"] for r in ok)
+    # (metric, side) -> the report dates the runs brought or changed; a removal moves a series too
+    touched: dict[tuple[str, str], set[dt.date]] = {}
+    for row in changes.removals:
+        touched.setdefault((row["metric"], row["side"]), set())
+    for row in [*changes.new_reports, *changes.revisions, *changes.readds]:
+        touched.setdefault((row["metric"], row["side"]), set()).add(row["report_date"])
+    for spec in METRICS.values():  # a merged category's series moves with its predecessors'
+        for pred in spec.predecessors:
+            for (metric, side), dates in list(touched.items()):
+                if metric == pred:
+                    touched.setdefault((spec.name, side), set()).update(dates)
+    after: dict[tuple[str, str], pd.DataFrame] = {}
+    for (metric, side), dates in touched.items():
+        if metric not in METRICS:
+            continue
+        daily_after = _daily(conn, changes, metric, side, after_at)
+        after[(metric, side)] = daily_after
+        spec = METRICS[metric]
+        if spec.retired or daily_after.empty or not _may_be_news(daily_after, metric, dates):
+            continue
+        daily_before = _daily(conn, changes, metric, side, before_at)
+        if daily_before.empty:
+            continue  # a series first seen in the window has no record or milestone to beat
+        record = _new_record(changes, metric, side, daily_before, daily_after, dates)
+        if record is not None:
+            changes.records.append(record)
+        changes.milestones.extend(_milestones_passed(changes, metric, side, daily_before, daily_after))
+    _attach_increments(changes.new_reports, after)
+    _attach_increments(changes.readds, after)
+    order = {name: i for i, name in enumerate(METRICS)}
+    changes.records.sort(key=lambda r: order.get(r.metric, 99))
+    changes.milestones.sort(key=lambda x: (order.get(x.metric, 99), x.milestone))
+
+
+def _daily(conn: Connection, changes: FeedChanges, metric: str, side: str, known_at: dt.datetime) -> pd.DataFrame:
+    from tracker.analysis.series import BY_REPORT, daily_series
+    from tracker.store.queries import observations_frame
+
+    obs = observations_frame(
+        conn, source=changes.source, metric=metric, known_at=known_at, feed=changes.feed, side=side
+    )
+    return daily_series(obs, by=BY_REPORT, metric=metric, today=known_at.astimezone(KYIV).date())
+
+
+def _may_be_news(after: pd.DataFrame, metric: str, moved: set[dt.date]) -> bool:
+    """Whether the series after the runs has its deadliest day or a milestone on a report they
+    brought: only then is the series before worth reading (a record or milestone must be one)."""
+    from tracker.analysis.records import deadliest_day, milestones
+
+    top = deadliest_day(after).table
+    passed = milestones(after, metric=metric).table
+    dates = {d.date() for d in [*top["report_date"], *passed["report_date"]]}
+    return bool(dates & moved)
+
+
+def _new_record(
+    changes: FeedChanges,
+    metric: str,
+    side: str,
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    moved: set[dt.date],
+) -> NewRecord | None:
+    """The deadliest day after the runs, if it beats the one before and is a report they brought
+    (a day that only moved into the counted days, e.g. by a flag, is not news)."""
+    from tracker.analysis.records import deadliest_day
+
+    old, new = deadliest_day(before).table, deadliest_day(after).table
+    if old.empty or new.empty:
+        return None
+    top, peak = new.iloc[0], old.iloc[0]
+    if not float(top["increment"]) > float(peak["increment"]) or top["report_date"].date() not in moved:
+        return None
+    return NewRecord(
+        feed=changes.feed,
+        source=changes.source,
+        metric=metric,
+        side=side,
+        wording=record_wording(metric),
+        value=int(top["increment"]),
+        report_date=top["report_date"].date(),
+        total=int(top["total"]),
+        previous_value=int(peak["increment"]),
+        previous_report_date=peak["report_date"].date(),
+    )
+
+
+def _milestones_passed(
+    changes: FeedChanges, metric: str, side: str, before: pd.DataFrame, after: pd.DataFrame
+) -> list[MilestonePassed]:
+    from tracker.analysis.records import milestones
+
+    known = set(milestones(before, metric=metric).table["milestone"].tolist())
+    return [
+        MilestonePassed(
+            feed=changes.feed,
+            source=changes.source,
+            metric=metric,
+            side=side,
+            milestone=int(row["milestone"]),
+            report_date=row["report_date"].date(),
+            total=int(row["total"]),
+            flags=str(row["flags"] or ""),
+        )
+        for row in milestones(after, metric=metric).table.to_dict("records")
+        if row["milestone"] not in known
+    ]
+
+
+def _attach_increments(rows: list[dict[str, Any]], series: dict[tuple[str, str], pd.DataFrame]) -> None:
+    """Give each total its increment, span and flags from the series after the window."""
+    lookup: dict[tuple[str, str], dict[dt.date, tuple[Any, Any, str]]] = {}
+    for key, daily in series.items():
+        lookup[key] = {
+            d.date(): (inc, span, flags)
+            for d, inc, span, flags in zip(daily["report_date"], daily["increment"], daily["span_days"], daily["flags"])
+        }
+    for row in rows:
+        found = lookup.get((row["metric"], row["side"]), {}).get(row["report_date"]) if row["kind"] == "total" else None
+        increment, span, flags = found if found is not None else (None, None, "")
+        row["increment"] = None if increment is None or increment != increment else int(increment)
+        row["span_days"] = None if span is None or span != span else int(span)
+        row["flags"] = flags or ""
