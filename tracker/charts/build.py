@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-KINDS = ("daily", "cumulative", "monthly", "compare", "equipment")
+KINDS = ("daily", "cumulative", "monthly", "compare", "equipment", "claimed-vs-confirmed")
 STANDARD_SET = KINDS
+WITHOUT_METRIC = ("equipment", "claimed-vs-confirmed")  # charts of several categories at once
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,8 @@ class ChartRequest:
 
 
 def file_name(kind: str, metric: str, fmt: str = "png") -> str:
-    """'daily-personnel.png'; the equipment chart has no metric: 'equipment.png'."""
-    return f"{kind}.{fmt}" if kind == "equipment" else f"{kind}-{metric}.{fmt}"
+    """'daily-personnel.png'; a chart of several categories has no metric: 'equipment.png'."""
+    return f"{kind}.{fmt}" if kind in WITHOUT_METRIC else f"{kind}-{metric}.{fmt}"
 
 
 class Loader:
@@ -108,6 +109,30 @@ class Loader:
             )
         return compare_claims(claims, self.observations(metric), series_metric=metric, dates_by=self.dates_by())
 
+    def claimed_vs_confirmed(self) -> pd.DataFrame:
+        """The General Staff's claimed totals beside Oryx's confirmed ones for Russia, at every
+        Oryx snapshot (as of the request's date); InvalidInput when the store has no Oryx data."""
+        from tracker.analysis.confirmed import claimed_vs_confirmed, gather
+        from tracker.sources import ORYX, source_info
+        from tracker.store.queries import feeds_for, observations_frame
+        from tracker.typemap import load_typemap
+
+        mapping = load_typemap(ORYX)
+        with self.engine.connect() as conn:
+            stored = bool(feeds_for(conn, ORYX))
+        if mapping is None or not stored:
+            raise InvalidInput("no Oryx data in the store (`tracker ingest oryx` loads it)")
+        side, as_of = source_info(GENERAL_STAFF).side, self.request.as_of
+        confirmed, claimed, alongside = gather(
+            lambda src, name, whose: observations_frame(self.engine, source=src, metric=name, side=whose, as_of=as_of),
+            mapping.canonical,
+            side=side,
+            claimant=GENERAL_STAFF,
+            claimant_sides=(side,),
+            confirmer=ORYX,
+        )
+        return claimed_vs_confirmed(confirmed, claimed, side=side, alongside=alongside)
+
     def dates_by(self) -> dict[str, str | None]:
         """Each source's date convention as the store knows it (registry file and `sources add`)."""
         from tracker.store.sources import known_sources
@@ -152,6 +177,10 @@ def draw(kind: str, loader: Loader, generated: dt.date) -> Figure:
                 f"(the equipment chart draws {', '.join(MAIN_EQUIPMENT)})"
             )
         return charts.equipment_chart(series, series_source=r.source, **common)
+    if kind == "claimed-vs-confirmed":
+        from tracker.charts.confirmed import confirmed_chart
+
+        return confirmed_chart(loader.claimed_vs_confirmed(), **common)
     raise InvalidInput(f"unknown chart {kind!r}; use one of: {', '.join(KINDS)}")
 
 

@@ -31,6 +31,7 @@ class ChartKind(str, Enum):
     monthly = "monthly"
     compare = "compare"
     equipment = "equipment"
+    claimed_vs_confirmed = "claimed-vs-confirmed"
 
 
 class ImageFormat(str, Enum):
@@ -42,8 +43,11 @@ KIND_HELP = (
     "daily: each day's figure, 7- and 30-day averages, records and flagged days; "
     "cumulative: the running total, milestones and other sources' totals; "
     "monthly: the daily average per month with other sources' monthly averages; "
-    "compare: each claim as a ratio to the series' own figure for its period; "
-    "equipment: weekly losses of the main equipment categories (ignores --metric)."
+    "compare: each claim as a ratio to the series' own figure for its period, by its source's date "
+    "convention (ignores --by); "
+    "equipment: weekly losses of the main equipment categories (ignores --metric); "
+    "claimed-vs-confirmed: the General Staff's claimed totals over Oryx's visually confirmed ones, per "
+    "category over time (ignores --metric; needs `tracker ingest oryx`)."
 )
 SizeOption = Annotated[
     str,
@@ -140,9 +144,10 @@ def charts(
     size: SizeOption = DEFAULT_SIZE,
     dpi: DpiOption = DEFAULT_DPI,
 ) -> None:
-    """The standard set (daily, cumulative, monthly, compare, equipment) in one run, for the
-    daily job after ingest: prints each path written. A chart the store cannot answer yet
-    (no claims ingested, no equipment categories) is skipped with its reason on stderr."""
+    """The standard set (daily, cumulative, monthly, compare, equipment, claimed-vs-confirmed) in
+    one run, for the daily job after ingest: prints each path written. A chart the store cannot
+    answer yet (no claims ingested, no equipment categories, no Oryx data) is skipped with its
+    reason on stderr."""
     import sys
 
     from tracker.charts.build import build_set

@@ -158,9 +158,47 @@ ConventionOption = Annotated[
 ]
 
 
+SeriesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--series",
+        metavar="SOURCE",
+        show_default=False,
+        help="Instead of claims: a confirmed series (oryx) beside the General Staff's claimed totals, per "
+        "snapshot date and mapped category: claimed, confirmed and their ratio.",
+    ),
+]
+SideOption = Annotated[
+    str | None,
+    typer.Option(
+        "--side",
+        show_default=False,
+        help="With --series: whose losses, russia (default) or ukraine (confirmed only: the General "
+        "Staff reports Russia's losses only).",
+    ),
+]
+AllOption = Annotated[
+    bool, typer.Option("--all", help="With --series: every snapshot date, not only each category's latest.")
+]
+SnapshotSinceOption = Annotated[
+    str | None,
+    typer.Option("--since", metavar="YYYY-MM-DD", show_default=False, help="With --series: first snapshot date."),
+]
+SnapshotUntilOption = Annotated[
+    str | None,
+    typer.Option("--until", metavar="YYYY-MM-DD", show_default=False, help="With --series: last snapshot date."),
+]
+
+
+CompareMetricOption = Annotated[
+    str | None,
+    typer.Option("--metric", help="Only claims of this metric; with --series, only this category (e.g. tanks)."),
+]
+
+
 def compare(
     source: ClaimSourceOption = None,
-    metric: ClaimMetricOption = None,
+    metric: CompareMetricOption = None,
     kind: ClaimKindOption = None,
     period: ClaimPeriodOption = None,
     fmt: FormatOption = OutputFormat.table,
@@ -169,10 +207,26 @@ def compare(
     ] = False,
     convention: ConventionOption = None,
     feed: Annotated[str | None, typer.Option("--feed", help="Which General Staff feed (default: the fullest).")] = None,
+    series: SeriesOption = None,
+    side: SideOption = None,
+    every: AllOption = False,
+    since: SnapshotSinceOption = None,
+    until: SnapshotUntilOption = None,
     db: DbOption = None,
 ) -> None:
     """Each claim against the General Staff's daily series, judged by its source's date convention
-    (both conventions' figures in JSON and CSV)."""
+    (both conventions' figures in JSON and CSV); with --series oryx, the General Staff's claimed
+    equipment totals beside Oryx's visually confirmed ones."""
+    if series is not None:
+        if source or kind or period or explain or convention or feed:
+            raise InvalidInput(
+                "--series compares two series, not claims: leave out --source, --kind, --period, "
+                "--explain, --convention and --feed"
+            )
+        _compare_series(series, metric, side, every, since, until, OutputFormat(fmt).value, db)
+        return
+    if side is not None or every or since is not None or until is not None:
+        raise InvalidInput("--side, --all, --since and --until go with --series (e.g. tracker compare --series oryx)")
     from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims
     from tracker.claims.queries import claims_frame
     from tracker.reports.claim_outputs import compare_output
@@ -181,18 +235,80 @@ def compare(
 
     engine = _store(db)
     claims = claims_frame(engine, source=source, metric=metric, kind=kind, period=period)
-    series = observations_frame(engine, source=GENERAL_STAFF, metric="personnel", feed=feed)
+    staff = observations_frame(engine, source=GENERAL_STAFF, metric="personnel", feed=feed)
     with engine.connect() as conn:
         dates_by = {key: info.dates_by for key, info in known_sources(conn).items()}
     chosen = By(convention).value if convention is not None else None
-    frame = compare_claims(claims, series, dates_by=dates_by, convention=chosen)
+    frame = compare_claims(claims, staff, dates_by=dates_by, convention=chosen)
     rows = cast("list[dict[str, Any]]", frame.to_dict("records"))  # columns are names
-    latest = series["report_date"].max().date() if len(series) else None
+    latest = staff["report_date"].max().date() if len(staff) else None
     print(
         compare_output(
             rows, OutputFormat(fmt).value, latest=latest, explain=explain, tolerance=CLOSE_TOLERANCE, convention=chosen
         )
     )
+
+
+def _compare_series(
+    series: str, metric: str | None, side: str | None, every: bool, since: str | None, until: str | None, fmt: str,
+    db: str | None,
+) -> None:  # fmt: skip
+    """`compare --series`: the General Staff's claimed totals beside a confirmed series, per
+    snapshot date and category the series' types file maps (tracker.analysis.confirmed)."""
+    from tracker.analysis.confirmed import claimed_vs_confirmed, gather
+    from tracker.reports.claim_outputs import confirmed_output
+    from tracker.reports.options import parse_date
+    from tracker.sources import SIDES, source_info
+    from tracker.store.queries import feeds_for, observations_frame
+
+    metrics = _mapped_metrics(series, metric)
+    side = side or "russia"
+    if side not in SIDES:
+        raise InvalidInput(f"--side {side[:40]!r}: use {' or '.join(SIDES)}")
+    start, end = parse_date(since, "--since"), parse_date(until, "--until")
+    engine = _store(db)
+    with engine.connect() as conn:
+        if not feeds_for(conn, series):
+            name = source_info(series).name.split(" (")[0]
+            raise InvalidInput(f"no {name} data in the store (`tracker ingest {series}` loads it)")
+    claimant_sides = (source_info(GENERAL_STAFF).side,)
+    confirmed, claimed, alongside = gather(
+        lambda src, name, whose: observations_frame(engine, source=src, metric=name, side=whose),
+        metrics, side=side, claimant=GENERAL_STAFF, claimant_sides=claimant_sides, confirmer=series,
+    )  # fmt: skip
+    latest_only = not (every or start or end)
+    frame = claimed_vs_confirmed(
+        confirmed, claimed, side=side, alongside=alongside, since=start, until=end, latest_only=latest_only
+    )
+    rows = cast("list[dict[str, Any]]", frame.to_dict("records"))
+    print(
+        confirmed_output(
+            rows, fmt, confirmer=series, side=side, claimant_sides=claimant_sides,
+            latest_only=latest_only,
+        )
+    )  # fmt: skip
+
+
+def _mapped_metrics(series: str, metric: str | None) -> tuple[str, ...]:
+    """The General Staff categories a series' types file maps onto (or `metric`, if it is one)."""
+    from tracker.metrics import resolve
+    from tracker.typemap import load_typemap
+
+    mapping = load_typemap(series)
+    if mapping is None or not mapping.canonical:
+        raise InvalidInput(
+            f"--series {series[:40]!r}: no types file maps its types onto the General Staff's categories "
+            "(oryx has one: data/sources/oryx-types.csv)"
+        )
+    if metric is None:
+        return mapping.canonical
+    try:
+        name = resolve(metric).name
+    except KeyError:
+        raise InvalidInput(f"unknown metric {metric[:40]!r}") from None
+    if name not in mapping.canonical:
+        raise InvalidInput(f"--metric {name}: no {series} type maps onto it; mapped: {', '.join(mapping.canonical)}")
+    return (name,)
 
 
 def register(app: typer.Typer, ingest_app: typer.Typer, claims_app: typer.Typer) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tracker.claims.validate import FIELDS
@@ -44,15 +44,17 @@ def rows_output(
     fields: Sequence[str],
     *,
     notes: Sequence[str] = (),
+    formats: Mapping[str, Callable[[Any], str]] | None = None,
 ) -> str:
     """Rows in the chosen format: a table of `columns` (title, key, width limit) with `notes`
-    under it, or every one of `fields` as JSON or CSV."""
+    under it, or every one of `fields` as JSON or CSV. `formats` words a column its own way
+    (default: ratios to 4 places, other values as _cell does)."""
     if fmt == "json":
         return render_json([{f: r.get(f) for f in fields} for r in rows])
     if fmt == "csv":
         return render_csv(rows, list(fields)).rstrip("\n")
     keys = [key for _, key, _ in columns]
-    formats = {key: (_ratio if key.endswith("ratio") else _cell) for key in keys}
+    formats = {key: (_ratio if key.endswith("ratio") else _cell) for key in keys} | dict(formats or {})
     limits = {key: limit for _, key, limit in columns if limit is not None}
     headers = {key: title for title, key, _ in columns}
     return render_table(rows, keys, headers=headers, notes=notes, formats=formats, limits=limits)
@@ -207,6 +209,81 @@ def _other(row: dict[str, Any], field: str) -> str:
     """A row's `field` under the convention it is not judged by: 'report: higher'."""
     other = "report" if row["convention"] == "covered" else "covered"
     return f"({other}: {row[f'{other}_{field}']})"
+
+
+CONFIRMED_FIELDS = [
+    "date",
+    "side",
+    "metric",
+    "claimed",
+    "claimed_date",
+    "confirmed",
+    "ratio",
+    "claimed_extra",
+    "claimed_note",
+]
+CONFIRMED_COLUMNS = [
+    ("date", "date", None),
+    ("metric", "metric", None),
+    ("claimed", "claimed_text", None),
+    ("as of", "claimed_date", None),
+    ("confirmed", "confirmed", None),
+    ("ratio", "ratio", None),
+]
+
+
+def _ratio2(value: object) -> str:
+    """A claimed / confirmed ratio to 2 places (JSON and CSV keep every digit)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{float(value):,.2f}"  # type: ignore[arg-type]  # a ratio column holds floats; None and NaN are handled above
+
+
+def confirmed_output(
+    rows: Sequence[dict[str, Any]],
+    fmt: str,
+    *,
+    confirmer: str,
+    side: str,
+    claimant_sides: Sequence[str],
+    latest_only: bool,
+) -> str:
+    """The General Staff's claimed totals beside a confirmed series' (tracker.analysis.confirmed),
+    per snapshot date and category: a table whose claimed figure carries what the General Staff
+    counts apart ("28 (+1 submarine)"), or every field as JSON or CSV."""
+    from tracker.analysis.confirmed import ALONGSIDE
+    from tracker.sources import source_info
+
+    if fmt != "table":
+        return rows_output(rows, fmt, CONFIRMED_COLUMNS, CONFIRMED_FIELDS)
+    width = max((len(_cell(r["claimed"])) for r in rows), default=0)
+    shown = [
+        {
+            **r,
+            "claimed_text": _cell(r["claimed"]).rjust(width) + (f" ({r['claimed_note']})" if r["claimed_note"] else ""),
+        }
+        for r in rows
+    ]
+    what = source_info(confirmer)
+    what_name = what.name.split(" (")[0]
+    notes = [
+        f"({len(rows):,} row(s), {side.capitalize()}'s losses"
+        + ("; the latest snapshot of each category, --all for every one)" if latest_only else ")"),
+        "claimed: the General Staff's total in its report of that date, else the latest before it (as of); "
+        f"confirmed: {what_name}'s total of the types mapped onto the category "
+        f"(data/sources/{confirmer}-types.csv); ratio = claimed / confirmed.",
+    ]
+    if side not in claimant_sides:
+        whose = " and ".join(f"{s.capitalize()}'s" for s in claimant_sides)
+        notes.append(f"The General Staff reports {whose} losses only: nothing is claimed for {side.capitalize()}'s.")
+    for metric in dict.fromkeys(r["metric"] for r in rows if r["claimed_note"]):
+        notes.append(
+            f"{metric}: the General Staff counts {ALONGSIDE.get(metric, 'some')} apart (in brackets, not in "
+            f"the ratio); {what_name}'s types mapped onto {metric} include them."
+        )
+    notes.append(f"{what_name}: {what.note} {what.licence or ''}".strip())
+    notes = [line for note in notes for line in textwrap.wrap(note, width=100, break_on_hyphens=False)]
+    return rows_output(shown, fmt, CONFIRMED_COLUMNS, CONFIRMED_FIELDS, notes=notes, formats={"ratio": _ratio2})
 
 
 CLAIM_LABELS = [
