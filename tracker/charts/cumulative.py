@@ -149,10 +149,12 @@ def cumulative_chart(
 def _label_milestones(
     ax: Axes, marks: pd.DataFrame, mx: NDArray[np.float64], my: NDArray[np.float64], order: list[overlay.Point]
 ) -> None:
-    """Milestone labels go below-right of their point (under a rising line), the newest first; one
-    that would hit another label or a claim's marker is left out (its marker stays)."""
+    """Milestone labels right beside their point, the newest first: just below-right of it
+    (under a rising line), else just above-left; one that would hit another label or a claim's
+    marker is left out (its marker stays)."""
     claim_xy = [(float(date_numbers([p.mid])[0]), p.value) for p in order]
-    avoid = point_boxes(ax, [c[0] for c in claim_xy], [c[1] for c in claim_xy], radius_pt=10)
+    avoid = point_boxes(ax, [c[0] for c in claim_xy], [c[1] for c in claim_xy], radius_pt=6)
+    avoid += point_boxes(ax, mx, my, radius_pt=3)
     labels = [
         Label(
             float(mx[i]),
@@ -164,7 +166,8 @@ def _label_milestones(
         )
         for i, (milestone, day) in enumerate(zip(marks["milestone"], marks["date"]))
     ][::-1]
-    place_labels(ax, labels, offsets=[(32, -15), (38, -19), (-34, 5)], avoid=avoid, leader_beyond_pt=99, drop=True)
+    beside = [(4.0, -2.0, "left", "top"), (-4.0, 2.0, "right", "bottom")]
+    place_labels(ax, labels, offsets=beside, avoid=avoid, leader_beyond_pt=99, drop=True)
 
 
 def _draw_claims(ax: Axes, order: list[overlay.Point], styles: dict[str, tuple[str, str]]) -> list[Line2D]:

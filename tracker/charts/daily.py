@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.charts.axes import date_axis, date_numbers, style_axes
 from tracker.charts.formats import convention_words, day_text, number_text, plural, series_words, when
-from tracker.charts.labels import Label, row_labels
+from tracker.charts.labels import Label, halo, row_labels
 from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE, lay_out, legend, new_figure, place_axes, unit_label
 from tracker.charts.output import generated_date, source_line
 from tracker.charts.palette import BARS, FLAGGED, MUTED, RECORD, SECOND, SERIES, TEXT
-from tracker.charts.theme import charted
+from tracker.charts.theme import SMALL_PT, charted
 from tracker.errors import InvalidInput
 from tracker.sources import GENERAL_STAFF
 
@@ -30,7 +30,10 @@ RULE_WORDS = {
     "catch_up": "catch-ups after flat days",
     "lineage_change": "changes of category",
     "gap": "figures spanning missing reports",
+    "first_report": "first reports (all since the invasion began)",
 }
+LABEL_ROOM_PT = 27.0  # above the highest labelled record: its two-line label and the offset
+CLUSTER_PT = 40.0  # clipped bars closer than this share one value label
 
 
 def flag_summary(view: pd.DataFrame, include_flagged: bool, by: str) -> str:
@@ -51,7 +54,7 @@ def flag_summary(view: pd.DataFrame, include_flagged: bool, by: str) -> str:
     )
     top = flagged.sort_values(["increment", "date"], ascending=[False, True], kind="stable").head(2)
     largest = "; ".join(
-        f"{number_text(increment)} {when(day, by)} ({flags.replace(';', ', ') or 'gap'})"
+        f"{number_text(increment)} {when(day, by)} ({_flag_words(flags)})"
         for increment, day, flags in zip(top["increment"], top["date"], top["flags"])
     )
     what = "counted in records (--include-flagged)" if include_flagged else "left out of records"
@@ -76,6 +79,7 @@ def daily_chart(
 ) -> Figure:
     """Daily figures of one series (a tracker.analysis.daily_series frame, whole: averages and
     records are computed on all of it, then the chart shows `since`..`until`)."""
+    import numpy as np
     from matplotlib.lines import Line2D
     from matplotlib.ticker import MaxNLocator
 
@@ -119,12 +123,19 @@ def daily_chart(
     x = date_numbers(counted_view["date"])
     inc = counted_view["increment"].to_numpy(dtype=float)
     doubtful = counted_view["doubtful"].to_numpy(dtype=bool)
+    # The scale is set by the days the chart trusts: flagged days (unless counted) may not
+    # stretch it; one above it is clipped at the top with its value written there.
+    trusted = inc if include_flagged or doubtful.all() else inc[~doubtful]
     lo = min(0.0, float(inc.min()))
-    hi = float(inc.max())
     x0, x1 = float(date_numbers([start])[0]) - 0.6, float(date_numbers([end])[0]) + 0.6
     ax.set_xlim(x0, x1)
-    top_record = float(progression["increment"].max()) if len(progression) else hi
-    ax.set_ylim(lo, max(hi * 1.04, top_record * 1.3, 1.0))
+    labelled = progression.tail(labelled_records)
+    top_label = float(labelled["increment"].max()) if len(labelled) else float("-inf")
+    plot_pt = (frame.plot_top - frame.plot_bottom) * frame.height_pt
+    room = min(LABEL_ROOM_PT / plot_pt, 0.5)
+    # The top leaves LABEL_ROOM_PT above the highest labelled record, in data units.
+    top = max(float(trusted.max()) * 1.04, (top_label - lo * room) / (1 - room), 1.0)
+    ax.set_ylim(lo, top)
     ax.yaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10], integer=True))
     date_axis(ax, start, end)
     place_axes(ax, frame)
@@ -132,10 +143,12 @@ def daily_chart(
 
     width_pt = ax.get_position().width * frame.width_pt
     bar_pt = max(0.25, min(0.75 * width_pt / max(x1 - x0, 1), 8.0))
+    shown = np.minimum(inc, top)
     ok = ~doubtful
-    ax.vlines(x[ok], 0, inc[ok], colors=BARS, linewidth=bar_pt, gid="bars")
+    ax.vlines(x[ok], 0, shown[ok], colors=BARS, linewidth=bar_pt, gid="bars")
     if doubtful.any():
-        ax.vlines(x[doubtful], 0, inc[doubtful], colors=FLAGGED, linewidth=max(bar_pt, 0.6), gid="bars-flagged")
+        ax.vlines(x[doubtful], 0, shown[doubtful], colors=FLAGGED, linewidth=max(bar_pt, 0.6), gid="bars-flagged")
+    _mark_clipped(ax, x[inc > top], inc[inc > top], top)
     for window, colour, lw in ((7, SERIES, 0.8), (30, SECOND, 1.2)):
         r = rolling[window]
         if len(r):
@@ -152,7 +165,7 @@ def daily_chart(
 
     rx, ry = date_numbers(progression["date"]), progression["increment"].to_numpy(dtype=float)
     ax.scatter(rx, ry, s=10, color=RECORD, edgecolors="white", linewidths=0.5, zorder=5, gid="records")
-    _label_records(ax, progression.tail(labelled_records), x, inc)
+    _label_records(ax, labelled, x, shown)
 
     handles = [
         Line2D([], [], color=BARS, linewidth=4),
@@ -179,7 +192,7 @@ def _title(last: pd.Series, standing: pd.DataFrame, noun: str, include_flagged: 
     if not standing.empty and standing.iloc[-1]["report_date"] == last["report_date"]:
         title += ", a new one-day record"
     elif bool(last["doubtful"]) and not include_flagged:
-        title += f"; the figure is flagged ({last['flags'].replace(';', ', ') or 'gap'})"
+        title += f"; the figure is flagged ({_flag_words(last['flags'])})"
     if not standing.empty and standing.iloc[-1]["report_date"] != last["report_date"]:
         rec = standing.iloc[-1]
         title += f"; the record is {number_text(rec['increment'])} ({day_text(rec['date'])})"
@@ -202,6 +215,36 @@ def _subtitle(daily: pd.DataFrame, by: str, start: Any, end: Any, include_flagge
     if pd.Timestamp(daily["report_date"].min()).date() > FIRST_REPORT_DATE:
         subtitle += f" and count from {day_text(first_counted)}, where this series begins"
     return subtitle + "."
+
+
+def _flag_words(flags: str) -> str:
+    """'outlier, coarse' from 'outlier;coarse'; 'gap' for a span with no flag of its own."""
+    return ", ".join(f.replace("_", " ") for f in flags.split(";") if f) or "gap"
+
+
+def _mark_clipped(ax: Axes, xs: NDArray[np.float64], values: NDArray[np.float64], top: float) -> None:
+    """Bars above the scale end at the top with a notch and their values written beside them,
+    one label per cluster (bars closer than CLUSTER_PT), in date order."""
+    import numpy as np
+    from matplotlib.transforms import offset_copy
+
+    if not len(xs):
+        return
+    ax.scatter(xs, np.full(len(xs), top), s=9, marker="v", color=FLAGGED, edgecolors="white",
+               linewidths=0.4, zorder=6, clip_on=False, gid="clipped")  # fmt: skip
+    px = ax.transData.transform(np.column_stack([xs, np.full(len(xs), top)]))[:, 0]
+    gap = CLUSTER_PT * ax.figure.dpi / 72.0
+    clusters: list[list[int]] = [[0]]
+    for i in range(1, len(xs)):
+        if px[i] - px[clusters[-1][-1]] < gap:
+            clusters[-1].append(i)
+        else:
+            clusters.append([i])
+    for cluster in clusters:
+        text = ", ".join(number_text(values[i]) for i in cluster) + " (off the scale)"
+        ax.text(xs[cluster[-1]], top, text, ha="left", va="top", fontsize=SMALL_PT, color=TEXT,
+                transform=offset_copy(ax.transData, ax.get_figure(root=True), x=5, y=-1, units="points"),
+                path_effects=halo(), gid="clipped-label")  # fmt: skip
 
 
 def _label_records(ax: Axes, latest: pd.DataFrame, x: NDArray[np.float64], increments: NDArray[np.float64]) -> None:

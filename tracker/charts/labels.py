@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from tracker.charts.measure import text_width_pt
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from matplotlib.transforms import Bbox
 
 Box = tuple[float, float, float, float]  # display pixels: x0, y0, x1, y1
+# A label's place: an offset in points from its anchor, optionally with the alignment there.
+Spot = tuple[float, float] | tuple[float, float, str, str]
 # Candidate offsets (points) from a label's anchor, nearest first; place_labels then tries each
 # again further out.
 OFFSETS: tuple[tuple[float, float], ...] = (
@@ -57,6 +59,8 @@ class Label:
     size: float = SMALL_PT + 0.5
     weight: str = "normal"
     gid: str = "label"
+    ha: str = "center"  # how the text aligns to its offset point: left, center, right
+    va: str = "bottom"  # bottom or top
 
 
 def _annotate(ax: Axes, lab: Label, dx: float, dy: float, leader: dict[str, Any] | None) -> Annotation:
@@ -66,8 +70,8 @@ def _annotate(ax: Axes, lab: Label, dx: float, dy: float, leader: dict[str, Any]
         (lab.x, lab.y),
         xytext=(dx, dy),
         textcoords="offset points",
-        ha="center",
-        va="bottom",
+        ha=lab.ha,
+        va=lab.va,
         fontsize=lab.size,
         color=lab.colour,
         fontweight=lab.weight,
@@ -83,19 +87,21 @@ def place_labels(
     ax: Axes,
     labels: Sequence[Label],
     *,
-    offsets: Sequence[tuple[float, float]] | None = None,
+    offsets: Sequence[Spot] | None = None,
     avoid: Sequence[Box] = (),
     leader_beyond_pt: float = 10.0,
     drop: bool = False,
 ) -> list[Annotation]:
-    """Place each label at the first candidate offset (points) where it overlaps no placed label,
-    no box in `avoid` (display pixels) and stays inside the axes; further out with a leader line
-    if none fits. Labels are placed in the order given: put the most important first.
+    """Place each label at the first candidate offset (points; with its own alignment when the
+    offset says (dx, dy, ha, va)) where it overlaps no placed label, no box in `avoid` (display
+    pixels) and stays inside the axes; further out with a leader line if none fits (or left out
+    if `drop`). Labels are placed in the order given: put the most important first.
     """
     fig = ax.figure
     scale = fig.dpi / 72.0
     offsets = OFFSETS if offsets is None else offsets
-    candidates = [*offsets, *([] if drop else [(ox * 1.6, oy * 1.6 + 10) for ox, oy in offsets])]
+    further = [(o[0] * 1.6, o[1] * 1.6 + 10, *o[2:]) for o in offsets]
+    candidates: list[Spot] = [*offsets, *([] if drop else further)]
     bbox = ax.get_window_extent()
     placed: list[Box] = list(avoid)
     artists = []
@@ -104,28 +110,32 @@ def place_labels(
         w = max(text_width_pt(fig, s, lab.size, lab.weight) for s in lines) * scale + 4
         h = lab.size * 1.2 * len(lines) * scale + 2
         ax_x, ax_y = ax.transData.transform((lab.x, lab.y))
-        choice: tuple[float, float, Box] | None = None
-        fallback: tuple[float, float, float, Box] | None = None
-        for dx, dy in candidates:
+        choice: tuple[Label, float, float, Box] | None = None
+        fallback: tuple[Label, float, float, Box, float] | None = None
+        for spot in candidates:
+            dx, dy = spot[0], spot[1]
+            aligned = replace(lab, ha=spot[2], va=spot[3]) if len(spot) == 4 else lab
             cx, cy = ax_x + dx * scale, ax_y + dy * scale
-            # Box of the text anchored at its bottom centre.
-            box = (cx - w / 2, cy, cx + w / 2, cy + h)
+            # Box of the text aligned at (cx, cy).
+            left = cx - {"left": 0.0, "center": w / 2, "right": w}[aligned.ha]
+            bottom = cy - (h if aligned.va == "top" else 0.0)
+            box = (left, bottom, left + w, bottom + h)
             outside = box[0] < bbox.x0 or box[2] > bbox.x1 or box[1] < bbox.y0 or box[3] > bbox.y1
             cost = sum(_overlap_area(box, other) for other in placed) + (w * h if outside else 0.0)
             if cost == 0:
-                choice = (dx, dy, box)
+                choice = (aligned, dx, dy, box)
                 break
-            if fallback is None or cost < fallback[2]:
-                fallback = (dx, dy, cost, box)
+            if fallback is None or cost < fallback[4]:
+                fallback = (aligned, dx, dy, box, cost)
         if choice is None:
             if drop or fallback is None:
                 continue
-            choice = (fallback[0], fallback[1], fallback[3])  # nothing fits: the least overlapping place
-        dx, dy, box = choice
+            choice = fallback[:4]  # nothing fits: the least overlapping place
+        aligned, dx, dy, box = choice
         placed.append(box)
         far = math.hypot(dx, dy) > leader_beyond_pt
         leader = dict(arrowstyle="-", color=MUTED, linewidth=0.5, shrinkA=0, shrinkB=2) if far else None
-        artists.append(_annotate(ax, lab, dx, dy, leader))
+        artists.append(_annotate(ax, aligned, dx, dy, leader))
     return artists
 
 
@@ -192,6 +202,7 @@ def row_labels(
                 break
     artists = []
     for cluster in clusters:
+        cluster = _uncrossed(cluster, row)
         placed = row(cluster)
         for item, cx in zip(cluster, placed.centres):
             dx, dy = (cx - item.px) / scale, (placed.base - item.py) / scale
@@ -203,6 +214,44 @@ def row_labels(
             )
             artists.append(_annotate(ax, item.label, dx, dy, leader))
     return artists
+
+
+def _uncrossed(cluster: list[_Item], row: Callable[[list[_Item]], _Row]) -> list[_Item]:
+    """The cluster's labels in an order whose leader lines (from each label's bottom centre to
+    its anchor) do not cross: the anchors' order, with crossing pairs swapped while that
+    removes crossings (anchors at different heights can make the anchors' order cross)."""
+
+    def crossings(order: list[_Item]) -> list[tuple[int, int]]:
+        placed = row(order)
+        segs = [((cx, placed.base), (it.px, it.py)) for it, cx in zip(order, placed.centres)]
+        return [
+            (i, j) for i in range(len(segs)) for j in range(i + 1, len(segs)) if _segments_cross(*segs[i], *segs[j])
+        ]
+
+    order = list(cluster)
+    found = crossings(order)
+    for _ in range(len(order) ** 2):
+        if not found:
+            break
+        i, j = found[0]
+        swapped = list(order)
+        swapped[i], swapped[j] = swapped[j], swapped[i]
+        now = crossings(swapped)
+        if len(now) >= len(found):
+            break
+        order, found = swapped, now
+    return order
+
+
+def _segments_cross(
+    p1: tuple[float, float], p2: tuple[float, float], q1: tuple[float, float], q2: tuple[float, float]
+) -> bool:
+    """Whether two segments cross (touching at an end is not crossing)."""
+
+    def side(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]) -> float:
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+    return side(q1, q2, p1) * side(q1, q2, p2) < 0 and side(p1, p2, q1) * side(p1, p2, q2) < 0
 
 
 def _row(

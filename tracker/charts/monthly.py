@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from tracker.charts import overlay
 from tracker.charts.axes import date_numbers, period_axis, style_axes
 from tracker.charts.formats import MONTHS, month_text, number_text, series_words
+from tracker.charts.labels import halo
 from tracker.charts.layout import (
     DEFAULT_DPI,
     DEFAULT_SIZE,
@@ -312,6 +313,7 @@ def _draw_claims(
                 va="bottom",
                 fontsize=SMALL_PT,
                 color=colour,
+                path_effects=halo(),
                 gid="claim-period-label",
             )
         handles.append(

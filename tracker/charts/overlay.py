@@ -4,11 +4,12 @@ source looks (the same source keeps one colour and marker across a chart)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tracker.charts.formats import number_text, plural
-from tracker.charts.palette import SOURCE_STYLES
+from tracker.charts.palette import source_style
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -115,19 +116,18 @@ def claim_points(claims: pd.DataFrame) -> list[Point]:
     return out
 
 
-def styles_for(sources: list[str]) -> dict[str, tuple[str, str]]:
-    """Colour and marker per source, the same on every chart: registered claimants take their
-    place in the source registry, others follow in order of first appearance."""
+def styles_for(sources: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Colour and marker per source drawn together: each takes its rank among them in the order
+    of the source registry (others after, in order of first appearance), so up to six sources
+    differ in colour and no two share colour and marker. A source keeps its look on every chart
+    that draws the same sources."""
     from tracker.sources import CURATED, GENERAL_STAFF, SOURCES
 
+    wanted = list(dict.fromkeys(sources))
     registry = [key for key in SOURCES if key not in (GENERAL_STAFF, CURATED)]
-    others = [key for key in dict.fromkeys(sources) if key not in registry]
-    return {
-        key: SOURCE_STYLES[
-            (registry.index(key) if key in registry else len(registry) + others.index(key)) % len(SOURCE_STYLES)
-        ]
-        for key in dict.fromkeys(sources)
-    }
+    ranked = [key for key in registry if key in wanted]
+    ranked += [key for key in wanted if key not in ranked]
+    return {key: source_style(ranked.index(key)) for key in wanted}
 
 
 def left_out_note(left: pd.DataFrame, what: str) -> str:

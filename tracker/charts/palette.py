@@ -20,18 +20,28 @@ SECOND = OKABE_ITO["black"]
 TEXT = "#222222"
 MUTED = "#666666"
 GRID = "#e3e3e3"
-# Claims of other sources: colour and marker pairs, one per source in the order of the source
-# registry (tracker.sources), so a source looks the same on every chart. Triangles are kept for
-# bounds ("more than", "up to"); no pair repeats, so no two sources look alike.
-SOURCE_STYLES = [
-    (OKABE_ITO["vermillion"], "D"),
-    (OKABE_ITO["green"], "o"),
-    (OKABE_ITO["orange"], "s"),
-    (OKABE_ITO["purple"], "o"),
-    (OKABE_ITO["black"], "s"),
-    (OKABE_ITO["sky_blue"], "P"),
-    (OKABE_ITO["green"], "X"),
-    (OKABE_ITO["orange"], "h"),
-    (OKABE_ITO["purple"], "X"),
-    (OKABE_ITO["black"], "P"),
-]
+# Claims of other sources: a colour and a marker each. The sources drawn together take colours in
+# the registry's order, so up to six look different by colour alone (and by marker too, for
+# print and colour-blind readers); past six, colours repeat with another marker, so no two
+# sources share both (see overlay.styles_for). Blue is the series' own colour and triangles mark bounds ("more
+# than", "up to"): neither is used here.
+CLAIM_COLOURS = (
+    OKABE_ITO["green"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["purple"],
+    OKABE_ITO["black"],
+    OKABE_ITO["sky_blue"],
+    OKABE_ITO["vermillion"],
+)
+CLAIM_MARKERS = ("o", "s", "D", "X", "p", "P")
+# How far each cycle of colours shifts the markers: the second cycle by half the list, so that
+# sources sharing a colour differ most in shape (circle and cross, square and star, ...).
+MARKER_SHIFTS = (0, 3, 1, 4, 2, 5)
+
+
+def source_style(rank: int) -> tuple[str, str]:
+    """(colour, marker) of the source at `rank` among those drawn together: colours cycle, and
+    each cycle shifts the markers, so every rank below 36 has its own pair."""
+    cycle, colour = divmod(rank, len(CLAIM_COLOURS))
+    shift = MARKER_SHIFTS[cycle % len(MARKER_SHIFTS)]
+    return CLAIM_COLOURS[colour], CLAIM_MARKERS[(colour + shift) % len(CLAIM_MARKERS)]
