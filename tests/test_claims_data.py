@@ -152,11 +152,11 @@ def test_no_shipped_claim_links_to_an_aggregator_or_rewrite_site() -> None:
         # The UK statement to the OSCE in January 2026.
         (
             "uk-osce-2026-01-2025-total",
-            ("uk-mod", "killed_or_wounded", "period_total", "2025", "about 420,000", "2026-01"),
+            ("uk-fcdo", "killed_or_wounded", "period_total", "2025", "about 420,000", "2026-01"),
         ),
         (
             "uk-osce-2026-01-total",
-            ("uk-mod", "killed_or_wounded", "cumulative", "2025-12-31", "more than 1,200,000", "2026-01"),
+            ("uk-fcdo", "killed_or_wounded", "cumulative", "2025-12-31", "more than 1,200,000", "2026-01"),
         ),
         # Kept as the news report published it: the comparison shows it 10 below the series' 1,740.
         (

@@ -85,7 +85,7 @@ def test_vocabulary_words_accept_spaces_and_case() -> None:
         ({"best": "many"}, "best 'many' is not a number"),
         ({"best": "1e400"}, "best '1e400' is not a number"),
         ({"best": ""}, "a claim needs a best figure, or both low and high for a range"),
-        ({"source": "ukdi"}, "unknown source 'ukdi'; known: ua-general-staff, uk-defence-intelligence"),
+        ({"source": "ukdi"}, "unknown source 'ukdi'; known: ua-general-staff, oryx, uk-defence-intelligence"),
         ({"source": "curated"}, "unknown source 'curated'"),
         ({"subject": "belarus"}, "unknown subject 'belarus'; use one of: russia, ukraine"),
         ({"metric": "casualties"}, "unknown metric 'casualties'"),

@@ -13,6 +13,7 @@ from storecheck import count, fingerprint, runs
 
 from tracker.errors import ExitCode
 from tracker.metrics import label_for
+from tracker.sources import SOURCES
 from tracker.store.db import open_store
 from tracker.store.queries import observations_frame
 
@@ -56,7 +57,7 @@ def test_sources_list_without_a_store_shows_the_registry_and_creates_no_store(ca
     assert listed["oryx"]["definition"] == "confirmed" and listed["oryx"]["side"] == "russia"
     assert listed["ua-general-staff"]["url"] == "https://www.zsu.gov.ua/"
     assert {row["defined_in"] for row in listed.values()} == {"registry"}
-    assert len(listed) == 12 and not db.exists()
+    assert len(listed) == len(SOURCES) and not db.exists()
 
 
 def test_sources_list_table_names_each_source_with_its_convention_and_licence(capsys, tmp_path):
@@ -67,7 +68,7 @@ def test_sources_list_table_names_each_source_with_its_convention_and_licence(ca
     assert lines[0].split() == ["key", "dates", "by", "side", "definition", "defined", "in"]
     assert lines[1].split() == ["ua-general-staff", "report", "russia", "killed_or_wounded", "registry"]
     assert "  licence: Open Government Licence v3.0" in lines
-    assert lines[-1].startswith("(12 source(s);")
+    assert lines[-1].startswith(f"({len(SOURCES)} source(s);")
 
 
 def test_sources_add_then_list_shows_the_new_source_with_its_fields_and_the_registry(capsys, store_url):
@@ -92,7 +93,7 @@ def test_sources_add_then_list_shows_the_new_source_with_its_fields_and_the_regi
     }
     assert listed["uk-defence-intelligence"]["dates_by"] == "covered"
     assert listed["uk-defence-intelligence"]["defined_in"] == "registry"
-    assert len(listed) == 13
+    assert len(listed) == len(SOURCES) + 1
 
 
 def test_sources_add_of_a_known_key_updates_only_the_fields_given_and_says_what_changed(capsys, sqlite_url):

@@ -11,12 +11,12 @@ import datetime as dt
 import hashlib
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, Row, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Row, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.errors import (
@@ -43,7 +43,17 @@ from tracker.store.revisions import Key, RevisionCounts, Values, apply_snapshot,
 KYIV = ZoneInfo("Europe/Kyiv")
 # Rules raised while reading a payload (not from the series): re-checked with every new payload.
 PARSE_RULES = frozenset(
-    {"unknown_metric", "duplicate_date", "duplicate_key", "bad_value", "bad_row", "bad_claim", "implausible_date"}
+    {
+        "unknown_metric",
+        "duplicate_date",
+        "duplicate_key",
+        "bad_value",
+        "bad_row",
+        "bad_claim",
+        "implausible_date",
+        "unmapped_type",
+        "parts_mismatch",
+    }
 )
 # A full snapshot that would remove more than this share of the rows the store holds for the feed
 # (and more than SHRINK_MIN_ROWS of them), or a metric's whole series, is far likelier a broken
@@ -150,6 +160,7 @@ def run_ingest(
             upgrade(engine)
             # Read under the lock: no other writer can change it before this run ends.
             previous = _last_success(engine, feed.name, source)
+            dates_by = _dates_by(engine, source)
             if observed_at is not None:
                 _check_order(previous, feed.name, source, observed_at)
             fetched: list[Fetched] = []
@@ -158,6 +169,10 @@ def run_ingest(
                 if observed_at is None:
                     report.observed_at = _live_moment(fetched, previous, started)
                 digest = _digest(fetched)
+                if dates_by == "documented":
+                    # The same bytes on another day are that day's figures: a dated snapshot must be
+                    # parsed again, not confirmed as the previous day's.
+                    digest = hashlib.sha256(f"{digest} {report.observed_at.date()}".encode()).hexdigest()
                 # The same bytes as last time need no parsing: nothing in them can have changed.
                 unchanged = previous is not None and previous.digest == digest
                 parsed = None if unchanged else feed.parse(fetched)
@@ -167,7 +182,7 @@ def run_ingest(
                 return report
             try:
                 with engine.begin() as conn:
-                    _store_run(conn, report, started, fetched, digest, previous, parsed, allow_shrink, role)
+                    _store_run(conn, report, started, fetched, digest, previous, parsed, allow_shrink, role, dates_by)
             except BadPayload as exc:
                 # Refused after reading (a suspicious shrink): the transaction rolled back.
                 report.error, report.exit_code = str(exc), exc.exit_code
@@ -186,6 +201,14 @@ def run_ingest(
         report.seconds = time.perf_counter() - clock
         engine.dispose()
     return report
+
+
+def _dates_by(engine: Engine, source: str) -> str:
+    """How the source dates its figures, as the store knows it (tracker sources add may say)."""
+    from tracker.store.sources import stored_source
+
+    with engine.connect() as conn:
+        return stored_source(conn, source).dates_by
 
 
 def _last_success(engine: Engine, feed: str, source: str) -> LastRun | None:
@@ -313,6 +336,7 @@ def _store_run(
     parsed: ParsedPayload | None,
     allow_shrink: bool,
     role: str | None,
+    dates_by: str = "report",
 ) -> None:
     """Record the run; `parsed` is None when the payload is the previous run's bytes again.
 
@@ -364,7 +388,9 @@ def _store_run(
         names = {v: k for k, v in ids.items()}
         extra = {"source_id": source_id}
         implausible, dropped = _implausible_dates(parsed, report.source, now)
-        stored_before = _current_counts(conn, feed_id)
+        window = _dated_window(parsed, dates_by)
+        where = obs.c.report_date.between(*window) if window is not None else None
+        stored_before = _current_counts(conn, feed_id, where)
         # Totals, and the status parts of a total for sources that give them; a kind the store
         # holds but this payload lacks is still diffed, so its rows in scope are removed.
         by_kind: dict[str, dict[Key, Values]] = {"total": {}}
@@ -397,6 +423,7 @@ def _store_run(
                 now=now,
                 run_id=run_id,
                 extra=extra,
+                where=where,
             )
             report.counts.add(counts)
             if kind == "total":
@@ -422,7 +449,13 @@ def _store_run(
             extra=extra,
         )
         if not allow_shrink:
-            _refuse_shrink(report, stored_before, {**states, "adjustment": state_adjustments}, names)
+            _refuse_shrink(
+                report,
+                stored_before,
+                {**states, "adjustment": state_adjustments},
+                names,
+                (lambda: _current_counts(conn, feed_id)) if window is not None else None,
+            )
         directions = {("greatest_losses_direction", d): (text,) for d, text in parsed.directions.items()}
         apply_snapshot(
             conn,
@@ -446,12 +479,16 @@ def _store_run(
         touched = {(names[k[0]], k[1]) for k in changed | changed_adj}
         # What is wrong with the payload itself first: the summary shows the first findings.
         produced = (
-            [NewFinding(i.rule, "warning", i.metric, i.report_date, i.message) for i in parsed.issues]
+            [NewFinding(i.rule, i.severity, i.metric, i.report_date, i.message) for i in parsed.issues]
             + implausible
-            + _validate(state_totals, state_adjustments, touched, names, now, source_info(report.source).dates_by)
+            + (
+                _validate_dated(conn, feed_id, state_totals, touched, names, window)
+                if window is not None
+                else _validate(state_totals, state_adjustments, touched, names, now, dates_by)
+            )
         )
         report.new_findings = _upsert_findings(
-            conn, feed_id, run_id, now, produced, {_series_name(name, side) for name, side in touched}
+            conn, feed_id, run_id, now, produced, {_series_name(name, side) for name, side in touched}, window
         )
         warnings = any(f.severity == "warning" for f in report.new_findings)
         report.status = "ok_with_findings" if warnings else "ok"
@@ -515,14 +552,17 @@ def _implausible_dates(
     return findings, {(metric, day) for day, metrics in bad.items() for metric in metrics}
 
 
-def _current_counts(conn: Connection, feed_id: int) -> dict[tuple[str, int], int]:
-    """How many current (not removed) rows the feed holds, per (kind, metric id)."""
+def _current_counts(
+    conn: Connection, feed_id: int, where: ColumnElement[bool] | None = None
+) -> dict[tuple[str, int], int]:
+    """How many current (not removed) rows the feed holds (within `where`), per (kind, metric id)."""
     obs = m.table(m.Observation)
-    rows = conn.execute(
-        select(obs.c.kind, obs.c.metric_id, func.count())
-        .where(obs.c.feed_id == feed_id, obs.c.superseded_at.is_(None), obs.c.removed.is_(False))
-        .group_by(obs.c.kind, obs.c.metric_id)
-    ).all()
+    query = select(obs.c.kind, obs.c.metric_id, func.count()).where(
+        obs.c.feed_id == feed_id, obs.c.superseded_at.is_(None), obs.c.removed.is_(False)
+    )
+    if where is not None:
+        query = query.where(where)
+    rows = conn.execute(query.group_by(obs.c.kind, obs.c.metric_id)).all()
     return {(kind, metric_id): n for kind, metric_id, n in rows}
 
 
@@ -531,9 +571,15 @@ def _refuse_shrink(
     before: dict[tuple[str, int], int],
     states: dict[str, dict[Key, Values]],
     names: dict[int, str],
+    after_whole: Callable[[], dict[tuple[str, int], int]] | None = None,
 ) -> None:
     """BadPayload when this snapshot removes more than SHRINK_MAX_SHARE of the stored rows (and
-    more than SHRINK_MIN_ROWS), or every row of a metric that had some."""
+    more than SHRINK_MIN_ROWS), or every row of a metric that had some.
+
+    `states` are the rows current after the payload in what it was compared with; a payload of a
+    date window passes `after_whole`, which counts the feed's rows after it, so that a series gone
+    from the window but present on other dates is not taken for an emptied one.
+    """
     removed = report.counts.removed + report.adjustments.removed
     if not removed:
         return
@@ -541,6 +587,8 @@ def _refuse_shrink(
     for kind, state in states.items():
         for metric_id, *_rest in state:
             after[(kind, metric_id)] = after.get((kind, metric_id), 0) + 1
+    if after_whole is not None:
+        after = after_whole()
     # A whole series gone: every total of a metric, or every documented correction of one.
     emptied = sorted(f"{names[mid]} {kind}" for (kind, mid), n in before.items() if n and not after.get((kind, mid)))
     stored = sum(before.values())
@@ -560,6 +608,64 @@ def _refuse_shrink(
 def _series_name(metric: str, side: str) -> str:
     """How findings name a series: its metric, and whose losses when not Russia's."""
     return metric if side == "russia" else f"{metric} ({side})"
+
+
+def _dated_window(parsed: ParsedPayload, dates_by: str) -> tuple[dt.date, dt.date] | None:
+    """The date window a dated snapshot (a "documented" source's: one day of Oryx's) covers, when
+    every record lies inside it: such a payload is diffed and validated against that window and the
+    point before it only, so a backfill of hundreds of snapshots does not re-read the whole history
+    on every run."""
+    scope = parsed.scope
+    if dates_by != "documented" or scope.date_from is None or scope.date_to is None:
+        return None
+    start, end = scope.date_from, scope.date_to
+    if all(start <= o.report_date <= end for o in parsed.observations) and not parsed.adjustments:
+        return start, end
+    return None
+
+
+def _validate_dated(
+    conn: Connection,
+    feed_id: int,
+    totals: dict[Key, Values],
+    touched: set[tuple[str, str]],
+    names: dict[int, str],
+    window: tuple[dt.date, dt.date],
+) -> list[NewFinding]:
+    """The documented-series rule (a fall is info) over each changed series' window and the last
+    point before it."""
+    from tracker import quality
+
+    obs = m.table(m.Observation)
+    ids = {name: mid for mid, name in names.items()}
+    series: dict[tuple[int, str], list[quality.Point]] = {}
+    for (metric_id, side, day), (value, qualifier, increase, _definition) in totals.items():
+        if (names[metric_id], side) in touched:
+            series.setdefault((metric_id, side), []).append(quality.Point(day, value, qualifier, increase))
+    found: list[NewFinding] = []
+    for name, side in sorted(touched):
+        metric_id = ids[name]
+        before = conn.execute(
+            select(obs.c.report_date, obs.c.value)
+            .where(
+                obs.c.feed_id == feed_id,
+                obs.c.kind == "total",
+                obs.c.metric_id == metric_id,
+                obs.c.side == side,
+                obs.c.superseded_at.is_(None),
+                obs.c.removed.is_(False),
+                obs.c.report_date < window[0],
+            )
+            .order_by(obs.c.report_date.desc())
+            .limit(1)
+        ).first()
+        points = sorted(series.get((metric_id, side), []), key=lambda p: p.report_date)
+        if before is not None:
+            points.insert(0, quality.Point(before.report_date, before.value))
+        label = _series_name(name, side)
+        for f in quality.check_documented_series(label, points):
+            found.append(NewFinding(f.rule, f.severity, f.metric or label, f.report_date, f.message))
+    return found
 
 
 def _validate(
@@ -602,9 +708,16 @@ def _validate(
 
 
 def _upsert_findings(
-    conn: Connection, feed_id: int, run_id: int, now: dt.datetime, produced: list[NewFinding], validated: set[str]
+    conn: Connection,
+    feed_id: int,
+    run_id: int,
+    now: dt.datetime,
+    produced: list[NewFinding],
+    validated: set[str],
+    window: tuple[dt.date, dt.date] | None = None,
 ) -> list[NewFinding]:
-    """Insert findings not yet open, refresh the ones still found, resolve the ones gone."""
+    """Insert findings not yet open, refresh the ones still found, resolve the ones gone (for a
+    payload of a date window, only the ones dated in it: the others were not looked at)."""
     table = m.table(m.Finding)
     open_rows = {
         (r.rule, r.metric, r.report_date): r.id
@@ -652,7 +765,11 @@ def _upsert_findings(
             update(table).where(table.c.id.in_(still[start : start + 500])).values(last_run_id=run_id, last_seen_at=now)
         )
     gone = [
-        fid for key, fid in open_rows.items() if key not in keys_now and (key[0] in PARSE_RULES or key[1] in validated)
+        fid
+        for key, fid in open_rows.items()
+        if key not in keys_now
+        and (key[0] in PARSE_RULES or key[1] in validated)
+        and (window is None or (key[2] is not None and window[0] <= key[2] <= window[1]))
     ]
     for start in range(0, len(gone), 500):
         conn.execute(

@@ -60,6 +60,7 @@ class ParseIssue:
     message: str
     metric: str | None = None
     report_date: dt.date | None = None
+    severity: str = "warning"  # "info" for what is worth knowing but not wrong (an unmapped type)
 
 
 @dataclass(frozen=True, slots=True)

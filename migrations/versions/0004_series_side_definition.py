@@ -29,6 +29,8 @@ def upgrade() -> None:
         batch.create_unique_constraint("uq_observation_revision", NEW_KEY)
         batch.drop_index("ix_observation_current")
         batch.create_index("ix_observation_current", ["feed_id", "kind", "metric_id", "side", "superseded_at"])
+        # A dated snapshot (Oryx's) is diffed against its own date only: found by date, not by scanning.
+        batch.create_index("ix_observation_window", ["feed_id", "report_date"])
     with op.batch_alter_table("source") as batch:
         batch.add_column(sa.Column("dates_by", sa.String(length=16), nullable=True))
         batch.add_column(sa.Column("side", sa.String(length=16), nullable=True))
@@ -41,6 +43,7 @@ def downgrade() -> None:
         for column in ("licence", "definition", "side", "dates_by"):
             batch.drop_column(column)
     with op.batch_alter_table("observation") as batch:
+        batch.drop_index("ix_observation_window")
         batch.drop_index("ix_observation_current")
         batch.create_index("ix_observation_current", ["feed_id", "kind", "metric_id", "superseded_at"])
         batch.drop_constraint("uq_observation_revision", type_="unique")

@@ -132,7 +132,7 @@ def claim_from_fields(fields: Mapping[str, str | None], *, today: dt.date | None
     source = get["source"]
     if source not in SOURCES or source in NOT_A_SOURCE:
         known = ", ".join(k for k in SOURCES if k not in NOT_A_SOURCE)
-        raise InvalidInput(f"unknown source {_short(source)}; known: {known} (register new ones in tracker/sources.py)")
+        raise InvalidInput(f"unknown source {_short(source)}; known: {known} (register new ones in data/sources/sources.csv)")
     subject = _vocab("subject", get["subject"], SUBJECTS)
     try:
         metric = resolve(get["metric"]).name

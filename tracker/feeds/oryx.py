@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -136,7 +137,8 @@ class _Reader:
         out = self.out
         out.issues.extend(self.bad_values)
         if self.bad_rows:
-            out.issues.append(unreadable_rows(self.where, self.bad_rows, "not stored"))
+            # Dated by the snapshot: each day's unreadable rows are that day's finding.
+            out.issues.append(replace(unreadable_rows(self.where, self.bad_rows, "not stored"), report_date=self.day))
         out.scope = Scope(
             metrics=frozenset(out.metric_specs),
             date_from=self.day,
@@ -189,6 +191,7 @@ class _Reader:
                         "category until it is mapped",
                         metric,
                         self.day,
+                        severity="info",
                     )
                 )
         label = series_name(metric, side)

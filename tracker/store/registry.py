@@ -16,23 +16,17 @@ if TYPE_CHECKING:
 
 
 def source_ids(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
-    """Ids of sources by key, inserting registered (or named-by-key) ones not yet in the store."""
+    """Ids of sources by key, inserting registered (or named-by-key) ones not yet in the store.
+
+    Only the key and name are stored: the registry file stays the authority for its sources'
+    other fields, and a field the store holds is one `tracker sources add` set on purpose.
+    """
     wanted = set(keys)
     have = dict(conn.execute(select(m.Source.key, m.Source.id).where(m.Source.key.in_(wanted))).all())
     for key in sorted(wanted - have.keys()):
         info = source_info(key)
         have[key] = conn.execute(
-            insert(m.Source)
-            .values(
-                key=info.key,
-                name=info.name,
-                url=info.url,
-                dates_by=info.dates_by,
-                side=info.side,
-                definition=info.definition,
-                licence=info.licence,
-            )
-            .returning(m.Source.id)
+            insert(m.Source).values(key=info.key, name=info.name).returning(m.Source.id)
         ).scalar_one()
     return have
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, false, select, update
+from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, false, select, update
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
 
@@ -45,9 +45,14 @@ class CurrentRow:
 
 
 def current_rows(
-    conn: Connection, table: Table, filters: Mapping[str, object], key_cols: Sequence[str], value_cols: Sequence[str]
+    conn: Connection,
+    table: Table,
+    filters: Mapping[str, object],
+    key_cols: Sequence[str],
+    value_cols: Sequence[str],
+    where: ColumnElement[bool] | None = None,
 ) -> dict[Key, CurrentRow]:
-    """The open (not superseded) row of every key matching the filters."""
+    """The open (not superseded) row of every key matching the filters (and `where`)."""
     cols = [
         table.c.id,
         table.c.revision,
@@ -55,10 +60,12 @@ def current_rows(
         *(table.c[k] for k in key_cols),
         *(table.c[v] for v in value_cols),
     ]
-    where = and_(table.c.superseded_at.is_(None), *(table.c[k] == v for k, v in filters.items()))
+    condition = and_(table.c.superseded_at.is_(None), *(table.c[k] == v for k, v in filters.items()))
+    if where is not None:
+        condition = and_(condition, where)
     out: dict[Key, CurrentRow] = {}
     nk = len(key_cols)
-    for row in conn.execute(select(*cols).where(where)):
+    for row in conn.execute(select(*cols).where(condition)):
         key = tuple(row[3 : 3 + nk])
         out[key] = CurrentRow(row[0], row[1], bool(row[2]), tuple(row[3 + nk :]))
     return out
@@ -77,16 +84,19 @@ def apply_snapshot(
     run_id: int,
     extra: Mapping[str, object] | None = None,
     state_out: dict[Key, Values] | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> tuple[RevisionCounts, set[Key]]:
     """Record one payload's rows for `filters` (e.g. one feed and kind) as revisions.
 
     Returns the counts and the keys whose current value changed (new, revised, removed or
     re-added), so that callers validate only what moved. `state_out`, if given, is filled with
-    every present key's current values after the payload, sparing callers a re-read.
+    every present key's current values after the payload, sparing callers a re-read. `where`
+    bounds what the payload is compared with (a payload of one date window is diffed against
+    that window only; every incoming key must lie inside it).
     """
     counts = RevisionCounts()
     changed: set[Key] = set()
-    current = current_rows(conn, table, filters, key_cols, value_cols)
+    current = current_rows(conn, table, filters, key_cols, value_cols, where)
     fixed = {
         **filters,
         **(extra or {}),
