@@ -238,11 +238,6 @@ def test_a_registry_source_a_store_records_as_dating_by_covered_day_is_judged_so
     assert (row["report_series"], row["report_verdict"]) == (1220, "higher")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tracker/claims/validate.py accepts claims of registry-file sources only, not a store's own "
-    "(`tracker sources add`): claims add refuses source 'mine'",
-)
 def test_a_claim_of_a_source_added_as_dating_by_covered_day_is_judged_by_covered_day(store_url: str, capsys) -> None:  # type: ignore[no-untyped-def]
     code, out, err = run_tracker(
         capsys, "sources", "add", "mine", "--name", "Mine", "--dates-by", "covered", "--db", store_url

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -226,7 +226,9 @@ def _last_success(engine: Engine, feed: str, source: str) -> LastRun | None:
         ).first()
 
 
-def ingest_claim(url: str, claim: ClaimRecord, *, lock_wait: float = 10.0) -> RunReport:
+def ingest_claim(
+    url: str, claim: ClaimRecord, *, lock_wait: float = 10.0, sources: Collection[str] | None = None
+) -> RunReport:
     """Write one claim a person typed (`tracker claims add`) as its own run of the "cli" feed: it
     never removes other claims. Raises InvalidInput when the store already holds the claim."""
     from tracker.claims.store import check_new_claim
@@ -238,7 +240,7 @@ def ingest_claim(url: str, claim: ClaimRecord, *, lock_wait: float = 10.0) -> Ru
             check_new_claim(conn, claim)
     finally:
         engine.dispose()
-    return run_ingest(url, SingleClaimFeed(claim), lock_wait=lock_wait)
+    return run_ingest(url, SingleClaimFeed(claim, sources), lock_wait=lock_wait)
 
 
 def _live_moment(fetched: list[Fetched], previous: LastRun | None, started: dt.datetime) -> dt.datetime:

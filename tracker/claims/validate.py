@@ -10,7 +10,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from urllib.parse import urlsplit
 
 from tracker.claims.claim import (
@@ -115,8 +115,13 @@ def check_url(value: str) -> str | None:
     return text
 
 
-def claim_from_fields(fields: Mapping[str, str | None], *, today: dt.date | None = None) -> ClaimRecord:
-    """A validated claim from text fields named as in FIELDS; InvalidInput names what is wrong."""
+def claim_from_fields(
+    fields: Mapping[str, str | None], *, today: dt.date | None = None, sources: Collection[str] | None = None
+) -> ClaimRecord:
+    """A validated claim from text fields named as in FIELDS; InvalidInput names what is wrong.
+
+    `sources` are the keys a claim may name (default: the registry file's; `tracker claims add`
+    adds the ones a store records)."""
     get = {name: (fields.get(name) or "").strip() for name in FIELDS}
     for name, value in get.items():
         check_text(name, value, {"note": NOTE_MAX, "based_on": BASED_ON_MAX, "url": URL_MAX}.get(name, 200))
@@ -130,9 +135,13 @@ def claim_from_fields(fields: Mapping[str, str | None], *, today: dt.date | None
             "(at most 128, starting with a letter or digit)"
         )
     source = get["source"]
-    if source not in SOURCES or source in NOT_A_SOURCE:
-        known = ", ".join(k for k in SOURCES if k not in NOT_A_SOURCE)
-        raise InvalidInput(f"unknown source {_short(source)}; known: {known} (register new ones in data/sources/sources.csv)")
+    allowed = list(SOURCES) + sorted(set(sources or ()) - set(SOURCES))
+    if source not in allowed or source in NOT_A_SOURCE:
+        known = ", ".join(k for k in allowed if k not in NOT_A_SOURCE)
+        raise InvalidInput(
+            f"unknown source {_short(source)}; known: {known} "
+            "(add one with `tracker sources add`, or to data/sources/sources.csv)"
+        )
     subject = _vocab("subject", get["subject"], SUBJECTS)
     try:
         metric = resolve(get["metric"]).name

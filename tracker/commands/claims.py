@@ -101,8 +101,10 @@ def claims_add(
         qualifier=qualifier, low=low, best=best, high=high, published=published, url=url, note=note,
         based_on=based_on,
     )  # fmt: skip
-    claim = claim_from_fields(fields)
-    report = ingest_claim(resolve_db_url(db), claim, lock_wait=wait)
+    store_url = resolve_db_url(db)
+    claimants = _claimants(store_url)
+    claim = claim_from_fields(fields, sources=claimants)
+    report = ingest_claim(store_url, claim, lock_wait=wait, sources=claimants)
     if report.status == "failed":
         print(f"error: {sanitize(report.error)}", file=sys.stderr)
     else:
@@ -309,6 +311,25 @@ def _mapped_metrics(series: str, metric: str | None) -> tuple[str, ...]:
     if name not in mapping.canonical:
         raise InvalidInput(f"--metric {name}: no {series} type maps onto it; mapped: {', '.join(mapping.canonical)}")
     return (name,)
+
+
+def _claimants(url: str) -> set[str]:
+    """Sources a claim may name: the registry file's and, if the store exists, those it records
+    (`tracker sources add`)."""
+    from tracker.errors import StoreError
+    from tracker.sources import SOURCES
+    from tracker.store.db import open_store
+    from tracker.store.sources import known_sources
+
+    try:
+        engine = open_store(url, write=False)
+    except StoreError:  # no store yet (claims add creates it): the registry's sources only
+        return set(SOURCES)
+    try:
+        with engine.connect() as conn:
+            return set(known_sources(conn))
+    finally:
+        engine.dispose()
 
 
 def register(app: typer.Typer, ingest_app: typer.Typer, claims_app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -79,8 +80,9 @@ class SingleClaimFeed:
     source = CURATED
     default_location = "tracker claims add"
 
-    def __init__(self, claim: ClaimRecord) -> None:
+    def __init__(self, claim: ClaimRecord, sources: Collection[str] | None = None) -> None:
         self.claim = claim
+        self.sources = sources  # the sources the claim may name (a store's own, `tracker sources add`)
 
     def fetch(self, location: str | None = None, **options: object) -> list[Fetched]:
         return [
@@ -95,7 +97,7 @@ class SingleClaimFeed:
         ]
 
     def parse(self, fetched: list[Fetched]) -> ParsedPayload:
-        claims = [c for item in fetched for c in parse_claims_csv(item.content, item.location)]
+        claims = [c for item in fetched for c in parse_claims_csv(item.content, item.location, self.sources)]
         return ParsedPayload(claims=claims, complete_kinds=frozenset())
 
 
@@ -118,7 +120,7 @@ class ClaimsFile:
     rows: int = 0  # claim rows (not blank, not comments)
 
 
-def read_claims_csv(content: bytes, where: str) -> ClaimsFile:
+def read_claims_csv(content: bytes, where: str, sources: Collection[str] | None = None) -> ClaimsFile:
     """Every row of a claims file: a validated claim, or a bad row kept aside with its reason.
 
     Only what makes the whole file unreadable (not UTF-8, HTML, a bad header, broken quoting)
@@ -154,7 +156,7 @@ def read_claims_csv(content: bytes, where: str) -> ClaimsFile:
             out.bad.append((line_no, key, f"expected {len(header)} fields, got {len(row)}"))
             continue
         try:
-            claim = claim_from_fields(dict(zip(header, row)))
+            claim = claim_from_fields(dict(zip(header, row)), sources=sources)
         except InvalidInput as exc:
             out.bad.append((line_no, key, str(exc)))
             continue
@@ -177,12 +179,12 @@ def read_claims_csv(content: bytes, where: str) -> ClaimsFile:
     return out
 
 
-def parse_claims_csv(content: bytes, where: str) -> list[ClaimRecord]:
+def parse_claims_csv(content: bytes, where: str, sources: Collection[str] | None = None) -> list[ClaimRecord]:
     """Every row of a claims file as a validated claim; BadPayload names the first bad line.
 
     The strict reading, for one claim written from the command line: there every row must be good.
     """
-    read = read_claims_csv(content, where)
+    read = read_claims_csv(content, where, sources)
     if read.bad:
         line_no, _, reason = read.bad[0]
         raise BadPayload(f"{where} line {line_no}: {reason}")
