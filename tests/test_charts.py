@@ -192,7 +192,7 @@ def test_cumulative_marks_milestones_and_overlays_claims_by_source(claims_store_
     assert (dt.date(2025, 6, 12), 1000340.0) in marks
     assert len(marks) == 14
     ukdi = points(one(fig, "claims:uk-defence-intelligence"))
-    assert (dt.date(2024, 10, 6), 648000.0) in ukdi
+    assert (dt.date(2024, 10, 7), 648000.0) in ukdi
     us_dod = points(one(fig, "claims:us-dod"))
     assert {v for _, v in us_dod} == {75000.0, 600000.0}  # 70,000–80,000 drawn at its middle...
     ranges = by_gid(fig, "claim-range:us-dod")
@@ -200,7 +200,7 @@ def test_cumulative_marks_milestones_and_overlays_claims_by_source(claims_store_
     # killed-only and wounded-only counts are not set against a killed-or-wounded series
     drawn = {v for a in fig.findobj(lambda a: str(a.get_gid()).startswith("claims:")) for _, v in points(a)}
     assert 120000.0 not in drawn and 250000.0 not in drawn and 175000.0 not in drawn
-    assert "killed only (3)" in text_of(fig, "note")
+    assert "killed only (4)" in text_of(fig, "note")
     legend = [t.get_text() for t in one(fig, "legend").get_texts()]
     assert "UK Defence Intelligence" in legend and "US Department of Defense" in legend
     line = text_of(fig, "source-line").replace("\n", " ")

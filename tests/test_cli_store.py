@@ -145,6 +145,6 @@ def test_quiet_ingest_prints_one_timestamped_line(capsys, tmp_path, latest_dir):
 
 
 def test_unknown_option_is_a_usage_error_with_exit_2_and_no_traceback(capsys, tmp_path):
-    code, out, err = run_tracker(capsys, "compare", "--since", "2024-01-01", "--db", str(tmp_path / "s.db"))
+    code, out, err = run_tracker(capsys, "compare", "--as-of", "2024-01-01", "--db", str(tmp_path / "s.db"))
     assert code == ExitCode.USAGE
-    assert "No such option: --since" in out + err and "Traceback" not in out + err
+    assert "No such option: --as-of" in out + err and "Traceback" not in out + err

@@ -417,7 +417,7 @@ def test_a_peak_day_leaves_out_doubtful_days_as_records_do(store: str) -> None:
         D(2022, 10, 30),
         "higher",
     )
-    assert "left out 89 doubtful report(s): 2022-02-25 (coarse)" in rows[0]["report_basis"]
+    assert "left out 89 doubtful report(s): 2022-02-25 (coarse;first_report)" in rows[0]["report_basis"]
     assert rows[1]["covered_series"] == 3_160 and rows[1]["covered_verdict"] == "agrees"
     assert "a day the quality rules flag: outlier;coarse" in rows[1]["covered_basis"]
 

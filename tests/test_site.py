@@ -4,6 +4,7 @@ real headless browser (Debian's Chromium driven by Selenium; `.ci/run` installs 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 import os
 import shutil
@@ -17,9 +18,10 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from tests.clirun import run_tracker
+from tracker.daily import DailySettings, run_daily
+from tracker.feeds.oryx import OryxFeed
 from tracker.feeds.claims import ClaimsFeed
 from tracker.feeds.csvfeed import CsvFeed
-from tracker.feeds.dataset import DatasetFeed
 from tracker.ingest import run_ingest
 from tracker.site.build import build_site
 from tracker.site.page import Column, Page, Section, Table, render_page
@@ -39,8 +41,16 @@ def _store(tmp_path_factory, name: str, feed, location: str) -> str:
 
 @pytest.fixture(scope="module")
 def full_site(tmp_path_factory, latest_dir) -> Path:
-    url = _store(tmp_path_factory, "full-store", DatasetFeed(), str(latest_dir))
-    return build_site(url, tmp_path_factory.mktemp("full-site")).page
+    """The page as the morning job builds it: `tracker daily --site-dir` on the full dataset."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('full-store') / 'store.db'}"
+    oryx = latest_dir.parents[1] / "oryx" / "history" / "2025-07-19T1144_a8624b4"
+    moment = dt.datetime(2025, 7, 19, 11, 44, tzinfo=dt.UTC)
+    assert run_ingest(url, OryxFeed(observed_at=moment), location=str(oryx), observed_at=moment).exit_code == 0
+    site = tmp_path_factory.mktemp("full-site")
+    steps = run_daily(url, DailySettings(dataset_from=str(latest_dir), site_dir=site))
+    assert [s.step for s in steps][:4] == ["dataset", "claims", "charts", "site"]
+    assert steps[3].exit_code == 0 and steps[3].line.endswith(f"site: {site / 'index.html'} (21 files)")  # nothing left out
+    return site / "index.html"
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +155,7 @@ def test_the_full_page_shows_the_latest_total_and_the_record_in_a_real_browser(b
 
     assert "Total since 2022-02-24: 1,456,610 people (report of 2026-08-08)." in body
     assert "the deadliest day so far was 2024-12-20 with 2,200" in body
+    assert "Tanks 2025-07-19 11,032 4,074 2.71" in body  # claimed against confirmed (Oryx)
 
 
 def test_the_sample_page_works_the_same_in_a_real_browser(browser, sample_site):

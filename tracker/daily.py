@@ -1,5 +1,5 @@
-"""The morning job as one call: ingest the dataset and the claims file, then redraw the charts,
-and end with what the job's runs changed (`tracker changes`).
+"""The morning job as one call: ingest the dataset and the claims file, then redraw the charts and
+the newsroom page, and end with what the job's runs changed (`tracker changes`).
 
 Every step runs even when an earlier one failed (charts drawn from what is stored are still
 worth having when the source is unreachable), and each ends in one log line. The feeds it runs
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 ENV_DATASET_FROM = "TRACKER_DATASET_FROM"
 ENV_CLAIMS_FROM = "TRACKER_CLAIMS_FROM"
 ENV_CHARTS_DIR = "TRACKER_CHARTS_DIR"
+ENV_SITE_DIR = "TRACKER_SITE_DIR"
 DAILY_ROLE = "daily"
 # Codes that mean "the step did its job": 3 says it also has something to read.
 SUCCESS_CODES = (ExitCode.OK, ExitCode.FINDINGS)
@@ -37,17 +38,20 @@ class DailySettings:
     dataset_from: str | None = None  # a mirror URL or a local folder; default: the live dataset
     claims_from: str | None = None  # default: the curated claims file shipped with tracker
     charts_dir: Path | None = None  # no charts step when unset
+    site_dir: Path | None = None  # no page step when unset
     wait: float = 10.0
     allow_shrink: bool = False
 
     @classmethod
     def from_env(cls, **given: object) -> DailySettings:
-        """Settings from flags, falling back to TRACKER_DATASET_FROM, TRACKER_CLAIMS_FROM and
-        TRACKER_CHARTS_DIR for what a flag left unset (an empty variable counts as unset)."""
+        """Settings from flags, falling back to TRACKER_DATASET_FROM, TRACKER_CLAIMS_FROM,
+        TRACKER_CHARTS_DIR and TRACKER_SITE_DIR for what a flag left unset (an empty variable counts
+        as unset)."""
         env = {
             "dataset_from": os.environ.get(ENV_DATASET_FROM) or None,
             "claims_from": os.environ.get(ENV_CLAIMS_FROM) or None,
             "charts_dir": Path(os.environ[ENV_CHARTS_DIR]) if os.environ.get(ENV_CHARTS_DIR) else None,
+            "site_dir": Path(os.environ[ENV_SITE_DIR]) if os.environ.get(ENV_SITE_DIR) else None,
         }
         values = {**env, **{k: v for k, v in given.items() if v is not None}}
         return cls(**values)  # type: ignore[arg-type]  # keys are the dataclass fields
@@ -93,6 +97,8 @@ def run_daily(
         steps.append(StepResult("charts", 0, f"charts: skipped (no --charts-dir, ${ENV_CHARTS_DIR} unset)"))
     else:
         steps.append(_charts_step(url, settings.charts_dir))
+    if settings.site_dir is not None:
+        steps.append(_site_step(url, settings.site_dir))
     lines = [*alerts, *steps, *digest]
     if on_step is not None:
         for line in lines:
@@ -154,3 +160,17 @@ def _charts_step(url: str, out_dir: Path) -> StepResult:
     skipped = "".join(f"; skipped {kind} ({reason})" for kind, reason in result.skipped)
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return StepResult("charts", 0, f"{when} charts: {len(result.written)} written to {out_dir}{skipped}")
+
+
+def _site_step(url: str, out_dir: Path) -> StepResult:
+    from tracker.site.build import build_site
+
+    try:
+        result = build_site(url, out_dir)
+    except TrackerError as exc:
+        return StepResult("site", int(exc.exit_code), f"site: error: {exc}")
+    except OSError as exc:
+        return StepResult("site", int(ExitCode.STORE), f"site: error: cannot write to {out_dir}: {exc.strerror}")
+    left_out = "".join(f"; left out {part} ({why})" for part, why in result.skipped)
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return StepResult("site", 0, f"{when} site: {result.page} ({len(result.files)} files){left_out}")

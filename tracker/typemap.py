@@ -159,11 +159,23 @@ class PartValue(Protocol):
 
 def composite_rows(parts: Mapping[str, Mapping[dt.date, PartValue]]) -> list[tuple[Any, ...]]:
     """The sum of the parts at every date any of them has, as rows in the order of
-    tracker.store.queries.FRAME_COLUMNS; an absent part counts 0 and the lineage ("a+b")
-    names the parts present."""
+    tracker.store.queries.FRAME_COLUMNS; a part not yet listed (a type that appeared later) counts
+    0 and the lineage ("a+b") names the parts present.
+
+    A date where a part listed both before and after it is missing (its row unreadable that day,
+    as Oryx's IFV row split over two lines on 2022-12-26) is left out: a sum without one of its
+    parts would show a fall that never happened. A part that stops for good (a type Oryx renamed
+    or split) simply ends.
+    """
     dates = sorted(set().union(*(set(p) for p in parts.values()))) if parts else []
+    spans = {name: (min(series), max(series)) for name, series in parts.items() if series}
     rows: list[tuple[Any, ...]] = []
     for day in dates:
+        if any(
+            name in spans and spans[name][0] < day < spans[name][1] and day not in series
+            for name, series in parts.items()
+        ):
+            continue
         present = [(name, series[day]) for name, series in parts.items() if day in series]
         rows.append(
             (

@@ -256,61 +256,22 @@ def _compare_series(
     db: str | None,
 ) -> None:  # fmt: skip
     """`compare --series`: the General Staff's claimed totals beside a confirmed series, per
-    snapshot date and category the series' types file maps (tracker.analysis.confirmed)."""
-    from tracker.analysis.confirmed import claimed_vs_confirmed, gather
+    snapshot date and category the series' types file maps (tracker.reports.confirmed)."""
     from tracker.reports.claim_outputs import confirmed_output
+    from tracker.reports.confirmed import claimed_confirmed_frame
     from tracker.reports.options import parse_date
-    from tracker.sources import SIDES, source_info
-    from tracker.store.queries import feeds_for, observations_frame
 
-    metrics = _mapped_metrics(series, metric)
-    side = side or "russia"
-    if side not in SIDES:
-        raise InvalidInput(f"--side {side[:40]!r}: use {' or '.join(SIDES)}")
-    start, end = parse_date(since, "--since"), parse_date(until, "--until")
-    engine = _store(db)
-    with engine.connect() as conn:
-        if not feeds_for(conn, series):
-            name = source_info(series).name.split(" (")[0]
-            raise InvalidInput(f"no {name} data in the store (`tracker ingest {series}` loads it)")
-    claimant_sides = (source_info(GENERAL_STAFF).side,)
-    confirmed, claimed, alongside = gather(
-        lambda src, name, whose: observations_frame(engine, source=src, metric=name, side=whose),
-        metrics, side=side, claimant=GENERAL_STAFF, claimant_sides=claimant_sides, confirmer=series,
+    frame = claimed_confirmed_frame(
+        _store(db), series, metric=metric, side=side or "russia", since=parse_date(since, "--since"),
+        until=parse_date(until, "--until"), every=every,
     )  # fmt: skip
-    latest_only = not (every or start or end)
-    frame = claimed_vs_confirmed(
-        confirmed, claimed, side=side, alongside=alongside, since=start, until=end, latest_only=latest_only
-    )
     rows = cast("list[dict[str, Any]]", frame.to_dict("records"))
     print(
         confirmed_output(
-            rows, fmt, confirmer=series, side=side, claimant_sides=claimant_sides,
-            latest_only=latest_only,
+            rows, fmt, confirmer=series, side=side or "russia", claimant_sides=frame.attrs["claimant_sides"],
+            latest_only=frame.attrs["latest_only"],
         )
     )  # fmt: skip
-
-
-def _mapped_metrics(series: str, metric: str | None) -> tuple[str, ...]:
-    """The General Staff categories a series' types file maps onto (or `metric`, if it is one)."""
-    from tracker.metrics import resolve
-    from tracker.typemap import load_typemap
-
-    mapping = load_typemap(series)
-    if mapping is None or not mapping.canonical:
-        raise InvalidInput(
-            f"--series {series[:40]!r}: no types file maps its types onto the General Staff's categories "
-            "(oryx has one: data/sources/oryx-types.csv)"
-        )
-    if metric is None:
-        return mapping.canonical
-    try:
-        name = resolve(metric).name
-    except KeyError:
-        raise InvalidInput(f"unknown metric {metric[:40]!r}") from None
-    if name not in mapping.canonical:
-        raise InvalidInput(f"--metric {name}: no {series} type maps onto it; mapped: {', '.join(mapping.canonical)}")
-    return (name,)
 
 
 def _claimants(url: str) -> set[str]:

@@ -162,21 +162,34 @@ ChartsDirOption = Annotated[
         show_default=False,
     ),
 ]
+SiteDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--site-dir",
+        help="Where to rebuild the newsroom page (`tracker site`). Default: $TRACKER_SITE_DIR; no page when "
+        "neither is set.",
+        show_default=False,
+    ),
+]
 
 
 def daily(
     dataset_from: DatasetMirrorOption = None,
     claims_from: ClaimsFileOption = None,
     charts_dir: ChartsDirOption = None,
+    site_dir: SiteDirOption = None,
     db: DbOption = None,
     wait: WaitOption = 10.0,
     allow_shrink: AllowShrinkOption = False,
 ) -> None:
-    """The morning job for cron: ingest the dataset and the claims file, then redraw the charts.
+    """The morning job for cron: ingest the dataset and the claims file, then redraw the charts and
+    the newsroom page, and end with what the job's runs changed.
 
-    Prints one line per step and runs every step even after a failure. Exits with the first failing
-    step's code (4 unreachable, 5 bad payload, 6 store, 7 busy), else 3 when a step recorded new
-    findings, else 0. The feeds it runs are the ones `tracker status` judges.
+    A new record or milestone is the first line ("NEW RECORD: ..."), so cron's mail carries the
+    story; then one line per step, then the digest, all printed when the job ends. Every step runs
+    even after a failure. Exits with the first failing step's code (4 unreachable, 5 bad payload,
+    6 store, 7 busy), else 3 when a step recorded new findings, else 0. The feeds it runs are the
+    ones `tracker status` judges.
     """
     from tracker.config import resolve_db_url
     from tracker.daily import DailySettings, StepResult, overall_exit_code, run_daily
@@ -186,7 +199,12 @@ def daily(
         if value is not None and not value.strip():
             raise InvalidInput(f"{name} is empty: give a path or URL, or leave it out for the default")
     settings = DailySettings.from_env(
-        dataset_from=dataset_from, claims_from=claims_from, charts_dir=charts_dir, wait=wait, allow_shrink=allow_shrink
+        dataset_from=dataset_from,
+        claims_from=claims_from,
+        charts_dir=charts_dir,
+        site_dir=site_dir,
+        wait=wait,
+        allow_shrink=allow_shrink,
     )
 
     def show(step: StepResult) -> None:

@@ -97,9 +97,11 @@ def _page(engine: Engine, url: str, work: Path, result: SiteResult, say: Callabl
     latest = daily["report_date"].max().date()
     sections = [_headline(daily)]
     parts: tuple[tuple[str, Callable[[], Section]], ...] = (
+        ("what changed", lambda: _changes(engine)),
         ("records", lambda: _records(daily)),
         ("monthly averages", lambda: _monthly(daily)),
         ("claims", lambda: _claims(engine, url)),
+        ("claimed against confirmed", lambda: _confirmed(engine)),
     )
     for name, make in parts:
         say(f"computing the {name}")
@@ -132,6 +134,109 @@ def _headline(daily: pd.DataFrame) -> Section:
 
     h = headline(daily, metric="personnel")
     return Section("headline", "The latest report", paragraphs=list(h.sentences))
+
+
+def _changes(engine: Engine) -> Section:
+    """What each feed's last successful run changed, with any new record or milestone first."""
+    from tracker.changes import collect_changes, parse_window
+    from tracker.reports.change_outputs import alert_lines
+
+    found = collect_changes(engine, parse_window("last-run"))
+    rows = []
+    for feed in found.feeds:
+        last = max((r["observed_at"] for r in feed.runs), default=None)
+        if isinstance(last, dt.datetime):
+            last = f"{last.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        rows.append(
+            {
+                "feed": feed.feed,
+                "source": feed.source,
+                "observed_at": last,
+                "new_reports": len(feed.new_reports),
+                "revisions": len(feed.revisions),
+                "removals": len(feed.removals),
+                "findings": len(feed.findings),
+                "claims": len(feed.claims),
+            }
+        )
+    revisions = [
+        {"feed": feed.feed, **{k: r.get(k) for k in ("report_date", "metric", "side", "old_value", "value")}}
+        for feed in found.feeds
+        for r in feed.revisions
+    ]
+    tables = [
+        Table(
+            "changes-by-feed",
+            "What each feed's last run changed",
+            columns(
+                ("feed", "Feed"),
+                ("source", "Source"),
+                ("observed_at", "Run"),
+                ("new_reports", "New figures", True),
+                ("revisions", "Revisions", True),
+                ("removals", "Removals", True),
+                ("findings", "New findings", True),
+                ("claims", "Claims changed", True),
+            ),
+            rows,
+        )
+    ]
+    if revisions:
+        tables.append(
+            Table(
+                "changes-revisions",
+                "Figures the last runs revised (old → new)",
+                columns(
+                    ("feed", "Feed"),
+                    ("report_date", "Report"),
+                    ("metric", "Metric"),
+                    ("old_value", "Was", True),
+                    ("value", "Now", True),
+                ),
+                revisions,
+            )
+        )
+    alerts = alert_lines(found)
+    return Section(
+        "changes",
+        "What changed in the last run",
+        paragraphs=alerts or ["No new record and no milestone in the last run of each feed."],
+        tables=tables,
+    )
+
+
+def _confirmed(engine: Engine) -> Section:
+    """The General Staff's claimed equipment losses beside Oryx's visually confirmed ones, at the
+    latest Oryx snapshot of each category."""
+    from tracker.metrics import METRICS
+    from tracker.reports.confirmed import claimed_confirmed_frame
+    from tracker.sources import ORYX
+
+    rows = claimed_confirmed_frame(engine, ORYX).pipe(_dicts)
+    for row in rows:
+        row["category"] = METRICS[row["metric"]].label if row["metric"] in METRICS else row["metric"]
+    return Section(
+        "confirmed",
+        "Claimed against visually confirmed equipment losses",
+        paragraphs=[
+            "Kyiv's cumulative equipment claims beside Oryx's count of losses with photo or video evidence "
+            "(a floor, dated when documented), at Oryx's latest snapshot; the ratio is claimed ÷ confirmed."
+        ],
+        tables=[
+            Table(
+                "claimed-vs-confirmed",
+                "Claimed (General Staff) against confirmed (Oryx)",
+                columns(
+                    ("category", "Category"),
+                    ("date", "Oryx snapshot"),
+                    ("claimed", "Claimed", True),
+                    ("confirmed", "Confirmed", True),
+                    ("ratio", "Ratio", True, 2),
+                ),
+                _rounded(rows, ("ratio",), places=2),
+            )
+        ],
+    )
 
 
 def _records(daily: pd.DataFrame) -> Section:
@@ -218,14 +323,15 @@ def _dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return cast("list[dict[str, Any]]", frame.to_dict("records"))
 
 
-def _rounded(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Averages and percentages to one decimal, as a spreadsheet or Datawrapper wants them."""
+def _rounded(rows: list[dict[str, Any]], keys: tuple[str, ...], places: int = 1) -> list[dict[str, Any]]:
+    """Averages and percentages to one decimal (ratios to two), as a spreadsheet or Datawrapper
+    wants them."""
     out = []
     for row in rows:
         row = dict(row)
         for k in keys:
             if isinstance(row.get(k), float) and row[k] == row[k]:
-                row[k] = round(row[k], 1)
+                row[k] = round(row[k], places)
         out.append(row)
     return out
 
@@ -235,17 +341,17 @@ def _claims(engine: Engine, url: str) -> Section:
     from tracker.claims.queries import claims_frame
     from tracker.sources import GENERAL_STAFF
     from tracker.store.queries import observations_frame
+    from tracker.store.sources import known_sources
 
     claims = claims_frame(engine)
     if claims.empty:
         raise InvalidInput("no claims in the store (tracker ingest claims)")
     series = observations_frame(engine, source=GENERAL_STAFF, metric="personnel")
-    rows = compare_claims(claims, series).pipe(_dicts)
+    with engine.connect() as conn:
+        sources = known_sources(conn)
+    rows = compare_claims(claims, series, dates_by={k: s.dates_by for k, s in sources.items()}).pipe(_dicts)
     for row in rows:
-        convention = row.get("convention") or "report"
-        row.setdefault("verdict", row.get(f"{convention}_verdict"))
-        row["series_figure"] = row.get(f"{convention}_series")
-        row["convention"] = convention
+        row["source_name"] = sources[row["source"]].name if row["source"] in sources else row["source"]
     return Section(
         "claims",
         "Claims of other sources against the series",
@@ -258,10 +364,10 @@ def _claims(engine: Engine, url: str) -> Section:
                 "claims-vs-series",
                 "Claims against the General Staff's series",
                 columns(
-                    ("source", "Source"),
+                    ("source_name", "Source"),
                     ("published", "Published"),
                     ("figure", "Claim"),
-                    ("series_figure", "Series", True),
+                    ("series", "Series", True),
                     ("verdict", "Verdict"),
                     ("convention", "Dated by"),
                 ),

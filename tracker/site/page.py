@@ -23,6 +23,7 @@ class Column:
     key: str
     header: str
     numeric: bool = False
+    decimals: int | None = None  # fixed places for a column of fractions (ratios: 2)
 
 
 @dataclass
@@ -69,15 +70,17 @@ def text(value: object) -> str:
     return html.escape(sanitize(value), quote=True)
 
 
-def _cell(value: object, column: str) -> str:
-    return text(format_value(value, column=column)) if value is not None else ""
+def _cell(value: object, column: Column) -> str:
+    if value is None:
+        return ""
+    return text(format_value(value, column=column.key, decimals=column.decimals))
 
 
 def _table(table: Table) -> str:
     head = "".join(f'<th scope="col"{" class=num" if c.numeric else ""}>{text(c.header)}</th>' for c in table.columns)
     body = "\n".join(
         "<tr>"
-        + "".join(f"<td{' class=num' if c.numeric else ''}>{_cell(row.get(c.key), c.key)}</td>" for c in table.columns)
+        + "".join(f"<td{' class=num' if c.numeric else ''}>{_cell(row.get(c.key), c)}</td>" for c in table.columns)
         + "</tr>"
         for row in table.rows
     )
@@ -127,6 +130,7 @@ def render_page(page: Page) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{text(page.title)}</title>
 <link rel="stylesheet" href="{STYLE_FILE}">
+<link rel="icon" href="data:,">
 </head>
 <body>
 <header>
@@ -170,8 +174,8 @@ figcaption { color: var(--muted); font-size: .88rem; margin-top: .35rem; }
 """
 
 
-def columns(*spec: tuple[str, str] | tuple[str, str, bool]) -> list[Column]:
-    """Columns from (key, header[, numeric]) tuples."""
+def columns(*spec: tuple[str, str] | tuple[str, str, bool] | tuple[str, str, bool, int]) -> list[Column]:
+    """Columns from (key, header[, numeric[, decimals]]) tuples."""
     return [Column(*s) for s in spec]
 
 
