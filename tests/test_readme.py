@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 SAMPLE_CSV = ROOT / "data" / "sample" / "ua-general-staff-personnel.csv"
 WARSHIP_PAGES = ROOT / "tests" / "fixtures" / "warship" / "pages"
+ORYX_LAST = "2025-07-19T1144_a8624b4"  # the archive's last snapshot: the README's example figures
 
 
 def shell_commands(text: str) -> list[str]:
@@ -47,19 +48,35 @@ def tracker_commands() -> list[list[str]]:
     return out
 
 
+def oryx_folder(tmp: Path, oryx_history: Path) -> Path:
+    """A few real Oryx snapshots (links, never copies) for the README's backfill example."""
+    folder = tmp / "oryx-history"
+    folder.mkdir(exist_ok=True)
+    for name in ("2025-07-12T1146_6e35ea7", "2025-07-17T1144_1738104", ORYX_LAST):
+        if not (folder / name).exists():
+            (folder / name).symlink_to(oryx_history / name, target_is_directory=True)
+    return folder
+
+
 def localised(words: list[str], *, latest: Path, history: Path, tmp: Path) -> tuple[dict[str, str], list[str]]:
     """The command with its live feeds and placeholder paths swapped for local ones."""
     env = dict(w.split("=", 1) for w in words if re.fullmatch(r"[A-Z_]+=.*", w))
     args = [w for w in words if not re.fullmatch(r"[A-Z_]+=.*", w)][1:]
+    oryx_history = latest.parents[1] / "oryx" / "history"
     swaps = {
         "snapshot/": str(history / "2023-01-12T1204_day323"),
         "history/": str(history),
         "my.csv": str(SAMPLE_CSV),
+        "study.csv": str(SAMPLE_CSV),
         "charts/": str(tmp / "charts"),
+        "oryx-snapshot/": str(oryx_history / ORYX_LAST),
+        "oryx-history/": str(oryx_folder(tmp, oryx_history)) if "oryx-history/" in args else "",
     }
     args = [swaps.get(a, a) for a in args]
     if args[:2] == ["ingest", "dataset"] and "--from" not in args:
         args += ["--from", str(latest)]
+    if args[:2] == ["ingest", "oryx"] and "--from" not in args:
+        args += ["--from", str(latest.parents[1] / "oryx" / "history" / ORYX_LAST)]
     if args[:2] == ["ingest", "api"] and "--from" not in args:
         args += ["--from", str(WARSHIP_PAGES)]
     if args[:1] == ["daily"]:
@@ -89,8 +106,9 @@ def test_every_command_in_the_readme_runs_and_exits_0_or_3(capsys, monkeypatch, 
     failures = []
     for n, words in enumerate(tracker_commands()):
         env, args = localised(words, latest=latest_dir, history=history, tmp=tmp_path)
-        # a backfill of old snapshots needs a store that has not seen a later one
-        backfill = "--observed-at" in args or "--snapshots" in args
+        # a backfill of old General Staff snapshots needs a store that has not seen a later one
+        # (Oryx's feed is its own: its snapshots go into the shared store, for the reports after)
+        backfill = ("--observed-at" in args or "--snapshots" in args) and args[:2] != ["ingest", "oryx"]
         store = f"sqlite:///{tmp_path / f'backfill-{n}.db'}" if backfill else shared
         with monkeypatch.context() as m:
             m.setenv("TRACKER_DB_URL", store)
