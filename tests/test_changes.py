@@ -397,6 +397,7 @@ def test_a_revised_and_a_removed_claim_are_listed_and_source_keeps_the_claimants
             "a Kyiv day (2024-11-11), yesterday or today, got 'garbage'\n",
         ),
         (["--since", "2024-13-45"], "error: --since: no such calendar date: '2024-13-45'\n"),
+        (["--since", "2999-01-01"], "error: --since 2999-01-01 is in the future: nothing has changed there yet\n"),
         (
             ["--since", "20241111"],
             "error: --since: expected a time (2024-11-11T08:00, UTC unless it names an offset), "

@@ -108,6 +108,8 @@ def parse_window(since: str, until: str | None = None, *, now: dt.datetime | Non
             raise InvalidInput("--until cannot be used with --since last-run (it is each feed's last run)")
         return Window(asked=LAST_RUN, last_run=True)
     start = parse_time(since, "--since", now=now)
+    if start > now:
+        raise InvalidInput(f"--since {since.strip()[:40]} is in the future: nothing has changed there yet")
     end = parse_time(until, "--until", now=now, end_of_day=True) if until is not None else None
     if end is not None and end < start:
         raise InvalidInput(f"--until {until} is before --since {since}")
