@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, and_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
 
+from tracker.claims.claim import STORED_FIELDS
 from tracker.errors import InvalidInput, StoreError
 from tracker.metrics import METRICS
 from tracker.store import models as m
@@ -416,24 +417,8 @@ def _note_changes(conn: Connection, run_ids: list[int], by_run: dict[int, FeedCh
             )
 
 
-CLAIM_FIELDS = (
-    "subject",
-    "metric",
-    "definition",
-    "kind",
-    "period_start",
-    "period_end",
-    "period_precision",
-    "qualifier",
-    "low",
-    "best",
-    "high",
-    "published_date",
-    "published_precision",
-    "url",
-    "note",
-    "based_on",
-)
+# What a claim's revision can change, besides its source (tracker.claims.claim.STORED_FIELDS).
+CLAIM_FIELDS = tuple(f for f in STORED_FIELDS if f != "source")
 
 
 def _claim_changes(conn: Connection, run_ids: list[int], by_run: dict[int, FeedChanges]) -> None:

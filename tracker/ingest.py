@@ -62,7 +62,7 @@ PARSE_RULES = frozenset(
 # later), so a handful of removals always passes.
 SHRINK_MAX_SHARE = 0.02
 SHRINK_MIN_ROWS = 20
-# The feed's last successful run as _last_success reads it: id, digest, n_records, observed_at.
+# The feed's last successful run as last_success reads it: id, digest, n_records, observed_at.
 LastRun = Row[int, str | None, int, dt.datetime]
 
 
@@ -159,7 +159,7 @@ def run_ingest(
             # Create, adopt or migrate the store under the lock, so no two writers migrate at once.
             upgrade(engine)
             # Read under the lock: no other writer can change it before this run ends.
-            previous = _last_success(engine, feed.name, source)
+            previous = last_success(engine, feed.name, source)
             dates_by = _dates_by(engine, source)
             if observed_at is not None:
                 _check_order(previous, feed.name, source, observed_at)
@@ -211,7 +211,7 @@ def _dates_by(engine: Engine, source: str) -> str:
         return stored_source(conn, source).dates_by
 
 
-def _last_success(engine: Engine, feed: str, source: str) -> LastRun | None:
+def last_success(engine: Engine, feed: str, source: str) -> LastRun | None:
     """The feed's last successful run: what the store currently holds for it."""
     with engine.connect() as conn:
         return conn.execute(

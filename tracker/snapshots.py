@@ -96,29 +96,17 @@ def not_yet_seen(
     must arrive in time order); it is already in the store if the same folder was backfilled
     before, so a re-run of a backfill resumes at the last snapshot seen (which reads as unchanged).
     """
-    from sqlalchemy import select
-
-    from tracker.store import models as m
+    from tracker.ingest import last_success
     from tracker.store.db import as_utc, open_store, sqlite_file_missing
 
     if sqlite_file_missing(url):
         return folders, None
     engine = open_store(url, write=True)
     try:
-        with engine.connect() as conn:
-            last = conn.execute(
-                select(m.IngestRun.observed_at)
-                .where(
-                    m.IngestRun.feed_name == feed,
-                    m.IngestRun.source_key == source,
-                    m.IngestRun.status.in_(m.SUCCESS_STATUSES),
-                )
-                .order_by(m.IngestRun.id.desc())
-                .limit(1)
-            ).scalar()
+        previous = last_success(engine, feed, source)
     finally:
         engine.dispose()
-    moment = as_utc(last)
+    moment = as_utc(previous.observed_at) if previous is not None else None
     if moment is None:
         return folders, None
     return [(folder, at) for folder, at in folders if at >= moment], moment

@@ -211,17 +211,6 @@ def _other(row: dict[str, Any], field: str) -> str:
     return f"({other}: {row[f'{other}_{field}']})"
 
 
-CONFIRMED_FIELDS = [
-    "date",
-    "side",
-    "metric",
-    "claimed",
-    "claimed_date",
-    "confirmed",
-    "ratio",
-    "claimed_extra",
-    "claimed_note",
-]
 CONFIRMED_COLUMNS = [
     ("date", "date", None),
     ("metric", "metric", None),
@@ -252,6 +241,7 @@ def confirmed_output(
     per snapshot date and category: a table whose claimed figure carries what the General Staff
     counts apart ("28 (+1 submarine)"), or every field as JSON or CSV."""
     from tracker.analysis.confirmed import ALONGSIDE
+    from tracker.analysis.confirmed import COLUMNS as CONFIRMED_FIELDS
     from tracker.sources import source_info
 
     if fmt != "table":
