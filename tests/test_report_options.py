@@ -61,8 +61,13 @@ class RowsFeed:
         return [Fetched("rows.csv", self.text.encode(), dt.datetime.now(dt.UTC), "text/csv")]
 
     def parse(self, fetched: list[Fetched]) -> ParsedPayload:
+        from tracker.metrics import METRICS
+        from tracker.typemap import type_metric
+
         out = ParsedPayload()
         for row in csv.DictReader(io.StringIO(fetched[0].content.decode())):
+            if row["metric"] not in METRICS:  # a source's own type (oryx.tanks): declared, as its feed does
+                out.metric_specs[row["metric"]] = type_metric(row["metric"], row["metric"])
             out.observations.append(
                 ObservationRecord(
                     row["metric"],
@@ -97,8 +102,9 @@ SNAPSHOTS = [
 
 
 def store_documented(url: str) -> str:
-    """Store a source dated by documentation (oryx in the registry), both sides."""
-    rows = [(side, "tanks", day, v) for day, ru, ua in SNAPSHOTS for side, v in (("russia", ru), ("ukraine", ua))]
+    """Store a source dated by documentation (oryx in the registry), both sides: its type oryx.tanks,
+    which its types file maps onto the General Staff's tanks."""
+    rows = [(side, "oryx.tanks", day, v) for day, ru, ua in SNAPSHOTS for side, v in (("russia", ru), ("ukraine", ua))]
     ingest_rows(url, "oryx", rows, definition="confirmed")
     return url
 

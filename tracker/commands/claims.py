@@ -256,9 +256,9 @@ def _compare_series(
     db: str | None,
 ) -> None:  # fmt: skip
     """`compare --series`: the General Staff's claimed totals beside a confirmed series, per
-    snapshot date and category the series' types file maps (tracker.reports.confirmed)."""
+    snapshot date and category the series' types file maps (tracker.reports.claimed_confirmed)."""
     from tracker.reports.claim_outputs import confirmed_output
-    from tracker.reports.confirmed import claimed_confirmed_frame
+    from tracker.reports.claimed_confirmed import claimed_confirmed_frame
     from tracker.reports.options import parse_date
 
     frame = claimed_confirmed_frame(

@@ -209,7 +209,7 @@ def _confirmed(engine: Engine) -> Section:
     """The General Staff's claimed equipment losses beside Oryx's visually confirmed ones, at the
     latest Oryx snapshot of each category."""
     from tracker.metrics import METRICS
-    from tracker.reports.confirmed import claimed_confirmed_frame
+    from tracker.reports.claimed_confirmed import claimed_confirmed_frame
     from tracker.sources import ORYX
 
     rows = claimed_confirmed_frame(engine, ORYX).pipe(_dicts)
