@@ -19,9 +19,9 @@ import pytest
 
 from tests.clirun import run_tracker
 from tracker.daily import DailySettings, run_daily
-from tracker.feeds.oryx import OryxFeed
 from tracker.feeds.claims import ClaimsFeed
 from tracker.feeds.csvfeed import CsvFeed
+from tracker.feeds.oryx import OryxFeed
 from tracker.ingest import run_ingest
 from tracker.site.build import build_site
 from tracker.site.page import Column, Page, Section, Table, render_page
@@ -49,7 +49,9 @@ def full_site(tmp_path_factory, latest_dir) -> Path:
     site = tmp_path_factory.mktemp("full-site")
     steps = run_daily(url, DailySettings(dataset_from=str(latest_dir), site_dir=site))
     assert [s.step for s in steps][:4] == ["dataset", "claims", "charts", "site"]
-    assert steps[3].exit_code == 0 and steps[3].line.endswith(f"site: {site / 'index.html'} (21 files)")  # nothing left out
+    assert steps[3].exit_code == 0 and steps[3].line.endswith(
+        f"site: {site / 'index.html'} (21 files)"
+    )  # nothing left out
     return site / "index.html"
 
 
