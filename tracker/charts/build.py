@@ -207,13 +207,21 @@ class SetResult:
 
 
 def build_set(
-    request: ChartRequest, out_dir: Path | str, url: str, *, fmt: str = "png", kinds: tuple[str, ...] = STANDARD_SET
+    request: ChartRequest,
+    out_dir: Path | str,
+    url: str,
+    *,
+    fmt: str | tuple[str, ...] = "png",
+    kinds: tuple[str, ...] = STANDARD_SET,
 ) -> SetResult:
-    """The standard set into `out_dir`. A chart the store cannot answer (no claims yet, no
-    equipment in a personnel-only store) is skipped with its reason; if none can be drawn, the
-    first reason is raised."""
-    if fmt not in FORMATS:
-        raise InvalidInput(f"image format {fmt!r}: use one of {', '.join(FORMATS)}")
+    """The standard set into `out_dir`, in one format or several (each chart is drawn once and
+    saved in each). A chart the store cannot answer (no claims yet, no equipment in a
+    personnel-only store) is skipped with its reason; if none can be drawn, the first reason is
+    raised."""
+    fmts = (fmt,) if isinstance(fmt, str) else fmt
+    for each in fmts:
+        if each not in FORMATS:
+            raise InvalidInput(f"image format {each!r}: use one of {', '.join(FORMATS)}")
     out_dir = Path(out_dir)
     generated = generated_date()
     result = SetResult()
@@ -225,7 +233,8 @@ def build_set(
             except InvalidInput as exc:
                 result.skipped.append((kind, str(exc)))
                 continue
-            result.written.append(save(fig, out_dir / file_name(kind, request.metric, fmt)))
+            for each in fmts:
+                result.written.append(save(fig, out_dir / file_name(kind, request.metric, each)))
             fig.clear()
     finally:
         loader.close()

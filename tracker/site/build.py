@@ -381,9 +381,8 @@ def _charts(url: str, work: Path, result: SiteResult) -> Section:
     from tracker.charts.build import STANDARD_SET, ChartRequest, build_set, file_name
 
     request = ChartRequest()
-    png = build_set(request, work, url, fmt="png")
-    svg = build_set(request, work, url, fmt="svg")
-    drawn = {p.name for p in [*png.written, *svg.written]}
+    drawn_set = build_set(request, work, url, fmt=("png", "svg"))
+    drawn = {p.name for p in drawn_set.written}
     charts = []
     for kind in STANDARD_SET:
         png_name, svg_name = file_name(kind, request.metric, "png"), file_name(kind, request.metric, "svg")
@@ -391,7 +390,7 @@ def _charts(url: str, work: Path, result: SiteResult) -> Section:
             charts.append(
                 Chart(png_name, svg_name if svg_name in drawn else None, CHART_ALT.get(kind, kind), kind.title())
             )
-    result.skipped.extend((f"chart {kind}", why) for kind, why in png.skipped)
+    result.skipped.extend((f"chart {kind}", why) for kind, why in drawn_set.skipped)
     return Section(
         "charts",
         "Charts",
