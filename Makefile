@@ -53,6 +53,7 @@ bench: install
 	$(VENV)/bin/python bench/bench_ingest.py
 	$(VENV)/bin/python bench/bench_records.py
 	$(VENV)/bin/python bench/bench_charts.py
+	$(VENV)/bin/python bench/bench_scale.py --observations 100000
 
 clean:
 	rm -rf var $(VENV) .pytest_cache
