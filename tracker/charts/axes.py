@@ -11,6 +11,8 @@ from tracker.charts.palette import GRID
 from tracker.charts.theme import SMALL_PT
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy as np
     from matplotlib.axes import Axes
     from numpy.typing import NDArray
@@ -81,29 +83,41 @@ def _year_of(value: float) -> int:
 
 
 @functools.cache
+def _sized_locator_class() -> type:
+    """The base of the locators below: ticks for labels of `size` points over the axis' view
+    (made on first use, so that importing this module does not import matplotlib)."""
+    from matplotlib.ticker import Locator
+
+    class _SizedLocator(Locator):
+        def __init__(self, size: float) -> None:
+            self.size = size
+
+        def __call__(self) -> Sequence[float]:
+            if self.axis is None:
+                return []
+            lo, hi = self.axis.get_view_interval()
+            return self.tick_values(lo, hi)
+
+    return _SizedLocator
+
+
+@functools.cache
 def _year_middle_locator_class() -> type:
     """The class of YearMiddleLocator, made on first use (it subclasses a matplotlib class, and
     importing this module must not import matplotlib)."""
     from matplotlib.dates import date2num
-    from matplotlib.ticker import Locator
 
     from tracker.charts.measure import text_width_pt
 
-    class _YearMiddleLocator(Locator):
+    class _YearMiddleLocator(_sized_locator_class()):  # type: ignore[misc]  # a class made at run time
         """Ticks in the middle of each calendar year's part of the view. Where labels of `size`
         points would be too close, they are shortened ('’24', `short`) if that fits more
         years; then the years shown longest win. A part of a year narrower than its label
         (padding around the data) gets none."""
 
         def __init__(self, size: float) -> None:
-            self.size = size
+            super().__init__(size)
             self.short = False
-
-        def __call__(self) -> list[float]:
-            if self.axis is None:
-                return []
-            lo, hi = self.axis.get_view_interval()
-            return self.tick_values(lo, hi)
 
         def tick_values(self, vmin: float, vmax: float) -> list[float]:
             import datetime as dt
@@ -140,20 +154,10 @@ def _month_locator_class() -> type:
     """The class of a locator of month starts every 1, 2, 3, 4, 6 or 12 months, the fewest
     months apart whose labels (month_label, `size` points) do not touch (made on first use)."""
     from matplotlib.dates import MonthLocator, num2date
-    from matplotlib.ticker import Locator
 
     from tracker.charts.measure import text_width_pt
 
-    class _FittingMonthLocator(Locator):
-        def __init__(self, size: float) -> None:
-            self.size = size
-
-        def __call__(self) -> list[float]:
-            if self.axis is None:
-                return []
-            lo, hi = self.axis.get_view_interval()
-            return self.tick_values(lo, hi)
-
+    class _FittingMonthLocator(_sized_locator_class()):  # type: ignore[misc]  # a class made at run time
         def tick_values(self, vmin: float, vmax: float) -> list[float]:
             lo, hi = sorted((float(vmin), float(vmax)))
             axes: Axes | None = getattr(self.axis, "axes", None)
