@@ -50,8 +50,7 @@ drills: install
 	$(VENV)/bin/python -m drills.bad_input --full --write-doc
 
 bench: install
-	$(VENV)/bin/python bench/bench_ingest.py
-	$(VENV)/bin/python bench/bench_records.py
+	$(VENV)/bin/python bench/bench_peers.py --runs 3 --csv-runs 1
 	$(VENV)/bin/python bench/bench_charts.py
 	$(VENV)/bin/python bench/bench_scale.py --observations 100000
 

@@ -7,28 +7,11 @@ process start-up for both; medians of several runs; peak memory (max RSS) of the
 
 from __future__ import annotations
 
-import json
 import statistics
 import tempfile
 from pathlib import Path
 
-from common import BIN, LATEST, TRACKER, arguments, timed
-
-
-def long_rows(folder: Path) -> Path:
-    """The dataset's totals as (report_date, metric, value) rows: what a plain loader would insert."""
-    rows = []
-    for name in ("russia_losses_personnel.json", "russia_losses_equipment.json"):
-        for report in json.loads((LATEST / name).read_text()):
-            rows += [
-                {"report_date": report["date"], "metric": k, "value": v}
-                for k, v in report.items()
-                if k not in ("date", "day") and isinstance(v, int)
-            ]
-    path = folder / "rows.json"
-    path.write_text(json.dumps(rows))
-    print(f"rows: {len(rows):,} totals from {LATEST}")
-    return path
+from common import BIN, LATEST, TRACKER, arguments, long_rows, timed
 
 
 def main() -> None:

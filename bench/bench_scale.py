@@ -6,10 +6,15 @@ and (with --pg-url or $TRACKER_TEST_PG_URL) PostgreSQL:
 - unchanged: the same file again,
 - one new day: a file of the next day's totals for every series,
 - records / averages / headline of one generated series,
-- compare: the curated claims against the General Staff dataset, loaded into the same store.
+- compare: the curated claims against the General Staff dataset, loaded into the same store;
+- then a small store (gen-0000 alone: 10 metrics x 60 days): one new day of that series and its
+  records, the like-for-like steps to one series' new day and records on the big store.
 
 Each line gives wall time (process start-up included), observations per second where rows are
-written, and the process's peak memory.
+written, and the process's peak memory; a summary ends the run: backfill obs/s and peak memory
+per backend, and the big store's times for one series' new day and records against the small
+store's (issue 12's goals: >= 250,000 obs/s, <= 300 MiB, <= 1.5x). The CSVs are written as a
+stream (10,000,000 totals: ~340 MB on disk, little memory).
 
     .venv/bin/python bench/bench_scale.py --observations 100000 [--pg-url URL]
 """
@@ -24,7 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import LATEST, ROOT, TRACKER, timed
+from common import LATEST, ROOT, TRACKER, Timing, timed
 
 START = dt.date(2022, 2, 24)
 METRICS = ("personnel", "tanks", "afv", "artillery", "mlrs", "air_defense", "aircraft", "helicopters", "uav", "ships")
@@ -42,41 +47,78 @@ def write_csv(path: Path, sources: int, days: range) -> int:
     rows = 0
     with path.open("w", encoding="utf-8") as out:
         out.write("report_date,metric,value,source\n")
+        dates = [(d, (START + dt.timedelta(days=d)).isoformat()) for d in days]
         for s in range(sources):
             key = f"gen-{s:04d}"
             for m, metric in enumerate(METRICS):
                 step = 1 + (s * 7 + m * 13) % 97
-                for d in days:
-                    day = START + dt.timedelta(days=d)
-                    out.write(f"{day.isoformat()},{metric},{step * (d + 1)},{key}\n")
-                    rows += 1
+                out.writelines(f"{day},{metric},{step * (d + 1)},{key}\n" for d, day in dates)
+                rows += len(dates)
     return rows
 
 
-def run(label: str, backend: str, cmd: list[str], rows: int | None = None, ok: tuple[int, ...] = (0, 3)) -> None:
+SMALL_DAYS = 60  # the small store: one source (gen-0000) x 10 metrics x 60 days
+RATIO_GOAL = 1.5  # a query or one day's ingest on the big store against the same on the small one
+RATE_GOAL = 250_000  # backfill observations per second
+MEMORY_GOAL_MIB = 300
+
+
+def run(label: str, backend: str, cmd: list[str], rows: int | None = None, ok: tuple[int, ...] = (0, 3)) -> Timing:
+    """Time one whole tracker process and print its line."""
     t = timed(cmd, ok=ok)
     rate = f"{rows / t.seconds:>12,.0f}" if rows else f"{'':>12}"
-    print(f"{label:<14} {backend:<10} {t.seconds:>9.2f} {rate} {t.max_rss_kib / 1024:>9.0f}", flush=True)
+    print(f"{label:<18} {backend:<18} {t.seconds:>9.2f} {rate} {t.max_rss_kib / 1024:>9.0f}", flush=True)
+    return t
 
 
-def bench(backend: str, url: str, work: Path, sources: int, days: int, total: int) -> None:
-    full, new_day = work / "all.csv", work / "next-day.csv"
+def ingest(path: Path, url: str) -> list[str]:
+    return [TRACKER, "ingest", "csv", "--from", str(path), "--source", "gen-0000", "--db", url, "-q"]
+
+
+def bench(backend: str, url: str, small_url: str, work: Path, sources: int, total: int) -> dict[str, Timing]:
+    """Every step on the big store, then the like-for-like steps on the small store."""
     db = ["--db", url]
-    run("backfill", backend, [TRACKER, "ingest", "csv", "--from", str(full), "--source", "gen-0000", *db, "-q"], total)
-    run("unchanged", backend, [TRACKER, "ingest", "csv", "--from", str(full), "--source", "gen-0000", *db, "-q"])
-    run(
-        "one new day",
-        backend,
-        [TRACKER, "ingest", "csv", "--from", str(new_day), "--source", "gen-0000", *db, "-q"],
-        sources * len(METRICS),
-    )
-    env_free = ["--source", "gen-0000", *db]
-    run("records", backend, [TRACKER, "records", *env_free])
-    run("averages", backend, [TRACKER, "averages", "--period", "month", *env_free])
-    run("headline", backend, [TRACKER, "headline", *env_free])
+    series = ["--source", "gen-0000"]
+    out = {
+        "backfill": run("backfill", backend, ingest(work / "all.csv", url), total),
+        "unchanged": run("unchanged", backend, ingest(work / "all.csv", url)),
+        "new day": run("one new day", backend, ingest(work / "next-day.csv", url), sources * len(METRICS)),
+        # The like-for-like step: one series' next day (10 rows), as on the small store.
+        "series day": run("new day, 1 source", backend, ingest(work / "series-day.csv", url), len(METRICS)),
+        "records": run("records", backend, [TRACKER, "records", *series, *db]),
+    }
+    run("averages", backend, [TRACKER, "averages", "--period", "month", *series, *db])
+    run("headline", backend, [TRACKER, "headline", *series, *db])
     run("ingest GS", backend, [TRACKER, "ingest", "dataset", "--from", str(LATEST), *db, "-q"])
     run("ingest claims", backend, [TRACKER, "ingest", "claims", *db, "-q"])
     run("compare", backend, [TRACKER, "compare", *db])
+    small = f"{backend} (small)"
+    run("backfill", small, ingest(work / "small.csv", small_url), len(METRICS) * SMALL_DAYS)
+    out["small day"] = run("new day, 1 source", small, ingest(work / "small-day.csv", small_url), len(METRICS))
+    out["small records"] = run("records", small, [TRACKER, "records", *series, "--db", small_url])
+    return out
+
+
+def summary(backend: str, t: dict[str, Timing], total: int) -> None:
+    """The figures issue 12 sets goals for, on one backend."""
+    rate, peak = total / t["backfill"].seconds, t["backfill"].max_rss_kib / 1024
+
+    def met(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    print(
+        f"{backend}: backfill {rate:,.0f} obs/s (goal >= {RATE_GOAL:,}: {met(rate >= RATE_GOAL)}), "
+        f"peak {peak:.0f} MiB (goal <= {MEMORY_GOAL_MIB}: {met(peak <= MEMORY_GOAL_MIB)})"
+    )
+    for label, big, small in (
+        ("one new day, 1 source", "series day", "small day"),
+        ("records", "records", "small records"),
+    ):
+        ratio = t[big].seconds / t[small].seconds
+        print(
+            f"{backend}: {label}: {t[big].seconds:.2f} s on the big store, {t[small].seconds:.2f} s on the small one: "
+            f"{ratio:.2f}x (goal <= {RATIO_GOAL}x: {met(ratio <= RATIO_GOAL)})"
+        )
 
 
 def main() -> int:
@@ -90,21 +132,31 @@ def main() -> int:
         sys.exit(f"shared dataset not found at {LATEST}")
     os.environ["TRACKER_REPORT_CACHE"] = "0"  # every report is a first query
     sources, days = shape(args.observations)
+    results: dict[str, dict[str, Timing]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         work = Path(tmp)
         total = write_csv(work / "all.csv", sources, range(days))
         write_csv(work / "next-day.csv", sources, range(days, days + 1))
+        write_csv(work / "series-day.csv", 1, range(days + 1, days + 2))
+        write_csv(work / "small.csv", 1, range(SMALL_DAYS))
+        write_csv(work / "small-day.csv", 1, range(SMALL_DAYS, SMALL_DAYS + 1))
         print(f"{total:,} observations: {sources:,} sources x {len(METRICS)} metrics x {days:,} days")
-        print(f"{'step':<14} {'backend':<10} {'wall s':>9} {'obs/s':>12} {'peak MiB':>9}")
-        bench("sqlite", f"sqlite:///{work / 'scale.db'}", work, sources, days, total)
+        print(f"small store: 1 source x {len(METRICS)} metrics x {SMALL_DAYS} days")
+        print(f"{'step':<18} {'backend':<18} {'wall s':>9} {'obs/s':>12} {'peak MiB':>9}")
+        results["sqlite"] = bench(
+            "sqlite", f"sqlite:///{work / 'scale.db'}", f"sqlite:///{work / 'small.db'}", work, sources, total
+        )
         if args.pg_url:
             sys.path.insert(0, str(ROOT))  # drills/ holds the throwaway-database helper the tests use
             from drills.common import fresh_pg_database
 
-            with fresh_pg_database(args.pg_url) as url:
-                bench("postgresql", url, work, sources, days, total)
+            with fresh_pg_database(args.pg_url) as url, fresh_pg_database(args.pg_url) as small_url:
+                results["postgresql"] = bench("postgresql", url, small_url, work, sources, total)
         else:
             print("postgresql: skipped (no --pg-url and no $TRACKER_TEST_PG_URL)")
+    print("summary")
+    for backend, timings in results.items():
+        summary(backend, timings, total)
     return 0
 
 
