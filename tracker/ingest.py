@@ -13,7 +13,7 @@ import time
 import zlib
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, Engine, Row, func, insert, select, update
@@ -39,6 +39,14 @@ from tracker.store import registry
 from tracker.store.db import as_utc, check_writable, error_line, make_engine, open_store, upgrade
 from tracker.store.lock import writer_lock
 from tracker.store.revisions import Key, RevisionCounts, Values, apply_snapshot, confirm_unchanged
+from tracker.validation import (
+    Judged,
+    NewFinding,
+    series_name,
+    validate_documented_window,
+    validate_whole,
+    validate_window,
+)
 
 KYIV = ZoneInfo("Europe/Kyiv")
 # Rules raised while reading a payload (not from the series): re-checked with every new payload.
@@ -64,15 +72,6 @@ SHRINK_MAX_SHARE = 0.02
 SHRINK_MIN_ROWS = 20
 # The feed's last successful run as last_success reads it: id, digest, n_records, observed_at.
 LastRun = Row[int, str | None, int, dt.datetime]
-
-
-@dataclass
-class NewFinding:
-    rule: str
-    severity: str
-    metric: str | None
-    report_date: dt.date | None
-    message: str
 
 
 @dataclass
@@ -265,8 +264,25 @@ def _check_order(previous: LastRun | None, feed: str, source: str, observed_at: 
 def _digest(fetched: Iterable[Fetched]) -> str:
     h = hashlib.sha256()
     for item in sorted(fetched, key=lambda f: f.role):
-        h.update(item.role.encode() + b"\0" + hashlib.sha256(item.content).digest())
+        h.update(item.role.encode() + b"\0" + bytes.fromhex(_sha256(item.content)))
     return h.hexdigest()
+
+
+# The SHA-256 of payloads hashed lately, by identity: the runs of one file's sources share its
+# bytes, and hashing 60 MB once per source would cost more than storing its rows.
+_SHAS: dict[int, tuple[bytes, str]] = {}
+
+
+def _sha256(content: bytes) -> str:
+    known = _SHAS.get(id(content))
+    if known is not None and known[0] is content:
+        return known[1]
+    sha = hashlib.sha256(content).hexdigest()
+    if len(content) > 1 << 20:
+        if len(_SHAS) >= 4:
+            _SHAS.clear()
+        _SHAS[id(content)] = (content, sha)
+    return sha
 
 
 def _ensure_ids(conn: Connection, feed_name: str, source_key: str, location: str, role: str | None) -> tuple[int, int]:
@@ -276,7 +292,7 @@ def _ensure_ids(conn: Connection, feed_name: str, source_key: str, location: str
 
 def _archive(conn: Connection, run_id: int, fetched: Iterable[Fetched]) -> None:
     for item in fetched:
-        sha = hashlib.sha256(item.content).hexdigest()
+        sha = _sha256(item.content)
         blob_id = conn.execute(select(m.PayloadBlob.id).where(m.PayloadBlob.sha256 == sha)).scalar()
         if blob_id is None:
             blob_id = conn.execute(
@@ -391,7 +407,9 @@ def _store_run(
         extra = {"source_id": source_id}
         implausible, dropped = _implausible_dates(parsed, report.source, now)
         window = _dated_window(parsed, dates_by)
-        where = obs.c.report_date.between(*window) if window is not None else None
+        additive = _additive_window(parsed, dropped) if window is None else None
+        bounds = window or additive
+        where = obs.c.report_date.between(*bounds) if bounds is not None else None
         stored_before = _current_counts(conn, feed_id, where)
         # Totals, and the status parts of a total for sources that give them; a kind the store
         # holds but this payload lacks is still diffed, so its rows in scope are removed.
@@ -479,18 +497,21 @@ def _store_run(
             )
             report.counts.add(counts)
         touched = {(names[k[0]], k[1]) for k in changed | changed_adj}
+        judged: Judged | None = None
+        if window is not None:
+            checked = validate_documented_window(conn, feed_id, state_totals, touched, names, window)
+        elif additive is not None and dates_by != "documented":
+            checked, judged = validate_window(conn, feed_id, state_totals, touched, names, now)
+        else:
+            checked = validate_whole(state_totals, state_adjustments, touched, names, now, dates_by)
         # What is wrong with the payload itself first: the summary shows the first findings.
         produced = (
             [NewFinding(i.rule, i.severity, i.metric, i.report_date, i.message) for i in parsed.issues]
             + implausible
-            + (
-                _validate_dated(conn, feed_id, state_totals, touched, names, window)
-                if window is not None
-                else _validate(state_totals, state_adjustments, touched, names, now, dates_by)
-            )
+            + checked
         )
         report.new_findings = _upsert_findings(
-            conn, feed_id, run_id, now, produced, {_series_name(name, side) for name, side in touched}, window
+            conn, feed_id, run_id, now, produced, {series_name(name, side) for name, side in touched}, window, judged
         )
         warnings = any(f.severity == "warning" for f in report.new_findings)
         report.status = "ok_with_findings" if warnings else "ok"
@@ -607,9 +628,18 @@ def _refuse_shrink(
     )
 
 
-def _series_name(metric: str, side: str) -> str:
-    """How findings name a series: its metric, and whose losses when not Russia's."""
-    return metric if side == "russia" else f"{metric} ({side})"
+def _within(dates: tuple[dt.date, dt.date] | None, day: dt.date | None) -> bool:
+    return dates is not None and day is not None and dates[0] <= day <= dates[1]
+
+
+def _additive_window(parsed: ParsedPayload, dropped: set[tuple[str, dt.date]]) -> tuple[dt.date, dt.date] | None:
+    """The dates of an additive payload's reports (one that adds reports and never removes any, a
+    person's CSV): it is diffed against the stored rows of those dates only, so a file of one new
+    day costs the same on a store of ten million rows as on an empty one."""
+    if parsed.scope.metrics or parsed.complete_kinds or parsed.adjustments or parsed.claims:
+        return None
+    days = [o.report_date for o in parsed.observations if (o.metric, o.report_date) not in dropped]
+    return (min(days), max(days)) if days else None
 
 
 def _dated_window(parsed: ParsedPayload, dates_by: str) -> tuple[dt.date, dt.date] | None:
@@ -626,89 +656,6 @@ def _dated_window(parsed: ParsedPayload, dates_by: str) -> tuple[dt.date, dt.dat
     return None
 
 
-def _validate_dated(
-    conn: Connection,
-    feed_id: int,
-    totals: dict[Key, Values],
-    touched: set[tuple[str, str]],
-    names: dict[int, str],
-    window: tuple[dt.date, dt.date],
-) -> list[NewFinding]:
-    """The documented-series rule (a fall is info) over each changed series' window and the last
-    point before it."""
-    from tracker import quality
-
-    obs = m.table(m.Observation)
-    ids = {name: mid for mid, name in names.items()}
-    series: dict[tuple[int, str], list[quality.Point]] = {}
-    for (metric_id, side, day), (value, qualifier, increase, _definition) in totals.items():
-        if (names[metric_id], side) in touched:
-            series.setdefault((metric_id, side), []).append(quality.Point(day, value, qualifier, increase))
-    found: list[NewFinding] = []
-    for name, side in sorted(touched):
-        metric_id = ids[name]
-        before = conn.execute(
-            select(obs.c.report_date, obs.c.value)
-            .where(
-                obs.c.feed_id == feed_id,
-                obs.c.kind == "total",
-                obs.c.metric_id == metric_id,
-                obs.c.side == side,
-                obs.c.superseded_at.is_(None),
-                obs.c.removed.is_(False),
-                obs.c.report_date < window[0],
-            )
-            .order_by(obs.c.report_date.desc())
-            .limit(1)
-        ).first()
-        points = sorted(series.get((metric_id, side), []), key=lambda p: p.report_date)
-        if before is not None:
-            points.insert(0, quality.Point(before.report_date, before.value))
-        label = _series_name(name, side)
-        for f in quality.check_documented_series(label, points):
-            found.append(NewFinding(f.rule, f.severity, f.metric or label, f.report_date, f.message))
-    return found
-
-
-def _validate(
-    totals: dict[Key, Values],
-    adjustments: dict[Key, Values],
-    touched: set[tuple[str, str]],
-    names: dict[int, str],
-    now: dt.datetime,
-    dates_by: str,
-) -> list[NewFinding]:
-    """Run the quality rules over the current series of every (metric, side) this run changed.
-
-    A source that dates figures by when they were documented (Oryx) has no daily series: only
-    its decreases are checked, and they are info (the source corrected itself).
-    """
-    if not touched:
-        return []
-    from tracker import quality
-
-    adjusted = {(names[mid], d): v[0] for (mid, _side, d), v in adjustments.items()}
-    series: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
-    for (metric_id, side, report_date), (value, qualifier, increase, _definition) in totals.items():
-        key = (names[metric_id], side)
-        if key in touched:
-            series.setdefault(key, []).append((report_date, value, qualifier, increase))
-    today = now.astimezone(KYIV).date()
-    found: list[NewFinding] = []
-    for (name, side), points in series.items():
-        points.sort(key=lambda p: p[0])
-        label = _series_name(name, side)
-        pts = [quality.Point(d, v, q, inc, adjusted.get((name, d), 0)) for d, v, q, inc in points]
-        checked = (
-            quality.check_documented_series(label, pts)
-            if dates_by == "documented"
-            else quality.check_series(label, pts, today=today)
-        )
-        for f in checked:
-            found.append(NewFinding(f.rule, f.severity, f.metric or label, f.report_date, f.message))
-    return found
-
-
 def _upsert_findings(
     conn: Connection,
     feed_id: int,
@@ -717,9 +664,11 @@ def _upsert_findings(
     produced: list[NewFinding],
     validated: set[str],
     window: tuple[dt.date, dt.date] | None = None,
+    judged: Judged | None = None,
 ) -> list[NewFinding]:
     """Insert findings not yet open, refresh the ones still found, resolve the ones gone (for a
-    payload of a date window, only the ones dated in it: the others were not looked at)."""
+    payload of a date window, only the ones dated in it, and for a series validated around what
+    changed, only the ones dated where it was `judged`: the others were not looked at)."""
     table = m.table(m.Finding)
     open_rows = {
         (r.rule, r.metric, r.report_date): r.id
@@ -772,6 +721,7 @@ def _upsert_findings(
         if key not in keys_now
         and (key[0] in PARSE_RULES or key[1] in validated)
         and (window is None or (key[2] is not None and window[0] <= key[2] <= window[1]))
+        and (judged is None or key[0] in PARSE_RULES or _within(judged.get(key[1] or ""), key[2]))
     ]
     for start in range(0, len(gone), 500):
         conn.execute(

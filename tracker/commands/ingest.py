@@ -20,6 +20,7 @@ from tracker.sources import GENERAL_STAFF
 
 if TYPE_CHECKING:
     from tracker.feeds import Feed
+    from tracker.feeds.csvfeed import CsvReading, SourceSurvey
     from tracker.payloads import Fetched
 
 
@@ -250,13 +251,20 @@ def ingest_csv(
     side = check_choice("side", side, SIDES)
     definition = check_choice("definition", definition, tuple(DEFINITIONS))
     fetched = _read_csv_once(location)
-    keys = _csv_sources(fetched, source)
+    survey = _csv_survey(fetched, source)
     known = sources_for_run(resolve_db_url(db))
-    codes = []
-    for key in keys:
-        reading = CsvReading(key, key == source, side or (known.get(key) or source_info(key)).side, definition)
-        feed = CsvFeed(reading, fetched)
-        codes.append(run_feed(feed, location, db, quiet=quiet, wait=wait, observed_at=observed_at, source=key))
+    keys = survey.order if survey is not None else [source]
+
+    def reading(key: str) -> CsvReading:
+        return CsvReading(key, key == source, side or (known.get(key) or source_info(key)).side, definition)
+
+    if survey is not None and not isinstance(fetched, TrackerError):
+        codes = _load_sources(
+            fetched, location, {key: reading(key) for key in keys}, survey, db, quiet, wait, observed_at
+        )
+    else:
+        feed = CsvFeed(reading(source), fetched)
+        codes = [run_feed(feed, location, db, quiet=quiet, wait=wait, observed_at=observed_at, source=source)]
     unnamed = [k for k in keys if (known.get(k) or source_info(k)).name == k]
     if unnamed and not quiet:
         for key in unnamed:
@@ -279,18 +287,49 @@ def _read_csv_once(location: str) -> list[Fetched] | TrackerError:
         return exc
 
 
-def _csv_sources(fetched: list[Fetched] | TrackerError, default: str) -> list[str]:
-    """One run per source of the file's `source` column (`default` for a file without one, or one
-    that cannot be read at all: its run records why)."""
+def _csv_survey(fetched: list[Fetched] | TrackerError, default: str) -> SourceSurvey | None:
+    """The sources of a file with a `source` column; None for a file without one, or one that
+    cannot be read at all (its one run records why)."""
     from tracker.errors import BadPayload
-    from tracker.feeds.csvfeed import sources_in
+    from tracker.feeds.csvfeed import survey_sources
 
     if isinstance(fetched, TrackerError):
-        return [default]
+        return None
     try:
-        return sources_in(fetched, default) or [default]
+        return survey_sources(fetched, default)
     except BadPayload:
-        return [default]
+        return None
+
+
+def _load_sources(
+    fetched: list[Fetched],
+    location: str,
+    readings: dict[str, CsvReading],
+    survey: SourceSurvey,
+    db: str | None,
+    quiet: bool,
+    wait: float,
+    observed_at: str | None,
+) -> list[int]:
+    """A multi-source file's runs, in one transaction; prints each run's summary."""
+    from tracker.config import resolve_db_url
+    from tracker.csvload import load_sources
+    from tracker.reports.store_outputs import run_summary
+    from tracker.snapshots import parse_moment
+
+    reports = load_sources(
+        resolve_db_url(db),
+        fetched,
+        location,
+        readings,
+        survey,
+        observed_at=parse_moment(observed_at) if observed_at else None,
+        lock_wait=wait,
+    )
+    for report in reports:
+        text, to_stderr = run_summary(report, quiet=quiet)
+        print(text, file=sys.stderr if to_stderr else sys.stdout)
+    return [int(r.exit_code) for r in reports]
 
 
 def register(ingest_app: typer.Typer) -> None:

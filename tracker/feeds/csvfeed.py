@@ -11,17 +11,19 @@ count (`definition`) and whose losses they are (`side`) come from the run's `Csv
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from tracker.errors import BadPayload, InvalidInput
-from tracker.feeds.payload import csv_rows, decode_csv_text, read_local, read_row, unreadable_rows
+from tracker.feeds.payload import csv_error_reason, csv_rows, decode_csv_text, read_local, read_row, unreadable_rows
 from tracker.metrics import METRICS, resolve
-from tracker.payloads import Fetched, ObservationRecord, ParsedPayload, ParseIssue, keep_later
+from tracker.payloads import Fetched, ObservationRecord, ParsedPayload, ParseIssue
 from tracker.sources import DEFINITIONS, GENERAL_STAFF
 from tracker.values import MAX_BAD_SHARE, parse_count, parse_iso_date, show, too_broken
 
@@ -108,37 +110,351 @@ class CsvFeed:
         return [read_local(Path(location), content_type="text/csv", role="csv")]
 
     def parse(self, fetched: list[Fetched]) -> ParsedPayload:
-        out = ParsedPayload()
-        seen: dict[tuple[str, dt.date], ObservationRecord] = {}
-        for item in fetched:
-            if item.role != READING_ROLE:
-                _parse_one(item, self.reading, seen, out)
-        out.observations = list(seen.values())
-        return out
+        key = self.reading.source
+        survey = survey_sources(fetched, key)
+        # Read to the end: the verdict on a file too broken to trust comes after the payload.
+        return dict(parse_sources(fetched, {key: self.reading}, survey, budget=survey.open_peak))[key]
 
 
 def sources_in(fetched: list[Fetched], default: str) -> list[str] | None:
     """The sources a file's rows belong to, `default` (for blank cells and rows no source can
     own) first when it has any; None for a file without a `source` column (all rows are the
     default's). Raises BadPayload for a file that cannot be read as this CSV at all."""
-    keys: set[str] = set()
-    orphans = False
-    for item in fetched:
+    survey = survey_sources(fetched, default)
+    return survey.order if survey.by_column else None
+
+
+@dataclass
+class SourceSurvey:
+    """What one cheap pass over a file found: whose rows it holds and where each source's rows
+    end, so that the next pass can hand each source's payload on as soon as its last row is read
+    instead of holding the whole file's rows."""
+
+    by_column: bool  # whether the file has a `source` column (else every row is `default`'s)
+    order: list[str]  # every source, `default` first when it owns rows, then by key
+    rows: dict[str, int]  # data rows per source
+    last_row: dict[str, int]  # the index of each source's last data row
+    open_peak: int  # the most rows of sources begun but not finished at any point
+
+
+def survey_sources(fetched: list[Fetched], default: str) -> SourceSurvey:
+    """Whose rows a file holds, and where each source's rows begin and end; BadPayload for a file
+    that cannot be read as this CSV at all."""
+    rows: dict[str, int] = {}
+    last: dict[str, int] = {}
+    first: dict[str, int] = {}
+    owners: dict[str, str] = {}
+    index = 0
+    by_column = False
+    for item in _data(fetched):
         reader = csv_rows(decode_csv_text(item.content, item.location))
         columns = _columns(reader, item.location)
-        if "source" not in columns:
-            return None
-        while (next_row := read_row(reader, item.location)) is not None:
-            _line, row = next_row
-            if not row or all(not cell.strip() for cell in row):
-                continue
-            owner = _owner(row, columns)
-            if owner is None or len(row) < 3 or len(row) > len(columns):
-                orphans = True
+        at = columns.get("source")
+        by_column = at is not None
+        width = len(columns)
+        for _line, row in _rows(reader, item.location):
+            index += 1
+            cell = row[at] if at is not None and at < len(row) else ""
+            key = owners.get(cell)
+            if key is None:
+                owner = _owner(cell)
+                key = owner or default  # a row no source can own is reported in --source's run
+                owners[cell] = key
+            if len(row) < 3 or len(row) > width:
+                key = default
+            if key not in rows:
+                rows[key] = 0
+                first[key] = index
+            rows[key] += 1
+            last[key] = index
+    order = sorted(rows, key=lambda k: (k != default, k))
+    return SourceSurvey(by_column, order or [default], rows, last, _open_peak(rows, first, last))
+
+
+def _open_peak(rows: dict[str, int], first: dict[str, int], last: dict[str, int]) -> int:
+    """The most rows held at once by a pass that keeps each source's rows from its first row
+    to its last (a bound: a source's rows count in full from its first row)."""
+    events = sorted([(float(first[k]), rows[k]) for k in rows] + [(last[k] + 0.5, -rows[k]) for k in rows])
+    held = peak = 0
+    for _at, change in events:
+        held += change
+        peak = max(peak, held)
+    return peak
+
+
+def parse_sources(
+    fetched: list[Fetched], readings: dict[str, CsvReading], survey: SourceSurvey, budget: int
+) -> Iterator[tuple[str, ParsedPayload]]:
+    """Each source's payload, handed on as soon as its last row is read; sources whose rows are
+    interleaved so that more than `budget` rows would be held at once are taken in groups of at
+    most `budget` rows, one pass over the file per group.
+
+    Whether the file is too broken to trust is judged on all of its rows, whoever owns them, at
+    the end of a pass: BadPayload then comes after payloads were handed on, so a caller stores
+    them in a transaction it can roll back (as `tracker.csvload` does).
+    """
+    groups: list[list[str]] = [[]]
+    size = 0
+    for key in readings:
+        rows = survey.rows.get(key, 0)
+        if survey.open_peak > budget and groups[-1] and size + rows > budget:
+            groups.append([])
+            size = 0
+        groups[-1].append(key)
+        size += rows
+    for group in groups:
+        yield from _parse_group(fetched, {key: readings[key] for key in group}, survey)
+
+
+def _data(fetched: list[Fetched]) -> list[Fetched]:
+    return [item for item in fetched if item.role != READING_ROLE]
+
+
+def _rows(reader: Any, where: str) -> Iterator[tuple[int, list[str]]]:
+    """(line it starts on, row) for every row that is not blank; BadPayload for a file whose rows
+    cannot be told apart (see read_row)."""
+    end = reader.line_num
+    try:
+        for row in reader:
+            if row and (row[0].strip() or any(cell.strip() for cell in row)):
+                yield end + 1, row
+            end = reader.line_num
+    except csv.Error as exc:
+        raise BadPayload(f"{where} line {end + 1}: unreadable CSV: {csv_error_reason(exc)}") from None
+
+
+def _owner(cell: str) -> str | None:
+    """Whose row it is by its source cell: "" when blank (the run's --source), None for a cell
+    that is not a source key."""
+    cell = cell.strip()
+    return cell if not cell or SOURCE_KEY.fullmatch(cell) else None
+
+
+def _parse_group(
+    fetched: list[Fetched], readings: dict[str, CsvReading], survey: SourceSurvey
+) -> Iterator[tuple[str, ParsedPayload]]:
+    states = {key: _SourceState(reading) for key, reading in readings.items()}
+    ends: dict[int, list[str]] = {}
+    for key in readings:
+        ends.setdefault(survey.last_row.get(key, 0), []).append(key)
+    for key in ends.pop(0, []):  # a source that owns no row
+        yield key, states.pop(key).payload()
+    # Blank cells, and rows no source can own, are the run of --source's (the blank reading).
+    blank = next((key for key, reading in readings.items() if reading.blank), None)
+    reader_of = _Reader()
+    start = 0
+    for item in _data(fetched):
+        for state in states.values():
+            state.where = item.location
+        verdict = _Verdict(item.location)
+        for index, owner, outcome in reader_of.rows(item, start, verdict):
+            start = index
+            target = states.get(owner or blank or "")
+            if target is not None:
+                target.take(outcome)
+            finished = ends.pop(index, None)
+            if finished:
+                for key in finished:
+                    yield key, states.pop(key).payload()
+        verdict.check()
+    for key in list(states):
+        yield key, states.pop(key).payload()
+
+
+@dataclass
+class _Verdict:
+    """Counts a file's unreadable rows: more than MAX_BAD_SHARE of them refuses the file whole."""
+
+    where: str
+    total: int = 0
+    bad: int = 0
+    row_example: str = ""
+    value_example: str = ""
+
+    def check(self) -> None:
+        if too_broken(self.bad, self.total):
+            example = self.row_example or self.value_example
+            raise BadPayload(
+                f"{self.where}: {self.bad:,} of {self.total:,} rows unreadable (more than {MAX_BAD_SHARE:.0%}): "
+                f"not the CSV expected, nothing stored" + (f" (first: {example})" if example else "")
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class _Bad:
+    """A row that could not be read: `issue` (a bad value) is its own finding, a `message` joins
+    the file's unreadable-rows finding, an unknown metric is counted by name."""
+
+    message: str = ""
+    issue: ParseIssue | None = None
+    unknown_metric: str | None = None
+
+
+# A readable row: metric, report date, value, qualifier.
+_Row = tuple[str, dt.date, int, str | None]
+_Outcome = _Row | _Bad
+_CACHE_LIMIT = 50_000  # distinct date, metric or source spellings remembered while reading a file
+
+
+class _Reader:
+    """Reads a file's rows, remembering how each date, metric and source cell parsed: a file of
+    many series repeats the same few thousand dates, ten metric names and its source keys, so a
+    row of known spellings costs a few dictionary lookups."""
+
+    def __init__(self) -> None:
+        self.dates: dict[str, dt.date | str] = {}
+        self.metrics: dict[str, str | None] = {}
+        self.owners: dict[str, str | None] = {}
+
+    def rows(self, item: Fetched, index: int, verdict: _Verdict) -> Iterator[tuple[int, str | None, _Outcome]]:
+        """(data row index, owner, outcome) for every row that is not blank: the owner is the
+        source cell ("" blank, None for a row no source can own: its outcome is --source's)."""
+        where = item.location
+        reader = csv_rows(decode_csv_text(item.content, where))
+        columns = _columns(reader, where)
+        width = len(columns)
+        at_source, at_qualifier = columns.get("source"), columns.get("qualifier")
+        dates, metrics, owners = self.dates, self.metrics, self.owners
+        if len(dates) > _CACHE_LIMIT or len(metrics) > _CACHE_LIMIT or len(owners) > _CACHE_LIMIT:
+            for cache in (dates, metrics, owners):
+                cache.clear()
+        for line, row in _rows(reader, where):
+            index += 1
+            verdict.total += 1
+            if len(row) == width:  # the common case first: a row of spellings seen before
+                report_date, metric, raw_value = dates.get(row[0]), metrics.get(row[1]), row[2]
+                owner = owners.get(row[at_source]) if at_source is not None else ""
+                if (
+                    type(report_date) is dt.date
+                    and metric is not None
+                    and owner is not None
+                    and raw_value.isdigit()
+                    and raw_value.isascii()
+                    and len(raw_value) <= 8  # within parse_count's limit
+                ):
+                    qualifier = row[at_qualifier].strip() or None if at_qualifier is not None else None
+                    yield index, owner, (metric, report_date, int(raw_value), qualifier)
+                    continue
+            owner, outcome = self._read(row, line, columns, where, verdict)
+            yield index, owner, outcome
+
+    def _read(
+        self, row: list[str], line: int, columns: dict[str, int], where: str, verdict: _Verdict
+    ) -> tuple[str | None, _Outcome]:
+        """A row the common case did not take: read field by field, each problem worded."""
+        width = len(columns)
+        if len(row) < 3 or len(row) > width:
+            return None, self._bad(verdict, _Bad(f"line {line} has {len(row)} fields, not {width}"))
+        at_source = columns.get("source")
+        cell = row[at_source] if at_source is not None and at_source < len(row) else ""
+        owner = self._remember(self.owners, cell, _owner)
+        if owner is None:
+            message = f"line {line} source {show(cell.strip())}: not a source key (a-z, 0-9, '.', '_', '-')"
+            return None, self._bad(verdict, _Bad(message))
+        raw_date, raw_metric, raw_value = row[0], row[1], row[2].strip()
+        report_date = self._remember(self.dates, raw_date, _date)
+        if isinstance(report_date, str):
+            return owner, self._bad(verdict, _Bad(f"line {line} date {show(raw_date.strip())}: {report_date}"))
+        metric = self._remember(self.metrics, raw_metric, _metric)
+        if metric is None:
+            return owner, _Bad(unknown_metric=raw_metric.strip())
+        try:
+            value = parse_count(raw_value)
+        except ValueError as exc:
+            message = f"{where} line {line} {report_date} {raw_metric.strip()!r}: bad value {show(raw_value)} ({exc})"
+            issue = ParseIssue("bad_value", message + "; not stored", metric, report_date)
+            return owner, self._bad(verdict, _Bad(issue=issue))
+        at_qualifier = columns.get("qualifier")
+        qualifier = row[at_qualifier].strip() or None if at_qualifier is not None and at_qualifier < len(row) else None
+        return owner, (metric, report_date, value, qualifier)
+
+    @staticmethod
+    def _remember(cache: dict[str, Any], raw: str, read: Callable[[str], Any]) -> Any:
+        if raw not in cache:
+            cache[raw] = read(raw)
+        return cache[raw]
+
+    @staticmethod
+    def _bad(verdict: _Verdict, bad: _Bad) -> _Bad:
+        verdict.bad += 1
+        if bad.issue is not None:
+            verdict.value_example = verdict.value_example or bad.issue.message.removeprefix(verdict.where + " ")
+        else:
+            verdict.row_example = verdict.row_example or bad.message
+        return bad
+
+
+def _date(raw: str) -> dt.date | str:
+    """A report date, or why it is not one."""
+    try:
+        return parse_iso_date(raw.strip())
+    except ValueError as exc:
+        return str(exc)
+
+
+def _metric(raw: str) -> str | None:
+    try:
+        return resolve(raw).name
+    except KeyError:
+        return None
+
+
+class _SourceState:
+    """One source's rows and findings while its file is read."""
+
+    def __init__(self, reading: CsvReading) -> None:
+        self.reading = reading
+        self.out = ParsedPayload()
+        self.seen: dict[tuple[str, dt.date], tuple[int, str | None]] = {}
+        self.unknown: dict[str, int] = {}
+        self.bad_rows: list[str] = []
+        self.bad: list[ParseIssue] = []
+        self.where = ""
+
+    def take(self, outcome: _Outcome) -> None:
+        if type(outcome) is tuple:
+            metric, report_date, value, qualifier = outcome
+            key = (metric, report_date)
+            previous = self.seen.get(key)
+            if previous is not None and previous != (value, qualifier):
+                self.out.issues.append(
+                    ParseIssue(
+                        "duplicate_date",
+                        f"{report_date} appears twice with {metric} {previous[0]:,} and {value:,}; kept the later",
+                        metric,
+                        report_date,
+                    )
+                )
+            self.seen[key] = (value, qualifier)
+        elif isinstance(outcome, _Bad):
+            if outcome.issue is not None:
+                self.bad.append(outcome.issue)
+            elif outcome.unknown_metric is not None:
+                self.unknown[outcome.unknown_metric] = self.unknown.get(outcome.unknown_metric, 0) + 1
             else:
-                keys.add(owner or default)
-    first = [default] if default in keys or orphans else []
-    return first + sorted(keys - {default})
+                self.bad_rows.append(outcome.message)
+
+    def payload(self) -> ParsedPayload:
+        """The source's records, then the findings of what could not be read."""
+        out, reading = self.out, self.reading
+        definitions = {metric: reading.applies_to(metric) for metric in METRICS}
+        out.observations = [
+            ObservationRecord(metric, day, value, qualifier, side=reading.side, definition=definitions.get(metric))
+            for (metric, day), (value, qualifier) in self.seen.items()
+        ]
+        self.seen = {}
+        out.issues.extend(self.bad)
+        if self.bad_rows:
+            out.issues.append(unreadable_rows(self.where, self.bad_rows, "not stored"))
+        for key, count in self.unknown.items():
+            out.issues.append(
+                ParseIssue(
+                    "unknown_metric",
+                    f"unknown metric {key[:80]!r} in {count} row(s) of {self.where}: not stored",
+                    key[:200],
+                )
+            )
+        return out
 
 
 def _columns(reader: object, where: str) -> dict[str, int]:
@@ -151,96 +467,3 @@ def _columns(reader: object, where: str) -> dict[str, int]:
             f"{where}: header must be {','.join(COLUMNS[:3])}[,qualifier][,source], got {','.join(header)!r}"
         )
     return {name: i for i, name in enumerate(header)}
-
-
-def _owner(row: list[str], columns: dict[str, int]) -> str | None:
-    """Whose row it is: its source cell ("" when blank or absent: the run's --source), None for a
-    cell that is not a source key."""
-    at = columns.get("source")
-    cell = row[at].strip() if at is not None and at < len(row) else ""
-    return cell if not cell or SOURCE_KEY.fullmatch(cell) else None
-
-
-def _is_ours(owner: str | None, columns: dict[str, int], reading: CsvReading) -> bool:
-    """Whether a row is this run's: every row of a file without a source column; else the rows
-    naming its source, and the blank ones when it is the run of --source."""
-    if "source" not in columns:
-        return True
-    return owner == reading.source or (owner == "" and reading.blank)
-
-
-def _parse_one(
-    item: Fetched, reading: CsvReading, seen: dict[tuple[str, dt.date], ObservationRecord], out: ParsedPayload
-) -> None:
-    """The rows of `item` that are `reading.source`'s; whether the file is too broken to trust is
-    judged on all of its rows, so every run of a multi-source file reaches the same verdict."""
-    where = item.location
-    reader = csv_rows(decode_csv_text(item.content, where))
-    columns = _columns(reader, where)
-    unknown: dict[str, int] = {}
-    bad: list[ParseIssue] = []
-    bad_rows: list[str] = []
-    n_bad = total = 0
-    while (next_row := read_row(reader, where)) is not None:
-        line_no, row = next_row
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        total += 1
-        owner = _owner(row, columns)
-        ours = _is_ours(owner, columns, reading)
-        if len(row) < 3 or len(row) > len(columns):
-            n_bad += 1
-            if ours or reading.blank:  # a row whose fields cannot be told apart has no trusted source
-                bad_rows.append(f"line {line_no} has {len(row)} fields, not {len(columns)}")
-            continue
-        if owner is None:
-            n_bad += 1
-            if reading.blank:
-                cell = row[columns["source"]].strip()
-                bad_rows.append(f"line {line_no} source {show(cell)}: not a source key (a-z, 0-9, '.', '_', '-')")
-            continue
-        raw_date, raw_metric, raw_value = (cell.strip() for cell in row[:3])
-        try:
-            report_date = parse_iso_date(raw_date)
-        except ValueError as exc:
-            n_bad += 1
-            if ours:
-                bad_rows.append(f"line {line_no} date {show(raw_date)}: {exc}")
-            continue
-        try:
-            metric = resolve(raw_metric).name
-        except KeyError:
-            if ours:
-                unknown[raw_metric] = unknown.get(raw_metric, 0) + 1
-            continue
-        try:
-            value = parse_count(raw_value)
-        except ValueError as exc:
-            n_bad += 1
-            if ours:
-                message = f"{where} line {line_no} {report_date} {raw_metric!r}: bad value {show(raw_value)} ({exc})"
-                bad.append(ParseIssue("bad_value", message + "; not stored", metric, report_date))
-            continue
-        if not ours:
-            continue
-        at = columns.get("qualifier")
-        qualifier = row[at].strip() or None if at is not None and at < len(row) else None
-        record = ObservationRecord(
-            metric, report_date, value, qualifier, side=reading.side, definition=reading.applies_to(metric)
-        )
-        keep_later(seen, record, out.issues)
-    if too_broken(n_bad, total):
-        example = bad_rows[0] if bad_rows else (bad[0].message.removeprefix(where + " ") if bad else "")
-        raise BadPayload(
-            f"{where}: {n_bad:,} of {total:,} rows unreadable (more than {MAX_BAD_SHARE:.0%}): "
-            f"not the CSV expected, nothing stored" + (f" (first: {example})" if example else "")
-        )
-    out.issues.extend(bad)
-    if bad_rows:
-        out.issues.append(unreadable_rows(where, bad_rows, "not stored"))
-    for key, count in unknown.items():
-        out.issues.append(
-            ParseIssue(
-                "unknown_metric", f"unknown metric {key[:80]!r} in {count} row(s) of {where}: not stored", key[:200]
-            )
-        )

@@ -189,10 +189,15 @@ def read_row(reader: Any, where: str) -> tuple[int, list[str]] | None:
     except StopIteration:
         return None
     except csv.Error as exc:
-        reason = str(exc)
-        if "end of data" in reason:
-            reason = "a quoted field is never closed (it would swallow the rest of the file)"
-        raise BadPayload(f"{where} line {start}: unreadable CSV: {reason}") from None
+        raise BadPayload(f"{where} line {start}: unreadable CSV: {csv_error_reason(exc)}") from None
+
+
+def csv_error_reason(exc: csv.Error) -> str:
+    """What the csv module's error means for a person reading the file."""
+    reason = str(exc)
+    if "end of data" in reason:
+        reason = "a quoted field is never closed (it would swallow the rest of the file)"
+    return reason
 
 
 def decode_csv_text(content: bytes, where: str) -> str:

@@ -9,6 +9,7 @@ longer contains it (a removal revision is inserted).
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -112,7 +113,11 @@ def apply_snapshot(
     seen: list[int] = []
     removal = (None,) * len(value_cols)
 
-    for key, values in incoming.items():
+    if not current:  # a new feed, or a window it has nothing in: every row is new
+        inserts = [(*key, *values, 1, False) for key, values in incoming.items()]
+        counts.new = len(inserts)
+        changed.update(incoming)
+    for key, values in incoming.items() if current else ():
         cur = current.get(key)
         if cur is None:
             inserts.append((*key, *values, 1, False))
@@ -163,43 +168,66 @@ def bulk_insert(
     conn: Connection, table: Table, fixed: Mapping[str, object], cols: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
     """Insert many rows (`fixed` values shared by all, then one tuple per row for `cols`)
-    straight through the driver's executemany.
+    straight through the driver: PostgreSQL's COPY, SQLite's executemany.
 
-    A first backfill inserts some 22,000 rows; SQLAlchemy's per-row parameter processing took
-    more time than SQLite itself, so values are converted here the way SQLAlchemy stores them.
+    SQLAlchemy's per-row parameter processing took more time than SQLite itself, so values are
+    converted here the way SQLAlchemy stores them; on SQLite the shared values are written into
+    the statement once (they are this run's own numbers and timestamps) and only a row's own
+    values are bound, a third of the columns.
     """
     if not rows:
         return
-    names = [*fixed, *cols]
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    if conn.dialect.name == "postgresql":
+        from tracker.store.pgcopy import copy_rows
+
+        shared = tuple(fixed.values())
+        copy_rows(conn, table.name, [*fixed, *cols], (shared + row for row in rows))
+        return
     prep = conn.dialect.identifier_preparer
-    sql = (
-        f"INSERT INTO {prep.format_table(table)} ({', '.join(prep.quote(c) for c in names)}) "
-        f"VALUES ({', '.join([mark] * len(names))})"
-    )
+    names = ", ".join(prep.quote(c) for c in [*fixed, *cols])
     if conn.dialect.name != "sqlite":
+        sql = (
+            f"INSERT INTO {prep.format_table(table)} ({names}) VALUES ({', '.join(['%s'] * (len(fixed) + len(cols)))})"
+        )
         shared = tuple(fixed.values())
         conn.exec_driver_sql(sql, [shared + row for row in rows])
         return
-    shared = tuple(_sqlite_value(v) for v in fixed.values())
-    cache: dict[object, object] = {}  # each report date recurs in every series
+    literals = ", ".join(_sqlite_literal(_sqlite_value(v)) for v in fixed.values())
+    marks = ", ".join("?" * len(cols))
+    sql = f"INSERT INTO {prep.format_table(table)} ({names}) VALUES ({literals}{', ' if literals else ''}{marks})"
+    register_sqlite_adapters()
+    conn.exec_driver_sql(sql, rows)
 
-    def convert(value: object) -> object:
-        if value is None or type(value) in (int, str, float):
-            return value
-        if value not in cache:
-            cache[value] = _sqlite_value(value)
-        return cache[value]
 
-    conn.exec_driver_sql(sql, [shared + tuple(map(convert, row)) for row in rows])
+def register_sqlite_adapters() -> None:
+    """Let sqlite3 write dates and datetimes as SQLAlchemy's SQLite types store them (a date as
+    YYYY-MM-DD, a moment as naive UTC with microseconds), in C for a date: the bulk insert binds
+    the driver's values directly. SQLAlchemy converts its own parameters before they reach here."""
+    sqlite3.register_adapter(dt.date, dt.date.isoformat)
+    sqlite3.register_adapter(dt.datetime, _sqlite_moment)
+
+
+def _sqlite_literal(value: object) -> str:
+    """A shared value written into a statement: an integer, a float, NULL or quoted text."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int | float):
+        return repr(int(value) if isinstance(value, bool) else value)
+    if isinstance(value, str) and "\0" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"not a value to write into SQL: {type(value).__name__}")
+
+
+def _sqlite_moment(value: dt.datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _sqlite_value(value: object) -> object:
     # The storage formats of SQLAlchemy's SQLite DateTime and Date types (UTC, as stored).
     if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return _sqlite_moment(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, bool):

@@ -1,0 +1,194 @@
+"""A CSV of many sources loads in one pass and one transaction (issue 12): each source's run is
+stored as its last row is read, a new store gets its indexes after the load, a failure midway
+leaves the store as it was, and a file of new days is validated around them with the same
+findings as a backfill of the whole series."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from storecheck import fingerprint
+
+from tracker import csvload, quality
+from tracker.errors import StoreError
+from tracker.feeds.csvfeed import CsvFeed, CsvReading, survey_sources
+from tracker.feeds.dataset import DatasetFeed
+from tracker.ingest import run_ingest
+from tracker.payloads import Fetched
+from tracker.store.db import open_store
+from tracker.store.queries import observations_frame
+
+INDEXES = {"ix_observation_current", "ix_observation_window", "ix_observation_last_seen_run"}
+
+
+def _interleaved(sources: int, days: int) -> str:
+    """Rows of `sources` sources, one day at a time: every source is open until the last day."""
+    lines = ["report_date,metric,value,source"]
+    for d in range(days):
+        day = dt.date(2024, 1, 1) + dt.timedelta(days=d)
+        for s in range(sources):
+            for m, metric in enumerate(("personnel", "tanks")):
+                lines.append(f"{day},{metric},{(s + 1) * (m + 2) * (d + 1)},src-{s}")
+    return "\n".join(lines) + "\n"
+
+
+def _load(url: str, content: str, where: str = "file.csv") -> list[csvload.RunReport]:
+    fetched = [Fetched(where, content.encode(), dt.datetime.now(dt.UTC), "text/csv", None, "csv")]
+    survey = survey_sources(fetched, "src-0")
+    readings = {key: CsvReading(key, key == "src-0") for key in survey.order}
+    return csvload.load_sources(url, fetched, where, readings, survey)
+
+
+def _values(url: str) -> dict[str, list[int]]:
+    engine = open_store(url, write=False)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT s.key, o.value FROM observation o JOIN source s ON s.id = o.source_id "
+                    "ORDER BY s.key, o.metric_id, o.report_date"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    out: dict[str, list[int]] = {}
+    for key, value in rows:
+        out.setdefault(key, []).append(value)
+    return out
+
+
+def _indexes(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return {i["name"] for i in inspect(engine).get_indexes("observation")}
+    finally:
+        engine.dispose()
+
+
+def test_interleaved_sources_over_the_parse_budget_load_in_groups_with_the_same_rows(monkeypatch, store_url, tmp_path):
+    content = _interleaved(sources=5, days=8)
+    one_pass = f"sqlite:///{tmp_path / 'one-pass.db'}"
+    _load(one_pass, content)
+    monkeypatch.setattr(csvload, "PARSE_BUDGET", 20)  # 16 rows a source: at most one source a pass
+
+    reports = _load(store_url, content)
+
+    assert [r.source for r in reports] == [f"src-{s}" for s in range(5)]
+    assert {(r.status, r.counts.new) for r in reports} == {("ok", 16)}
+    assert _values(store_url) == _values(one_pass)
+    assert _values(store_url)["src-4"][:3] == [10, 20, 30]
+
+
+def test_a_new_store_gets_its_observation_indexes_back_after_the_load(store_url):
+    _load(store_url, _interleaved(sources=3, days=5))
+
+    assert INDEXES <= _indexes(store_url)
+
+
+def test_a_store_error_midway_leaves_the_store_and_its_indexes_as_they_were(monkeypatch, store_url):
+    _load(store_url, _interleaved(sources=2, days=3))
+    before = fingerprint(store_url)
+    calls = []
+    real = csvload._store_run
+
+    def failing(conn, report, *args, **kwargs):
+        calls.append(report.source)
+        if len(calls) == 3:
+            conn.execute(text("SELECT * FROM no_such_table"))
+        return real(conn, report, *args, **kwargs)
+
+    monkeypatch.setattr(csvload, "_store_run", failing)
+
+    with pytest.raises(StoreError, match="store write failed, nothing changed"):
+        _load(store_url, _interleaved(sources=4, days=4))
+
+    assert len(calls) == 3
+    assert fingerprint(store_url) == before
+    assert INDEXES <= _indexes(store_url)
+
+
+def test_a_failed_load_into_a_new_store_keeps_its_indexes(monkeypatch, sqlite_url):
+    def failing(conn, report, *args, **kwargs):
+        conn.execute(text("SELECT * FROM no_such_table"))
+
+    monkeypatch.setattr(csvload, "_store_run", failing)
+
+    with pytest.raises(StoreError):
+        _load(sqlite_url, _interleaved(sources=2, days=2))
+
+    assert INDEXES <= _indexes(sqlite_url)
+
+
+def _dataset_csv(latest_dir: Path, first: dt.date | None, last: dt.date | None) -> str:
+    """The dataset's totals (no corrections: a CSV has none) between two report dates."""
+    fetched = [
+        Fetched(str(latest_dir / name), (latest_dir / name).read_bytes(), dt.datetime.now(dt.UTC), None, None, role)
+        for name, role in (
+            ("russia_losses_personnel.json", "personnel"),
+            ("russia_losses_equipment.json", "equipment"),
+        )
+    ]
+    parsed = DatasetFeed().parse(fetched)
+    lines = ["report_date,metric,value"]
+    for o in sorted(parsed.observations, key=lambda o: (o.metric, o.report_date)):
+        if (first is None or o.report_date >= first) and (last is None or o.report_date <= last):
+            lines.append(f"{o.report_date},{o.metric},{o.value}")
+    return "\n".join(lines) + "\n"
+
+
+def _open_findings(url: str) -> set[tuple[str, str, str]]:
+    engine = open_store(url, write=False)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT rule, metric, report_date FROM finding WHERE status = 'open'")).all()
+    finally:
+        engine.dispose()
+    return {(rule, metric or "", str(day)) for rule, metric, day in rows}
+
+
+def test_new_days_validated_around_them_give_the_findings_of_a_whole_backfill(latest_dir, tmp_path):
+    whole, daily = f"sqlite:///{tmp_path / 'whole.db'}", f"sqlite:///{tmp_path / 'daily.db'}"
+    (tmp_path / "all.csv").write_text(_dataset_csv(latest_dir, None, None))
+    run_ingest(whole, CsvFeed(), location=str(tmp_path / "all.csv"))
+    # The first year, then the next 12 days one file each, then the rest in one file.
+    cut = dt.date(2023, 2, 24)
+    (tmp_path / "start.csv").write_text(_dataset_csv(latest_dir, None, cut))
+    run_ingest(daily, CsvFeed(), location=str(tmp_path / "start.csv"))
+    for d in range(1, 13):
+        day = cut + dt.timedelta(days=d)
+        (tmp_path / f"{day}.csv").write_text(_dataset_csv(latest_dir, day, day))
+        assert run_ingest(daily, CsvFeed(), location=str(tmp_path / f"{day}.csv")).status in ("ok", "ok_with_findings")
+    (tmp_path / "rest.csv").write_text(_dataset_csv(latest_dir, cut + dt.timedelta(days=13), None))
+    run_ingest(daily, CsvFeed(), location=str(tmp_path / "rest.csv"))
+
+    found = _open_findings(whole)
+    assert len(found) > 50  # the dataset's gaps, outliers, rounded early figures, catch-ups
+    assert _open_findings(daily) == found
+
+
+def test_one_new_day_reads_the_neighbours_of_each_series_not_its_history(monkeypatch, sqlite_url, tmp_path):
+    (tmp_path / "a.csv").write_text(_interleaved(sources=1, days=200).replace(",src-0", ""))
+    run_ingest(sqlite_url, CsvFeed(), location=str(tmp_path / "a.csv"))
+    lines = ["report_date,metric,value", "2024-07-19,personnel,402", "2024-07-19,tanks,603"]
+    (tmp_path / "b.csv").write_text("\n".join(lines) + "\n")
+    read: list[int] = []
+    original = quality.check_series
+
+    def counting(label, points, *, today):
+        read.append(len(points))
+        return original(label, points, today=today)
+
+    monkeypatch.setattr(quality, "check_series", counting)
+
+    report = run_ingest(sqlite_url, CsvFeed(), location=str(tmp_path / "b.csv"))
+
+    assert (report.status, report.counts.new, report.counts.unchanged) == ("ok", 2, 0)
+    assert read == [65, 65]  # 64 stored reports before the new one, and it
+    engine = open_store(sqlite_url, write=False)
+    try:
+        assert observations_frame(engine, source="ua-general-staff", metric="tanks")["value"].iloc[-1] == 603
+    finally:
+        engine.dispose()

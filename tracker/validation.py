@@ -1,0 +1,207 @@
+"""Which findings a run's changes produce: the quality rules (tracker.quality) run over the
+series a payload changed, with only as much of the stored series around the change as the rules
+can see, so that validating one new day does not read a series' whole history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, select
+
+from tracker.store import models as m
+from tracker.store.revisions import Key, Values
+
+KYIV = ZoneInfo("Europe/Kyiv")
+# Reports read on each side of a window of changed reports; of those, a change can alter the
+# findings of REACH on each side: the widest rules look 30 reports away (quality.COARSE_MAX_REACH,
+# quality.OUTLIER_SPARSE_WINDOW), so a finding REACH away still sees all it saw before.
+CONTEXT = 64
+REACH = 32
+
+
+@dataclass
+class NewFinding:
+    rule: str
+    severity: str
+    metric: str | None
+    report_date: dt.date | None
+    message: str
+
+
+# The dates each validated series' findings were judged over: open findings outside them stand.
+Judged = dict[str, tuple[dt.date, dt.date]]
+
+
+def series_name(metric: str, side: str) -> str:
+    """How findings name a series: its metric, and whose losses when not Russia's."""
+    return metric if side == "russia" else f"{metric} ({side})"
+
+
+def validate_documented_window(
+    conn: Connection,
+    feed_id: int,
+    totals: dict[Key, Values],
+    touched: set[tuple[str, str]],
+    names: dict[int, str],
+    window: tuple[dt.date, dt.date],
+) -> list[NewFinding]:
+    """The documented-series rule (a fall is info) over each changed series' window and the last
+    point before it."""
+    from tracker import quality
+
+    obs = m.table(m.Observation)
+    ids = {name: mid for mid, name in names.items()}
+    series: dict[tuple[int, str], list[quality.Point]] = {}
+    for (metric_id, side, day), (value, qualifier, increase, _definition) in totals.items():
+        if (names[metric_id], side) in touched:
+            series.setdefault((metric_id, side), []).append(quality.Point(day, value, qualifier, increase))
+    found: list[NewFinding] = []
+    for name, side in sorted(touched):
+        metric_id = ids[name]
+        before = conn.execute(
+            select(obs.c.report_date, obs.c.value)
+            .where(
+                obs.c.feed_id == feed_id,
+                obs.c.kind == "total",
+                obs.c.metric_id == metric_id,
+                obs.c.side == side,
+                obs.c.superseded_at.is_(None),
+                obs.c.removed.is_(False),
+                obs.c.report_date < window[0],
+            )
+            .order_by(obs.c.report_date.desc())
+            .limit(1)
+        ).first()
+        points = sorted(series.get((metric_id, side), []), key=lambda p: p.report_date)
+        if before is not None:
+            points.insert(0, quality.Point(before.report_date, before.value))
+        label = series_name(name, side)
+        for f in quality.check_documented_series(label, points):
+            found.append(NewFinding(f.rule, f.severity, f.metric or label, f.report_date, f.message))
+    return found
+
+
+def validate_window(
+    conn: Connection,
+    feed_id: int,
+    totals: dict[Key, Values],
+    touched: set[tuple[str, str]],
+    names: dict[int, str],
+    now: dt.datetime,
+) -> tuple[list[NewFinding], Judged]:
+    """The daily rules over each changed series of an additive payload (one that adds reports and
+    never removes any): the payload's reports, CONTEXT stored reports on each side of them, and
+    the findings of the reports within REACH of a changed one.
+
+    Returns the findings and, per series, the dates they were judged over. A series' usual
+    precision (quality's coarse rule) is judged on the reports read, not its whole history.
+    """
+    from tracker import quality
+
+    obs = m.table(m.Observation)
+    ids = {name: mid for mid, name in names.items()}
+    today = now.astimezone(KYIV).date()
+    inside: dict[tuple[int, str], list[tuple[Any, ...]]] = {}
+    for (metric_id, side, day), (value, qualifier, increase, _definition) in totals.items():
+        if (names[metric_id], side) in touched:
+            inside.setdefault((metric_id, side), []).append((day, value, qualifier, increase))
+    found: list[NewFinding] = []
+    judged: Judged = {}
+    columns = (obs.c.report_date, obs.c.value, obs.c.qualifier, obs.c.reported_increase)
+    for name, side in sorted(touched):
+        metric_id = ids[name]
+        own = sorted(inside.get((metric_id, side), []), key=lambda p: p[0])
+        if not own:
+            continue
+        current = (
+            obs.c.feed_id == feed_id,
+            obs.c.kind == "total",
+            obs.c.metric_id == metric_id,
+            obs.c.side == side,
+            obs.c.superseded_at.is_(None),
+            obs.c.removed.is_(False),
+        )
+        before = conn.execute(
+            select(*columns)
+            .where(*current, obs.c.report_date < own[0][0])
+            .order_by(obs.c.report_date.desc())
+            .limit(CONTEXT)
+        ).all()
+        after = conn.execute(
+            select(*columns).where(*current, obs.c.report_date > own[-1][0]).order_by(obs.c.report_date).limit(CONTEXT)
+        ).all()
+        rows = [tuple(r) for r in reversed(before)] + own + [tuple(r) for r in after]
+        adjusted = _adjustments(conn, feed_id, metric_id, rows[0][0], rows[-1][0])
+        points = [quality.Point(d, v, q, inc, adjusted.get(d, 0)) for d, v, q, inc in rows]
+        label = series_name(name, side)
+        # Findings of the reports read at the edges are not judged: they lack the context they had.
+        first = before[min(REACH, len(before)) - 1][0] if before else own[0][0]
+        last = after[min(REACH, len(after)) - 1][0] if after else own[-1][0]
+        if len(before) < CONTEXT:
+            first = dt.date.min  # the series' start was read: nothing before it to lack
+        if len(after) < CONTEXT:
+            last = dt.date.max
+        judged[label] = (first, last)
+        for f in quality.check_series(label, points, today=today):
+            if f.report_date is not None and first <= f.report_date <= last:
+                found.append(NewFinding(f.rule, f.severity, f.metric or label, f.report_date, f.message))
+    return found, judged
+
+
+def _adjustments(conn: Connection, feed_id: int, metric_id: int, first: dt.date, last: dt.date) -> dict[dt.date, int]:
+    """The documented corrections of one series between two dates (a correction is not a loss)."""
+    obs = m.table(m.Observation)
+    rows = conn.execute(
+        select(obs.c.report_date, obs.c.value).where(
+            obs.c.feed_id == feed_id,
+            obs.c.kind == "adjustment",
+            obs.c.metric_id == metric_id,
+            obs.c.superseded_at.is_(None),
+            obs.c.removed.is_(False),
+            obs.c.report_date.between(first, last),
+        )
+    ).all()
+    return {day: value for day, value in rows if value is not None}
+
+
+def validate_whole(
+    totals: dict[Key, Values],
+    adjustments: dict[Key, Values],
+    touched: set[tuple[str, str]],
+    names: dict[int, str],
+    now: dt.datetime,
+    dates_by: str,
+) -> list[NewFinding]:
+    """Run the quality rules over the current series of every (metric, side) this run changed.
+
+    A source that dates figures by when they were documented (Oryx) has no daily series: only
+    its decreases are checked, and they are info (the source corrected itself).
+    """
+    if not touched:
+        return []
+    from tracker import quality
+
+    adjusted = {(names[mid], d): v[0] for (mid, _side, d), v in adjustments.items()}
+    series: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    for (metric_id, side, report_date), (value, qualifier, increase, _definition) in totals.items():
+        key = (names[metric_id], side)
+        if key in touched:
+            series.setdefault(key, []).append((report_date, value, qualifier, increase))
+    today = now.astimezone(KYIV).date()
+    found: list[NewFinding] = []
+    for (name, side), points in series.items():
+        points.sort(key=lambda p: p[0])
+        label = series_name(name, side)
+        pts = [quality.Point(d, v, q, inc, adjusted.get((name, d), 0)) for d, v, q, inc in points]
+        checked = (
+            quality.check_documented_series(label, pts)
+            if dates_by == "documented"
+            else quality.check_series(label, pts, today=today)
+        )
+        for f in checked:
+            found.append(NewFinding(f.rule, f.severity, f.metric or label, f.report_date, f.message))
+    return found
