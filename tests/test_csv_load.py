@@ -192,3 +192,19 @@ def test_one_new_day_reads_the_neighbours_of_each_series_not_its_history(monkeyp
         assert observations_frame(engine, source="ua-general-staff", metric="tanks")["value"].iloc[-1] == 603
     finally:
         engine.dispose()
+
+
+def test_rows_dated_in_the_future_are_set_aside_while_reading_one_finding_per_date(capsys, sqlite_url, tmp_path):
+    from clirun import run_tracker
+
+    rows = ["report_date,metric,value,source", "2024-03-01,personnel,100,mine", "2024-03-02,personnel,150,mine"]
+    rows += [f"{2263 + y}-01-0{d},{metric},5,mine" for y in range(3) for d in (1, 2) for metric in ("tanks", "afv")]
+    (tmp_path / "f.csv").write_text("\n".join(rows) + "\n")
+
+    code, out, _ = run_tracker(capsys, "ingest", "csv", "--from", str(tmp_path / "f.csv"), "--db", sqlite_url, "-q")
+
+    assert code == 3 and "2 new" in out
+    assert _values(sqlite_url) == {"mine": [100, 150]}
+    assert _open_findings(sqlite_url) == {
+        ("implausible_date", "", f"{2263 + y}-01-0{d}") for y in range(3) for d in (1, 2)
+    }

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker.errors import BadPayload, StoreError, TrackerError
 from tracker.feeds.csvfeed import CsvReading, SourceSurvey, parse_sources
 from tracker.ingest import (
+    KYIV,
     LastRun,
     RunReport,
     _check_order,
@@ -32,6 +33,7 @@ from tracker.ingest import (
     utcnow,
 )
 from tracker.payloads import Fetched, ParsedPayload
+from tracker.sources import source_info
 from tracker.store import models as m
 from tracker.store.db import check_writable, error_line, make_engine, upgrade
 from tracker.store.lock import writer_lock
@@ -124,10 +126,16 @@ def _store_all(
             _store_one(conn, plan, started, None)
     changed = {key: readings[key] for key, plan in plans.items() if not plan.unchanged}
     if changed:
-        for key, parsed in parse_sources(fetched, changed, survey, PARSE_BUDGET):
+        plausible = {key: _plausible(key, plans[key].report.observed_at) for key in changed}
+        for key, parsed in parse_sources(fetched, changed, survey, PARSE_BUDGET, plausible):
             _store_one(conn, plans[key], started, parsed)
     for index in deferred:
         index.create(conn)
+
+
+def _plausible(source: str, observed_at: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The report dates a source's run can store (see tracker.ingest._implausible_dates)."""
+    return source_info(source).plausible_start, observed_at.astimezone(KYIV).date()
 
 
 def _store_one(conn: Connection, plan: _Plan, started: dt.datetime, parsed: ParsedPayload | None) -> None:

@@ -555,11 +555,15 @@ def _implausible_dates(
     """
     start = source_info(source).plausible_start
     today = observed_at.astimezone(KYIV).date()
-    bad: dict[dt.date, list[str]] = {}
+    dropped: set[tuple[str, dt.date]] = set()
     dated: list[ObservationRecord | AdjustmentRecord] = [*parsed.observations, *parsed.adjustments]
     for record in dated:
         if record.report_date < start or record.report_date > today:
-            bad.setdefault(record.report_date, []).append(record.metric)
+            dropped.add((record.metric, record.report_date))
+    # Those the feed set aside while reading are not among the records: they need no keys.
+    bad: dict[dt.date, list[str]] = {day: list(metrics) for day, metrics in parsed.implausible.items()}
+    for metric, day in dropped:
+        bad.setdefault(day, []).append(metric)
     findings = []
     for day, metrics in sorted(bad.items()):
         why = f"before {source}'s first plausible report {start}" if day < start else f"after the run's day {today}"
@@ -572,7 +576,7 @@ def _implausible_dates(
                 f"a report dated {day} is {why}: its {len(metrics)} value(s) were not stored",
             )
         )
-    return findings, {(metric, day) for day, metrics in bad.items() for metric in metrics}
+    return findings, dropped
 
 
 def _current_counts(

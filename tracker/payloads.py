@@ -103,6 +103,10 @@ class ParsedPayload:
     # Metrics this payload declares beyond the canonical ones (a source's own types, such as
     # Oryx's), by name: registered in the store on first use.
     metric_specs: dict[str, Metric] = field(default_factory=dict)
+    # Reports set aside while reading because their date cannot be right (before the source's
+    # first plausible report, or after the run's day): their metrics by date. A file of a million
+    # such rows is then a finding per date, not a million records held in memory.
+    implausible: dict[dt.date, list[str]] = field(default_factory=dict)
 
 
 def keep_later(

@@ -183,7 +183,11 @@ def _open_peak(rows: dict[str, int], first: dict[str, int], last: dict[str, int]
 
 
 def parse_sources(
-    fetched: list[Fetched], readings: dict[str, CsvReading], survey: SourceSurvey, budget: int
+    fetched: list[Fetched],
+    readings: dict[str, CsvReading],
+    survey: SourceSurvey,
+    budget: int,
+    plausible: dict[str, tuple[dt.date, dt.date]] | None = None,
 ) -> Iterator[tuple[str, ParsedPayload]]:
     """Each source's payload, handed on as soon as its last row is read; sources whose rows are
     interleaved so that more than `budget` rows would be held at once are taken in groups of at
@@ -191,7 +195,8 @@ def parse_sources(
 
     Whether the file is too broken to trust is judged on all of its rows, whoever owns them, at
     the end of a pass: BadPayload then comes after payloads were handed on, so a caller stores
-    them in a transaction it can roll back (as `tracker.csvload` does).
+    them in a transaction it can roll back (as `tracker.csvload` does). A source's rows dated
+    outside its `plausible` dates are set aside as ParsedPayload.implausible.
     """
     groups: list[list[str]] = [[]]
     size = 0
@@ -203,7 +208,7 @@ def parse_sources(
         groups[-1].append(key)
         size += rows
     for group in groups:
-        yield from _parse_group(fetched, {key: readings[key] for key in group}, survey)
+        yield from _parse_group(fetched, {key: readings[key] for key in group}, survey, plausible or {})
 
 
 def _data(fetched: list[Fetched]) -> list[Fetched]:
@@ -231,9 +236,12 @@ def _owner(cell: str) -> str | None:
 
 
 def _parse_group(
-    fetched: list[Fetched], readings: dict[str, CsvReading], survey: SourceSurvey
+    fetched: list[Fetched],
+    readings: dict[str, CsvReading],
+    survey: SourceSurvey,
+    plausible: dict[str, tuple[dt.date, dt.date]],
 ) -> Iterator[tuple[str, ParsedPayload]]:
-    states = {key: _SourceState(reading) for key, reading in readings.items()}
+    states = {key: _SourceState(reading, plausible.get(key)) for key, reading in readings.items()}
     ends: dict[int, list[str]] = {}
     for key in readings:
         ends.setdefault(survey.last_row.get(key, 0), []).append(key)
@@ -402,8 +410,9 @@ def _metric(raw: str) -> str | None:
 class _SourceState:
     """One source's rows and findings while its file is read."""
 
-    def __init__(self, reading: CsvReading) -> None:
+    def __init__(self, reading: CsvReading, plausible: tuple[dt.date, dt.date] | None = None) -> None:
         self.reading = reading
+        self.first, self.last = plausible or (dt.date.min, dt.date.max)
         self.out = ParsedPayload()
         self.seen: dict[tuple[str, dt.date], tuple[int, str | None]] = {}
         self.unknown: dict[str, int] = {}
@@ -414,6 +423,9 @@ class _SourceState:
     def take(self, outcome: _Outcome) -> None:
         if type(outcome) is tuple:
             metric, report_date, value, qualifier = outcome
+            if not self.first <= report_date <= self.last:
+                self.out.implausible.setdefault(report_date, []).append(metric)
+                return
             key = (metric, report_date)
             previous = self.seen.get(key)
             if previous is not None and previous != (value, qualifier):
