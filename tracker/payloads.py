@@ -29,7 +29,10 @@ class Fetched:
     final_location: str | None = None  # where a redirect ended, when it differs from `location`
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, which made building
+# a file's records cost more than storing them; nothing changes a record once made, and it hashes
+# and compares by value all the same.
+@dataclass(slots=True, unsafe_hash=True)
 class ObservationRecord:
     """A cumulative total as a source reported it for one metric, side and report date."""
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from tracker.errors import BadPayload, InvalidInput
-from tracker.feeds.payload import csv_error_reason, csv_rows, decode_csv_text, read_local, read_row, unreadable_rows
+from tracker.feeds.payload import csv_error_reason, csv_reader, read_local, read_row, unreadable_rows
 from tracker.metrics import METRICS, resolve
 from tracker.payloads import Fetched, ObservationRecord, ParsedPayload, ParseIssue
 from tracker.sources import DEFINITIONS, GENERAL_STAFF
@@ -147,7 +147,7 @@ def survey_sources(fetched: list[Fetched], default: str) -> SourceSurvey:
     index = 0
     by_column = False
     for item in _data(fetched):
-        reader = csv_rows(decode_csv_text(item.content, item.location))
+        reader = csv_reader(item.content, item.location)
         columns = _columns(reader, item.location)
         at = columns.get("source")
         by_column = at is not None
@@ -226,6 +226,8 @@ def _rows(reader: Any, where: str) -> Iterator[tuple[int, list[str]]]:
             end = reader.line_num
     except csv.Error as exc:
         raise BadPayload(f"{where} line {end + 1}: unreadable CSV: {csv_error_reason(exc)}") from None
+    except UnicodeDecodeError:
+        raise BadPayload(f"{where}: not UTF-8 text") from None
 
 
 def _owner(cell: str) -> str | None:
@@ -318,7 +320,7 @@ class _Reader:
         """(data row index, owner, outcome) for every row that is not blank: the owner is the
         source cell ("" blank, None for a row no source can own: its outcome is --source's)."""
         where = item.location
-        reader = csv_rows(decode_csv_text(item.content, where))
+        reader = csv_reader(item.content, where)
         columns = _columns(reader, where)
         width = len(columns)
         at_source, at_qualifier = columns.get("source"), columns.get("qualifier")

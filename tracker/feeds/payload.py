@@ -190,6 +190,8 @@ def read_row(reader: Any, where: str) -> tuple[int, list[str]] | None:
         return None
     except csv.Error as exc:
         raise BadPayload(f"{where} line {start}: unreadable CSV: {csv_error_reason(exc)}") from None
+    except UnicodeDecodeError:  # a reader that decodes as it reads (csv_reader)
+        raise BadPayload(f"{where}: not UTF-8 text") from None
 
 
 def csv_error_reason(exc: csv.Error) -> str:
@@ -198,6 +200,20 @@ def csv_error_reason(exc: csv.Error) -> str:
     if "end of data" in reason:
         reason = "a quoted field is never closed (it would swallow the rest of the file)"
     return reason
+
+
+def csv_reader(content: bytes, where: str) -> Any:
+    """A strict CSV reader that decodes `content` (UTF-8, with or without BOM) as it reads: a
+    file's text is never held whole (a str of it, read through StringIO, took six times the
+    file's size). Refused in one line if it is empty or an HTML page; a byte that is not UTF-8
+    raises UnicodeDecodeError while reading (see tracker.feeds.csvfeed)."""
+    head = content[: 1 << 16]
+    if not head.strip() and not content.strip():
+        raise BadPayload(f"{where}: empty file")
+    if head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<"):
+        raise BadPayload(f"{where}: expected CSV, got {describe(content)}")
+    text = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline="")
+    return csv.reader(text, strict=True)
 
 
 def decode_csv_text(content: bytes, where: str) -> str:

@@ -153,7 +153,9 @@ def apply_snapshot(
         )
     mark_seen(conn, table, seen, now, run_id)
     bulk_insert(conn, table, fixed, varying_cols, inserts)
-    if state_out is not None:
+    if state_out is not None and not current:
+        state_out.update(incoming)
+    elif state_out is not None:
         nk, nv = len(key_cols), len(value_cols)
         state_out.update((key, cur.values) for key, cur in current.items() if not cur.removed)
         for row in inserts:
@@ -195,7 +197,14 @@ def bulk_insert(
     literals = ", ".join(_sqlite_literal(_sqlite_value(v)) for v in fixed.values())
     marks = ", ".join("?" * len(cols))
     sql = f"INSERT INTO {prep.format_table(table)} ({names}) VALUES ({literals}{', ' if literals else ''}{marks})"
-    register_sqlite_adapters()
+    register_sqlite_adapters()  # for dates where the first row has none
+    dated = [i for i, v in enumerate(rows[0]) if type(v) is dt.date]
+    if len(dated) == 1:
+        # One column of dates (a report date): each distinct date is written once and the text
+        # reused, several times cheaper than the driver calling the adapter on every row.
+        at = dated[0]
+        text = {d: d if d is None else _sqlite_value(d) for d in {row[at] for row in rows}}
+        rows = [(*row[:at], text[row[at]], *row[at + 1 :]) for row in rows]
     conn.exec_driver_sql(sql, rows)
 
 
