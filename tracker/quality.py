@@ -16,9 +16,12 @@ a category that appeared later has none.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import attrgetter, eq, gt, itemgetter, le, lt, mod, ne, not_, sub
 from typing import cast
 
 from tracker.metrics import INVASION_START
@@ -140,36 +143,84 @@ def increments(points: Sequence[Point]) -> list[int | None]:
     return out
 
 
+# Fast paths. check_series runs once per changed series after every payload, over up to ~10
+# million points in one ingest, so each rule does its per-point work in C (map, compress,
+# accumulate, min/max over lists) and runs Python code only where a finding is possible. Every
+# shortcut below is a proof that a rule cannot fire, never an approximation: the findings are
+# those of the straightforward per-point rules (tests/quality_reference.py keeps them, and
+# tests/test_quality_equivalence.py compares the two on the real data and random series).
+
+_ORDER = {rule: k for k, rule in enumerate(RULES)}
+_NRULES = len(RULES)
+_DATE = attrgetter("report_date")
+_VALUE = attrgetter("value")
+_QUALIFIER = attrgetter("qualifier")
+_REPORTED = attrgetter("reported_increase")
+_ADJUSTMENT = attrgetter("adjustment")
+# Increments below this size in magnitude make every float the outlier rule computes (medians of
+# two ints, deviations) exact, so a bound proven on integers holds for the floats too.
+_EXACT = 2**50
+_OUTLIER_BLOCK = 32  # increments judged together by one bound on their neighbourhood
+# The fewest whole-unit totals a side of COARSE_MIN_DISTINCT..COARSE_WINDOW distinct totals
+# needs to reach COARSE_MIN_SHARE (3 of 4 at 0.6), and a side of COARSE_WINDOW (5 of 8).
+_COARSE_MIN_WHOLE = min(
+    (
+        w
+        for size in range(max(1, COARSE_MIN_DISTINCT), COARSE_WINDOW + 1)
+        for w in range(size + 1)
+        if w / size >= COARSE_MIN_SHARE
+    ),
+    default=COARSE_WINDOW + 1,
+)
+_COARSE_FULL_WHOLE = min(
+    (w for w in range(COARSE_WINDOW + 1) if w / COARSE_WINDOW >= COARSE_MIN_SHARE), default=COARSE_WINDOW + 1
+)
+
+
 def check_series(metric: str, points: Sequence[Point], *, today: dt.date) -> list[Finding]:
     """All findings for one series, in report-date order; one finding per rule and date."""
     n = len(points)
     if n == 0:
         return []
-    dates = [p.report_date for p in points]
-    for a, b in zip(dates, dates[1:]):
-        if b <= a:
-            raise ValueError(
-                f"{metric}: points must be sorted by report_date with unique dates"
-                f" ({a.isoformat()} then {b.isoformat()})"
-            )
-    values = [p.value for p in points]
-    incs = increments(points)
-    spans = [0] + [(b - a).days for a, b in zip(dates, dates[1:])]
+    dates: list[dt.date] = list(map(_DATE, points))
+    if not all(map(lt, dates[:-1], dates[1:])):
+        i = next(i for i in range(1, n) if dates[i] <= dates[i - 1])
+        raise ValueError(
+            f"{metric}: points must be sorted by report_date with unique dates"
+            f" ({dates[i - 1].isoformat()} then {dates[i].isoformat()})"
+        )
+    # Days since the previous report (0 for the first); None: one day each, no date missing.
+    spans: list[int] | None = None
+    if dates[-1].toordinal() - dates[0].toordinal() != n - 1:
+        ords = list(map(dt.date.toordinal, dates))
+        spans = [0, *map(sub, ords[1:], ords[:-1])]
+    values: list[int] = list(map(_VALUE, points))
+    adjustments: list[int] = list(map(_ADJUSTMENT, points))
+    diffs = list(map(sub, values[1:], values[:-1]))  # diffs[i - 1]: change of the total at i
+    adjusted = adjustments.count(0) != n
+    nets = list(map(sub, diffs, adjustments[1:])) if adjusted else diffs
+    first = values[0] - adjustments[0] if dates[0] == FIRST_REPORT_DATE else None
+    incs: list[int | None] = [first, *nets]
 
-    found: list[tuple[int, int, Finding]] = []  # (index, rule order, finding)
+    found: list[tuple[int, Finding]] = []  # (index * rules + rule order, finding)
 
     def add(i: int, rule: str, severity: str, message: str) -> None:
-        found.append((i, RULES.index(rule), Finding(rule, severity, message, metric, dates[i])))
+        found.append((i * _NRULES + _ORDER[rule], Finding(rule, severity, message, metric, dates[i])))
 
     _future_dates(dates, today, add)
-    _decreases(points, add)
-    _gaps(dates, spans, incs, add)
-    _increase_mismatches(points, add)
+    _decreases(values, adjustments, dates, diffs, nets, add)
+    if spans is not None:
+        _gaps(dates, spans, incs, add)
+    reported: list[int | None] = list(map(_REPORTED, points))
+    if reported.count(None) != n:
+        _increase_mismatches(values, adjustments, reported, dates, diffs, add)
     _outliers(incs, spans, add)
-    _coarse(values, [p.qualifier for p in points], add)
-    _catch_ups(incs, spans, add)
-    found.sort(key=lambda t: (t[0], t[1]))
-    return [f for _, _, f in found]
+    _coarse(values, list(map(_QUALIFIER, points)), diffs, add)
+    if 0 in incs:
+        _catch_ups(incs, spans, add)
+    if len(found) > 1:
+        found.sort(key=itemgetter(0))
+    return [f for _, f in found]
 
 
 def check_documented_series(metric: str, points: Sequence[Point]) -> list[Finding]:
@@ -197,99 +248,114 @@ def _fmt(n: float) -> str:
     return f"{n:+,}" if isinstance(n, int) else f"{n:+,.1f}"
 
 
-def _future_dates(dates: Sequence[dt.date], today: dt.date, add: AddFinding) -> None:
+def _future_dates(dates: list[dt.date], today: dt.date, add: AddFinding) -> None:
     """A report dated after today is a typo or a clock error: nothing can report the future."""
-    for i, d in enumerate(dates):
-        if d > today:
-            add(i, FUTURE_DATE, WARNING, f"report date {d.isoformat()} is after today ({today.isoformat()})")
+    for i in range(bisect_right(dates, today), len(dates)):  # dates are sorted
+        d = dates[i]
+        add(i, FUTURE_DATE, WARNING, f"report date {d.isoformat()} is after today ({today.isoformat()})")
 
 
-def _decreases(points: Sequence[Point], add: AddFinding) -> None:
+def _decreases(
+    values: list[int], adjustments: list[int], dates: list[dt.date], diffs: list[int], nets: list[int], add: AddFinding
+) -> None:
     """Cumulative totals should never fall: a fall is a correction, documented or not.
 
     A fall fully explained by a documented negative adjustment is info; otherwise a warning.
     A documented adjustment larger than the change of the total leaves a negative increment:
     also a warning, since the correction and the totals do not agree.
     """
-    for i in range(1, len(points)):
-        prev, p = points[i - 1], points[i]
-        diff = p.value - prev.value
-        net = diff - p.adjustment
+    if not diffs or (min(diffs) >= 0 and min(nets) >= 0):
+        return
+    at = sorted(
+        {
+            *compress(range(1, len(values)), map(lt, diffs, repeat(0))),
+            *compress(range(1, len(values)), map(lt, nets, repeat(0))),
+        }
+    )
+    for i in at:
+        before, total, adjustment = values[i - 1], values[i], adjustments[i]
+        diff = total - before
+        net = diff - adjustment
         if diff < 0:
             if net >= 0:
                 add(
                     i,
                     DECREASE,
                     INFO,
-                    f"total fell from {prev.value:,} to {p.value:,} ({_fmt(diff)}), explained "
-                    f"by a documented adjustment of {_fmt(p.adjustment)}",
+                    f"total fell from {before:,} to {total:,} ({_fmt(diff)}), explained "
+                    f"by a documented adjustment of {_fmt(adjustment)}",
                 )
             else:
-                extra = f" (documented adjustment {_fmt(p.adjustment)} explains only part)" if p.adjustment else ""
+                extra = f" (documented adjustment {_fmt(adjustment)} explains only part)" if adjustment else ""
                 add(
                     i,
                     DECREASE,
                     WARNING,
-                    f"total fell from {prev.value:,} to {p.value:,} ({_fmt(diff)}) since "
-                    f"{prev.report_date.isoformat()}: an undocumented correction{extra}",
+                    f"total fell from {before:,} to {total:,} ({_fmt(diff)}) since "
+                    f"{dates[i - 1].isoformat()}: an undocumented correction{extra}",
                 )
-        elif net < 0:
+        else:  # net < 0
             add(
                 i,
                 DECREASE,
                 WARNING,
-                f"documented adjustment {_fmt(p.adjustment)} exceeds the change of the total "
-                f"({prev.value:,} to {p.value:,}, {_fmt(diff)}): the increment is {_fmt(net)}",
+                f"documented adjustment {_fmt(adjustment)} exceeds the change of the total "
+                f"({before:,} to {total:,}, {_fmt(diff)}): the increment is {_fmt(net)}",
             )
 
 
-def _gaps(dates: Sequence[dt.date], spans: Sequence[int], incs: Sequence[int | None], add: AddFinding) -> None:
+def _gaps(dates: Sequence[dt.date], spans: list[int], incs: Sequence[int | None], add: AddFinding) -> None:
     """Missing report dates: the next increment spans them, so it is not a one-day figure."""
-    for i in range(1, len(dates)):
-        if spans[i] > 1:
-            missing = spans[i] - 1
-            inc = incs[i]
-            add(
-                i,
-                GAP,
-                WARNING,
-                f"{missing} report date{'s' if missing > 1 else ''} missing between "
-                f"{dates[i - 1].isoformat()} and {dates[i].isoformat()}: the increment "
-                f"{_fmt(inc) if inc is not None else ''} spans {spans[i]} days".replace("  ", " "),
-            )
+    for i in compress(range(len(spans)), map(gt, spans, repeat(1))):
+        missing = spans[i] - 1
+        inc = incs[i]
+        add(
+            i,
+            GAP,
+            WARNING,
+            f"{missing} report date{'s' if missing > 1 else ''} missing between "
+            f"{dates[i - 1].isoformat()} and {dates[i].isoformat()}: the increment "
+            f"{_fmt(inc) if inc is not None else ''} spans {spans[i]} days".replace("  ", " "),
+        )
 
 
-def _increase_mismatches(points: Sequence[Point], add: AddFinding) -> None:
+def _increase_mismatches(
+    values: list[int],
+    adjustments: list[int],
+    reported: list[int | None],
+    dates: list[dt.date],
+    diffs: list[int],
+    add: AddFinding,
+) -> None:
     """The feed's reported daily increase should equal the difference of totals.
 
     They disagree after a correction: both are kept and the disagreement is flagged (info when
     the documented adjustment accounts for it exactly).
     """
-    for i, p in enumerate(points):
-        if p.reported_increase is None:
+    at: list[int] = [0] if reported[0] is not None and dates[0] == FIRST_REPORT_DATE else []
+    at += compress(range(1, len(values)), map(ne, reported[1:], diffs))  # a None differs too
+    for i in at:
+        increase = reported[i]
+        if increase is None:
             continue
-        if i == 0:
-            if p.report_date != FIRST_REPORT_DATE:
-                continue
-            diff = p.value
-        else:
-            diff = p.value - points[i - 1].value
-        if p.reported_increase == diff:
+        diff = diffs[i - 1] if i else values[0]
+        if increase == diff:
             continue
-        if p.adjustment and p.reported_increase == diff - p.adjustment:
+        adjustment = adjustments[i]
+        if adjustment and increase == diff - adjustment:
             add(
                 i,
                 INCREASE_MISMATCH,
                 INFO,
-                f"reported increase {_fmt(p.reported_increase)} differs from the difference of "
-                f"totals {_fmt(diff)} by the documented adjustment {_fmt(p.adjustment)}",
+                f"reported increase {_fmt(increase)} differs from the difference of "
+                f"totals {_fmt(diff)} by the documented adjustment {_fmt(adjustment)}",
             )
         else:
             add(
                 i,
                 INCREASE_MISMATCH,
                 WARNING,
-                f"reported increase {_fmt(p.reported_increase)} but the totals differ by {_fmt(diff)}",
+                f"reported increase {_fmt(increase)} but the totals differ by {_fmt(diff)}",
             )
 
 
@@ -299,7 +365,49 @@ def _median_sorted(s: Sequence[float]) -> float:
     return float(s[h]) if k % 2 else (s[h - 1] + s[h]) / 2
 
 
-def _outliers(incs: Sequence[int | None], spans: Sequence[int], add: AddFinding) -> None:
+def _calm(lo: int, hi: int) -> bool:
+    """True when no increment in [lo, hi] can be an outlier against neighbours in [lo, hi].
+
+    The median of such neighbours lies in [lo, hi], so an increment's deviation from it is at
+    most hi - lo: below OUTLIER_MIN_ABS_DEVIATION, or (all increments >= 0) within
+    OUTLIER_MIN_RELATIVE medians when hi - lo <= OUTLIER_MIN_RELATIVE * lo <= that * median.
+    """
+    return (
+        -_EXACT < lo
+        and hi < _EXACT
+        and (
+            hi - lo < OUTLIER_MIN_ABS_DEVIATION
+            or (0 <= lo and OUTLIER_MIN_RELATIVE >= 0 and hi - lo <= OUTLIER_MIN_RELATIVE * lo)
+        )
+    )
+
+
+# Outliers are judged point by point only above a cutoff proven safe (see `_rise_cutoff`), which
+# needs every relative deviation below OUTLIER_MIN_RELATIVE medians to be harmless for a fall.
+_RISE_CUTOFF_SAFE = OUTLIER_MIN_RELATIVE >= 1 and OUTLIER_Z >= 0 and OUTLIER_DISPERSION >= 0 and OUTLIER_MIN_SCALE >= 0
+
+
+def _rise_cutoff(lo: int) -> int | None:
+    """The largest increment that cannot be an outlier when it is >= 0 and its neighbours'
+    median is at least `lo` >= 0; None when no such bound is proven (lo < 0, or too large for
+    exact floats).
+
+    An increment at or below the median deviates by
+    at most the median: never an outlier (OUTLIER_MIN_RELATIVE >= 1). One above it must exceed
+    (1 + OUTLIER_MIN_RELATIVE) medians, the median plus OUTLIER_MIN_ABS_DEVIATION, and the
+    median plus OUTLIER_Z scales, the scale being at least sqrt(OUTLIER_DISPERSION * median)
+    and OUTLIER_MIN_SCALE; each bound grows with the median, so holds at lo. The cutoff is
+    rounded down with a margin so that float rounding cannot make it wrong.
+    """
+    if lo < 0 or lo >= _EXACT or not _RISE_CUTOFF_SAFE:
+        return None
+    least = max(
+        (1 + OUTLIER_MIN_RELATIVE) * lo, lo + OUTLIER_Z * max((OUTLIER_DISPERSION * lo) ** 0.5, OUTLIER_MIN_SCALE)
+    )
+    return max(int(least * (1 - 1e-9)) - 1, lo + OUTLIER_MIN_ABS_DEVIATION - 1)
+
+
+def _outliers(incs: list[int | None], spans: list[int] | None, add: AddFinding) -> None:
     """An increment far from its neighbours, by a robust rule, is likely not one day's losses.
 
     Median and MAD of up to OUTLIER_NEIGHBOURS one-day increments on each side (the point
@@ -308,48 +416,71 @@ def _outliers(incs: Sequence[int | None], spans: Sequence[int], add: AddFinding)
     OUTLIER_MIN_ABS_DEVIATION, and not in an event-driven stretch (OUTLIER_MAX_ZERO_SHARE):
     real heavy days, strikes and +1s in sparse categories stay unflagged. Increments spanning
     missing reports are left to `gap` and are not used as neighbours.
+
+    Judged a block of increments at a time: within a block whose increments and neighbours lie
+    in a calm range (see `_calm`), or above a cutoff (see `_rise_cutoff`), only the increments
+    above the cutoff can be outliers, so only they are judged point by point.
     """
     # Indices of one-day increments (defined, span <= 1).
-    idx = [i for i, x in enumerate(incs) if x is not None and spans[i] <= 1]
-    vals = [cast(int, incs[i]) for i in idx]  # idx keeps only defined increments
-    m = len(idx)
+    idx: Sequence[int]
+    if spans is None:  # only the first increment may be undefined
+        first = 0 if incs[0] is not None else 1
+        idx, vals = range(first, len(incs)), cast(list[int], incs[first:])
+    else:
+        idx = [i for i in compress(range(len(spans)), map(le, spans, repeat(1))) if incs[i] is not None]
+        vals = cast(list[int], list(map(incs.__getitem__, idx)))  # idx keeps only defined increments
+    m = len(vals)
     k = OUTLIER_NEIGHBOURS
-    for j in range(m):
-        x = vals[j]
-        neighbours = vals[max(0, j - k) : j] + vals[j + 1 : j + 1 + k]
-        if len(neighbours) < OUTLIER_MIN_NEIGHBOURS:
-            continue
-        neighbours.sort()
-        med = _median_sorted(neighbours)
-        dev = abs(x - med)
-        if dev < OUTLIER_MIN_ABS_DEVIATION or dev <= OUTLIER_MIN_RELATIVE * abs(med):
-            continue
-        mad = _median_sorted(sorted(abs(v - med) for v in neighbours))
-        scale = max(MAD_TO_SIGMA * mad, (OUTLIER_DISPERSION * abs(med)) ** 0.5, OUTLIER_MIN_SCALE)
-        z = dev / scale
-        if z <= OUTLIER_Z:
-            continue
-        wide = vals[max(0, j - OUTLIER_SPARSE_WINDOW) : j + 1 + OUTLIER_SPARSE_WINDOW]
-        if wide.count(0) > OUTLIER_MAX_ZERO_SHARE * (len(wide) - 1):
-            continue
-        i = idx[j]
-        add(
-            i,
-            OUTLIER,
-            WARNING,
-            f"increment {_fmt(x)} is far from its neighbours (median {med:,.0f} of "
-            f"{len(neighbours)} nearby days, robust z {z:.1f}): likely not one day's losses",
-        )
+    if m - 1 < OUTLIER_MIN_NEIGHBOURS or _calm(min(vals), max(vals)):
+        return
+    for s in range(0, m, _OUTLIER_BLOCK):
+        e = min(m, s + _OUTLIER_BLOCK)
+        # Every increment of the block and every neighbour it is judged against, sorted. Each
+        # point's neighbours are among them, so the median of its c neighbours (at least their
+        # ((c - 1) // 2)-th smallest) is at least the same-rank smallest of these.
+        around = sorted(vals[max(0, s - k) : e + k])
+        c = 2 * k if k <= s and e + k <= m else OUTLIER_MIN_NEIGHBOURS  # the fewest neighbours judged
+        cutoff = _rise_cutoff(around[(c - 1) // 2]) if around[0] >= 0 and c >= 1 else None
+        judged = range(s, e) if cutoff is None else compress(range(s, e), map(gt, vals[s:e], repeat(cutoff)))
+        for j in judged:
+            neighbours = vals[max(0, j - k) : j] + vals[j + 1 : j + 1 + k]
+            if len(neighbours) < OUTLIER_MIN_NEIGHBOURS:
+                continue
+            neighbours.sort()
+            med = _median_sorted(neighbours)
+            x = vals[j]
+            dev = abs(x - med)
+            if dev < OUTLIER_MIN_ABS_DEVIATION or dev <= OUTLIER_MIN_RELATIVE * abs(med):
+                continue
+            least_scale = max((OUTLIER_DISPERSION * abs(med)) ** 0.5, OUTLIER_MIN_SCALE)
+            if dev / least_scale <= OUTLIER_Z:  # the MAD can only raise the scale, lowering z
+                continue
+            mad = _median_sorted(sorted(abs(v - med) for v in neighbours))
+            scale = max(MAD_TO_SIGMA * mad, least_scale)
+            z = dev / scale
+            if z <= OUTLIER_Z:
+                continue
+            wide = vals[max(0, j - OUTLIER_SPARSE_WINDOW) : j + 1 + OUTLIER_SPARSE_WINDOW]
+            if wide.count(0) > OUTLIER_MAX_ZERO_SHARE * (len(wide) - 1):
+                continue
+            add(
+                idx[j],
+                OUTLIER,
+                WARNING,
+                f"increment {_fmt(x)} is far from its neighbours (median {med:,.0f} of "
+                f"{len(neighbours)} nearby days, robust z {z:.1f}): likely not one day's losses",
+            )
 
 
-def _usual_unit(values: Sequence[int]) -> int:
+def _usual_unit(values: list[int]) -> int:
     """The coarsest unit (1 or one of COARSE_UNITS) that nearly all totals are multiples of."""
     usual = 1
-    nonzero = [v for v in values if v]
+    zeros = values.count(0)
+    nonzero = len(values) - zeros
     if not nonzero:
         return usual
     for unit in COARSE_UNITS:
-        share = sum(1 for v in nonzero if v % unit == 0) / len(nonzero)
+        share = (list(map(mod, values, repeat(unit))).count(0) - zeros) / nonzero  # zeros are multiples
         if share >= USUAL_PRECISION_SHARE:
             usual = unit
         else:
@@ -369,39 +500,199 @@ def _distinct_side(values: Sequence[int], i: int, step: int, floor: int) -> list
     return seen
 
 
-def _rounded_stretch(side: list[int], unit: int) -> float | None:
-    """Share of `side` rounded to `unit` if the side is a rounded stretch, else None."""
+def _stretch_share(whole: int, side: Sequence[int], unit: int) -> float | None:
+    """Share of `side` (distinct totals, `whole` of them multiples of `unit`) rounded to `unit`
+    if the side is a rounded stretch, else None."""
     if len(side) < COARSE_MIN_DISTINCT:
         return None
-    whole = sum(1 for x in side if x % unit == 0)
-    half = sum(1 for x in side if x % (unit // 2) == 0)
     share = whole / len(side)
-    if share >= COARSE_MIN_SHARE and whole >= COARSE_MIN_HALF_SHARE * half:
+    if share >= COARSE_MIN_SHARE and whole >= COARSE_MIN_HALF_SHARE * sum(1 for x in side if x % (unit // 2) == 0):
         return share
     return None
 
 
-def _coarse_reason(values: Sequence[int], i: int, units: list[int]) -> str | None:
-    v = values[i]
-    candidates = [u for u in units if v >= COARSE_MIN_MULTIPLE * u and v % u == 0]
-    for unit in reversed(candidates):  # the coarsest unit that makes a stretch
-        floor = COARSE_MIN_MULTIPLE * unit
-        for step, where in ((-1, "before"), (1, "after")):
-            side = _distinct_side(values, i, step, floor)
-            share = _rounded_stretch(side, unit)
-            if share is not None:
-                return (
-                    (
-                        f"total {v:,} is rounded to {unit:,}s, as are {share:.0%} of the "
-                        f"{len(side)} distinct totals up to it {where}: a roundup, not a count"
-                    )
-                    .replace("up to it before", "up to it")
-                    .replace("up to it after", "from it on")
+def _rounded_stretch(side: list[int], unit: int) -> float | None:
+    """Share of `side` rounded to `unit` if the side is a rounded stretch, else None."""
+    return _stretch_share(sum(1 for x in side if x % unit == 0), side, unit)
+
+
+def _clusters(at: list[int], need: int) -> tuple[frozenset[int], frozenset[int]]:
+    """Of the ascending run indices `at`, those that close and those that open a cluster of
+    `need` of them within COARSE_WINDOW runs (the size of a side)."""
+    if need <= 1:
+        return frozenset(at), frozenset(at)
+    g = need - 1
+    dense = list(compress(range(len(at) - g), map(lt, map(sub, at[g:], at[:-g]), repeat(COARSE_WINDOW))))
+    return frozenset(at[c + g] for c in dense), frozenset(at[c] for c in dense)
+
+
+class _Runs:
+    """The totals of a series as runs of equal consecutive totals, to judge the sides of a
+    coarse candidate without walking them.
+
+    Where the totals do not fall within COARSE_MAX_REACH reports of a point, the distinct totals
+    on either side of it are consecutive runs, rising: the side is a range of runs found by
+    bisection, and its whole-unit totals are counted by bisection in `multiples`. Elsewhere
+    (a fall nearby) the side is walked as the rule states it (`_distinct_side`).
+    """
+
+    def __init__(self, values: list[int], diffs: list[int], finest: int) -> None:
+        n = len(values)
+        self.values = values
+        self.last = n - 1
+        # The reports below the one before them, ascending.
+        self.falls = list(compress(range(1, n), map(lt, diffs, repeat(0)))) if diffs and min(diffs) < 0 else None
+        self.starts: list[int] | None = None  # the first report of each run
+        self.totals = values  # the total of each run
+        if self.falls or 0 in diffs:
+            changed = list(map(ne, diffs, repeat(0)))
+            self.starts = [0, *compress(range(1, n), changed)]
+            self.totals = [values[0], *compress(values[1:], changed)]
+        self.finest = finest
+        self.multiples: dict[int, list[int]] = {}
+        # Screening (see `reason`) needs every coarser unit to be a multiple of the finest, so
+        # that a side's whole-unit totals are among its finest-unit ones.
+        self.screened = all(u % finest == 0 for u in COARSE_UNITS if u > finest)
+        self.closing = self.opening = self.closing_full = self.opening_full = frozenset[int]()
+
+    def candidates(self, floor: int) -> list[tuple[int, int]]:
+        """(report, run) of the reports that may be roundups: totals that are multiples of the
+        finest unit, at least `floor`, in runs that screening (see `reason`) leaves."""
+        fine = self.of_unit(self.finest)
+        if not fine:
+            return []
+        falls, starts, totals = self.falls, self.starts, self.totals
+        bounds = range(len(totals) + 1) if starts is None else [*starts, self.last + 1]  # run k: bounds[k]..
+        if self.screened:
+            self.closing, self.opening = _clusters(fine, _COARSE_MIN_WHOLE)
+            self.closing_full, self.opening_full = _clusters(fine, _COARSE_FULL_WHOLE)
+            clustered = self.closing | self.opening
+            if falls is None and starts is None:
+                # Every report a new, higher total, so a run per report: a side is full
+                # (COARSE_WINDOW runs, see `reason`) unless it is cut short by the start of the
+                # series or a unit's floor (before it) or by the end (after it).
+                window = COARSE_WINDOW - 1
+                short_before = set(range(window))
+                for unit in COARSE_UNITS:
+                    if unit >= self.finest:
+                        at = bisect_left(totals, COARSE_MIN_MULTIPLE * unit)
+                        short_before.update(range(at, at + window))
+                short_after = range(self.last - window + 1, self.last + 1)
+                fine = sorted(
+                    self.closing_full
+                    | self.opening_full
+                    | self.closing.intersection(short_before)
+                    | self.opening.intersection(short_after)
                 )
-    return None
+            elif falls is None:  # every side rises: only runs that close or open a cluster
+                fine = sorted(clustered)
+            else:  # ... or runs with a report that has a fall within reach (f - reach <= i < f + reach)
+                reach = COARSE_MAX_REACH
+                fine = [
+                    k
+                    for k in fine
+                    if k in clustered
+                    or bisect_left(falls, bounds[k] - reach + 1) < bisect_right(falls, bounds[k + 1] - 1 + reach)
+                ]
+        if starts is None:
+            return [(k, k) for k in fine if totals[k] >= floor]
+        return [(i, k) for k in fine if totals[k] >= floor for i in range(bounds[k], bounds[k + 1])]
+
+    def of_unit(self, unit: int) -> list[int]:
+        """Indices of the runs whose total is a multiple of `unit`, ascending."""
+        found = self.multiples.get(unit)
+        if found is None:
+            totals = self.totals
+            if unit != self.finest and unit % self.finest == 0:
+                found = [k for k in self.of_unit(self.finest) if totals[k] % unit == 0]
+            else:
+                found = list(compress(range(len(totals)), map(not_, map(mod, totals, repeat(unit)))))
+            self.multiples[unit] = found
+        return found
+
+    def rises(self, a: int, b: int) -> bool:
+        """No report in (a, b] is below the one before it."""
+        falls = self.falls
+        return falls is None or bisect_right(falls, a) == bisect_right(falls, b)
+
+    def run(self, i: int) -> int:
+        """The run of report i."""
+        return i if self.starts is None else bisect_right(self.starts, i) - 1
+
+    def reason(self, i: int, b: int, units: list[int]) -> str | None:
+        """Why the total at report i (in run b) is a roundup, or None (the rule of `_coarse`).
+
+        Screening first, on a side whose totals rise: the side is a range of runs, COARSE_WINDOW
+        of them unless the reach of COARSE_MAX_REACH reports holds fewer or the unit's floor cuts
+        it short. A full side needs _COARSE_FULL_WHOLE multiples of the unit among its runs, a
+        short one _COARSE_MIN_WHOLE, and those are multiples of the finest unit (`_clusters`).
+        """
+        values = self.values
+        v = values[i]
+        start, end = max(0, i - COARSE_MAX_REACH), min(self.last, i + COARSE_MAX_REACH)
+        rises_before, rises_after = self.rises(start, i), self.rises(i, end)
+        screened = self.screened
+        open_before = not (screened and rises_before) or b in self.closing
+        open_after = not (screened and rises_after) or b in self.opening
+        if not (open_before or open_after):
+            return None
+        candidates = [u for u in units if v >= COARSE_MIN_MULTIPLE * u and v % u == 0]
+        if not candidates:
+            return None
+        totals = self.totals
+        window = COARSE_WINDOW - 1
+        if screened and rises_before and open_before and b not in self.closing_full:
+            # Only a short side can be rounded: fewer runs in reach, or the highest floor above
+            # the first run a full side would take.
+            first = self.run(start)
+            open_before = b - window < first or totals[b - window] < COARSE_MIN_MULTIPLE * candidates[-1]
+        if screened and rises_after and open_after and b not in self.opening_full:
+            # After it, totals are at least its own, so above the floor: only the reach is short.
+            open_after = self.run(end) < b + window
+        if not (open_before or open_after):
+            return None
+        for unit in reversed(candidates):  # the coarsest unit that makes a stretch
+            floor = COARSE_MIN_MULTIPLE * unit
+            for step, where in ((-1, "before"), (1, "after")):
+                share: float | None
+                if not (open_before if step < 0 else open_after):
+                    continue
+                if step < 0 and rises_before:
+                    first = self.run(start)
+                    # The runs up to b rise, so those below the floor come first.
+                    lo = max(first, bisect_left(totals, floor, first, b + 1), b - window)
+                    hi = b
+                elif step > 0 and rises_after:
+                    lo, hi = b, min(self.run(end), b + window)  # all >= v >= floor
+                else:
+                    side = _distinct_side(values, i, step, floor)
+                    share = _rounded_stretch(side, unit)
+                    if share is None:
+                        continue
+                    return _coarse_message(v, unit, share, len(side), where)
+                size = hi - lo + 1
+                if size < COARSE_MIN_DISTINCT:
+                    continue
+                whole_at = self.of_unit(unit)
+                whole = bisect_right(whole_at, hi) - bisect_left(whole_at, lo)
+                share = _stretch_share(whole, totals[lo : hi + 1], unit)
+                if share is not None:
+                    return _coarse_message(v, unit, share, size, where)
+        return None
 
 
-def _coarse(values: Sequence[int], qualifiers: Sequence[str | None], add: AddFinding) -> None:
+def _coarse_message(v: int, unit: int, share: float, size: int, where: str) -> str:
+    return (
+        (
+            f"total {v:,} is rounded to {unit:,}s, as are {share:.0%} of the "
+            f"{size} distinct totals up to it {where}: a roundup, not a count"
+        )
+        .replace("up to it before", "up to it")
+        .replace("up to it after", "from it on")
+    )
+
+
+def _coarse(values: list[int], qualifiers: list[str | None], diffs: list[int], add: AddFinding) -> None:
     """Rounded roundups and unusual qualifiers: the total is an estimate, not a count.
 
     Early reports gave round figures ("about 12,000") that stayed flat for days and then
@@ -414,27 +705,34 @@ def _coarse(values: Sequence[int], qualifiers: Sequence[str | None], add: AddFin
     n = len(values)
     usual = _usual_unit(values)
     units = [u for u in COARSE_UNITS if u > usual]
-    usual_q = Counter(qualifiers).most_common(1)[0][0] if n else None
-    own: list[str | None] = []
-    for i, v in enumerate(values):
-        reasons = []
-        rounded = _coarse_reason(values, i, units) if units and v % units[0] == 0 else None
-        if rounded:
-            reasons.append(rounded)
-        q = qualifiers[i]
-        if q != usual_q:
-            reasons.append(f"qualifier {q!r} differs from the series' usual {usual_q!r}")
-        own.append("; ".join(reasons) if reasons else None)
-    for i in range(n):
-        mine = own[i]
+    own: dict[int, str] = {}  # index: why that total itself is a roundup
+    if units:
+        runs = _Runs(values, diffs, units[0])
+        for i, b in runs.candidates(COARSE_MIN_MULTIPLE * units[0]):
+            rounded = runs.reason(i, b, units)
+            if rounded:
+                own[i] = rounded
+    if qualifiers.count(qualifiers[0]) != n:
+        usual_q = Counter(qualifiers).most_common(1)[0][0]
+        for i in compress(range(n), map(ne, qualifiers, repeat(usual_q))):
+            q = qualifiers[i]
+            why = f"qualifier {q!r} differs from the series' usual {usual_q!r}"
+            own[i] = f"{own[i]}; {why}" if i in own else why
+    if not own:
+        return
+    for i in sorted({*own, *(i + 1 for i in own if i + 1 < n)}):
+        mine = own.get(i)
         reasons = [mine] if mine else []
-        if i > 0 and own[i - 1]:
+        before = own.get(i - 1)
+        if before:
             reasons.append(f"the increment is measured from the previous total {values[i - 1]:,}, itself a roundup")
-        if reasons:
-            add(i, COARSE, INFO, "; ".join(reasons))
+        add(i, COARSE, INFO, "; ".join(reasons))
 
 
-def _catch_ups(incs: Sequence[int | None], spans: Sequence[int], add: AddFinding) -> None:
+_CATCH_UP_MIN_JUMP = CATCH_UP_MIN_FACTOR * CATCH_UP_MIN_TYPICAL if CATCH_UP_MIN_FACTOR >= 0 else 0
+
+
+def _catch_ups(incs: list[int | None], spans: list[int] | None, add: AddFinding) -> None:
     """A jump after flat days, where increments are usually non-zero, covers those days too.
 
     Only where the nearby increments (CATCH_UP_WINDOW each side, the flat run and the jump
@@ -443,26 +741,29 @@ def _catch_ups(incs: Sequence[int | None], spans: Sequence[int], add: AddFinding
     must be at least CATCH_UP_MIN_FACTOR typical days to count.
     """
     n = len(incs)
-    for i in range(1, n):
+    # A jump follows a zero increment: judge only the reports after one.
+    for z in compress(range(n - 1), map(eq, incs, repeat(0))):
+        i = z + 1
         x = incs[i]
-        if x is None or x <= 0 or incs[i - 1] != 0:
+        # A typical day is at least CATCH_UP_MIN_TYPICAL and the jump CATCH_UP_MIN_FACTOR of them.
+        if x is None or x <= 0 or x < _CATCH_UP_MIN_JUMP:
             continue
         start = i - 1
         while start - 1 >= 0 and incs[start - 1] == 0:
             start -= 1
         flat = i - start
-        before = [v for v in incs[max(0, start - CATCH_UP_WINDOW) : start] if v is not None]
-        after = [v for v in incs[i + 1 : i + 1 + CATCH_UP_WINDOW] if v is not None]
-        context = before + after
-        if len(context) < CATCH_UP_MIN_CONTEXT:
+        before = incs[max(0, start - CATCH_UP_WINDOW) : start]
+        after = incs[i + 1 : i + 1 + CATCH_UP_WINDOW]
+        # The defined nearby increments, and how many are non-zero, counted before any is sorted.
+        size = len(before) + len(after) - before.count(None) - after.count(None)
+        if size < CATCH_UP_MIN_CONTEXT or size - before.count(0) - after.count(0) < CATCH_UP_MIN_NONZERO_SHARE * size:
             continue
-        nonzero = sorted(v for v in context if v != 0)
-        if len(nonzero) < CATCH_UP_MIN_NONZERO_SHARE * len(context):
-            continue
+        nonzero = sorted(v for v in before + after if v)  # None and 0 are left out
         typical = _median_sorted(nonzero)
         if typical < CATCH_UP_MIN_TYPICAL or x < CATCH_UP_MIN_FACTOR * typical:
             continue
-        days = sum(max(1, s) for s in spans[start : i + 1])  # the flat run and the jump
+        # The flat run and the jump, in days.
+        days = i - start + 1 if spans is None else sum(max(1, s) for s in spans[start : i + 1])
         add(
             i,
             CATCH_UP,
