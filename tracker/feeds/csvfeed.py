@@ -249,23 +249,18 @@ def _parse_group(
         ends.setdefault(survey.last_row.get(key, 0), []).append(key)
     for key in ends.pop(0, []):  # a source that owns no row
         yield key, states.pop(key).payload()
+    reader = _Reader()
     # Blank cells, and rows no source can own, are the run of --source's (the blank reading).
-    blank = next((key for key, reading in readings.items() if reading.blank), None)
-    reader_of = _Reader()
+    blank = next((key for key, reading in readings.items() if reading.blank), "")
     start = 0
     for item in _data(fetched):
         for state in states.values():
             state.where = item.location
         verdict = _Verdict(item.location)
-        for index, owner, outcome in reader_of.rows(item, start, verdict):
-            start = index
-            target = states.get(owner or blank or "")
-            if target is not None:
-                target.take(outcome)
-            finished = ends.pop(index, None)
-            if finished:
-                for key in finished:
-                    yield key, states.pop(key).payload()
+        for _index, finished in reader.read(item, start, verdict, states, blank, ends):
+            for key in finished:
+                yield key, states.pop(key).payload()
+        start += verdict.total
         verdict.check()
     for key in list(states):
         yield key, states.pop(key).payload()
@@ -316,9 +311,21 @@ class _Reader:
         self.metrics: dict[str, str | None] = {}
         self.owners: dict[str, str | None] = {}
 
-    def rows(self, item: Fetched, index: int, verdict: _Verdict) -> Iterator[tuple[int, str | None, _Outcome]]:
-        """(data row index, owner, outcome) for every row that is not blank: the owner is the
-        source cell ("" blank, None for a row no source can own: its outcome is --source's)."""
+    def read(
+        self,
+        item: Fetched,
+        index: int,
+        verdict: _Verdict,
+        states: dict[str, _SourceState],
+        blank: str,
+        ends: dict[int, list[str]],
+    ) -> Iterator[tuple[int, list[str]]]:
+        """Give each row that is not blank to its source's state (`blank`'s for a blank source cell
+        or a row no source can own); yields (row index, sources finished) at each index in `ends`.
+
+        The common row (known spellings, digits for a value) is taken inline: at millions of rows
+        a function call per row is a good part of the cost of reading a file.
+        """
         where = item.location
         reader = csv_reader(item.content, where)
         columns = _columns(reader, where)
@@ -328,25 +335,36 @@ class _Reader:
         if len(dates) > _CACHE_LIMIT or len(metrics) > _CACHE_LIMIT or len(owners) > _CACHE_LIMIT:
             for cache in (dates, metrics, owners):
                 cache.clear()
+        date_type = dt.date
         for line, row in _rows(reader, where):
             index += 1
             verdict.total += 1
+            outcome: _Outcome | None = None
             if len(row) == width:  # the common case first: a row of spellings seen before
                 report_date, metric, raw_value = dates.get(row[0]), metrics.get(row[1]), row[2]
                 owner = owners.get(row[at_source]) if at_source is not None else ""
                 if (
-                    type(report_date) is dt.date
+                    type(report_date) is date_type
                     and metric is not None
                     and owner is not None
                     and raw_value.isdigit()
                     and raw_value.isascii()
                     and len(raw_value) <= 8  # within parse_count's limit
                 ):
-                    qualifier = row[at_qualifier].strip() or None if at_qualifier is not None else None
-                    yield index, owner, (metric, report_date, int(raw_value), qualifier)
-                    continue
-            owner, outcome = self._read(row, line, columns, where, verdict)
-            yield index, owner, outcome
+                    state = states.get(owner or blank)
+                    if state is not None:
+                        qualifier = row[at_qualifier].strip() or None if at_qualifier is not None else None
+                        state.add(metric, report_date, int(raw_value), qualifier)
+                else:
+                    owner, outcome = self._read(row, line, columns, where, verdict)
+            else:
+                owner, outcome = self._read(row, line, columns, where, verdict)
+            if outcome is not None:
+                state = states.get(owner or blank)
+                if state is not None:
+                    state.take(outcome)
+            if index in ends:
+                yield index, ends.pop(index)
 
     def _read(
         self, row: list[str], line: int, columns: dict[str, int], where: str, verdict: _Verdict
@@ -422,24 +440,28 @@ class _SourceState:
         self.bad: list[ParseIssue] = []
         self.where = ""
 
+    def add(self, metric: str, report_date: dt.date, value: int, qualifier: str | None) -> None:
+        """A readable row: kept (the later of two for one metric and date, flagged if they differ),
+        or set aside when its date is implausible."""
+        if not self.first <= report_date <= self.last:
+            self.out.implausible.setdefault(report_date, []).append(metric)
+            return
+        key = (metric, report_date)
+        previous = self.seen.get(key)
+        if previous is not None and previous != (value, qualifier):
+            self.out.issues.append(
+                ParseIssue(
+                    "duplicate_date",
+                    f"{report_date} appears twice with {metric} {previous[0]:,} and {value:,}; kept the later",
+                    metric,
+                    report_date,
+                )
+            )
+        self.seen[key] = (value, qualifier)
+
     def take(self, outcome: _Outcome) -> None:
         if type(outcome) is tuple:
-            metric, report_date, value, qualifier = outcome
-            if not self.first <= report_date <= self.last:
-                self.out.implausible.setdefault(report_date, []).append(metric)
-                return
-            key = (metric, report_date)
-            previous = self.seen.get(key)
-            if previous is not None and previous != (value, qualifier):
-                self.out.issues.append(
-                    ParseIssue(
-                        "duplicate_date",
-                        f"{report_date} appears twice with {metric} {previous[0]:,} and {value:,}; kept the later",
-                        metric,
-                        report_date,
-                    )
-                )
-            self.seen[key] = (value, qualifier)
+            self.add(*outcome)
         elif isinstance(outcome, _Bad):
             if outcome.issue is not None:
                 self.bad.append(outcome.issue)
