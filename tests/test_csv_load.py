@@ -208,3 +208,20 @@ def test_rows_dated_in_the_future_are_set_aside_while_reading_one_finding_per_da
     assert _open_findings(sqlite_url) == {
         ("implausible_date", "", f"{2263 + y}-01-0{d}") for y in range(3) for d in (1, 2)
     }
+
+
+def test_a_csv_over_the_payload_limit_is_refused_with_how_to_load_it(capsys, monkeypatch, sqlite_url, tmp_path):
+    import tracker.http
+    from clirun import run_tracker
+
+    monkeypatch.setattr(tracker.http, "MAX_BYTES", 1000)
+    path = tmp_path / "big.csv"
+    path.write_text(_interleaved(sources=10, days=10))
+
+    code, _, err = run_tracker(capsys, "ingest", "csv", "--from", str(path), "--db", sqlite_url)
+
+    assert code == 5
+    assert (
+        f"{path}: {path.stat().st_size:,} bytes is over the 1,000-byte limit for one payload: split it into files"
+        in err
+    )

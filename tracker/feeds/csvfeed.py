@@ -107,7 +107,13 @@ class CsvFeed:
 
             client = cast("httpx.Client | None", options.get("client"))  # the Feed protocol passes options untyped
             return [http.fetch(location, client=client, role="csv")]
-        return [read_local(Path(location), content_type="text/csv", role="csv")]
+        try:
+            return [read_local(Path(location), content_type="text/csv", role="csv")]
+        except BadPayload as exc:
+            if "limit for one payload" not in str(exc):
+                raise
+            # One payload is held in memory while it is read: a bigger backfill is several files.
+            raise BadPayload(f"{exc}: split it into files under the limit (each source's rows in one file)") from None
 
     def parse(self, fetched: list[Fetched]) -> ParsedPayload:
         key = self.reading.source
