@@ -225,3 +225,22 @@ def test_a_csv_over_the_payload_limit_is_refused_with_how_to_load_it(capsys, mon
         f"{path}: {path.stat().st_size:,} bytes is over the 1,000-byte limit for one payload: split it into files"
         in err
     )
+
+
+def test_ingesting_a_local_csv_imports_neither_pandas_nor_matplotlib_nor_httpx(sqlite_url, tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "day.csv"
+    path.write_text(_interleaved(sources=2, days=3))
+    code = (
+        "import sys\n"
+        f"sys.argv = ['tracker', 'ingest', 'csv', '--from', {str(path)!r}, '--db', {sqlite_url!r}, '-q']\n"
+        "from tracker.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    print('EXIT', exit.code, file=sys.stderr)\n"
+        "heavy = sorted(m for m in ('pandas', 'matplotlib', 'numpy', 'httpx') if m in sys.modules)\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+    assert "EXIT 0" in done.stderr and "HEAVY []" in done.stderr, done.stderr[-500:]

@@ -20,14 +20,17 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from tracker import __version__
 from tracker.errors import BadPayload, SourceUnreachable
 from tracker.payloads import Fetched
 from tracker.render import sanitize
+
+if TYPE_CHECKING:
+    # httpx is imported where a request is made: a local file's ingest, which reads MAX_BYTES
+    # from here, does not pay for it.
+    import httpx
 
 USER_AGENT = f"tracker/{__version__} (casualty-claims tracker)"
 MAX_BYTES = 64 * 2**20  # the largest body accepted (local files too): far above any real payload
@@ -42,6 +45,8 @@ log = logging.getLogger("tracker.http")
 
 def make_client(*, timeout: float = TIMEOUT, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """An httpx client with TLS verification, redirects followed and our User-Agent."""
+    import httpx
+
     return httpx.Client(
         timeout=timeout,
         follow_redirects=True,
@@ -187,6 +192,8 @@ def _get_once(
     """One GET that ends within `window` seconds: a Fetched, or _Transient for what may succeed on a retry.
 
     `limit` is the attempt's own deadline when that (not the fetch's) sets `window`, to word the cause."""
+    import httpx
+
     watchdog = _Watchdog(window, limit)
     try:
         with (
@@ -238,6 +245,8 @@ def _get_once(
 
 def _read_body(url: str, response: httpx.Response, max_bytes: int, watchdog: _Watchdog) -> bytes:
     """Stream the body, refusing more than `max_bytes` and a body shorter than announced."""
+    import httpx
+
     too_large = f"{url}: response larger than {_size(max_bytes)} limit"
     declared = _content_length(response)
     if declared is not None and declared > max_bytes:
