@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -248,8 +249,9 @@ def test_daily_ingests_from_a_local_mirror_and_writes_the_charts(capsys, tmp_pat
     assert "ua-dataset (ua-general-staff) from " + str(latest_dir) in lines[0] and "22,375 new" in lines[0]
     assert "claims-file (curated)" in lines[1]
     assert "charts: 5 written to" in lines[2]
-    assert lines[3:5] == ["What this job's runs changed:", ""]
-    assert lines[5].startswith("ua-dataset (ua-general-staff): 1 run (#1 ok_with_findings ")
+    assert re.fullmatch(r"\S+Z cache: warmed 3 of 3 reports in \d+\.\d s", lines[3])
+    assert lines[4:6] == ["What this job's runs changed:", ""]
+    assert lines[6].startswith("ua-dataset (ua-general-staff): 1 run (#1 ok_with_findings ")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "compare-personnel.png",
         "cumulative-personnel.png",

@@ -2,12 +2,18 @@
 
 Each command parses options and calls a documented function; heavy imports (pandas,
 matplotlib) happen inside the commands that need them so that `tracker --help` starts fast.
+A run names its command first, so `main` registers only the command modules that command
+needs (a report imports neither the ingest commands nor the feeds); `app` is the whole
+command line, built when first asked for (help, tests, `tracker` with no command).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
@@ -16,52 +22,103 @@ try:  # typer 0.28 vendors click; earlier versions use click itself
 except ImportError:  # pragma: no cover
     from click import exceptions as click_errors  # type: ignore[no-redef]  # the same module, where older typer keeps it
 
-from tracker.commands import changes as change_commands
-from tracker.commands import charts as chart_commands
-from tracker.commands import claims as claims_commands
-from tracker.commands import ingest as ingest_commands
-from tracker.commands import notes as notes_commands
-from tracker.commands import oryx as oryx_commands
-from tracker.commands import reports as report_commands
-from tracker.commands import site as site_commands
-from tracker.commands import source_commands
-from tracker.commands import store as store_commands
 from tracker.errors import ExitCode, TrackerError
 
-app = typer.Typer(
-    name="tracker",
-    help="A durable, revision-aware store of casualty claims, and the reports built on it.\n\n"
-    "Every figure is a claim: it keeps its source, feed, raw payload and every revision.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="markdown",
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+HELP = (
+    "A durable, revision-aware store of casualty claims, and the reports built on it.\n\n"
+    "Every figure is a claim: it keeps its source, feed, raw payload and every revision."
 )
-ingest_app = typer.Typer(
-    help="Fetch a feed, archive its raw payload, and store what changed as revisions.",
-    no_args_is_help=True,
+# The command modules in the order their commands appear in `tracker --help`, with the groups
+# each one's `register` takes ("app" is the top level).
+MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ingest", ("ingest",)),
+    ("oryx", ("ingest",)),
+    ("store", ("app", "db", "feeds")),
+    ("reports", ("app",)),
+    ("notes", ("app",)),
+    ("claims", ("app", "ingest", "claims")),
+    ("charts", ("app",)),
+    ("changes", ("app",)),
+    ("site", ("app",)),
+    ("source_commands", ("app",)),
 )
-db_app = typer.Typer(help="Create, upgrade and inspect the store's schema.", no_args_is_help=True)
-feeds_app = typer.Typer(help="The feeds in the store and which of them `tracker status` judges.", no_args_is_help=True)
-claims_app = typer.Typer(
-    help="Claims of other sources: curated in data/claims/claims.csv or added here.", no_args_is_help=True
-)
-app.add_typer(ingest_app, name="ingest")
-app.add_typer(db_app, name="db")
-app.add_typer(feeds_app, name="feeds")
-app.add_typer(claims_app, name="claims")
+# Which module registers each top-level command or group (a group's commands may come from
+# several modules). tests/test_first_query.py checks this against the full command line.
+PROVIDERS: dict[str, tuple[str, ...]] = {
+    "ingest": ("ingest", "oryx", "claims"),
+    "db": ("store",),
+    "feeds": ("store",),
+    "claims": ("claims",),
+    "status": ("store",),
+    "latest": ("store",),
+    "findings": ("store",),
+    "daily": ("store",),
+    "records": ("reports",),
+    "averages": ("reports",),
+    "headline": ("reports",),
+    "series": ("reports",),
+    "notes": ("notes",),
+    "compare": ("claims",),
+    "chart": ("charts",),
+    "charts": ("charts",),
+    "changes": ("changes",),
+    "site": ("site",),
+    "sources": ("source_commands",),
+}
 
-ingest_commands.register(ingest_app)
-oryx_commands.register(ingest_app)
-store_commands.register(app, db_app, feeds_app)
-report_commands.register(app)
-notes_commands.register(app)
-claims_commands.register(app, ingest_app, claims_app)
-chart_commands.register(app)
-change_commands.register(app)
-site_commands.register(app)
-source_commands.register(app)
+
+def build_app(modules: tuple[str, ...] | None = None) -> typer.Typer:
+    """The command line with the commands of `modules` (all of them when None)."""
+    app = typer.Typer(
+        name="tracker",
+        help=HELP,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="markdown",
+        add_completion=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    groups = {
+        "app": app,
+        "ingest": typer.Typer(
+            help="Fetch a feed, archive its raw payload, and store what changed as revisions.", no_args_is_help=True
+        ),
+        "db": typer.Typer(help="Create, upgrade and inspect the store's schema.", no_args_is_help=True),
+        "feeds": typer.Typer(
+            help="The feeds in the store and which of them `tracker status` judges.", no_args_is_help=True
+        ),
+        "claims": typer.Typer(
+            help="Claims of other sources: curated in data/claims/claims.csv or added here.", no_args_is_help=True
+        ),
+    }
+    wanted = [(name, takes) for name, takes in MODULES if modules is None or name in modules]
+    used = {group for _, takes in wanted for group in takes if group != "app"}
+    for group in ("ingest", "db", "feeds", "claims"):
+        if group in used:
+            app.add_typer(groups[group], name=group)
+    for name, takes in wanted:
+        register: Callable[..., None] = importlib.import_module(f"tracker.commands.{name}").register
+        register(*(groups[group] for group in takes))
+    return app
+
+
+def _app_for(argv: list[str]) -> typer.Typer:
+    """Only the modules the named command needs; the whole command line for anything else
+    (help, no command, an unknown one: its error lists what there is)."""
+    modules = PROVIDERS.get(argv[0]) if argv else None
+    # typer runs an app with a single command as that command: keep a group of several.
+    if modules is not None and modules != ("reports",):
+        modules = (*modules, "reports")
+    return build_app(modules)
+
+
+def __getattr__(name: str) -> Any:
+    """`tracker.cli.app`: the whole command line, built on first use."""
+    if name == "app":
+        app = build_app()
+        globals()["app"] = app
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
@@ -73,7 +130,7 @@ def main() -> None:
     from tracker.render import sanitize
 
     try:
-        code = app(standalone_mode=False)
+        code = _app_for(sys.argv[1:])(standalone_mode=False)
     except click_errors.NoArgsIsHelpError as exc:
         print(exc.format_message())  # the help text: a command group called with nothing to do
         sys.exit(int(ExitCode.USAGE))

@@ -6,12 +6,16 @@ worth having when the source is unreachable), and each ends in one log line. The
 are marked "daily": those are the feeds `tracker status` judges. A new record or a milestone
 passed is the job's FIRST line (cron mails the output, and the first line is the story), so the
 lines are handed on once the job is done: the alerts, one line per step, then the digest.
+When a step stored something, its last step computes the morning's reports into the report
+cache (`records`, `headline`, `averages --period month`), so the newsroom's first questions are
+answered at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +103,8 @@ def run_daily(
         steps.append(_charts_step(url, settings.charts_dir))
     if settings.site_dir is not None:
         steps.append(_site_step(url, settings.site_dir))
+    if any(s.run_id is not None for s in steps):  # new data: the morning's reports change
+        steps.append(_cache_step(url))
     lines = [*alerts, *steps, *digest]
     if on_step is not None:
         for line in lines:
@@ -174,3 +180,34 @@ def _site_step(url: str, out_dir: Path) -> StepResult:
     left_out = "".join(f"; left out {part} ({why})" for part, why in result.skipped)
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return StepResult("site", 0, f"{when} site: {result.page} ({len(result.files)} files){left_out}")
+
+
+def _cache_step(url: str) -> StepResult:
+    """Compute the morning reports into the report cache, after every step that writes or reads
+    the store. The cache only saves time: a report it cannot warm is one line and exit 0 (the
+    report is computed when asked, and says then what is wrong)."""
+    from tracker.reports.cache import why_not_kept
+    from tracker.reports.outputs import morning_reports
+    from tracker.store.reading import sqlite_reader
+
+    reason = why_not_kept(url)
+    if reason is not None:
+        return StepResult("cache", 0, f"cache: not warmed ({reason})")
+    # Opening and closing the store first lets SQLite fold a log left by the steps into the
+    # file now, not while the reports are computed (that would change the state they are keyed on).
+    settle = sqlite_reader(url)
+    if settle is not None:
+        settle.close()
+    started = time.perf_counter()
+    failed = []
+    reports = morning_reports(url)
+    for name, produce in reports.items():
+        try:
+            produce()
+        except Exception as exc:  # any failure only costs the morning's first reader time
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            failed.append(f"{name}: {first}")
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    seconds = time.perf_counter() - started
+    line = f"{when} cache: warmed {len(reports) - len(failed)} of {len(reports)} reports in {seconds:.1f} s"
+    return StepResult("cache", 0, line + "".join(f"; not warmed: {why}" for why in failed))

@@ -41,7 +41,9 @@ def _file_state(path: Path) -> list[list[object] | None] | None:
     """Size, modification time and header of the SQLite file and its write-ahead log.
 
     The headers hold SQLite's change counter and the log's salt, which change on every commit
-    and every reset of the log, so a change within the clock's granularity is seen too.
+    and every reset of the log, so a change within the clock's granularity is seen too. An empty
+    log holds nothing the file does not, so it counts as no log: whether a reader's connection
+    left one behind (a read-only one cannot remove it) changes no answer.
     """
     out: list[list[object] | None] = []
     for p, header in ((path, 100), (Path(f"{path}-wal"), 32)):
@@ -52,7 +54,7 @@ def _file_state(path: Path) -> list[list[object] | None] | None:
         except OSError:
             out.append(None)
             continue
-        out.append([st.st_size, st.st_mtime_ns, head])
+        out.append([st.st_size, st.st_mtime_ns, head] if st.st_size or p == path else None)
     return out if out[0] is not None else None
 
 
@@ -71,6 +73,20 @@ def _code_fingerprint() -> str:
     return _code_key
 
 
+def why_not_kept(db: str | None) -> str | None:
+    """Why answers about the store `db` (a URL, a path or None, as --db) are not kept, or None."""
+    if os.environ.get(CACHE_ENV, "1") == "0":
+        return f"the report cache is off: {CACHE_ENV}=0"
+    from tracker.config import resolve_db_url
+
+    db_file = _sqlite_file(resolve_db_url(db))
+    if db_file is None:
+        return "only a SQLite store's answers are kept"
+    if _file_state(db_file) is None:
+        return f"no store at {db_file}"
+    return None
+
+
 def _cache_key(command: str, opts: ReportOptions, extra: dict[str, Any]) -> Path | None:
     if os.environ.get(CACHE_ENV, "1") == "0":
         return None
@@ -80,9 +96,12 @@ def _cache_key(command: str, opts: ReportOptions, extra: dict[str, Any]) -> Path
     state = _file_state(db_file) if db_file else None
     if db_file is None or state is None:
         return None
+    # The store is named by its file, not by how --db spelled it (a path, a URL, $TRACKER_DB_URL):
+    # `tracker daily --db PATH` warms what a later `tracker records` reads with the URL set.
+    options = {k: v for k, v in asdict(opts).items() if k != "db"}
     key = {
         "command": command,
-        "options": asdict(opts),
+        "options": options,
         "extra": extra,
         "db": str(db_file.resolve()),
         "state": state,

@@ -229,6 +229,38 @@ def refuse_documented(daily: pd.DataFrame, what: str) -> None:
         )
 
 
+def read_observations(opts: ReportOptions) -> pd.DataFrame:
+    """The stored series the options name (tracker.store.queries.observations_frame). A SQLite
+    store at this tracker's schema is read with sqlite3 alone (tracker.store.reading), so a
+    report imports no SQLAlchemy; any other store is opened through tracker.store.db."""
+    import sqlite3
+
+    from tracker.config import resolve_db_url
+    from tracker.errors import StoreError
+    from tracker.store.queries import observations_frame
+    from tracker.store.reading import sqlite_reader
+
+    def read(store: Any) -> pd.DataFrame:
+        return observations_frame(store, source=opts.source, metric=opts.metric, as_of=opts.as_of, side=opts.side)
+
+    url = resolve_db_url(opts.db)
+    reader = sqlite_reader(url)
+    if reader is not None:
+        try:
+            return read(reader)
+        except sqlite3.Error as exc:  # busy past the timeout, a damaged file: as tracker.store.db words it
+            raise StoreError(f"cannot read store {url}: {exc}") from None
+        finally:
+            reader.close()
+    from tracker.store.db import open_store
+
+    engine = open_store(url, write=False)
+    try:
+        return read(engine)
+    finally:
+        engine.dispose()
+
+
 def load_daily(opts: ReportOptions) -> pd.DataFrame:
     """The daily series the options ask for: read from the store, flagged, cut to the dates."""
     return load_series(opts)[1]
@@ -240,15 +272,8 @@ def load_series(opts: ReportOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
     Both frames carry the series' attrs (source, side, metric, definition, dates_by, by); the
     cut's `window` attr holds the (first, last) day asked for, resolved from --last."""
     from tracker.analysis.series import between, daily_series
-    from tracker.config import resolve_db_url
-    from tracker.store.db import open_store
-    from tracker.store.queries import observations_frame
 
-    engine = open_store(resolve_db_url(opts.db), write=False)
-    try:
-        obs = observations_frame(engine, source=opts.source, metric=opts.metric, as_of=opts.as_of, side=opts.side)
-    finally:
-        engine.dispose()
+    obs = read_observations(opts)
     whose = f" ({side_phrase(opts.side)})" if side_phrase(opts.side) else ""
     if obs.empty:
         raise InvalidInput(

@@ -7,6 +7,7 @@ the report cache. The `*_output` builders take an already loaded series, for not
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tracker.reports.cache import served
@@ -467,6 +468,32 @@ def records_report(
             table=table,
         ),
     )
+
+
+def morning_reports(db: str | None) -> dict[str, Callable[[], str]]:
+    """The reports a newsroom reads each morning, as `tracker daily` warms the cache for them:
+    `records`, `headline` and `averages --period month`, every other option at its default (the
+    same defaults as the commands'), by command line."""
+    from tracker.reports.options import DEFAULT_METRIC, DEFAULT_SIDE, DEFAULT_SOURCE, report_options
+
+    opts = report_options(
+        metric=DEFAULT_METRIC,
+        source=DEFAULT_SOURCE,
+        since=None,
+        until=None,
+        as_of=None,
+        by=By.report,
+        format=OutputFormat.table,
+        include_flagged=False,
+        db=db,
+        side=DEFAULT_SIDE,
+        last=None,
+    )
+    return {
+        "records": lambda: records_report(opts),
+        "headline": lambda: headline_report(opts),
+        "averages --period month": lambda: averages_report(opts, period="month"),
+    }
 
 
 def averages_report(opts: ReportOptions, *, period: str = "month", rolling: int | None = None) -> str:

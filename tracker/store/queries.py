@@ -4,25 +4,27 @@ Time travel has two clocks. `known_at` reads revisions as they stood at a moment
 as a reader would have on a date: only reports dated up to that day, with the values known by
 its end; where the store first saw a report only later (it was not watching then), the earliest
 revision it has stands in, and the frame says so in `known_late`.
+
+The series readers (observations_frame, revisions_at, feeds_for, latest_figures) are plain SQL
+that reads one series through the index ix_observation_current, on a SQLAlchemy connection or a
+sqlite3 one (tracker.store.reading): a report on a SQLite store imports no SQLAlchemy at all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, func, select
-
 from tracker.errors import InvalidInput
 from tracker.metrics import METRICS
-from tracker.sources import GENERAL_STAFF, source_info
-from tracker.store import models as m
-from tracker.store.db import as_utc
-from tracker.store.sources import stored_source
+from tracker.sources import GENERAL_STAFF, SourceInfo, source_info, with_overrides
+from tracker.store.reading import as_date, as_moment, fetch
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlalchemy import Connection, Engine
 
 KYIV = ZoneInfo("Europe/Kyiv")
 FRAME_COLUMNS = [
@@ -43,21 +45,51 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
 
 
-def feeds_for(conn: Connection, source: str) -> list[tuple[int, str]]:
+# The fields of a source a store records: tracker.store.sources.SOURCE_FIELDS (tests keep them equal).
+SOURCE_FIELDS = ("name", "url", "dates_by", "side", "definition", "licence")
+
+
+def feeds_for(conn: Connection | sqlite3.Connection, source: str) -> list[tuple[int, str]]:
     """(feed id, name) of a source's feeds, the one with most current totals first."""
-    obs = m.table(m.Observation)
-    rows = conn.execute(
-        select(m.Feed.id, m.Feed.name, func.count(obs.c.id))
-        .join(m.Source, m.Source.id == m.Feed.source_id)
-        .outerjoin(obs, (obs.c.feed_id == m.Feed.id) & obs.c.superseded_at.is_(None))
-        .where(m.Source.key == source)
-        .group_by(m.Feed.id, m.Feed.name)
-        .order_by(func.count(obs.c.id).desc(), m.Feed.id)
-    ).all()
+    rows = fetch(
+        conn,
+        "SELECT feed.id, feed.name, count(observation.id) FROM feed JOIN source ON source.id = feed.source_id "
+        "LEFT OUTER JOIN observation ON observation.feed_id = feed.id AND observation.superseded_at IS NULL "
+        'WHERE source."key" = :source GROUP BY feed.id, feed.name ORDER BY count(observation.id) DESC, feed.id',
+        {"source": source},
+    )
     return [(r[0], r[1]) for r in rows]
 
 
-def _resolve_feed(conn: Connection, source: str, feed: str | None) -> int:
+def source_as_stored(conn: Connection | sqlite3.Connection, key: str) -> SourceInfo:
+    """One source as the store knows it: the registry's, with the fields the store's own record
+    of it sets (as tracker.store.sources.stored_source, without importing the models)."""
+    rows = fetch(conn, f'SELECT {", ".join(SOURCE_FIELDS)} FROM source WHERE "key" = :key', {"key": key})
+    if not rows:
+        return source_info(key)
+    return with_overrides(source_info(key), **dict(zip(SOURCE_FIELDS, rows[0], strict=True)))
+
+
+def series_query(
+    feed_id: int, kind: str, metric_id: int, side: str, *, until: dt.date | None, current: bool
+) -> tuple[str, dict[str, Any]]:
+    """(SQL, parameters) reading one series' revisions (only the current ones when `current`),
+    up to a report date: an index seek on ix_observation_current whatever the store holds."""
+    sql = (
+        "SELECT report_date, revision, value, qualifier, reported_increase, removed, first_seen_at, "
+        "superseded_at, definition FROM observation "
+        "WHERE feed_id = :feed AND kind = :kind AND metric_id = :metric AND side = :side"
+    )
+    params: dict[str, Any] = {"feed": feed_id, "kind": kind, "metric": metric_id, "side": side}
+    if until is not None:
+        sql += " AND report_date <= :until"
+        params["until"] = until
+    if current:
+        sql += " AND superseded_at IS NULL"
+    return sql, params
+
+
+def _resolve_feed(conn: Connection | sqlite3.Connection, source: str, feed: str | None) -> int:
     feeds = feeds_for(conn, source)
     if not feeds:
         raise InvalidInput(f"no data for source {source!r} in the store")
@@ -83,7 +115,7 @@ class Revision(NamedTuple):
 
 
 def revisions_at(
-    conn: Connection,
+    conn: Connection | sqlite3.Connection,
     feed_id: int,
     kind: str,
     metric: str,
@@ -94,31 +126,21 @@ def revisions_at(
     side: str = "russia",
 ) -> dict[dt.date, Revision]:
     """report_date -> the revision current at `known_at` (now when None); with
-    `fallback_earliest`, a report first seen later stands in with its first revision."""
-    obs = m.table(m.Observation)
-    query = (
-        select(
-            obs.c.report_date,
-            obs.c.revision,
-            obs.c.value,
-            obs.c.qualifier,
-            obs.c.reported_increase,
-            obs.c.removed,
-            obs.c.first_seen_at,
-            obs.c.superseded_at,
-            obs.c.definition,
-        )
-        .join(m.Metric, m.Metric.id == obs.c.metric_id)
-        .where(obs.c.feed_id == feed_id, obs.c.kind == kind, obs.c.side == side, m.Metric.name == metric)
-    )
-    if until is not None:
-        query = query.where(obs.c.report_date <= until)
-    if known_at is None:
-        query = query.where(obs.c.superseded_at.is_(None))
+    `fallback_earliest`, a report first seen later stands in with its first revision.
+
+    One series is read by an index seek on ix_observation_current (feed_id, kind, metric_id,
+    side, superseded_at): the metric's id is looked up first, so the plan does not hang on a join.
+    """
+    ids = fetch(conn, "SELECT id FROM metric WHERE name = :metric", {"metric": metric})
+    if not ids:
+        return {}
+    sql, params = series_query(feed_id, kind, ids[0][0], side, until=until, current=known_at is None)
     out: dict[dt.date, Revision] = {}
     earliest: dict[dt.date, Revision] = {}
-    for d, rev, value, qual, inc, removed, first, superseded, definition in conn.execute(query):
-        first, superseded = cast(dt.datetime, as_utc(first)), as_utc(superseded)  # first_seen_at is NOT NULL
+    for day, rev, value, qual, inc, removed, first_seen, superseded_at, definition in fetch(conn, sql, params):
+        d = as_date(day)
+        first = cast(dt.datetime, as_moment(first_seen))  # first_seen_at is NOT NULL
+        superseded = as_moment(superseded_at)
         row = Revision(value, qual, inc, rev, first, False, bool(removed), definition)
         if known_at is None or (first <= known_at and (superseded is None or superseded > known_at)):
             out[d] = row
@@ -131,7 +153,7 @@ def revisions_at(
 
 
 def observations_frame(
-    engine: Engine | Connection,
+    engine: Engine | Connection | sqlite3.Connection,
     *,
     source: str = GENERAL_STAFF,
     metric: str = "personnel",
@@ -146,6 +168,7 @@ def observations_frame(
     Columns: report_date, value, qualifier, reported_increase, adjustment, lineage, revision,
     first_seen_at, known_late. Sorted by report_date. `attrs` say whose series it is: source,
     side, metric and definition (what the figures count: the latest report's, else the source's).
+    `engine` may be a SQLAlchemy engine or connection, or a sqlite3 one (tracker.store.reading).
     """
     import pandas as pd
 
@@ -164,8 +187,8 @@ def observations_frame(
         )
     if as_of is not None and known_at is None:
         known_at = end_of_day(as_of)
-    known_at = as_utc(known_at)
-    conn = engine.connect() if isinstance(engine, Engine) else engine
+    known_at = as_moment(known_at)
+    conn = _connection(engine)
     try:
         feed_id = _resolve_feed(conn, source, feed)
         fallback = as_of is not None
@@ -173,7 +196,7 @@ def observations_frame(
             rows, stored_definition = _composite(conn, feed_id, typemap.parts(metric), known_at, as_of, fallback, side)
         else:
             rows, stored_definition = _with_lineage(conn, feed_id, metric, known_at, as_of, fallback, side)
-        info = stored_source(conn, source)
+        info = source_as_stored(conn, source)
     finally:
         if conn is not engine:  # opened here
             conn.close()
@@ -198,8 +221,17 @@ def observations_frame(
     return frame
 
 
+def _connection(engine: Engine | Connection | sqlite3.Connection) -> Connection | sqlite3.Connection:
+    """A connection to read with: a new one for an engine (closed by the caller), else the one given."""
+    if isinstance(engine, sqlite3.Connection):
+        return engine
+    from sqlalchemy import Engine
+
+    return engine.connect() if isinstance(engine, Engine) else engine
+
+
 def _with_lineage(
-    conn: Connection,
+    conn: Connection | sqlite3.Connection,
     feed_id: int,
     metric: str,
     known_at: dt.datetime | None,
@@ -249,7 +281,7 @@ def _with_lineage(
 
 
 def _composite(
-    conn: Connection,
+    conn: Connection | sqlite3.Connection,
     feed_id: int,
     parts: tuple[str, ...],
     known_at: dt.datetime | None,
@@ -272,29 +304,29 @@ def _composite(
 
 
 def latest_figures(
-    engine: Engine, *, source: str = GENERAL_STAFF, feed: str | None = None, side: str = "russia"
+    engine: Engine | sqlite3.Connection, *, source: str = GENERAL_STAFF, feed: str | None = None, side: str = "russia"
 ) -> list[dict[str, Any]]:
     """The latest report's total and its increase for every metric of a source's series of one side."""
-    with engine.connect() as conn:
+    conn = _connection(engine)
+    try:
         feed_id = _resolve_feed(conn, source, feed)
-        obs = m.table(m.Observation)
-        rows = conn.execute(
-            select(m.Metric.name, obs.c.report_date, obs.c.value, obs.c.qualifier)
-            .join(m.Metric, m.Metric.id == obs.c.metric_id)
-            .where(
-                obs.c.feed_id == feed_id,
-                obs.c.kind == "total",
-                obs.c.side == side,
-                obs.c.superseded_at.is_(None),
-                obs.c.removed.is_(False),
-            )
-            .order_by(m.Metric.name, obs.c.report_date.desc())
-        ).all()
+        rows = fetch(
+            conn,
+            "SELECT metric.name, observation.report_date, observation.value, observation.qualifier "
+            "FROM observation JOIN metric ON metric.id = observation.metric_id "
+            "WHERE observation.feed_id = :feed AND observation.kind = 'total' AND observation.side = :side "
+            "AND observation.superseded_at IS NULL AND observation.removed = :removed "
+            "ORDER BY metric.name, observation.report_date DESC",
+            {"feed": feed_id, "side": side, "removed": False},
+        )
+    finally:
+        if conn is not engine:  # opened here
+            conn.close()
     out: list[dict[str, Any]] = []
     by_metric: dict[str, list[tuple[Any, ...]]] = {}
     for name, d, v, q in rows:
         if len(by_metric.setdefault(name, [])) < 2:
-            by_metric[name].append((d, v, q))
+            by_metric[name].append((as_date(d), v, q))
     for name in [n for n in METRICS if n in by_metric]:
         (d, v, q), *prev = by_metric[name]
         if METRICS[name].retired:
@@ -322,6 +354,11 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
     or an API range tried once is listed but never turns status red. The latest report is the
     latest plausible one: a date after today (Kyiv) does not make a stale feed look fresh.
     """
+    from sqlalchemy import func, select
+
+    from tracker.store import models as m
+    from tracker.store.db import as_utc
+
     now = now or dt.datetime.now(dt.UTC)
     today = now.astimezone(KYIV).date()
     obs = m.table(m.Observation)
@@ -394,7 +431,9 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
 def set_feed_role(engine: Engine, name: str, role: str, *, source: str | None = None) -> list[str]:
     """Set the role of the feed(s) called `name` (of `source`, if given); returns "feed (source)"
     of each one changed. Raises InvalidInput naming the feeds there are when none matches."""
-    from sqlalchemy import update
+    from sqlalchemy import select, update
+
+    from tracker.store import models as m
 
     with engine.begin() as conn:
         query = select(m.Feed.id, m.Feed.name, m.Source.key).join(m.Source, m.Source.id == m.Feed.source_id)
@@ -416,6 +455,11 @@ def list_findings(
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """Findings, newest report dates first, with the feed they were found in."""
+    from sqlalchemy import select
+
+    from tracker.store import models as m
+    from tracker.store.db import as_utc
+
     f = m.Finding
     query = (
         select(m.Feed.name, f.severity, f.rule, f.metric, f.report_date, f.message, f.status, f.first_seen_at)

@@ -1,0 +1,86 @@
+"""Reading a SQLite store with the standard library alone: the report path's light way in.
+
+A report on a SQLite store reads a few hundred to a few thousand rows; importing SQLAlchemy
+(and its ORM, through tracker.store.models) costs more than reading them. So the readers in
+tracker.store.queries take either a SQLAlchemy Connection or a `sqlite3.Connection` and run the
+same SQL text (named `:params`, which both accept); `sqlite_reader` opens the latter, for reading
+only, on a plain SQLite file at this tracker's schema. Anything else (another backend, a URL with
+options, a missing file, another or no schema revision) gets None, and the caller opens the
+store through tracker.store.db as usual, which says exactly what is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+# The schema this tracker reads: tracker.store.models.SCHEMA_REVISION, repeated here so that
+# checking it does not import the ORM models (tests/test_first_query.py keeps the two equal).
+SCHEMA_REVISION = "0004_series_side_definition"
+BUSY_TIMEOUT_S = 5.0  # as tracker.store.db.BUSY_TIMEOUT_MS: a writer's commit is waited for
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a plain `sqlite:///PATH` URL names; None for anything with options or no file."""
+    if not url.startswith("sqlite:///") or "?" in url:
+        return None
+    path = url[len("sqlite:///") :]
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return Path(path)
+
+
+def sqlite_reader(url: str) -> sqlite3.Connection | None:
+    """A read-only sqlite3 connection to the store at `url`, if it is a SQLite file at this
+    tracker's schema; else None (open it with tracker.store.db.open_store to learn why). It
+    writes nothing: `query_only` is on."""
+    path = sqlite_file(url)
+    if path is None or not path.is_file():
+        return None
+    try:
+        # mode=rw opens an existing file only (read-only where the file is), as a SQLAlchemy
+        # reader does; unlike mode=ro it may remove the empty log it leaves on close.
+        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error:
+        return None
+    try:
+        conn.execute("PRAGMA query_only=ON")  # a reader never writes
+        versions = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    except sqlite3.Error:
+        versions = []
+    if versions != [(SCHEMA_REVISION,)]:
+        conn.close()
+        return None
+    return conn
+
+
+def fetch(conn: Connection | sqlite3.Connection, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """The rows of one query, on either kind of connection. sqlite3 is given dates as ISO text,
+    as SQLAlchemy stores them in SQLite (its own date adapters are deprecated)."""
+    if isinstance(conn, sqlite3.Connection):
+        plain = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in params.items()}
+        return conn.execute(sql, plain).fetchall()
+    from sqlalchemy import text
+
+    return [tuple(row) for row in conn.execute(text(sql), dict(params))]
+
+
+def as_date(value: Any) -> dt.date:
+    """A DATE column's value: a date from PostgreSQL, ISO text from SQLite."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def as_moment(value: Any) -> dt.datetime | None:
+    """A timestamp column's value in UTC: aware from PostgreSQL, text in UTC without a zone from
+    SQLite (None stays None)."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
