@@ -1,9 +1,10 @@
 """Benchmark at scale (issue 12): generate N cumulative totals (sources x 10 metrics x days from
-2022-02-24) as one CSV with a `source` column, then time, as whole `tracker` processes, on SQLite
-and (with --pg-url or $TRACKER_TEST_PG_URL) PostgreSQL:
+2022-02-24) as CSVs with a `source` column (one file up to 1,500,000 rows, then several: one
+payload is at most 64 MiB), then time, as whole `tracker` processes, on SQLite and (with --pg-url
+or $TRACKER_TEST_PG_URL) PostgreSQL:
 
-- backfill: `ingest csv` of the whole file into a new store (one run per source),
-- unchanged: the same file again,
+- backfill: `ingest csv` of each file into a new store (one run per source, one transaction a file),
+- unchanged: the same files again,
 - one new day: a file of the next day's totals for every series,
 - records / averages / headline of one generated series,
 - compare: the curated claims against the General Staff dataset, loaded into the same store;
@@ -43,19 +44,36 @@ def shape(observations: int) -> tuple[int, int]:
     return math.ceil(observations / (len(METRICS) * days)), days
 
 
-def write_csv(path: Path, sources: int, days: range) -> int:
-    """Cumulative totals that rise every day by a per-series step; returns the rows written."""
+def write_csv(path: Path, sources: int, days: range, offset: int = 0) -> int:
+    """Cumulative totals that rise every day by a per-series step (sources gen-`offset` on);
+    returns the rows written."""
     rows = 0
     with path.open("w", encoding="utf-8") as out:
         out.write("report_date,metric,value,source\n")
         dates = [(d, (START + dt.timedelta(days=d)).isoformat()) for d in days]
-        for s in range(sources):
+        for s in range(offset, offset + sources):
             key = f"gen-{s:04d}"
             for m, metric in enumerate(METRICS):
                 step = 1 + (s * 7 + m * 13) % 97
                 out.writelines(f"{day},{metric},{step * (d + 1)},{key}\n" for d, day in dates)
                 rows += len(dates)
     return rows
+
+
+# Rows per backfill file: one payload is at most 64 MiB, so a bigger backfill is several files
+# (whole sources each); 1,500,000 generated rows are about 50 MB.
+FILE_ROWS = 1_500_000
+
+
+def write_parts(work: Path, sources: int, days: range) -> tuple[list[Path], int]:
+    """The backfill as files of at most FILE_ROWS rows (whole sources each); (paths, rows)."""
+    per_file = max(1, FILE_ROWS // (len(METRICS) * len(days)))
+    paths, rows = [], 0
+    for first in range(0, sources, per_file):
+        path = work / f"all-{first // per_file:03d}.csv"
+        rows += write_csv(path, min(per_file, sources - first), days, offset=first)
+        paths.append(path)
+    return paths, rows
 
 
 SMALL_DAYS = 60  # the small store: one source (gen-0000) x 10 metrics x 60 days
@@ -76,8 +94,27 @@ def ingest(path: Path, url: str) -> list[str]:
     return [TRACKER, "ingest", "csv", "--from", str(path), "--source", "gen-0000", "--db", url, "-q"]
 
 
+def run_files(label: str, backend: str, paths: list[Path], url: str, rows: int | None = None) -> Timing:
+    """One `ingest csv` process per file, in turn: their summed wall and CPU time, the largest peak."""
+    if len(paths) == 1:
+        return run(label, backend, ingest(paths[0], url), rows)
+    parts = [timed(ingest(path, url), ok=(0, 3)) for path in paths]
+    t = Timing(sum(p.seconds for p in parts), max(p.max_rss_kib for p in parts), "", sum(p.cpu_seconds for p in parts))
+    rate = f"{rows / t.seconds:>12,.0f}" if rows else f"{'':>12}"
+    print(f"{label:<18} {backend:<18} {t.seconds:>9.2f} {rate} {t.max_rss_kib / 1024:>9.0f}  ({len(paths)} files)")
+    return t
+
+
 def bench(
-    backend: str, url: str, small_url: str, work: Path, sources: int, days: int, total: int, repeats: int
+    backend: str,
+    url: str,
+    small_url: str,
+    work: Path,
+    parts: list[Path],
+    sources: int,
+    days: int,
+    total: int,
+    repeats: int,
 ) -> dict[str, float | Timing]:
     """Every step on the big store; then, alternating with the small store (so that a busy moment
     of the machine falls on both), one series' next day (10 rows) and its `records`, `repeats`
@@ -85,8 +122,8 @@ def bench(
     db = ["--db", url]
     series = ["--source", "gen-0000"]
     out: dict[str, float | Timing] = {
-        "backfill": run("backfill", backend, ingest(work / "all.csv", url), total),
-        "unchanged": run("unchanged", backend, ingest(work / "all.csv", url)),
+        "backfill": run_files("backfill", backend, parts, url, total),
+        "unchanged": run_files("unchanged", backend, parts, url),
         "new day": run("one new day", backend, ingest(work / "next-day.csv", url), sources * len(METRICS)),
     }
     run("records", backend, [TRACKER, "records", *series, *db])
@@ -152,20 +189,22 @@ def main() -> int:
     results: dict[str, dict[str, float | Timing]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         work = Path(tmp)
-        total = write_csv(work / "all.csv", sources, range(days))
+        parts, total = write_parts(work, sources, range(days))
         write_csv(work / "next-day.csv", sources, range(days, days + 1))
         write_csv(work / "small.csv", 1, range(SMALL_DAYS))
         print(f"{total:,} observations: {sources:,} sources x {len(METRICS)} metrics x {days:,} days")
         print(f"small store: 1 source x {len(METRICS)} metrics x {SMALL_DAYS} days")
         print(f"{'step':<18} {'backend':<18} {'wall s':>9} {'obs/s':>12} {'peak MiB':>9}")
         sqlite_urls = f"sqlite:///{work / 'scale.db'}", f"sqlite:///{work / 'small.db'}"
-        results["sqlite"] = bench("sqlite", *sqlite_urls, work, sources, days, total, args.repeats)
+        results["sqlite"] = bench("sqlite", *sqlite_urls, work, parts, sources, days, total, args.repeats)
         if args.pg_url:
             sys.path.insert(0, str(ROOT))  # drills/ holds the throwaway-database helper the tests use
             from drills.common import fresh_pg_database
 
             with fresh_pg_database(args.pg_url) as url, fresh_pg_database(args.pg_url) as small_url:
-                results["postgresql"] = bench("postgresql", url, small_url, work, sources, days, total, args.repeats)
+                results["postgresql"] = bench(
+                    "postgresql", url, small_url, work, parts, sources, days, total, args.repeats
+                )
         else:
             print("postgresql: skipped (no --pg-url and no $TRACKER_TEST_PG_URL)")
     print("summary")
