@@ -12,8 +12,12 @@ into a daily series; records, averages and the headline all work on that::
 Every output says which convention it used (``by``: report date or covered day).
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from tracker.analysis.averages import PERIODS, average_between, period_table, rolling_average
-from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims
 from tracker.analysis.headline import Headline, headline
 from tracker.analysis.records import (
     RecordResult,
@@ -38,6 +42,24 @@ from tracker.analysis.series import (
     daily_series,
     up_to_report,
 )
+
+if TYPE_CHECKING:
+    from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims
+
+# The claims comparison (and the claims model it reads) is imported when first asked for: the
+# series reports never use it. Only names that are not also a module's name can be lazy (importing
+# tracker.analysis.records sets the package's `records` to the module).
+_LAZY = {"CLOSE_TOLERANCE": "compare", "compare_claims": "compare"}
+
+
+def __getattr__(name: str) -> Any:
+    """`from tracker.analysis import compare_claims`: the name from its module, on first use."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BY_COVERED",
