@@ -18,10 +18,10 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
-from operator import attrgetter, eq, gt, itemgetter, le, lt, mod, ne, not_, sub
+from operator import and_, attrgetter, eq, ge, gt, is_not, itemgetter, le, lt, mod, ne, not_, sub
 from typing import cast
 
 from tracker.metrics import INVASION_START
@@ -211,13 +211,13 @@ def check_series(metric: str, points: Sequence[Point], *, today: dt.date) -> lis
     _decreases(values, adjustments, dates, diffs, nets, add)
     if spans is not None:
         _gaps(dates, spans, incs, add)
-    reported: list[int | None] = list(map(_REPORTED, points))
-    if reported.count(None) != n:
+    if any(map(is_not, map(_REPORTED, points), repeat(None))):
+        reported: list[int | None] = list(map(_REPORTED, points))
         _increase_mismatches(values, adjustments, reported, dates, diffs, add)
     _outliers(incs, spans, add)
     _coarse(values, list(map(_QUALIFIER, points)), diffs, add)
     if 0 in incs:
-        _catch_ups(incs, spans, add)
+        _catch_ups(incs, nets, spans, add)
     if len(found) > 1:
         found.sort(key=itemgetter(0))
     return [f for _, f in found]
@@ -387,6 +387,9 @@ def _calm(lo: int, hi: int) -> bool:
 _RISE_CUTOFF_SAFE = OUTLIER_MIN_RELATIVE >= 1 and OUTLIER_Z >= 0 and OUTLIER_DISPERSION >= 0 and OUTLIER_MIN_SCALE >= 0
 
 
+_RISE_CUTOFFS: dict[int, int] = {}
+
+
 def _rise_cutoff(lo: int) -> int | None:
     """The largest increment that cannot be an outlier when it is >= 0 and its neighbours'
     median is at least `lo` >= 0; None when no such bound is proven (lo < 0, or too large for
@@ -401,10 +404,16 @@ def _rise_cutoff(lo: int) -> int | None:
     """
     if lo < 0 or lo >= _EXACT or not _RISE_CUTOFF_SAFE:
         return None
+    cutoff = _RISE_CUTOFFS.get(lo)
+    if cutoff is not None:
+        return cutoff
+    if len(_RISE_CUTOFFS) >= 4096:  # a bounded memo: the same small levels recur across series
+        _RISE_CUTOFFS.clear()
     least = max(
         (1 + OUTLIER_MIN_RELATIVE) * lo, lo + OUTLIER_Z * max((OUTLIER_DISPERSION * lo) ** 0.5, OUTLIER_MIN_SCALE)
     )
-    return max(int(least * (1 - 1e-9)) - 1, lo + OUTLIER_MIN_ABS_DEVIATION - 1)
+    cutoff = _RISE_CUTOFFS[lo] = max(int(least * (1 - 1e-9)) - 1, lo + OUTLIER_MIN_ABS_DEVIATION - 1)
+    return cutoff
 
 
 def _outliers(incs: list[int | None], spans: list[int] | None, add: AddFinding) -> None:
@@ -447,7 +456,8 @@ def _outliers(incs: list[int | None], spans: list[int] | None, add: AddFinding) 
             if len(neighbours) < OUTLIER_MIN_NEIGHBOURS:
                 continue
             neighbours.sort()
-            med = _median_sorted(neighbours)
+            h = len(neighbours) // 2  # the median, as _median_sorted takes it
+            med = float(neighbours[h]) if len(neighbours) % 2 else (neighbours[h - 1] + neighbours[h]) / 2
             x = vals[j]
             dev = abs(x - med)
             if dev < OUTLIER_MIN_ABS_DEVIATION or dev <= OUTLIER_MIN_RELATIVE * abs(med):
@@ -472,20 +482,22 @@ def _outliers(incs: list[int | None], spans: list[int] | None, add: AddFinding) 
             )
 
 
-def _usual_unit(values: list[int]) -> int:
-    """The coarsest unit (1 or one of COARSE_UNITS) that nearly all totals are multiples of."""
+def _usual_unit(values: list[int]) -> tuple[int, list[int] | None]:
+    """The coarsest unit (1 or one of COARSE_UNITS) that nearly all totals are multiples of,
+    and the totals' remainders by the next unit (the finest one judged coarse), if computed."""
     usual = 1
     zeros = values.count(0)
     nonzero = len(values) - zeros
     if not nonzero:
-        return usual
+        return usual, None
     for unit in COARSE_UNITS:
-        share = (list(map(mod, values, repeat(unit))).count(0) - zeros) / nonzero  # zeros are multiples
+        remainders = list(map(mod, values, repeat(unit)))
+        share = (remainders.count(0) - zeros) / nonzero  # zeros are multiples
         if share >= USUAL_PRECISION_SHARE:
             usual = unit
         else:
-            break
-    return usual
+            return usual, remainders
+    return usual, None
 
 
 def _distinct_side(values: Sequence[int], i: int, step: int, floor: int) -> list[int]:
@@ -536,7 +548,7 @@ class _Runs:
     (a fall nearby) the side is walked as the rule states it (`_distinct_side`).
     """
 
-    def __init__(self, values: list[int], diffs: list[int], finest: int) -> None:
+    def __init__(self, values: list[int], diffs: list[int], finest: int, remainders: list[int] | None) -> None:
         n = len(values)
         self.values = values
         self.last = n - 1
@@ -548,8 +560,13 @@ class _Runs:
             changed = list(map(ne, diffs, repeat(0)))
             self.starts = [0, *compress(range(1, n), changed)]
             self.totals = [values[0], *compress(values[1:], changed)]
+            if remainders is not None:
+                remainders = [remainders[0], *compress(remainders[1:], changed)]
+        # The totals' remainders by the finest unit, if the caller has them: its multiples.
+        self.remainders = remainders
         self.finest = finest
         self.multiples: dict[int, list[int]] = {}
+        self.unit_clusters: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
         # Screening (see `reason`) needs every coarser unit to be a multiple of the finest, so
         # that a side's whole-unit totals are among its finest-unit ones.
         self.screened = all(u % finest == 0 for u in COARSE_UNITS if u > finest)
@@ -603,11 +620,22 @@ class _Runs:
         found = self.multiples.get(unit)
         if found is None:
             totals = self.totals
-            if unit != self.finest and unit % self.finest == 0:
+            if unit == self.finest and self.remainders is not None:
+                found = list(compress(range(len(totals)), map(not_, self.remainders)))
+            elif unit != self.finest and unit % self.finest == 0:
                 found = [k for k in self.of_unit(self.finest) if totals[k] % unit == 0]
             else:
                 found = list(compress(range(len(totals)), map(not_, map(mod, totals, repeat(unit)))))
             self.multiples[unit] = found
+        return found
+
+    def clusters_of(self, unit: int) -> tuple[frozenset[int], frozenset[int]]:
+        """The runs that close and that open a cluster of _COARSE_MIN_WHOLE multiples of `unit`
+        within COARSE_WINDOW runs: on rising totals, the only ones with a side that can be rounded
+        to `unit`."""
+        found = self.unit_clusters.get(unit)
+        if found is None:
+            found = self.unit_clusters[unit] = _clusters(self.of_unit(unit), _COARSE_MIN_WHOLE)
         return found
 
     def rises(self, a: int, b: int) -> bool:
@@ -641,29 +669,34 @@ class _Runs:
             return None
         totals = self.totals
         window = COARSE_WINDOW - 1
+        first = self.run(start) if rises_before else 0  # the runs within reach, if they rise
+        final = self.run(end) if rises_after else 0
         if screened and rises_before and open_before and b not in self.closing_full:
             # Only a short side can be rounded: fewer runs in reach, or the highest floor above
             # the first run a full side would take.
-            first = self.run(start)
             open_before = b - window < first or totals[b - window] < COARSE_MIN_MULTIPLE * candidates[-1]
         if screened and rises_after and open_after and b not in self.opening_full:
             # After it, totals are at least its own, so above the floor: only the reach is short.
-            open_after = self.run(end) < b + window
+            open_after = final < b + window
         if not (open_before or open_after):
             return None
         for unit in reversed(candidates):  # the coarsest unit that makes a stretch
             floor = COARSE_MIN_MULTIPLE * unit
+            closing, opening = self.clusters_of(unit)
             for step, where in ((-1, "before"), (1, "after")):
                 share: float | None
                 if not (open_before if step < 0 else open_after):
                     continue
                 if step < 0 and rises_before:
-                    first = self.run(start)
+                    if b not in closing:  # too few multiples of the unit among the runs in reach
+                        continue
                     # The runs up to b rise, so those below the floor come first.
                     lo = max(first, bisect_left(totals, floor, first, b + 1), b - window)
                     hi = b
                 elif step > 0 and rises_after:
-                    lo, hi = b, min(self.run(end), b + window)  # all >= v >= floor
+                    if b not in opening:
+                        continue
+                    lo, hi = b, min(final, b + window)  # all >= v >= floor
                 else:
                     side = _distinct_side(values, i, step, floor)
                     share = _rounded_stretch(side, unit)
@@ -675,6 +708,8 @@ class _Runs:
                     continue
                 whole_at = self.of_unit(unit)
                 whole = bisect_right(whole_at, hi) - bisect_left(whole_at, lo)
+                if whole / size < COARSE_MIN_SHARE:  # as _stretch_share decides, before the half units
+                    continue
                 share = _stretch_share(whole, totals[lo : hi + 1], unit)
                 if share is not None:
                     return _coarse_message(v, unit, share, size, where)
@@ -703,11 +738,11 @@ def _coarse(values: list[int], qualifiers: list[str | None], diffs: list[int], a
     too: its increment is measured from the rounded total, so it is not a one-day figure.
     """
     n = len(values)
-    usual = _usual_unit(values)
+    usual, remainders = _usual_unit(values)
     units = [u for u in COARSE_UNITS if u > usual]
     own: dict[int, str] = {}  # index: why that total itself is a roundup
-    if units:
-        runs = _Runs(values, diffs, units[0])
+    if units and max(values) >= COARSE_MIN_MULTIPLE * units[0]:  # else no total is judged
+        runs = _Runs(values, diffs, units[0], remainders)
         for i, b in runs.candidates(COARSE_MIN_MULTIPLE * units[0]):
             rounded = runs.reason(i, b, units)
             if rounded:
@@ -729,10 +764,22 @@ def _coarse(values: list[int], qualifiers: list[str | None], diffs: list[int], a
         add(i, COARSE, INFO, "; ".join(reasons))
 
 
+def _positions(items: list[int | None], value: int) -> list[int]:
+    """Where `value` is in `items`, ascending: found by list.index, for a value that is rare."""
+    found: list[int] = []
+    at = -1
+    try:
+        while True:
+            at = items.index(value, at + 1)
+            found.append(at)
+    except ValueError:
+        return found
+
+
 _CATCH_UP_MIN_JUMP = CATCH_UP_MIN_FACTOR * CATCH_UP_MIN_TYPICAL if CATCH_UP_MIN_FACTOR >= 0 else 0
 
 
-def _catch_ups(incs: list[int | None], spans: list[int] | None, add: AddFinding) -> None:
+def _catch_ups(incs: list[int | None], nets: list[int], spans: list[int] | None, add: AddFinding) -> None:
     """A jump after flat days, where increments are usually non-zero, covers those days too.
 
     Only where the nearby increments (CATCH_UP_WINDOW each side, the flat run and the jump
@@ -741,13 +788,15 @@ def _catch_ups(incs: list[int | None], spans: list[int] | None, add: AddFinding)
     must be at least CATCH_UP_MIN_FACTOR typical days to count.
     """
     n = len(incs)
-    # A jump follows a zero increment: judge only the reports after one.
-    for z in compress(range(n - 1), map(eq, incs, repeat(0))):
-        i = z + 1
-        x = incs[i]
-        # A typical day is at least CATCH_UP_MIN_TYPICAL and the jump CATCH_UP_MIN_FACTOR of them.
-        if x is None or x <= 0 or x < _CATCH_UP_MIN_JUMP:
-            continue
+    # Judge only a positive jump right after a zero increment, of at least CATCH_UP_MIN_FACTOR
+    # typical days of at least CATCH_UP_MIN_TYPICAL (the increments after the first are `nets`).
+    least = max(1, _CATCH_UP_MIN_JUMP)
+    if incs.count(0) * 16 < n:  # few zeros: find them, then look at the next increment
+        jumps: Iterable[int] = [z + 1 for z in _positions(incs, 0) if z + 1 < n and nets[z] >= least]
+    else:
+        jumps = compress(range(1, n), map(and_, map(eq, incs[:-1], repeat(0)), map(ge, nets, repeat(least))))
+    for i in jumps:
+        x = nets[i - 1]
         start = i - 1
         while start - 1 >= 0 and incs[start - 1] == 0:
             start -= 1
