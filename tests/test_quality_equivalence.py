@@ -13,7 +13,7 @@ import pytest
 import quality_reference as reference
 from quality_series import dataset_series, random_series, rising_series
 
-from tracker.quality import FIRST_REPORT_DATE, RULES, Point, check_series
+from tracker.quality import FIRST_REPORT_DATE, RULES, Point, check_columns, check_series
 
 RANDOM_SEED = 20261126
 RANDOM_SERIES = 4000
@@ -153,3 +153,34 @@ def test_a_rounded_stretch_cut_short_in_a_strictly_rising_series_is_found_as_the
     assert found == reference.check_series("tanks", points, today=dt.date(2030, 1, 1))
     coarse = [f for f in found if f.rule == "coarse" and f.report_date == points[day].report_date]
     assert [f.message for f in coarse] == [message]
+
+
+def test_check_columns_finds_what_check_series_finds_with_columns_left_out_when_empty():
+    # The columnar entry point, with every column given, and with a column left out (None)
+    # where every qualifier or reported increase is None or every adjustment 0.
+    rng = random.Random(RANDOM_SEED + 1)
+    left_out = Counter()
+    for k in range(1000):
+        points = random_series(rng)
+        today = dt.date(2031, 1, 1)
+        expected = reference.check_series("x", points, today=today)
+        dates, values = [p.report_date for p in points], [p.value for p in points]
+        qualifiers = [p.qualifier for p in points]
+        reported = [p.reported_increase for p in points]
+        adjustments = [p.adjustment for p in points]
+        given = dict(qualifiers=qualifiers, reported=reported, adjustments=adjustments)
+        assert check_columns("x", dates, values, today=today, **given) == expected, f"random series {k}"
+        sparse = dict(
+            qualifiers=None if all(q is None for q in qualifiers) else qualifiers,
+            reported=None if all(r is None for r in reported) else reported,
+            adjustments=None if not any(adjustments) else adjustments,
+        )
+        left_out.update(name for name, column in sparse.items() if column is None)
+        assert check_columns("x", dates, values, today=today, **sparse) == expected, f"random series {k}"
+    assert min(left_out[name] for name in ("qualifiers", "reported", "adjustments")) >= 50, left_out
+
+
+def test_check_columns_refuses_columns_of_different_lengths():
+    dates = [dt.date(2024, 1, 1), dt.date(2024, 1, 2)]
+    with pytest.raises(ValueError, match="^tanks: columns of different lengths$"):
+        check_columns("tanks", dates, [1, 2], today=dt.date(2026, 1, 1), adjustments=[0])

@@ -32,6 +32,7 @@ __all__ = [
     "DOUBTFUL_RULES",
     "RULES",
     "check_series",
+    "check_columns",
     "increments",
     "WARNING",
     "INFO",
@@ -179,10 +180,38 @@ _COARSE_FULL_WHOLE = min(
 
 def check_series(metric: str, points: Sequence[Point], *, today: dt.date) -> list[Finding]:
     """All findings for one series, in report-date order; one finding per rule and date."""
-    n = len(points)
+    if not points:
+        return []
+    reported = list(map(_REPORTED, points)) if any(map(is_not, map(_REPORTED, points), repeat(None))) else None
+    return check_columns(
+        metric,
+        list(map(_DATE, points)),
+        list(map(_VALUE, points)),
+        today=today,
+        qualifiers=list(map(_QUALIFIER, points)),
+        reported=reported,
+        adjustments=list(map(_ADJUSTMENT, points)),
+    )
+
+
+def check_columns(
+    metric: str,
+    dates: list[dt.date],
+    values: list[int],
+    *,
+    today: dt.date,
+    qualifiers: list[str | None] | None = None,
+    reported: list[int | None] | None = None,
+    adjustments: list[int] | None = None,
+) -> list[Finding]:
+    """`check_series` of the points given as columns (the fields of `Point`, one list each, in
+    report-date order; None: every qualifier and reported increase None, every adjustment 0),
+    for a caller that holds columns and need not build a Point per report."""
+    n = len(dates)
+    if len(values) != n or any(c is not None and len(c) != n for c in (qualifiers, reported, adjustments)):
+        raise ValueError(f"{metric}: columns of different lengths")
     if n == 0:
         return []
-    dates: list[dt.date] = list(map(_DATE, points))
     if not all(map(lt, dates[:-1], dates[1:])):
         i = next(i for i in range(1, n) if dates[i] <= dates[i - 1])
         raise ValueError(
@@ -194,8 +223,8 @@ def check_series(metric: str, points: Sequence[Point], *, today: dt.date) -> lis
     if dates[-1].toordinal() - dates[0].toordinal() != n - 1:
         ords = list(map(dt.date.toordinal, dates))
         spans = [0, *map(sub, ords[1:], ords[:-1])]
-    values: list[int] = list(map(_VALUE, points))
-    adjustments: list[int] = list(map(_ADJUSTMENT, points))
+    if adjustments is None:
+        adjustments = [0] * n
     diffs = list(map(sub, values[1:], values[:-1]))  # diffs[i - 1]: change of the total at i
     adjusted = adjustments.count(0) != n
     nets = list(map(sub, diffs, adjustments[1:])) if adjusted else diffs
@@ -211,11 +240,10 @@ def check_series(metric: str, points: Sequence[Point], *, today: dt.date) -> lis
     _decreases(values, adjustments, dates, diffs, nets, add)
     if spans is not None:
         _gaps(dates, spans, incs, add)
-    if any(map(is_not, map(_REPORTED, points), repeat(None))):
-        reported: list[int | None] = list(map(_REPORTED, points))
+    if reported is not None and reported.count(None) != n:
         _increase_mismatches(values, adjustments, reported, dates, diffs, add)
     _outliers(incs, spans, add)
-    _coarse(values, list(map(_QUALIFIER, points)), diffs, add)
+    _coarse(values, [None] * n if qualifiers is None else qualifiers, diffs, add)
     if 0 in incs:
         _catch_ups(incs, nets, spans, add)
     if len(found) > 1:
