@@ -249,7 +249,7 @@ def test_crash_in_the_middle_of_a_run_leaves_the_store_as_before(seeded, tmp_pat
     def crash(*args, **kwargs):
         raise RuntimeError("killed mid-run")
 
-    monkeypatch.setattr(tracker.quality, "check_series", crash)
+    monkeypatch.setattr(tracker.quality, "check_columns", crash)
     with pytest.raises(RuntimeError):
         run_ingest(seeded, DatasetFeed(), location=write_dataset(tmp_path / "crash", rows))
 

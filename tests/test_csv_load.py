@@ -175,13 +175,13 @@ def test_one_new_day_reads_the_neighbours_of_each_series_not_its_history(monkeyp
     lines = ["report_date,metric,value", "2024-07-19,personnel,402", "2024-07-19,tanks,603"]
     (tmp_path / "b.csv").write_text("\n".join(lines) + "\n")
     read: list[int] = []
-    original = quality.check_series
+    original = quality.check_columns
 
-    def counting(label, points, *, today):
-        read.append(len(points))
-        return original(label, points, today=today)
+    def counting(label, dates, values, **columns):
+        read.append(len(dates))
+        return original(label, dates, values, **columns)
 
-    monkeypatch.setattr(quality, "check_series", counting)
+    monkeypatch.setattr(quality, "check_columns", counting)
 
     report = run_ingest(sqlite_url, CsvFeed(), location=str(tmp_path / "b.csv"))
 

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
 
 from tracker.store import models as m
 from tracker.store.revisions import Key, Values
+
+if TYPE_CHECKING:
+    from tracker.quality import Finding
 
 KYIV = ZoneInfo("Europe/Kyiv")
 # Reports read on each side of a window of changed reports; of those, a change can alter the
@@ -100,8 +103,6 @@ def validate_window(
     Returns the findings and, per series, the dates they were judged over. A series' usual
     precision (quality's coarse rule) is judged on the reports read, not its whole history.
     """
-    from tracker import quality
-
     obs = m.table(m.Observation)
     ids = {name: mid for mid, name in names.items()}
     today = now.astimezone(KYIV).date()
@@ -136,7 +137,6 @@ def validate_window(
         ).all()
         rows = [tuple(r) for r in reversed(before)] + own + [tuple(r) for r in after]
         adjusted = _adjustments(conn, feed_id, metric_id, rows[0][0], rows[-1][0])
-        points = [quality.Point(d, v, q, inc, adjusted.get(d, 0)) for d, v, q, inc in rows]
         label = series_name(name, side)
         # Findings of the reports read at the edges are not judged: they lack the context they had.
         first = before[min(REACH, len(before)) - 1][0] if before else own[0][0]
@@ -146,10 +146,27 @@ def validate_window(
         if len(after) < CONTEXT:
             last = dt.date.max
         judged[label] = (first, last)
-        for f in quality.check_series(label, points, today=today):
+        for f in _check(label, rows, adjusted, today):
             if f.report_date is not None and first <= f.report_date <= last:
                 found.append(NewFinding(f.rule, f.severity, f.metric or label, f.report_date, f.message))
     return found, judged
+
+
+def _check(label: str, rows: list[tuple[Any, ...]], adjusted: dict[dt.date, int], today: dt.date) -> list[Finding]:
+    """The daily rules over (date, value, qualifier, reported increase) rows in date order, given
+    to quality as columns (a Point per report cost more than the rules themselves)."""
+    from tracker import quality
+
+    dates, values, qualifiers, reported = (list(column) for column in zip(*rows, strict=True))
+    return quality.check_columns(
+        label,
+        dates,
+        values,
+        today=today,
+        qualifiers=qualifiers if any(q is not None for q in qualifiers) else None,
+        reported=reported if any(r is not None for r in reported) else None,
+        adjustments=[adjusted.get(d, 0) for d in dates] if adjusted else None,
+    )
 
 
 def _adjustments(conn: Connection, feed_id: int, metric_id: int, first: dt.date, last: dt.date) -> dict[dt.date, int]:
@@ -185,7 +202,9 @@ def validate_whole(
         return []
     from tracker import quality
 
-    adjusted = {(names[mid], d): v[0] for (mid, _side, d), v in adjustments.items()}
+    adjusted: dict[str, dict[dt.date, int]] = {}
+    for (mid, _side, d), v in adjustments.items():
+        adjusted.setdefault(names[mid], {})[d] = v[0]
     series: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
     for (metric_id, side, report_date), (value, qualifier, increase, _definition) in totals.items():
         key = (names[metric_id], side)
@@ -196,12 +215,11 @@ def validate_whole(
     for (name, side), points in series.items():
         points.sort(key=lambda p: p[0])
         label = series_name(name, side)
-        pts = [quality.Point(d, v, q, inc, adjusted.get((name, d), 0)) for d, v, q, inc in points]
-        checked = (
-            quality.check_documented_series(label, pts)
-            if dates_by == "documented"
-            else quality.check_series(label, pts, today=today)
-        )
+        if dates_by == "documented":
+            pts = [quality.Point(d, v, q, inc) for d, v, q, inc in points]
+            checked = quality.check_documented_series(label, pts)
+        else:
+            checked = _check(label, points, adjusted.get(name, {}), today)
         for f in checked:
             found.append(NewFinding(f.rule, f.severity, f.metric or label, f.report_date, f.message))
     return found
