@@ -82,10 +82,28 @@ def test_interleaved_sources_over_the_parse_budget_load_in_groups_with_the_same_
     assert _values(store_url)["src-4"][:3] == [10, 20, 30]
 
 
-def test_a_new_store_gets_its_observation_indexes_back_after_the_load(store_url):
+def _foreign_keys(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return {
+            key["referred_table"] + "." + key["constrained_columns"][0]
+            for key in inspect(engine).get_foreign_keys("observation")
+        }
+    finally:
+        engine.dispose()
+
+
+def test_a_new_store_gets_its_observation_indexes_and_foreign_keys_back_after_the_load(store_url):
     _load(store_url, _interleaved(sources=3, days=5))
 
     assert INDEXES <= _indexes(store_url)
+    assert _foreign_keys(store_url) == {
+        "source.source_id",
+        "feed.feed_id",
+        "metric.metric_id",
+        "ingest_run.run_id",
+        "ingest_run.last_seen_run_id",
+    }
 
 
 def test_a_store_error_midway_leaves_the_store_and_its_indexes_as_they_were(monkeypatch, store_url):
@@ -107,7 +125,7 @@ def test_a_store_error_midway_leaves_the_store_and_its_indexes_as_they_were(monk
 
     assert len(calls) == 3
     assert fingerprint(store_url) == before
-    assert INDEXES <= _indexes(store_url)
+    assert INDEXES <= _indexes(store_url) and len(_foreign_keys(store_url)) == 5
 
 
 def test_a_failed_load_into_a_new_store_keeps_its_indexes(monkeypatch, sqlite_url):
