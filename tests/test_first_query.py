@@ -233,3 +233,36 @@ def test_an_empty_log_left_by_a_reader_changes_no_cache_key(tmp_path, monkeypatc
 
     Path(f"{store}-wal").write_bytes(b"\x37\x7f\x06\x82" + bytes(28))  # a log with content
     assert _records_key(str(store)) != before
+
+
+# --- records split the series once ------------------------------------------------------------
+
+
+def test_records_made_with_one_shared_split_equal_each_record_made_alone(latest_dir):
+    """records() splits the series into counted and left-out days once for all its records."""
+    from frames import observations_frame as frame_from_files
+
+    from tracker.analysis import (
+        daily_series,
+        deadliest_day,
+        deadliest_period,
+        deadliest_window,
+        record_progression,
+        records,
+        top_days,
+    )
+
+    daily = daily_series(frame_from_files(latest_dir, "personnel"), metric="personnel")
+    for include_flagged in (False, True):
+        together = records(daily, include_flagged=include_flagged).results
+        alone = {
+            "deadliest_day": deadliest_day(daily, include_flagged=include_flagged),
+            "record_progression": record_progression(daily, include_flagged=include_flagged),
+            "top_days": top_days(daily, 10, include_flagged=include_flagged),
+            "deadliest_7_days": deadliest_window(daily, 7, include_flagged=include_flagged),
+            "deadliest_month": deadliest_period(daily, "month", include_flagged=include_flagged),
+            "deadliest_year": deadliest_period(daily, "year", include_flagged=include_flagged),
+        }
+        for name, result in alone.items():
+            pd.testing.assert_frame_equal(together[name].table, result.table)
+            pd.testing.assert_frame_equal(together[name].excluded, result.excluded)

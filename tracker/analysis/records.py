@@ -9,6 +9,7 @@ returns what it left out and why, next to what it counted.
 from __future__ import annotations
 
 import math
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -122,12 +123,30 @@ def _by(daily: pd.DataFrame) -> str:
     return by
 
 
+# Within one records() call every record asks for the same split of the same frame: it is made
+# once (keyed by the frame's identity, which the call keeps alive) and handed out as copies.
+_SPLITS: ContextVar[dict[tuple[int, bool], tuple[pd.DataFrame, pd.DataFrame]] | None] = ContextVar(
+    "_SPLITS", default=None
+)
+
+
 def split_counted(daily: pd.DataFrame, *, include_flagged: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(counted days, excluded days with a `reason`): what records may use, and what not.
 
     A day without an increment (the first report of a category that appeared later) is never
     counted; a doubtful day is counted only with include_flagged.
     """
+    memo = _SPLITS.get()
+    if memo is None:
+        return _split_counted(daily, include_flagged)
+    key = (id(daily), include_flagged)
+    if key not in memo:
+        memo[key] = _split_counted(daily, include_flagged)
+    counted, excluded = memo[key]
+    return counted.copy(deep=False), excluded.copy(deep=False)  # copy-on-write: a caller's change stays its own
+
+
+def _split_counted(daily: pd.DataFrame, include_flagged: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     no_increment = daily["increment"].isna()
     doubtful = daily["doubtful"].astype(bool) & ~no_increment & (not include_flagged)
     counted = daily.loc[~no_increment & ~doubtful].reset_index(drop=True)
@@ -392,6 +411,21 @@ def records(
     metric: str | None = None,
 ) -> Records:
     """All records of one daily series (see daily_series), with what each left out."""
+    token = _SPLITS.set({})
+    try:
+        return _records(daily, top, streak_threshold, milestone_step, include_flagged, metric)
+    finally:
+        _SPLITS.reset(token)
+
+
+def _records(
+    daily: pd.DataFrame,
+    top: int,
+    streak_threshold: float | None,
+    milestone_step: int | None,
+    include_flagged: bool,
+    metric: str | None,
+) -> Records:
     metric = metric or daily.attrs.get("metric") or ""
     counted, excluded = split_counted(daily, include_flagged=include_flagged)
     if streak_threshold is None:
