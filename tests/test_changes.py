@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -309,8 +310,9 @@ def test_daily_opens_with_the_new_record_and_its_digest_is_changes_since_last_ru
     assert " ua-dataset (ua-general-staff) from " in lines[1] and ": ok — 13,635 records, 14 new," in lines[1]
     assert " claims-file (curated) from " in lines[2] and ": ok — " in lines[2]
     assert lines[3] == "charts: skipped (no --charts-dir, $TRACKER_CHARTS_DIR unset)"
-    assert lines[4] == "What this job's runs changed:"
-    digest = lines[5:]
+    assert re.fullmatch(r"\S+Z cache: warmed 3 of 3 reports in \d+\.\d s", lines[4]), lines[4]
+    assert lines[5] == "What this job's runs changed:"
+    digest = lines[6:]
     assert digest[2].startswith("  14 new figures in 1 report (2024-11-11), 0 revisions, 0 removals")
     code, out, _ = run_tracker(capsys, "changes", "--since", "last-run", "--db", url)
     assert code == 0

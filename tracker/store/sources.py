@@ -12,9 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker.errors import InvalidInput, StoreError
 from tracker.sources import DEFINITIONS, SOURCES, SourceInfo, source_info, with_overrides
 from tracker.store import models as m
+from tracker.store.queries import SOURCE_FIELDS  # the fields a store records, in display order
 
-# The fields of a source a store records (and `tracker sources add` sets), in display order.
-SOURCE_FIELDS = ("name", "url", "dates_by", "side", "definition", "licence")
 # Where `tracker sources list` says a source is defined.
 IN_REGISTRY, IN_STORE, OVERRIDES = "registry", "store", "store, overrides registry"
 
