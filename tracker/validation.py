@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, select
 
 from tracker.store import models as m
 from tracker.store.revisions import Key, Values
@@ -57,35 +57,53 @@ def validate_documented_window(
     from tracker import quality
 
     obs = m.table(m.Observation)
-    ids = {name: mid for mid, name in names.items()}
-    series: dict[tuple[int, str], list[quality.Point]] = {}
-    for (metric_id, side, day), (value, qualifier, increase, _definition) in totals.items():
-        if (names[metric_id], side) in touched:
-            series.setdefault((metric_id, side), []).append(quality.Point(day, value, qualifier, increase))
+    series = _touched_points(totals, touched, names)
     found: list[NewFinding] = []
-    for name, side in sorted(touched):
-        metric_id = ids[name]
+    for (name, side), points in sorted(series.items()):
         before = conn.execute(
             select(obs.c.report_date, obs.c.value)
-            .where(
-                obs.c.feed_id == feed_id,
-                obs.c.kind == "total",
-                obs.c.metric_id == metric_id,
-                obs.c.side == side,
-                obs.c.superseded_at.is_(None),
-                obs.c.removed.is_(False),
-                obs.c.report_date < window[0],
-            )
+            .where(*_current(feed_id, names, name, side), obs.c.report_date < window[0])
             .order_by(obs.c.report_date.desc())
             .limit(1)
         ).first()
-        points = sorted(series.get((metric_id, side), []), key=lambda p: p.report_date)
+        pts = [quality.Point(d, v, q, inc) for d, v, q, inc in points]
         if before is not None:
-            points.insert(0, quality.Point(before.report_date, before.value))
+            pts.insert(0, quality.Point(before.report_date, before.value))
         label = series_name(name, side)
-        for f in quality.check_documented_series(label, points):
-            found.append(NewFinding(f.rule, f.severity, f.metric or label, f.report_date, f.message))
+        found += _worded(quality.check_documented_series(label, pts), label)
     return found
+
+
+def _touched_points(
+    totals: dict[Key, Values], touched: set[tuple[str, str]], names: dict[int, str]
+) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
+    """The (date, value, qualifier, reported increase) rows of each changed (metric, side), by date."""
+    series: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    for (metric_id, side, day), (value, qualifier, increase, _definition) in totals.items():
+        key = (names[metric_id], side)
+        if key in touched:
+            series.setdefault(key, []).append((day, value, qualifier, increase))
+    for points in series.values():
+        points.sort(key=lambda p: p[0])
+    return series
+
+
+def _current(feed_id: int, names: dict[int, str], name: str, side: str) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of a series' current totals in the store."""
+    obs = m.table(m.Observation)
+    metric_id = next(mid for mid, known in names.items() if known == name)
+    return (
+        obs.c.feed_id == feed_id,
+        obs.c.kind == "total",
+        obs.c.metric_id == metric_id,
+        obs.c.side == side,
+        obs.c.superseded_at.is_(None),
+        obs.c.removed.is_(False),
+    )
+
+
+def _worded(findings: list[Finding], label: str) -> list[NewFinding]:
+    return [NewFinding(f.rule, f.severity, f.metric or label, f.report_date, f.message) for f in findings]
 
 
 def validate_window(
@@ -106,26 +124,12 @@ def validate_window(
     obs = m.table(m.Observation)
     ids = {name: mid for mid, name in names.items()}
     today = now.astimezone(KYIV).date()
-    inside: dict[tuple[int, str], list[tuple[Any, ...]]] = {}
-    for (metric_id, side, day), (value, qualifier, increase, _definition) in totals.items():
-        if (names[metric_id], side) in touched:
-            inside.setdefault((metric_id, side), []).append((day, value, qualifier, increase))
     found: list[NewFinding] = []
     judged: Judged = {}
     columns = (obs.c.report_date, obs.c.value, obs.c.qualifier, obs.c.reported_increase)
-    for name, side in sorted(touched):
+    for (name, side), own in sorted(_touched_points(totals, touched, names).items()):
         metric_id = ids[name]
-        own = sorted(inside.get((metric_id, side), []), key=lambda p: p[0])
-        if not own:
-            continue
-        current = (
-            obs.c.feed_id == feed_id,
-            obs.c.kind == "total",
-            obs.c.metric_id == metric_id,
-            obs.c.side == side,
-            obs.c.superseded_at.is_(None),
-            obs.c.removed.is_(False),
-        )
+        current = _current(feed_id, names, name, side)
         before = conn.execute(
             select(*columns)
             .where(*current, obs.c.report_date < own[0][0])
@@ -146,9 +150,8 @@ def validate_window(
         if len(after) < CONTEXT:
             last = dt.date.max
         judged[label] = (first, last)
-        for f in _check(label, rows, adjusted, today):
-            if f.report_date is not None and first <= f.report_date <= last:
-                found.append(NewFinding(f.rule, f.severity, f.metric or label, f.report_date, f.message))
+        checked = _check(label, rows, adjusted, today)
+        found += _worded([f for f in checked if f.report_date is not None and first <= f.report_date <= last], label)
     return found, judged
 
 
@@ -205,21 +208,14 @@ def validate_whole(
     adjusted: dict[str, dict[dt.date, int]] = {}
     for (mid, _side, d), v in adjustments.items():
         adjusted.setdefault(names[mid], {})[d] = v[0]
-    series: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
-    for (metric_id, side, report_date), (value, qualifier, increase, _definition) in totals.items():
-        key = (names[metric_id], side)
-        if key in touched:
-            series.setdefault(key, []).append((report_date, value, qualifier, increase))
     today = now.astimezone(KYIV).date()
     found: list[NewFinding] = []
-    for (name, side), points in series.items():
-        points.sort(key=lambda p: p[0])
+    for (name, side), points in _touched_points(totals, touched, names).items():
         label = series_name(name, side)
         if dates_by == "documented":
             pts = [quality.Point(d, v, q, inc) for d, v, q, inc in points]
             checked = quality.check_documented_series(label, pts)
         else:
             checked = _check(label, points, adjusted.get(name, {}), today)
-        for f in checked:
-            found.append(NewFinding(f.rule, f.severity, f.metric or label, f.report_date, f.message))
+        found += _worded(checked, label)
     return found
