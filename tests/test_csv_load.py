@@ -6,12 +6,16 @@ findings as a backfill of the whole series."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from clirun import run_tracker
 from sqlalchemy import create_engine, inspect, text
 from storecheck import fingerprint
 
+import tracker.http
 from tracker import csvload, quality
 from tracker.errors import StoreError
 from tracker.feeds.csvfeed import CsvFeed, CsvReading, survey_sources
@@ -213,8 +217,6 @@ def test_one_new_day_reads_the_neighbours_of_each_series_not_its_history(monkeyp
 
 
 def test_rows_dated_in_the_future_are_set_aside_while_reading_one_finding_per_date(capsys, sqlite_url, tmp_path):
-    from clirun import run_tracker
-
     rows = ["report_date,metric,value,source", "2024-03-01,personnel,100,mine", "2024-03-02,personnel,150,mine"]
     rows += [f"{2263 + y}-01-0{d},{metric},5,mine" for y in range(3) for d in (1, 2) for metric in ("tanks", "afv")]
     (tmp_path / "f.csv").write_text("\n".join(rows) + "\n")
@@ -229,9 +231,6 @@ def test_rows_dated_in_the_future_are_set_aside_while_reading_one_finding_per_da
 
 
 def test_a_csv_over_the_payload_limit_is_refused_with_how_to_load_it(capsys, monkeypatch, sqlite_url, tmp_path):
-    import tracker.http
-    from clirun import run_tracker
-
     monkeypatch.setattr(tracker.http, "MAX_BYTES", 1000)
     path = tmp_path / "big.csv"
     path.write_text(_interleaved(sources=10, days=10))
@@ -246,9 +245,6 @@ def test_a_csv_over_the_payload_limit_is_refused_with_how_to_load_it(capsys, mon
 
 
 def test_ingesting_a_local_csv_imports_neither_pandas_nor_matplotlib_nor_httpx(sqlite_url, tmp_path):
-    import subprocess
-    import sys
-
     path = tmp_path / "day.csv"
     path.write_text(_interleaved(sources=2, days=3))
     code = (
