@@ -84,6 +84,14 @@ def test_a_computed_report_on_sqlite_imports_pandas_but_no_sqlalchemy(copied_sto
     assert imported == ["numpy", "pandas"]
 
 
+def test_latest_on_sqlite_imports_neither_sqlalchemy_nor_pandas(copied_store, tmp_path):
+    imported, out, code = _process(["latest", "--db", copied_store], tmp_path)
+
+    assert code == 0
+    assert "Personnel" in out
+    assert imported == []
+
+
 def _names(app) -> dict[str, set[str]]:
     """Each top-level command (an empty set) and group (its commands' names) of a typer app."""
     out: dict[str, set[str]] = {c.name: set() for c in app.registered_commands}

@@ -62,10 +62,12 @@ def latest(
     as_json: JsonAliasOption = False,
 ) -> None:
     """The latest report's totals and increases, for every category."""
+    from tracker.config import resolve_db_url
     from tracker.reports.store_outputs import latest_output
     from tracker.store.queries import latest_figures
+    from tracker.store.reading import read_store
 
-    rows = latest_figures(_store(db), source=source, feed=feed)
+    rows = read_store(resolve_db_url(db), lambda store: latest_figures(store, source=source, feed=feed))
     print(latest_output(rows, chosen_format(fmt, as_json), source))
 
 

@@ -233,32 +233,14 @@ def read_observations(opts: ReportOptions) -> pd.DataFrame:
     """The stored series the options name (tracker.store.queries.observations_frame). A SQLite
     store at this tracker's schema is read with sqlite3 alone (tracker.store.reading), so a
     report imports no SQLAlchemy; any other store is opened through tracker.store.db."""
-    import sqlite3
-
     from tracker.config import resolve_db_url
-    from tracker.errors import StoreError
     from tracker.store.queries import observations_frame
-    from tracker.store.reading import sqlite_reader
+    from tracker.store.reading import read_store
 
     def read(store: Any) -> pd.DataFrame:
         return observations_frame(store, source=opts.source, metric=opts.metric, as_of=opts.as_of, side=opts.side)
 
-    url = resolve_db_url(opts.db)
-    reader = sqlite_reader(url)
-    if reader is not None:
-        try:
-            return read(reader)
-        except sqlite3.Error as exc:  # busy past the timeout, a damaged file: as tracker.store.db words it
-            raise StoreError(f"cannot read store {url}: {exc}") from None
-        finally:
-            reader.close()
-    from tracker.store.db import open_store
-
-    engine = open_store(url, write=False)
-    try:
-        return read(engine)
-    finally:
-        engine.dispose()
+    return read_store(resolve_db_url(opts.db), read)
 
 
 def load_daily(opts: ReportOptions) -> pd.DataFrame:

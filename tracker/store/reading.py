@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-# The schema this tracker reads: tracker.store.models.SCHEMA_REVISION, repeated here so that
-# checking it does not import the ORM models (tests/test_first_query.py keeps the two equal).
+T = TypeVar("T")
+
+# The schema this tracker reads (tracker.store.models takes it from here, so that checking it
+# does not import the ORM models).
 SCHEMA_REVISION = "0004_series_side_definition"
 BUSY_TIMEOUT_S = 5.0  # as tracker.store.db.BUSY_TIMEOUT_MS: a writer's commit is waited for
 
@@ -59,6 +61,29 @@ def sqlite_reader(url: str) -> sqlite3.Connection | None:
         conn.close()
         return None
     return conn
+
+
+def read_store(url: str, read: Callable[[Any], T]) -> T:
+    """`read` given the store at `url` to read: a sqlite3 connection when `sqlite_reader` can open
+    one (no SQLAlchemy imported), else an engine opened by tracker.store.db (which says what is
+    wrong with a store it cannot open). A sqlite3 error is the store error tracker.store.db words."""
+    from tracker.errors import StoreError
+
+    reader = sqlite_reader(url)
+    if reader is not None:
+        try:
+            return read(reader)
+        except sqlite3.Error as exc:  # busy past the timeout, a damaged file
+            raise StoreError(f"cannot read store {url}: {exc}") from None
+        finally:
+            reader.close()
+    from tracker.store.db import open_store
+
+    engine = open_store(url, write=False)
+    try:
+        return read(engine)
+    finally:
+        engine.dispose()
 
 
 def fetch(conn: Connection | sqlite3.Connection, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
