@@ -23,7 +23,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker.errors import BadPayload, StoreError, TrackerError
 from tracker.feeds.csvfeed import CsvReading, SourceSurvey, parse_sources
 from tracker.ingest import (
-    KYIV,
     LastRun,
     RunReport,
     _check_order,
@@ -33,13 +32,13 @@ from tracker.ingest import (
     _record_failed,
     _store_run,
     last_success,
+    plausible_dates,
     utcnow,
 )
 from tracker.payloads import Fetched, ParsedPayload
-from tracker.sources import source_info
 from tracker.store import models as m
-from tracker.store.db import check_writable, error_line, make_engine, upgrade
-from tracker.store.lock import writer_lock
+from tracker.store.db import error_line, make_engine
+from tracker.store.lock import writing
 
 FEED = "csv"
 # Rows of sources begun but not finished that one pass may hold; a file interleaving its sources
@@ -80,9 +79,7 @@ def load_sources(
     reports = [RunReport(FEED, key, location, observed_at or started) for key in readings]
     plans: dict[str, _Plan] = {}
     try:
-        check_writable(engine)
-        with writer_lock(engine, wait=lock_wait):
-            upgrade(engine)
+        with writing(engine, wait=lock_wait):
             for report, (key, reading) in zip(reports, readings.items(), strict=True):
                 previous = last_success(engine, FEED, key)
                 if observed_at is not None:
@@ -129,16 +126,11 @@ def _store_all(
             _store_one(conn, plan, started, None)
     changed = {key: readings[key] for key, plan in plans.items() if not plan.unchanged}
     if changed:
-        plausible = {key: _plausible(key, plans[key].report.observed_at) for key in changed}
+        plausible = {key: plausible_dates(key, plans[key].report.observed_at) for key in changed}
         for key, parsed in parse_sources(fetched, changed, survey, PARSE_BUDGET, plausible):
             _store_one(conn, plans[key], started, parsed)
     for build in deferred:
         build()
-
-
-def _plausible(source: str, observed_at: dt.datetime) -> tuple[dt.date, dt.date]:
-    """The report dates a source's run can store (see tracker.ingest._implausible_dates)."""
-    return source_info(source).plausible_start, observed_at.astimezone(KYIV).date()
 
 
 def _store_one(conn: Connection, plan: _Plan, started: dt.datetime, parsed: ParsedPayload | None) -> None:

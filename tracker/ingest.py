@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 from tracker.sources import source_info
 from tracker.store import models as m
 from tracker.store import registry
-from tracker.store.db import as_utc, check_writable, error_line, make_engine, open_store, upgrade
-from tracker.store.lock import writer_lock
+from tracker.store.db import as_utc, error_line, make_engine, open_store
+from tracker.store.lock import writing
 from tracker.store.revisions import Key, RevisionCounts, Values, apply_snapshot, confirm_unchanged
 from tracker.validation import (
     Judged,
@@ -154,10 +154,7 @@ def run_ingest(
     report = RunReport(feed.name, source, location or feed.default_location, observed_at or started)
     engine = make_engine(url)
     try:
-        check_writable(engine)  # before the lock: its file lives in the store's folder
-        with writer_lock(engine, wait=lock_wait):
-            # Create, adopt or migrate the store under the lock, so no two writers migrate at once.
-            upgrade(engine)
+        with writing(engine, wait=lock_wait):
             # Read under the lock: no other writer can change it before this run ends.
             previous = last_success(engine, feed.name, source)
             dates_by = _dates_by(engine, source)
@@ -550,6 +547,12 @@ def _store_run(
     )
 
 
+def plausible_dates(source: str, observed_at: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The report dates a run of `source` observed at `observed_at` can store: from the source's
+    first plausible report to the run's own day in Kyiv."""
+    return source_info(source).plausible_start, observed_at.astimezone(KYIV).date()
+
+
 def _implausible_dates(
     parsed: ParsedPayload, source: str, observed_at: dt.datetime
 ) -> tuple[list[NewFinding], set[tuple[str, dt.date]]]:
@@ -560,18 +563,12 @@ def _implausible_dates(
     and name in a finding, but it must not enter the series: it would break every report and
     make a stale feed look fresh.
     """
-    start = source_info(source).plausible_start
-    today = observed_at.astimezone(KYIV).date()
-    dropped: set[tuple[str, dt.date]] = set()
+    start, today = plausible_dates(source, observed_at)
     dated: list[ObservationRecord | AdjustmentRecord] = [*parsed.observations, *parsed.adjustments]
     days = list(map(attrgetter("report_date"), dated))
-    if days and (min(days) < start or max(days) > today):
-        dated = [r for r, day in zip(dated, days, strict=True) if day < start or day > today]
-    else:
-        dated = []  # every date plausible: the common case, checked in C
-    for record in dated:
-        if record.report_date < start or record.report_date > today:
-            dropped.add((record.metric, record.report_date))
+    dropped: set[tuple[str, dt.date]] = set()
+    if days and (min(days) < start or max(days) > today):  # the common case is checked in C
+        dropped = {(r.metric, day) for r, day in zip(dated, days, strict=True) if day < start or day > today}
     # Those the feed set aside while reading are not among the records: they need no keys.
     bad: dict[dt.date, list[str]] = {day: list(metrics) for day, metrics in parsed.implausible.items()}
     for metric, day in dropped:
@@ -654,9 +651,10 @@ def _additive_window(parsed: ParsedPayload, dropped: set[tuple[str, dt.date]]) -
     day costs the same on a store of ten million rows as on an empty one."""
     if parsed.scope.metrics or parsed.complete_kinds or parsed.adjustments or parsed.claims:
         return None
-    days = [o.report_date for o in parsed.observations if (o.metric, o.report_date) not in dropped] if dropped else None
-    if days is None:
-        days = list(map(attrgetter("report_date"), parsed.observations))
+    kept = (
+        [o for o in parsed.observations if (o.metric, o.report_date) not in dropped] if dropped else parsed.observations
+    )
+    days = list(map(attrgetter("report_date"), kept))
     return (min(days), max(days)) if days else None
 
 

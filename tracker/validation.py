@@ -57,12 +57,12 @@ def validate_documented_window(
     from tracker import quality
 
     obs = m.table(m.Observation)
-    series = _touched_points(totals, touched, names)
+    ids = {name: mid for mid, name in names.items()}
     found: list[NewFinding] = []
-    for (name, side), points in sorted(series.items()):
+    for (name, side), points in sorted(_touched_points(totals, touched, names).items()):
         before = conn.execute(
             select(obs.c.report_date, obs.c.value)
-            .where(*_current(feed_id, names, name, side), obs.c.report_date < window[0])
+            .where(*_current(feed_id, ids[name], side), obs.c.report_date < window[0])
             .order_by(obs.c.report_date.desc())
             .limit(1)
         ).first()
@@ -88,10 +88,9 @@ def _touched_points(
     return series
 
 
-def _current(feed_id: int, names: dict[int, str], name: str, side: str) -> tuple[ColumnElement[bool], ...]:
+def _current(feed_id: int, metric_id: int, side: str) -> tuple[ColumnElement[bool], ...]:
     """The conditions of a series' current totals in the store."""
     obs = m.table(m.Observation)
-    metric_id = next(mid for mid, known in names.items() if known == name)
     return (
         obs.c.feed_id == feed_id,
         obs.c.kind == "total",
@@ -129,7 +128,7 @@ def validate_window(
     columns = (obs.c.report_date, obs.c.value, obs.c.qualifier, obs.c.reported_increase)
     for (name, side), own in sorted(_touched_points(totals, touched, names).items()):
         metric_id = ids[name]
-        current = _current(feed_id, names, name, side)
+        current = _current(feed_id, metric_id, side)
         before = conn.execute(
             select(*columns)
             .where(*current, obs.c.report_date < own[0][0])

@@ -122,14 +122,6 @@ class CsvFeed:
         return dict(parse_sources(fetched, {key: self.reading}, survey, budget=survey.open_peak))[key]
 
 
-def sources_in(fetched: list[Fetched], default: str) -> list[str] | None:
-    """The sources a file's rows belong to, `default` (for blank cells and rows no source can
-    own) first when it has any; None for a file without a `source` column (all rows are the
-    default's). Raises BadPayload for a file that cannot be read as this CSV at all."""
-    survey = survey_sources(fetched, default)
-    return survey.order if survey.by_column else None
-
-
 @dataclass
 class SourceSurvey:
     """What one cheap pass over a file found: whose rows it holds and where each source's rows

@@ -122,3 +122,16 @@ def _pg_lock(engine: Engine, wait: float) -> Iterator[None]:
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PG_LOCK_KEY})
             conn.commit()
+
+
+@contextlib.contextmanager
+def writing(engine: Engine, *, wait: float = 10.0) -> Iterator[None]:
+    """What every writer does first: check that the store can be written (before the lock: its
+    file lives in the store's folder), take the writer lock, then create, adopt or migrate the
+    store under it, so that no two writers migrate at once."""
+    from tracker.store.db import check_writable, upgrade
+
+    check_writable(engine)
+    with writer_lock(engine, wait=wait):
+        upgrade(engine)
+        yield

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, false, select, update
+from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, false, insert, select, update
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
 
@@ -118,7 +118,7 @@ def apply_snapshot(
         inserts = [(*key, *values, 1, False) for key, values in incoming.items()]
         counts.new = len(inserts)
         changed.update(incoming)
-    for key, values in incoming.items() if current else ():
+    for key, values in incoming.items() if current else ():  # else: nothing to compare with
         cur = current.get(key)
         if cur is None:
             inserts.append((*key, *values, 1, False))
@@ -173,10 +173,8 @@ def bulk_insert(
     """Insert many rows (`fixed` values shared by all, then one tuple per row for `cols`)
     straight through the driver: PostgreSQL's COPY, SQLite's executemany.
 
-    SQLAlchemy's per-row parameter processing took more time than SQLite itself, so values are
-    converted here the way SQLAlchemy stores them; on SQLite the shared values are written into
-    the statement once (they are this run's own numbers and timestamps) and only a row's own
-    values are bound, a third of the columns.
+    SQLAlchemy's per-row parameter processing took more time than the database itself, so it
+    is used only for a backend that is neither (correct, not fast).
     """
     if not rows:
         return
@@ -186,16 +184,10 @@ def bulk_insert(
         shared = tuple(fixed.values())
         copy_rows(conn, table.name, [*fixed, *cols], (shared + row for row in rows))
         return
-    prep = conn.dialect.identifier_preparer
-    names = ", ".join(prep.quote(c) for c in [*fixed, *cols])
-    if conn.dialect.name != "sqlite":
-        sql = (
-            f"INSERT INTO {prep.format_table(table)} ({names}) VALUES ({', '.join(['%s'] * (len(fixed) + len(cols)))})"
-        )
-        shared = tuple(fixed.values())
-        conn.exec_driver_sql(sql, [shared + row for row in rows])
+    if conn.dialect.name == "sqlite":
+        _sqlite_insert(conn, table, fixed, cols, rows)
         return
-    _sqlite_insert(conn, table, fixed, cols, rows)
+    conn.execute(insert(table), [{**fixed, **dict(zip(cols, row, strict=True))} for row in rows])
 
 
 def _sqlite_insert(

@@ -115,15 +115,13 @@ def add_source(url: str, key: str, given: Mapping[str, str | None], *, lock_wait
 
     A new key not in the registry needs a name (InvalidInput). The registry file is never written.
     """
-    from tracker.store.db import check_writable, error_line, make_engine, upgrade
-    from tracker.store.lock import writer_lock
+    from tracker.store.db import error_line, make_engine
+    from tracker.store.lock import writing
 
     fields = {f: v for f, v in given.items() if f in SOURCE_FIELDS and v not in (None, "")}
     engine = make_engine(url)
     try:
-        check_writable(engine)
-        with writer_lock(engine, wait=lock_wait):
-            upgrade(engine)
+        with writing(engine, wait=lock_wait):
             with engine.begin() as conn:
                 return _record(conn, key, fields)
     except SQLAlchemyError as exc:
