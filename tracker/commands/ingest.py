@@ -21,6 +21,7 @@ from tracker.sources import GENERAL_STAFF
 if TYPE_CHECKING:
     from tracker.feeds import Feed
     from tracker.feeds.csvfeed import CsvReading, SourceSurvey
+    from tracker.ingest import RunReport
     from tracker.payloads import Fetched
 
 
@@ -118,14 +119,28 @@ def run_feed(
     fetch_options: dict[str, object] | None = None,
     allow_shrink: bool = False,
 ) -> int:
-    """Run one ingest and print its summary; returns the exit code."""
+    """Run one ingest and print its summary; returns the exit code.
+
+    A live run on a SQLite store first tries to confirm an unchanged repeat with sqlite3 alone
+    (tracker.repeat: no SQLAlchemy imported); the normal path runs when that cannot be done, with
+    the feed it hands back, so that nothing is fetched twice.
+    """
     from tracker.config import resolve_db_url
+
+    url = resolve_db_url(db)
+    if not observed_at:  # a backfill checks its order against the store: the normal path's work
+        from tracker.repeat import try_repeat
+
+        attempt = try_repeat(url, feed, location=location, source=source, fetch_options=fetch_options, wait=wait)
+        if attempt.report is not None:
+            # tracker.run_report.RunReport: tracker.ingest.RunReport's light twin (same fields, same summary).
+            return _print_run(attempt.report, quiet=quiet)  # type: ignore[arg-type]
+        feed = attempt.feed
     from tracker.ingest import run_ingest
-    from tracker.reports.store_outputs import run_summary
     from tracker.snapshots import parse_moment
 
     report = run_ingest(
-        resolve_db_url(db),
+        url,
         feed,
         location=location,
         source=source,
@@ -134,6 +149,13 @@ def run_feed(
         lock_wait=wait,
         allow_shrink=allow_shrink,
     )
+    return _print_run(report, quiet=quiet)
+
+
+def _print_run(report: RunReport, *, quiet: bool) -> int:
+    """Print a run's summary where it belongs (a failure on stderr); its exit code."""
+    from tracker.reports.store_outputs import run_summary
+
     text, to_stderr = run_summary(report, quiet=quiet)
     print(text, file=sys.stderr if to_stderr else sys.stdout)
     return int(report.exit_code)

@@ -1,4 +1,8 @@
-"""One writer at a time: a lock file beside a SQLite store, an advisory lock on PostgreSQL."""
+"""One writer at a time: a lock file beside a SQLite store, an advisory lock on PostgreSQL.
+
+The SQLite lock is taken without SQLAlchemy (`store_file_lock`, given the store's file), so that
+a path which writes with sqlite3 alone (tracker.repeat) takes the very lock every writer takes.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
-
-from sqlalchemy import Engine, text
+from typing import TYPE_CHECKING
 
 from tracker.errors import InvalidInput, StoreBusy, StoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 PG_LOCK_KEY = 0x7472_6163  # "trac": one key for every tracker writer on the database
 POLL_SECONDS = 0.2
@@ -44,7 +50,7 @@ def writer_lock(engine: Engine, *, wait: float = 10.0) -> Iterator[None]:
         if path is None:  # an in-memory database has no other writer
             yield
             return
-        with _file_lock(Path(f"{path}.lock"), wait):
+        with store_file_lock(path, wait=wait):
             yield
     elif engine.dialect.name == "postgresql":
         with _pg_lock(engine, wait):
@@ -70,6 +76,19 @@ def _open_lock_file(path: Path) -> int:
         what = "has other hard links" if stat.S_ISREG(st.st_mode) else "is not a regular file"
         raise StoreError(f"lock file {path} {what}: refusing to use it (remove it)")
     return fd
+
+
+def lock_file_path(store: Path) -> Path:
+    """The lock file of the SQLite store at `store`: beside it, named after it."""
+    return Path(f"{store}.lock")
+
+
+@contextlib.contextmanager
+def store_file_lock(store: Path, *, wait: float = 10.0) -> Iterator[None]:
+    """Hold the writer lock of the SQLite store at `store` (its lock file beside it); wait up to
+    `wait` seconds, then raise StoreBusy."""
+    with _file_lock(lock_file_path(store), check_wait(wait)):
+        yield
 
 
 @contextlib.contextmanager
@@ -103,6 +122,8 @@ def _file_lock(path: Path, wait: float) -> Iterator[None]:
 def _pg_lock(engine: Engine, wait: float) -> Iterator[None]:
     """pg_try_advisory_lock never blocks on the server, so the wait ends at `wait` seconds
     (plus one round trip, itself bounded by the statement timeout)."""
+    from sqlalchemy import text
+
     from tracker.store.db import connect
 
     with connect(engine) as conn:

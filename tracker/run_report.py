@@ -1,0 +1,79 @@
+"""What an ingest run did, without SQLAlchemy: the report a command prints, and its counts.
+
+tracker.repeat confirms an unchanged repeat with sqlite3 alone and must print the very summary
+tracker.ingest prints, without importing it (it imports SQLAlchemy and the ORM models). These
+are the same definitions as tracker.ingest.RunReport and tracker.store.revisions.RevisionCounts
+(tests/test_repeat.py proves their fields and summaries agree); those modules are meant to take
+them from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tracker.errors import ExitCode
+
+if TYPE_CHECKING:
+    from tracker.validation import NewFinding
+
+# Runs that left the store consistent with their payload (a failed run changed nothing); as
+# tracker.store.models.SUCCESS_STATUSES, which readers without the ORM cannot import.
+SUCCESS_STATUSES = ("ok", "ok_with_findings", "unchanged")
+
+
+@dataclass
+class RevisionCounts:
+    new: int = 0
+    revised: int = 0
+    removed: int = 0
+    readded: int = 0
+    unchanged: int = 0
+
+    def add(self, other: RevisionCounts) -> None:
+        for name in ("new", "revised", "removed", "readded", "unchanged"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class RunReport:
+    """What a run did, for the summary line, the exit code and tests."""
+
+    feed: str
+    source: str
+    location: str
+    observed_at: dt.datetime
+    status: str = "failed"
+    exit_code: ExitCode = ExitCode.OK
+    run_id: int | None = None
+    error: str | None = None
+    n_records: int = 0
+    counts: RevisionCounts = field(default_factory=RevisionCounts)
+    adjustments: RevisionCounts = field(default_factory=RevisionCounts)
+    new_findings: list[NewFinding] = field(default_factory=list)
+    open_findings: int = 0
+    latest_report_date: dt.date | None = None
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One log line: what ran, how it ended, and what changed."""
+        c = self.counts
+        head = f"{self.feed} ({self.source}) from {self.location}: {self.status}"
+        if self.status == "failed":
+            return f"{head} — {self.error}"
+        parts = [
+            f"{self.n_records:,} records",
+            f"{c.new:,} new",
+            f"{c.revised:,} revised",
+            f"{c.removed:,} removed",
+            f"{c.readded:,} re-added",
+            f"{c.unchanged:,} unchanged",
+        ]
+        if self.adjustments.new or self.adjustments.revised or self.adjustments.removed:
+            parts.append(f"{self.adjustments.new + self.adjustments.revised:,} adjustments changed")
+        warnings = sum(1 for f in self.new_findings if f.severity == "warning")
+        parts.append(f"{len(self.new_findings):,} new findings ({warnings:,} warnings), {self.open_findings:,} open")
+        if self.latest_report_date:
+            parts.append(f"latest report {self.latest_report_date.isoformat()}")
+        return f"{head} — " + ", ".join(parts) + f" [{self.seconds:.2f}s]"
