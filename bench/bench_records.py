@@ -2,8 +2,9 @@
 dataset JSON and computes the deadliest day, the record progression and monthly averages.
 
 Wall times include process start-up for both (that is what a person at a terminal waits for);
-medians of several runs, and their ratio (goal: tracker at most 0.5x the plain script). The
-store is built in a temporary folder with `tracker ingest dataset`.
+medians of several runs, and their ratio. Goals (issue 12): computed with an empty report cache
+(the first query after new data), at most 1.0x the plain script; served from the cache, at most
+0.5x. The store is built in a temporary folder with `tracker ingest dataset`.
 
     .venv/bin/python bench/bench_records.py [--runs 7]
 """
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from common import LATEST, TRACKER, arguments, plain_records_script, timed
 
-GOAL = 0.5
+GOAL = 0.5  # served from the report cache
+COLD_GOAL = 1.0  # computed, the cache empty or off
 
 
 def main() -> None:
@@ -41,7 +43,10 @@ def main() -> None:
     p, c, w = (statistics.median(x) for x in (plain, cold, warm))
     print(f"runs: {args.runs} each, medians of wall time including process start-up")
     print(f"  plain pandas script           {p:6.3f} s")
-    print(f"  tracker records (computed)    {c:6.3f} s   ratio {c / p:4.2f}x")
+    print(
+        f"  tracker records (computed)    {c:6.3f} s   ratio {c / p:4.2f}x   "
+        f"goal <= {COLD_GOAL}x: {'met' if c / p <= COLD_GOAL else 'NOT met'}"
+    )
     print(
         f"  tracker records (as served)   {w:6.3f} s   ratio {w / p:4.2f}x   "
         f"goal <= {GOAL}x: {'met' if w / p <= GOAL else 'NOT met'}"

@@ -17,52 +17,18 @@ import numpy as np
 import pandas as pd
 
 from tracker.analysis.averages import period_table
-from tracker.analysis.series import CONVENTION_TEXT, FIRST_REPORT, LINEAGE_CHANGE
+from tracker.analysis.series import CONVENTION_TEXT
 from tracker.metrics import METRICS
 
-DEADLIEST_WINDOW_DAYS = 7
-STREAK_DEFAULT_QUANTILE = 0.9  # default streak threshold: the 90th percentile of counted days
-
-EXCLUDED_COLUMNS = ["date", "report_date", "increment", "span_days", "flags", "reason"]
-SUMMARY_COLUMNS = ["reason", "meaning", "days", "first", "last"]
-# Why a day is left out of the day records, in the order a summary lists them.
-REASON_TEXT = {
-    FIRST_REPORT: "the first report: its figure counts every day since the invasion began",
-    "coarse": "a rounded total (early-2022 roundups)",
-    "catch_up": "a catch-up after flat days",
-    "outlier": "far from the days around it",
-    LINEAGE_CHANGE: "the total moves to another set of categories",
-    "gap": "spans missing reports",
-    "span": "spans several days",
-    "no_increment": "no increment: the first report of a series that began later",
-    "other": "flagged by a quality rule",
-}
-
-
-@dataclass(frozen=True)
-class RecordWords:
-    """How records of a metric are named: "Deadliest day" for personnel, "Most tanks in one day"
-    for equipment (a day with many tanks destroyed is not "deadly")."""
-
-    day: str
-    days: str  # with {n}: "Deadliest {n} days"
-    month: str
-    year: str
-
-    @property
-    def phrase(self) -> str:
-        """For a sentence: "the deadliest day", "the most tanks in one day"."""
-        return "the " + self.day[0].lower() + self.day[1:]
-
-
-def record_words(metric: str) -> RecordWords:
-    """The words for the records of `metric` (equipment named from its label, e.g. "drones")."""
-    spec = METRICS.get(metric)
-    if spec is None or spec.kind == "personnel":
-        return RecordWords("Deadliest day", "Deadliest {n} days", "Deadliest month", "Deadliest year")
-    what = spec.label.split(" (")[0].lower()
-    return RecordWords(f"Most {what} in one day", f"Most {what} in {{n}} days", f"Most {what} in a month",
-                       f"Most {what} in a year")  # fmt: skip
+# The rules and words of records, shared with the records command's pandas-free path.
+from tracker.recordrows import DEADLIEST_WINDOW_DAYS as DEADLIEST_WINDOW_DAYS
+from tracker.recordrows import EXCLUDED_COLUMNS as EXCLUDED_COLUMNS
+from tracker.recordrows import NO_INCREMENT_REASON as NO_INCREMENT_REASON
+from tracker.recordrows import REASON_TEXT as REASON_TEXT
+from tracker.recordrows import STREAK_DEFAULT_QUANTILE as STREAK_DEFAULT_QUANTILE
+from tracker.recordrows import SUMMARY_COLUMNS as SUMMARY_COLUMNS
+from tracker.recordrows import RecordWords as RecordWords
+from tracker.recordrows import record_words as record_words
 
 
 def excluded_summary(excluded: pd.DataFrame) -> pd.DataFrame:
@@ -156,10 +122,7 @@ def _split_counted(daily: pd.DataFrame, include_flagged: bool) -> tuple[pd.DataF
     span_note = "spans " + excluded["span_days"].fillna(0).astype(int).astype(str) + " days"
     reasons = reasons.where(~long_span, (reasons + " | " + span_note).str.removeprefix(" | "))
     reasons = reasons.where(reasons != "", "doubtful")
-    excluded["reason"] = reasons.where(
-        excluded["increment"].notna(),
-        "no increment: first report of the series, which began after the invasion's first report",
-    )
+    excluded["reason"] = reasons.where(excluded["increment"].notna(), NO_INCREMENT_REASON)
     excluded = excluded[EXCLUDED_COLUMNS].reset_index(drop=True)
     counted.attrs.update(daily.attrs)
     return counted, excluded

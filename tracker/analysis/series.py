@@ -15,22 +15,15 @@ import pandas as pd
 from tracker.metrics import INVASION_START
 from tracker.quality import DOUBTFUL_RULES, FIRST_REPORT_DATE, Point, check_documented_series, check_series
 
-BY_REPORT = "report"
-BY_COVERED = "covered"
-CONVENTIONS = (BY_REPORT, BY_COVERED)
-CONVENTION_TEXT = {
-    BY_REPORT: "days dated by report date (a report dated D covers roughly day D-1)",
-    BY_COVERED: "days dated by covered day (the report of D+1 gives day D)",
-}
-# Not a quality rule (the ingest checks one category at a time): where the series moves from
-# one lineage to another (a merge of categories), the increment compares different things.
-LINEAGE_CHANGE = "lineage_change"
-# Not a quality rule either: the first report's increment is its whole total, everything counted
-# since the invasion began, not the difference of two reports, so it is no one-day figure.
-FIRST_REPORT = "first_report"
-# A series dated by when losses were documented (Oryx, frame.attrs["dates_by"]): its changes are
-# the documenting, not the losses; only the daily rules' decrease applies (as info).
-DOCUMENTED = "documented"
+# The conventions and the flags that are no quality rule (lineage_change, first_report) are
+# defined with the records command's pandas-free path, which uses them too.
+from tracker.recordrows import BY_COVERED as BY_COVERED
+from tracker.recordrows import BY_REPORT as BY_REPORT
+from tracker.recordrows import CONVENTION_TEXT as CONVENTION_TEXT
+from tracker.recordrows import CONVENTIONS as CONVENTIONS
+from tracker.recordrows import DOCUMENTED as DOCUMENTED
+from tracker.recordrows import FIRST_REPORT as FIRST_REPORT
+from tracker.recordrows import LINEAGE_CHANGE as LINEAGE_CHANGE
 
 OBS_COLUMNS = ("report_date", "value", "qualifier", "reported_increase", "adjustment", "lineage")
 DAILY_COLUMNS = [

@@ -18,6 +18,8 @@ from tracker.sources import GENERAL_STAFF
 if TYPE_CHECKING:
     import pandas as pd
 
+    from tracker.recordrows import DailyRows
+
 
 class By(str, Enum):
     """Which day a figure is dated by."""
@@ -125,7 +127,7 @@ class ReportOptions:
 
     def describe(self) -> dict[str, Any]:
         """What was asked, for the header of every output."""
-        from tracker.analysis.series import CONVENTION_TEXT
+        from tracker.recordrows import CONVENTION_TEXT
 
         return {
             "metric": self.metric,
@@ -218,7 +220,7 @@ def source_name(key: str) -> str:
     return source_info(key).name.split(" (")[0]
 
 
-def refuse_documented(daily: pd.DataFrame, what: str) -> None:
+def refuse_documented(daily: pd.DataFrame | DailyRows, what: str) -> None:
     """Refuse a day-by-day answer (`what`: "daily records", "daily increments", ...) on a series
     dated by when losses were documented (Oryx): a day's change is the documenting, not the losses."""
     if daily.attrs.get("dates_by") == "documented":
@@ -256,27 +258,65 @@ def load_series(opts: ReportOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
     from tracker.analysis.series import between, daily_series
 
     obs = read_observations(opts)
+    _check_observations(opts, obs.empty, obs.attrs.get("dates_by"))
+    daily = daily_series(obs, by=opts.by, metric=opts.metric, today=opts.as_of or dt.date.today())
+    since, until = _days_asked(opts, daily["date"].max().date())
+    cut = between(daily, since, until)
+    if cut.empty:
+        raise _nothing_between(opts, since, until, daily["date"].min().date(), daily["date"].max().date())
+    cut.attrs["window"] = (since, until)
+    return daily, cut
+
+
+def load_daily_rows(opts: ReportOptions) -> DailyRows:
+    """load_daily without pandas (tracker.recordrows): the same rows, attrs and refusals."""
+    from tracker.config import resolve_db_url
+    from tracker.recordrows import between_rows, daily_rows
+    from tracker.store.queries import observation_rows
+    from tracker.store.reading import read_store
+
+    def read(store: Any) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
+        return observation_rows(store, source=opts.source, metric=opts.metric, as_of=opts.as_of, side=opts.side)
+
+    rows, attrs = read_store(resolve_db_url(opts.db), read)
+    _check_observations(opts, not rows, attrs.get("dates_by"))
+    daily = daily_rows(rows, attrs, by=opts.by, metric=opts.metric, today=opts.as_of or dt.date.today())
+    dates = [r["date"] for r in daily.rows]
+    since, until = _days_asked(opts, max(dates))
+    cut = between_rows(daily, since, until)
+    if not cut.rows:
+        raise _nothing_between(opts, since, until, min(dates), max(dates))
+    cut.attrs["window"] = (since, until)
+    return cut
+
+
+def _check_observations(opts: ReportOptions, empty: bool, dates_by: str | None) -> None:
+    """Refuse a series with no report, and --by covered on a series dated by documentation."""
     whose = f" ({side_phrase(opts.side)})" if side_phrase(opts.side) else ""
-    if obs.empty:
+    if empty:
         raise InvalidInput(
             f"no reports of {opts.metric}{whose} from {opts.source} in the store"
             + (f" up to {opts.as_of}" if opts.as_of else "")
         )
-    if opts.by == By.covered.value and obs.attrs.get("dates_by") == "documented":
+    if opts.by == By.covered.value and dates_by == "documented":
         raise InvalidInput(
             f"--by covered: {source_name(opts.source)} dates a figure by when the loss was documented, "
             "not by a day it covers; use --by report"
         )
-    daily = daily_series(obs, by=opts.by, metric=opts.metric, today=opts.as_of or dt.date.today())
-    since, until = opts.since, opts.until
+
+
+def _days_asked(opts: ReportOptions, latest: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """(since, until) as asked: --since/--until, or --last resolved against the latest date."""
     if opts.last is not None:
-        since, until = opts.last.window(daily["date"].max().date())
-    cut = between(daily, since, until)
-    if cut.empty:
-        raise InvalidInput(
-            f"no {opts.metric}{whose} figures dated between {since or 'the start'} "
-            f"and {until or 'the end'} (by {opts.by}); the series runs "
-            f"{daily['date'].min().date()} to {daily['date'].max().date()}"
-        )
-    cut.attrs["window"] = (since, until)
-    return daily, cut
+        return opts.last.window(latest)
+    return opts.since, opts.until
+
+
+def _nothing_between(
+    opts: ReportOptions, since: dt.date | None, until: dt.date | None, first: dt.date, last: dt.date
+) -> InvalidInput:
+    whose = f" ({side_phrase(opts.side)})" if side_phrase(opts.side) else ""
+    return InvalidInput(
+        f"no {opts.metric}{whose} figures dated between {since or 'the start'} "
+        f"and {until or 'the end'} (by {opts.by}); the series runs {first} to {last}"
+    )

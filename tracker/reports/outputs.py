@@ -3,11 +3,14 @@
 Each `*_report` function is what a command prints: it reads the series the options ask for,
 calls the pure analysis functions and renders the result; a repeated question is served from
 the report cache. The `*_output` builders take an already loaded series, for notebooks.
+`records_report` computes on plain rows (tracker.recordrows, records_rows_output) rather than
+DataFrames: the same text without importing pandas, for the first query after new data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tracker.reports.cache import served
@@ -16,6 +19,7 @@ from tracker.reports.options import (
     OutputFormat,
     ReportOptions,
     load_daily,
+    load_daily_rows,
     load_series,
     refuse_documented,
     side_phrase,
@@ -24,6 +28,10 @@ from tracker.reports.options import (
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from tracker.recordrows import DailyRows
+
+    Daily = pd.DataFrame | DailyRows  # a daily series: a frame, or rows with the same attrs
 
 
 # --- shared output helpers ------------------------------------------------------------------
@@ -45,11 +53,11 @@ CSV_ROUNDED = (
 )
 
 
-def _documented(daily: pd.DataFrame) -> bool:
+def _documented(daily: Daily) -> bool:
     return bool(daily.attrs.get("dates_by") == "documented")
 
 
-def _convention(opts: ReportOptions, daily: pd.DataFrame) -> str:
+def _convention(opts: ReportOptions, daily: Daily) -> str:
     """The date convention in words; a documented series says whose documenting dates it."""
     if _documented(daily):
         return (
@@ -58,7 +66,7 @@ def _convention(opts: ReportOptions, daily: pd.DataFrame) -> str:
     return str(opts.describe()["convention"])
 
 
-def _describe(opts: ReportOptions, daily: pd.DataFrame) -> dict[str, Any]:
+def _describe(opts: ReportOptions, daily: Daily) -> dict[str, Any]:
     """What was asked and what the series is, for JSON: its label follows its definition, and
     since/until are the days in view (resolved from --last)."""
     from tracker.metrics import label_for
@@ -75,7 +83,7 @@ def _describe(opts: ReportOptions, daily: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def _header(opts: ReportOptions, title: str, daily: pd.DataFrame) -> list[str]:
+def _header(opts: ReportOptions, title: str, daily: Daily) -> list[str]:
     """Two lines: what series (label by its definition, whose losses unless Russia's, source,
     days in view) and the date convention."""
     from tracker.metrics import label_for
@@ -120,7 +128,7 @@ def _date_columns(opts: ReportOptions, *cols: str) -> list[str]:
     return out
 
 
-def _emit(opts: ReportOptions, daily: pd.DataFrame, *, table: str, payload: dict[str, Any], csv_rows: Any) -> str:
+def _emit(opts: ReportOptions, daily: Daily, *, table: str, payload: dict[str, Any], csv_rows: Any) -> str:
     """The output in the requested format: JSON carries the options, the series' definition and
     convention too; CSV is one table, averages to one decimal."""
     from tracker.render import render_csv, render_json
@@ -177,13 +185,11 @@ def records_output(
     the months and years left out with why); JSON holds everything; CSV is one table, `table`
     (top_days by default). Given `table`, every format shows that table alone."""
     from tracker.analysis import default_streak_threshold, records
-    from tracker.analysis.records import excluded_summary, record_words
+    from tracker.analysis.records import excluded_summary
     from tracker.metrics import METRICS
-    from tracker.render import render_table
 
     refuse_documented(daily, "daily records")
-    if table is not None and table not in RECORD_TABLES:
-        raise ValueError(f"--table {table[:40]!r}: use one of {', '.join(RECORD_TABLES)}")
+    _check_record_table(table)
     threshold = (
         streak_threshold
         if streak_threshold is not None
@@ -198,36 +204,93 @@ def records_output(
         include_flagged=opts.include_flagged,
         metric=opts.metric,
     )
-    words = record_words(opts.metric)
     r = rec.results
-    month_x, year_x = r["deadliest_month"].excluded, r["deadliest_year"].excluded
-    summary = excluded_summary(rec.excluded)
-    tables: dict[str, Any] = {
-        "deadliest_day": r["deadliest_day"].table,
-        "record_progression": r["record_progression"].table,
-        "top_days": r["top_days"].table,
-        "deadliest_7_days": r["deadliest_7_days"].table,
-        "deadliest_month": r["deadliest_month"].table,
-        "deadliest_year": r["deadliest_year"].table,
-        "streaks": r["streaks"].table,
-        "milestones": r["milestones"].table,
-        "excluded": rec.excluded,
-        "excluded_summary": summary,
-        "excluded_months": month_x,
-        "excluded_years": year_x,
-    }
+    tables: dict[str, Any] = {name: res.table for name, res in r.items()}
+    tables.update(
+        excluded=rec.excluded,
+        excluded_summary=excluded_summary(rec.excluded),
+        excluded_months=r["deadliest_month"].excluded,
+        excluded_years=r["deadliest_year"].excluded,
+    )
+    notes = {name: res.note for name, res in r.items()}
+    shown = RecordsShown(rec.counted_days, tables, notes, top, threshold, step)
+    return _records_text(opts, daily, shown, explain=explain, table=table)
+
+
+def records_rows_output(
+    opts: ReportOptions,
+    daily: DailyRows,
+    *,
+    top: int,
+    streak_threshold: float | None,
+    milestone_step: int | None,
+    explain: bool = False,
+    table: str | None = None,
+) -> str:
+    """records_output computed on plain rows (tracker.recordrows), without pandas: the same text."""
+    from tracker.metrics import METRICS
+    from tracker.recordrows import default_threshold, excluded_summary_rows, record_rows, split_rows
+
+    refuse_documented(daily, "daily records")
+    _check_record_table(table)
+    threshold = (
+        streak_threshold
+        if streak_threshold is not None
+        else default_threshold(split_rows(daily, opts.include_flagged)[0])
+    )
+    step = milestone_step or METRICS[opts.metric].milestone_step
+    rec = record_rows(
+        daily, top=top, streak_threshold=threshold, milestone_step=step, include_flagged=opts.include_flagged
+    )
+    tables: dict[str, Any] = {name: rec.tables[name] for name in rec.notes}
+    tables.update(
+        excluded=rec.excluded,
+        excluded_summary=excluded_summary_rows(rec.excluded),
+        excluded_months=rec.tables["excluded_months"],
+        excluded_years=rec.tables["excluded_years"],
+    )
+    shown = RecordsShown(rec.counted_days, tables, rec.notes, top, threshold, step)
+    return _records_text(opts, daily, shown, explain=explain, table=table)
+
+
+def _check_record_table(table: str | None) -> None:
+    if table is not None and table not in RECORD_TABLES:
+        raise ValueError(f"--table {table[:40]!r}: use one of {', '.join(RECORD_TABLES)}")
+
+
+@dataclass(frozen=True)
+class RecordsShown:
+    """What `records` shows, however it was computed: the tables by name (DataFrames or
+    tracker.recordrows Tables, in RECORD_TABLES order), the records' notes, and the settings."""
+
+    counted_days: int
+    tables: dict[str, Any]
+    notes: dict[str, str]
+    top: int
+    threshold: float
+    step: int
+
+
+def _records_text(opts: ReportOptions, daily: Daily, shown: RecordsShown, *, explain: bool, table: str | None) -> str:
+    """The records in the requested format (see records_output)."""
+    from tracker.recordrows import record_words
+    from tracker.render import render_table, rows_of
+
+    words = record_words(opts.metric)
+    tables, notes, top, threshold, step = shown.tables, shown.notes, shown.top, shown.threshold, shown.step
+    excluded = tables["excluded"]
     payload = {
         "record_words": {"day": words.day, "days": words.days.format(n=7), "month": words.month, "year": words.year},
-        "counted_days": rec.counted_days,
-        "excluded_days": len(rec.excluded),
+        "counted_days": shown.counted_days,
+        "excluded_days": len(excluded),
         "top": top,
         "streak_threshold": threshold,
         "milestone_step": step,
         **tables,
         **{name: _first_row(tables[name]) for name in ONE_ROW_TABLES},
-        "notes": {name: res.note for name, res in r.items()},
+        "notes": notes,
     }
-    n_left = len(rec.excluded)
+    n_left = len(excluded)
     left_out = (
         f"left out {n_left:,} flagged day{'s' if n_left != 1 else ''}"
         f" ({'listed' if explain else 'counted by reason'} at the end; --include-flagged counts them)"
@@ -235,12 +298,11 @@ def records_output(
         else "left out no day" + (" (flagged days included)" if opts.include_flagged else "")
     )
     lines = _header(opts, "Records", daily)
-    lines.append(f"Counted {rec.counted_days:,} days; {left_out}.")
+    lines.append(f"Counted {shown.counted_days:,} days; {left_out}.")
     blocks = ["\n".join(lines)]
 
     def block(title: str, name: str, cols: list[str]) -> None:
-        res = r[name]
-        blocks.append(render_table(res.table, cols, title=f"{title} ({res.note})"))
+        blocks.append(render_table(tables[name], cols, title=f"{title} ({notes[name]})"))
 
     block(words.day, "deadliest_day", _date_columns(opts, "date", "increment", "total", "flags"))
     block(
@@ -265,7 +327,7 @@ def records_output(
     if n_left and explain:
         blocks.append(
             render_table(
-                rec.excluded,
+                excluded,
                 ["date", "increment", "flags", "reason"],
                 title=f"Left out of the day records: {n_left:,} days",
             )
@@ -273,25 +335,25 @@ def records_output(
     elif n_left:
         blocks.append(
             render_table(
-                summary,
+                tables["excluded_summary"],
                 ["reason", "days", "first", "last", "meaning"],
                 title=f"Left out of the day records: {n_left:,} days, by reason",
                 notes=["A day may have several reasons. --explain lists every day with its reasons."],
             )
         )
-    periods_left = [*month_x["period"], *year_x["period"]]
-    if periods_left and explain:
+    periods = [*rows_of(tables["excluded_months"])[1], *rows_of(tables["excluded_years"])[1]]
+    if periods and explain:
         blocks.append(
             render_table(
-                [*month_x.to_dict("records"), *year_x.to_dict("records")],
+                periods,
                 ["period", "total", "flagged_days", "reason"],
                 title="Left out of the month and year records",
             )
         )
-    elif periods_left:
+    elif periods:
         blocks.append(
             f"Left out of the month and year records (they hold flagged days; --explain says which): "
-            f"{', '.join(periods_left)}."
+            f"{', '.join(str(p['period']) for p in periods)}."
         )
     if table is not None:
         text = "\n".join(lines) + "\n\n" + render_table(tables[table], title=table)
@@ -458,9 +520,9 @@ def records_report(
         "records",
         opts,
         extra,
-        lambda: records_output(
+        lambda: records_rows_output(
             opts,
-            load_daily(opts),
+            load_daily_rows(opts),
             top=top,
             streak_threshold=streak_threshold,
             milestone_step=milestone_step,

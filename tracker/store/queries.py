@@ -172,6 +172,32 @@ def observations_frame(
     """
     import pandas as pd
 
+    rows, attrs = observation_rows(
+        engine, source=source, metric=metric, as_of=as_of, known_at=known_at, feed=feed, side=side
+    )
+    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
+    frame["report_date"] = pd.to_datetime(frame["report_date"])
+    frame["value"] = frame["value"].astype("int64")
+    frame["adjustment"] = frame["adjustment"].astype("int64")
+    frame["reported_increase"] = pd.to_numeric(frame["reported_increase"], errors="coerce").astype("float64")
+    frame["known_late"] = frame["known_late"].astype(bool)
+    frame = frame.sort_values("report_date", ignore_index=True)
+    frame.attrs.update(attrs)
+    return frame
+
+
+def observation_rows(
+    engine: Engine | Connection | sqlite3.Connection,
+    *,
+    source: str = GENERAL_STAFF,
+    metric: str = "personnel",
+    as_of: dt.date | None = None,
+    known_at: dt.datetime | None = None,
+    feed: str | None = None,
+    side: str = "russia",
+) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
+    """What observations_frame holds, without pandas: (rows in FRAME_COLUMNS order with dates as
+    dt.date, sorted by report date; the frame's attrs). The `records` command reads this."""
     from tracker.typemap import load_typemap
 
     # A source with its own types (Oryx) answers a canonical metric with the sum of the types
@@ -203,22 +229,17 @@ def observations_frame(
     # Ingest keeps implausible dates out of the series; a store written before it did may still
     # hold some (1600-01-01, 2999-01-01), which must not break every report.
     first, last = source_info(source).plausible_start, dt.datetime.now(KYIV).date()
-    rows = [row for row in rows if first <= row[0] <= last]
-    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
-    frame["report_date"] = pd.to_datetime(frame["report_date"])
-    frame["value"] = frame["value"].astype("int64")
-    frame["adjustment"] = frame["adjustment"].astype("int64")
-    frame["reported_increase"] = pd.to_numeric(frame["reported_increase"], errors="coerce").astype("float64")
-    frame["known_late"] = frame["known_late"].astype(bool)
-    frame = frame.sort_values("report_date", ignore_index=True)
-    frame.attrs.update(
-        source=source,
-        side=side,
-        metric=metric,
-        definition=info.definition_for(METRICS[metric].kind if metric in METRICS else "equipment", stored_definition),
-        dates_by=info.dates_by,
-    )
-    return frame
+    rows = sorted((row for row in rows if first <= row[0] <= last), key=lambda row: row[0])
+    attrs = {
+        "source": source,
+        "side": side,
+        "metric": metric,
+        "definition": info.definition_for(
+            METRICS[metric].kind if metric in METRICS else "equipment", stored_definition
+        ),
+        "dates_by": info.dates_by,
+    }
+    return rows, attrs
 
 
 def _connection(engine: Engine | Connection | sqlite3.Connection) -> Connection | sqlite3.Connection:
