@@ -22,9 +22,10 @@ import tracker.repeat
 from tests.clirun import run_tracker
 from tracker.errors import ExitCode, SourceUnreachable, StoreBusy
 from tracker.feeds.dataset import FILES, DatasetFeed
-from tracker.ingest import RunReport, run_ingest
+from tracker.ingest import run_ingest
 from tracker.payloads import Fetched
 from tracker.repeat import Attempt, Prefetched, try_repeat
+from tracker.run_report import RunReport
 from tracker.store.reading import SCHEMA_REVISION
 
 # What differs between two runs of the same bytes: when each started and finished.
@@ -432,30 +433,3 @@ def test_the_sqlite3_path_and_every_other_writer_take_one_lock(sqlite_url):
 
 
 # --- the light report is the ingest report --------------------------------------------------------
-
-
-def test_the_light_run_report_is_a_twin_of_the_ingest_run_report():
-    from tracker import run_report
-    from tracker.store import models
-    from tracker.store.revisions import RevisionCounts
-    from tracker.validation import NewFinding
-
-    assert [f.name for f in dataclasses.fields(run_report.RunReport)] == [f.name for f in dataclasses.fields(RunReport)]
-    assert [f.name for f in dataclasses.fields(run_report.RevisionCounts)] == [
-        f.name for f in dataclasses.fields(RevisionCounts)
-    ]
-    assert run_report.SUCCESS_STATUSES == models.SUCCESS_STATUSES
-    moment = dt.datetime(2024, 11, 12, 9, 30, tzinfo=dt.UTC)
-    findings = [
-        NewFinding("negative_increase", "warning", "tanks", dt.date(2024, 11, 11), "fell by 2"),
-        NewFinding("bad_value", "info", "apv", None, "not a number"),
-    ]
-    for status in ("ok_with_findings", "failed"):
-        reports = []
-        for cls, counts in ((RunReport, RevisionCounts), (run_report.RunReport, run_report.RevisionCounts)):
-            report = cls("ua-dataset", "ua-general-staff", "/data", moment, status=status, error="boom")
-            report.n_records, report.counts, report.adjustments = 1234, counts(5, 6, 7, 8, 9000), counts(1, 2)
-            report.new_findings, report.open_findings = findings, 3
-            report.latest_report_date, report.seconds = dt.date(2024, 11, 11), 1.5
-            reports.append(report.summary())
-        assert reports[0] == reports[1]

@@ -1,10 +1,8 @@
 """What an ingest run did, without SQLAlchemy: the report a command prints, and its counts.
 
-tracker.repeat confirms an unchanged repeat with sqlite3 alone and must print the very summary
-tracker.ingest prints, without importing it (it imports SQLAlchemy and the ORM models). These
-are the same definitions as tracker.ingest.RunReport and tracker.store.revisions.RevisionCounts
-(tests/test_repeat.py proves their fields and summaries agree); those modules are meant to take
-them from here.
+tracker.repeat confirms an unchanged repeat with sqlite3 alone and prints the very summary
+tracker.ingest prints, without importing it (it imports SQLAlchemy and the ORM models): both take
+these from here.
 """
 
 from __future__ import annotations
@@ -18,8 +16,8 @@ from tracker.errors import ExitCode
 if TYPE_CHECKING:
     from tracker.validation import NewFinding
 
-# Runs that left the store consistent with their payload (a failed run changed nothing); as
-# tracker.store.models.SUCCESS_STATUSES, which readers without the ORM cannot import.
+# Runs that left the store consistent with their payload (a failed run changed nothing); also
+# tracker.store.models.SUCCESS_STATUSES.
 SUCCESS_STATUSES = ("ok", "ok_with_findings", "unchanged")
 
 

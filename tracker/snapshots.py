@@ -13,7 +13,7 @@ from tracker.errors import ExitCode, InvalidInput
 
 if TYPE_CHECKING:
     from tracker.feeds import Feed
-    from tracker.ingest import RunReport
+    from tracker.run_report import RunReport
 
 # A snapshot folder's name starts with its fetch time: 2023-01-12T1204_day323, 2022-03-28T0443_36f9122.
 SNAPSHOT_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:?\d{2}(?::?\d{2})?)")

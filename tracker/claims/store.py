@@ -14,9 +14,10 @@ from sqlalchemy import Connection, select
 from tracker.claims.claim import STORED_FIELDS, ClaimRecord
 from tracker.claims.validate import identity
 from tracker.errors import InvalidInput
+from tracker.run_report import RevisionCounts
 from tracker.store import models as m
 from tracker.store.registry import source_ids
-from tracker.store.revisions import RevisionCounts, apply_snapshot
+from tracker.store.revisions import apply_snapshot
 
 VALUE_COLS = ("source_id",) + STORED_FIELDS[1:]
 

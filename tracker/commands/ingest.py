@@ -21,8 +21,8 @@ from tracker.sources import GENERAL_STAFF
 if TYPE_CHECKING:
     from tracker.feeds import Feed
     from tracker.feeds.csvfeed import CsvReading, SourceSurvey
-    from tracker.ingest import RunReport
     from tracker.payloads import Fetched
+    from tracker.run_report import RunReport
 
 
 def _check_wait(value: float) -> float:
@@ -133,8 +133,7 @@ def run_feed(
 
         attempt = try_repeat(url, feed, location=location, source=source, fetch_options=fetch_options, wait=wait)
         if attempt.report is not None:
-            # tracker.run_report.RunReport: tracker.ingest.RunReport's light twin (same fields, same summary).
-            return _print_run(attempt.report, quiet=quiet)  # type: ignore[arg-type]
+            return _print_run(attempt.report, quiet=quiet)
         feed = attempt.feed
     from tracker.ingest import run_ingest
     from tracker.snapshots import parse_moment

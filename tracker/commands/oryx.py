@@ -20,7 +20,7 @@ from tracker.commands.options import DbOption
 from tracker.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from tracker.ingest import RunReport
+    from tracker.run_report import RunReport
 
 OryxFromOption = Annotated[
     str | None,

@@ -10,7 +10,7 @@ from tracker.errors import ExitCode
 from tracker.render import render_csv, render_json, sanitize
 
 if TYPE_CHECKING:
-    from tracker.ingest import RunReport
+    from tracker.run_report import RunReport
 
 FINDINGS_SHOWN = 20  # after a run; `tracker findings` lists them all
 

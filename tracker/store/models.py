@@ -29,10 +29,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from tracker import run_report
 from tracker.store import reading
 
 # Runs that left the store consistent with their payload (a failed run changed nothing).
-SUCCESS_STATUSES = ("ok", "ok_with_findings", "unchanged")
+SUCCESS_STATUSES = run_report.SUCCESS_STATUSES
 
 # Bump together with a new Alembic migration (in tracker.store.reading, which readers import
 # without the ORM); tests check it equals the migrations' head.
