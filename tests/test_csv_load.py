@@ -86,6 +86,24 @@ def test_interleaved_sources_over_the_parse_budget_load_in_groups_with_the_same_
     assert _values(store_url)["src-4"][:3] == [10, 20, 30]
 
 
+def test_blank_lines_and_a_source_in_two_runs_of_rows_still_give_each_source_all_its_rows(store_url):
+    content = (
+        "report_date,metric,value,source\n"
+        "2024-01-01,personnel,10,src-1\n"
+        "\n"
+        ",,,\n"
+        "2024-01-01,personnel,5,\n"
+        "2024-01-02,personnel,11,src-1\n"
+        "2024-01-02,personnel,6,src-0\n"
+        "  ,  \n"
+        "2024-01-03,personnel,12,src-1\n"
+        "2024-01-03,personnel,9\n"  # three fields of four: the blank source's (src-0) row
+    )
+    reports = _load(store_url, content)
+    assert [(r.source, r.status, r.n_records) for r in reports] == [("src-0", "ok", 3), ("src-1", "ok", 3)]
+    assert _values(store_url) == {"src-0": [5, 6, 9], "src-1": [10, 11, 12]}
+
+
 def _foreign_keys(url: str) -> set[str]:
     engine = create_engine(url)
     try:
@@ -189,6 +207,49 @@ def test_new_days_validated_around_them_give_the_findings_of_a_whole_backfill(la
     found = _open_findings(whole)
     assert len(found) > 50  # the dataset's gaps, outliers, rounded early figures, catch-ups
     assert _open_findings(daily) == found
+
+
+def _stored(url: str) -> tuple[list[tuple], list[tuple]]:
+    """Every observation and finding as a person reads them (no ids or times, which differ)."""
+    engine = open_store(url, write=False)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT mt.name, o.kind, o.side, o.report_date, o.value, o.qualifier, o.reported_increase, "
+                    "o.definition, o.revision, o.removed, o.superseded_at IS NULL FROM observation o "
+                    "JOIN metric mt ON mt.id = o.metric_id ORDER BY mt.name, o.kind, o.side, o.report_date, o.revision"
+                )
+            ).all()
+            findings = conn.execute(
+                text(
+                    "SELECT rule, severity, metric, report_date, message, status FROM finding "
+                    "ORDER BY rule, metric, report_date, message"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return [tuple(r) for r in rows], [tuple(f) for f in findings]
+
+
+def test_the_bulk_loader_stores_exactly_what_one_run_of_the_feed_stores(latest_dir, tmp_path):
+    # The loader takes a file's totals as rows (TotalsTable), the feed as records; into a new
+    # store and then into one that holds the first part, both must store the same.
+    bulk, single = f"sqlite:///{tmp_path / 'bulk.db'}", f"sqlite:///{tmp_path / 'single.db'}"
+    cut = dt.date(2024, 2, 24)
+    for name, first, last in (("start", None, cut), ("rest", cut + dt.timedelta(days=1), None)):
+        path = tmp_path / f"{name}.csv"
+        path.write_text(_dataset_csv(latest_dir, first, last))
+        assert run_ingest(single, CsvFeed(), location=str(path)).status in ("ok", "ok_with_findings")
+        fetched = [Fetched(str(path), path.read_bytes(), dt.datetime.now(dt.UTC), "text/csv", None, "csv")]
+        survey = survey_sources(fetched, "ua-general-staff")
+        (report,) = csvload.load_sources(bulk, fetched, str(path), {"ua-general-staff": CsvReading()}, survey)
+        assert report.status in ("ok", "ok_with_findings")
+
+    rows, findings = _stored(bulk)
+    assert len(rows) == 22_375  # every total of the dataset
+    assert len(findings) > 50
+    assert (rows, findings) == _stored(single)
 
 
 def test_one_new_day_reads_the_neighbours_of_each_series_not_its_history(monkeypatch, sqlite_url, tmp_path):

@@ -24,7 +24,6 @@ from tracker.errors import BadPayload, StoreError, TrackerError
 from tracker.feeds.csvfeed import CsvReading, SourceSurvey, parse_sources
 from tracker.ingest import (
     LastRun,
-    RunReport,
     _check_order,
     _dates_by,
     _digest,
@@ -36,6 +35,7 @@ from tracker.ingest import (
     utcnow,
 )
 from tracker.payloads import Fetched, ParsedPayload
+from tracker.run_report import RunReport
 from tracker.store import models as m
 from tracker.store.db import error_line, make_engine
 from tracker.store.lock import writing
@@ -127,7 +127,7 @@ def _store_all(
     changed = {key: readings[key] for key, plan in plans.items() if not plan.unchanged}
     if changed:
         plausible = {key: plausible_dates(key, plans[key].report.observed_at) for key in changed}
-        for key, parsed in parse_sources(fetched, changed, survey, PARSE_BUDGET, plausible):
+        for key, parsed in parse_sources(fetched, changed, survey, PARSE_BUDGET, plausible, compact=True):
             _store_one(conn, plans[key], started, parsed)
     for build in deferred:
         build()

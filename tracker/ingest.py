@@ -12,8 +12,7 @@ import hashlib
 import time
 import zlib
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -30,7 +29,8 @@ from tracker.errors import (
     TrackerError,
 )
 from tracker.feeds import Feed
-from tracker.payloads import AdjustmentRecord, Fetched, ObservationRecord, ParsedPayload
+from tracker.payloads import AdjustmentRecord, Fetched, ObservationRecord, ParsedPayload, TotalsTable
+from tracker.run_report import RunReport
 
 if TYPE_CHECKING:
     from tracker.claims.claim import ClaimRecord
@@ -39,7 +39,7 @@ from tracker.store import models as m
 from tracker.store import registry
 from tracker.store.db import as_utc, error_line, make_engine, open_store
 from tracker.store.lock import writing
-from tracker.store.revisions import Key, RevisionCounts, Values, apply_snapshot, confirm_unchanged
+from tracker.store.revisions import Key, Values, apply_snapshot, confirm_unchanged
 from tracker.validation import (
     Judged,
     NewFinding,
@@ -73,49 +73,6 @@ SHRINK_MAX_SHARE = 0.02
 SHRINK_MIN_ROWS = 20
 # The feed's last successful run as last_success reads it: id, digest, n_records, observed_at.
 LastRun = Row[int, str | None, int, dt.datetime]
-
-
-@dataclass
-class RunReport:
-    """What a run did, for the summary line, the exit code and tests."""
-
-    feed: str
-    source: str
-    location: str
-    observed_at: dt.datetime
-    status: str = "failed"
-    exit_code: ExitCode = ExitCode.OK
-    run_id: int | None = None
-    error: str | None = None
-    n_records: int = 0
-    counts: RevisionCounts = field(default_factory=RevisionCounts)
-    adjustments: RevisionCounts = field(default_factory=RevisionCounts)
-    new_findings: list[NewFinding] = field(default_factory=list)
-    open_findings: int = 0
-    latest_report_date: dt.date | None = None
-    seconds: float = 0.0
-
-    def summary(self) -> str:
-        """One log line: what ran, how it ended, and what changed."""
-        c = self.counts
-        head = f"{self.feed} ({self.source}) from {self.location}: {self.status}"
-        if self.status == "failed":
-            return f"{head} — {self.error}"
-        parts = [
-            f"{self.n_records:,} records",
-            f"{c.new:,} new",
-            f"{c.revised:,} revised",
-            f"{c.removed:,} removed",
-            f"{c.readded:,} re-added",
-            f"{c.unchanged:,} unchanged",
-        ]
-        if self.adjustments.new or self.adjustments.revised or self.adjustments.removed:
-            parts.append(f"{self.adjustments.new + self.adjustments.revised:,} adjustments changed")
-        warnings = sum(1 for f in self.new_findings if f.severity == "warning")
-        parts.append(f"{len(self.new_findings):,} new findings ({warnings:,} warnings), {self.open_findings:,} open")
-        if self.latest_report_date:
-            parts.append(f"latest report {self.latest_report_date.isoformat()}")
-        return f"{head} — " + ", ".join(parts) + f" [{self.seconds:.2f}s]"
 
 
 def utcnow() -> dt.datetime:
@@ -397,12 +354,12 @@ def _store_run(
         confirm_unchanged(conn, notes, feed_id=feed_id, previous_run_id=previous.id, now=now, run_id=run_id)
         report.status = "unchanged"
     else:
-        report.n_records = (
-            len(parsed.observations) + len(parsed.adjustments) + len(parsed.directions) + len(parsed.claims)
-        )
+        report.n_records = parsed.n_totals + len(parsed.adjustments) + len(parsed.directions) + len(parsed.claims)
+        table = parsed.table
         ids = registry.metric_ids(
             conn,
             set(map(attrgetter("metric"), parsed.observations))
+            | (set(map(itemgetter(0), table.rows)) if table is not None else set())
             | {a.metric for a in parsed.adjustments}
             | set(parsed.scope.metrics),
             parsed.metric_specs,
@@ -415,6 +372,8 @@ def _store_run(
         bounds = window or additive
         where = obs.c.report_date.between(*bounds) if bounds is not None else None
         stored_before = _current_counts(conn, feed_id, where)
+        # Whether the feed held anything before this run: a first load has no stored context to read.
+        held = bool(stored_before) or conn.execute(select(obs.c.id).where(obs.c.feed_id == feed_id).limit(1)).first()
         # Totals, and the status parts of a total for sources that give them; a kind the store
         # holds but this payload lacks is still diffed, so its rows in scope are removed.
         by_kind: dict[str, dict[Key, Values]] = {"total": {}}
@@ -429,6 +388,8 @@ def _store_run(
                     o.reported_increase,
                     o.definition,
                 )
+        if table is not None:
+            by_kind["total"].update(_table_rows(table, ids, dropped))
         states: dict[str, dict[Key, Values]] = {}
         changed: set[Key] = set()
         for kind, incoming in by_kind.items():
@@ -500,12 +461,15 @@ def _store_run(
                 conn, run_id=run_id, now=now, claims=parsed.claims, complete="claim" in parsed.complete_kinds
             )
             report.counts.add(counts)
-        touched = {(names[k[0]], k[1]) for k in changed | changed_adj}
+        touched = {
+            (names[mid], side)
+            for mid, side in set(map(itemgetter(0, 1), changed)) | set(map(itemgetter(0, 1), changed_adj))
+        }
         judged: Judged | None = None
         if window is not None:
             checked = validate_documented_window(conn, feed_id, state_totals, touched, names, window)
         elif additive is not None and dates_by != "documented":
-            checked, judged = validate_window(conn, feed_id, state_totals, touched, names, now)
+            checked, judged = validate_window(conn, feed_id, state_totals, touched, names, now, stored=bool(held))
         else:
             checked = validate_whole(state_totals, state_adjustments, touched, names, now, dates_by)
         # What is wrong with the payload itself first: the summary shows the first findings.
@@ -547,6 +511,16 @@ def _store_run(
     )
 
 
+def _table_rows(table: TotalsTable, ids: dict[str, int], dropped: set[tuple[str, dt.date]]) -> dict[Key, Values]:
+    """A TotalsTable's rows keyed and valued as the observation table's totals are diffed."""
+    side, definitions = table.side, table.definitions
+    rows = {k: v for k, v in table.rows.items() if k not in dropped} if dropped else table.rows
+    return {
+        (ids[metric], side, day): (value, qualifier, None, definitions.get(metric))
+        for (metric, day), (value, qualifier) in rows.items()
+    }
+
+
 def plausible_dates(source: str, observed_at: dt.datetime) -> tuple[dt.date, dt.date]:
     """The report dates a run of `source` observed at `observed_at` can store: from the source's
     first plausible report to the run's own day in Kyiv."""
@@ -569,6 +543,9 @@ def _implausible_dates(
     dropped: set[tuple[str, dt.date]] = set()
     if days and (min(days) < start or max(days) > today):  # the common case is checked in C
         dropped = {(r.metric, day) for r, day in zip(dated, days, strict=True) if day < start or day > today}
+    table = parsed.table.rows if parsed.table is not None else {}
+    if table and not all(start <= day <= today for day in set(map(itemgetter(1), table))):
+        dropped |= {(metric, day) for metric, day in table if day < start or day > today}
     # Those the feed set aside while reading are not among the records: they need no keys.
     bad: dict[dt.date, list[str]] = {day: list(metrics) for day, metrics in parsed.implausible.items()}
     for metric, day in dropped:
@@ -654,7 +631,10 @@ def _additive_window(parsed: ParsedPayload, dropped: set[tuple[str, dt.date]]) -
     kept = (
         [o for o in parsed.observations if (o.metric, o.report_date) not in dropped] if dropped else parsed.observations
     )
-    days = list(map(attrgetter("report_date"), kept))
+    days = set(map(attrgetter("report_date"), kept))
+    if parsed.table is not None:
+        rows = parsed.table.rows
+        days.update(map(itemgetter(1), (key for key in rows if key not in dropped) if dropped else rows))
     return (min(days), max(days)) if days else None
 
 
@@ -667,7 +647,7 @@ def _dated_window(parsed: ParsedPayload, dates_by: str) -> tuple[dt.date, dt.dat
     if dates_by != "documented" or scope.date_from is None or scope.date_to is None:
         return None
     start, end = scope.date_from, scope.date_to
-    if all(start <= o.report_date <= end for o in parsed.observations) and not parsed.adjustments:
+    if all(start <= day <= end for day in parsed.total_dates()) and not parsed.adjustments:
         return start, end
     return None
 

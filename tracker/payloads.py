@@ -92,8 +92,32 @@ class Scope:
 
 
 @dataclass(slots=True)
+class TotalsTable:
+    """Totals of one side held as rows, not a record each: what a bulk CSV parses into (at
+    millions of rows, making a record per row cost more than storing it).
+
+    `rows` maps (metric, report date) to (value, qualifier); `definitions` is what each metric's
+    rows count (None: the source's default).
+    """
+
+    side: str
+    definitions: dict[str, str | None]
+    rows: dict[tuple[str, dt.date], tuple[int, str | None]] = field(default_factory=dict)
+
+    def records(self) -> list[ObservationRecord]:
+        """The same totals as records."""
+        side, definitions = self.side, self.definitions
+        return [
+            ObservationRecord(metric, day, value, qualifier, side=side, definition=definitions.get(metric))
+            for (metric, day), (value, qualifier) in self.rows.items()
+        ]
+
+
+@dataclass(slots=True)
 class ParsedPayload:
     observations: list[ObservationRecord] = field(default_factory=list)
+    # More totals, as rows (a bulk CSV's); stored exactly as `observations` would be.
+    table: TotalsTable | None = None
     adjustments: list[AdjustmentRecord] = field(default_factory=list)
     directions: dict[dt.date, str] = field(default_factory=dict)  # greatest losses direction
     issues: list[ParseIssue] = field(default_factory=list)
@@ -110,6 +134,18 @@ class ParsedPayload:
     # first plausible report, or after the run's day): their metrics by date. A file of a million
     # such rows is then a finding per date, not a million records held in memory.
     implausible: dict[dt.date, list[str]] = field(default_factory=dict)
+
+    @property
+    def n_totals(self) -> int:
+        """How many totals: the records and the table's rows."""
+        return len(self.observations) + (len(self.table.rows) if self.table is not None else 0)
+
+    def total_dates(self) -> set[dt.date]:
+        """Every report date a total is given for."""
+        days = {o.report_date for o in self.observations}
+        if self.table is not None:
+            days.update(day for _metric, day in self.table.rows)
+        return days
 
 
 def keep_later(

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, select
@@ -59,7 +60,8 @@ def validate_documented_window(
     obs = m.table(m.Observation)
     ids = {name: mid for mid, name in names.items()}
     found: list[NewFinding] = []
-    for (name, side), points in sorted(_touched_points(totals, touched, names).items()):
+    for (name, side), columns in sorted(_touched_series(totals, touched, names).items()):
+        points = columns.rows()
         before = conn.execute(
             select(obs.c.report_date, obs.c.value)
             .where(*_current(feed_id, ids[name], side), obs.c.report_date < window[0])
@@ -74,17 +76,41 @@ def validate_documented_window(
     return found
 
 
-def _touched_points(
+class Columns(NamedTuple):
+    """One series' reports in date order, as columns (what quality.check_columns takes)."""
+
+    dates: list[dt.date]
+    values: list[Any]
+    qualifiers: list[str | None]
+    reported: list[int | None]
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        return list(zip(self.dates, self.values, self.qualifiers, self.reported, strict=True))
+
+
+def _touched_series(
     totals: dict[Key, Values], touched: set[tuple[str, str]], names: dict[int, str]
-) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
-    """The (date, value, qualifier, reported increase) rows of each changed (metric, side), by date."""
-    series: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
-    for (metric_id, side, day), (value, qualifier, increase, _definition) in totals.items():
-        key = (names[metric_id], side)
-        if key in touched:
-            series.setdefault(key, []).append((day, value, qualifier, increase))
-    for points in series.values():
-        points.sort(key=lambda p: p[0])
+) -> dict[tuple[str, str], Columns]:
+    """The reports of each changed (metric, side), by date, as columns: grouped by key, then
+    picked column by column in C (a tuple per report cost as much as the rules themselves)."""
+    keys: dict[tuple[int, str], list[Key]] = {}
+    for key in totals:
+        group = keys.get(key[:2])
+        if group is None:
+            group = keys[key[:2]] = []
+        group.append(key)
+    series: dict[tuple[str, str], Columns] = {}
+    for (metric_id, side), group in keys.items():
+        if (names[metric_id], side) not in touched:
+            continue
+        group.sort(key=itemgetter(2))
+        values = list(map(totals.__getitem__, group))
+        series[(names[metric_id], side)] = Columns(
+            list(map(itemgetter(2), group)),
+            list(map(itemgetter(0), values)),
+            list(map(itemgetter(1), values)),
+            list(map(itemgetter(2), values)),
+        )
     return series
 
 
@@ -112,6 +138,7 @@ def validate_window(
     touched: set[tuple[str, str]],
     names: dict[int, str],
     now: dt.datetime,
+    stored: bool = True,
 ) -> tuple[list[NewFinding], Judged]:
     """The daily rules over each changed series of an additive payload (one that adds reports and
     never removes any): the payload's reports, CONTEXT stored reports on each side of them, and
@@ -119,6 +146,7 @@ def validate_window(
 
     Returns the findings and, per series, the dates they were judged over. A series' usual
     precision (quality's coarse rule) is judged on the reports read, not its whole history.
+    Without `stored` (the feed held nothing before this run) there is nothing around them to read.
     """
     obs = m.table(m.Observation)
     ids = {name: mid for mid, name in names.items()}
@@ -126,47 +154,49 @@ def validate_window(
     found: list[NewFinding] = []
     judged: Judged = {}
     columns = (obs.c.report_date, obs.c.value, obs.c.qualifier, obs.c.reported_increase)
-    for (name, side), own in sorted(_touched_points(totals, touched, names).items()):
+    for (name, side), own in sorted(_touched_series(totals, touched, names).items()):
         metric_id = ids[name]
         current = _current(feed_id, metric_id, side)
-        before = conn.execute(
-            select(*columns)
-            .where(*current, obs.c.report_date < own[0][0])
-            .order_by(obs.c.report_date.desc())
-            .limit(CONTEXT)
-        ).all()
-        after = conn.execute(
-            select(*columns).where(*current, obs.c.report_date > own[-1][0]).order_by(obs.c.report_date).limit(CONTEXT)
-        ).all()
-        rows = [tuple(r) for r in reversed(before)] + own + [tuple(r) for r in after]
-        adjusted = _adjustments(conn, feed_id, metric_id, rows[0][0], rows[-1][0])
+        before: list[tuple[Any, ...]] = []
+        after: list[tuple[Any, ...]] = []
+        adjusted: dict[dt.date, int] = {}
+        if stored:
+            query = select(*columns).where(*current, obs.c.report_date < own.dates[0])
+            before = [tuple(r) for r in conn.execute(query.order_by(obs.c.report_date.desc()).limit(CONTEXT))]
+            query = select(*columns).where(*current, obs.c.report_date > own.dates[-1])
+            after = [tuple(r) for r in conn.execute(query.order_by(obs.c.report_date).limit(CONTEXT))]
+            before.reverse()
+        series = own
+        if before or after:
+            series = Columns(*(list(column) for column in zip(*before, *own.rows(), *after, strict=True)))
+        if stored:
+            adjusted = _adjustments(conn, feed_id, metric_id, series.dates[0], series.dates[-1])
         label = series_name(name, side)
         # Findings of the reports read at the edges are not judged: they lack the context they had.
-        first = before[min(REACH, len(before)) - 1][0] if before else own[0][0]
-        last = after[min(REACH, len(after)) - 1][0] if after else own[-1][0]
+        first = before[-min(REACH, len(before))][0] if before else own.dates[0]
+        last = after[min(REACH, len(after)) - 1][0] if after else own.dates[-1]
         if len(before) < CONTEXT:
             first = dt.date.min  # the series' start was read: nothing before it to lack
         if len(after) < CONTEXT:
             last = dt.date.max
         judged[label] = (first, last)
-        checked = _check(label, rows, adjusted, today)
+        checked = _check(label, series, adjusted, today)
         found += _worded([f for f in checked if f.report_date is not None and first <= f.report_date <= last], label)
     return found, judged
 
 
-def _check(label: str, rows: list[tuple[Any, ...]], adjusted: dict[dt.date, int], today: dt.date) -> list[Finding]:
-    """The daily rules over (date, value, qualifier, reported increase) rows in date order, given
-    to quality as columns (a Point per report cost more than the rules themselves)."""
+def _check(label: str, series: Columns, adjusted: dict[dt.date, int], today: dt.date) -> list[Finding]:
+    """The daily rules over one series' reports in date order."""
     from tracker import quality
 
-    dates, values, qualifiers, reported = (list(column) for column in zip(*rows, strict=True))
+    dates, qualifiers, reported = series.dates, series.qualifiers, series.reported
     return quality.check_columns(
         label,
         dates,
-        values,
+        series.values,
         today=today,
-        qualifiers=qualifiers if any(q is not None for q in qualifiers) else None,
-        reported=reported if any(r is not None for r in reported) else None,
+        qualifiers=qualifiers if qualifiers.count(None) != len(qualifiers) else None,
+        reported=reported if reported.count(None) != len(reported) else None,
         adjustments=[adjusted.get(d, 0) for d in dates] if adjusted else None,
     )
 
@@ -209,10 +239,10 @@ def validate_whole(
         adjusted.setdefault(names[mid], {})[d] = v[0]
     today = now.astimezone(KYIV).date()
     found: list[NewFinding] = []
-    for (name, side), points in _touched_points(totals, touched, names).items():
+    for (name, side), points in _touched_series(totals, touched, names).items():
         label = series_name(name, side)
         if dates_by == "documented":
-            pts = [quality.Point(d, v, q, inc) for d, v, q, inc in points]
+            pts = [quality.Point(d, v, q, inc) for d, v, q, inc in points.rows()]
             checked = quality.check_documented_series(label, pts)
         else:
             checked = _check(label, points, adjusted.get(name, {}), today)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 from tracker.errors import BadPayload, InvalidInput
 from tracker.feeds.payload import csv_error_reason, csv_reader, read_local, read_row, unreadable_rows
 from tracker.metrics import METRICS, resolve
-from tracker.payloads import Fetched, ObservationRecord, ParsedPayload, ParseIssue
+from tracker.payloads import Fetched, ParsedPayload, ParseIssue, TotalsTable
 from tracker.sources import DEFINITIONS, GENERAL_STAFF
 from tracker.values import MAX_BAD_SHARE, parse_count, parse_iso_date, show, too_broken
 
@@ -137,34 +137,60 @@ class SourceSurvey:
 
 def survey_sources(fetched: list[Fetched], default: str) -> SourceSurvey:
     """Whose rows a file holds, and where each source's rows begin and end; BadPayload for a file
-    that cannot be read as this CSV at all."""
+    that cannot be read as this CSV at all.
+
+    Rows are counted as the csv module reads them, blank ones included, as parse_sources counts
+    them. A file's sources come in runs of rows, so a row is looked at only for its source cell.
+    """
     rows: dict[str, int] = {}
     last: dict[str, int] = {}
     first: dict[str, int] = {}
+    # A source cell that is not blank, as the source it names (a row no source can own is
+    # reported in --source's run); blank cells and rows of the wrong width are looked at apart.
     owners: dict[str, str] = {}
     index = 0
     by_column = False
+    run_key, run_rows, run_end = "", 0, 0
+
+    def close_run() -> None:
+        if run_rows:
+            rows[run_key] = rows.get(run_key, 0) + run_rows
+            last[run_key] = run_end
+
     for item in _data(fetched):
         reader = csv_reader(item.content, item.location)
         columns = _columns(reader, item.location)
         at = columns.get("source")
         by_column = at is not None
         width = len(columns)
-        for _line, row in _rows(reader, item.location):
-            index += 1
-            cell = row[at] if at is not None and at < len(row) else ""
-            key = owners.get(cell)
-            if key is None:
-                owner = _owner(cell)
-                key = owner or default  # a row no source can own is reported in --source's run
-                owners[cell] = key
-            if len(row) < 3 or len(row) > width:
-                key = default
-            if key not in rows:
-                rows[key] = 0
-                first[key] = index
-            rows[key] += 1
-            last[key] = index
+        end = reader.line_num
+        try:
+            for row in reader:
+                index += 1
+                key = owners.get(row[at]) if at is not None and len(row) == width else None
+                if key is None:
+                    if not _filled(row):
+                        end = reader.line_num
+                        continue
+                    cell = row[at] if at is not None and at < len(row) else ""
+                    owner = _owner(cell)
+                    key = owner or default
+                    if owner != "":  # a blank cell's row may be blank: looked at each time
+                        owners[cell] = key
+                    if len(row) < 3 or len(row) > width:
+                        key = default
+                if key != run_key:
+                    close_run()
+                    run_key, run_rows = key, 0
+                    first.setdefault(key, index)
+                run_rows += 1
+                run_end = index
+                end = reader.line_num
+        except csv.Error as exc:
+            raise BadPayload(f"{item.location} line {end + 1}: unreadable CSV: {csv_error_reason(exc)}") from None
+        except UnicodeDecodeError:
+            raise BadPayload(f"{item.location}: not UTF-8 text") from None
+    close_run()
     order = sorted(rows, key=lambda k: (k != default, k))
     return SourceSurvey(by_column, order or [default], rows, last, _open_peak(rows, first, last))
 
@@ -186,6 +212,7 @@ def parse_sources(
     survey: SourceSurvey,
     budget: int,
     plausible: dict[str, tuple[dt.date, dt.date]] | None = None,
+    compact: bool = False,
 ) -> Iterator[tuple[str, ParsedPayload]]:
     """Each source's payload, handed on as soon as its last row is read; sources whose rows are
     interleaved so that more than `budget` rows would be held at once are taken in groups of at
@@ -194,7 +221,8 @@ def parse_sources(
     Whether the file is too broken to trust is judged on all of its rows, whoever owns them, at
     the end of a pass: BadPayload then comes after payloads were handed on, so a caller stores
     them in a transaction it can roll back (as `tracker.csvload` does). A source's rows dated
-    outside its `plausible` dates are set aside as ParsedPayload.implausible.
+    outside its `plausible` dates are set aside as ParsedPayload.implausible. `compact` gives each
+    payload's totals as a TotalsTable (what a bulk load stores), not records.
     """
     groups: list[list[str]] = [[]]
     size = 0
@@ -206,26 +234,16 @@ def parse_sources(
         groups[-1].append(key)
         size += rows
     for group in groups:
-        yield from _parse_group(fetched, {key: readings[key] for key in group}, survey, plausible or {})
+        yield from _parse_group(fetched, {key: readings[key] for key in group}, survey, plausible or {}, compact)
 
 
 def _data(fetched: list[Fetched]) -> list[Fetched]:
     return [item for item in fetched if item.role != READING_ROLE]
 
 
-def _rows(reader: Any, where: str) -> Iterator[tuple[int, list[str]]]:
-    """(line it starts on, row) for every row that is not blank; BadPayload for a file whose rows
-    cannot be told apart (see read_row)."""
-    end = reader.line_num
-    try:
-        for row in reader:
-            if row and (row[0].strip() or any(cell.strip() for cell in row)):
-                yield end + 1, row
-            end = reader.line_num
-    except csv.Error as exc:
-        raise BadPayload(f"{where} line {end + 1}: unreadable CSV: {csv_error_reason(exc)}") from None
-    except UnicodeDecodeError:
-        raise BadPayload(f"{where}: not UTF-8 text") from None
+def _filled(row: list[str]) -> bool:
+    """Whether a row has anything in it (a blank row is skipped, not a bad row)."""
+    return bool(row) and (bool(row[0].strip()) or any(cell.strip() for cell in row))
 
 
 def _owner(cell: str) -> str | None:
@@ -240,13 +258,14 @@ def _parse_group(
     readings: dict[str, CsvReading],
     survey: SourceSurvey,
     plausible: dict[str, tuple[dt.date, dt.date]],
+    compact: bool,
 ) -> Iterator[tuple[str, ParsedPayload]]:
     states = {key: _SourceState(reading, plausible.get(key)) for key, reading in readings.items()}
     ends: dict[int, list[str]] = {}
     for key in readings:
         ends.setdefault(survey.last_row.get(key, 0), []).append(key)
     for key in ends.pop(0, []):  # a source that owns no row
-        yield key, states.pop(key).payload()
+        yield key, states.pop(key).payload(compact)
     reader = _Reader()
     # Blank cells, and rows no source can own, are the run of --source's (the blank reading).
     blank = next((key for key, reading in readings.items() if reading.blank), "")
@@ -257,11 +276,11 @@ def _parse_group(
         verdict = _Verdict(item.location)
         for _index, finished in reader.read(item, start, verdict, states, blank, ends):
             for key in finished:
-                yield key, states.pop(key).payload()
-        start += verdict.total
+                yield key, states.pop(key).payload(compact)
+        start += verdict.rows
         verdict.check()
     for key in list(states):
-        yield key, states.pop(key).payload()
+        yield key, states.pop(key).payload(compact)
 
 
 @dataclass
@@ -269,10 +288,16 @@ class _Verdict:
     """Counts a file's unreadable rows: more than MAX_BAD_SHARE of them refuses the file whole."""
 
     where: str
-    total: int = 0
+    rows: int = 0  # every row the csv module read, blank ones included
+    blank: int = 0
     bad: int = 0
     row_example: str = ""
     value_example: str = ""
+
+    @property
+    def total(self) -> int:
+        """The rows that are not blank."""
+        return self.rows - self.blank
 
     def check(self) -> None:
         if too_broken(self.bad, self.total):
@@ -334,35 +359,58 @@ class _Reader:
             for cache in (dates, metrics, owners):
                 cache.clear()
         date_type = dt.date
-        for line, row in _rows(reader, where):
-            index += 1
-            verdict.total += 1
-            outcome: _Outcome | None = None
-            if len(row) == width:  # the common case first: a row of spellings seen before
-                report_date, metric, raw_value = dates.get(row[0]), metrics.get(row[1]), row[2]
-                owner = owners.get(row[at_source]) if at_source is not None else ""
-                if (
-                    type(report_date) is date_type
-                    and metric is not None
-                    and owner is not None
-                    and raw_value.isdigit()
-                    and raw_value.isascii()
-                    and len(raw_value) <= 8  # within parse_count's limit
-                ):
-                    state = states.get(owner or blank)
-                    if state is not None:
-                        qualifier = row[at_qualifier].strip() or None if at_qualifier is not None else None
-                        state.add(metric, report_date, int(raw_value), qualifier)
+        run_owner: str | None = None  # whose rows the last readable row was, and their state
+        state: _SourceState | None = None
+        seen: dict[tuple[str, dt.date], tuple[int, str | None]] = {}
+        first = last = dt.date.min
+        end = reader.line_num
+        rows = 0
+        try:
+            for row in reader:
+                rows += 1
+                if len(row) == width:  # the common case first: a row of spellings seen before
+                    report_date, metric, raw_value = dates.get(row[0]), metrics.get(row[1]), row[2]
+                    owner = owners.get(row[at_source]) if at_source is not None else ""
+                    if (
+                        type(report_date) is date_type
+                        and metric is not None
+                        and owner is not None
+                        and raw_value.isdigit()
+                        and raw_value.isascii()
+                        and len(raw_value) <= 8  # within parse_count's limit
+                    ):
+                        if owner is not run_owner:
+                            run_owner, state = owner, states.get(owner or blank)
+                            if state is not None:
+                                seen, first, last = state.seen, state.first, state.last
+                        if state is not None:
+                            if first <= report_date <= last:
+                                value = (int(raw_value), row[at_qualifier].strip() or None if at_qualifier else None)
+                                previous = seen.setdefault((metric, report_date), value)
+                                if previous is not value:
+                                    state.again(metric, report_date, previous, value)
+                            else:
+                                state.implausible(metric, report_date)
+                        end = reader.line_num
+                        if index + rows in ends:
+                            yield index + rows, ends.pop(index + rows)
+                        continue
+                if not _filled(row):
+                    verdict.blank += 1
                 else:
-                    owner, outcome = self._read(row, line, columns, where, verdict)
-            else:
-                owner, outcome = self._read(row, line, columns, where, verdict)
-            if outcome is not None:
-                state = states.get(owner or blank)
-                if state is not None:
-                    state.take(outcome)
-            if index in ends:
-                yield index, ends.pop(index)
+                    owner, outcome = self._read(row, end + 1, columns, where, verdict)
+                    target = states.get(owner or blank)
+                    if target is not None:
+                        target.take(outcome)
+                end = reader.line_num
+                if index + rows in ends:
+                    yield index + rows, ends.pop(index + rows)
+        except csv.Error as exc:
+            raise BadPayload(f"{where} line {end + 1}: unreadable CSV: {csv_error_reason(exc)}") from None
+        except UnicodeDecodeError:
+            raise BadPayload(f"{where}: not UTF-8 text") from None
+        finally:
+            verdict.rows += rows
 
     def _read(
         self, row: list[str], line: int, columns: dict[str, int], where: str, verdict: _Verdict
@@ -440,22 +488,33 @@ class _SourceState:
 
     def add(self, metric: str, report_date: dt.date, value: int, qualifier: str | None) -> None:
         """A readable row: kept (the later of two for one metric and date, flagged if they differ),
-        or set aside when its date is implausible."""
+        or set aside when its date is implausible. (_Reader.read does the same inline.)"""
         if not self.first <= report_date <= self.last:
-            self.out.implausible.setdefault(report_date, []).append(metric)
+            self.implausible(metric, report_date)
             return
-        key = (metric, report_date)
-        previous = self.seen.get(key)
-        if previous is not None and previous != (value, qualifier):
+        row = (value, qualifier)
+        previous = self.seen.setdefault((metric, report_date), row)
+        if previous is not row:
+            self.again(metric, report_date, previous, row)
+
+    def again(
+        self, metric: str, report_date: dt.date, previous: tuple[int, str | None], row: tuple[int, str | None]
+    ) -> None:
+        """A second row for one metric and date: the later is kept, flagged if they differ."""
+        self.seen[(metric, report_date)] = row
+        if previous != row:
             self.out.issues.append(
                 ParseIssue(
                     "duplicate_date",
-                    f"{report_date} appears twice with {metric} {previous[0]:,} and {value:,}; kept the later",
+                    f"{report_date} appears twice with {metric} {previous[0]:,} and {row[0]:,}; kept the later",
                     metric,
                     report_date,
                 )
             )
-        self.seen[key] = (value, qualifier)
+
+    def implausible(self, metric: str, report_date: dt.date) -> None:
+        """A row dated where the source cannot have reported: set aside, named in a finding."""
+        self.out.implausible.setdefault(report_date, []).append(metric)
 
     def take(self, outcome: _Outcome) -> None:
         if type(outcome) is tuple:
@@ -468,14 +527,15 @@ class _SourceState:
             else:
                 self.bad_rows.append(outcome.message)
 
-    def payload(self) -> ParsedPayload:
-        """The source's records, then the findings of what could not be read."""
+    def payload(self, compact: bool = False) -> ParsedPayload:
+        """The source's totals (as records, or `compact` as a TotalsTable), then the findings of
+        what could not be read."""
         out, reading = self.out, self.reading
-        definitions = {metric: reading.applies_to(metric) for metric in METRICS}
-        out.observations = [
-            ObservationRecord(metric, day, value, qualifier, side=reading.side, definition=definitions.get(metric))
-            for (metric, day), (value, qualifier) in self.seen.items()
-        ]
+        table = TotalsTable(reading.side, {metric: reading.applies_to(metric) for metric in METRICS}, self.seen)
+        if compact:
+            out.table = table
+        else:
+            out.observations = table.records()
         self.seen = {}
         out.issues.extend(self.bad)
         if self.bad_rows:

@@ -17,25 +17,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, false, insert, select, update
 
+from tracker.run_report import RevisionCounts
+
 CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
 
 
 # A row's key columns and its value columns, in the order the caller names them (any SQL values).
 Key = tuple[Any, ...]
 Values = tuple[Any, ...]
-
-
-@dataclass
-class RevisionCounts:
-    new: int = 0
-    revised: int = 0
-    removed: int = 0
-    readded: int = 0
-    unchanged: int = 0
-
-    def add(self, other: RevisionCounts) -> None:
-        for name in ("new", "revised", "removed", "readded", "unchanged"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 @dataclass(frozen=True)
@@ -114,11 +103,18 @@ def apply_snapshot(
     seen: list[int] = []
     removal = (None,) * len(value_cols)
 
-    if not current:  # a new feed, or a window it has nothing in: every row is new
-        inserts = [(*key, *values, 1, False) for key, values in incoming.items()]
-        counts.new = len(inserts)
+    if not current:  # a new feed, or a window it has nothing in: every row is new, a first revision
+        counts.new = len(incoming)
         changed.update(incoming)
-    for key, values in incoming.items() if current else ():  # else: nothing to compare with
+        if incoming:
+            first = {**fixed, "revision": 1, "removed": False}
+            bulk_insert(
+                conn, table, first, (*key_cols, *value_cols), list(map(tuple.__add__, incoming, incoming.values()))
+            )
+        if state_out is not None:
+            state_out.update(incoming)
+        return counts, changed
+    for key, values in incoming.items():
         cur = current.get(key)
         if cur is None:
             inserts.append((*key, *values, 1, False))
@@ -154,9 +150,7 @@ def apply_snapshot(
         )
     mark_seen(conn, table, seen, now, run_id)
     bulk_insert(conn, table, fixed, varying_cols, inserts)
-    if state_out is not None and not current:
-        state_out.update(incoming)
-    elif state_out is not None:
+    if state_out is not None:
         nk, nv = len(key_cols), len(value_cols)
         state_out.update((key, cur.values) for key, cur in current.items() if not cur.removed)
         for row in inserts:
@@ -214,15 +208,15 @@ def _sqlite_insert(
     values = [_sqlite_literal(_sqlite_value(v)) for v in shared.values()] + ["?"] * len(bound)
     sql = f"INSERT INTO {prep.format_table(table)} ({names}) VALUES ({', '.join(values)})"
     register_sqlite_adapters()  # for dates the conversion below does not see
-    if bound != list(range(len(cols))):
-        pick = itemgetter(*bound)
-        rows = [(row,) for row in map(pick, rows)] if len(bound) == 1 else list(map(pick, rows))
-    dated = [i for i, v in enumerate(rows[0]) if type(v) is dt.date]
+    # The bound columns, picked and zipped back into rows in C: a pass in Python per row and
+    # column had come to cost as much as the insert.
+    columns: list[Iterable[Any]] = [map(itemgetter(i), rows) for i in bound]
+    dated = [n for n, i in enumerate(bound) if type(first[i]) is dt.date]
     if len(dated) == 1:
-        at = dated[0]
+        at = bound[dated[0]]
         text = {d: d if d is None else _sqlite_value(d) for d in set(map(itemgetter(at), rows))}
-        rows = [(*row[:at], text[row[at]], *row[at + 1 :]) for row in rows]
-    conn.exec_driver_sql(sql, rows)
+        columns[dated[0]] = map(text.__getitem__, map(itemgetter(at), rows))
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
 
 def register_sqlite_adapters() -> None:
