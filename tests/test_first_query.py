@@ -63,11 +63,16 @@ def copied_store(tmp_path_factory, full_store_url) -> str:
 # --- what a process imports -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [["records"], ["headline"], ["averages", "--period", "month"]])
-def test_a_report_served_from_the_cache_imports_no_pandas_no_sqlalchemy_and_no_rich(command, copied_store, tmp_path):
+@pytest.mark.parametrize(
+    ("command", "computing"),
+    [(["records"], []), (["headline"], ["numpy", "pandas"]), (["averages", "--period", "month"], ["numpy", "pandas"])],
+)
+def test_a_report_served_from_the_cache_imports_no_pandas_no_sqlalchemy_and_no_rich(
+    command, computing, copied_store, tmp_path
+):
     computed, first, code = _process([*command, "--db", copied_store], tmp_path)
     assert code == 0
-    assert "pandas" in computed  # the probe sees an import where there is one
+    assert computed == computing  # records computes on rows (tracker.recordrows); the probe sees pandas elsewhere
 
     served, again, code = _process([*command, "--db", copied_store], tmp_path)
 
@@ -77,10 +82,10 @@ def test_a_report_served_from_the_cache_imports_no_pandas_no_sqlalchemy_and_no_r
 
 
 def test_a_computed_report_on_sqlite_imports_pandas_but_no_sqlalchemy(copied_store, tmp_path):
-    imported, out, code = _process(["records", "--db", copied_store], tmp_path, TRACKER_REPORT_CACHE="0")
+    imported, out, code = _process(["headline", "--db", copied_store], tmp_path, TRACKER_REPORT_CACHE="0")
 
     assert code == 0
-    assert "Deadliest day" in out
+    assert "Personnel" in out
     assert imported == ["numpy", "pandas"]
 
 
