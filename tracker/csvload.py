@@ -20,13 +20,13 @@ from functools import partial
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker import archive
 from tracker.errors import BadPayload, StoreError, TrackerError
 from tracker.feeds.csvfeed import CsvReading, SourceSurvey, parse_sources
 from tracker.ingest import (
     LastRun,
     _check_order,
     _dates_by,
-    _digest,
     _live_moment,
     _record_failed,
     _store_run,
@@ -54,7 +54,7 @@ class _Plan:
         self.previous = previous
         self.dates_by = dates_by
         self.items = items
-        self.digest = _digest(items)
+        self.digest = archive.digest(items)
 
     @property
     def unchanged(self) -> bool:

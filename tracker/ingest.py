@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-import zlib
 from collections.abc import Callable, Collection, Iterable
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Connection, Engine, Row, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker import archive
 from tracker.errors import (
     BadPayload,
     ExitCode,
@@ -30,7 +30,7 @@ from tracker.errors import (
 )
 from tracker.feeds import Feed
 from tracker.payloads import AdjustmentRecord, Fetched, ObservationRecord, ParsedPayload, TotalsTable
-from tracker.run_report import RunReport
+from tracker.run_report import NewFinding, RunReport
 
 if TYPE_CHECKING:
     from tracker.claims.claim import ClaimRecord
@@ -42,7 +42,6 @@ from tracker.store.lock import writing
 from tracker.store.revisions import Key, Values, apply_snapshot, confirm_unchanged
 from tracker.validation import (
     Judged,
-    NewFinding,
     series_name,
     validate_documented_window,
     validate_whole,
@@ -122,7 +121,7 @@ def run_ingest(
                 fetched = feed.fetch(location, **(fetch_options or {}))
                 if observed_at is None:
                     report.observed_at = _live_moment(fetched, previous, started)
-                digest = _digest(fetched)
+                digest = archive.digest(fetched)
                 if dates_by == "documented":
                     # The same bytes on another day are that day's figures: a dated snapshot must be
                     # parsed again, not confirmed as the previous day's.
@@ -216,30 +215,6 @@ def _check_order(previous: LastRun | None, feed: str, source: str, observed_at: 
         )
 
 
-def _digest(fetched: Iterable[Fetched]) -> str:
-    h = hashlib.sha256()
-    for item in sorted(fetched, key=lambda f: f.role):
-        h.update(item.role.encode() + b"\0" + bytes.fromhex(_sha256(item.content)))
-    return h.hexdigest()
-
-
-# The SHA-256 of payloads hashed lately, by identity: the runs of one file's sources share its
-# bytes, and hashing 60 MB once per source would cost more than storing its rows.
-_SHAS: dict[int, tuple[bytes, str]] = {}
-
-
-def _sha256(content: bytes) -> str:
-    known = _SHAS.get(id(content))
-    if known is not None and known[0] is content:
-        return known[1]
-    sha = hashlib.sha256(content).hexdigest()
-    if len(content) > 1 << 20:
-        if len(_SHAS) >= 4:
-            _SHAS.clear()
-        _SHAS[id(content)] = (content, sha)
-    return sha
-
-
 def _ensure_ids(conn: Connection, feed_name: str, source_key: str, location: str, role: str | None) -> tuple[int, int]:
     source_id = registry.source_ids(conn, [source_key])[source_key]
     return source_id, registry.feed_id(conn, feed_name, source_id, location, role)
@@ -247,12 +222,12 @@ def _ensure_ids(conn: Connection, feed_name: str, source_key: str, location: str
 
 def _archive(conn: Connection, run_id: int, fetched: Iterable[Fetched]) -> None:
     for item in fetched:
-        sha = _sha256(item.content)
+        sha = archive.sha256(item.content)
         blob_id = conn.execute(select(m.PayloadBlob.id).where(m.PayloadBlob.sha256 == sha)).scalar()
         if blob_id is None:
             blob_id = conn.execute(
                 insert(m.PayloadBlob)
-                .values(sha256=sha, size=len(item.content), compression="zlib", content=_compress(item.content))
+                .values(sha256=sha, size=len(item.content), compression="zlib", content=archive.compress(item.content))
                 .returning(m.PayloadBlob.id)
             ).scalar_one()
         conn.execute(
@@ -267,12 +242,6 @@ def _archive(conn: Connection, run_id: int, fetched: Iterable[Fetched]) -> None:
                 status_code=item.status,
             )
         )
-
-
-def _compress(content: bytes) -> bytes:
-    """The archived form of a payload: zlib level 6, or level 1 for one over 4 MiB (a bulk file of
-    tens of MB compresses four times faster, to a fifth larger)."""
-    return zlib.compress(content, 1 if len(content) > 4 << 20 else 6)
 
 
 def _record_failed(
@@ -295,7 +264,7 @@ def _record_failed(
                     status="failed",
                     error=report.error,
                     exit_code=int(report.exit_code),
-                    digest=_digest(fetched) if fetched else None,
+                    digest=archive.digest(fetched) if fetched else None,
                 )
                 .returning(m.IngestRun.id)
             ).scalar_one()

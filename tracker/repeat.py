@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import os
 import sqlite3
 import time
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from tracker import archive
 from tracker.errors import ExitCode, StoreError
 from tracker.run_report import SUCCESS_STATUSES, RunReport
 from tracker.sources import source_info
@@ -37,8 +36,6 @@ if TYPE_CHECKING:
 # The tables whose rows an unchanged repeat confirms; the first two count as "unchanged" records.
 COUNTED = ("observation", "claim")
 CONFIRMED = (*COUNTED, "report_note")
-# A payload of more than this many bytes is archived at zlib level 1 (as tracker.ingest._compress).
-FAST_COMPRESSION_OVER = 4 << 20
 
 
 @dataclass
@@ -124,8 +121,8 @@ def try_repeat(
             fetched = feed.fetch(location, **(fetch_options or {}))
         except Exception as exc:  # the normal path records (or raises) it as it would have
             return Attempt(None, Prefetched(feed, exc))
-        shas = [hashlib.sha256(item.content).hexdigest() for item in fetched]
-        if _digest(fetched, shas) != previous.digest:
+        shas = [archive.sha256(item.content) for item in fetched]
+        if archive.digest(fetched) != previous.digest:
             return Attempt(None, Prefetched(feed, fetched))
         # Observed when fetched, under the lock, never before the previous run (as run_ingest).
         observed = max(max((f.fetched_at for f in fetched), default=started), previous.observed_at)
@@ -193,14 +190,6 @@ def _previous(conn: sqlite3.Connection, feed: str, source: str) -> _Previous | N
     return _Previous(run_id, digest, n_records, moment, feed_id)
 
 
-def _digest(fetched: Sequence[Fetched], shas: Sequence[str]) -> str:
-    """A payload's digest as tracker.ingest._digest makes it: its parts' SHA-256 in role order."""
-    h = hashlib.sha256()
-    for item, sha in sorted(zip(fetched, shas, strict=True), key=lambda pair: pair[0].role):
-        h.update(item.role.encode() + b"\0" + bytes.fromhex(sha))
-    return h.hexdigest()
-
-
 def _moment(value: dt.datetime) -> str:
     """A moment as SQLAlchemy's DateTime stores it in SQLite: naive UTC with microseconds."""
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -231,7 +220,7 @@ def _confirm(
             started_at=_moment(started),
             observed_at=now,
             status="running",
-            digest=_digest(fetched, shas),
+            digest=archive.digest(fetched),
             **dict.fromkeys(("n_records", "n_new", "n_revised", "n_removed", "n_unchanged"), 0),
             **dict.fromkeys(("n_findings_new", "n_findings_open"), 0),
         )
@@ -286,8 +275,7 @@ def _archive(conn: sqlite3.Connection, run_id: int, item: Fetched, sha: str) -> 
     if row is not None:
         blob_id = row[0]
     else:
-        level = 1 if len(item.content) > FAST_COMPRESSION_OVER else 6
-        content = zlib.compress(item.content, level)
+        content = archive.compress(item.content)
         blob_id = _insert(conn, "payload_blob", sha256=sha, size=len(item.content), compression="zlib", content=content)
     _insert(
         conn,

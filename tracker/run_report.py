@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from tracker.errors import ExitCode
-
-if TYPE_CHECKING:
-    from tracker.validation import NewFinding
 
 # Runs that left the store consistent with their payload (a failed run changed nothing); also
 # tracker.store.models.SUCCESS_STATUSES.
 SUCCESS_STATUSES = ("ok", "ok_with_findings", "unchanged")
+
+
+@dataclass
+class NewFinding:
+    """A finding a run produced (tracker.validation), before it is stored."""
+
+    rule: str
+    severity: str
+    metric: str | None
+    report_date: dt.date | None
+    message: str
 
 
 @dataclass

@@ -6,13 +6,13 @@ can see, so that validating one new day does not read a series' whole history.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, select
 
+from tracker.run_report import NewFinding
 from tracker.store import models as m
 from tracker.store.revisions import Key, Values
 
@@ -25,15 +25,6 @@ KYIV = ZoneInfo("Europe/Kyiv")
 # quality.OUTLIER_SPARSE_WINDOW), so a finding REACH away still sees all it saw before.
 CONTEXT = 64
 REACH = 32
-
-
-@dataclass
-class NewFinding:
-    rule: str
-    severity: str
-    metric: str | None
-    report_date: dt.date | None
-    message: str
 
 
 # The dates each validated series' findings were judged over: open findings outside them stand.
