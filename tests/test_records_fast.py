@@ -1,6 +1,7 @@
 """The first `tracker records` after new data without pandas (issue 12): the command computes on
-plain rows (tracker.recordrows) and prints, to the byte, what the pandas analysis (the notebook
-API, tracker.analysis) gives for the same options, on the real dataset, in every format."""
+plain rows (tracker.recordrows) and prints, to the byte, what the notebook API (tracker.analysis,
+the same computation adapted to DataFrames) gives for the same options, on the real dataset, in
+every format: the frames' conversion to rows and back loses nothing."""
 
 from __future__ import annotations
 

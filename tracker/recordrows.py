@@ -1,17 +1,19 @@
-"""The daily series and its records on plain rows: the `records` command's way without pandas.
+"""The daily series and its records on plain rows: the one implementation of both.
 
 `tracker records` answers one question about a few thousand reports; importing pandas and numpy
 costs more than the whole computation (issue 12: the first query after new data must be as fast
-as a plain pandas script). So the command computes here, in plain Python, exactly what the pandas
-functions of tracker.analysis (daily_series, split_counted, records, period_table) compute for the
-notebook API, which keeps taking and returning DataFrames. The two must agree to the byte:
-tests/test_records_fast.py renders both on the real dataset for many option combinations.
+as a plain pandas script). So the series (daily_rows) and every record (split_rows,
+deadliest_day_record, ..., record_rows) are computed here, in plain Python, without pandas. The
+notebook API (tracker.analysis: daily_series, split_counted, records, ...) keeps taking and
+returning DataFrames: it turns a frame into these rows and the answer back into frames, so the
+rules live once. tests/test_records_fast.py checks both routes print the same, to the byte.
 
-The words and rules both use (conventions, reasons, record names) live here, without pandas, and
-tracker.analysis imports them from here.
+The words and rules both use (conventions, reasons, record names) live here too.
 
 A table is a `Table` (columns and rows of plain values: dt.date, int, float, str, bool, None),
-which tracker.render reads as it reads a DataFrame.
+which tracker.render reads as it reads a DataFrame. The record functions read a row's date only
+by comparing, adding days and asking year and month, so tracker.analysis hands them
+pd.Timestamps and gets Timestamps back.
 """
 
 from __future__ import annotations
@@ -140,8 +142,9 @@ def _reported_increase(value: Any) -> int | None:
 def daily_rows(
     observations: Sequence[Sequence[Any]], attrs: dict[str, Any], *, by: str, metric: str, today: dt.date
 ) -> DailyRows:
-    """tracker.analysis.series.daily_series on rows in tracker.store.queries.FRAME_COLUMNS order
-    (report_date, value, qualifier, reported_increase, adjustment, lineage, ...), sorted by date."""
+    """The daily series (see tracker.analysis.series.daily_series, which builds its frame from
+    this) of observations in tracker.store.queries.FRAME_COLUMNS order (report_date, value,
+    qualifier, reported_increase, adjustment, lineage, ...), sorted by date."""
     out = DailyRows([], {**attrs, "by": by, "metric": metric})
     if not observations:
         return out
@@ -208,7 +211,7 @@ def between_rows(daily: DailyRows, since: dt.date | None, until: dt.date | None)
     return DailyRows(rows, dict(daily.attrs))
 
 
-# --- records (tracker.analysis.records on rows) ---------------------------------------------
+# --- records (tracker.analysis.records adapts these to DataFrames) -------------------------
 
 
 @dataclass(frozen=True)
@@ -221,8 +224,30 @@ class RowRecords:
     notes: dict[str, str]
 
 
-def split_rows(daily: DailyRows, include_flagged: bool) -> tuple[list[Row], Table]:
-    """(counted days, excluded days with a `reason`), as tracker.analysis.records.split_counted."""
+@dataclass(frozen=True)
+class RowRecord:
+    """One record's rows and its note (what it was the highest of)."""
+
+    rows: list[Row]
+    note: str
+
+
+@dataclass(frozen=True)
+class PeriodRecord:
+    """The deadliest month or year: every period (in order, each with its `position` among them),
+    the best eligible one (none or one of them), the ones left out with a `reason`, the note."""
+
+    periods: list[Row]
+    best: list[Row]
+    excluded: list[Row]
+    note: str
+
+
+def split_rows(daily: DailyRows, include_flagged: bool) -> tuple[list[Row], list[Row]]:
+    """(counted days, excluded days with a `reason`): what records may use, and what not.
+
+    A day without an increment (the first report of a category that appeared later) is never
+    counted; a doubtful day is counted only with include_flagged. Both keep the series' order."""
     counted, excluded = [], []
     for r in daily.rows:
         if r["increment"] is None:
@@ -235,7 +260,7 @@ def split_rows(daily: DailyRows, include_flagged: bool) -> tuple[list[Row], Tabl
             excluded.append({**r, "reason": reason or "doubtful"})
         else:
             counted.append(r)
-    return counted, table(excluded, EXCLUDED_COLUMNS)
+    return counted, excluded
 
 
 def _ranked(counted: list[Row]) -> list[Row]:
@@ -244,6 +269,12 @@ def _ranked(counted: list[Row]) -> list[Row]:
 
 
 ROW_COLUMNS = ["date", "report_date", "increment", "total", "flags"]
+PROGRESSION_COLUMNS = ["date", "report_date", "increment", "total", "previous_date", "previous_increment", "margin",
+                       "flags"]  # fmt: skip
+WINDOW_COLUMNS = ["start", "end", "days", "total", "daily_average"]
+PERIOD_RECORD_COLUMNS = ["period", "start", "end", "days", "total", "daily_average", "complete", "flagged_days"]
+STREAK_COLUMNS = ["start", "end", "days", "total", "minimum", "current"]
+MILESTONE_COLUMNS = ["milestone", "date", "report_date", "total", "increment", "flags"]
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -270,7 +301,16 @@ def default_threshold(counted: list[Row]) -> int:
     return int(q // magnitude * magnitude)
 
 
-def _progression(counted: list[Row]) -> list[Row]:
+def deadliest_day_record(counted: list[Row]) -> RowRecord:
+    """The day with the highest increment (the earliest if tied): a counted row, or none."""
+    if not counted:
+        return RowRecord([], "no day counted")
+    return RowRecord(_ranked(counted)[:1], f"highest of {len(counted):,} days counted")
+
+
+def progression_record(counted: list[Row]) -> RowRecord:
+    """Each day that set a new record, with the previous peak (previous_date, previous_increment)
+    and the margin (None on the first record)."""
     rows: list[Row] = []
     peak: Row | None = None
     for r in counted:
@@ -284,11 +324,18 @@ def _progression(counted: list[Row]) -> list[Row]:
                 }
             )
             peak = r
-    return rows
+    return RowRecord(rows, f"{len(rows)} records among {len(counted):,} days counted")
 
 
-def _calendar(counted: list[Row]) -> tuple[list[dt.date], list[float | None]]:
-    """Counted increments on a complete calendar (None where a day is missing or excluded)."""
+def top_days_record(counted: list[Row], n: int) -> RowRecord:
+    """The n counted rows with the highest increments, each with its `rank`."""
+    rows = [{**r, "rank": i} for i, r in enumerate(_ranked(counted)[: max(n, 0)], start=1)]
+    return RowRecord(rows, f"top {len(rows)} of {len(counted):,} days counted")
+
+
+def _calendar(counted: list[Row]) -> tuple[list[Any], list[float | None]]:
+    """Counted increments on a complete calendar (None where a day is missing or excluded); the
+    days are of the rows' date type (dt.date, or pd.Timestamp from tracker.analysis)."""
     if not counted:
         return [], []
     by_day = {r["date"]: r["increment"] for r in counted}
@@ -297,8 +344,10 @@ def _calendar(counted: list[Row]) -> tuple[list[dt.date], list[float | None]]:
     return days, [by_day.get(d) for d in days]
 
 
-def _window(counted: list[Row], days: int) -> tuple[Table, str]:
-    cols = ["start", "end", "days", "total", "daily_average"]
+def window_record(counted: list[Row], days: int) -> RowRecord:
+    """The `days` consecutive days with the highest total; only windows of counted days."""
+    if days < 1 or days != int(days):
+        raise ValueError(f"a window is a whole number of days, at least 1, not {days!r}")
     cal, values = _calendar(counted)
     best: tuple[float, int] | None = None
     windows = 0
@@ -311,13 +360,14 @@ def _window(counted: list[Row], days: int) -> tuple[Table, str]:
         if best is None or total > best[0]:
             best = (total, end)
     if best is None:
-        return Table(cols, []), f"no {days} consecutive counted days"
+        return RowRecord([], f"no {days} consecutive counted days")
     total, end = best
     row = {"start": cal[end] - dt.timedelta(days=days - 1), "end": cal[end], "days": days, "total": total,
            "daily_average": total / days}  # fmt: skip
-    return table([row], cols), (
+    return RowRecord(
+        [row],
         f"highest of {windows:,} windows of {days} consecutive counted days; "
-        "windows touching an excluded or missing day are left out"
+        "windows touching an excluded or missing day are left out",
     )
 
 
@@ -329,10 +379,13 @@ def _period_days(key: tuple[int, ...]) -> int:
     return (following - dt.date(year, month, 1)).days
 
 
-def _deadliest_period(daily: DailyRows, period: str, include_flagged: bool) -> tuple[Table, Table, str]:
-    """(the deadliest month or year, the periods left out with why, the note), as
-    tracker.analysis.records.deadliest_period on period_table's rows."""
-    cols = ["period", "start", "end", "days", "total", "daily_average", "complete", "flagged_days"]
+def period_record(daily: DailyRows, period: str, include_flagged: bool) -> PeriodRecord:
+    """The calendar month or year with the highest total (of its days' increments).
+
+    A period holding doubtful days is left out unless include_flagged (its total rests on
+    figures that are not one-day counts); the excluded periods come with the reason."""
+    if period not in ("month", "year"):
+        raise ValueError("period must be 'month' or 'year'")
     groups: dict[tuple[int, ...], list[Row]] = {}
     for r in daily.rows:
         if r["increment"] is not None:
@@ -360,6 +413,7 @@ def _deadliest_period(daily: DailyRows, period: str, include_flagged: bool) -> t
                 "complete": days >= _period_days(key),
                 "flagged_days": sum(1 for r in rows if r["doubtful"]),
                 "names": sorted(names),
+                "position": len(periods),
             }
         )
     excluded, eligible = [], []
@@ -374,11 +428,13 @@ def _deadliest_period(daily: DailyRows, period: str, include_flagged: bool) -> t
     note = f"highest of {len(eligible)} {period}s counted"
     if best and not best[0]["complete"]:
         note += f"; that {period} is incomplete"
-    return table(best, cols), table(excluded, [*cols, "reason"]), note
+    return PeriodRecord(periods, best, excluded, note)
 
 
-def _streaks(counted: list[Row], threshold: float, top: int) -> tuple[Table, str]:
-    cols = ["start", "end", "days", "total", "minimum", "current"]
+def streak_record(counted: list[Row], threshold: float) -> RowRecord:
+    """Every run of consecutive days at or above `threshold`, longest first (then the larger
+    total). A missing or excluded day ends a run: a streak is only as long as the days we can
+    vouch for. The caller keeps the top ones; the note counts them all."""
     cal, values = _calendar(counted)
     runs: list[Row] = []
     start: int | None = None
@@ -395,23 +451,28 @@ def _streaks(counted: list[Row], threshold: float, top: int) -> tuple[Table, str
                  "minimum": float(min(span)), "current": hit and i == last}
             )  # fmt: skip
             start = None
-    ranked = sorted(runs, key=lambda r: (-r["days"], -r["total"]))[: max(top, 0)]
-    return table(ranked, cols), f"{len(runs)} runs of days at or above {threshold:,g}"
+    ranked = sorted(runs, key=lambda r: (-r["days"], -r["total"]))
+    return RowRecord(ranked, f"{len(runs)} runs of days at or above {threshold:,g}")
 
 
-def _milestones(daily: DailyRows, step: int) -> list[Row]:
+def milestone_record(daily: DailyRows, step: int) -> RowRecord:
+    """The report on which each multiple of `step` was first passed (by the cumulative total),
+    each row with its `milestone`; no day is left out (milestones rest on totals)."""
+    if step <= 0:
+        raise ValueError("milestone step must be positive")
     rows: list[Row] = []
     reached = 0
     for r in daily.rows:
         while r["total"] >= (reached + 1) * step:
             reached += 1
             rows.append({**r, "milestone": reached * step})
-    return rows
+    return RowRecord(rows, f"every {step:,} passed")
 
 
 def excluded_summary_rows(excluded: Table) -> Table:
-    """The days left out, counted by reason (tracker.analysis.records.excluded_summary)."""
-    counts: dict[str, list[dt.date]] = {}
+    """The days left out of the day records, counted by reason (a day may have several): the
+    reason's name, what it means, how many days, the first and last of them."""
+    counts: dict[str, list[Any]] = {}
     for r in excluded.rows:
         names = [f for f in str(r["flags"] or "").split(";") if f in REASON_TEXT]
         if r["increment"] is None:
@@ -432,42 +493,24 @@ def excluded_summary_rows(excluded: Table) -> Table:
 def record_rows(
     daily: DailyRows, *, top: int, streak_threshold: float, milestone_step: int, include_flagged: bool
 ) -> RowRecords:
-    """Every record `tracker records` shows, as tracker.analysis.records.records computes them."""
+    """Every record `tracker records` shows, as tracker.analysis.records.records gives them."""
     counted, excluded = split_rows(daily, include_flagged)
-    n = len(counted)
-    ranked = _ranked(counted)
-    progression = _progression(counted)
-    window, window_note = _window(counted, DEADLIEST_WINDOW_DAYS)
-    month, month_x, month_note = _deadliest_period(daily, "month", include_flagged)
-    year, year_x, year_note = _deadliest_period(daily, "year", include_flagged)
-    streak_table, streak_note = _streaks(counted, streak_threshold, top)
-    top_rows = [{**r, "rank": i} for i, r in enumerate(ranked[: max(top, 0)], start=1)]
     window_name = f"deadliest_{DEADLIEST_WINDOW_DAYS}_days"
-    tables = {
-        "deadliest_day": table(ranked[:1], ROW_COLUMNS),
-        "record_progression": table(
-            progression,
-            ["date", "report_date", "increment", "total", "previous_date", "previous_increment", "margin", "flags"],
-        ),
-        "top_days": table(top_rows, ["rank", *ROW_COLUMNS]),
-        window_name: window,
-        "deadliest_month": month,
-        "deadliest_year": year,
-        "streaks": streak_table,
-        "milestones": table(
-            _milestones(daily, milestone_step), ["milestone", "date", "report_date", "total", "increment", "flags"]
-        ),
-        "excluded_months": month_x,
-        "excluded_years": year_x,
+    month = period_record(daily, "month", include_flagged)
+    year = period_record(daily, "year", include_flagged)
+    streaks = streak_record(counted, streak_threshold)
+    shown = {
+        "deadliest_day": (deadliest_day_record(counted), ROW_COLUMNS),
+        "record_progression": (progression_record(counted), PROGRESSION_COLUMNS),
+        "top_days": (top_days_record(counted, top), ["rank", *ROW_COLUMNS]),
+        window_name: (window_record(counted, DEADLIEST_WINDOW_DAYS), WINDOW_COLUMNS),
+        "deadliest_month": (RowRecord(month.best, month.note), PERIOD_RECORD_COLUMNS),
+        "deadliest_year": (RowRecord(year.best, year.note), PERIOD_RECORD_COLUMNS),
+        "streaks": (RowRecord(streaks.rows[: max(top, 0)], streaks.note), STREAK_COLUMNS),
+        "milestones": (milestone_record(daily, milestone_step), MILESTONE_COLUMNS),
     }
-    notes = {
-        "deadliest_day": f"highest of {n:,} days counted" if counted else "no day counted",
-        "record_progression": f"{len(progression)} records among {n:,} days counted",
-        "top_days": f"top {len(top_rows)} of {n:,} days counted",
-        window_name: window_note,
-        "deadliest_month": month_note,
-        "deadliest_year": year_note,
-        "streaks": streak_note,
-        "milestones": f"every {milestone_step:,} passed",
-    }
-    return RowRecords(n, excluded, tables, notes)
+    tables = {name: table(record.rows, columns) for name, (record, columns) in shown.items()}
+    tables["excluded_months"] = table(month.excluded, [*PERIOD_RECORD_COLUMNS, "reason"])
+    tables["excluded_years"] = table(year.excluded, [*PERIOD_RECORD_COLUMNS, "reason"])
+    notes = {name: record.note for name, (record, _) in shown.items()}
+    return RowRecords(len(counted), table(excluded, EXCLUDED_COLUMNS), tables, notes)

@@ -4,25 +4,50 @@ Doubtful points (quality flags coarse / catch_up / outlier, lineage changes, inc
 span missing reports) are left out by default (`include_flagged=False`) because they are not
 one-day figures: the +3,160 re-estimate of 2022-03-03 is not the deadliest day. Every result
 returns what it left out and why, next to what it counted.
+
+The records are computed once, on plain rows, by tracker.recordrows (which `tracker records`
+uses without pandas); each function here turns its daily frame into those rows (dates stay
+Timestamps, each row keeps its `position` in the frame) and the rows' answer back into frames:
+a table of days is the frame's own rows, so it keeps the frame's dtypes.
 """
 
 from __future__ import annotations
 
-import math
-from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import cast
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from tracker.analysis.averages import period_table
 from tracker.analysis.series import CONVENTION_TEXT
 from tracker.metrics import METRICS
 
 # The rules and words of records, shared with the records command's pandas-free path.
 from tracker.recordrows import DEADLIEST_WINDOW_DAYS as DEADLIEST_WINDOW_DAYS
 from tracker.recordrows import EXCLUDED_COLUMNS as EXCLUDED_COLUMNS
+from tracker.recordrows import (
+    MILESTONE_COLUMNS,
+    PERIOD_RECORD_COLUMNS,
+    PROGRESSION_COLUMNS,
+    ROW_COLUMNS,
+    STREAK_COLUMNS,
+    WINDOW_COLUMNS,
+    DailyRows,
+    Row,
+    RowRecord,
+    Table,
+    deadliest_day_record,
+    default_threshold,
+    excluded_summary_rows,
+    milestone_record,
+    period_record,
+    progression_record,
+    split_rows,
+    streak_record,
+    top_days_record,
+    window_record,
+)
 from tracker.recordrows import NO_INCREMENT_REASON as NO_INCREMENT_REASON
 from tracker.recordrows import REASON_TEXT as REASON_TEXT
 from tracker.recordrows import STREAK_DEFAULT_QUANTILE as STREAK_DEFAULT_QUANTILE
@@ -30,28 +55,28 @@ from tracker.recordrows import SUMMARY_COLUMNS as SUMMARY_COLUMNS
 from tracker.recordrows import RecordWords as RecordWords
 from tracker.recordrows import record_words as record_words
 
+# The columns of a daily frame that records read.
+_DAY_COLUMNS = ("date", "report_date", "total", "increment", "span_days", "flags", "flag_reasons", "doubtful")
 
-def excluded_summary(excluded: pd.DataFrame) -> pd.DataFrame:
-    """The days left out of the day records, counted by reason (a day may have several): the
-    reason's name, what it means, how many days, the first and last of them."""
-    counts: dict[str, list[pd.Timestamp]] = {}
-    for date, flags, span, increment in zip(
-        excluded["date"], excluded["flags"].fillna(""), excluded["span_days"], excluded["increment"]
-    ):
-        names = [f for f in str(flags).split(";") if f in REASON_TEXT]
-        if pd.isna(increment):
-            names = ["no_increment"]
-        elif span > 1 and "gap" not in names:
-            names.append("span")
-        for name in names or ["other"]:
-            counts.setdefault(name, []).append(date)
-    rows = [
-        {"reason": name, "meaning": REASON_TEXT[name], "days": len(counts[name]), "first": min(counts[name]),
-         "last": max(counts[name])}
-        for name in REASON_TEXT
-        if name in counts
-    ]  # fmt: skip
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+def _rows(frame: pd.DataFrame, columns: tuple[str, ...] = _DAY_COLUMNS) -> DailyRows:
+    """The frame's columns as recordrows' rows: Timestamps stay Timestamps, a missing value is
+    None (flags and reasons ""), doubtful is a bool, and each row has its `position`."""
+    values: list[list[Any]] = []
+    for c in columns:
+        column = frame[c]
+        if c == "doubtful":
+            values.append(column.astype(bool).tolist())
+        elif c in ("flags", "flag_reasons"):
+            values.append(column.astype(object).fillna("").tolist())
+        else:
+            values.append(column.astype(object).where(column.notna(), None).tolist())
+    rows = [{**dict(zip(columns, row)), "position": i} for i, row in enumerate(zip(*values))]
+    return DailyRows(rows)
+
+
+def _na(value: Any, missing: Any) -> Any:
+    return missing if value is None else value
 
 
 @dataclass(frozen=True)
@@ -89,11 +114,32 @@ def _by(daily: pd.DataFrame) -> str:
     return by
 
 
-# Within one records() call every record asks for the same split of the same frame: it is made
-# once (keyed by the frame's identity, which the call keeps alive) and handed out as copies.
-_SPLITS: ContextVar[dict[tuple[int, bool], tuple[pd.DataFrame, pd.DataFrame]] | None] = ContextVar(
-    "_SPLITS", default=None
-)
+class _Split:
+    """A daily frame, its rows, and their split into counted and excluded days: made once per
+    call of a record (or once for all of records())."""
+
+    def __init__(self, daily: pd.DataFrame, include_flagged: bool) -> None:
+        self.daily = daily
+        self.include_flagged = include_flagged
+        self.rows = _rows(daily)
+        self.counted, self.excluded_rows = split_rows(self.rows, include_flagged)
+
+    @cached_property
+    def excluded(self) -> pd.DataFrame:
+        """The excluded days: the frame's rows, EXCLUDED_COLUMNS, each with its `reason`."""
+        excluded = self.daily.iloc[[r["position"] for r in self.excluded_rows]].copy()
+        excluded["reason"] = pd.Series([r["reason"] for r in self.excluded_rows], index=excluded.index, dtype=object)
+        return excluded[EXCLUDED_COLUMNS].reset_index(drop=True)
+
+    def left_out(self) -> pd.DataFrame:
+        return self.excluded.copy(deep=False)  # copy-on-write: a caller's change stays its own
+
+    def days(self, rows: list[Row]) -> pd.DataFrame:
+        """The frame's own rows (all columns) for these rows, in their order, indexed from 0."""
+        return self.daily.iloc[[r["position"] for r in rows]].reset_index(drop=True)
+
+    def result(self, name: str, table: pd.DataFrame, record: RowRecord) -> RecordResult:
+        return RecordResult(name, table, self.left_out(), _by(self.daily), record.note)
 
 
 def split_counted(daily: pd.DataFrame, *, include_flagged: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -102,136 +148,68 @@ def split_counted(daily: pd.DataFrame, *, include_flagged: bool = False) -> tupl
     A day without an increment (the first report of a category that appeared later) is never
     counted; a doubtful day is counted only with include_flagged.
     """
-    memo = _SPLITS.get()
-    if memo is None:
-        return _split_counted(daily, include_flagged)
-    key = (id(daily), include_flagged)
-    if key not in memo:
-        memo[key] = _split_counted(daily, include_flagged)
-    counted, excluded = memo[key]
-    return counted.copy(deep=False), excluded.copy(deep=False)  # copy-on-write: a caller's change stays its own
-
-
-def _split_counted(daily: pd.DataFrame, include_flagged: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    no_increment = daily["increment"].isna()
-    doubtful = daily["doubtful"].astype(bool) & ~no_increment & (not include_flagged)
-    counted = daily.loc[~no_increment & ~doubtful].reset_index(drop=True)
-    excluded = daily.loc[no_increment | doubtful].copy()
-    reasons = excluded["flag_reasons"].astype(object).fillna("")
-    long_span = (excluded["span_days"] > 1) & ~excluded["flags"].str.contains("gap", regex=False)
-    span_note = "spans " + excluded["span_days"].fillna(0).astype(int).astype(str) + " days"
-    reasons = reasons.where(~long_span, (reasons + " | " + span_note).str.removeprefix(" | "))
-    reasons = reasons.where(reasons != "", "doubtful")
-    excluded["reason"] = reasons.where(excluded["increment"].notna(), NO_INCREMENT_REASON)
-    excluded = excluded[EXCLUDED_COLUMNS].reset_index(drop=True)
+    split = _Split(daily, include_flagged)
+    counted = split.days(split.counted)
     counted.attrs.update(daily.attrs)
-    return counted, excluded
+    return counted, split.left_out()
 
 
-def _row_table(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows[["date", "report_date", "increment", "total", "flags"]].reset_index(drop=True)
+def excluded_summary(excluded: pd.DataFrame) -> pd.DataFrame:
+    """The days left out of the day records, counted by reason (a day may have several): the
+    reason's name, what it means, how many days, the first and last of them."""
+    rows = _rows(excluded, ("date", "flags", "span_days", "increment")).rows
+    return pd.DataFrame(excluded_summary_rows(Table(EXCLUDED_COLUMNS, rows)).rows, columns=SUMMARY_COLUMNS)
 
 
 def deadliest_day(daily: pd.DataFrame, *, include_flagged: bool = False) -> RecordResult:
     """The day with the highest increment (the earliest if tied)."""
-    counted, excluded = split_counted(daily, include_flagged=include_flagged)
-    if counted.empty:
-        return RecordResult("deadliest_day", _row_table(counted), excluded, _by(daily), "no day counted")
-    best = counted.sort_values(["increment", "date"], ascending=[False, True], kind="stable").head(1)
-    return RecordResult(
-        "deadliest_day", _row_table(best), excluded, _by(daily), f"highest of {len(counted):,} days counted"
-    )
+    return _deadliest_day(_Split(daily, include_flagged))
+
+
+def _deadliest_day(split: _Split) -> RecordResult:
+    record = deadliest_day_record(split.counted)
+    return split.result("deadliest_day", split.days(record.rows)[ROW_COLUMNS], record)
 
 
 def record_progression(daily: pd.DataFrame, *, include_flagged: bool = False) -> RecordResult:
     """Each day that set a new record: its value, the previous peak (date, value), the margin."""
-    counted, excluded = split_counted(daily, include_flagged=include_flagged)
-    inc = counted["increment"].to_numpy()
-    rows = []
-    peak_i = -1
-    for i in range(len(inc)):
-        if peak_i < 0 or inc[i] > inc[peak_i]:
-            prev = counted.iloc[peak_i] if peak_i >= 0 else None
-            row = counted.iloc[i]
-            rows.append(
-                {
-                    "date": row["date"],
-                    "report_date": row["report_date"],
-                    "increment": row["increment"],
-                    "total": row["total"],
-                    "previous_date": prev["date"] if prev is not None else pd.NaT,
-                    "previous_increment": prev["increment"] if prev is not None else np.nan,
-                    "margin": row["increment"] - prev["increment"] if prev is not None else np.nan,
-                    "flags": row["flags"],
-                }
-            )
-            peak_i = i
-    table = pd.DataFrame(
-        rows,
-        columns=["date", "report_date", "increment", "total", "previous_date", "previous_increment", "margin", "flags"],
-    )
-    return RecordResult(
-        "record_progression", table, excluded, _by(daily), f"{len(table)} records among {len(counted):,} days counted"
-    )
+    return _record_progression(_Split(daily, include_flagged))
+
+
+def _record_progression(split: _Split) -> RecordResult:
+    record = progression_record(split.counted)
+    flags = split.daily["flags"].tolist()
+    rows = [
+        {**r, "previous_date": _na(r["previous_date"], pd.NaT), "previous_increment": _na(r["previous_increment"], np.nan),
+         "margin": _na(r["margin"], np.nan), "flags": flags[r["position"]]}
+        for r in record.rows
+    ]  # fmt: skip
+    return split.result("record_progression", pd.DataFrame(rows, columns=PROGRESSION_COLUMNS), record)
 
 
 def top_days(daily: pd.DataFrame, n: int = 10, *, include_flagged: bool = False) -> RecordResult:
     """The n days with the highest increments, ranked (ties share the earlier date's order)."""
-    counted, excluded = split_counted(daily, include_flagged=include_flagged)
-    top = counted.sort_values(["increment", "date"], ascending=[False, True], kind="stable").head(max(n, 0))
-    table = _row_table(top)
+    return _top_days(_Split(daily, include_flagged), n)
+
+
+def _top_days(split: _Split, n: int) -> RecordResult:
+    record = top_days_record(split.counted, n)
+    table = split.days(record.rows)[ROW_COLUMNS]
     table.insert(0, "rank", range(1, len(table) + 1))
-    return RecordResult("top_days", table, excluded, _by(daily), f"top {len(table)} of {len(counted):,} days counted")
-
-
-def _calendar(counted: pd.DataFrame) -> pd.Series:
-    """Counted increments on a complete calendar (NaN where a day is missing or excluded)."""
-    if counted.empty:
-        return pd.Series(dtype="float64")
-    s = counted.set_index("date")["increment"]
-    full = pd.date_range(s.index.min(), s.index.max(), freq="D")
-    return s.reindex(full)
+    return split.result("top_days", table, record)
 
 
 def deadliest_window(
     daily: pd.DataFrame, days: int = DEADLIEST_WINDOW_DAYS, *, include_flagged: bool = False
 ) -> RecordResult:
     """The `days` consecutive days with the highest total; only windows of counted days."""
-    counted, excluded = split_counted(daily, include_flagged=include_flagged)
-    cal = _calendar(counted)
-    sums = cal.rolling(days, min_periods=days).sum() if len(cal) else cal
-    cols = ["start", "end", "days", "total", "daily_average"]
-    if sums.dropna().empty:
-        return RecordResult(
-            f"deadliest_{days}_days",
-            pd.DataFrame(columns=cols),
-            excluded,
-            _by(daily),
-            f"no {days} consecutive counted days",
-        )
-    end = cast(pd.Timestamp, sums.idxmax())  # the calendar is indexed by day
-    total = sums.loc[end]
-    table = pd.DataFrame(
-        [
-            {
-                "start": end - pd.Timedelta(days=days - 1),
-                "end": end,
-                "days": days,
-                "total": total,
-                "daily_average": total / days,
-            }
-        ],
-        columns=cols,
-    )
-    windows = int(sums.notna().sum())
-    return RecordResult(
-        f"deadliest_{days}_days",
-        table,
-        excluded,
-        _by(daily),
-        f"highest of {windows:,} windows of {days} consecutive counted days; "
-        "windows touching an excluded or missing day are left out",
-    )
+    return _deadliest_window(_Split(daily, include_flagged), days)
+
+
+def _deadliest_window(split: _Split, days: int) -> RecordResult:
+    record = window_record(split.counted, days)
+    table = pd.DataFrame(record.rows, columns=WINDOW_COLUMNS) if record.rows else pd.DataFrame(columns=WINDOW_COLUMNS)
+    return split.result(f"deadliest_{days}_days", table, record)
 
 
 def deadliest_period(daily: pd.DataFrame, period: str = "month", *, include_flagged: bool = False) -> RecordResult:
@@ -242,47 +220,26 @@ def deadliest_period(daily: pd.DataFrame, period: str = "month", *, include_flag
     """
     if period not in ("month", "year"):
         raise ValueError("period must be 'month' or 'year'")
-    cols = ["period", "start", "end", "days", "total", "daily_average", "complete", "flagged_days"]
-    table = period_table(daily, period)
-    flag_names = _flags_per_period(daily, period)
-    bad = (table["flagged_days"] > 0) & (not include_flagged)
-    excluded = table.loc[bad, cols].copy()
-    excluded["reason"] = [
-        f"contains {n} doubtful day{'s' if n > 1 else ''} ({', '.join(flag_names.get(p, []))})"
-        for p, n in zip(excluded["period"], excluded["flagged_days"])
-    ]
-    eligible = table.loc[~bad]
-    best = eligible.sort_values(["total", "start"], ascending=[False, True], kind="stable").head(1)
-    note = f"highest of {len(eligible)} {period}s counted"
-    if not best.empty and not bool(best["complete"].iloc[0]):
-        note += f"; that {period} is incomplete"
-    return RecordResult(
-        f"deadliest_{period}", best[cols].reset_index(drop=True), excluded.reset_index(drop=True), _by(daily), note
-    )
+    return _deadliest_period(_Split(daily, include_flagged), period)
 
 
-def _flags_per_period(daily: pd.DataFrame, period: str) -> dict[str, list[str]]:
-    rows = daily.loc[daily["doubtful"].astype(bool) & daily["increment"].notna()]
-    labels = rows["date"].dt.strftime("%Y-%m" if period == "month" else "%Y")
-    out: dict[str, set[str]] = {}
-    for label, flags, span in zip(labels, rows["flags"], rows["span_days"]):
-        names = {f for f in flags.split(";") if f}
-        if span > 1:
-            names.add("gap")
-        out.setdefault(label, set()).update(names)
-    return {k: sorted(v) for k, v in out.items()}
+def _deadliest_period(split: _Split, period: str) -> RecordResult:
+    record = period_record(split.rows, period, split.include_flagged)
+    # every period as one frame (as tracker.analysis.averages.period_table gives them), then cut
+    if record.periods:
+        table = pd.DataFrame({c: [p[c] for p in record.periods] for c in PERIOD_RECORD_COLUMNS})
+    else:
+        table = pd.DataFrame(columns=PERIOD_RECORD_COLUMNS)
+    table.attrs.update(split.daily.attrs)
+    excluded = table.iloc[[p["position"] for p in record.excluded]].copy()
+    excluded["reason"] = [p["reason"] for p in record.excluded]
+    best = table.iloc[[p["position"] for p in record.best]].reset_index(drop=True)
+    return RecordResult(f"deadliest_{period}", best, excluded.reset_index(drop=True), _by(split.daily), record.note)
 
 
 def default_streak_threshold(daily: pd.DataFrame, *, include_flagged: bool = False) -> int:
     """The 90th percentile of counted increments, rounded down to two significant digits."""
-    counted, _ = split_counted(daily, include_flagged=include_flagged)
-    if counted.empty:
-        return 1
-    q = float(counted["increment"].quantile(STREAK_DEFAULT_QUANTILE))
-    if q < 1:
-        return 1
-    magnitude = 10 ** max(int(math.floor(math.log10(q))) - 1, 0)
-    return int(q // magnitude * magnitude)
+    return default_threshold(_Split(daily, include_flagged).counted)
 
 
 def streaks(
@@ -292,42 +249,17 @@ def streaks(
 
     A missing or excluded day ends a run: a streak is only as long as the days we can vouch for.
     """
+    return _streaks(_Split(daily, include_flagged), threshold, top)
+
+
+def _streaks(split: _Split, threshold: float | None, top: int) -> RecordResult:
     if threshold is None:
-        threshold = default_streak_threshold(daily, include_flagged=include_flagged)
-    counted, excluded = split_counted(daily, include_flagged=include_flagged)
-    cal = _calendar(counted)
-    cols = ["start", "end", "days", "total", "minimum", "current"]
-    hit = (cal >= threshold).to_numpy() if len(cal) else np.array([], dtype=bool)
-    runs = []
-    start = None
-    for i, h in enumerate(hit):
-        if h and start is None:
-            start = i
-        if (not h or i == len(hit) - 1) and start is not None:
-            end = i if h else i - 1
-            vals = cal.iloc[start : end + 1]
-            runs.append(
-                {
-                    "start": cal.index[start],
-                    "end": cal.index[end],
-                    "days": end - start + 1,
-                    "total": vals.sum(),
-                    "minimum": vals.min(),
-                    "current": bool(h and i == len(hit) - 1),
-                }
-            )
-            start = None
-    table = pd.DataFrame(runs, columns=cols)
+        threshold = default_threshold(split.counted)
+    record = streak_record(split.counted, threshold)
+    table = pd.DataFrame(record.rows, columns=STREAK_COLUMNS)
     if not table.empty:
-        table = table.sort_values(["days", "total"], ascending=[False, False], kind="stable")
         table = table.head(max(top, 0)).reset_index(drop=True)
-    return RecordResult(
-        "streaks",
-        table,
-        excluded,
-        _by(daily),
-        f"{len(runs)} runs of days at or above {threshold:,g}",
-    )
+    return split.result("streaks", table, record)
 
 
 def milestones(daily: pd.DataFrame, step: int | None = None, *, metric: str | None = None) -> RecordResult:
@@ -336,32 +268,24 @@ def milestones(daily: pd.DataFrame, step: int | None = None, *, metric: str | No
     Milestones rest on totals, not increments, so no day is left out; a milestone passed on a
     flagged report carries its flags.
     """
+    return _milestones(daily, None, step, metric)
+
+
+def _milestones(daily: pd.DataFrame, rows: DailyRows | None, step: int | None, metric: str | None) -> RecordResult:
     metric = metric or daily.attrs.get("metric") or ""
     if step is None:
         if metric not in METRICS:
             raise ValueError("milestones need a step or a known metric")
         step = METRICS[metric].milestone_step
-    if step <= 0:
-        raise ValueError("milestone step must be positive")
-    cols = ["milestone", "date", "report_date", "total", "increment", "flags"]
-    rows = []
-    reached = 0
-    for row in daily.itertuples(index=False):
-        total = cast(int, row.total)  # the daily frame's totals are int64
-        while total >= (reached + 1) * step:
-            reached += 1
-            rows.append(
-                {
-                    "milestone": reached * step,
-                    "date": row.date,
-                    "report_date": row.report_date,
-                    "total": row.total,
-                    "increment": row.increment,
-                    "flags": row.flags,
-                }
-            )
-    excluded = pd.DataFrame(columns=EXCLUDED_COLUMNS)
-    return RecordResult("milestones", pd.DataFrame(rows, columns=cols), excluded, _by(daily), f"every {step:,} passed")
+    if rows is None:
+        rows = _rows(daily, ("date", "report_date", "total", "increment"))
+    record = milestone_record(rows, step)
+    flags = daily["flags"].tolist()
+    table = pd.DataFrame(
+        [{**r, "increment": _na(r["increment"], np.nan), "flags": flags[r["position"]]} for r in record.rows],
+        columns=MILESTONE_COLUMNS,
+    )
+    return RecordResult("milestones", table, pd.DataFrame(columns=EXCLUDED_COLUMNS), _by(daily), record.note)
 
 
 def records(
@@ -374,41 +298,24 @@ def records(
     metric: str | None = None,
 ) -> Records:
     """All records of one daily series (see daily_series), with what each left out."""
-    token = _SPLITS.set({})
-    try:
-        return _records(daily, top, streak_threshold, milestone_step, include_flagged, metric)
-    finally:
-        _SPLITS.reset(token)
-
-
-def _records(
-    daily: pd.DataFrame,
-    top: int,
-    streak_threshold: float | None,
-    milestone_step: int | None,
-    include_flagged: bool,
-    metric: str | None,
-) -> Records:
     metric = metric or daily.attrs.get("metric") or ""
-    counted, excluded = split_counted(daily, include_flagged=include_flagged)
-    if streak_threshold is None:
-        streak_threshold = default_streak_threshold(daily, include_flagged=include_flagged)
+    split = _Split(daily, include_flagged)
     results = [
-        deadliest_day(daily, include_flagged=include_flagged),
-        record_progression(daily, include_flagged=include_flagged),
-        top_days(daily, top, include_flagged=include_flagged),
-        deadliest_window(daily, DEADLIEST_WINDOW_DAYS, include_flagged=include_flagged),
-        deadliest_period(daily, "month", include_flagged=include_flagged),
-        deadliest_period(daily, "year", include_flagged=include_flagged),
-        streaks(daily, streak_threshold, top=top, include_flagged=include_flagged),
+        _deadliest_day(split),
+        _record_progression(split),
+        _top_days(split, top),
+        _deadliest_window(split, DEADLIEST_WINDOW_DAYS),
+        _deadliest_period(split, "month"),
+        _deadliest_period(split, "year"),
+        _streaks(split, streak_threshold, top),
     ]
     if metric in METRICS or milestone_step is not None:
-        results.append(milestones(daily, milestone_step, metric=metric))
+        results.append(_milestones(daily, split.rows, milestone_step, metric))
     return Records(
         metric=metric,
         by=_by(daily),
         include_flagged=include_flagged,
-        counted_days=len(counted),
-        excluded=excluded,
+        counted_days=len(split.counted),
+        excluded=split.left_out(),
         results={r.name: r for r in results},
     )

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
-
-from tracker.metrics import INVASION_START
-from tracker.quality import DOUBTFUL_RULES, FIRST_REPORT_DATE, Point, check_documented_series, check_series
 
 # The conventions and the flags that are no quality rule (lineage_change, first_report) are
 # defined with the records command's pandas-free path, which uses them too.
@@ -24,6 +20,7 @@ from tracker.recordrows import CONVENTIONS as CONVENTIONS
 from tracker.recordrows import DOCUMENTED as DOCUMENTED
 from tracker.recordrows import FIRST_REPORT as FIRST_REPORT
 from tracker.recordrows import LINEAGE_CHANGE as LINEAGE_CHANGE
+from tracker.recordrows import daily_rows
 
 OBS_COLUMNS = ("report_date", "value", "qualifier", "reported_increase", "adjustment", "lineage")
 DAILY_COLUMNS = [
@@ -54,21 +51,6 @@ def _ns(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values).astype("datetime64[ns]")
 
 
-def _optional_int(x: float | None) -> int | None:
-    return None if x is None or (isinstance(x, float) and np.isnan(x)) else int(x)
-
-
-def observation_points(obs: pd.DataFrame) -> list[Point]:
-    """The observations frame as `tracker.quality.Point`s (for check_series)."""
-    dates = [d.date() for d in pd.to_datetime(obs["report_date"])]
-    quals = [q if isinstance(q, str) else None for q in obs["qualifier"]]
-    incs = [_optional_int(x) for x in obs["reported_increase"]]
-    return [
-        Point(d, int(v), q, r, int(a))
-        for d, v, q, r, a in zip(dates, obs["value"].tolist(), quals, incs, obs["adjustment"].tolist())
-    ]
-
-
 def daily_series(
     obs: pd.DataFrame, *, by: str = BY_REPORT, today: dt.date | None = None, metric: str | None = None
 ) -> pd.DataFrame:
@@ -96,63 +78,35 @@ def daily_series(
         out.attrs.update(attrs)
         return out
     obs = obs.sort_values("report_date", ignore_index=True)
-    points = observation_points(obs)
-    if attrs.get("dates_by") == DOCUMENTED:
-        findings = check_documented_series(metric, points)
-    else:
-        findings = check_series(metric, points, today=today or dt.date.today())
-
-    report_date = _ns(obs["report_date"]).reset_index(drop=True)
-    total = obs["value"].astype("int64").reset_index(drop=True)
-    adjustment = obs["adjustment"].astype("int64").reset_index(drop=True)
-    lineage = obs["lineage"].astype(object).reset_index(drop=True)
-    increment = (total.diff() - adjustment).astype("float64")
-    if points[0].report_date == FIRST_REPORT_DATE:
-        increment.iloc[0] = float(total.iloc[0] - adjustment.iloc[0])
-    span = report_date.diff().dt.days.astype("float64")
-    span.iloc[0] = 1.0 if points[0].report_date == FIRST_REPORT_DATE else np.nan
-
-    flags: list[list[str]] = [[] for _ in points]
-    reasons: list[list[str]] = [[] for _ in points]
-    index_of: dict[dt.date | None, int] = {p.report_date: i for i, p in enumerate(points)}
-    for f in findings:
-        i = index_of[f.report_date]
-        if f.rule not in flags[i]:
-            flags[i].append(f.rule)
-        reasons[i].append(f"{f.rule}: {f.message}")
-    if points[0].report_date == FIRST_REPORT_DATE:
-        flags[0].append(FIRST_REPORT)
-        reasons[0].append(
-            f"{FIRST_REPORT}: the first report's figure is everything counted since the invasion began "
-            f"on {INVASION_START.isoformat()}, not the difference of two reports"
-        )
-    lineage_list = lineage.tolist()
-    for i in range(1, len(points)):
-        if lineage_list[i] != lineage_list[i - 1]:
-            flags[i].append(LINEAGE_CHANGE)
-            reasons[i].append(
-                f"{LINEAGE_CHANGE}: the total moves from {lineage_list[i - 1]} to "
-                f"{lineage_list[i]}: the increment spans a change of categories"
-            )
-
-    doubtful = [bool(set(fl) & (DOUBTFUL_RULES | {LINEAGE_CHANGE, FIRST_REPORT})) for fl in flags]
-    doubtful = [d or (s > 1) for d, s in zip(doubtful, span.fillna(0).tolist())]
+    report_date = _ns(obs["report_date"])
+    # the increments, spans and flags are computed once, on rows, by tracker.recordrows
+    observations = zip(
+        [d.date() for d in report_date],
+        obs["value"].tolist(),
+        obs["qualifier"].tolist(),
+        obs["reported_increase"].tolist(),
+        obs["adjustment"].tolist(),
+        obs["lineage"].tolist(),
+    )
+    rows = daily_rows(
+        list(observations), {"dates_by": attrs.get("dates_by")}, by=by, metric=metric, today=today or dt.date.today()
+    ).rows
     covered = report_date - pd.Timedelta(days=1)
     out = pd.DataFrame(
         {
             "date": report_date if by == BY_REPORT else covered,
             "report_date": report_date,
             "covered_day": covered,
-            "total": total,
-            "increment": increment,
-            "span_days": span,
-            "adjustment": adjustment,
-            "reported_increase": obs["reported_increase"].astype("float64").reset_index(drop=True),
-            "qualifier": obs["qualifier"].astype(object).reset_index(drop=True),
-            "lineage": lineage,
-            "flags": [";".join(fl) for fl in flags],
-            "flag_reasons": [" | ".join(r) for r in reasons],
-            "doubtful": pd.Series(doubtful, dtype=bool),
+            "total": obs["value"].astype("int64"),
+            "increment": pd.Series([r["increment"] for r in rows], dtype="float64"),
+            "span_days": pd.Series([r["span_days"] for r in rows], dtype="float64"),
+            "adjustment": obs["adjustment"].astype("int64"),
+            "reported_increase": obs["reported_increase"].astype("float64"),
+            "qualifier": obs["qualifier"].astype(object),
+            "lineage": obs["lineage"].astype(object),
+            "flags": [r["flags"] for r in rows],
+            "flag_reasons": [r["flag_reasons"] for r in rows],
+            "doubtful": pd.Series([r["doubtful"] for r in rows], dtype=bool),
         }
     )
     out.attrs.update(attrs)
