@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, inspect, text
 from storecheck import fingerprint
 
 import tracker.http
+import tracker.payloads
 from tracker import csvload, quality
 from tracker.errors import StoreError
 from tracker.feeds.csvfeed import CsvFeed, CsvReading, survey_sources
@@ -292,7 +293,7 @@ def test_rows_dated_in_the_future_are_set_aside_while_reading_one_finding_per_da
 
 
 def test_a_csv_over_the_payload_limit_is_refused_with_how_to_load_it(capsys, monkeypatch, sqlite_url, tmp_path):
-    monkeypatch.setattr(tracker.http, "MAX_BYTES", 1000)
+    monkeypatch.setattr(tracker.payloads, "MAX_BYTES", 1000)
     path = tmp_path / "big.csv"
     path.write_text(_interleaved(sources=10, days=10))
 

@@ -24,16 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 from tracker import __version__
 from tracker.errors import BadPayload, SourceUnreachable
-from tracker.payloads import Fetched
+from tracker.payloads import MAX_BYTES, Fetched
 from tracker.render import sanitize
 
 if TYPE_CHECKING:
-    # httpx is imported where a request is made: a local file's ingest, which reads MAX_BYTES
-    # from here, does not pay for it.
+    # httpx is imported where a request is made: a local file's ingest does not pay for it.
     import httpx
 
 USER_AGENT = f"tracker/{__version__} (casualty-claims tracker)"
-MAX_BYTES = 64 * 2**20  # the largest body accepted (local files too): far above any real payload
 TIMEOUT = 30.0  # seconds to connect, and to wait for each read or write
 ATTEMPT_DEADLINE = 120.0  # seconds for one attempt, from connecting to the last byte of the body
 DEADLINE = 300.0  # seconds for a whole fetch: every attempt and every wait between them

@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     from tracker.metrics import Metric
 
 
+# The largest payload accepted, fetched or local: far above any real one. Here, not in tracker.http,
+# so that reading a local file does not import the HTTP machinery.
+MAX_BYTES = 64 * 2**20
+
+
 @dataclass(frozen=True, slots=True)
 class Fetched:
     """One fetch: the raw bytes as received, and where and when they came from."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from pathlib import Path
 WAR_START = dt.date(2022, 2, 24)
 REGISTRY_FILE = Path(__file__).parent / "_sources" / "sources.csv"
 
+# A source key: what `--source`, a CSV's `source` cell and `tracker sources add` accept.
+SOURCE_KEY = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 SIDES = ("russia", "ukraine")
 # "report": a figure is dated by the report that published it; "covered": by the day it covers
 # (UK Defence Intelligence); "documented": by when a loss was documented, not when it happened

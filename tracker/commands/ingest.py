@@ -14,9 +14,8 @@ import typer
 
 from tracker.commands.options import DbOption
 from tracker.errors import InvalidInput, TrackerError
-from tracker.feeds.csvfeed import SOURCE_KEY
 from tracker.reports.options import parse_date
-from tracker.sources import GENERAL_STAFF
+from tracker.sources import GENERAL_STAFF, SOURCE_KEY
 
 if TYPE_CHECKING:
     from tracker.feeds import Feed

@@ -14,9 +14,8 @@ import typer
 from tracker.commands.ingest import WaitOption
 from tracker.commands.options import DbOption, FormatOption, JsonAliasOption, chosen_format, echo
 from tracker.errors import InvalidInput
-from tracker.feeds.csvfeed import SOURCE_KEY
 from tracker.reports.options import OutputFormat
-from tracker.sources import DATES_BY, DEFINITIONS, SIDES, SOURCES
+from tracker.sources import DATES_BY, DEFINITIONS, SIDES, SOURCE_KEY, SOURCES
 
 NAME_MAX = 200  # the store's column
 LICENCE_MAX = 1000

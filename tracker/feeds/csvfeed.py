@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,7 +23,7 @@ from tracker.errors import BadPayload, InvalidInput
 from tracker.feeds.payload import csv_error_reason, csv_reader, read_local, read_row, unreadable_rows
 from tracker.metrics import METRICS, resolve
 from tracker.payloads import Fetched, ParsedPayload, ParseIssue, TotalsTable
-from tracker.sources import DEFINITIONS, GENERAL_STAFF
+from tracker.sources import DEFINITIONS, GENERAL_STAFF, SOURCE_KEY
 from tracker.values import MAX_BAD_SHARE, parse_count, parse_iso_date, show, too_broken
 
 if TYPE_CHECKING:
@@ -32,8 +31,6 @@ if TYPE_CHECKING:
 
 COLUMNS = ("report_date", "metric", "value", "qualifier")
 OPTIONAL_COLUMNS = ("qualifier", "source")
-# A source key: what `--source`, a `source` cell and `tracker sources add` accept.
-SOURCE_KEY = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 # The archived record of how a run read the file (see CsvReading.as_fetched).
 READING_ROLE = "csv-reading"
 

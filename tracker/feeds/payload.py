@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tracker import payloads
 from tracker.errors import BadPayload, InvalidInput, LocalFileError
 from tracker.payloads import Fetched, ParseIssue
 from tracker.values import parse_iso_date, show
@@ -127,14 +128,14 @@ def read_local(path: Path, *, content_type: str, role: str) -> Fetched:
     LocalFileError (exit 6) naming the file; a file over the HTTP size limit is a BadPayload
     stated before it is read, so a huge file never has to fit in memory.
     """
-    from tracker.http import MAX_BYTES  # lazily: keeps httpx out of the feeds' import
-
     try:
         with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
-            if size > MAX_BYTES:
-                raise BadPayload(f"{path}: {size:,} bytes is over the {MAX_BYTES:,}-byte limit for one payload")
-            content = handle.read(MAX_BYTES + 1)
+            if size > payloads.MAX_BYTES:
+                raise BadPayload(
+                    f"{path}: {size:,} bytes is over the {payloads.MAX_BYTES:,}-byte limit for one payload"
+                )
+            content = handle.read(payloads.MAX_BYTES + 1)
     except IsADirectoryError:
         raise LocalFileError(f"{path}: is a folder, not a file") from None
     except FileNotFoundError:
@@ -143,8 +144,8 @@ def read_local(path: Path, *, content_type: str, role: str) -> Fetched:
         raise InvalidInput(f"{path}: no such file") from None
     except OSError as exc:
         raise LocalFileError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
-    if len(content) > MAX_BYTES:  # grew while being read
-        raise BadPayload(f"{path}: over the {MAX_BYTES:,}-byte limit for one payload")
+    if len(content) > payloads.MAX_BYTES:  # grew while being read
+        raise BadPayload(f"{path}: over the {payloads.MAX_BYTES:,}-byte limit for one payload")
     return Fetched(str(path), content, dt.datetime.now(dt.UTC), content_type, None, role)
 
 
