@@ -151,6 +151,31 @@ def test_a_store_error_midway_leaves_the_store_and_its_indexes_as_they_were(monk
     assert INDEXES <= _indexes(store_url) and len(_foreign_keys(store_url)) == 5
 
 
+def test_a_first_load_checks_foreign_keys_after_its_rows_and_refuses_one_naming_a_missing_parent(
+    monkeypatch, sqlite_url
+):
+    open_store(sqlite_url, write=True).dispose()  # an empty store: the next load is a first load
+    before = fingerprint(sqlite_url)
+    real = csvload._store_run
+
+    def orphaning(conn, report, *args, **kwargs):
+        real(conn, report, *args, **kwargs)
+        # Row by row (foreign keys on) this would fail at once; a first load checks at its end.
+        conn.execute(text("UPDATE observation SET metric_id = 999 WHERE id = (SELECT max(id) FROM observation)"))
+
+    monkeypatch.setattr(csvload, "_store_run", orphaning)
+
+    with pytest.raises(StoreError, match=r"nothing changed: 2 row\(s\) name a missing parent \(first: observation row"):
+        _load(sqlite_url, _interleaved(sources=2, days=2))
+
+    after = fingerprint(sqlite_url)
+    # Nothing of the load is stored; only the failed run's record names its source and feed.
+    assert {k: v for k, v in after.items() if k not in ("source", "feed")} == {
+        k: v for k, v in before.items() if k not in ("source", "feed")
+    }
+    assert INDEXES <= _indexes(sqlite_url)
+
+
 def test_a_failed_load_into_a_new_store_keeps_its_indexes(monkeypatch, sqlite_url):
     def failing(conn, report, *args, **kwargs):
         conn.execute(text("SELECT * FROM no_such_table"))

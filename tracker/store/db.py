@@ -133,9 +133,14 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Connection) -> None:
+            options = conn.get_execution_options()
+            # execution_options(sqlite_foreign_keys=False): a bulk load into an empty table checks
+            # its foreign keys once, at its end (tracker.csvload), not once per row. The pragma
+            # changes nothing inside a transaction, so it is set before every BEGIN.
+            conn.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if options.get('sqlite_foreign_keys', True) else 'OFF'}")
             # execution_options(sqlite_begin="IMMEDIATE") takes the write lock at BEGIN, so that
             # what the transaction reads first is already the latest state.
-            conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('sqlite_begin', '')}".strip())
+            conn.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', '')}".strip())
 
         return engine
     connect_args: dict[str, object] = {}
