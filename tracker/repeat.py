@@ -20,14 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from tracker import archive
 from tracker.errors import ExitCode, StoreError
 from tracker.run_report import SUCCESS_STATUSES, RunReport
 from tracker.sources import source_info
 from tracker.store.lock import store_file_lock
-from tracker.store.reading import BUSY_TIMEOUT_S, SCHEMA_REVISION, as_date, as_moment, sqlite_file
+from tracker.store.reading import WRITER_PRAGMAS, as_date, as_moment, open_at_schema, sqlite_file, sqlite_moment
 
 if TYPE_CHECKING:
     from tracker.feeds import Feed
@@ -142,27 +141,9 @@ def _writable(path: Path) -> bool:
 
 
 def _open(path: Path) -> sqlite3.Connection | None:
-    """A connection set up as tracker.store.db sets up a SQLite engine's (WAL, busy timeout,
-    foreign keys, explicit transactions), if the file is a store at this tracker's schema."""
-    try:
-        # mode=rw: an existing file only, never a new empty database.
-        conn = sqlite3.connect(
-            f"file:{quote(str(path.resolve()))}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None
-        )
-    except sqlite3.Error:
-        return None
-    try:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        versions = conn.execute("SELECT version_num FROM alembic_version").fetchall()
-    except sqlite3.Error:
-        versions = []
-    if versions != [(SCHEMA_REVISION,)]:  # none, another, or several: the normal path upgrades or says why
-        conn.close()
-        return None
-    return conn
+    """A connection set up as tracker.store.db sets up a SQLite engine's (WRITER_PRAGMAS, explicit
+    transactions), if the file is a store at this tracker's schema."""
+    return open_at_schema(path, WRITER_PRAGMAS, own_transactions=True)
 
 
 def _previous(conn: sqlite3.Connection, feed: str, source: str) -> _Previous | None:
@@ -190,11 +171,6 @@ def _previous(conn: sqlite3.Connection, feed: str, source: str) -> _Previous | N
     return _Previous(run_id, digest, n_records, moment, feed_id)
 
 
-def _moment(value: dt.datetime) -> str:
-    """A moment as SQLAlchemy's DateTime stores it in SQLite: naive UTC with microseconds."""
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
 def _confirm(
     conn: sqlite3.Connection,
     report: RunReport,
@@ -206,7 +182,7 @@ def _confirm(
     """Record the run as tracker.ingest._store_run records a repeat of the previous run's bytes,
     in one transaction: the run row, the archive of its fetches, every row the previous run saw
     seen again, and the counts; findings stand as they are."""
-    now = _moment(report.observed_at)
+    now = sqlite_moment(report.observed_at)
     feed_id = previous.feed_id
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -217,7 +193,7 @@ def _confirm(
             source_key=report.source,
             feed_id=feed_id,
             location=report.location,
-            started_at=_moment(started),
+            started_at=sqlite_moment(started),
             observed_at=now,
             status="running",
             digest=archive.digest(fetched),
@@ -253,7 +229,7 @@ def _confirm(
             "n_records = :records, n_new = 0, n_revised = 0, n_removed = 0, n_unchanged = :unchanged, "
             "n_findings_new = 0, n_findings_open = :open WHERE id = :run",
             {
-                "finished": _moment(dt.datetime.now(dt.UTC)),
+                "finished": sqlite_moment(dt.datetime.now(dt.UTC)),
                 "status": report.status,
                 "code": int(report.exit_code),
                 "records": report.n_records,
@@ -285,7 +261,7 @@ def _archive(conn: sqlite3.Connection, run_id: int, item: Fetched, sha: str) -> 
         location=item.location,
         final_location=item.final_location,
         role=item.role,
-        fetched_at=_moment(item.fetched_at),
+        fetched_at=sqlite_moment(item.fetched_at),
         content_type=(item.content_type or "")[:200] or None,
         status_code=item.status,
     )

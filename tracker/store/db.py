@@ -25,8 +25,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.errors import InvalidInput, StoreError
 from tracker.store.models import SCHEMA_REVISION, Base
+from tracker.store.reading import BUSY_TIMEOUT_S, WRITER_PRAGMAS
 
-BUSY_TIMEOUT_MS = 5000
 # The Alembic scripts: shipped in the package as tracker/_migrations (a link to the checkout's
 # migrations/ in a source tree, a copy in a wheel); the checkout's folder if the link is missing.
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -117,7 +117,7 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
         path = sqlite_path(parsed)
         if path is not None:
             _check_sqlite_location(path)
-        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_S})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -125,10 +125,8 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
             # one real transaction (SQLAlchemy's documented recipe).
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            for pragma in WRITER_PRAGMAS:
+                cur.execute(pragma)
             cur.close()
 
         @event.listens_for(engine, "begin")

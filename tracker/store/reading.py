@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
@@ -26,7 +26,16 @@ T = TypeVar("T")
 # The schema this tracker reads (tracker.store.models takes it from here, so that checking it
 # does not import the ORM models).
 SCHEMA_REVISION = "0004_series_side_definition"
-BUSY_TIMEOUT_S = 5.0  # as tracker.store.db.BUSY_TIMEOUT_MS: a writer's commit is waited for
+BUSY_TIMEOUT_S = 5.0  # how long a connection waits for a writer's commit
+# How every writer's connection to a SQLite store is set up (tracker.store.db's engines, and
+# tracker.repeat's sqlite3 connection): readers never block the writer nor it them, a commit
+# survives a crash (WAL with NORMAL loses at most the last commits on power loss), keys checked.
+WRITER_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",
+)
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -46,14 +55,29 @@ def sqlite_reader(url: str) -> sqlite3.Connection | None:
     path = sqlite_file(url)
     if path is None or not path.is_file():
         return None
+    return open_at_schema(path, ("PRAGMA query_only=ON",))  # a reader never writes
+
+
+def open_at_schema(path: Path, setup: Sequence[str], *, own_transactions: bool = False) -> sqlite3.Connection | None:
+    """A sqlite3 connection to the existing store file at `path`, `setup` statements run first
+    (with `own_transactions`, the caller begins and ends them: sqlite3 never does), if it is at this
+    tracker's schema; else None (none, another or several revisions: the SQLAlchemy
+    path upgrades the store or says what is wrong)."""
     try:
-        # mode=rw opens an existing file only (read-only where the file is), as a SQLAlchemy
-        # reader does; unlike mode=ro it may remove the empty log it leaves on close.
-        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_S)
+        # mode=rw opens an existing file only, never a new empty database (read-only where the
+        # file is, as a SQLAlchemy reader does); unlike mode=ro it may remove the empty log it
+        # leaves on close.
+        conn = sqlite3.connect(
+            f"file:{quote(str(path.resolve()))}?mode=rw",
+            uri=True,
+            timeout=BUSY_TIMEOUT_S,
+            isolation_level=None if own_transactions else "DEFERRED",
+        )
     except sqlite3.Error:
         return None
     try:
-        conn.execute("PRAGMA query_only=ON")  # a reader never writes
+        for statement in setup:
+            conn.execute(statement)
         versions = conn.execute("SELECT version_num FROM alembic_version").fetchall()
     except sqlite3.Error:
         versions = []
@@ -95,6 +119,14 @@ def fetch(conn: Connection | sqlite3.Connection, sql: str, params: Mapping[str, 
     from sqlalchemy import text
 
     return [tuple(row) for row in conn.execute(text(sql), dict(params))]
+
+
+def sqlite_moment(value: dt.datetime) -> str:
+    """A moment as SQLAlchemy's DateTime stores it in SQLite: naive UTC with microseconds (what
+    as_moment reads back)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def as_date(value: Any) -> dt.date:

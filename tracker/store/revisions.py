@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, false, insert, select, update
 
 from tracker.run_report import RevisionCounts
+from tracker.store.reading import sqlite_moment
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
 
@@ -224,7 +225,7 @@ def register_sqlite_adapters() -> None:
     YYYY-MM-DD, a moment as naive UTC with microseconds), in C for a date: the bulk insert binds
     the driver's values directly. SQLAlchemy converts its own parameters before they reach here."""
     sqlite3.register_adapter(dt.date, dt.date.isoformat)
-    sqlite3.register_adapter(dt.datetime, _sqlite_moment)
+    sqlite3.register_adapter(dt.datetime, sqlite_moment)
 
 
 def _sqlite_literal(value: object) -> str:
@@ -238,16 +239,10 @@ def _sqlite_literal(value: object) -> str:
     raise TypeError(f"not a value to write into SQL: {type(value).__name__}")
 
 
-def _sqlite_moment(value: dt.datetime) -> str:
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
 def _sqlite_value(value: object) -> object:
     # The storage formats of SQLAlchemy's SQLite DateTime and Date types (UTC, as stored).
     if isinstance(value, dt.datetime):
-        return _sqlite_moment(value)
+        return sqlite_moment(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, bool):
