@@ -31,7 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import LATEST, ROOT, TRACKER, Timing, timed
+from common import LATEST, ROOT, TRACKER, Timing, compile_tracker, timed
 
 START = dt.date(2022, 2, 24)
 METRICS = ("personnel", "tanks", "afv", "artillery", "mlrs", "air_defense", "aircraft", "helicopters", "uav", "ships")
@@ -184,6 +184,7 @@ def main() -> int:
         sys.exit("--observations and --repeats must be at least 1")
     if not LATEST.is_dir():
         sys.exit(f"shared dataset not found at {LATEST}")
+    compile_tracker()
     os.environ["TRACKER_REPORT_CACHE"] = "0"  # every report is a first query
     sources, days = shape(args.observations)
     results: dict[str, dict[str, float | Timing]] = {}

@@ -8,13 +8,13 @@ from alembic import context
 
 from tracker.config import resolve_db_url
 from tracker.store.db import make_engine
-from tracker.store.models import Base
+from tracker.store.models import metadata
 
 config = context.config
 if config.config_file_name is not None:
     fileConfig(config.config_file_name)
 
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations_offline() -> None:

@@ -97,6 +97,16 @@ def test_latest_on_sqlite_imports_neither_sqlalchemy_nor_pandas(copied_store, tm
     assert imported == []
 
 
+def test_an_ingest_and_status_import_sqlalchemy_core_but_neither_its_orm_nor_pandas(latest_dir, tmp_path):
+    db = ["--db", str(tmp_path / "store.db")]
+    ingested, _out, ingest_code = _process(["ingest", "dataset", "--from", str(latest_dir), *db, "-q"], tmp_path)
+    status, out, status_code = _process(["status", *db], tmp_path)
+
+    assert (ingest_code, status_code) == (3, 0)  # 3: the dataset's known findings
+    assert "ua-dataset" in out
+    assert ingested == status == ["sqlalchemy"]
+
+
 def _names(app) -> dict[str, set[str]]:
     """Each top-level command (an empty set) and group (its commands' names) of a typer app."""
     out: dict[str, set[str]] = {c.name: set() for c in app.registered_commands}

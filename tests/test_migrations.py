@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from tracker.store.db import MIGRATIONS_DIR, make_engine, open_store, run_alembic_upgrade, schema_revision
-from tracker.store.models import SCHEMA_REVISION, Base
+from tracker.store.models import SCHEMA_REVISION, metadata
 
 
 def _script() -> ScriptDirectory:
@@ -29,7 +29,7 @@ def test_migrating_a_fresh_database_gives_the_models_schema(store_url: str) -> N
     engine = make_engine(store_url)
     run_alembic_upgrade(engine)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
     assert diff == []
     assert schema_revision(engine) == SCHEMA_REVISION
     engine.dispose()
@@ -38,7 +38,7 @@ def test_migrating_a_fresh_database_gives_the_models_schema(store_url: str) -> N
 def test_a_store_created_from_the_models_matches_the_migrated_one(store_url: str) -> None:
     engine = open_store(store_url, write=True)  # the create_all + stamp path
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
         indexes = {ix["name"] for ix in inspect(conn).get_indexes("claim")}
     assert diff == []
     assert {"ix_claim_current", "ix_claim_key"} <= indexes

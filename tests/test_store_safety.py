@@ -32,7 +32,7 @@ from tracker.errors import ExitCode, InvalidInput
 from tracker.store import db
 from tracker.store.db import make_engine, open_store, safe_url, schema_revision, upgrade
 from tracker.store.lock import check_wait, writer_lock
-from tracker.store.models import SCHEMA_REVISION, Base
+from tracker.store.models import SCHEMA_REVISION, metadata
 
 SAMPLE_CSV = Path(__file__).resolve().parent.parent / "data" / "sample" / "ua-general-staff-personnel.csv"
 SAMPLE_ROWS = sum(1 for _ in SAMPLE_CSV.open()) - 1
@@ -71,7 +71,7 @@ def _state(url: str) -> tuple[str | None, set[str]]:
                 version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     finally:
         engine.dispose()
-    return version, names & set(Base.metadata.tables)
+    return version, names & set(metadata.tables)
 
 
 def _one_error_line(err: str) -> str:
@@ -84,7 +84,7 @@ def _one_error_line(err: str) -> str:
 
 def test_tables_left_without_an_alembic_stamp_are_adopted_by_db_upgrade(capsys, store_url: str) -> None:
     engine = make_engine(store_url)
-    Base.metadata.create_all(engine)  # exactly what a kill before the stamp left behind
+    metadata.create_all(engine)  # exactly what a kill before the stamp left behind
     engine.dispose()
     where = safe_url(store_url)
 
@@ -98,14 +98,14 @@ def test_tables_left_without_an_alembic_stamp_are_adopted_by_db_upgrade(capsys, 
     code, out, err = run_tracker(capsys, "db", "upgrade", "--db", store_url)
     assert (code, err) == (0, "")
     assert out == f"{where}: adopted: schema matched, stamped at {SCHEMA_REVISION}\n"
-    assert _state(store_url) == (SCHEMA_REVISION, set(Base.metadata.tables))
+    assert _state(store_url) == (SCHEMA_REVISION, set(metadata.tables))
     code, out, _ = run_tracker(capsys, "db", "upgrade", "--db", store_url)
     assert (code, out) == (0, f"{where}: already at {SCHEMA_REVISION}\n")
 
 
 def test_a_writer_adopts_an_unstamped_store_whose_schema_matches(store_url: str) -> None:
     engine = make_engine(store_url)
-    Base.metadata.create_all(engine)
+    metadata.create_all(engine)
     engine.dispose()
 
     report = _ingest_report(store_url)
@@ -118,7 +118,7 @@ def test_unstamped_tables_that_differ_from_the_models_stay_an_error_that_says_wh
     capsys, store_url: str
 ) -> None:
     engine = make_engine(store_url)
-    Base.metadata.create_all(engine)
+    metadata.create_all(engine)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE claim"))
         conn.execute(text("ALTER TABLE source ADD COLUMN extra_note TEXT"))
@@ -202,7 +202,7 @@ def test_killing_store_creation_at_random_moments_never_leaves_a_stuck_store(
             outcomes.append("absent")
         else:
             version, tables = _state(url)
-            assert (version, tables) in ((None, set()), (SCHEMA_REVISION, set(Base.metadata.tables)))
+            assert (version, tables) in ((None, set()), (SCHEMA_REVISION, set(metadata.tables)))
             outcomes.append("empty" if version is None else "complete")
         # Never stuck: the next writer creates it, or finds it complete.
         engine = make_engine(url)
@@ -231,7 +231,7 @@ def test_writers_creating_the_same_new_store_at_once_all_succeed_and_one_creates
     assert sorted(results) == sorted(
         [(0, f"created at {SCHEMA_REVISION}\n", "")] + [(0, f"already at {SCHEMA_REVISION}\n", "")] * 3
     )
-    assert _state(store_url) == (SCHEMA_REVISION, set(Base.metadata.tables))
+    assert _state(store_url) == (SCHEMA_REVISION, set(metadata.tables))
 
 
 # --- 2. an in-memory or empty SQLite URL saves nothing: refused -----------------------------------

@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, and_, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import aliased
 
 from tracker.claims.claim import STORED_FIELDS
 from tracker.errors import InvalidInput, StoreError
@@ -235,7 +234,7 @@ def _collect(engine: Engine | Connection, window: Window, source: str | None) ->
 
 
 def _check_source(conn: Connection, source: str) -> None:
-    known = sorted(conn.execute(select(m.Source.key)).scalars())
+    known = sorted(conn.execute(select(m.source.c.key)).scalars())
     if source not in known:
         raise InvalidInput(f"no source {source!r} in the store; sources: {', '.join(known) or 'none yet'}")
 
@@ -250,7 +249,7 @@ def _only_source(changes: FeedChanges, source: str) -> FeedChanges:
 
 
 def _select_runs(conn: Connection, window: Window) -> list[dict[str, Any]]:
-    run = m.IngestRun
+    run = m.ingest_run.c
     query = select(run.id, run.feed_id, run.feed_name, run.source_key, run.observed_at, run.status, run.error).where(
         run.feed_id.is_not(None)
     )
@@ -305,14 +304,14 @@ def _classify(revision: int, removed: bool, previous_removed: bool | None) -> st
 
 
 def _observation_changes(conn: Connection, run_ids: list[int], by_run: dict[int, FeedChanges]) -> None:
-    obs = m.table(m.Observation)
+    obs = m.observation
     prev = obs.alias("previous")
     for ids in _chunks(run_ids):
         query = (
             select(
                 obs.c.run_id,
                 obs.c.kind,
-                m.Metric.name,
+                m.metric.c.name,
                 obs.c.side,
                 obs.c.report_date,
                 obs.c.revision,
@@ -326,7 +325,7 @@ def _observation_changes(conn: Connection, run_ids: list[int], by_run: dict[int,
                 prev.c.removed.label("old_removed"),
                 prev.c.first_seen_at.label("old_seen_at"),
             )
-            .join(m.Metric, m.Metric.id == obs.c.metric_id)
+            .join(m.metric, m.metric.c.id == obs.c.metric_id)
             .outerjoin(
                 prev,
                 and_(
@@ -376,7 +375,7 @@ def _observation_changes(conn: Connection, run_ids: list[int], by_run: dict[int,
 
 
 def _note_changes(conn: Connection, run_ids: list[int], by_run: dict[int, FeedChanges]) -> None:
-    notes = m.table(m.ReportNote)
+    notes = m.report_note
     prev = notes.alias("previous")
     for ids in _chunks(run_ids):
         query = (
@@ -424,12 +423,12 @@ CLAIM_FIELDS = tuple(f for f in STORED_FIELDS if f != "source")
 def _claim_changes(conn: Connection, run_ids: list[int], by_run: dict[int, FeedChanges]) -> None:
     from tracker.claims.claim import figure_label
 
-    claim = m.table(m.Claim)
+    claim = m.claim
     prev = claim.alias("previous")
-    claimant = aliased(m.Source)
+    claimant = m.source.alias("claimant")
     for ids in _chunks(run_ids):
         query = (
-            select(claim, prev, claimant.key.label("claimant"))
+            select(claim, prev, claimant.c.key.label("claimant"))
             .outerjoin(
                 prev,
                 and_(
@@ -438,7 +437,7 @@ def _claim_changes(conn: Connection, run_ids: list[int], by_run: dict[int, FeedC
                     prev.c.revision == claim.c.revision - 1,
                 ),
             )
-            .outerjoin(claimant, claimant.id == claim.c.source_id)
+            .outerjoin(claimant, claimant.c.id == claim.c.source_id)
             .where(claim.c.run_id.in_(ids))
             .order_by(claim.c.claim_key)
         )
@@ -475,13 +474,13 @@ def _claim_changes(conn: Connection, run_ids: list[int], by_run: dict[int, FeedC
 
 def _claimant_of_removed(conn: Connection, by_run: dict[int, FeedChanges]) -> None:
     """A removal revision carries no values: its claimant is the one the claim had before."""
-    claim = m.table(m.Claim)
+    claim = m.claim
     missing = {c["key"] for f in set(by_run.values()) for c in f.claims if c["source"] is None}
     if not missing:
         return
     rows = conn.execute(
-        select(claim.c.claim_key, m.Source.key)
-        .join(m.Source, m.Source.id == claim.c.source_id)
+        select(claim.c.claim_key, m.source.c.key)
+        .join(m.source, m.source.c.id == claim.c.source_id)
         .where(claim.c.claim_key.in_(sorted(missing)))
     ).all()
     owner = {key: source for key, source in rows}
@@ -492,7 +491,7 @@ def _claimant_of_removed(conn: Connection, by_run: dict[int, FeedChanges]) -> No
 
 
 def _findings(conn: Connection, run_ids: list[int], by_run: dict[int, FeedChanges]) -> None:
-    f = m.Finding
+    f = m.finding.c
     for ids in _chunks(run_ids):
         query = (
             select(f.run_id, f.severity, f.rule, f.metric, f.report_date, f.message, f.status)

@@ -143,7 +143,7 @@ def _store_all(
 
 def _observations_empty(engine: Engine) -> bool:
     """Whether the store holds no observation yet (read under the writer lock: it stays so)."""
-    obs = m.table(m.Observation)
+    obs = m.observation
     with engine.connect() as conn:
         return conn.execute(select(obs.c.id).limit(1)).first() is None
 
@@ -171,7 +171,7 @@ def _defer_indexes(conn: Connection) -> list[Callable[[], object]]:
     (each row's check is a query there: three quarters of a row's cost in a COPY); returns what
     builds them again after the load, where a foreign key is checked in one pass over the table.
     The transaction's rollback restores them."""
-    obs = m.table(m.Observation)
+    obs = m.observation
     rebuild: list[Callable[[], object]] = []
     for index in sorted(obs.indexes, key=lambda i: str(i.name)):
         index.drop(conn)

@@ -168,13 +168,13 @@ def last_success(engine: Engine, feed: str, source: str) -> LastRun | None:
     """The feed's last successful run: what the store currently holds for it."""
     with engine.connect() as conn:
         return conn.execute(
-            select(m.IngestRun.id, m.IngestRun.digest, m.IngestRun.n_records, m.IngestRun.observed_at)
+            select(m.ingest_run.c.id, m.ingest_run.c.digest, m.ingest_run.c.n_records, m.ingest_run.c.observed_at)
             .where(
-                m.IngestRun.feed_name == feed,
-                m.IngestRun.source_key == source,
-                m.IngestRun.status.in_(m.SUCCESS_STATUSES),
+                m.ingest_run.c.feed_name == feed,
+                m.ingest_run.c.source_key == source,
+                m.ingest_run.c.status.in_(m.SUCCESS_STATUSES),
             )
-            .order_by(m.IngestRun.id.desc())
+            .order_by(m.ingest_run.c.id.desc())
             .limit(1)
         ).first()
 
@@ -223,15 +223,15 @@ def _ensure_ids(conn: Connection, feed_name: str, source_key: str, location: str
 def _archive(conn: Connection, run_id: int, fetched: Iterable[Fetched]) -> None:
     for item in fetched:
         sha = archive.sha256(item.content)
-        blob_id = conn.execute(select(m.PayloadBlob.id).where(m.PayloadBlob.sha256 == sha)).scalar()
+        blob_id = conn.execute(select(m.payload_blob.c.id).where(m.payload_blob.c.sha256 == sha)).scalar()
         if blob_id is None:
             blob_id = conn.execute(
-                insert(m.PayloadBlob)
+                insert(m.payload_blob)
                 .values(sha256=sha, size=len(item.content), compression="zlib", content=archive.compress(item.content))
-                .returning(m.PayloadBlob.id)
+                .returning(m.payload_blob.c.id)
             ).scalar_one()
         conn.execute(
-            insert(m.PayloadFetch).values(
+            insert(m.payload_fetch).values(
                 run_id=run_id,
                 blob_id=blob_id,
                 location=item.location,
@@ -252,7 +252,7 @@ def _record_failed(
         with engine.begin() as conn:
             source_id, feed_id = _ensure_ids(conn, report.feed, report.source, report.location, role)
             run_id = conn.execute(
-                insert(m.IngestRun)
+                insert(m.ingest_run)
                 .values(
                     feed_name=report.feed,
                     source_key=report.source,
@@ -266,10 +266,10 @@ def _record_failed(
                     exit_code=int(report.exit_code),
                     digest=archive.digest(fetched) if fetched else None,
                 )
-                .returning(m.IngestRun.id)
+                .returning(m.ingest_run.c.id)
             ).scalar_one()
             _archive(conn, run_id, fetched)
-            return run_id
+            return int(run_id)
     except SQLAlchemyError as exc:
         raise StoreError(f"could not record the failed run: {error_line(exc)}") from None
 
@@ -294,7 +294,7 @@ def _store_run(
     now = report.observed_at
     source_id, feed_id = _ensure_ids(conn, report.feed, report.source, report.location, role)
     run_id = conn.execute(
-        insert(m.IngestRun)
+        insert(m.ingest_run)
         .values(
             feed_name=report.feed,
             source_key=report.source,
@@ -305,20 +305,20 @@ def _store_run(
             status="running",
             digest=digest,
         )
-        .returning(m.IngestRun.id)
+        .returning(m.ingest_run.c.id)
     ).scalar_one()
     report.run_id = run_id
     _archive(conn, run_id, fetched)
 
-    obs = m.table(m.Observation)
-    notes = m.table(m.ReportNote)
+    obs = m.observation
+    notes = m.report_note
     if parsed is None:
         # The same bytes as the previous run: confirm what it saw; findings stand as they are.
         assert previous is not None, "only a repeat of the previous run's bytes skips parsing"
         report.n_records = previous.n_records
         report.counts.unchanged = sum(
             confirm_unchanged(conn, table, feed_id=feed_id, previous_run_id=previous.id, now=now, run_id=run_id)
-            for table in (obs, m.table(m.Claim))
+            for table in (obs, m.claim)
         )
         confirm_unchanged(conn, notes, feed_id=feed_id, previous_run_id=previous.id, now=now, run_id=run_id)
         report.status = "unchanged"
@@ -454,7 +454,7 @@ def _store_run(
         report.status = "ok_with_findings" if warnings else "ok"
     report.exit_code = ExitCode.FINDINGS if report.status == "ok_with_findings" else ExitCode.OK
     report.open_findings = conn.execute(
-        select(func.count()).select_from(m.Finding).where(m.Finding.feed_id == feed_id, m.Finding.status == "open")
+        select(func.count()).select_from(m.finding).where(m.finding.c.feed_id == feed_id, m.finding.c.status == "open")
     ).scalar_one()
     report.latest_report_date = conn.execute(
         select(func.max(obs.c.report_date)).where(
@@ -463,8 +463,8 @@ def _store_run(
     ).scalar()
     c = report.counts
     conn.execute(
-        update(m.IngestRun)
-        .where(m.IngestRun.id == run_id)
+        update(m.ingest_run)
+        .where(m.ingest_run.c.id == run_id)
         .values(
             finished_at=utcnow(),
             status=report.status,
@@ -538,7 +538,7 @@ def _current_counts(
     conn: Connection, feed_id: int, where: ColumnElement[bool] | None = None
 ) -> dict[tuple[str, int], int]:
     """How many current (not removed) rows the feed holds (within `where`), per (kind, metric id)."""
-    obs = m.table(m.Observation)
+    obs = m.observation
     query = select(obs.c.kind, obs.c.metric_id, func.count()).where(
         obs.c.feed_id == feed_id, obs.c.superseded_at.is_(None), obs.c.removed.is_(False)
     )
@@ -634,7 +634,7 @@ def _upsert_findings(
     """Insert findings not yet open, refresh the ones still found, resolve the ones gone (for a
     payload of a date window, only the ones dated in it, and for a series validated around what
     changed, only the ones dated where it was `judged`: the others were not looked at)."""
-    table = m.table(m.Finding)
+    table = m.finding
     open_rows = {
         (r.rule, r.metric, r.report_date): r.id
         for r in conn.execute(

@@ -48,7 +48,7 @@ def validate_documented_window(
     point before it."""
     from tracker import quality
 
-    obs = m.table(m.Observation)
+    obs = m.observation
     ids = {name: mid for mid, name in names.items()}
     found: list[NewFinding] = []
     for (name, side), columns in sorted(_touched_series(totals, touched, names).items()):
@@ -107,7 +107,7 @@ def _touched_series(
 
 def _current(feed_id: int, metric_id: int, side: str) -> tuple[ColumnElement[bool], ...]:
     """The conditions of a series' current totals in the store."""
-    obs = m.table(m.Observation)
+    obs = m.observation
     return (
         obs.c.feed_id == feed_id,
         obs.c.kind == "total",
@@ -139,7 +139,7 @@ def validate_window(
     precision (quality's coarse rule) is judged on the reports read, not its whole history.
     Without `stored` (the feed held nothing before this run) there is nothing around them to read.
     """
-    obs = m.table(m.Observation)
+    obs = m.observation
     ids = {name: mid for mid, name in names.items()}
     today = now.astimezone(KYIV).date()
     found: list[NewFinding] = []
@@ -194,7 +194,7 @@ def _check(label: str, series: Columns, adjusted: dict[dt.date, int], today: dt.
 
 def _adjustments(conn: Connection, feed_id: int, metric_id: int, first: dt.date, last: dt.date) -> dict[dt.date, int]:
     """The documented corrections of one series between two dates (a correction is not a loss)."""
-    obs = m.table(m.Observation)
+    obs = m.observation
     rows = conn.execute(
         select(obs.c.report_date, obs.c.value).where(
             obs.c.feed_id == feed_id,

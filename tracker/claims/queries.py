@@ -93,17 +93,22 @@ def _row_dict(row: Row[*tuple[Any, ...]], first_id: int, entered: dt.datetime | 
 
 
 def _base_query() -> Select[*tuple[Any, ...]]:
-    t = m.table(m.Claim)
+    t = m.claim
     return (
-        select(t, m.Source.key.label("source_key"), m.Source.name.label("source_name"), m.Feed.name.label("feed_name"))
-        .outerjoin(m.Source, m.Source.id == t.c.source_id)
-        .join(m.Feed, m.Feed.id == t.c.feed_id)
+        select(
+            t,
+            m.source.c.key.label("source_key"),
+            m.source.c.name.label("source_name"),
+            m.feed.c.name.label("feed_name"),
+        )
+        .outerjoin(m.source, m.source.c.id == t.c.source_id)
+        .join(m.feed, m.feed.c.id == t.c.feed_id)
     )
 
 
 def _firsts(conn: Connection) -> dict[tuple[int, str], tuple[int, dt.datetime]]:
     """(feed_id, claim_key) -> (id of its first revision, when it entered the store)."""
-    t = m.table(m.Claim)
+    t = m.claim
     rows = conn.execute(
         select(t.c.feed_id, t.c.claim_key, func.min(t.c.id), func.min(t.c.first_seen_at)).group_by(
             t.c.feed_id, t.c.claim_key
@@ -123,10 +128,10 @@ def list_claims(
 ) -> list[dict[str, Any]]:
     """The current claims (not removed), oldest publication first; `period` keeps claims whose
     period overlaps it (e.g. '2024', '2024-09', '2024-05-01/2024-06-30')."""
-    t = m.table(m.Claim)
+    t = m.claim
     query = _base_query().where(t.c.superseded_at.is_(None), t.c.removed.is_(False))
     if source:
-        query = query.where(m.Source.key == source)
+        query = query.where(m.source.c.key == source)
     if metric:
         try:
             query = query.where(t.c.metric == resolve(metric).name)
@@ -165,7 +170,7 @@ def claims_frame(engine: Engine | Connection, **filters: str | None) -> pd.DataF
 def claim_history(engine: Engine, ident: str) -> list[list[dict[str, Any]]]:
     """Every revision of the claim(s) named by `ident` — the id of any revision, or a claim_key —
     oldest first; one list per (feed, key), since keys are unique only within a feed."""
-    t = m.table(m.Claim)
+    t = m.claim
     with engine.connect() as conn:
         if ident.isdigit():
             found = conn.execute(select(t.c.feed_id, t.c.claim_key).where(t.c.id == int(ident))).all()

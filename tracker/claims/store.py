@@ -26,12 +26,12 @@ def apply_claims(
     conn: Connection, *, run_id: int, now: dt.datetime, claims: list[ClaimRecord], complete: bool
 ) -> RevisionCounts:
     """Record a payload's claims for the run's feed; `complete` payloads remove missing claims."""
-    feed_id = conn.execute(select(m.IngestRun.feed_id).where(m.IngestRun.id == run_id)).scalar_one()
+    feed_id = conn.execute(select(m.ingest_run.c.feed_id).where(m.ingest_run.c.id == run_id)).scalar_one()
     ids = source_ids(conn, {c.source for c in claims})
     incoming = {(c.key,): (ids[c.source], *c.values()[1:]) for c in claims}
     counts, _changed = apply_snapshot(
         conn,
-        m.table(m.Claim),
+        m.claim,
         filters={"feed_id": feed_id},
         key_cols=("claim_key",),
         value_cols=VALUE_COLS,
@@ -45,11 +45,11 @@ def apply_claims(
 
 def check_new_claim(conn: Connection, claim: ClaimRecord) -> None:
     """Refuse a claim whose key, or whose statement, is already current in the store (any feed)."""
-    table = m.table(m.Claim)
+    table = m.claim
     current = (table.c.superseded_at.is_(None), table.c.removed.is_(False))
     taken = conn.execute(
-        select(table.c.id, m.Feed.name)
-        .join(m.Feed, m.Feed.id == table.c.feed_id)
+        select(table.c.id, m.feed.c.name)
+        .join(m.feed, m.feed.c.id == table.c.feed_id)
         .where(table.c.claim_key == claim.key, *current)
     ).first()
     if taken is not None:
@@ -58,8 +58,8 @@ def check_new_claim(conn: Connection, claim: ClaimRecord) -> None:
             f"(feed {taken.name}); pick another --key or edit the claims file"
         )
     rows = conn.execute(
-        select(table.c.claim_key, m.Source.key, *(table.c[f] for f in STORED_FIELDS[1:]))
-        .join(m.Source, m.Source.id == table.c.source_id)
+        select(table.c.claim_key, m.source.c.key, *(table.c[f] for f in STORED_FIELDS[1:]))
+        .join(m.source, m.source.c.id == table.c.source_id)
         .where(*current, table.c.kind == claim.kind, table.c.published_date == claim.published_date)
     )
     for row in rows:

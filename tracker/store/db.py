@@ -24,7 +24,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.errors import InvalidInput, StoreError
-from tracker.store.models import SCHEMA_REVISION, Base
+from tracker.store.models import SCHEMA_REVISION, metadata
 from tracker.store.reading import BUSY_TIMEOUT_S, WRITER_PRAGMAS
 
 # The Alembic scripts: shipped in the package as tracker/_migrations (a link to the checkout's
@@ -234,7 +234,7 @@ def _state(conn: Connection) -> tuple[str | None, set[str]]:
         if len(versions) > 1:
             raise StoreError(f"the store has {len(versions)} Alembic versions ({', '.join(versions)}); expected one")
         revision = versions[0] if versions else None
-    return revision, names & set(Base.metadata.tables)
+    return revision, names & set(metadata.tables)
 
 
 def _unstamped(engine: Engine) -> StoreError:
@@ -262,10 +262,10 @@ def schema_difference(conn: Connection) -> list[str]:
     insp = inspect(conn)
     present = set(insp.get_table_names())
     out = []
-    missing = sorted(set(Base.metadata.tables) - present)
+    missing = sorted(set(metadata.tables) - present)
     if missing:
         out.append("missing tables " + ", ".join(missing))
-    for name, table in sorted(Base.metadata.tables.items()):
+    for name, table in sorted(metadata.tables.items()):
         if name not in present:
             continue
         have = {c["name"] for c in insp.get_columns(name)}
@@ -350,7 +350,7 @@ def _create_or_adopt(engine: Engine) -> str | None:
                     )
                 _stamp(conn)
                 return f"adopted: schema matched, stamped at {SCHEMA_REVISION}"
-            Base.metadata.create_all(conn, checkfirst=False)
+            metadata.create_all(conn, checkfirst=False)
             _stamp(conn)
             return f"created at {SCHEMA_REVISION}"
 

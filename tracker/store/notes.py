@@ -20,12 +20,12 @@ DIRECTION_KEY = "greatest_losses_direction"
 
 def _current(source: str, key: str) -> Any:
     """The conditions of a source's current, not removed notes of one key."""
-    note = m.ReportNote
+    note = m.report_note.c
     return (
         (note.key == key)
         & note.superseded_at.is_(None)
         & note.removed.is_(False)
-        & note.source_id.in_(select(m.Source.id).where(m.Source.key == source))
+        & note.source_id.in_(select(m.source.c.id).where(m.source.c.key == source))
     )
 
 
@@ -33,7 +33,7 @@ def latest_note_date(engine: Engine, *, source: str = GENERAL_STAFF, key: str = 
     """The report date of the latest current note (None when the store holds none): what
     `--last N days` counts back from."""
     with engine.connect() as conn:
-        return conn.execute(select(func.max(m.ReportNote.report_date)).where(_current(source, key))).scalar()
+        return conn.execute(select(func.max(m.report_note.c.report_date)).where(_current(source, key))).scalar()
 
 
 def direction_notes(
@@ -46,12 +46,12 @@ def direction_notes(
 ) -> list[dict[str, Any]]:
     """The current "greatest losses direction" notes of a source dated in [since, until], oldest
     first: report_date, text, revision (above 1 when the note was revised), first_seen_at, feed."""
-    note = m.ReportNote
+    note = m.report_note.c
     query = (
-        select(note.report_date, note.text, note.revision, note.first_seen_at, m.Feed.name)
-        .join(m.Feed, m.Feed.id == note.feed_id)
+        select(note.report_date, note.text, note.revision, note.first_seen_at, m.feed.c.name)
+        .join(m.feed, m.feed.c.id == note.feed_id)
         .where(_current(source, key))
-        .order_by(note.report_date, m.Feed.name)
+        .order_by(note.report_date, m.feed.c.name)
     )
     if since is not None:
         query = query.where(note.report_date >= since)

@@ -382,25 +382,25 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
 
     now = now or dt.datetime.now(dt.UTC)
     today = now.astimezone(KYIV).date()
-    obs = m.table(m.Observation)
+    obs = m.observation
     out: list[dict[str, Any]] = []
     with engine.connect() as conn:
         feeds = conn.execute(
-            select(m.Feed.id, m.Feed.name, m.Source.key, m.Feed.role)
-            .join(m.Source, m.Source.id == m.Feed.source_id)
-            .order_by(m.Feed.id)
+            select(m.feed.c.id, m.feed.c.name, m.source.c.key, m.feed.c.role)
+            .join(m.source, m.source.c.id == m.feed.c.source_id)
+            .order_by(m.feed.c.id)
         ).all()
         for feed_id, name, source, role in feeds:
             last_ok = conn.execute(
-                select(m.IngestRun.finished_at, m.IngestRun.observed_at, m.IngestRun.status)
-                .where(m.IngestRun.feed_id == feed_id, m.IngestRun.status.in_(m.SUCCESS_STATUSES))
-                .order_by(m.IngestRun.id.desc())
+                select(m.ingest_run.c.finished_at, m.ingest_run.c.observed_at, m.ingest_run.c.status)
+                .where(m.ingest_run.c.feed_id == feed_id, m.ingest_run.c.status.in_(m.SUCCESS_STATUSES))
+                .order_by(m.ingest_run.c.id.desc())
                 .limit(1)
             ).first()
             last_run = conn.execute(
-                select(m.IngestRun.status, m.IngestRun.finished_at, m.IngestRun.error)
-                .where(m.IngestRun.feed_id == feed_id)
-                .order_by(m.IngestRun.id.desc())
+                select(m.ingest_run.c.status, m.ingest_run.c.finished_at, m.ingest_run.c.error)
+                .where(m.ingest_run.c.feed_id == feed_id)
+                .order_by(m.ingest_run.c.id.desc())
                 .limit(1)
             ).first()
             latest = conn.execute(
@@ -413,9 +413,9 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
                 )
             ).scalar()
             open_findings = conn.execute(
-                select(m.Finding.severity, func.count())
-                .where(m.Finding.feed_id == feed_id, m.Finding.status == "open")
-                .group_by(m.Finding.severity)
+                select(m.finding.c.severity, func.count())
+                .where(m.finding.c.feed_id == feed_id, m.finding.c.status == "open")
+                .group_by(m.finding.c.severity)
             ).all()
             observed = as_utc(last_ok.observed_at) if last_ok else None
             age_hours = (now - observed).total_seconds() / 3600 if observed else None
@@ -457,13 +457,13 @@ def set_feed_role(engine: Engine, name: str, role: str, *, source: str | None = 
     from tracker.store import models as m
 
     with engine.begin() as conn:
-        query = select(m.Feed.id, m.Feed.name, m.Source.key).join(m.Source, m.Source.id == m.Feed.source_id)
+        query = select(m.feed.c.id, m.feed.c.name, m.source.c.key).join(m.source, m.source.c.id == m.feed.c.source_id)
         rows = conn.execute(query).all()
         hits = [r for r in rows if r.name == name and (source is None or r.key == source)]
         if not hits:
             known = ", ".join(sorted({f"{r.name} ({r.key})" for r in rows})) or "none yet"
             raise InvalidInput(f"no feed {name!r}{f' of {source!r}' if source else ''} in the store; feeds: {known}")
-        conn.execute(update(m.Feed).where(m.Feed.id.in_([r.id for r in hits])).values(role=role))
+        conn.execute(update(m.feed).where(m.feed.c.id.in_([r.id for r in hits])).values(role=role))
     return [f"{r.name} ({r.key})" for r in hits]
 
 
@@ -481,10 +481,10 @@ def list_findings(
     from tracker.store import models as m
     from tracker.store.db import as_utc
 
-    f = m.Finding
+    f = m.finding.c
     query = (
-        select(m.Feed.name, f.severity, f.rule, f.metric, f.report_date, f.message, f.status, f.first_seen_at)
-        .join(m.Feed, m.Feed.id == f.feed_id)
+        select(m.feed.c.name, f.severity, f.rule, f.metric, f.report_date, f.message, f.status, f.first_seen_at)
+        .join(m.feed, m.feed.c.id == f.feed_id)
         .order_by(f.report_date.desc(), f.id.desc())
     )
     if status != "all":

@@ -20,7 +20,7 @@ IN_REGISTRY, IN_STORE, OVERRIDES = "registry", "store", "store, overrides regist
 
 def _stored(conn: Connection) -> dict[str, dict[str, Any]]:
     """The store's own records of sources, by key: the fields as stored (None where not set)."""
-    columns = [getattr(m.Source, name) for name in ("key", *SOURCE_FIELDS)]
+    columns = [m.source.c[name] for name in ("key", *SOURCE_FIELDS)]
     return {row[0]: dict(zip(SOURCE_FIELDS, row[1:], strict=True)) for row in conn.execute(select(*columns)).all()}
 
 
@@ -137,14 +137,14 @@ def _record(conn: Connection, key: str, fields: dict[str, str]) -> SourceUpdate:
         if key not in SOURCES and "name" not in fields:
             raise InvalidInput(f"source {key!r} is new: give it a --name")
         after = with_overrides(before, **fields)
-        conn.execute(insert(m.Source).values(key=key, **{f: getattr(after, f) for f in SOURCE_FIELDS}))
+        conn.execute(insert(m.source).values(key=key, **{f: getattr(after, f) for f in SOURCE_FIELDS}))
     else:
         after = with_overrides(before, **fields)
     changes = [
         (f, getattr(before, f), getattr(after, f)) for f in SOURCE_FIELDS if getattr(before, f) != getattr(after, f)
     ]
     if stored is not None and changes:
-        conn.execute(update(m.Source).where(m.Source.key == key).values({f: new for f, _old, new in changes}))
+        conn.execute(update(m.source).where(m.source.c.key == key).values({f: new for f, _old, new in changes}))
     update_ = SourceUpdate(key, stored is None, after, changes)
     if stored is not None and any(f == "definition" for f, _o, _n in changes):
         update_.relabelled = _undefined_figures(conn, key, {before.definition, after.definition})
@@ -155,20 +155,20 @@ def _undefined_figures(conn: Connection, key: str, definitions: set[str | None])
     """Current figures of the source without a definition of their own, of the metric kinds the
     definitions apply to: what a change of the source's definition relabels."""
     kinds = {DEFINITIONS[d].kind for d in definitions if d in DEFINITIONS}
-    obs = m.table(m.Observation)
+    obs = m.observation
     query = (
         select(func.count())
         .select_from(obs)
-        .join(m.Feed, m.Feed.id == obs.c.feed_id)
-        .join(m.Source, m.Source.id == m.Feed.source_id)
-        .join(m.Metric, m.Metric.id == obs.c.metric_id)
+        .join(m.feed, m.feed.c.id == obs.c.feed_id)
+        .join(m.source, m.source.c.id == m.feed.c.source_id)
+        .join(m.metric, m.metric.c.id == obs.c.metric_id)
         .where(
-            m.Source.key == key,
+            m.source.c.key == key,
             obs.c.kind == "total",
             obs.c.definition.is_(None),
             obs.c.superseded_at.is_(None),
             obs.c.removed.is_(False),
-            m.Metric.kind.in_(kinds),
+            m.metric.c.kind.in_(kinds),
         )
     )
     return int(conn.execute(query).scalar_one())
