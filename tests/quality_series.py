@@ -25,7 +25,7 @@ def dataset_series(folder: Path) -> list[tuple[str, list[Point]]]:
     for a in parsed.adjustments:
         adjusted[(a.metric, a.report_date)] = a.delta
     by_series: dict[tuple[str, str], dict[dt.date, Point]] = {}
-    for o in parsed.observations:
+    for o in parsed.totals():
         if o.kind != "total":
             continue
         point = Point(

@@ -199,7 +199,7 @@ def _dataset_csv(latest_dir: Path, first: dt.date | None, last: dt.date | None) 
     ]
     parsed = DatasetFeed().parse(fetched)
     lines = ["report_date,metric,value"]
-    for o in sorted(parsed.observations, key=lambda o: (o.metric, o.report_date)):
+    for o in sorted(parsed.totals(), key=lambda o: (o.metric, o.report_date)):
         if (first is None or o.report_date >= first) and (last is None or o.report_date <= last):
             lines.append(f"{o.report_date},{o.metric},{o.value}")
     return "\n".join(lines) + "\n"

@@ -231,7 +231,7 @@ def test_json_nested_thousands_deep_is_a_one_line_bad_payload():
 def test_json_in_utf8_with_a_bom_or_in_utf16_or_utf32_is_read_correctly(encoding, prefix):
     text = json.dumps([{**ROWS[0], "greatest losses direction": "Покровськ"}], ensure_ascii=False)
     parsed = DatasetFeed().parse(fetched(prefix + text.encode(encoding)))
-    assert [o.value for o in parsed.observations] == [700000]
+    assert [o.value for o in parsed.totals()] == [700000]
     assert parsed.directions == {dt.date(2024, 11, 10): "Покровськ"}
 
 
@@ -244,7 +244,7 @@ def test_a_lone_surrogate_in_a_qualifier_keeps_the_value_out():
     rows = [{**r, "personnel*": "roughly"} for r in ROWS]
     text = json.dumps(rows).replace('"roughly"', '"\\ud800"', 1)
     parsed = DatasetFeed().parse(fetched(text.encode()))
-    assert [o.report_date.day for o in parsed.observations] == [11, 12]
+    assert [o.report_date.day for o in parsed.totals()] == [11, 12]
     [issue] = parsed.issues
     assert issue.message == (
         "/data/russia_losses_personnel.json 2024-11-10 'personnel': bad value '\\ud800' (its qualifier holds a "
@@ -258,12 +258,12 @@ def test_a_lone_surrogate_in_a_qualifier_keeps_the_value_out():
 def test_an_unknown_category_keeps_its_rule_and_is_not_a_bad_value():
     parsed = DatasetFeed().parse(fetched(json.dumps([{**r, "laser cannons": None} for r in ROWS]).encode()))
     assert [i.rule for i in parsed.issues] == ["unknown_metric"]
-    assert len(parsed.observations) == 3
+    assert len(parsed.totals()) == 3
 
 
 def test_a_row_that_is_not_an_object_drops_its_file_from_the_removal_scope():
     parsed = DatasetFeed().parse(fetched(json.dumps([*ROWS, "2024-11-13"]).encode()))
-    assert len(parsed.observations) == 3
+    assert len(parsed.totals()) == 3
     assert parsed.scope.metrics == frozenset()
     assert [i.rule for i in parsed.issues] == ["bad_row"]
     assert "report #4 (str '2024-11-13', not an object)" in parsed.issues[0].message

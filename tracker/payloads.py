@@ -96,6 +96,10 @@ class Scope:
         return True
 
 
+# A total as a TotalsTable holds it: its value and qualifier.
+TotalRow = tuple[int, str | None]
+
+
 @dataclass(slots=True)
 class TotalsTable:
     """Totals of one side held as rows, not a record each: what a bulk CSV parses into (at
@@ -107,7 +111,7 @@ class TotalsTable:
 
     side: str
     definitions: dict[str, str | None]
-    rows: dict[tuple[str, dt.date], tuple[int, str | None]] = field(default_factory=dict)
+    rows: dict[tuple[str, dt.date], TotalRow] = field(default_factory=dict)
 
     def records(self) -> list[ObservationRecord]:
         """The same totals as records."""
@@ -140,6 +144,10 @@ class ParsedPayload:
     # such rows is then a finding per date, not a million records held in memory.
     implausible: dict[dt.date, list[str]] = field(default_factory=dict)
 
+    def totals(self) -> list[ObservationRecord]:
+        """Every total, the records and the table's rows alike."""
+        return [*self.observations, *(self.table.records() if self.table is not None else ())]
+
     @property
     def n_totals(self) -> int:
         """How many totals: the records and the table's rows."""
@@ -154,23 +162,23 @@ class ParsedPayload:
 
 
 def keep_later(
-    seen: dict[tuple[str, dt.date], ObservationRecord], record: ObservationRecord, issues: list[ParseIssue]
+    seen: dict[tuple[str, dt.date], TotalRow],
+    metric: str,
+    report_date: dt.date,
+    previous: TotalRow,
+    row: TotalRow,
+    issues: list[ParseIssue],
 ) -> None:
-    """Keep the later of two reports for one metric and date, flagging them if they differ.
-
-    The raw payload keeps both; the store can hold one value per report date and feed. (Feeds of
-    one side key by metric and date; a feed of both sides keeps its own keys.)
-    """
-    key = (record.metric, record.report_date)
-    previous = seen.get(key)
-    if previous is not None and previous != record:
+    """A second report of one metric and date (`previous` was read first): keep the later,
+    flagging the two if they differ. The raw payload keeps both; the store holds one value per
+    report date and series."""
+    seen[(metric, report_date)] = row
+    if previous != row:
         issues.append(
             ParseIssue(
                 "duplicate_date",
-                f"{record.report_date} appears twice with {record.metric} {previous.value:,} and "
-                f"{record.value:,}; kept the later",
-                record.metric,
-                record.report_date,
+                f"{report_date} appears twice with {metric} {previous[0]:,} and {row[0]:,}; kept the later",
+                metric,
+                report_date,
             )
         )
-    seen[key] = record

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from tracker.errors import BadPayload, InvalidInput
 from tracker.feeds.payload import csv_error_reason, csv_reader, read_local, read_row, unreadable_rows
 from tracker.metrics import METRICS, resolve
-from tracker.payloads import Fetched, ParsedPayload, ParseIssue, TotalsTable
+from tracker.payloads import Fetched, ParsedPayload, ParseIssue, TotalRow, TotalsTable, keep_later
 from tracker.sources import DEFINITIONS, GENERAL_STAFF, SOURCE_KEY
 from tracker.values import MAX_BAD_SHARE, parse_count, parse_iso_date, show, too_broken
 
@@ -358,7 +358,7 @@ class _Reader:
         date_type = dt.date
         run_owner: str | None = None  # whose rows the last readable row was, and their state
         state: _SourceState | None = None
-        seen: dict[tuple[str, dt.date], tuple[int, str | None]] = {}
+        seen: dict[tuple[str, dt.date], TotalRow] = {}
         first = last = dt.date.min
         end = reader.line_num
         rows = 0
@@ -477,7 +477,7 @@ class _SourceState:
         self.reading = reading
         self.first, self.last = plausible or (dt.date.min, dt.date.max)
         self.out = ParsedPayload()
-        self.seen: dict[tuple[str, dt.date], tuple[int, str | None]] = {}
+        self.seen: dict[tuple[str, dt.date], TotalRow] = {}
         self.unknown: dict[str, int] = {}
         self.bad_rows: list[str] = []
         self.bad: list[ParseIssue] = []
@@ -494,20 +494,9 @@ class _SourceState:
         if previous is not row:
             self.again(metric, report_date, previous, row)
 
-    def again(
-        self, metric: str, report_date: dt.date, previous: tuple[int, str | None], row: tuple[int, str | None]
-    ) -> None:
+    def again(self, metric: str, report_date: dt.date, previous: TotalRow, row: TotalRow) -> None:
         """A second row for one metric and date: the later is kept, flagged if they differ."""
-        self.seen[(metric, report_date)] = row
-        if previous != row:
-            self.out.issues.append(
-                ParseIssue(
-                    "duplicate_date",
-                    f"{report_date} appears twice with {metric} {previous[0]:,} and {row[0]:,}; kept the later",
-                    metric,
-                    report_date,
-                )
-            )
+        keep_later(self.seen, metric, report_date, previous, row, self.out.issues)
 
     def implausible(self, metric: str, report_date: dt.date) -> None:
         """A row dated where the source cannot have reported: set aside, named in a finding."""

@@ -24,10 +24,11 @@ from tracker.metrics import DATASET_KEYS
 from tracker.payloads import (
     AdjustmentRecord,
     Fetched,
-    ObservationRecord,
     ParsedPayload,
     ParseIssue,
     Scope,
+    TotalRow,
+    TotalsTable,
     keep_later,
 )
 from tracker.sources import GENERAL_STAFF
@@ -98,7 +99,7 @@ class DatasetFeed:
         scope_metrics: set[str] = set()
         unreadable: set[tuple[str, dt.date]] = set()
         complete: set[str] = set()
-        seen: dict[tuple[str, dt.date], ObservationRecord] = {}
+        seen: dict[tuple[str, dt.date], TotalRow] = {}
         for item in fetched:
             document = load_json(item)
             rows = document.value
@@ -120,7 +121,8 @@ class DatasetFeed:
                     scope_metrics |= PERSONNEL_METRICS if item.role == "personnel" else EQUIPMENT_METRICS
                 unreadable |= file.unreadable
             file.finish(out.issues)
-        out.observations = list(seen.values())
+        # Totals of Russia's losses, each counted as the General Staff counts it: held as rows.
+        out.table = TotalsTable("russia", {}, seen)
         out.scope = Scope(metrics=frozenset(scope_metrics), unreadable=frozenset(unreadable))
         out.complete_kinds = frozenset(complete)
         return out
@@ -189,7 +191,7 @@ class _FileRead:
 
 
 def _observations(
-    rows: list[Any], file: _FileRead, seen: dict[tuple[str, dt.date], ObservationRecord], out: ParsedPayload
+    rows: list[Any], file: _FileRead, seen: dict[tuple[str, dt.date], TotalRow], out: ParsedPayload
 ) -> bool:
     """Read the totals and direction notes of a personnel or equipment file; False if a note was bad."""
     unknown: dict[str, int] = {}
@@ -226,7 +228,10 @@ def _observations(
             except ValueError as exc:
                 file.bad_value(report_date, key, metric, raw, str(exc))
                 continue
-            keep_later(seen, ObservationRecord(metric, report_date, value, qualifier), out.issues)
+            total = (value, qualifier)
+            previous = seen.setdefault((metric, report_date), total)
+            if previous is not total:
+                keep_later(seen, metric, report_date, previous, total, out.issues)
     for key, count in unknown.items():
         out.issues.append(
             ParseIssue(
