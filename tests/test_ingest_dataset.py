@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from tests.storecheck import count, fingerprint, runs
+from tracker.errors import StoreError
 from tracker.feeds.dataset import DatasetFeed
 from tracker.ingest import run_ingest
 from tracker.store.db import open_store
@@ -99,3 +102,43 @@ def test_raw_payloads_are_archived_compressed_with_their_sha256(sqlite_url, late
         assert raw == Path(r.location).read_bytes()
         assert hashlib.sha256(raw).hexdigest() == r.sha256 and len(raw) == r.size
         assert len(r.content) < r.size / 4
+
+
+def _orphaning(monkeypatch) -> None:
+    """Every run, after storing its rows, points one of them at a metric that does not exist."""
+    from sqlalchemy import text
+
+    from tracker import ingest
+
+    real = ingest._store_run
+
+    def orphaning(conn, *args, **kwargs):
+        real(conn, *args, **kwargs)
+        conn.execute(text("UPDATE observation SET metric_id = 999 WHERE id = (SELECT max(id) FROM observation)"))
+
+    monkeypatch.setattr(ingest, "_store_run", orphaning)
+
+
+def test_a_first_ingest_checks_foreign_keys_at_its_end_and_refuses_a_row_naming_a_missing_parent(
+    monkeypatch, sqlite_url, latest_dir
+):
+    open_store(sqlite_url, write=True).dispose()
+    _orphaning(monkeypatch)
+
+    with pytest.raises(StoreError, match=r"nothing changed: 1 row\(s\) name a missing parent \(first: observation row"):
+        run_ingest(sqlite_url, DatasetFeed(), location=str(latest_dir))
+
+    assert count(sqlite_url, "SELECT COUNT(*) FROM observation") == 0
+    assert [r["status"] for r in runs(sqlite_url)] == ["failed"]
+
+
+def test_a_later_ingest_checks_each_row_against_its_parents_as_it_is_written(monkeypatch, sqlite_url, latest_dir):
+    assert run_ingest(sqlite_url, DatasetFeed(), location=str(latest_dir)).exit_code == 3
+    before = fingerprint(sqlite_url)
+    _orphaning(monkeypatch)
+
+    with pytest.raises(StoreError, match=r"nothing changed: .*FOREIGN KEY constraint failed"):
+        run_ingest(sqlite_url, DatasetFeed(), location=str(latest_dir))
+
+    after = fingerprint(sqlite_url)
+    assert after["observation"] == before["observation"]

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker import archive
@@ -33,6 +33,7 @@ from tracker.ingest import (
     _store_run,
     last_success,
     plausible_dates,
+    run_transaction,
     utcnow,
 )
 from tracker.payloads import Fetched, ParsedPayload
@@ -89,11 +90,8 @@ def load_sources(
                 if observed_at is None:
                     report.observed_at = _live_moment(items, previous, started)
                 plans[key] = _Plan(report, previous, _dates_by(engine, key), items)
-            # Into an empty observation table, rows are checked against their parents once, after
-            # the load (on SQLite a check per row was two fifths of a row's insert).
-            first_load = _observations_empty(engine)
             try:
-                with engine.execution_options(sqlite_foreign_keys=not first_load).begin() as conn:
+                with run_transaction(engine) as (conn, first_load):
                     _store_all(conn, started, fetched, readings, survey, plans, first_load)
             except BadPayload as exc:
                 for plan in plans.values():
@@ -125,7 +123,7 @@ def _store_all(
     first_load: bool,
 ) -> None:
     """Every source's run; unchanged sources are confirmed without parsing the file for them. A
-    first load builds the observation indexes and checks the foreign keys after the rows are in."""
+    first load builds the observation indexes after the rows are in."""
     deferred = _defer_indexes(conn) if first_load else []
     for plan in plans.values():
         if plan.unchanged:
@@ -137,27 +135,6 @@ def _store_all(
             _store_one(conn, plans[key], started, parsed)
     for build in deferred:
         build()
-    if first_load and conn.dialect.name == "sqlite":
-        _check_foreign_keys(conn)
-
-
-def _observations_empty(engine: Engine) -> bool:
-    """Whether the store holds no observation yet (read under the writer lock: it stays so)."""
-    obs = m.observation
-    with engine.connect() as conn:
-        return conn.execute(select(obs.c.id).limit(1)).first() is None
-
-
-def _check_foreign_keys(conn: Connection) -> None:
-    """StoreError (the transaction rolls back) when a row of the load names a parent that does not
-    exist: what SQLite checks row by row with foreign keys on, checked in one pass."""
-    missing = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-    if missing:
-        table, rowid, parent, _key = missing[0]
-        raise StoreError(
-            f"store write failed, nothing changed: {len(missing):,} row(s) name a missing parent "
-            f"(first: {table} row {rowid} -> {parent})"
-        )
 
 
 def _store_one(conn: Connection, plan: _Plan, started: dt.datetime, parsed: ParsedPayload | None) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -134,7 +135,7 @@ def run_ingest(
                 report.run_id = _record_failed(engine, report, started, fetched, role)
                 return report
             try:
-                with engine.begin() as conn:
+                with run_transaction(engine) as (conn, _first_load):
                     _store_run(conn, report, started, fetched, digest, previous, parsed, allow_shrink, role, dates_by)
             except BadPayload as exc:
                 # Refused after reading (a suspicious shrink): the transaction rolled back.
@@ -154,6 +155,29 @@ def run_ingest(
         report.seconds = time.perf_counter() - clock
         engine.dispose()
     return report
+
+
+@contextmanager
+def run_transaction(engine: Engine) -> Iterator[tuple[Connection, bool]]:
+    """The transaction a run (or a file's runs) is stored in, and whether it is the store's first
+    load (it holds no observation yet; read under the writer lock, so it stays so).
+
+    A first load on SQLite checks its rows' foreign keys once, at its end (PRAGMA
+    foreign_key_check, 0.19 s for 850,000 rows), instead of once per row (two fifths of a row's
+    insert); a row naming a missing parent is a StoreError, and the transaction rolls back.
+    """
+    with engine.connect() as conn:
+        first_load = conn.execute(select(m.observation.c.id).limit(1)).first() is None
+    with engine.execution_options(sqlite_foreign_keys=not first_load).begin() as conn:
+        yield conn, first_load
+        if first_load and conn.dialect.name == "sqlite":
+            missing = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if missing:
+                table, rowid, parent, _key = missing[0]
+                raise StoreError(
+                    f"store write failed, nothing changed: {len(missing):,} row(s) name a missing parent "
+                    f"(first: {table} row {rowid} -> {parent})"
+                )
 
 
 def _dates_by(engine: Engine, source: str) -> str:
