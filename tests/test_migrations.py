@@ -83,3 +83,62 @@ def test_the_claims_migration_downgrades_cleanly(sqlite_url: str) -> None:
         assert "claim" not in inspect(conn).get_table_names()
     assert schema_revision(engine) == "0001_initial"
     engine.dispose()
+
+
+def _observation_indexes(url: str) -> set[str]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        names = {ix["name"] for ix in inspect(conn).get_indexes("observation")}
+    engine.dispose()
+    return names
+
+
+def test_a_0004_store_with_data_upgrades_to_0005_without_the_last_seen_index_and_keeps_its_rows(
+    store_url: str, latest_dir
+) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from tracker.feeds.dataset import DatasetFeed
+    from tracker.ingest import run_ingest
+
+    run_ingest(store_url, DatasetFeed(), location=str(latest_dir))
+    engine = create_engine(store_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004_series_side_definition")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT count(*), sum(value) FROM observation")).one()
+    engine.dispose()
+    assert "ix_observation_last_seen_run" in _observation_indexes(store_url)
+
+    open_store(store_url, write=True).dispose()  # a writer upgrades
+
+    engine = make_engine(store_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*), sum(value) FROM observation")).one() == rows
+    assert schema_revision(engine) == SCHEMA_REVISION == "0005_drop_last_seen_index"
+    engine.dispose()
+    assert "ix_observation_last_seen_run" not in _observation_indexes(store_url)
+    assert rows[0] == 22_375 + 86  # the totals and the documented adjustments
+
+
+def test_confirming_an_unchanged_payload_finds_its_feeds_rows_by_an_index_seek(sqlite_url: str) -> None:
+    import sqlite3
+
+    open_store(sqlite_url, write=True).dispose()
+    db = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
+    try:
+        plan = [
+            row[3]
+            for row in db.execute(
+                "EXPLAIN QUERY PLAN UPDATE observation SET last_seen_at = ?, last_seen_run_id = ? WHERE feed_id = ? "
+                "AND last_seen_run_id = ? AND superseded_at IS NULL AND removed = 0",
+                ("2026-11-26 00:00:00.000000", 2, 1, 1),
+            )
+        ]
+    finally:
+        db.close()
+    assert len(plan) == 1 and plan[0].startswith("SEARCH observation USING INDEX ") and "(feed_id=?" in plan[0]

@@ -198,7 +198,6 @@ observation = Table(
     UniqueConstraint("feed_id", "kind", "metric_id", "side", "report_date", "revision", name="uq_observation_revision"),
     Index("ix_observation_current", "feed_id", "kind", "metric_id", "side", "superseded_at"),
     Index("ix_observation_window", "feed_id", "report_date"),
-    Index("ix_observation_last_seen_run", "last_seen_run_id"),
 )
 
 # A revision of a report's text, such as the "greatest losses direction".
