@@ -8,8 +8,10 @@ or $TRACKER_TEST_PG_URL) PostgreSQL:
 - one new day: a file of the next day's totals for every series,
 - records / averages / headline of one generated series,
 - compare: the curated claims against the General Staff dataset, loaded into the same store;
-- then a small store (gen-0000 alone: 10 metrics x 60 days): one new day of gen-0000 and its
-  records, alternating with the same steps on the big store, --repeats times each (medians).
+- then a small store holding just the series the big store's gen-0000 holds (10 metrics x the
+  same days): one new day of gen-0000 and its records, alternating with the same steps on the
+  big store, --repeats times each (medians): the same query on the same series, with or without
+  the rest of the store around it.
 
 Each line gives wall time (process start-up included), observations per second where rows are
 written, and the process's peak memory; a summary ends the run: backfill obs/s and peak memory
@@ -76,7 +78,6 @@ def write_parts(work: Path, sources: int, days: range) -> tuple[list[Path], int]
     return paths, rows
 
 
-SMALL_DAYS = 60  # the small store: one source (gen-0000) x 10 metrics x 60 days
 RATIO_GOAL = 1.5  # a query or one day's ingest on the big store against the same on the small one
 RATE_GOAL = 250_000  # backfill observations per second
 MEMORY_GOAL_MIB = 300
@@ -133,15 +134,14 @@ def bench(
     run("ingest claims", backend, [TRACKER, "ingest", "claims", *db, "-q"])
     run("compare", backend, [TRACKER, "compare", *db])
     small = f"{backend} (small)"
-    run("backfill", small, ingest(work / "small.csv", small_url), len(METRICS) * SMALL_DAYS)
+    run("backfill", small, ingest(work / "small.csv", small_url), len(METRICS) * (days + 1))
     times: dict[str, list[float]] = {"series day": [], "small day": [], "records": [], "small records": []}
     for k in range(repeats):
-        # gen-0000's next days: after the big store's last day (the all-series new day) and the small store's.
-        big_day, small_day = work / f"series-day-{k}.csv", work / f"small-day-{k}.csv"
-        write_csv(big_day, 1, range(days + 1 + k, days + 2 + k))
-        write_csv(small_day, 1, range(SMALL_DAYS + k, SMALL_DAYS + 1 + k))
-        times["series day"].append(run("new day, 1 source", backend, ingest(big_day, url), len(METRICS)).seconds)
-        times["small day"].append(run("new day, 1 source", small, ingest(small_day, small_url), len(METRICS)).seconds)
+        # gen-0000's next day, after the all-series new day: the same file for both stores.
+        next_day = work / f"series-day-{k}.csv"
+        write_csv(next_day, 1, range(days + 1 + k, days + 2 + k))
+        times["series day"].append(run("new day, 1 source", backend, ingest(next_day, url), len(METRICS)).seconds)
+        times["small day"].append(run("new day, 1 source", small, ingest(next_day, small_url), len(METRICS)).seconds)
         times["records"].append(run("records, 1 source", backend, [TRACKER, "records", *series, *db]).seconds)
         small_records = [TRACKER, "records", *series, "--db", small_url]
         times["small records"].append(run("records, 1 source", small, small_records).seconds)
@@ -192,9 +192,9 @@ def main() -> int:
         work = Path(tmp)
         parts, total = write_parts(work, sources, range(days))
         write_csv(work / "next-day.csv", sources, range(days, days + 1))
-        write_csv(work / "small.csv", 1, range(SMALL_DAYS))
+        write_csv(work / "small.csv", 1, range(days + 1))  # gen-0000 as the big store holds it
         print(f"{total:,} observations: {sources:,} sources x {len(METRICS)} metrics x {days:,} days")
-        print(f"small store: 1 source x {len(METRICS)} metrics x {SMALL_DAYS} days")
+        print(f"small store: gen-0000 alone, {len(METRICS)} metrics x {days + 1:,} days")
         print(f"{'step':<18} {'backend':<18} {'wall s':>9} {'obs/s':>12} {'peak MiB':>9}")
         sqlite_urls = f"sqlite:///{work / 'scale.db'}", f"sqlite:///{work / 'small.db'}"
         results["sqlite"] = bench("sqlite", *sqlite_urls, work, parts, sources, days, total, args.repeats)
