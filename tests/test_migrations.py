@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from tracker.store.db import MIGRATIONS_DIR, make_engine, open_store, run_alembic_upgrade, schema_revision
 from tracker.store.models import SCHEMA_REVISION, metadata
@@ -69,16 +69,21 @@ def test_a_0001_store_with_data_upgrades_to_0002_and_keeps_it(sqlite_url: str) -
     engine.dispose()
 
 
-def test_the_claims_migration_downgrades_cleanly(sqlite_url: str) -> None:
+def _downgrade(engine: Engine, revision: str) -> None:
+    """Alembic's downgrade of the engine's database to `revision`."""
     from alembic import command
 
-    engine = make_engine(sqlite_url)
-    run_alembic_upgrade(engine)
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0001_initial")
+        command.downgrade(cfg, revision)
+
+
+def test_the_claims_migration_downgrades_cleanly(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    run_alembic_upgrade(engine)
+    _downgrade(engine, "0001_initial")
     with engine.connect() as conn:
         assert "claim" not in inspect(conn).get_table_names()
     assert schema_revision(engine) == "0001_initial"
@@ -96,19 +101,14 @@ def _observation_indexes(url: str) -> set[str]:
 def test_a_0004_store_with_data_upgrades_to_0005_without_the_last_seen_index_and_keeps_its_rows(
     store_url: str, latest_dir
 ) -> None:
-    from alembic import command
     from sqlalchemy import create_engine
 
     from tracker.feeds.dataset import DatasetFeed
     from tracker.ingest import run_ingest
 
     run_ingest(store_url, DatasetFeed(), location=str(latest_dir))
-    engine = create_engine(store_url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0004_series_side_definition")
+    engine = create_engine(store_url)  # foreign keys off, as a batch migration recreating tables needs
+    _downgrade(engine, "0004_series_side_definition")
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT count(*), sum(value) FROM observation")).one()
     engine.dispose()
