@@ -8,6 +8,9 @@ or $TRACKER_TEST_PG_URL) PostgreSQL:
 - one new day: a file of the next day's totals for every series,
 - records / averages / headline of one generated series,
 - compare: the curated claims against the General Staff dataset, loaded into the same store;
+- the floor: bench/sqlite_peer.py (csv + sqlite3 executemany of 4 columns, one index, nothing
+  checked, no history) on the same files, so the backfill's obs/s has this machine's own
+  ceiling beside it;
 - then a small store holding just the series the big store's gen-0000 holds (10 metrics x the
   same days): one new day of gen-0000 and its records, alternating with the same steps on the
   big store, --repeats times each (medians): the same query on the same series, with or without
@@ -106,6 +109,24 @@ def run_files(label: str, backend: str, paths: list[Path], url: str, rows: int |
     return t
 
 
+def peer_backfill(parts: list[Path], work: Path, total: int) -> Timing:
+    """The bare sqlite3 script over the same files into one database, a process per file as the
+    backfill runs them: what reading these files and inserting their rows costs with nothing else."""
+    target = work / "peer.db"
+    script = [sys.executable, str(Path(__file__).with_name("sqlite_peer.py"))]
+    runs = [timed([*script, str(path), str(target)], ok=(0,)) for path in parts]
+    stored = runs[-1].stdout.strip()
+    if stored != f"{total} rows":
+        sys.exit(f"sqlite_peer.py stored {stored!r}, expected {total} rows")
+    t = Timing(sum(r.seconds for r in runs), max(r.max_rss_kib for r in runs), "", sum(r.cpu_seconds for r in runs))
+    print(
+        f"{'backfill':<18} {'bare sqlite3 peer':<18} {t.seconds:>9.2f} {total / t.seconds:>12,.0f} {t.max_rss_kib / 1024:>9.0f}"
+    )
+    for leftover in work.glob("peer.db*"):
+        leftover.unlink()
+    return t
+
+
 def bench(
     backend: str,
     url: str,
@@ -149,8 +170,9 @@ def bench(
     return out
 
 
-def summary(backend: str, t: dict[str, float | Timing], total: int) -> None:
-    """The figures issue 12 sets goals for, on one backend."""
+def summary(backend: str, t: dict[str, float | Timing], total: int, floor: Timing | None = None) -> None:
+    """The figures issue 12 sets goals for, on one backend (with the bare peer's rate beside
+    SQLite's backfill, when it ran)."""
     backfill = t["backfill"]
     assert isinstance(backfill, Timing)
     rate, peak = total / backfill.seconds, backfill.max_rss_kib / 1024
@@ -162,6 +184,11 @@ def summary(backend: str, t: dict[str, float | Timing], total: int) -> None:
         f"{backend}: backfill {rate:,.0f} obs/s (goal >= {RATE_GOAL:,}: {met(rate >= RATE_GOAL)}), "
         f"peak {peak:.0f} MiB (goal <= {MEMORY_GOAL_MIB}: {met(peak <= MEMORY_GOAL_MIB)})"
     )
+    if floor is not None:
+        print(
+            f"{backend}: the bare sqlite3 peer on the same files: {total / floor.seconds:,.0f} obs/s "
+            f"(tracker's backfill takes {backfill.seconds / floor.seconds:.1f}x its time)"
+        )
     for label, big_key, small_key in (
         ("one new day of one series", "series day", "small day"),
         ("records of one series", "records", "small records"),
@@ -198,6 +225,7 @@ def main() -> int:
         print(f"{'step':<18} {'backend':<18} {'wall s':>9} {'obs/s':>12} {'peak MiB':>9}")
         sqlite_urls = f"sqlite:///{work / 'scale.db'}", f"sqlite:///{work / 'small.db'}"
         results["sqlite"] = bench("sqlite", *sqlite_urls, work, parts, sources, days, total, args.repeats)
+        floor = peer_backfill(parts, work, total)
         if args.pg_url:
             sys.path.insert(0, str(ROOT))  # drills/ holds the throwaway-database helper the tests use
             from drills.common import fresh_pg_database
@@ -210,7 +238,7 @@ def main() -> int:
             print("postgresql: skipped (no --pg-url and no $TRACKER_TEST_PG_URL)")
     print("summary")
     for backend, timings in results.items():
-        summary(backend, timings, total)
+        summary(backend, timings, total, floor if backend == "sqlite" else None)
     return 0
 
 
