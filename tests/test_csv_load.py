@@ -26,7 +26,7 @@ from tracker.payloads import Fetched
 from tracker.store.db import open_store
 from tracker.store.queries import observations_frame
 
-INDEXES = {"ix_observation_current", "ix_observation_window"}
+INDEXES = {"ix_observation_window"}
 
 
 def _interleaved(sources: int, days: int) -> str:

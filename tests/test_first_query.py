@@ -211,8 +211,9 @@ def test_one_series_is_read_by_index_seeks_on_its_feed_kind_metric_and_side(copi
     finally:
         reader.close()
     series = "feed_id=? AND kind=? AND metric_id=? AND side=?"
-    assert current == [f"SEARCH observation USING INDEX ix_observation_current ({series} AND superseded_at=?)"]
-    # every revision up to a day: the unique index's (..., side, report_date, revision) serves the range
+    # the unique index's (feed_id, kind, metric_id, side, report_date, revision): its first four
+    # columns name the series, the fifth serves a range of report dates
+    assert current == [f"SEARCH observation USING INDEX sqlite_autoindex_observation_1 ({series})"]
     assert as_of == [f"SEARCH observation USING INDEX sqlite_autoindex_observation_1 ({series} AND report_date<?)"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -98,8 +99,15 @@ def _observation_indexes(url: str) -> set[str]:
     return names
 
 
-def test_a_0004_store_with_data_upgrades_to_0005_without_the_last_seen_index_and_keeps_its_rows(
-    store_url: str, latest_dir
+@pytest.mark.parametrize(
+    ("revision", "dropped"),
+    [
+        ("0004_series_side_definition", "ix_observation_last_seen_run"),
+        ("0005_drop_last_seen_index", "ix_observation_current"),
+    ],
+)
+def test_a_store_with_data_at_an_older_schema_upgrades_without_the_dropped_index_and_keeps_its_rows(
+    store_url: str, latest_dir, revision: str, dropped: str
 ) -> None:
     from sqlalchemy import create_engine
 
@@ -108,20 +116,20 @@ def test_a_0004_store_with_data_upgrades_to_0005_without_the_last_seen_index_and
 
     run_ingest(store_url, DatasetFeed(), location=str(latest_dir))
     engine = create_engine(store_url)  # foreign keys off, as a batch migration recreating tables needs
-    _downgrade(engine, "0004_series_side_definition")
+    _downgrade(engine, revision)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT count(*), sum(value) FROM observation")).one()
     engine.dispose()
-    assert "ix_observation_last_seen_run" in _observation_indexes(store_url)
+    assert dropped in _observation_indexes(store_url)
 
     open_store(store_url, write=True).dispose()  # a writer upgrades
 
     engine = make_engine(store_url)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*), sum(value) FROM observation")).one() == rows
-    assert schema_revision(engine) == SCHEMA_REVISION == "0005_drop_last_seen_index"
+    assert schema_revision(engine) == SCHEMA_REVISION == "0006_drop_current_index"
     engine.dispose()
-    assert "ix_observation_last_seen_run" not in _observation_indexes(store_url)
+    assert {name for name in _observation_indexes(store_url) if name.startswith("ix_")} == {"ix_observation_window"}
     assert rows[0] == 22_375 + 86  # the totals and the documented adjustments
 
 

@@ -195,8 +195,9 @@ observation = Table(
     Column("qualifier", String(32)),
     Column("reported_increase", BigInteger),
     *_revisioned(),
+    # The unique key also serves every read of a series (its first four columns name one, in
+    # report-date order), and the window index a run's report dates; nothing more is kept up to date.
     UniqueConstraint("feed_id", "kind", "metric_id", "side", "report_date", "revision", name="uq_observation_revision"),
-    Index("ix_observation_current", "feed_id", "kind", "metric_id", "side", "superseded_at"),
     Index("ix_observation_window", "feed_id", "report_date"),
 )
 

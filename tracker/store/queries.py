@@ -6,7 +6,8 @@ its end; where the store first saw a report only later (it was not watching then
 revision it has stands in, and the frame says so in `known_late`.
 
 The series readers (observations_frame, revisions_at, feeds_for, latest_figures) are plain SQL
-that reads one series through the index ix_observation_current, on a SQLAlchemy connection or a
+that reads one series through the unique key (feed, kind, metric, side, report date, revision), on
+a SQLAlchemy connection or a
 sqlite3 one (tracker.store.reading): a report on a SQLite store imports no SQLAlchemy at all.
 """
 
@@ -74,7 +75,7 @@ def series_query(
     feed_id: int, kind: str, metric_id: int, side: str, *, until: dt.date | None, current: bool
 ) -> tuple[str, dict[str, Any]]:
     """(SQL, parameters) reading one series' revisions (only the current ones when `current`),
-    up to a report date: an index seek on ix_observation_current whatever the store holds."""
+    up to a report date: an index seek on the unique key whatever the store holds."""
     sql = (
         "SELECT report_date, revision, value, qualifier, reported_increase, removed, first_seen_at, "
         "superseded_at, definition FROM observation "
@@ -128,8 +129,8 @@ def revisions_at(
     """report_date -> the revision current at `known_at` (now when None); with
     `fallback_earliest`, a report first seen later stands in with its first revision.
 
-    One series is read by an index seek on ix_observation_current (feed_id, kind, metric_id,
-    side, superseded_at): the metric's id is looked up first, so the plan does not hang on a join.
+    One series is read by an index seek on the unique key (feed_id, kind, metric_id, side, ...):
+    the metric's id is looked up first, so the plan does not hang on a join.
     """
     ids = fetch(conn, "SELECT id FROM metric WHERE name = :metric", {"metric": metric})
     if not ids:
