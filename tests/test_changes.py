@@ -331,6 +331,41 @@ def test_a_first_ingest_announces_no_record_and_no_milestone_there_is_nothing_be
     assert "NEW RECORD" not in out and "MILESTONE" not in out
 
 
+def _moments_read(monkeypatch, url: str, since: str, until: str) -> set[dt.datetime]:
+    """The moments `collect_changes` read series as known at, for the runs of a window."""
+    from tracker import changes
+    from tracker.store.db import make_engine
+
+    read: set[dt.datetime] = set()
+    daily = changes._daily
+
+    def spy(conn, feed_changes, metric, side, known_at):
+        read.add(known_at)
+        return daily(conn, feed_changes, metric, side, known_at)
+
+    monkeypatch.setattr(changes, "_daily", spy)
+    engine = make_engine(url)
+    try:
+        changes.collect_changes(engine, parse_window(since, until))
+    finally:
+        engine.dispose()
+    return read
+
+
+def test_a_series_first_reported_in_the_window_is_not_read_as_it_stood_before_it(monkeypatch, november_store):
+    # the first ingest brought every report of every series: there is nothing before it to read
+    assert _moments_read(monkeypatch, november_store, "2024-11-01", "2024-11-03") == {
+        dt.datetime(2024, 11, 3, 8, tzinfo=dt.UTC)
+    }
+
+
+def test_a_series_with_reports_before_the_window_is_read_as_it_stood_just_before_it(monkeypatch, november_store):
+    assert _moments_read(monkeypatch, november_store, "2024-11-11", "2024-11-11") == {
+        dt.datetime(2024, 11, 11, 8, tzinfo=dt.UTC) - dt.timedelta(microseconds=1),
+        dt.datetime(2024, 11, 11, 8, tzinfo=dt.UTC),
+    }
+
+
 def test_a_daily_whose_steps_all_fail_says_nothing_changed_and_keeps_the_first_failures_code(
     capsys, tmp_path, monkeypatch
 ):

@@ -528,11 +528,20 @@ def _records_and_increments(conn: Connection, changes: FeedChanges, runs: list[d
         touched.setdefault((row["metric"], row["side"]), set())
     for row in [*changes.new_reports, *changes.revisions, *changes.readds]:
         touched.setdefault((row["metric"], row["side"]), set()).add(row["report_date"])
+    # The totals first reported in the window, and the series whose totals it revised, removed
+    # or re-added: a series whose every report is among the first was not there before.
+    fresh: dict[tuple[str, str], set[dt.date]] = {}
+    for row in changes.new_reports:
+        if row["kind"] == "total":
+            fresh.setdefault((row["metric"], row["side"]), set()).add(row["report_date"])
+    moved_old = {(r["metric"], r["side"]) for r in [*changes.revisions, *changes.removals, *changes.readds]}
     for spec in METRICS.values():  # a merged category's series moves with its predecessors'
         for pred in spec.predecessors:
-            for (metric, side), dates in list(touched.items()):
-                if metric == pred:
-                    touched.setdefault((spec.name, side), set()).update(dates)
+            for by_series in (touched, fresh):
+                for (metric, side), dates in list(by_series.items()):
+                    if metric == pred:
+                        by_series.setdefault((spec.name, side), set()).update(dates)
+            moved_old |= {(spec.name, side) for metric, side in moved_old if metric == pred}
     after: dict[tuple[str, str], pd.DataFrame] = {}
     for (metric, side), dates in touched.items():
         if metric not in METRICS:
@@ -540,7 +549,9 @@ def _records_and_increments(conn: Connection, changes: FeedChanges, runs: list[d
         daily_after = _daily(conn, changes, metric, side, after_at)
         after[(metric, side)] = daily_after
         spec = METRICS[metric]
-        if spec.retired or daily_after.empty or not _may_be_news(daily_after, metric, dates):
+        if spec.retired or daily_after.empty or _first_seen_in_window(daily_after, fresh, moved_old, (metric, side)):
+            continue  # a series first seen in the window has no record or milestone to beat
+        if not _may_be_news(daily_after, metric, dates):
             continue
         daily_before = _daily(conn, changes, metric, side, before_at)
         if daily_before.empty:
@@ -554,6 +565,21 @@ def _records_and_increments(conn: Connection, changes: FeedChanges, runs: list[d
     order = {name: i for i, name in enumerate(METRICS)}
     changes.records.sort(key=lambda r: order.get(r.metric, 99))
     changes.milestones.sort(key=lambda x: (order.get(x.metric, 99), x.milestone))
+
+
+def _first_seen_in_window(
+    daily: pd.DataFrame,
+    fresh: dict[tuple[str, str], set[dt.date]],
+    moved_old: set[tuple[str, str]],
+    key: tuple[str, str],
+) -> bool:
+    """Whether every report of the series after the window was first reported in it, none of its
+    totals revised, removed or re-added there: then the series before the window was empty, and
+    reading it (all its revisions, at a million rows a feed) is skipped."""
+    if key in moved_old:
+        return False
+    new = fresh.get(key, set())
+    return len(new) >= len(daily) and all(d.date() in new for d in daily["report_date"])
 
 
 def _daily(conn: Connection, changes: FeedChanges, metric: str, side: str, known_at: dt.datetime) -> pd.DataFrame:

@@ -91,6 +91,15 @@ def series_query(
 
 
 def _resolve_feed(conn: Connection | sqlite3.Connection, source: str, feed: str | None) -> int:
+    if feed is not None:  # named: found by its key, without counting every feed's rows
+        named = fetch(
+            conn,
+            'SELECT feed.id FROM feed JOIN source ON source.id = feed.source_id WHERE source."key" = :source '
+            "AND feed.name = :feed",
+            {"source": source, "feed": feed},
+        )
+        if named:
+            return int(named[0][0])
     feeds = feeds_for(conn, source)
     if not feeds:
         raise InvalidInput(f"no data for source {source!r} in the store")
