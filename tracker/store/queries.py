@@ -7,8 +7,8 @@ revision it has stands in, and the frame says so in `known_late`.
 
 The series readers (observations_frame, revisions_at, feeds_for, latest_figures) are plain SQL
 that reads one series through the unique key (feed, kind, metric, side, report date, revision), on
-a SQLAlchemy connection or a
-sqlite3 one (tracker.store.reading): a report on a SQLite store imports no SQLAlchemy at all.
+a SQLAlchemy connection or a sqlite3 one (tracker.store.reading): a report on a SQLite store
+imports no SQLAlchemy at all.
 """
 
 from __future__ import annotations
