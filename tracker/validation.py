@@ -147,11 +147,11 @@ def validate_window(
     columns = (obs.c.report_date, obs.c.value, obs.c.qualifier, obs.c.reported_increase)
     for (name, side), own in sorted(_touched_series(totals, touched, names).items()):
         metric_id = ids[name]
-        current = _current(feed_id, metric_id, side)
         before: list[tuple[Any, ...]] = []
         after: list[tuple[Any, ...]] = []
         adjusted: dict[dt.date, int] = {}
         if stored:
+            current = _current(feed_id, metric_id, side)
             query = select(*columns).where(*current, obs.c.report_date < own.dates[0])
             before = [tuple(r) for r in conn.execute(query.order_by(obs.c.report_date.desc()).limit(CONTEXT))]
             query = select(*columns).where(*current, obs.c.report_date > own.dates[-1])
