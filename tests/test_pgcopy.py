@@ -51,6 +51,14 @@ def test_copied_rows_read_back_exactly_with_nulls_dates_and_special_characters(e
     assert _stored(engine) == ROWS
 
 
+def test_shared_values_lead_every_row_as_their_columns_say(engine):
+    shared = (dt.datetime(2026, 11, 26, 7, 0, tzinfo=UTC), "shared\ttext", None)  # at, note, day
+    own = [(r[0], r[1], r[2], r[5]) for r in ROWS]  # id, flag, name, big
+    with engine.begin() as conn:
+        assert copy_rows(conn, "sample", ("at", "note", "day", "id", "flag", "name", "big"), own, shared=shared) == 6
+    assert _stored(engine) == [(i, flag, name, None, shared[0], big, "shared\ttext") for i, flag, name, big in own]
+
+
 def test_copied_rows_stay_in_the_callers_transaction_until_it_commits(engine):
     with engine.connect() as conn, engine.connect() as other:
         conn.execute(text("INSERT INTO sample (id, name) VALUES (0, 'before')"))

@@ -21,9 +21,16 @@ from sqlalchemy.exc import DBAPIError
 _MEMO_LIMIT = 50_000
 
 
-def copy_rows(conn: Connection, table_name: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
-    """Write `rows` (one tuple of values per row, in the order of `columns`) into `table_name`
-    with COPY FROM STDIN (text format); returns the number of rows written.
+def copy_rows(
+    conn: Connection,
+    table_name: str,
+    columns: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    shared: tuple[Any, ...] = (),
+) -> int:
+    """Write `rows` into `table_name` with COPY FROM STDIN (text format); returns the number of
+    rows written. `columns` names the `shared` values (the same in every row: converted once, not
+    once a row), then each row's own, in the order of its tuple.
 
     Values are adapted as psycopg adapts them (int, str, None, bool, date, tz-aware datetime...)
     and parsed by the server, which checks them against the column types. Nothing is committed:
@@ -51,12 +58,13 @@ def copy_rows(conn: Connection, table_name: str, columns: Sequence[str], rows: I
         columns=sql.SQL(", ").join(sql.Identifier(c) for c in columns),
     )
     text_of = _date_text()
+    first = tuple(map(text_of, shared))
     written = 0
     try:
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
             write = copy.write_row
             for row in rows:
-                write(tuple(map(text_of, row)))
+                write(first + tuple(map(text_of, row)))
                 written += 1
     except psycopg.Error as exc:
         # The same exception class the rest of the store catches for any database failure.

@@ -176,8 +176,7 @@ def bulk_insert(
     if conn.dialect.name == "postgresql":
         from tracker.store.pgcopy import copy_rows
 
-        shared = tuple(fixed.values())
-        copy_rows(conn, table.name, [*fixed, *cols], (shared + row for row in rows))
+        copy_rows(conn, table.name, [*fixed, *cols], rows, shared=tuple(fixed.values()))
         return
     if conn.dialect.name == "sqlite":
         _sqlite_insert(conn, table, fixed, cols, rows)
