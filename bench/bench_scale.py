@@ -98,12 +98,18 @@ def ingest(path: Path, url: str) -> list[str]:
     return [TRACKER, "ingest", "csv", "--from", str(path), "--source", "gen-0000", "--db", url, "-q"]
 
 
+def summed(parts: list[Timing]) -> Timing:
+    """Processes run in turn as one step: their summed wall and CPU time, the largest peak."""
+    return Timing(
+        sum(p.seconds for p in parts), max(p.max_rss_kib for p in parts), "", sum(p.cpu_seconds for p in parts)
+    )
+
+
 def run_files(label: str, backend: str, paths: list[Path], url: str, rows: int | None = None) -> Timing:
     """One `ingest csv` process per file, in turn: their summed wall and CPU time, the largest peak."""
     if len(paths) == 1:
         return run(label, backend, ingest(paths[0], url), rows)
-    parts = [timed(ingest(path, url), ok=(0, 3)) for path in paths]
-    t = Timing(sum(p.seconds for p in parts), max(p.max_rss_kib for p in parts), "", sum(p.cpu_seconds for p in parts))
+    t = summed([timed(ingest(path, url), ok=(0, 3)) for path in paths])
     rate = f"{rows / t.seconds:>12,.0f}" if rows else f"{'':>12}"
     print(f"{label:<18} {backend:<18} {t.seconds:>9.2f} {rate} {t.max_rss_kib / 1024:>9.0f}  ({len(paths)} files)")
     return t
@@ -118,7 +124,7 @@ def peer_backfill(parts: list[Path], work: Path, total: int) -> Timing:
     stored = runs[-1].stdout.strip()
     if stored != f"{total} rows":
         sys.exit(f"sqlite_peer.py stored {stored!r}, expected {total} rows")
-    t = Timing(sum(r.seconds for r in runs), max(r.max_rss_kib for r in runs), "", sum(r.cpu_seconds for r in runs))
+    t = summed(runs)
     print(
         f"{'backfill':<18} {'bare sqlite3 peer':<18} {t.seconds:>9.2f} {total / t.seconds:>12,.0f} {t.max_rss_kib / 1024:>9.0f}"
     )
