@@ -528,8 +528,9 @@ def _records_and_increments(conn: Connection, changes: FeedChanges, runs: list[d
         touched.setdefault((row["metric"], row["side"]), set())
     for row in [*changes.new_reports, *changes.revisions, *changes.readds]:
         touched.setdefault((row["metric"], row["side"]), set()).add(row["report_date"])
-    # The totals first reported in the window, and the series whose totals it revised, removed
-    # or re-added: a series whose every report is among the first was not there before.
+    # The totals first reported in the window, and the series it revised, removed or re-added
+    # anything of: a series of neither kind whose every report is among the first was not there
+    # before.
     fresh: dict[tuple[str, str], set[dt.date]] = {}
     for row in changes.new_reports:
         if row["kind"] == "total":
@@ -573,9 +574,9 @@ def _first_seen_in_window(
     moved_old: set[tuple[str, str]],
     key: tuple[str, str],
 ) -> bool:
-    """Whether every report of the series after the window was first reported in it, none of its
-    totals revised, removed or re-added there: then the series before the window was empty, and
-    reading it (all its revisions, at a million rows a feed) is skipped."""
+    """Whether every report of the series after the window was first reported in it, nothing of
+    the series revised, removed or re-added there: then the series before the window was empty,
+    and reading it (all its revisions, at a million rows a feed) is skipped."""
     if key in moved_old:
         return False
     new = fresh.get(key, set())
