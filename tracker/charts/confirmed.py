@@ -97,6 +97,9 @@ def confirmed_chart(
         bottom_extra_pt=12,
     )
     start, end = data["date"].min(), data["date"].max()
+    # A month at least, so that a short history (the daily job's first Oryx snapshot) has its
+    # point at the right and room to its left for the label, not on the axis's tick labels.
+    start = min(start, end - pd.Timedelta(days=30))
     end += max((end - start) * 0.03, pd.Timedelta(days=2))  # room for the latest point's marker
     n = len(panels)
     cols = min(columns, n)
