@@ -1,4 +1,4 @@
-"""Shared fixtures: the real General Staff dataset beside the project, and fresh stores."""
+"""Shared fixtures: the real General Staff and Oryx data beside the project, and fresh stores."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data" / "ua-general-staff"
+ORYX_HISTORY = PROJECT_ROOT.parent / "shared" / "data" / "oryx" / "history"
 
 
-def _require_shared() -> Path:
-    if SHARED_DATA.is_dir():
-        return SHARED_DATA
-    reason = f"shared dataset not found at {SHARED_DATA} (clone the project beside ../shared)"
+def _require_shared(path: Path = SHARED_DATA, what: str = "shared dataset") -> Path:
+    if path.is_dir():
+        return path
+    reason = f"{what} not found at {path} (clone the project beside ../shared)"
     if os.environ.get("TRACKER_REQUIRE_SHARED_DATA") == "1":
         pytest.fail(reason + " and TRACKER_REQUIRE_SHARED_DATA=1", pytrace=False)
     pytest.skip(reason)
@@ -24,6 +25,13 @@ def _require_shared() -> Path:
 def shared_data() -> Path:
     """../shared/data/ua-general-staff: skips without it, fails if TRACKER_REQUIRE_SHARED_DATA=1."""
     return _require_shared()
+
+
+@pytest.fixture(scope="session")
+def oryx_history() -> Path:
+    """../shared/data/oryx/history, Oryx's snapshots: skips without it, fails if
+    TRACKER_REQUIRE_SHARED_DATA=1."""
+    return _require_shared(ORYX_HISTORY, "Oryx snapshots")
 
 
 @pytest.fixture(scope="session")

@@ -277,11 +277,64 @@ def test_daily_runs_every_step_and_exits_with_the_first_failure(capsys, tmp_path
     assert "claims-file (curated)" in out and "charts: skipped" in out
 
 
-def test_daily_refuses_an_empty_location(capsys, tmp_path):
-    code, _, err = run_tracker(capsys, "daily", "--dataset-from", "", "--db", str(tmp_path / "s.db"))
+@pytest.mark.parametrize("option", ["--dataset-from", "--claims-from", "--oryx-from"])
+def test_daily_refuses_an_empty_location(capsys, tmp_path, option):
+    code, _, err = run_tracker(capsys, "daily", option, "", "--db", str(tmp_path / "s.db"))
 
     assert code == ExitCode.USAGE
-    assert "--dataset-from is empty" in err
+    assert f"{option} is empty" in err
+    assert not (tmp_path / "s.db").exists()
+
+
+ORYX_LAST = "2025-07-19T1144_a8624b4"  # a real snapshot of Oryx's totals_by_type.csv
+
+
+def test_tracker_oryx_from_adds_oryx_to_the_job_as_a_daily_feed_dated_by_the_fetch(
+    capsys, tmp_path, latest_dir, oryx_history, monkeypatch
+):
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    monkeypatch.setenv("TRACKER_DATASET_FROM", str(latest_dir))
+    monkeypatch.setenv("TRACKER_ORYX_FROM", str(oryx_history / ORYX_LAST))
+    monkeypatch.delenv("TRACKER_CHARTS_DIR", raising=False)
+
+    code, out, err = run_tracker(capsys, "daily", "--db", url)
+
+    assert code == ExitCode.FINDINGS, err
+    lines = out.splitlines()
+    assert "ua-dataset (ua-general-staff)" in lines[0] and "claims-file (curated)" in lines[1]
+    assert f"oryx (oryx) from {oryx_history / ORYX_LAST}: ok — 250 records, 250 new" in lines[2]
+    assert "oryx (oryx): 1 run (#3 ok " in out  # in the digest of what the job changed
+    code, listed, _ = run_tracker(capsys, "feeds", "list", "--json", "--db", url)
+    assert ("oryx", "daily") in {(r["feed"], r["role"]) for r in json.loads(listed)}
+    # a snapshot has no dates of its own: the job's figures are dated by the day it fetched them
+    dated_by_fetch = count(
+        url,
+        "SELECT COUNT(*) FROM observation o JOIN feed f ON f.id = o.feed_id JOIN ingest_run r ON r.id = o.run_id "
+        "WHERE f.name = 'oryx' AND o.report_date = date(r.started_at)",
+    )
+    assert dated_by_fetch == 250
+    russian_tanks = count(
+        url,
+        "SELECT o.value FROM observation o JOIN metric m ON m.id = o.metric_id JOIN feed f ON f.id = o.feed_id "
+        "WHERE f.name = 'oryx' AND m.name = 'oryx.tanks' AND o.side = 'russia' AND o.kind = 'total'",
+    )
+    assert russian_tanks == 4074
+
+
+def test_a_broken_oryx_file_fails_its_step_only_and_the_job_exits_5(capsys, tmp_path, latest_dir):
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    bad = tmp_path / "totals_by_type.csv"
+    bad.write_text("<html><body>502 Bad Gateway</body></html>")
+
+    code, out, err = run_tracker(
+        capsys, "daily", "--dataset-from", str(latest_dir), "--oryx-from", str(bad), "--db", url
+    )
+
+    assert code == ExitCode.BAD_PAYLOAD
+    assert f"error: oryx (oryx) from {bad}: failed — {bad}: expected CSV, got an HTML page" in err
+    assert "22,375 new" in out  # the steps before it stored their figures
+    assert current_totals(url) == 22375
+    assert count(url, "SELECT COUNT(*) FROM observation o JOIN feed f ON f.id = o.feed_id WHERE f.name = 'oryx'") == 0
 
 
 def test_a_failed_one_off_feed_leaves_status_as_it_was(capsys, tmp_path, latest_dir, monkeypatch):

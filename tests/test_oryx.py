@@ -24,7 +24,6 @@ from tracker.snapshots import ingest_snapshots, parse_moment, snapshot_folders
 from tracker.store.queries import observations_frame
 from tracker.typemap import load_typemap
 
-ORYX_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "oryx"
 CHOSEN = (
     "2022-05-29T1131_7e3b45b",
     "2022-07-17T1132_c5debe1",
@@ -35,18 +34,6 @@ CHOSEN = (
 )
 LAST = dt.date(2025, 7, 19)
 HEADER = "country,equipment_type,destroyed,abandoned,captured,damaged,type_total\n"
-
-
-@pytest.fixture(scope="module")
-def oryx_history() -> Path:
-    """../shared/data/oryx/history: skips without it, fails if TRACKER_REQUIRE_SHARED_DATA=1."""
-    history = ORYX_DATA / "history"
-    if history.is_dir():
-        return history
-    reason = f"Oryx snapshots not found at {history} (clone the project beside ../shared)"
-    if os.environ.get("TRACKER_REQUIRE_SHARED_DATA") == "1":
-        pytest.fail(reason + " and TRACKER_REQUIRE_SHARED_DATA=1", pytrace=False)
-    pytest.skip(reason)
 
 
 def chosen_folder(root: Path, history: Path, names: tuple[str, ...] = CHOSEN) -> Path:

@@ -1,5 +1,6 @@
-"""The morning job as one call: ingest the dataset and the claims file, then redraw the charts and
-the newsroom page, and end with what the job's runs changed (`tracker changes`).
+"""The morning job as one call: ingest the dataset and the claims file (and, when asked, Oryx's
+visually confirmed losses), then redraw the charts and the newsroom page, and end with what the
+job's runs changed (`tracker changes`).
 
 Every step runs even when an earlier one failed (charts drawn from what is stored are still
 worth having when the source is unreachable), and each ends in one log line. The feeds it runs
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 ENV_DATASET_FROM = "TRACKER_DATASET_FROM"
 ENV_CLAIMS_FROM = "TRACKER_CLAIMS_FROM"
+ENV_ORYX_FROM = "TRACKER_ORYX_FROM"
 ENV_CHARTS_DIR = "TRACKER_CHARTS_DIR"
 ENV_SITE_DIR = "TRACKER_SITE_DIR"
 DAILY_ROLE = "daily"
@@ -41,6 +43,10 @@ class DailySettings:
 
     dataset_from: str | None = None  # a mirror URL or a local folder; default: the live dataset
     claims_from: str | None = None  # default: the curated claims file shipped with tracker
+    # Oryx is opt-in: its file is a volunteer project's scrape, not a feed every newsroom wants
+    # judged as daily. A location of its own turns the step on.
+    oryx: bool = False
+    oryx_from: str | None = None  # default (with oryx): the live totals_by_type.csv
     charts_dir: Path | None = None  # no charts step when unset
     site_dir: Path | None = None  # no page step when unset
     wait: float = 10.0
@@ -49,16 +55,22 @@ class DailySettings:
     @classmethod
     def from_env(cls, **given: object) -> DailySettings:
         """Settings from flags, falling back to TRACKER_DATASET_FROM, TRACKER_CLAIMS_FROM,
-        TRACKER_CHARTS_DIR and TRACKER_SITE_DIR for what a flag left unset (an empty variable counts
-        as unset)."""
+        TRACKER_ORYX_FROM, TRACKER_CHARTS_DIR and TRACKER_SITE_DIR for what a flag left unset (an
+        empty variable counts as unset)."""
         env = {
             "dataset_from": os.environ.get(ENV_DATASET_FROM) or None,
             "claims_from": os.environ.get(ENV_CLAIMS_FROM) or None,
+            "oryx_from": os.environ.get(ENV_ORYX_FROM) or None,
             "charts_dir": Path(os.environ[ENV_CHARTS_DIR]) if os.environ.get(ENV_CHARTS_DIR) else None,
             "site_dir": Path(os.environ[ENV_SITE_DIR]) if os.environ.get(ENV_SITE_DIR) else None,
         }
         values = {**env, **{k: v for k, v in given.items() if v is not None}}
         return cls(**values)  # type: ignore[arg-type]  # keys are the dataclass fields
+
+    @property
+    def runs_oryx(self) -> bool:
+        """Whether the job ingests Oryx: asked for, or given a location."""
+        return self.oryx or self.oryx_from is not None
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,10 @@ def run_daily(
         ("dataset", DatasetFeed(), settings.dataset_from),
         ("claims", ClaimsFeed(), settings.claims_from),
     ]
+    if settings.runs_oryx:
+        from tracker.feeds.oryx import OryxFeed
+
+        feeds.append(("oryx", OryxFeed(), settings.oryx_from))
     steps = [_ingest_step(name, url, feed, location, settings) for name, feed, location in feeds]
     alerts, digest = _digest_steps(url, [s.run_id for s in steps if s.run_id is not None])
     if settings.charts_dir is None:

@@ -156,6 +156,23 @@ ClaimsFileOption = Annotated[
         show_default=False,
     ),
 ]
+OryxDailyOption = Annotated[
+    bool,
+    typer.Option(
+        "--oryx",
+        help="Also ingest Oryx's visually confirmed losses (from --oryx-from, $TRACKER_ORYX_FROM, else the live "
+        "file), dated by the day of the fetch.",
+    ),
+]
+OryxFileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--oryx-from",
+        help="Where to read Oryx's totals_by_type.csv: a file, a folder holding it, or a URL. Implies --oryx. "
+        "Default: $TRACKER_ORYX_FROM (which also implies it), else the live file.",
+        show_default=False,
+    ),
+]
 ChartsDirOption = Annotated[
     Path | None,
     typer.Option(
@@ -178,14 +195,17 @@ SiteDirOption = Annotated[
 def daily(
     dataset_from: DatasetMirrorOption = None,
     claims_from: ClaimsFileOption = None,
+    oryx: OryxDailyOption = False,
+    oryx_from: OryxFileOption = None,
     charts_dir: ChartsDirOption = None,
     site_dir: SiteDirOption = None,
     db: DbOption = None,
     wait: WaitOption = 10.0,
     allow_shrink: AllowShrinkOption = False,
 ) -> None:
-    """The morning job for cron: ingest the dataset and the claims file, then redraw the charts and
-    the newsroom page, and end with what the job's runs changed.
+    """The morning job for cron: ingest the dataset and the claims file (and Oryx's confirmed losses
+    with --oryx), then redraw the charts and the newsroom page, and end with what the job's runs
+    changed.
 
     A new record or milestone is the first line ("NEW RECORD: ..."), so cron's mail carries the
     story; then one line per step, then the digest, all printed when the job ends. Every step runs
@@ -197,12 +217,15 @@ def daily(
     from tracker.daily import DailySettings, StepResult, overall_exit_code, run_daily
     from tracker.render import sanitize
 
-    for name, value in (("--dataset-from", dataset_from), ("--claims-from", claims_from)):
+    given = (("--dataset-from", dataset_from), ("--claims-from", claims_from), ("--oryx-from", oryx_from))
+    for name, value in given:
         if value is not None and not value.strip():
             raise InvalidInput(f"{name} is empty: give a path or URL, or leave it out for the default")
     settings = DailySettings.from_env(
         dataset_from=dataset_from,
         claims_from=claims_from,
+        oryx=oryx,
+        oryx_from=oryx_from,
         charts_dir=charts_dir,
         site_dir=site_dir,
         wait=wait,
