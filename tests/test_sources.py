@@ -314,10 +314,11 @@ def test_a_multi_source_csv_makes_one_run_per_source_with_the_right_counts(capsy
 
     assert code == ExitCode.FINDINGS  # the worst of the runs: two have findings
     done = [(r["feed_name"], r["source_key"], r["status"], r["n_new"], r["exit_code"]) for r in runs(store_url)]
-    # Each source's run is stored as soon as its last row is read: mystudy's ends first.
+    # Runs are numbered as the sources are listed (--source's first, then by key), though each is
+    # stored as soon as its last row is read (mystudy's ends first, on line 3).
     assert done == [
-        ("csv", "mystudy", "ok", 2, 0),
         ("csv", "other", "ok_with_findings", 1, 3),  # the blank cell, and the row no source owns
+        ("csv", "mystudy", "ok", 2, 0),
         ("csv", "theirs", "ok_with_findings", 1, 3),  # its bad value, on the last line
     ]
     assert "line 6 source 'Not A Key': not a source key" in out

@@ -26,12 +26,14 @@ from tracker.errors import BadPayload, StoreError, TrackerError
 from tracker.feeds.csvfeed import CsvReading, SourceSurvey, parse_sources
 from tracker.ingest import (
     LastRun,
+    OpenedRun,
     _check_order,
     _dates_by,
     _live_moment,
     _record_failed,
     _store_run,
     last_success,
+    open_run,
     plausible_dates,
     run_transaction,
     utcnow,
@@ -123,23 +125,30 @@ def _store_all(
     first_load: bool,
 ) -> None:
     """Every source's run; unchanged sources are confirmed without parsing the file for them. A
-    first load builds the observation indexes after the rows are in."""
+    first load builds the observation indexes after the rows are in. The runs are opened first,
+    in the sources' order, so their ids follow it (a source's run is stored when its last row is
+    read)."""
     deferred = _defer_indexes(conn) if first_load else []
-    for plan in plans.values():
+    opened = {key: open_run(conn, plan.report, started, plan.digest, None) for key, plan in plans.items()}
+    for key, plan in plans.items():
         if plan.unchanged:
-            _store_one(conn, plan, started, None)
+            _store_one(conn, plan, started, None, opened[key])
     changed = {key: readings[key] for key, plan in plans.items() if not plan.unchanged}
     if changed:
         plausible = {key: plausible_dates(key, plans[key].report.observed_at) for key in changed}
         for key, parsed in parse_sources(fetched, changed, survey, PARSE_BUDGET, plausible, compact=True):
-            _store_one(conn, plans[key], started, parsed)
+            _store_one(conn, plans[key], started, parsed, opened[key])
     for build in deferred:
         build()
 
 
-def _store_one(conn: Connection, plan: _Plan, started: dt.datetime, parsed: ParsedPayload | None) -> None:
+def _store_one(
+    conn: Connection, plan: _Plan, started: dt.datetime, parsed: ParsedPayload | None, opened: OpenedRun
+) -> None:
     clock = time.perf_counter()
-    _store_run(conn, plan.report, started, plan.items, plan.digest, plan.previous, parsed, False, None, plan.dates_by)
+    _store_run(
+        conn, plan.report, started, plan.items, plan.digest, plan.previous, parsed, False, None, plan.dates_by, opened
+    )
     plan.report.seconds = time.perf_counter() - clock
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from operator import attrgetter, itemgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, Engine, Row, func, insert, select, update
@@ -298,6 +298,37 @@ def _record_failed(
         raise StoreError(f"could not record the failed run: {error_line(exc)}") from None
 
 
+class OpenedRun(NamedTuple):
+    """A run's row, inserted as running: its source's, feed's and own ids."""
+
+    source_id: int
+    feed_id: int
+    run_id: int
+
+
+def open_run(conn: Connection, report: RunReport, started: dt.datetime, digest: str, role: str | None) -> OpenedRun:
+    """Insert the run's row as running (its feed and source registered if new); the run's id is
+    set on `report`. A file of many sources opens all its runs first, so they are numbered in the
+    order its sources are listed, not in the order their last rows come."""
+    source_id, feed_id = _ensure_ids(conn, report.feed, report.source, report.location, role)
+    run_id = conn.execute(
+        insert(m.ingest_run)
+        .values(
+            feed_name=report.feed,
+            source_key=report.source,
+            feed_id=feed_id,
+            location=report.location,
+            started_at=started,
+            observed_at=report.observed_at,
+            status="running",
+            digest=digest,
+        )
+        .returning(m.ingest_run.c.id)
+    ).scalar_one()
+    report.run_id = run_id
+    return OpenedRun(source_id, feed_id, run_id)
+
+
 def _store_run(
     conn: Connection,
     report: RunReport,
@@ -309,29 +340,16 @@ def _store_run(
     allow_shrink: bool,
     role: str | None,
     dates_by: str = "report",
+    opened: OpenedRun | None = None,
 ) -> None:
-    """Record the run; `parsed` is None when the payload is the previous run's bytes again.
+    """Record the run (in the row `opened` by open_run, else a new one); `parsed` is None when
+    the payload is the previous run's bytes again.
 
     Raises BadPayload (rolling the transaction back) for a snapshot that would remove much of
     what is stored, unless `allow_shrink`.
     """
     now = report.observed_at
-    source_id, feed_id = _ensure_ids(conn, report.feed, report.source, report.location, role)
-    run_id = conn.execute(
-        insert(m.ingest_run)
-        .values(
-            feed_name=report.feed,
-            source_key=report.source,
-            feed_id=feed_id,
-            location=report.location,
-            started_at=started,
-            observed_at=now,
-            status="running",
-            digest=digest,
-        )
-        .returning(m.ingest_run.c.id)
-    ).scalar_one()
-    report.run_id = run_id
+    source_id, feed_id, run_id = opened or open_run(conn, report, started, digest, role)
     _archive(conn, run_id, fetched)
 
     obs = m.observation
