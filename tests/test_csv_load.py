@@ -151,6 +151,28 @@ def test_a_store_error_midway_leaves_the_store_and_its_indexes_as_they_were(monk
     assert INDEXES <= _indexes(store_url) and len(_foreign_keys(store_url)) == 5
 
 
+def test_the_cycle_collector_is_off_while_runs_are_stored_and_on_again_after_a_failure(monkeypatch, sqlite_url):
+    import gc
+
+    collecting = []
+    real = csvload._store_run
+
+    def watched(conn, report, *args, **kwargs):
+        collecting.append(gc.isenabled())
+        if len(collecting) == 3:
+            conn.execute(text("SELECT * FROM no_such_table"))
+        return real(conn, report, *args, **kwargs)
+
+    monkeypatch.setattr(csvload, "_store_run", watched)
+    assert gc.isenabled()
+
+    with pytest.raises(StoreError):
+        _load(sqlite_url, _interleaved(sources=4, days=4))
+
+    assert collecting == [False, False, False]
+    assert gc.isenabled()
+
+
 def test_a_first_load_checks_foreign_keys_after_its_rows_and_refuses_one_naming_a_missing_parent(
     monkeypatch, sqlite_url
 ):

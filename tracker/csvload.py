@@ -14,8 +14,10 @@ run uses, stays throughout.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 
 from sqlalchemy import Connection
@@ -93,7 +95,7 @@ def load_sources(
                     report.observed_at = _live_moment(items, previous, started)
                 plans[key] = _Plan(report, previous, _dates_by(engine, key), items)
             try:
-                with run_transaction(engine) as (conn, first_load):
+                with run_transaction(engine) as (conn, first_load), _collector_paused():
                     _store_all(conn, started, fetched, readings, survey, plans, first_load)
             except BadPayload as exc:
                 for plan in plans.values():
@@ -113,6 +115,20 @@ def load_sources(
     finally:
         engine.dispose()
     return reports
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the load: it creates millions of tuples that hold no
+    cycles, and the collector traversed the young ones some 6,000 times for 850,000 rows (0.55 s
+    of a 15 s load). Reference counting still frees everything; the collector runs again after."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _store_all(
