@@ -107,6 +107,17 @@ def test_an_ingest_and_status_import_sqlalchemy_core_but_neither_its_orm_nor_pan
     assert ingested == status == ["sqlalchemy"]
 
 
+def test_changes_after_a_run_compute_on_rows_without_pandas(latest_dir, tmp_path):
+    db = ["--db", str(tmp_path / "store.db")]
+    _process(["ingest", "dataset", "--from", str(latest_dir), *db, "-q"], tmp_path)
+
+    imported, out, code = _process(["changes", "--since", "last-run", *db], tmp_path)
+
+    assert code == 0
+    assert "22,461 new figures in 1,626 reports" in out
+    assert imported == ["sqlalchemy"]
+
+
 def _names(app) -> dict[str, set[str]]:
     """Each top-level command (an empty set) and group (its commands' names) of a typer app."""
     out: dict[str, set[str]] = {c.name: set() for c in app.registered_commands}

@@ -28,7 +28,7 @@ from tracker.store import models as m
 from tracker.store.db import as_utc, error_line
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from tracker.recordrows import DailyRows
 
 KYIV = ZoneInfo("Europe/Kyiv")
 LAST_RUN = "last-run"
@@ -543,19 +543,19 @@ def _records_and_increments(conn: Connection, changes: FeedChanges, runs: list[d
                     if metric == pred:
                         by_series.setdefault((spec.name, side), set()).update(dates)
             moved_old |= {(spec.name, side) for metric, side in moved_old if metric == pred}
-    after: dict[tuple[str, str], pd.DataFrame] = {}
+    after: dict[tuple[str, str], DailyRows] = {}
     for (metric, side), dates in touched.items():
         if metric not in METRICS:
             continue
         daily_after = _daily(conn, changes, metric, side, after_at)
         after[(metric, side)] = daily_after
         spec = METRICS[metric]
-        if spec.retired or daily_after.empty or _first_seen_in_window(daily_after, fresh, moved_old, (metric, side)):
+        if spec.retired or not daily_after.rows or _first_seen_in_window(daily_after, fresh, moved_old, (metric, side)):
             continue  # a series first seen in the window has no record or milestone to beat
         if not _may_be_news(daily_after, metric, dates):
             continue
         daily_before = _daily(conn, changes, metric, side, before_at)
-        if daily_before.empty:
+        if not daily_before.rows:
             continue  # a series first seen in the window has no record or milestone to beat
         record = _new_record(changes, metric, side, daily_before, daily_after, dates)
         if record is not None:
@@ -569,7 +569,7 @@ def _records_and_increments(conn: Connection, changes: FeedChanges, runs: list[d
 
 
 def _first_seen_in_window(
-    daily: pd.DataFrame,
+    daily: DailyRows,
     fresh: dict[tuple[str, str], set[dt.date]],
     moved_old: set[tuple[str, str]],
     key: tuple[str, str],
@@ -580,27 +580,41 @@ def _first_seen_in_window(
     if key in moved_old:
         return False
     new = fresh.get(key, set())
-    return len(new) >= len(daily) and all(d.date() in new for d in daily["report_date"])
+    return len(new) >= len(daily.rows) and all(r["report_date"] in new for r in daily.rows)
 
 
-def _daily(conn: Connection, changes: FeedChanges, metric: str, side: str, known_at: dt.datetime) -> pd.DataFrame:
-    from tracker.analysis.series import BY_REPORT, daily_series
-    from tracker.store.queries import observations_frame
+def _daily(conn: Connection, changes: FeedChanges, metric: str, side: str, known_at: dt.datetime) -> DailyRows:
+    """The series by report date as known at `known_at`, as plain rows (tracker.recordrows: the
+    rules `tracker records` and tracker.analysis share, without a DataFrame per series)."""
+    from tracker.recordrows import BY_REPORT, daily_rows
+    from tracker.store.queries import observation_rows
 
-    obs = observations_frame(
+    rows, attrs = observation_rows(
         conn, source=changes.source, metric=metric, known_at=known_at, feed=changes.feed, side=side
     )
-    return daily_series(obs, by=BY_REPORT, metric=metric, today=known_at.astimezone(KYIV).date())
+    return daily_rows(rows, attrs, by=BY_REPORT, metric=metric, today=known_at.astimezone(KYIV).date())
 
 
-def _may_be_news(after: pd.DataFrame, metric: str, moved: set[dt.date]) -> bool:
+def _deadliest(daily: DailyRows) -> dict[str, Any] | None:
+    """The series' deadliest day among the days records count (none flagged), or None."""
+    from tracker.recordrows import deadliest_day_record, split_rows
+
+    top = deadliest_day_record(split_rows(daily, include_flagged=False)[0]).rows
+    return top[0] if top else None
+
+
+def _milestones(daily: DailyRows, metric: str) -> list[dict[str, Any]]:
+    """Each milestone of the metric the series' totals passed, on the report that passed it."""
+    from tracker.recordrows import milestone_record
+
+    return milestone_record(daily, METRICS[metric].milestone_step).rows
+
+
+def _may_be_news(after: DailyRows, metric: str, moved: set[dt.date]) -> bool:
     """Whether the series after the runs has its deadliest day or a milestone on a report they
     brought: only then is the series before worth reading (a record or milestone must be one)."""
-    from tracker.analysis.records import deadliest_day, milestones
-
-    top = deadliest_day(after).table
-    passed = milestones(after, metric=metric).table
-    dates = {d.date() for d in [*top["report_date"], *passed["report_date"]]}
+    top = _deadliest(after)
+    dates = {r["report_date"] for r in [*([top] if top else []), *_milestones(after, metric)]}
     return bool(dates & moved)
 
 
@@ -608,19 +622,16 @@ def _new_record(
     changes: FeedChanges,
     metric: str,
     side: str,
-    before: pd.DataFrame,
-    after: pd.DataFrame,
+    before: DailyRows,
+    after: DailyRows,
     moved: set[dt.date],
 ) -> NewRecord | None:
     """The deadliest day after the runs, if it beats the one before and is a report they brought
     (a day that only moved into the counted days, e.g. by a flag, is not news)."""
-    from tracker.analysis.records import deadliest_day
-
-    old, new = deadliest_day(before).table, deadliest_day(after).table
-    if old.empty or new.empty:
+    top, peak = _deadliest(after), _deadliest(before)
+    if top is None or peak is None:
         return None
-    top, peak = new.iloc[0], old.iloc[0]
-    if not float(top["increment"]) > float(peak["increment"]) or top["report_date"].date() not in moved:
+    if not float(top["increment"]) > float(peak["increment"]) or top["report_date"] not in moved:
         return None
     return NewRecord(
         feed=changes.feed,
@@ -629,19 +640,17 @@ def _new_record(
         side=side,
         wording=record_wording(metric),
         value=int(top["increment"]),
-        report_date=top["report_date"].date(),
+        report_date=top["report_date"],
         total=int(top["total"]),
         previous_value=int(peak["increment"]),
-        previous_report_date=peak["report_date"].date(),
+        previous_report_date=peak["report_date"],
     )
 
 
 def _milestones_passed(
-    changes: FeedChanges, metric: str, side: str, before: pd.DataFrame, after: pd.DataFrame
+    changes: FeedChanges, metric: str, side: str, before: DailyRows, after: DailyRows
 ) -> list[MilestonePassed]:
-    from tracker.analysis.records import milestones
-
-    known = set(milestones(before, metric=metric).table["milestone"].tolist())
+    known = {row["milestone"] for row in _milestones(before, metric)}
     return [
         MilestonePassed(
             feed=changes.feed,
@@ -649,26 +658,24 @@ def _milestones_passed(
             metric=metric,
             side=side,
             milestone=int(row["milestone"]),
-            report_date=row["report_date"].date(),
+            report_date=row["report_date"],
             total=int(row["total"]),
             flags=str(row["flags"] or ""),
         )
-        for row in milestones(after, metric=metric).table.to_dict("records")
+        for row in _milestones(after, metric)
         if row["milestone"] not in known
     ]
 
 
-def _attach_increments(rows: list[dict[str, Any]], series: dict[tuple[str, str], pd.DataFrame]) -> None:
+def _attach_increments(rows: list[dict[str, Any]], series: dict[tuple[str, str], DailyRows]) -> None:
     """Give each total its increment, span and flags from the series after the window."""
-    lookup: dict[tuple[str, str], dict[dt.date, tuple[Any, Any, str]]] = {}
-    for key, daily in series.items():
-        lookup[key] = {
-            d.date(): (inc, span, flags)
-            for d, inc, span, flags in zip(daily["report_date"], daily["increment"], daily["span_days"], daily["flags"])
-        }
+    lookup = {
+        key: {r["report_date"]: (r["increment"], r["span_days"], r["flags"]) for r in daily.rows}
+        for key, daily in series.items()
+    }
     for row in rows:
         found = lookup.get((row["metric"], row["side"]), {}).get(row["report_date"]) if row["kind"] == "total" else None
         increment, span, flags = found if found is not None else (None, None, "")
-        row["increment"] = None if increment is None or increment != increment else int(increment)
-        row["span_days"] = None if span is None or span != span else int(span)
+        row["increment"] = None if increment is None else int(increment)
+        row["span_days"] = None if span is None else int(span)
         row["flags"] = flags or ""
