@@ -113,6 +113,13 @@ def read_store(url: str, read: Callable[[Any], T]) -> T:
 def fetch(conn: Connection | sqlite3.Connection, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     """The rows of one query, on either kind of connection. sqlite3 is given dates as ISO text,
     as SQLAlchemy stores them in SQLite (its own date adapters are deprecated)."""
+    if not isinstance(conn, sqlite3.Connection) and conn.dialect.name == "sqlite":
+        # The connection's own sqlite3 connection, in the same transaction: a text query's rows
+        # come back as the driver gives them either way, and a SQLAlchemy Row per row made
+        # reading a 1,700-report series take 14.6-20.9 ms instead of 10.8-13.2.
+        driver = conn.connection.driver_connection
+        if isinstance(driver, sqlite3.Connection):
+            conn = driver
     if isinstance(conn, sqlite3.Connection):
         plain = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in params.items()}
         return conn.execute(sql, plain).fetchall()
