@@ -10,10 +10,10 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, select
+from sqlalchemy import Connection
 
 from tracker.run_report import NewFinding
-from tracker.store import models as m
+from tracker.store.reading import as_date, fetch
 from tracker.store.revisions import Key, Values
 
 if TYPE_CHECKING:
@@ -29,6 +29,21 @@ REACH = 32
 
 # The dates each validated series' findings were judged over: open findings outside them stand.
 Judged = dict[str, tuple[dt.date, dt.date]]
+
+# A series' current totals, found by the unique key (feed, kind, metric, side, report date), as
+# SQL text read through tracker.store.reading.fetch: building and compiling a select per series
+# took 0.57 ms a query against 0.02 ms for the query itself, and a day of 589 sources reads
+# 5,890 series.
+_SERIES = (
+    "SELECT report_date, value, qualifier, reported_increase FROM observation WHERE feed_id = :feed "
+    "AND kind = 'total' AND metric_id = :metric AND side = :side AND superseded_at IS NULL AND removed = :removed"
+)
+_BEFORE = _SERIES + " AND report_date < :day ORDER BY report_date DESC LIMIT :limit"
+_AFTER = _SERIES + " AND report_date > :day ORDER BY report_date LIMIT :limit"
+_ADJUSTMENTS = (
+    "SELECT report_date, value FROM observation WHERE feed_id = :feed AND kind = 'adjustment' "
+    "AND metric_id = :metric AND superseded_at IS NULL AND removed = :removed AND report_date BETWEEN :first AND :last"
+)
 
 
 def series_name(metric: str, side: str) -> str:
@@ -48,20 +63,14 @@ def validate_documented_window(
     point before it."""
     from tracker import quality
 
-    obs = m.observation
     ids = {name: mid for mid, name in names.items()}
     found: list[NewFinding] = []
     for (name, side), columns in sorted(_touched_series(totals, touched, names).items()):
         points = columns.rows()
-        before = conn.execute(
-            select(obs.c.report_date, obs.c.value)
-            .where(*_current(feed_id, ids[name], side), obs.c.report_date < window[0])
-            .order_by(obs.c.report_date.desc())
-            .limit(1)
-        ).first()
+        before = _read(conn, _BEFORE, feed_id, ids[name], side, day=window[0], limit=1)
         pts = [quality.Point(d, v, q, inc) for d, v, q, inc in points]
-        if before is not None:
-            pts.insert(0, quality.Point(before.report_date, before.value))
+        if before:
+            pts.insert(0, quality.Point(before[0][0], before[0][1]))
         label = series_name(name, side)
         found += _worded(quality.check_documented_series(label, pts), label)
     return found
@@ -105,17 +114,10 @@ def _touched_series(
     return series
 
 
-def _current(feed_id: int, metric_id: int, side: str) -> tuple[ColumnElement[bool], ...]:
-    """The conditions of a series' current totals in the store."""
-    obs = m.observation
-    return (
-        obs.c.feed_id == feed_id,
-        obs.c.kind == "total",
-        obs.c.metric_id == metric_id,
-        obs.c.side == side,
-        obs.c.superseded_at.is_(None),
-        obs.c.removed.is_(False),
-    )
+def _read(conn: Connection, sql: str, feed_id: int, metric_id: int, side: str, **params: Any) -> list[tuple[Any, ...]]:
+    """The rows of one of the series queries above, each led by its report date as a date."""
+    rows = fetch(conn, sql, {"feed": feed_id, "metric": metric_id, "side": side, "removed": False, **params})
+    return [(as_date(day), *rest) for day, *rest in rows]
 
 
 def _worded(findings: list[Finding], label: str) -> list[NewFinding]:
@@ -139,23 +141,18 @@ def validate_window(
     precision (quality's coarse rule) is judged on the reports read, not its whole history.
     Without `stored` (the feed held nothing before this run) there is nothing around them to read.
     """
-    obs = m.observation
     ids = {name: mid for mid, name in names.items()}
     today = now.astimezone(KYIV).date()
     found: list[NewFinding] = []
     judged: Judged = {}
-    columns = (obs.c.report_date, obs.c.value, obs.c.qualifier, obs.c.reported_increase)
     for (name, side), own in sorted(_touched_series(totals, touched, names).items()):
         metric_id = ids[name]
         before: list[tuple[Any, ...]] = []
         after: list[tuple[Any, ...]] = []
         adjusted: dict[dt.date, int] = {}
         if stored:
-            current = _current(feed_id, metric_id, side)
-            query = select(*columns).where(*current, obs.c.report_date < own.dates[0])
-            before = [tuple(r) for r in conn.execute(query.order_by(obs.c.report_date.desc()).limit(CONTEXT))]
-            query = select(*columns).where(*current, obs.c.report_date > own.dates[-1])
-            after = [tuple(r) for r in conn.execute(query.order_by(obs.c.report_date).limit(CONTEXT))]
+            before = _read(conn, _BEFORE, feed_id, metric_id, side, day=own.dates[0], limit=CONTEXT)
+            after = _read(conn, _AFTER, feed_id, metric_id, side, day=own.dates[-1], limit=CONTEXT)
             before.reverse()
         series = own
         if before or after:
@@ -194,18 +191,10 @@ def _check(label: str, series: Columns, adjusted: dict[dt.date, int], today: dt.
 
 def _adjustments(conn: Connection, feed_id: int, metric_id: int, first: dt.date, last: dt.date) -> dict[dt.date, int]:
     """The documented corrections of one series between two dates (a correction is not a loss)."""
-    obs = m.observation
-    rows = conn.execute(
-        select(obs.c.report_date, obs.c.value).where(
-            obs.c.feed_id == feed_id,
-            obs.c.kind == "adjustment",
-            obs.c.metric_id == metric_id,
-            obs.c.superseded_at.is_(None),
-            obs.c.removed.is_(False),
-            obs.c.report_date.between(first, last),
-        )
-    ).all()
-    return {day: value for day, value in rows if value is not None}
+    rows = fetch(
+        conn, _ADJUSTMENTS, {"feed": feed_id, "metric": metric_id, "removed": False, "first": first, "last": last}
+    )
+    return {as_date(day): value for day, value in rows if value is not None}
 
 
 def validate_whole(
