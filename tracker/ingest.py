@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from operator import attrgetter, itemgetter
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, Engine, Row, func, insert, select, update
@@ -291,24 +291,17 @@ def _record_failed(
     """A failed run's record and raw bytes, in a transaction of their own."""
     try:
         with engine.begin() as conn:
-            source_id, feed_id = _ensure_ids(conn, report.feed, report.source, report.location, role)
-            run_id = conn.execute(
-                insert(m.ingest_run)
-                .values(
-                    feed_name=report.feed,
-                    source_key=report.source,
-                    feed_id=feed_id,
-                    location=report.location,
-                    started_at=started,
-                    finished_at=utcnow(),
-                    observed_at=report.observed_at,
-                    status="failed",
-                    error=report.error,
-                    exit_code=int(report.exit_code),
-                    digest=archive.digest(fetched) if fetched else None,
-                )
-                .returning(m.ingest_run.c.id)
-            ).scalar_one()
+            run_id = _insert_run(
+                conn,
+                report,
+                started,
+                role,
+                finished_at=utcnow(),
+                status="failed",
+                error=report.error,
+                exit_code=int(report.exit_code),
+                digest=archive.digest(fetched) if fetched else None,
+            ).run_id
             _archive(conn, run_id, fetched)
             return int(run_id)
     except SQLAlchemyError as exc:
@@ -327,6 +320,15 @@ def open_run(conn: Connection, report: RunReport, started: dt.datetime, digest: 
     """Insert the run's row as running (its feed and source registered if new); the run's id is
     set on `report`. A file of many sources opens all its runs first, so they are numbered in the
     order its sources are listed, not in the order their last rows come."""
+    opened = _insert_run(conn, report, started, role, status="running", digest=digest)
+    report.run_id = opened.run_id
+    return opened
+
+
+def _insert_run(
+    conn: Connection, report: RunReport, started: dt.datetime, role: str | None, **values: Any
+) -> OpenedRun:
+    """The run's row (`values` say how it stands), its feed and source registered if new."""
     source_id, feed_id = _ensure_ids(conn, report.feed, report.source, report.location, role)
     run_id = conn.execute(
         insert(m.ingest_run)
@@ -337,12 +339,10 @@ def open_run(conn: Connection, report: RunReport, started: dt.datetime, digest: 
             location=report.location,
             started_at=started,
             observed_at=report.observed_at,
-            status="running",
-            digest=digest,
+            **values,
         )
         .returning(m.ingest_run.c.id)
     ).scalar_one()
-    report.run_id = run_id
     return OpenedRun(source_id, feed_id, run_id)
 
 
