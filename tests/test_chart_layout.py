@@ -3,12 +3,12 @@
 Every chart of the standard set (tracker.charts.build.STANDARD_SET) is drawn once per dataset (the
 full General Staff dataset with the curated claims and a year-spread of real Oryx snapshots, and
 the bundled sample with the claims; the claimed-vs-confirmed chart also on the full dataset with
-one Oryx snapshot, as the daily job's first Oryx day leaves it) and laid out by `fig.canvas.draw()`; then each check runs on
-it: no two texts overlap (titles, notes, labels, the legend as a whole, tick labels), every text
-lies inside the figure, leader lines cross neither each other nor another text, every year on a
-time axis is labelled, and no two sources drawn together share colour and marker. Chart-specific
-rules (the daily chart's clipped spikes, the cumulative chart's milestone labels, the equipment
-chart's story) follow.
+one Oryx snapshot, as the daily job's first Oryx day leaves it) and laid out by
+`fig.canvas.draw()`; then each check runs on it: no two texts overlap (titles, notes, labels, the
+legend as a whole, tick labels), every text lies inside the figure, leader lines cross neither each
+other nor another text, every year on a time axis is labelled, and no two sources drawn together
+share colour and marker. Chart-specific rules (the daily chart's clipped spikes, the cumulative
+chart's milestone labels, the equipment chart's story) follow.
 """
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ def urls(full_store_url: str, shared_data: Path, tmp_path_factory: pytest.TempPa
     if not history.is_dir():
         pytest.skip(f"the Oryx snapshots are not at {history}")
     names = sorted(p.name for p in history.iterdir() if p.is_dir())
-    chosen = [(full, name) for name in [*names[::ORYX_EVERY], *([names[-1]] if (len(names) - 1) % ORYX_EVERY else [])]]
-    for url, name in [*chosen, (first_oryx, names[-1])]:
+    spread = [*names[::ORYX_EVERY], *([names[-1]] if (len(names) - 1) % ORYX_EVERY else [])]
+    for url, name in [*((full, name) for name in spread), (first_oryx, names[-1])]:
         when = dt.datetime.fromisoformat(f"{name[:10]}T{name[11:13]}:{name[13:15]}+00:00")
         report = run_ingest(url, OryxFeed(observed_at=when), location=str(history / name), observed_at=when)
         assert report.status in ("ok", "ok_with_findings"), f"{name}: {report.error}"
