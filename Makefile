@@ -53,6 +53,7 @@ bench: install
 	$(VENV)/bin/python bench/bench_peers.py --runs 3 --csv-runs 1
 	$(VENV)/bin/python bench/bench_charts.py
 	$(VENV)/bin/python bench/bench_scale.py --observations 100000
+	$(VENV)/bin/python bench/bench_floor.py --observations 100000
 
 clean:
 	rm -rf var $(VENV) .pytest_cache
