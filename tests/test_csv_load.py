@@ -40,11 +40,11 @@ def _interleaved(sources: int, days: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _load(url: str, content: str, where: str = "file.csv") -> list[csvload.RunReport]:
+def _load(url: str, content: str, where: str = "file.csv", **options: object) -> list[csvload.RunReport]:
     fetched = [Fetched(where, content.encode(), dt.datetime.now(dt.UTC), "text/csv", None, "csv")]
     survey = survey_sources(fetched, "src-0")
     readings = {key: CsvReading(key, key == "src-0") for key in survey.order}
-    return csvload.load_sources(url, fetched, where, readings, survey)
+    return csvload.load_sources(url, fetched, where, readings, survey, **options)
 
 
 def _values(url: str) -> dict[str, list[int]]:
@@ -127,6 +127,17 @@ def test_a_new_store_gets_its_observation_indexes_and_foreign_keys_back_after_th
         "ingest_run.run_id",
         "ingest_run.last_seen_run_id",
     }
+
+
+def test_progress_hears_of_each_sources_run_as_it_is_written_with_its_counts(store_url):
+    heard = []
+
+    reports = _load(
+        store_url, _interleaved(sources=3, days=5), progress=lambda r: heard.append((r.source, r.counts.new))
+    )
+
+    assert heard == [("src-0", 10), ("src-1", 10), ("src-2", 10)]
+    assert [r.source for r in reports] == ["src-0", "src-1", "src-2"]
 
 
 def test_a_store_error_midway_leaves_the_store_and_its_indexes_as_they_were(monkeypatch, store_url):

@@ -75,10 +75,14 @@ def load_sources(
     *,
     observed_at: dt.datetime | None = None,
     lock_wait: float = 10.0,
+    progress: Callable[[RunReport], object] | None = None,
 ) -> list[RunReport]:
     """One run per source of `readings` (in their order), all in one transaction; never raises
     for a bad file (every run is recorded as failed, with the reason), raises TrackerError for
-    usage and store errors as `tracker.ingest.run_ingest` does."""
+    usage and store errors as `tracker.ingest.run_ingest` does.
+
+    `progress` is called with each source's report as its run is written (before the commit: a
+    failure after it still leaves nothing behind)."""
     started = utcnow()
     engine = make_engine(url)
     reports = [RunReport(FEED, key, location, observed_at or started) for key in readings]
@@ -95,7 +99,7 @@ def load_sources(
                 plans[key] = _Plan(report, previous, _dates_by(engine, key), items)
             try:
                 with run_transaction(engine) as (conn, first_load):
-                    _store_all(conn, started, fetched, readings, survey, plans, first_load)
+                    _store_all(conn, started, fetched, readings, survey, plans, first_load, progress)
             except BadPayload as exc:
                 for plan in plans.values():
                     plan.report.error, plan.report.exit_code = str(exc), exc.exit_code
@@ -124,6 +128,7 @@ def _store_all(
     survey: SourceSurvey,
     plans: dict[str, _Plan],
     first_load: bool,
+    progress: Callable[[RunReport], object] | None = None,
 ) -> None:
     """Every source's run; unchanged sources are confirmed without parsing the file for them. A
     first load builds the observation indexes after the rows are in. The runs are opened first,
@@ -133,24 +138,31 @@ def _store_all(
     opened = {key: open_run(conn, plan.report, started, plan.digest, None) for key, plan in plans.items()}
     for key, plan in plans.items():
         if plan.unchanged:
-            _store_one(conn, plan, started, None, opened[key])
+            _store_one(conn, plan, started, None, opened[key], progress)
     changed = {key: readings[key] for key, plan in plans.items() if not plan.unchanged}
     if changed:
         plausible = {key: plausible_dates(key, plans[key].report.observed_at) for key in changed}
         for key, parsed in parse_sources(fetched, changed, survey, PARSE_BUDGET, plausible, compact=True):
-            _store_one(conn, plans[key], started, parsed, opened[key])
+            _store_one(conn, plans[key], started, parsed, opened[key], progress)
     for build in deferred:
         build()
 
 
 def _store_one(
-    conn: Connection, plan: _Plan, started: dt.datetime, parsed: ParsedPayload | None, opened: OpenedRun
+    conn: Connection,
+    plan: _Plan,
+    started: dt.datetime,
+    parsed: ParsedPayload | None,
+    opened: OpenedRun,
+    progress: Callable[[RunReport], object] | None,
 ) -> None:
     clock = time.perf_counter()
     _store_run(
         conn, plan.report, started, plan.items, plan.digest, plan.previous, parsed, False, None, plan.dates_by, opened
     )
     plan.report.seconds = time.perf_counter() - clock
+    if progress is not None:
+        progress(plan.report)
 
 
 def _defer_indexes(conn: Connection) -> list[Callable[[], object]]:
