@@ -296,6 +296,20 @@ def test_a_file_without_a_source_column_is_read_as_before_one_run_one_archived_f
 
 # --- ingest csv: a source column ----------------------------------------------------------------
 
+
+def test_a_file_of_many_unregistered_sources_ends_in_one_note_naming_them_not_one_each(capsys, sqlite_url, tmp_path):
+    rows = "".join(f"2024-03-01,personnel,{n + 1},study-{n}\n" for n in range(5))
+    path = _csv(tmp_path, "report_date,metric,value,source\n" + rows)
+
+    code, out, _ = run_tracker(capsys, "ingest", "csv", "--from", path, "--db", sqlite_url)
+
+    assert code == 0 and out.count("note:") == 1
+    assert out.splitlines()[-1].startswith(
+        "note: 5 sources are not registered (study-0, study-1, study-2, ... study-4): `tracker sources add KEY"
+    )
+    assert [r["source_key"] for r in runs(sqlite_url)] == [f"study-{n}" for n in range(5)]
+
+
 MULTI = (
     "report_date,metric,value,qualifier,source\n"
     "2024-03-01,personnel,100,,mystudy\n"

@@ -287,12 +287,29 @@ def ingest_csv(
         codes = [run_feed(feed, location, db, quiet=quiet, wait=wait, observed_at=observed_at, source=source)]
     unnamed = [k for k in keys if (known.get(k) or source_info(k)).name == k]
     if unnamed and not quiet:
-        for key in unnamed:
-            print(
-                f"note: source {key!r} is not registered: `tracker sources add {key} --name NAME "
-                "[--definition D] [--side S] [--dates-by report|covered]` says who it is and what it counts"
-            )
+        for line in _unregistered_notes(unnamed):
+            print(line)
     raise typer.Exit(max(codes))
+
+
+NOTES_EACH = 3  # unregistered sources named one line each; more are named together in one line
+
+
+def _unregistered_notes(keys: list[str]) -> list[str]:
+    """What to print about sources the store does not know by name: a line each for a few, one
+    line for a file of many (a 600-source file would otherwise end in 600 notes)."""
+    how = "[--definition D] [--side S] [--dates-by report|covered]`"
+    if len(keys) <= NOTES_EACH:
+        return [
+            f"note: source {key!r} is not registered: `tracker sources add {key} --name NAME {how} "
+            "says who it is and what it counts"
+            for key in keys
+        ]
+    named = ", ".join(keys[:NOTES_EACH]) + f", ... {keys[-1]}"
+    return [
+        f"note: {len(keys):,} sources are not registered ({named}): `tracker sources add KEY --name NAME {how} "
+        "says who each is and what it counts"
+    ]
 
 
 def _read_csv_once(location: str) -> list[Fetched] | TrackerError:
@@ -337,15 +354,26 @@ def _load_sources(
     from tracker.reports.store_outputs import run_summary
     from tracker.snapshots import parse_moment
 
-    reports = load_sources(
-        resolve_db_url(db),
-        fetched,
-        location,
-        readings,
-        survey,
-        observed_at=parse_moment(observed_at) if observed_at else None,
-        lock_wait=wait,
-    )
+    # A load of many sources takes seconds to minutes; on a terminal a bar counts them written.
+    hidden = quiet or not sys.stderr.isatty()
+    with typer.progressbar(length=len(readings), label="sources", file=sys.stderr, hidden=hidden) as bar:
+
+        def written(_report: object) -> None:
+            bar.update(1)
+            if bar.pos == len(readings):  # then the indexes and the commit, which take a while too
+                bar.label = "sources written, committing"
+                bar.render_progress()
+
+        reports = load_sources(
+            resolve_db_url(db),
+            fetched,
+            location,
+            readings,
+            survey,
+            observed_at=parse_moment(observed_at) if observed_at else None,
+            lock_wait=wait,
+            progress=written,
+        )
     for report in reports:
         text, to_stderr = run_summary(report, quiet=quiet)
         print(text, file=sys.stderr if to_stderr else sys.stdout)
