@@ -10,7 +10,11 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import signal
 import ssl
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -358,6 +362,30 @@ def test_cli_stall_past_the_timeout_exits_4(seeded: str, server: FaultServer, ca
     assert line == failed_line(
         base, f"{base}/{PERSONNEL}: no complete answer within 1 s (1 attempt; last: timed out (ReadTimeout))"
     )
+
+
+def test_ctrl_c_while_the_server_never_answers_is_one_line_exit_130_and_changes_nothing(
+    seeded_store: str, server: FaultServer
+) -> None:
+    server.route(f"/stall/{PERSONNEL}", stall())
+    before = fingerprint(seeded_store)
+    tracker = [str(Path(sys.executable).with_name("tracker")), "ingest", "dataset"]
+    proc = subprocess.Popen(
+        [*tracker, "--from", server.url("/stall"), "--db", seeded_store],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # As a terminal's Ctrl-C finds it, even when the tests run where SIGINT is ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    waited = time.monotonic() + 30
+    while server.hits(f"/stall/{PERSONNEL}") == 0 and proc.poll() is None and time.monotonic() < waited:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+
+    assert (proc.returncode, out, err) == (130, "", "interrupted: an unfinished run changes nothing\n")
+    assert fingerprint(seeded_store) == before
 
 
 def test_cli_short_body_exits_5_as_truncated(seeded: str, server: FaultServer, capsys) -> None:

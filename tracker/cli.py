@@ -24,6 +24,10 @@ except ImportError:  # pragma: no cover
 
 from tracker.errors import ExitCode, TrackerError
 
+# Ctrl-C (128 + SIGINT, as a shell reports it). typer 0.28 turns a KeyboardInterrupt into
+# Exit(130), which click hands back as a code; earlier versions raise Abort: both end in one line.
+INTERRUPTED = 130
+
 HELP = (
     "A durable, revision-aware store of casualty claims, and the reports built on it.\n\n"
     "Every figure is a claim: it keeps its source, feed, raw payload and every revision."
@@ -144,8 +148,7 @@ def main() -> None:
         print(f"error: {sanitize(exc.format_message())}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
-        print("interrupted: an unfinished run changes nothing", file=sys.stderr)
-        sys.exit(130)
+        code = INTERRUPTED
     except TrackerError as exc:
         print(f"error: {sanitize(exc)}", file=sys.stderr)
         sys.exit(int(exc.exit_code))
@@ -158,5 +161,7 @@ def main() -> None:
             file=sys.stderr,
         )
         sys.exit(1)
+    if code == INTERRUPTED:
+        print("interrupted: an unfinished run changes nothing", file=sys.stderr)
     # Without standalone mode click returns a typer.Exit's code (or the command's return value).
     sys.exit(code if isinstance(code, int) else 0)
