@@ -14,7 +14,7 @@ import signal
 import ssl
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -367,7 +367,13 @@ def test_cli_stall_past_the_timeout_exits_4(seeded: str, server: FaultServer, ca
 def test_ctrl_c_while_the_server_never_answers_is_one_line_exit_130_and_changes_nothing(
     seeded_store: str, server: FaultServer
 ) -> None:
-    server.route(f"/stall/{PERSONNEL}", stall())
+    asked = threading.Event()
+
+    def silent(ex: Exchange) -> None:
+        asked.set()
+        stall()(ex)
+
+    server.route(f"/stall/{PERSONNEL}", silent)
     before = fingerprint(seeded_store)
     tracker = [str(Path(sys.executable).with_name("tracker")), "ingest", "dataset"]
     proc = subprocess.Popen(
@@ -378,11 +384,9 @@ def test_ctrl_c_while_the_server_never_answers_is_one_line_exit_130_and_changes_
         # As a terminal's Ctrl-C finds it, even when the tests run where SIGINT is ignored.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    waited = time.monotonic() + 30
-    while server.hits(f"/stall/{PERSONNEL}") == 0 and proc.poll() is None and time.monotonic() < waited:
-        time.sleep(0.05)
+    assert asked.wait(60), "the ingest never reached the server"
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    out, err = proc.communicate(timeout=60)
 
     assert (proc.returncode, out, err) == (130, "", "interrupted: an unfinished run changes nothing\n")
     assert fingerprint(seeded_store) == before
