@@ -46,7 +46,9 @@ sys.path.insert(0, str(ROOT))  # drills.common, for a throwaway PostgreSQL datab
 from tracker.store.db import open_store
 
 MOMENT = "2026-01-01 00:00:00.000000"  # how SQLAlchemy's DateTime writes a moment on SQLite
-SECONDARY = ("ix_observation_window",)  # the table's index besides its unique key
+# The table's index besides its unique key, which a first load builds after its rows are in.
+DROP_WINDOW = "DROP INDEX ix_observation_window"
+CREATE_WINDOW = "CREATE INDEX ix_observation_window ON observation (feed_id, report_date)"
 
 
 def read(path: Path) -> dict[str, list[tuple[int, str, int]]]:
@@ -69,8 +71,19 @@ INSERT_RUN = (
     "n_revised, n_removed, n_unchanged, n_findings_new, n_findings_open) "
     "VALUES ('csv', {p}, {p}, {p}, {p}, 'ok', 0, 0, 0, 0, 0, 0, 0)"
 )
-FIXED = ("source_id", "feed_id", "kind", "side", "revision", "removed", "first_seen_at", "last_seen_at", "run_id")
-FIXED += ("last_seen_run_id",)
+# The columns every row of one source shares, then those of each row.
+FIXED = (
+    "source_id",
+    "feed_id",
+    "kind",
+    "side",
+    "revision",
+    "removed",
+    "first_seen_at",
+    "last_seen_at",
+    "run_id",
+    "last_seen_run_id",
+)
 OWN = ("metric_id", "report_date", "value")
 
 
@@ -90,8 +103,7 @@ def store_sqlite(db: sqlite3.Connection, per_source: dict[str, list[tuple[int, s
     db.execute(f"PRAGMA foreign_keys={'OFF' if first else 'ON'}")
     db.execute("BEGIN")
     if first:
-        for name in SECONDARY:
-            db.execute(f"DROP INDEX {name}")
+        db.execute(DROP_WINDOW)
     cur = db.cursor()
     for key, rows in per_source.items():
         shared = parents(cur, key, "?")
@@ -101,7 +113,7 @@ def store_sqlite(db: sqlite3.Connection, per_source: dict[str, list[tuple[int, s
             rows,
         )
     if first:
-        db.execute("CREATE INDEX ix_observation_window ON observation (feed_id, report_date)")
+        db.execute(CREATE_WINDOW)
         if db.execute("PRAGMA foreign_key_check").fetchone() is not None:
             sys.exit("a row names a missing parent")
     db.execute("COMMIT")
@@ -113,8 +125,7 @@ def store_postgresql(db: Any, per_source: dict[str, list[tuple[int, str, int]]],
     with db.cursor() as cur:
         keys: list[tuple[str, str]] = []
         if first:
-            for name in SECONDARY:
-                cur.execute(f"DROP INDEX {name}")
+            cur.execute(DROP_WINDOW)
             cur.execute(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
                 "WHERE conrelid = 'observation'::regclass AND contype = 'f'"
@@ -127,7 +138,7 @@ def store_postgresql(db: Any, per_source: dict[str, list[tuple[int, str, int]]],
             with cur.copy(f"COPY observation ({', '.join(FIXED + OWN)}) FROM STDIN") as copy:
                 copy.write("".join([f"{lead}\t{m}\t{d}\t{v}\n" for m, d, v in rows]))
         if first:
-            cur.execute("CREATE INDEX ix_observation_window ON observation (feed_id, report_date)")
+            cur.execute(CREATE_WINDOW)
             for name, definition in keys:
                 cur.execute(f'ALTER TABLE observation ADD CONSTRAINT "{name}" {definition}')
     db.commit()
