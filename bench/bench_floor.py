@@ -49,11 +49,16 @@ MOMENT = "2026-01-01 00:00:00.000000"  # how SQLAlchemy's DateTime writes a mome
 # The table's index besides its unique key, which a first load builds after its rows are in.
 DROP_WINDOW = "DROP INDEX ix_observation_window"
 CREATE_WINDOW = "CREATE INDEX ix_observation_window ON observation (feed_id, report_date)"
+# The metrics the generated files name, as ids 1..10 (tracker registers them on first use).
+METRIC_ROWS = (
+    "INSERT INTO metric (id, name, label, unit, kind, retired) VALUES ({p}, {p}, {p}, 'count', 'count', false)"
+)
+METRIC_VALUES = [(i, name, name) for i, name in enumerate(METRICS, start=1)]
 
 
 def read(path: Path) -> dict[str, list[tuple[int, str, int]]]:
     """The file's rows per source as (metric id, report date, value)."""
-    ids = {name: i for i, name in enumerate(METRICS, start=1)}
+    ids = {name: i for i, name, _label in METRIC_VALUES}
     rows: dict[str, list[tuple[int, str, int]]] = {}
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
@@ -176,12 +181,6 @@ def backend(name: str, work: Path, pg_url: str | None) -> Iterator[tuple[Any, Ca
                 cur.executemany(METRIC_ROWS.format(p="%s"), METRIC_VALUES)
             db.commit()
             yield db, store_postgresql
-
-
-METRIC_ROWS = (
-    "INSERT INTO metric (id, name, label, unit, kind, retired) VALUES ({p}, {p}, {p}, 'count', 'count', false)"
-)
-METRIC_VALUES = [(i, name, name) for i, name in enumerate(METRICS, start=1)]
 
 
 def run(name: str, work: Path, paths: list[Path], total: int, pg_url: str | None) -> None:

@@ -298,16 +298,16 @@ NOTES_EACH = 3  # unregistered sources named one line each; more are named toget
 def _unregistered_notes(keys: list[str]) -> list[str]:
     """What to print about sources the store does not know by name: a line each for a few, one
     line for a file of many (a 600-source file would otherwise end in 600 notes)."""
-    how = "[--definition D] [--side S] [--dates-by report|covered]`"
+    options = "--name NAME [--definition D] [--side S] [--dates-by report|covered]"
     if len(keys) <= NOTES_EACH:
         return [
-            f"note: source {key!r} is not registered: `tracker sources add {key} --name NAME {how} "
+            f"note: source {key!r} is not registered: `tracker sources add {key} {options}` "
             "says who it is and what it counts"
             for key in keys
         ]
     named = ", ".join(keys[:NOTES_EACH]) + f", ... {keys[-1]}"
     return [
-        f"note: {len(keys):,} sources are not registered ({named}): `tracker sources add KEY --name NAME {how} "
+        f"note: {len(keys):,} sources are not registered ({named}): `tracker sources add KEY {options}` "
         "says who each is and what it counts"
     ]
 
