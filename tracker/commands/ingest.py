@@ -305,7 +305,8 @@ def _unregistered_notes(keys: list[str]) -> list[str]:
             "says who it is and what it counts"
             for key in keys
         ]
-    named = ", ".join(keys[:NOTES_EACH]) + f", ... {keys[-1]}"
+    # The first few and the last; "..." only where a key is left out.
+    named = ", ".join(keys) if len(keys) == NOTES_EACH + 1 else ", ".join(keys[:NOTES_EACH]) + f", ... {keys[-1]}"
     return [
         f"note: {len(keys):,} sources are not registered ({named}): `tracker sources add KEY {options}` "
         "says who each is and what it counts"
