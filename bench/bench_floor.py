@@ -225,7 +225,12 @@ def main() -> int:
         print(f"{total:,} totals ({sources} sources x {len(METRICS)} metrics x {days} days) in {len(paths)} file(s)")
         run("sqlite", work, paths, total, None)
         if args.pg_url:
-            run("postgresql", work, paths, total, args.pg_url)
+            from sqlalchemy.exc import OperationalError
+
+            try:
+                run("postgresql", work, paths, total, args.pg_url)
+            except OperationalError as exc:
+                sys.exit(f"postgresql: cannot reach the server: {str(exc.orig).splitlines()[0]}")
         else:
             print("postgresql: skipped (no --pg-url and no $TRACKER_TEST_PG_URL)")
     return 0
