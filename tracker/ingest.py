@@ -382,7 +382,9 @@ def _store_run(
         confirm_unchanged(conn, notes, feed_id=feed_id, previous_run_id=previous.id, now=now, run_id=run_id)
         report.status = "unchanged"
     else:
-        report.n_records = parsed.n_totals + len(parsed.adjustments) + len(parsed.directions) + len(parsed.claims)
+        report.n_records = (
+            parsed.n_totals + len(parsed.adjustments) + len(parsed.directions) + len(parsed.notes) + len(parsed.claims)
+        )
         table = parsed.table
         ids = registry.metric_ids(
             conn,
@@ -470,6 +472,7 @@ def _store_run(
                 (lambda: _current_counts(conn, feed_id)) if window is not None else None,
             )
         directions = {("greatest_losses_direction", d): (text,) for d, text in parsed.directions.items()}
+        directions.update((key, (text,)) for key, text in parsed.notes.items())
         apply_snapshot(
             conn,
             notes,

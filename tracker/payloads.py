@@ -129,6 +129,9 @@ class ParsedPayload:
     table: TotalsTable | None = None
     adjustments: list[AdjustmentRecord] = field(default_factory=list)
     directions: dict[dt.date, str] = field(default_factory=dict)  # greatest losses direction
+    # Other text stored with a report, by (note key, report date): the official page's address
+    # ("source_url") of a transcription that gives it.
+    notes: dict[tuple[str, dt.date], str] = field(default_factory=dict)
     issues: list[ParseIssue] = field(default_factory=list)
     scope: Scope = field(default_factory=Scope)
     # Which other kinds this payload carries in full ("adjustment", "note"): only those can

@@ -1,4 +1,5 @@
-"""Reading the notes stored with reports: the General Staff's "greatest losses direction".
+"""Reading the notes stored with reports: the General Staff's "greatest losses direction", and the
+address of the official page a transcription read a report from ("source_url").
 
 Notes are revision-aware like observations (tracker.store.models.ReportNote): the current text of
 each report's note is its latest revision that is not a removal.
@@ -9,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from tracker.sources import GENERAL_STAFF
 from tracker.store import models as m
 from tracker.store.db import as_utc
 
 DIRECTION_KEY = "greatest_losses_direction"
+SOURCE_URL_KEY = "source_url"
 
 
 def _current(source: str, key: str) -> Any:
@@ -68,3 +70,33 @@ def direction_notes(
             }
             for r in conn.execute(query)
         ]
+
+
+def source_urls(
+    engine: Engine | Connection,
+    *,
+    source: str = GENERAL_STAFF,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> dict[dt.date, str]:
+    """The official page of each report date of a source that any of its feeds names (current,
+    not removed notes of key "source_url"); where two feeds name different pages for one date,
+    the feed first by name gives it."""
+    note = m.report_note.c
+    query = (
+        select(note.report_date, note.text)
+        .join(m.feed, m.feed.c.id == note.feed_id)
+        .where(_current(source, SOURCE_URL_KEY))
+        .order_by(note.report_date, m.feed.c.name.desc())
+    )
+    if since is not None:
+        query = query.where(note.report_date >= since)
+    if until is not None:
+        query = query.where(note.report_date <= until)
+    if isinstance(engine, Connection):
+        rows = engine.execute(query).all()
+    else:
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+    # Ordered by feed name descending within a date, so the first feed by name is written last.
+    return {day: text for day, text in rows if text}
