@@ -205,3 +205,59 @@ def reconcile_output(opts: ReconcileOptions, found: Any) -> str:
             f"{len(one_sided):,} one-sided dates (a feed has the report, another lacks it): --all lists them."
         )
     return "\n\n".join(blocks)
+
+
+# How many new disagreements the daily digest names one by one; the rest are counted.
+DIGEST_NAMED = 5
+
+
+def store_disagreements(url: str) -> dict[tuple[Any, ...], Any]:
+    """Every current disagreement of every source with two feeds or more in the store at `url`,
+    by (source, metric, report date, each feed's value): what `tracker daily` compares before and
+    after its ingest steps. A store with no source of several feeds costs one query."""
+    from tracker.analysis.reconcile import reconcile
+    from tracker.store.reading import fetch, read_store
+    from tracker.store.transcriptions import feed_totals, official_pages
+
+    def read(store: Any) -> dict[tuple[Any, ...], Any]:
+        from tracker.store.queries import _connection
+
+        conn = _connection(store)
+        try:
+            sources = [
+                str(r[0])
+                for r in fetch(
+                    conn,
+                    'SELECT source."key" FROM source JOIN feed ON feed.source_id = source.id '
+                    'GROUP BY source."key" HAVING count(feed.id) > 1 ORDER BY 1',
+                    {},
+                )
+            ]
+            out: dict[tuple[Any, ...], Any] = {}
+            for source in sources:
+                found = reconcile(feed_totals(conn, source), pages=official_pages(conn, source))
+                for d in found.disagreements:
+                    out[(source, d.metric, d.report_date, tuple(sorted(d.values.items())))] = d
+            return out
+        finally:
+            if conn is not store:
+                conn.close()
+
+    return read_store(url, read)
+
+
+def new_disagreement_lines(before: dict[tuple[Any, ...], Any], after: dict[tuple[Any, ...], Any]) -> list[str]:
+    """The digest's lines naming the disagreements present after the job and not before: one a
+    line for the first DIGEST_NAMED, then a count of the rest."""
+    new = sorted(set(after) - set(before), key=lambda k: (k[2], k[0], k[1]))
+    lines = []
+    for key in new[:DIGEST_NAMED]:
+        d = after[key]
+        values = ", ".join(f"{feed} {value:,}" for feed, value in d.values.items())
+        lines.append(
+            f"reconcile: new disagreement, {key[0]} {d.metric} {d.report_date}: {values} "
+            f"({d.cls}; verdict: {d.verdict})"
+        )
+    if len(new) > DIGEST_NAMED:
+        lines.append(f"reconcile: and {len(new) - DIGEST_NAMED:,} more new disagreements (`tracker reconcile`)")
+    return lines
