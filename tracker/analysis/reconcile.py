@@ -20,8 +20,8 @@ date it holds) and next report (`n`):
    confirmed, it is backed; otherwise the neighbours decide.
 2. *Neighbours*: a cumulative total only grows, by an increment like the days around it. A value
    is monotone when `p <= c <= n`. Its misfit is how far its two increments (`c - p` and `n - c`,
-   per day of span) are from the median daily increment of the feed's other reports within
-   NEIGHBOURHOOD_DAYS days. Of the monotone values, the one with the smallest misfit is backed
+   per day of span) are from the median daily increment of the other reports within
+   NEIGHBOURHOOD_DAYS days (pooled over the feeds that hold the date: one yardstick for all). Of the monotone values, the one with the smallest misfit is backed
    when every other value is either not monotone or has a misfit at least CLEAR_MARGIN times
    larger (and larger by more than one unit per day); else the arbiter is undecided.
 
@@ -197,9 +197,9 @@ def _neighbours(dates: list[dt.date], series: Mapping[dt.date, int], day: dt.dat
     return before, after
 
 
-def _typical(dates: list[dt.date], series: Mapping[dt.date, int], day: dt.date) -> float | None:
-    """The median daily increment of the feed's reports within NEIGHBOURHOOD_DAYS of `day`, not
-    counting the two increments that touch `day` itself."""
+def _rates(dates: list[dt.date], series: Mapping[dt.date, int], day: dt.date) -> list[float]:
+    """The daily increments of a feed's reports within NEIGHBOURHOOD_DAYS of `day`, not counting
+    the two increments that touch `day` itself."""
     window = dt.timedelta(days=NEIGHBOURHOOD_DAYS)
     near = [d for d in dates if day - window <= d <= day + window and d != day]
     rates = []
@@ -207,7 +207,7 @@ def _typical(dates: list[dt.date], series: Mapping[dt.date, int], day: dt.date) 
         if a < day < b:  # this step spans `day`: it is the day being judged
             continue
         rates.append((series[b] - series[a]) / (b - a).days)
-    return statistics.median(rates) if rates else None
+    return rates
 
 
 @dataclass(frozen=True)
@@ -220,12 +220,11 @@ class _Fit:
 
 
 def _fit(value: int, feed: str, day: dt.date, by_feed: Mapping[str, Mapping[dt.date, int]],
-         ordered: Mapping[str, list[dt.date]]) -> _Fit:  # fmt: skip
-    """How a value fits in `feed`'s own series at `day`."""
+         ordered: Mapping[str, list[dt.date]], typical: float | None) -> _Fit:  # fmt: skip
+    """How a value fits in `feed`'s own series at `day`, against the typical daily increment."""
     series, dates = by_feed[feed], ordered[feed]
     before, after = _neighbours(dates, series, day)
     monotone = (before is None or before[1] <= value) and (after is None or value <= after[1])
-    typical = _typical(dates, series, day)
     steps = []
     if before is not None:
         steps.append((value - before[1]) / (day - before[0]).days)
@@ -254,7 +253,11 @@ def _judge(
     by_value: dict[int, list[str]] = {}
     for feed in sorted(held):
         by_value.setdefault(held[feed], []).append(feed)
-    fits = {v: _fit(v, feeds[0], day, by_feed, ordered) for v, feeds in by_value.items()}
+    # One yardstick for every value: the median of the increments around the day in every feed
+    # that holds it (a feed's own other slips would otherwise move its yardstick).
+    pooled = [r for feed in held for r in _rates(ordered[feed], by_feed[feed], day)]
+    typical = statistics.median(pooled) if pooled else None
+    fits = {v: _fit(v, feeds[0], day, by_feed, ordered, typical) for v, feeds in by_value.items()}
     stated = stated_increase(page) if metric in STATED_METRICS else None
     backed_value: int | None = None
     arbiter = ""
