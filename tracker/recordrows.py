@@ -44,7 +44,7 @@ FIRST_REPORT = "first_report"
 # the documenting, not the losses; only the daily rules' decrease applies (as info).
 DOCUMENTED = "documented"
 # Not a quality rule: the source's other feeds contradict this report's total and the arbiter
-# (tracker.analysis.reconcile) does not back it; the next report's increment rests on it too.
+# (tracker.reconcilerows) does not back it; the next report's increment rests on it too.
 # A daily series' attrs["disputed"] maps such report dates to the reason.
 DISPUTED = "disputed"
 

@@ -3,7 +3,7 @@
 Every series report (records, series, headline, averages) reads one feed of its source
 (tracker.store.queries.resolve_feed: --feed, else $TRACKER_FEED where the source has it, else
 the open dataset's `ua-dataset`, else the fullest feed) and never switches. Beside it, the other
-feeds' totals of the same metric are read and reconciled (tracker.analysis.reconcile): a report
+feeds' totals of the same metric are read and reconciled (tracker.reconcilerows): a report
 date where the read feed's total is contradicted and not backed by the arbiter is *disputed*.
 """
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Connection, Engine
 
-    from tracker.analysis.reconcile import Disagreement
+    from tracker.reconcilerows import Disagreement
 
 DISPUTED_MARK = "†"
 DISPUTED_NOTE = (
@@ -81,7 +81,7 @@ def check_feeds(
     as_of: dt.date | None = None,
 ) -> FeedCheck:
     """Reconcile `metric` across the source's feeds (as known on `as_of`) for the report read from `feed`."""
-    from tracker.analysis.reconcile import reconcile
+    from tracker.reconcilerows import reconcile
     from tracker.store.queries import _connection
     from tracker.store.transcriptions import feed_totals, official_pages, source_feeds
 

@@ -157,7 +157,8 @@ def _header(opts: ReportOptions, title: str, daily: Daily) -> list[str]:
     whose = side_phrase(opts.side)
     what = f"{label_for(opts.metric, daily.attrs.get('definition'))} ({opts.metric})" + (f", {whose}" if whose else "")
     by = "Documented" if _documented(daily) else f"By {opts.by}"
-    feed = daily.attrs.get("feed")
+    check = daily.attrs.get("feedcheck")  # the feed is named where the source has several
+    feed = check.feed if check is not None and len(check.feeds) > 1 else None
     return [
         f"{title}: {what}, source {opts.source}"
         + (f" (feed {feed})" if feed else "")

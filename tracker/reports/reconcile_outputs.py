@@ -1,5 +1,5 @@
 """`tracker reconcile`: where the feeds (transcriptions) of one source disagree, each feed's value,
-the arbiter's class and verdict (tracker.analysis.reconcile), and a summary per metric.
+the arbiter's class and verdict (tracker.reconcilerows), and a summary per metric.
 
 Reads the store (tracker.store.transcriptions) once: every feed's totals of the source, and the
 official page of each report date.
@@ -60,9 +60,9 @@ def reconcile_options(
 
 
 def read_reconciliation(opts: ReconcileOptions) -> Any:
-    """The source's feeds reconciled as the options ask (tracker.analysis.reconcile.Reconciliation).
+    """The source's feeds reconciled as the options ask (tracker.reconcilerows.Reconciliation).
     An unknown source, or one with no data, is a usage error naming the sources there are."""
-    from tracker.analysis.reconcile import reconcile
+    from tracker.reconcilerows import reconcile
     from tracker.config import resolve_db_url
     from tracker.store.reading import fetch, read_store
     from tracker.store.transcriptions import Totals, feed_totals, official_pages, source_feeds
@@ -215,7 +215,7 @@ def store_disagreements(url: str) -> dict[tuple[Any, ...], Any]:
     """Every current disagreement of every source with two feeds or more in the store at `url`,
     by (source, metric, report date, each feed's value): what `tracker daily` compares before and
     after its ingest steps. A store with no source of several feeds costs one query."""
-    from tracker.analysis.reconcile import reconcile
+    from tracker.reconcilerows import reconcile
     from tracker.store.reading import fetch, read_store
     from tracker.store.transcriptions import feed_totals, official_pages
 
