@@ -373,6 +373,9 @@ def test_a_source_with_one_feed_says_feeds_agree_null(full_store_url, capsys, mo
         False,
     )
     assert data["numbers"]["increment"] == 1770
+    code, out, err = run_tracker(capsys, "compare", "--format", "json", "--db", full_store_url)
+    assert (code, err) == (0, "")
+    assert {(row["feed"], row["feeds_agree"]) for row in json.loads(out)} == {("ua-dataset", None)}
 
 
 def test_series_marks_a_disputed_figure_with_the_other_feeds_values(two_feeds_sqlite, capsys):

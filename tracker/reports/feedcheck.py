@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import sqlite3
 
+    import pandas as pd
     from sqlalchemy import Connection, Engine
 
     from tracker.reconcilerows import Disagreement
@@ -99,3 +100,14 @@ def check_feeds(
             opened.close()
     found = reconcile({metric: by_feed}, pages=pages)
     return FeedCheck(feed, sorted(by_feed), {d.report_date: d for d in found.disagreements if feed in d.values})
+
+
+def staff_personnel(engine: Engine, feed: str | None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The General Staff's personnel series `compare` judges claims against, from the feed the
+    rule chooses, and {"feed", "feeds_agree"} for each of its rows (over the whole series)."""
+    from tracker.sources import GENERAL_STAFF
+    from tracker.store.queries import observations_frame
+
+    staff = observations_frame(engine, source=GENERAL_STAFF, metric="personnel", feed=feed)
+    check = check_feeds(engine, source=GENERAL_STAFF, metric="personnel", feed=staff.attrs["feed"])
+    return staff, {"feed": check.feed, "feeds_agree": check.agree(ts.date() for ts in staff["report_date"])}

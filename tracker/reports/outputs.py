@@ -368,7 +368,7 @@ def _records_text(opts: ReportOptions, daily: Daily, shown: RecordsShown, *, exp
             f"{len(disputed):,} disputed report{'s' if len(disputed) != 1 else ''} in view "
             f"({', '.join(str(d['report_date']) for d in disputed[:5])}{', ...' if len(disputed) > 5 else ''}): "
             + (
-                "counted, as --include-flagged asks."
+                "counted, as --include-flagged asks; flags mark them " + _disputed_note(daily)[0]
                 if opts.include_flagged
                 else "left out with the day after (its increment rests on it); --include-flagged counts them."
             )
@@ -376,7 +376,7 @@ def _records_text(opts: ReportOptions, daily: Daily, shown: RecordsShown, *, exp
     blocks = ["\n".join(lines)]
 
     def block(title: str, name: str, cols: list[str]) -> None:
-        blocks.append(render_table(tables[name], cols, title=f"{title} ({notes[name]})"))
+        blocks.append(render_table(tables[name], cols, title=f"{title} ({notes[name]})", formats=_MARKED))
 
     block(words.day, "deadliest_day", _date_columns(opts, "date", "increment", "total", "flags"))
     block(

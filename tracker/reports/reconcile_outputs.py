@@ -62,8 +62,8 @@ def reconcile_options(
 def read_reconciliation(opts: ReconcileOptions) -> Any:
     """The source's feeds reconciled as the options ask (tracker.reconcilerows.Reconciliation).
     An unknown source, or one with no data, is a usage error naming the sources there are."""
-    from tracker.reconcilerows import reconcile
     from tracker.config import resolve_db_url
+    from tracker.reconcilerows import reconcile
     from tracker.store.reading import fetch, read_store
     from tracker.store.transcriptions import Totals, feed_totals, official_pages, source_feeds
 
@@ -175,10 +175,15 @@ def reconcile_output(opts: ReconcileOptions, found: Any) -> str:
     ]
     if len(feeds) < 2:
         head.append(f"{opts.source} has one feed in the store: nothing to compare.")
-    head += [_summary_line(r) for r in found.summary if r["disagree"] or r["one_sided"] or opts.metric]
-    quiet = [r["metric"] for r in found.summary if not (r["disagree"] or r["one_sided"] or opts.metric)]
-    if quiet:
-        head.append(f"Every feed agrees on every date of: {', '.join(quiet)}.")
+    shown = [r for r in found.summary if r["disagree"] or r["one_sided"] or (opts.metric and r["feeds"] > 1)]
+    head += [_summary_line(r) for r in shown]
+    rest = [r for r in found.summary if r not in shown]
+    groups = (
+        ("Held by one feed only", [r["metric"] for r in rest if r["feeds"] < 2]),
+        ("No report in view", [r["metric"] for r in rest if r["feeds"] > 1 and not r["agree"]]),
+        ("Every feed agrees on every date of", [r["metric"] for r in rest if r["feeds"] > 1 and r["agree"]]),
+    )
+    head += [f"{title}: {', '.join(metrics)}." for title, metrics in groups if metrics]
     blocks = ["\n".join(head)]
     blocks.append(
         render_table(
