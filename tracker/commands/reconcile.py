@@ -10,9 +10,7 @@ from tracker.commands.options import (
     AsOfOption,
     DbOption,
     FormatOption,
-    SinceOption,
     SourceOption,
-    UntilOption,
     echo,
     fails_in_one_line,
 )
@@ -21,6 +19,14 @@ from tracker.reports.options import DEFAULT_SOURCE, OutputFormat
 ReconcileMetricOption = Annotated[
     str | None,
     typer.Option("--metric", "-m", show_default=False, help="Only this metric (default: every metric the feeds hold)."),
+]
+ReportSinceOption = Annotated[
+    str | None,
+    typer.Option("--since", show_default=False, metavar="YYYY-MM-DD", help="First report date to compare (inclusive)."),
+]
+ReportUntilOption = Annotated[
+    str | None,
+    typer.Option("--until", show_default=False, metavar="YYYY-MM-DD", help="Last report date to compare (inclusive)."),
 ]
 AllOption = Annotated[
     bool,
@@ -34,8 +40,8 @@ AllOption = Annotated[
 def reconcile(
     source: SourceOption = DEFAULT_SOURCE,
     metric: ReconcileMetricOption = None,
-    since: SinceOption = None,
-    until: UntilOption = None,
+    since: ReportSinceOption = None,
+    until: ReportUntilOption = None,
     as_of: AsOfOption = None,
     all_dates: AllOption = False,
     format: FormatOption = OutputFormat.table,
