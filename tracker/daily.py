@@ -111,8 +111,10 @@ def run_daily(
         from tracker.feeds.oryx import OryxFeed
 
         feeds.append(("oryx", OryxFeed(), settings.oryx_from))
+    before = _disagreements(url)
     steps = [_ingest_step(name, url, feed, location, settings) for name, feed, location in feeds]
     alerts, digest = _digest_steps(url, [s.run_id for s in steps if s.run_id is not None])
+    digest += _new_disagreements(url, before)
     if settings.charts_dir is None:
         steps.append(StepResult("charts", 0, f"charts: skipped (no --charts-dir, ${ENV_CHARTS_DIR} unset)"))
     else:
@@ -148,6 +150,28 @@ def _digest_steps(url: str, run_ids: list[int]) -> tuple[list[StepResult], list[
     alerts = [StepResult("alert", 0, line) for line in alert_lines(found)]
     body = [StepResult("changes", 0, line) for line in changes_table(found, alerts=False).splitlines()]
     return alerts, body
+
+
+def _disagreements(url: str) -> dict[tuple[object, ...], object] | None:
+    """The store's current disagreements between feeds of one source (None when it cannot be
+    read yet: a first run, whose every disagreement is then new)."""
+    from tracker.reports.reconcile_outputs import store_disagreements
+
+    try:
+        return store_disagreements(url)
+    except TrackerError:
+        return None
+
+
+def _new_disagreements(url: str, before: dict[tuple[object, ...], object] | None) -> list[StepResult]:
+    """The digest's lines naming each disagreement between feeds the job's steps brought."""
+    from tracker.reports.reconcile_outputs import new_disagreement_lines, store_disagreements
+
+    try:
+        after = store_disagreements(url)
+    except TrackerError as exc:
+        return [StepResult("reconcile", int(exc.exit_code), f"reconcile: error: {exc}")]
+    return [StepResult("reconcile", 0, line) for line in new_disagreement_lines(before or {}, after)]
 
 
 def _ingest_step(name: str, url: str, feed: Feed, location: str | None, settings: DailySettings) -> StepResult:

@@ -43,6 +43,10 @@ FIRST_REPORT = "first_report"
 # A series dated by when losses were documented (Oryx, frame.attrs["dates_by"]): its changes are
 # the documenting, not the losses; only the daily rules' decrease applies (as info).
 DOCUMENTED = "documented"
+# Not a quality rule: the source's other feeds contradict this report's total and the arbiter
+# (tracker.reconcilerows) does not back it; the next report's increment rests on it too.
+# A daily series' attrs["disputed"] maps such report dates to the reason.
+DISPUTED = "disputed"
 
 DEADLIEST_WINDOW_DAYS = 7
 STREAK_DEFAULT_QUANTILE = 0.9  # default streak threshold: the 90th percentile of counted days
@@ -56,6 +60,7 @@ REASON_TEXT = {
     "catch_up": "a catch-up after flat days",
     "outlier": "far from the days around it",
     LINEAGE_CHANGE: "the total moves to another set of categories",
+    DISPUTED: "the source's other feeds contradict the total and the arbiter does not back it",
     "gap": "spans missing reports",
     "span": "spans several days",
     "no_increment": "no increment: the first report of a series that began later",
@@ -179,7 +184,15 @@ def daily_rows(
                 f"{LINEAGE_CHANGE}: the total moves from {lineages[i - 1]} to "
                 f"{lineages[i]}: the increment spans a change of categories"
             )
-    rules = DOUBTFUL_RULES | {LINEAGE_CHANGE, FIRST_REPORT}
+    disputed = attrs.get("disputed") or {}
+    for i, p in enumerate(points):
+        if p.report_date in disputed:
+            flags[i].append(DISPUTED)
+            reasons[i].append(f"{DISPUTED}: {disputed[p.report_date]}")
+        elif i and points[i - 1].report_date in disputed:
+            flags[i].append(DISPUTED)
+            reasons[i].append(f"{DISPUTED}: the increment rests on the disputed total of {points[i - 1].report_date}")
+    rules = DOUBTFUL_RULES | {LINEAGE_CHANGE, FIRST_REPORT, DISPUTED}
     one_day = dt.timedelta(days=1)
     for i, p in enumerate(points):
         if i:

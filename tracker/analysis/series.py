@@ -89,7 +89,11 @@ def daily_series(
         obs["lineage"].tolist(),
     )
     rows = daily_rows(
-        list(observations), {"dates_by": attrs.get("dates_by")}, by=by, metric=metric, today=today or dt.date.today()
+        list(observations),
+        {"dates_by": attrs.get("dates_by"), "disputed": attrs.get("disputed")},
+        by=by,
+        metric=metric,
+        today=today or dt.date.today(),
     ).rows
     covered = report_date - pd.Timedelta(days=1)
     out = pd.DataFrame(

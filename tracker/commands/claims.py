@@ -15,7 +15,6 @@ from tracker.commands.ingest import ObservedOption, QuietOption, WaitOption, run
 from tracker.commands.options import DbOption, FormatOption
 from tracker.errors import InvalidInput
 from tracker.reports.options import By, OutputFormat
-from tracker.sources import GENERAL_STAFF
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -208,7 +207,12 @@ def compare(
         bool, typer.Option("--explain", help="Under the table, how each series figure was computed.")
     ] = False,
     convention: ConventionOption = None,
-    feed: Annotated[str | None, typer.Option("--feed", help="Which General Staff feed (default: the fullest).")] = None,
+    feed: Annotated[
+        str | None,
+        typer.Option(
+            "--feed", help="Which General Staff feed (default: $TRACKER_FEED where it exists, else ua-dataset)."
+        ),
+    ] = None,
     series: SeriesOption = None,
     side: SideOption = None,
     every: AllOption = False,
@@ -232,17 +236,19 @@ def compare(
     from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims
     from tracker.claims.queries import claims_frame
     from tracker.reports.claim_outputs import compare_output
-    from tracker.store.queries import observations_frame
     from tracker.store.sources import known_sources
 
     engine = _store(db)
     claims = claims_frame(engine, source=source, metric=metric, kind=kind, period=period)
-    staff = observations_frame(engine, source=GENERAL_STAFF, metric="personnel", feed=feed)
+    from tracker.reports.feedcheck import staff_personnel
+
+    staff, read = staff_personnel(engine, feed)
     with engine.connect() as conn:
         dates_by = {key: info.dates_by for key, info in known_sources(conn).items()}
     chosen = By(convention).value if convention is not None else None
     frame = compare_claims(claims, staff, dates_by=dates_by, convention=chosen)
     rows = cast("list[dict[str, Any]]", frame.to_dict("records"))  # columns are names
+    rows = [{**row, **read} for row in rows]
     latest = staff["report_date"].max().date() if len(staff) else None
     print(
         compare_output(

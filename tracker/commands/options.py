@@ -109,6 +109,17 @@ IncludeFlaggedOption = Annotated[
         "By default they are left out, and listed with the reason.",
     ),
 ]
+FeedOption = Annotated[
+    str | None,
+    typer.Option(
+        "--feed",
+        show_default=False,
+        metavar="NAME",
+        help="Which feed (transcription) of the source to read. Default: $TRACKER_FEED where the source "
+        "has a feed of that name, else the open dataset's ua-dataset, else the source's fullest feed. "
+        "JSON says which was read (`feed`) and whether the others agree (`feeds_agree`).",
+    ),
+]
 DbOption = Annotated[
     str | None,
     typer.Option(
@@ -172,13 +183,14 @@ _REPORT_PARAMETERS = [
         ("by", ByOption, By.report),
         ("format", FormatOption, OutputFormat.table),
         ("include_flagged", IncludeFlaggedOption, False),
+        ("feed", FeedOption, None),
         ("db", DbOption, None),
     )
 ]
 
 
 # Options the report commands honour and the charts do not (yet): not offered to the charts.
-_REPORT_ONLY = frozenset({"format", "side", "last"})
+_REPORT_ONLY = frozenset({"format", "side", "last", "feed"})
 
 
 def report_command(*, with_format: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

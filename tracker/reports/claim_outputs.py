@@ -138,6 +138,8 @@ COMPARE_FIELDS = [
     "report_ratio",
     "report_verdict",
     "report_basis",
+    "feed",  # the General Staff feed the series was read from
+    "feeds_agree",  # whether its other feeds agree on every report (null: one feed)
 ]
 # Fits 120 columns on the curated claims (issue 11): the claimant's convention only; both
 # conventions' figures and ratios are in JSON and CSV.

@@ -117,6 +117,8 @@ class ReportOptions:
     db: str | None
     side: str = DEFAULT_SIDE  # whose losses
     last: Last | None = None  # --last N days|weeks|months, resolved against the series loaded
+    feed: str | None = None  # --feed: the feed to read (it must exist), else the default rule
+    feed_setting: str | None = None  # $TRACKER_FEED when the report was asked (part of the cache key)
 
     @property
     def label(self) -> str:
@@ -169,6 +171,7 @@ def report_options(
     db: str | None,
     side: Side | str = DEFAULT_SIDE,
     last: tuple[int, str] | list[Any] | None = None,
+    feed: str | None = None,
 ) -> ReportOptions:
     """Validate the shared options: a known metric and side, real dates, since not after until,
     and --last or --since/--until (both choose the days: one or the other)."""
@@ -192,6 +195,12 @@ def report_options(
     if window and (start or end):
         given = " and ".join(f"{o} {v}" for o, v in (("--since", start), ("--until", end)) if v)
         raise InvalidInput(f"--last {window} and {given} both choose the days: give one or the other")
+    import os
+
+    from tracker.store.queries import ENV_FEED
+
+    if feed is not None and not feed.strip():
+        raise InvalidInput("--feed: name a feed of the source (`tracker status` lists them)")
     return ReportOptions(
         canonical,
         source,
@@ -204,6 +213,8 @@ def report_options(
         db,
         side,
         window,
+        feed.strip() if feed else None,
+        os.environ.get(ENV_FEED, "").strip() or None,
     )
 
 
@@ -232,17 +243,28 @@ def refuse_documented(daily: pd.DataFrame | DailyRows, what: str) -> None:
 
 
 def read_observations(opts: ReportOptions) -> pd.DataFrame:
-    """The stored series the options name (tracker.store.queries.observations_frame). A SQLite
-    store at this tracker's schema is read with sqlite3 alone (tracker.store.reading), so a
-    report imports no SQLAlchemy; any other store is opened through tracker.store.db."""
+    """The stored series the options name (tracker.store.queries.observations_frame), from the
+    feed they choose, with the other feeds' check in `attrs["feedcheck"]` and its disputed report
+    dates in `attrs["disputed"]`. A SQLite store at this tracker's schema is read with sqlite3
+    alone (tracker.store.reading), so a report imports no SQLAlchemy; any other store is opened
+    through tracker.store.db."""
     from tracker.config import resolve_db_url
+    from tracker.reports.feedcheck import FeedCheck, check_feeds
     from tracker.store.queries import observations_frame
     from tracker.store.reading import read_store
 
-    def read(store: Any) -> pd.DataFrame:
-        return observations_frame(store, source=opts.source, metric=opts.metric, as_of=opts.as_of, side=opts.side)
+    def read(store: Any) -> tuple[pd.DataFrame, FeedCheck]:
+        obs = observations_frame(
+            store, source=opts.source, metric=opts.metric, as_of=opts.as_of, side=opts.side, feed=opts.feed
+        )
+        check = check_feeds(
+            store, source=opts.source, metric=opts.metric, feed=obs.attrs["feed"], side=opts.side, as_of=opts.as_of
+        )
+        return obs, check
 
-    return read_store(resolve_db_url(opts.db), read)
+    obs, check = read_store(resolve_db_url(opts.db), read)
+    obs.attrs.update(feedcheck=check, disputed=check.reasons())
+    return obs
 
 
 def load_daily(opts: ReportOptions) -> pd.DataFrame:
@@ -253,8 +275,8 @@ def load_daily(opts: ReportOptions) -> pd.DataFrame:
 def load_series(opts: ReportOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the whole daily series as known then, its cut to --since/--until or --last).
 
-    Both frames carry the series' attrs (source, side, metric, definition, dates_by, by); the
-    cut's `window` attr holds the (first, last) day asked for, resolved from --last."""
+    Both frames carry the series' attrs (source, side, metric, definition, dates_by, by, feed,
+    feedcheck); the cut's `window` attr holds the (first, last) day asked for, resolved from --last."""
     from tracker.analysis.series import between, daily_series
 
     obs = read_observations(opts)
@@ -272,11 +294,18 @@ def load_daily_rows(opts: ReportOptions) -> DailyRows:
     """load_daily without pandas (tracker.recordrows): the same rows, attrs and refusals."""
     from tracker.config import resolve_db_url
     from tracker.recordrows import between_rows, daily_rows
+    from tracker.reports.feedcheck import check_feeds
     from tracker.store.queries import observation_rows
     from tracker.store.reading import read_store
 
     def read(store: Any) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
-        return observation_rows(store, source=opts.source, metric=opts.metric, as_of=opts.as_of, side=opts.side)
+        rows, attrs = observation_rows(
+            store, source=opts.source, metric=opts.metric, as_of=opts.as_of, side=opts.side, feed=opts.feed
+        )
+        check = check_feeds(
+            store, source=opts.source, metric=opts.metric, feed=attrs["feed"], side=opts.side, as_of=opts.as_of
+        )
+        return rows, {**attrs, "feedcheck": check, "disputed": check.reasons()}
 
     rows, attrs = read_store(resolve_db_url(opts.db), read)
     _check_observations(opts, not rows, attrs.get("dates_by"))

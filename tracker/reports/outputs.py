@@ -66,14 +66,72 @@ def _convention(opts: ReportOptions, daily: Daily) -> str:
     return str(opts.describe()["convention"])
 
 
+def _report_dates(daily: Daily) -> list[Any]:
+    """The report dates of the figures a report used (the series in view)."""
+    from tracker.recordrows import DailyRows
+
+    if isinstance(daily, DailyRows):
+        return [r["report_date"] for r in daily.rows]
+    return [ts.date() for ts in daily["report_date"]]
+
+
+def _feed_fields(daily: Daily) -> dict[str, Any]:
+    """`feed` (the feed read), `feeds` (the source's feeds of the metric) and `feeds_agree` (whether
+    the others agree on every report in view; null with one feed) for JSON."""
+    check = daily.attrs.get("feedcheck")
+    if check is None:
+        return {"feed": daily.attrs.get("feed"), "feeds": None, "feeds_agree": None}
+    return dict(check.fields(_report_dates(daily)))
+
+
+def _disputes(daily: Daily) -> list[dict[str, Any]]:
+    """The disputed report dates in view: the read feed's total, the others', the verdict."""
+    check = daily.attrs.get("feedcheck")
+    if check is None:
+        return []
+    dates = set(_report_dates(daily))
+    return [
+        {
+            "report_date": day,
+            "total": x.values[check.feed],
+            "others": check.others(day),
+            "class": x.cls,
+            "verdict": x.verdict,
+        }
+        for day, x in sorted(check.disputed.items())
+        if day in dates
+    ]
+
+
+def _mark_disputed(flags: Any) -> str:
+    """A table's flags cell, with the disputed mark where the figure is disputed."""
+    from tracker.recordrows import DISPUTED
+    from tracker.reports.feedcheck import DISPUTED_MARK
+
+    text = "" if flags is None else str(flags)
+    return f"{text} {DISPUTED_MARK}" if DISPUTED in text.split(";") else text
+
+
+_MARKED = {"flags": _mark_disputed}
+
+
+def _disputed_note(daily: Daily) -> list[str]:
+    """The line explaining the disputed mark, when a figure in view is disputed."""
+    from tracker.reports.feedcheck import DISPUTED_NOTE
+
+    return [DISPUTED_NOTE] if _disputes(daily) else []
+
+
 def _describe(opts: ReportOptions, daily: Daily) -> dict[str, Any]:
     """What was asked and what the series is, for JSON: its label follows its definition, and
-    since/until are the days in view (resolved from --last)."""
+    since/until are the days in view (resolved from --last); the feed read and whether the
+    source's other feeds agree."""
     from tracker.metrics import label_for
 
     since, until = daily.attrs.get("window", (opts.since, opts.until))
     return {
         **opts.describe(),
+        **_feed_fields(daily),
         "label": label_for(opts.metric, daily.attrs.get("definition")),
         "definition": daily.attrs.get("definition"),
         "dates_by": daily.attrs.get("dates_by"),
@@ -99,8 +157,12 @@ def _header(opts: ReportOptions, title: str, daily: Daily) -> list[str]:
     whose = side_phrase(opts.side)
     what = f"{label_for(opts.metric, daily.attrs.get('definition'))} ({opts.metric})" + (f", {whose}" if whose else "")
     by = "Documented" if _documented(daily) else f"By {opts.by}"
+    check = daily.attrs.get("feedcheck")  # the feed is named where the source has several
+    feed = check.feed if check is not None and len(check.feeds) > 1 else None
     return [
-        f"{title}: {what}, source {opts.source}" + (f"; {', '.join(scope)}" if scope else ""),
+        f"{title}: {what}, source {opts.source}"
+        + (f" (feed {feed})" if feed else "")
+        + (f"; {', '.join(scope)}" if scope else ""),
         f"{by}: {_convention(opts, daily)}.",
     ]
 
@@ -289,6 +351,7 @@ def _records_text(opts: ReportOptions, daily: Daily, shown: RecordsShown, *, exp
         **tables,
         **{name: _first_row(tables[name]) for name in ONE_ROW_TABLES},
         "notes": notes,
+        "disputed": _disputes(daily),
     }
     n_left = len(excluded)
     left_out = (
@@ -299,10 +362,21 @@ def _records_text(opts: ReportOptions, daily: Daily, shown: RecordsShown, *, exp
     )
     lines = _header(opts, "Records", daily)
     lines.append(f"Counted {shown.counted_days:,} days; {left_out}.")
+    disputed = _disputes(daily)
+    if disputed:
+        lines.append(
+            f"{len(disputed):,} disputed report{'s' if len(disputed) != 1 else ''} in view "
+            f"({', '.join(str(d['report_date']) for d in disputed[:5])}{', ...' if len(disputed) > 5 else ''}): "
+            + (
+                "counted, as --include-flagged asks; flags mark them " + _disputed_note(daily)[0]
+                if opts.include_flagged
+                else "left out with the day after (its increment rests on it); --include-flagged counts them."
+            )
+        )
     blocks = ["\n".join(lines)]
 
     def block(title: str, name: str, cols: list[str]) -> None:
-        blocks.append(render_table(tables[name], cols, title=f"{title} ({notes[name]})"))
+        blocks.append(render_table(tables[name], cols, title=f"{title} ({notes[name]})", formats=_MARKED))
 
     block(words.day, "deadliest_day", _date_columns(opts, "date", "increment", "total", "flags"))
     block(
@@ -439,10 +513,21 @@ def headline_output(opts: ReportOptions, daily: pd.DataFrame) -> str:
 
     refuse_documented(daily, "a day's figure and its records")
     h = headline(daily, metric=opts.metric, include_flagged=opts.include_flagged)
-    flat: dict[str, Any] = {}
+    latest = _report_dates(daily)[-1] if len(daily) else None
+    disputed = [d for d in _disputes(daily) if d["report_date"] == latest]
+    others = disputed[0]["others"] if disputed else None
+    sentences = list(h.sentences)
+    if disputed:
+        feeds = ", ".join(f"{feed} {value:,}" for feed, value in (others or {}).items())
+        sentences.append(
+            f"Disputed: the source's other feeds give another total for this report ({feeds}); "
+            "`tracker reconcile` shows each feed's value and why."
+        )
+    flat: dict[str, Any] = {"disputed": bool(disputed)}
     _flatten("", h.numbers, flat)
-    text = "\n".join(_header(opts, "Headline", daily)[:1]) + "\n\n" + render_lines(h.sentences)
-    return _emit(opts, daily, table=text, payload={"sentences": h.sentences, "numbers": h.numbers}, csv_rows=[flat])
+    text = "\n".join(_header(opts, "Headline", daily)[:1]) + "\n\n" + render_lines(sentences)
+    payload = {"sentences": sentences, "numbers": h.numbers, "disputed": bool(disputed), "others": others}
+    return _emit(opts, daily, table=text, payload=payload, csv_rows=[flat])
 
 
 def series_output(
@@ -490,9 +575,23 @@ def series_output(
             "documented corrections; span_days > 1 means missing reports before it."
         )
         payload, data = {"rows": daily}, daily
+    data, payload["rows"] = _with_disputes(daily, data), _with_disputes(daily, payload["rows"], others=True)
     cols = _date_columns(opts, "date", "total", "increment", "span_days", "flags")
-    text = "\n".join(lines) + "\n\n" + render_table(data, cols)
+    text = "\n".join(lines + _disputed_note(daily)) + "\n\n" + render_table(data, cols, formats=_MARKED)
     return _emit(opts, daily, table=text, payload=payload, csv_rows=data)
+
+
+def _with_disputes(daily: pd.DataFrame, rows: pd.DataFrame, *, others: bool = False) -> pd.DataFrame:
+    """The rows with a `disputed` column (the report's total is disputed) and, with `others`, the
+    other feeds' totals of each disputed report (null elsewhere)."""
+    check = daily.attrs.get("feedcheck")
+    rows = rows.copy()
+    days = [ts.date() for ts in rows["report_date"]]
+    disputed = check.disputed if check is not None else {}
+    rows["disputed"] = [d in disputed for d in days]
+    if others:
+        rows["others"] = [check.others(d) if check is not None and d in disputed else None for d in days]
+    return rows
 
 
 # --- what the commands print ----------------------------------------------------------------

@@ -90,25 +90,39 @@ def series_query(
     return sql, params
 
 
+# Which feed a report reads when none is named: the open dataset's, the fullest transcription of
+# the General Staff's reports; a source without it (every other source) reads its fullest feed.
+DEFAULT_FEED = "ua-dataset"
+# A setting naming the feed to read instead, for any source that has a feed of that name.
+ENV_FEED = "TRACKER_FEED"
+
+
 def _resolve_feed(conn: Connection | sqlite3.Connection, source: str, feed: str | None) -> int:
-    if feed is not None:  # named: found by its key, without counting every feed's rows
+    return resolve_feed(conn, source, feed)[0]
+
+
+def resolve_feed(conn: Connection | sqlite3.Connection, source: str, feed: str | None) -> tuple[int, str]:
+    """(id, name) of the feed a report of `source` reads: `feed` when given (it must exist), else
+    $TRACKER_FEED when the source has a feed of that name, else DEFAULT_FEED when it has one, else
+    its fullest feed (most current totals). Never another feed than the one named."""
+    import os
+
+    wanted = [feed] if feed is not None else [n for n in (os.environ.get(ENV_FEED, "").strip(), DEFAULT_FEED) if n]
+    for name in wanted:  # named: found by its key, without counting every feed's rows
         named = fetch(
             conn,
             'SELECT feed.id FROM feed JOIN source ON source.id = feed.source_id WHERE source."key" = :source '
             "AND feed.name = :feed",
-            {"source": source, "feed": feed},
+            {"source": source, "feed": name},
         )
         if named:
-            return int(named[0][0])
+            return int(named[0][0]), name
     feeds = feeds_for(conn, source)
     if not feeds:
         raise InvalidInput(f"no data for source {source!r} in the store")
     if feed is None:
-        return feeds[0][0]
-    for feed_id, name in feeds:
-        if name == feed:
-            return feed_id
-    raise InvalidInput(f"source {source!r} has no feed {feed!r}; it has {', '.join(n for _, n in feeds)}")
+        return feeds[0]
+    raise InvalidInput(f"source {source!r} has no feed {feed[:60]!r}; it has {', '.join(n for _, n in feeds)}")
 
 
 class Revision(NamedTuple):
@@ -226,7 +240,7 @@ def observation_rows(
     known_at = as_moment(known_at)
     conn = _connection(engine)
     try:
-        feed_id = _resolve_feed(conn, source, feed)
+        feed_id, feed_name = resolve_feed(conn, source, feed)
         fallback = as_of is not None
         if typemap is not None and not own_type:
             rows, stored_definition = _composite(conn, feed_id, typemap.parts(metric), known_at, as_of, fallback, side)
@@ -248,6 +262,7 @@ def observation_rows(
             METRICS[metric].kind if metric in METRICS else "equipment", stored_definition
         ),
         "dates_by": info.dates_by,
+        "feed": feed_name,
     }
     return rows, attrs
 
