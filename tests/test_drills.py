@@ -45,7 +45,16 @@ def test_bad_input_drill_has_at_least_40_distinct_cases_at_every_entry_point():
     names = [(c.entry, c.name) for c in bad_input.CASES]
 
     assert len(names) == len(set(names)) >= 40
-    assert {c.entry for c in bad_input.CASES} == {"dataset", "api", "csv", "claims file", "claims add", "cli", "store"}
+    assert {c.entry for c in bad_input.CASES} == {
+        "dataset",
+        "api",
+        "csv",
+        "claims file",
+        "claims add",
+        "cli",
+        "store",
+        "output",
+    }
 
 
 @pytest.fixture(scope="module")

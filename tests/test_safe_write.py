@@ -8,7 +8,6 @@ be written is exit 6 with one line saying what was stored.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import resource
 import signal
@@ -257,6 +256,20 @@ def test_a_full_standard_output_of_a_report_is_exit_6_in_one_line(tmp_path, samp
         )
 
     assert (done.returncode, done.stderr) == (6, "error: cannot write the output: No space left on device\n")
+
+
+def test_a_reader_gone_from_the_pipe_only_discards_the_rest_and_the_exit_code_is_the_command_s(tmp_path, sample_store):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # `tracker records | head` once head has read what it wanted
+    try:
+        done = subprocess.run(
+            [*TRACKER, "records", "--db", sample_store], stdout=write_end, stderr=subprocess.PIPE, text=True,
+            env=_env(tmp_path),
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+
+    assert (done.returncode, done.stderr) == (0, "")
 
 
 # --- item 7: concurrent writers -----------------------------------------------------------------

@@ -198,6 +198,8 @@ def scratch_folder(folder: Path, purpose: str) -> Iterator[Path]:
         raise StoreError(f"cannot write into {folder}: no free temporary name")
     try:
         yield path
+    except StoreError as exc:  # named by where the file was to be published, not the scratch
+        raise StoreError(str(exc).replace(str(path), str(folder))) from None
     finally:
         import shutil
 
