@@ -8,6 +8,7 @@ be written is exit 6 with one line saying what was stored.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import resource
 import signal
@@ -243,6 +244,32 @@ def test_a_full_standard_output_after_a_stored_run_is_exit_6_and_says_the_run_wa
         runs = conn.execute("SELECT id, status FROM ingest_run").fetchall()
         stored = conn.execute("SELECT COUNT(*) FROM observation").fetchone()[0]
     assert (runs, stored) == ([(1, "ok")], 246)
+
+
+def test_a_full_standard_output_of_the_daily_job_names_every_run_it_stored(tmp_path, latest_dir):
+    dataset = tmp_path / "dataset"
+    dataset.mkdir()
+    for name in ("russia_losses_personnel.json", "russia_losses_equipment.json"):
+        rows = json.loads((latest_dir / name).read_text())
+        (dataset / name).write_text(json.dumps([r for r in rows if r["date"] >= "2026-08-01"]))
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [*TRACKER, "daily", "--dataset-from", str(dataset), "--db", url],
+            stdout=full, stderr=subprocess.PIPE, text=True, env=_env(tmp_path),
+        )  # fmt: skip
+
+    assert done.returncode == 6
+    assert done.stderr.splitlines() == [
+        "error: cannot write the output: No space left on device; stored before it: dataset run 1, claims run 2"
+    ]
+    with sqlite3.connect(tmp_path / "store.db") as conn:
+        runs = conn.execute("SELECT id, status FROM ingest_run ORDER BY id").fetchall()
+        personnel = conn.execute(
+            "SELECT value FROM observation o JOIN metric m ON m.id = o.metric_id "
+            "WHERE m.name = 'personnel' AND o.report_date = '2026-08-08' AND o.superseded_at IS NULL"
+        ).fetchall()
+    assert runs == [(1, "ok"), (2, "ok")] and personnel == [(1_456_610,)]
 
 
 def test_a_full_standard_output_of_a_report_is_exit_6_in_one_line(tmp_path, sample_store):

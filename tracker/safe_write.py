@@ -269,8 +269,8 @@ class _GuardedBuffer(io.BufferedWriter):
 
 def guard_stdout() -> None:
     """Route the process's own standard output through `_GuardedBuffer` (not a captured one)."""
-    stream = sys.stdout
-    if stream is None or stream is not sys.__stdout__:
+    stream = sys.__stdout__
+    if stream is None or sys.stdout is not stream:
         return
     try:
         fd = stream.fileno()

@@ -213,7 +213,7 @@ def daily(
     ones `tracker status` judges.
     """
     from tracker.config import resolve_db_url
-    from tracker.daily import DailySettings, StepResult, overall_exit_code, run_daily
+    from tracker.daily import DailySettings, overall_exit_code, run_daily
     from tracker.render import sanitize
     from tracker.safe_write import note_stored
 
@@ -232,12 +232,13 @@ def daily(
         allow_shrink=allow_shrink,
     )
 
-    def show(step: StepResult) -> None:
+    steps = run_daily(resolve_db_url(db), settings)
+    for step in steps:  # before the first line: output that cannot be written names every stored run
         if step.run_id is not None:
             note_stored(f"{step.step} run {step.run_id}")
+    for step in steps:
         print(sanitize(step.line), file=sys.stdout if step.exit_code in (0, 3) else sys.stderr, flush=True)
-
-    raise typer.Exit(overall_exit_code(run_daily(resolve_db_url(db), settings, on_step=show)))
+    raise typer.Exit(overall_exit_code(steps))
 
 
 def register(app: typer.Typer, db_app: typer.Typer, feeds_app: typer.Typer) -> None:
