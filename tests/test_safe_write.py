@@ -130,6 +130,23 @@ def test_write_file_creates_its_temp_exclusively_and_never_follows_a_planted_lin
     assert _temps(target.parent) == [planted.name]
 
 
+def test_a_temp_left_by_a_killed_writer_is_removed_by_the_next_write_of_that_file(tmp_path):
+    from tracker import safe_write
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a writer killed mid-write: its process is gone, its temp is not
+    target = tmp_path / "daily.png"
+    left = target.with_name(f".daily.png.{gone.pid}.0123456789ab.tmp")
+    left.write_bytes(b"half a chart")
+    other = tmp_path / f".monthly.png.{gone.pid}.0123456789ab.tmp"  # another file's: not this write's to judge
+    other.write_bytes(b"half another chart")
+
+    safe_write.write_file(target, b"a whole chart")
+
+    assert target.read_bytes() == b"a whole chart"
+    assert _temps(tmp_path) == [other.name]
+
+
 def test_a_link_planted_at_a_report_cache_entry_s_temp_name_is_never_written_through(
     tmp_path, monkeypatch, sample_store
 ):
