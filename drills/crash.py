@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from drills.common import (
@@ -218,7 +219,7 @@ def run_outputs(kills: int, rng: random.Random, checks: Checks, work: Path) -> d
         checks.check(_files(out) == expected, case, "the run after the kill did not publish the new files whole")
         checks.check(not _hidden(out), case, f"temporary files left after the next run: {_hidden(out)}")
     disk: dict[str, int] = {}
-    for what, command in commands.items():
+    for what, command in commands.items():  # the page through its scratch folder, the chart directly
         case = f"{what} on a full disk"
         out = work / f"full-{what}"
         shutil.copytree(work / "old", out)
@@ -230,7 +231,43 @@ def run_outputs(kills: int, rng: random.Random, checks: Checks, work: Path) -> d
         )
         checks.check(_files(out) == old, case, "the previous files did not stay whole")
         checks.check(not _hidden(out), case, f"temporary files left: {_hidden(out)}")
-    return {"output_kills": kills, "output_seconds": round(duration, 2), "landed": dict(landed), "full_disk_exit": disk}
+    tmpfs = _tmpfs_page(work, commands["page"], old, env, checks)
+    return {
+        "output_kills": kills,
+        "output_seconds": round(duration, 2),
+        "landed": dict(landed),
+        "full_disk_exit": disk,
+        "tmpfs": tmpfs,
+    }
+
+
+def _tmpfs_page(
+    work: Path, command: Callable[[Path], list[str]], old: dict[str, bytes], env: dict[str, str], checks: Checks
+) -> str:
+    """The page rebuilt on a real full disk: a 1 MiB tmpfs holding the previous page, where root
+    may mount one; what happened, or why it was not tried."""
+    mount = work / "tmpfs"
+    mount.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return "not tried: mounting a tmpfs needs root"
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        return f"not tried: mount refused ({mounted.stderr.strip()[:120]})"
+    try:
+        shutil.copytree(work / "old", mount / "site")
+        res = run_cli(*command(mount / "site"), env={**env, "SOURCE_DATE_EPOCH": NEW_EPOCH})
+        case = "page on a full 1 MiB tmpfs"
+        checks.check(res.code == 6, case, f"exit {res.code}, expected 6: {res.err.strip()[:300]}")
+        checks.check(
+            len(res.err_lines) == 1 and res.err_lines[0].endswith(": No space left on device"), case, repr(res.err)
+        )
+        checks.check(_files(mount / "site") == old, case, "the previous page did not stay whole")
+        checks.check(not _hidden(mount / "site"), case, f"temporary files left: {_hidden(mount / 'site')}")
+        return f"exit {res.code}"
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
 
 
 def ci_kills(backend: str) -> int:
@@ -274,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         if fig["backend"] == "files":
             print(
                 f"files: {fig['output_kills']} kills of a {fig['output_seconds']}s page build or chart; landed "
-                f"{fig['landed']}; full disk exit codes {fig['full_disk_exit']}"
+                f"{fig['landed']}; full disk exit codes {fig['full_disk_exit']}; 1 MiB tmpfs: {fig['tmpfs']}"
             )
             continue
         print(
