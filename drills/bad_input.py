@@ -71,6 +71,10 @@ class Case:
     after: Callable[[Path, str], list[str]] | None = None  # further checks: problems found
     rss_limit_mib: int | None = None
     same_as_seed: bool = False  # exit 0 with the seed's own reports: nothing may change
+    preexec: Callable[[], None] | None = None  # in the child before it runs (a file size limit)
+    stdout_path: str | None = None  # the child's standard output (/dev/full)
+    stored_anyway: bool = False  # a failure after the run committed: the store holds the run
+    in_cwd: bool = False  # run in an empty folder of the case, which must stay empty
 
 
 @dataclasses.dataclass
@@ -451,6 +455,155 @@ def _claims_dir(d: Path) -> Args:
     return ["ingest", "claims", "--from", str(d / "in" / "claims.csv")]
 
 
+# --- files the tool writes, and its standard output ------------------------------------------
+
+VICTIM_TEXT = "a file outside the output folder"
+FULL_DISK_BYTES = 40_000  # every chart of the seed store is larger
+
+
+def _victim(d: Path) -> Path:
+    victim = d / "victim"
+    victim.write_text(VICTIM_TEXT)
+    return victim
+
+
+def _link_at_old_temp(d: Path) -> Args:
+    """A link planted at the chart's old fixed temp name, pointing at a file outside the folder."""
+    (d / "charts").mkdir()
+    (d / "charts" / ".daily-personnel.png.tmp").symlink_to(_victim(d))
+    return ["chart", "daily", "--out", str(d / "charts" / "daily-personnel.png")]
+
+
+def _link_at_chart(d: Path) -> Args:
+    (d / "charts").mkdir()
+    (d / "charts" / "daily-personnel.png").symlink_to(_victim(d))
+    return ["chart", "daily", "--out", str(d / "charts" / "daily-personnel.png")]
+
+
+def _link_at_page_file(d: Path) -> Args:
+    (d / "site").mkdir()
+    (d / "site" / "style.css").symlink_to(_victim(d))
+    return ["site", "--out-dir", str(d / "site"), "--quiet"]
+
+
+def victim_kept(d: Path, url: str) -> list[str]:
+    """The link's target is untouched, and no temp is left in the output folder."""
+    problems = [] if (d / "victim").read_text() == VICTIM_TEXT else ["the file the link points to was overwritten"]
+    for folder in (d / "charts", d / "site"):
+        if folder.is_dir() and (
+            left := [p.name for p in folder.iterdir() if p.name.endswith(".tmp") and not p.is_symlink()]
+        ):
+            problems.append(f"temporary files left: {left}")
+    return problems
+
+
+def chart_published(d: Path, url: str) -> list[str]:
+    chart = d / "charts" / "daily-personnel.png"
+    whole = chart.is_file() and not chart.is_symlink() and chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return victim_kept(d, url) + ([] if whole else ["no whole chart published"])
+
+
+def _full_disk() -> None:
+    """In the child: no file may grow past FULL_DISK_BYTES; a write past it fails (EFBIG)."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FULL_DISK_BYTES, FULL_DISK_BYTES))
+
+
+OLD_FILES = {"daily-personnel.png": b"the previous chart", "index.html": b"<p>the previous page"}
+
+
+def _old_outputs(d: Path, *args: str) -> Args:
+    (d / "out").mkdir()
+    for name, content in OLD_FILES.items():
+        (d / "out" / name).write_bytes(content)
+    return [arg.replace("OUT", str(d / "out")) for arg in args]
+
+
+def old_outputs_whole(d: Path, url: str) -> list[str]:
+    now = {p.name: p.read_bytes() for p in (d / "out").iterdir()}
+    return [] if now == OLD_FILES else [f"the output folder holds {sorted(now)}, not the previous files as they were"]
+
+
+def cwd_empty(d: Path, url: str) -> list[str]:
+    left = sorted(p.name for p in (d / "cwd").iterdir())
+    return [f"wrote into the current folder: {left[:5]}"] if left else []
+
+
+def run_stored(d: Path, url: str) -> list[str]:
+    from drills.common import scalar
+
+    status = scalar(url, "SELECT status FROM ingest_run ORDER BY id DESC LIMIT 1")
+    return [] if status == "ok" else [f"the last run is {status!r}, not the stored 'ok' run"]
+
+
+OUTPUT_CASES: list[Case] = [
+    Case(
+        "a link at a chart's old fixed temp name",
+        "output",
+        _link_at_old_temp,
+        0,
+        after=chart_published,
+    ),
+    Case("a link at the chart's path", "output", _link_at_chart, 6, after=victim_kept),
+    Case("a link at a page file", "output", _link_at_page_file, 6, after=victim_kept),
+    Case(
+        "full disk under `chart`",
+        "output",
+        lambda d: _old_outputs(d, "chart", "daily", "--out", "OUT/daily-personnel.png"),
+        6,
+        preexec=_full_disk,
+        after=old_outputs_whole,
+    ),
+    Case(
+        "full disk under `charts`",
+        "output",
+        lambda d: _old_outputs(d, "charts", "--out-dir", "OUT"),
+        6,
+        preexec=_full_disk,
+        after=old_outputs_whole,
+    ),
+    Case(
+        "full disk under `site`",
+        "output",
+        lambda d: _old_outputs(d, "site", "--out-dir", "OUT", "--quiet"),
+        6,
+        preexec=_full_disk,
+        after=old_outputs_whole,
+    ),
+    Case(
+        "stdout /dev/full after a stored run",
+        "output",
+        lambda d: dataset(d / "in", with_new_personnel()),
+        6,
+        stdout_path="/dev/full",
+        stored_anyway=True,
+        after=run_stored,
+    ),
+    Case("stdout /dev/full of a report", "output", lambda d: ["records"], 6, stdout_path="/dev/full"),
+    *(
+        Case(
+            f'{" ".join(a for a in args if a)} ""',
+            "output",
+            lambda d, args=args: [*args, ""],
+            2,
+            in_cwd=True,
+            after=cwd_empty,
+        )
+        for args in (
+            ("site", "--out-dir"),
+            ("charts", "--out-dir"),
+            ("chart", "daily", "--out"),
+            ("daily", "--site-dir"),
+            ("daily", "--charts-dir"),
+            ("status", "--db"),
+        )
+    ),
+]
+
+
 CASES: list[Case] = [
     # the dataset files: whole-payload failures
     Case("truncated JSON", "dataset", lambda d: dataset(d / "in", raw=json.dumps(seed_rows()[0]).encode()[:-40]), 5),
@@ -712,6 +865,7 @@ CASES: list[Case] = [
         nobody=True,
         prepare=store_folder_not_writable,
     ),
+    *OUTPUT_CASES,
 ]
 
 
@@ -735,6 +889,18 @@ def make_seed(folder: Path) -> Path:
         if res.code not in (0, 3):
             raise RuntimeError(f"cannot build the seed store: {' '.join(args)} exit {res.code}: {res.err}")
     return folder / "store.db"
+
+
+def _warm_matplotlib(folder: Path) -> None:
+    """matplotlib's font cache, built once for every case (each case has its own home): a case
+    under a file size limit would otherwise fail to save it and say so on stderr."""
+    import subprocess
+
+    folder.mkdir(mode=0o755)
+    env = {**os.environ, "MPLCONFIGDIR": str(folder)}
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, check=True)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)  # readable by the cases run as nobody
 
 
 def copy_store(seed: Path, folder: Path) -> str:
@@ -785,8 +951,14 @@ def run_case(case: Case, seed: Path, root: Path) -> Outcome:
     if case.prepare:
         case.prepare(d, url)
     before = fingerprint(url, normalise_ids=False)
-    env = child_env(str(d / "cache"), HOME=str(d))
-    res: Result = run_cli(*args, env=env, as_nobody=case.nobody)
+    env = child_env(str(d / "cache"), HOME=str(d), MPLCONFIGDIR=str(seed.parent / "matplotlib"))
+    cwd = None
+    if case.in_cwd:
+        (d / "cwd").mkdir()
+        cwd = str(d / "cwd")
+    res: Result = run_cli(
+        *args, env=env, as_nobody=case.nobody, preexec=case.preexec, stdout_path=case.stdout_path, cwd=cwd
+    )
     problems: list[str] = []
     if res.code != case.expect:
         problems.append(f"exit {res.code}, expected {case.expect}")
@@ -814,6 +986,10 @@ def run_case(case: Case, seed: Path, root: Path) -> Outcome:
         unchanged = "changed as intended" if after != before else "yes"
         if case.same_as_seed and after != before:
             problems.append("the seed's own reports, encoded otherwise, changed the store")
+    elif case.stored_anyway:
+        unchanged = "the run stored before the output failed" if after != before else "NO: the run is not stored"
+        if after == before:
+            problems.append("the run is not stored")
     else:
         unchanged = "yes" if after == before else "NO"
         if after != before:
@@ -836,6 +1012,7 @@ def run(names: list[str] | None = None, *, jobs: int = 2) -> tuple[Checks, list[
         root = Path(tmp)
         root.chmod(0o755)  # user nobody must reach the cases that run as nobody
         seed = make_seed(root / "seed")
+        _warm_matplotlib(root / "seed" / "matplotlib")
         chosen = [c for c in CASES if not names or c.name in names]
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             outcomes = list(pool.map(lambda case: run_case(case, seed, root / "cases"), chosen))
@@ -851,6 +1028,83 @@ def md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# What each kind of fault does, as the tests and drills prove it: (fault, what tracker does, exit
+# code, what is kept, proved by).
+GUARANTEES: list[tuple[str, str, str, str, str]] = [
+    (
+        "a link planted in an output folder (e.g. at the old temp name `.daily-personnel.png.tmp`)",
+        "never followed: every file is written to a new temp created with O_CREAT\\|O_EXCL\\|O_NOFOLLOW "
+        "under a unique name, fsynced and renamed over the target (`tracker.safe_write`)",
+        "0",
+        "the link's target untouched; the file published whole",
+        "tests/test_safe_write.py; bad input: output",
+    ),
+    (
+        "an output file that is a symbolic link (a chart, a page file)",
+        "refused in one line; the link is neither written through nor replaced; a page publishes nothing",
+        "6",
+        "the link, its target and every other file as they were",
+        "tests/test_safe_write.py; bad input: output",
+    ),
+    (
+        "a full disk (or a file size limit) under `chart`, `charts`, `site`",
+        "one line naming the file",
+        "6",
+        "the previous files whole; no temp left",
+        "tests/test_safe_write.py; bad input: output; crash drill",
+    ),
+    (
+        "standard output that cannot be written (`> /dev/full`)",
+        "one line naming the runs stored before it",
+        "6",
+        "every run stored before the output failed",
+        "tests/test_safe_write.py; bad input: output",
+    ),
+    (
+        "standard output's reader gone (`\\| head`)",
+        "the rest of the output discarded, silently",
+        "the command's own",
+        "everything the command did",
+        "tests/test_safe_write.py",
+    ),
+    (
+        "concurrent writers of one chart or page",
+        "each writes its own temp and renames it",
+        "0",
+        "the whole file of the last writer",
+        "tests/test_safe_write.py",
+    ),
+    (
+        "kill -9 while a chart or the page is written",
+        "a page is built in a scratch folder and moved in file by file",
+        "(killed)",
+        "each file the old whole one or the new whole one; the next write removes the killed writer's temp",
+        "crash drill",
+    ),
+    (
+        "an empty output path (`--out`, `--out-dir`, `--site-dir`, `--charts-dir`, `--db`)",
+        "refused in one line, as an empty `--from` is",
+        "2",
+        "nothing written (never the current folder), no store opened (never the default one)",
+        "tests/test_safe_write.py; bad input: output",
+    ),
+]
+
+
+def guarantees() -> list[str]:
+    """The guarantees section: one table of what each kind of fault does."""
+    lines = [
+        "## Guarantees",
+        "",
+        "What each kind of fault does, its exit code, and what is kept.",
+        "",
+        "| fault | what tracker does | exit code | what is kept | proved by |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| {' | '.join(row)} |" for row in GUARANTEES]
+    return lines
+
+
 def render_doc(outcomes: list[Outcome]) -> str:
     """docs/reliability.md from the bad-input outcomes, and what every other drill proves."""
     lines = [
@@ -862,6 +1116,8 @@ def render_doc(outcomes: list[Outcome]) -> str:
         "ingest must survive. Each runs as `.venv/bin/python -m drills.<name> [--full]`, prints its",
         "figures, writes them to `var/drills/<name>.json` and exits 1 naming every failed case;",
         "`tests/test_drills.py` runs them at CI size, `--full` at the full count.",
+        "",
+        *guarantees(),
         "",
         "## Bad input",
         "",
@@ -917,6 +1173,13 @@ def render_doc(outcomes: list[Outcome]) -> str:
         "reader exits 0 or 3, every writer 0, 3 or 7 (busy, one `error:` line); every reader's output",
         "equals the one it gives on state A or on state B, never a mix; afterwards no report has two",
         "current rows and `PRAGMA integrity_check` is `ok`. It prints runs per process and exit codes.",
+        "",
+        "It then kills a page build or a chart write at random moments "
+        f"({crash.CI_OUTPUT_KILLS} in CI, {crash.FULL_OUTPUT_KILLS} with `--full`), the folder holding the",
+        "previous version of every file: each file is after the kill the old whole one or the new whole one,",
+        "and the next run exits 0 with every file new and no temporary file left. Under a file size limit",
+        "(a full disk without mounting one) `site` and `chart` exit 6 in one line, the previous files whole;",
+        "where root may mount one, `site` on a real full 1 MiB tmpfs too.",
         "",
         "Crash and concurrency run on SQLite, and on PostgreSQL too when `TRACKER_TEST_PG_URL` is set",
         "(a fresh database per run).",

@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -77,14 +77,21 @@ def run_cli(
     env: dict[str, str] | None = None,
     as_nobody: bool = False,
     cwd: str | None = None,
+    preexec: Callable[[], None] | None = None,
+    stdout_path: str | None = None,
 ) -> Result:
-    """Run the real CLI in a subprocess; os.wait4 gives this child's own rusage (peak RSS)."""
+    """Run the real CLI in a subprocess; os.wait4 gives this child's own rusage (peak RSS).
+    `preexec` runs in the child first (e.g. a file size limit); `stdout_path` takes the output
+    instead of a file read back (e.g. /dev/full)."""
     cmd = [*tracker_command(), *args]
     if as_nobody:
         cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *cmd]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, contextlib.ExitStack() as stack:
+        sink = stack.enter_context(open(stdout_path, "wb")) if stdout_path else out
         started = time.monotonic()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env or child_env(), cwd=cwd or "/")
+        proc = subprocess.Popen(
+            cmd, stdout=sink, stderr=err, env=env or child_env(), cwd=cwd or "/", preexec_fn=preexec
+        )
         # A hung child is killed so the drill itself always ends.
         timer = threading.Timer(timeout, lambda: _kill(proc.pid))
         timer.start()

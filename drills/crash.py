@@ -1,5 +1,7 @@
 """Crash drill: kill -9 a full backfill of latest/ at random moments; the store must be exactly as
-before or exactly as after the run's one transaction, and the next run must complete it.
+before or exactly as after the run's one transaction, and the next run must complete it. Then
+kill -9 the newsroom page and a chart while they are written, and fill the disk under them: each
+published file is the old whole one or the new whole one, and the next run leaves no temp behind.
 
     python -m drills.crash [--full] [--kills N] [--backend sqlite|postgresql]
 """
@@ -8,16 +10,20 @@ from __future__ import annotations
 
 import os
 import random
+import resource
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from drills.common import (
     LATEST,
+    PROJECT_ROOT,
     Checks,
     backends,
     child_env,
@@ -35,6 +41,12 @@ from drills.common import (
 CI_KILLS = 5
 CI_KILLS_POSTGRESQL = 2  # a PostgreSQL backfill is slower; CI keeps the file near its time budget
 FULL_KILLS = 50
+CI_OUTPUT_KILLS = 2  # one page build and one chart, each killed at a random moment
+FULL_OUTPUT_KILLS = 20
+SAMPLE = PROJECT_ROOT / "data" / "sample" / "ua-general-staff-personnel.csv"
+# Two "generated" dates: the same store drawn on each gives two versions of every file.
+OLD_EPOCH, NEW_EPOCH = "1704153600", "1735689600"  # 2024-01-02, 2025-01-01
+DISK_BYTES = 40_000  # RLIMIT_FSIZE of the full-disk run: every chart of the sample is larger
 # A fixed observation time makes two complete backfills byte-for-byte comparable.
 OBSERVED_AT = "2026-08-08T12:00:00+00:00"
 
@@ -143,13 +155,130 @@ def run_backend(backend: str, kills: int, rng: random.Random, checks: Checks, wo
     }
 
 
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")}
+
+
+def _hidden(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def _full_disk() -> None:
+    """In the child: a file may not grow past DISK_BYTES, and a write past it fails (EFBIG)."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (DISK_BYTES, DISK_BYTES))
+
+
+def run_outputs(kills: int, rng: random.Random, checks: Checks, work: Path) -> dict:
+    """kill -9 a page build or a chart write at random moments, then a full disk under each."""
+    url = f"sqlite:///{work / 'outputs.db'}"
+    env = child_env(str(work / "cache"))
+    stored = run_cli("ingest", "csv", "--from", str(SAMPLE), "--db", url, "--quiet", env=env)
+    checks.check(stored.code == 0, "outputs", f"ingest of the sample exit {stored.code}: {stored.err}")
+    versions = {}
+    for label, epoch in (("old", OLD_EPOCH), ("new", NEW_EPOCH)):
+        res = run_cli(
+            "site", "--out-dir", str(work / label), "--db", url, "--quiet", env={**env, "SOURCE_DATE_EPOCH": epoch}
+        )
+        checks.check(res.code == 0, "outputs", f"the {label} page exit {res.code}: {res.err.strip()[:300]}")
+        versions[label] = _files(work / label)
+    old, new = versions["old"], versions["new"]
+    duration = res.seconds
+    commands = {
+        "page": lambda out: ["site", "--out-dir", str(out), "--db", url, "--quiet"],
+        "chart": lambda out: ["chart", "daily", "--out", str(out / "daily-personnel.png"), "--db", url],
+    }
+    landed: Counter[str] = Counter()
+    for i in range(kills):
+        what = ("page", "chart")[i % 2]
+        case = f"{what} kill #{i + 1}"
+        out = work / f"kill{i}"
+        shutil.copytree(work / "old", out)
+        delay = rng.uniform(0, duration)
+        proc = subprocess.Popen(
+            [*tracker_command(), *commands[what](out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**env, "SOURCE_DATE_EPOCH": NEW_EPOCH},
+            cwd="/",
+        )
+        time.sleep(delay)
+        exited = proc.poll() is not None
+        if not exited:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+        now = _files(out)
+        mixed = [name for name, data in now.items() if data not in (old.get(name), new.get(name))]
+        checks.check(not mixed, case, f"kill at {delay:.2f}s left files neither old nor new: {mixed}")
+        checks.check(set(now) == set(old), case, f"kill at {delay:.2f}s changed the files present: {sorted(now)}")
+        replaced = sum(1 for name, data in now.items() if data == new[name] != old[name])
+        landed["after" if exited else ("part replaced" if replaced else "before any file replaced")] += 1
+        again = run_cli(*commands[what](out), env={**env, "SOURCE_DATE_EPOCH": NEW_EPOCH})
+        checks.check(again.code == 0, case, f"the run after the kill exit {again.code}: {again.err.strip()[:300]}")
+        expected = new if what == "page" else {**old, "daily-personnel.png": new["daily-personnel.png"]}
+        checks.check(_files(out) == expected, case, "the run after the kill did not publish the new files whole")
+        checks.check(not _hidden(out), case, f"temporary files left after the next run: {_hidden(out)}")
+    disk: dict[str, int] = {}
+    for what, command in commands.items():  # the page through its scratch folder, the chart directly
+        case = f"{what} on a full disk"
+        out = work / f"full-{what}"
+        shutil.copytree(work / "old", out)
+        res = run_cli(*command(out), env={**env, "SOURCE_DATE_EPOCH": NEW_EPOCH}, preexec=_full_disk)
+        disk[what] = res.code
+        checks.check(res.code == 6, case, f"exit {res.code}, expected 6: {res.err.strip()[:300]}")
+        checks.check(
+            len(res.err_lines) == 1 and res.err_lines[0].endswith(": File too large"), case, f"stderr {res.err!r}"
+        )
+        checks.check(_files(out) == old, case, "the previous files did not stay whole")
+        checks.check(not _hidden(out), case, f"temporary files left: {_hidden(out)}")
+    tmpfs = _tmpfs_page(work, commands["page"], old, env, checks)
+    return {
+        "output_kills": kills,
+        "output_seconds": round(duration, 2),
+        "landed": dict(landed),
+        "full_disk_exit": disk,
+        "tmpfs": tmpfs,
+    }
+
+
+def _tmpfs_page(
+    work: Path, command: Callable[[Path], list[str]], old: dict[str, bytes], env: dict[str, str], checks: Checks
+) -> str:
+    """The page rebuilt on a real full disk: a 1 MiB tmpfs holding the previous page, where root
+    may mount one; what happened, or why it was not tried."""
+    mount = work / "tmpfs"
+    mount.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return "not tried: mounting a tmpfs needs root"
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        return f"not tried: mount refused ({mounted.stderr.strip()[:120]})"
+    try:
+        shutil.copytree(work / "old", mount / "site")
+        res = run_cli(*command(mount / "site"), env={**env, "SOURCE_DATE_EPOCH": NEW_EPOCH})
+        case = "page on a full 1 MiB tmpfs"
+        checks.check(res.code == 6, case, f"exit {res.code}, expected 6: {res.err.strip()[:300]}")
+        checks.check(
+            len(res.err_lines) == 1 and res.err_lines[0].endswith(": No space left on device"), case, repr(res.err)
+        )
+        checks.check(_files(mount / "site") == old, case, "the previous page did not stay whole")
+        checks.check(not _hidden(mount / "site"), case, f"temporary files left: {_hidden(mount / 'site')}")
+        return f"exit {res.code}"
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
 def ci_kills(backend: str) -> int:
     return CI_KILLS_POSTGRESQL if backend == "postgresql" else CI_KILLS
 
 
-def run(kills: int | None, *, seed: int | None = None, only: str | None = None) -> tuple[Checks, list[dict]]:
-    """The crash drill on every configured backend (kills each, or the CI size when None);
-    returns the failed checks and the figures."""
+def run(
+    kills: int | None, *, seed: int | None = None, only: str | None = None, output_kills: int = CI_OUTPUT_KILLS
+) -> tuple[Checks, list[dict]]:
+    """The crash drill on every configured backend (kills each, or the CI size when None), then
+    the page and chart writes; returns the failed checks and the figures."""
     checks = Checks()
     rng = random.Random(seed)
     figures = []
@@ -158,6 +287,10 @@ def run(kills: int | None, *, seed: int | None = None, only: str | None = None) 
             work = Path(tmp) / backend
             work.mkdir()
             figures.append(run_backend(backend, kills or ci_kills(backend), rng, checks, work))
+        if only in (None, "sqlite"):  # files are written alike whatever the store
+            work = Path(tmp) / "outputs"
+            work.mkdir()
+            figures.append({"backend": "files", **run_outputs(output_kills, rng, checks, work)})
     return checks, figures
 
 
@@ -172,8 +305,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int)
     args = p.parse_args(argv)
     kills = args.kills or (FULL_KILLS if args.full else None)
-    checks, figures = run(kills, seed=args.seed, only=args.backend)
+    output_kills = FULL_OUTPUT_KILLS if args.full else CI_OUTPUT_KILLS
+    checks, figures = run(kills, seed=args.seed, only=args.backend, output_kills=output_kills)
     for fig in figures:
+        if fig["backend"] == "files":
+            print(
+                f"files: {fig['output_kills']} kills of a {fig['output_seconds']}s page build or chart; landed "
+                f"{fig['landed']}; full disk exit codes {fig['full_disk_exit']}; 1 MiB tmpfs: {fig['tmpfs']}"
+            )
+            continue
         print(
             f"{fig['backend']}: {fig['kills']} kills of a {fig['uninterrupted_seconds']}s backfill; "
             f"landed {fig['phases']}; recovery exit codes {fig['recovery_exit_codes']}"

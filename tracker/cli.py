@@ -131,12 +131,16 @@ def main() -> None:
     """Console entry point: expected failures end with one line and a documented exit code.
 
     Usage errors are one `error:` line naming the help to read (exit 2); typer.Exit carries a
-    command's exit code; anything else is one line, never a traceback (TRACKER_DEBUG=1 shows it).
+    command's exit code; standard output that cannot be written is exit 6; anything else is one
+    line, never a traceback (TRACKER_DEBUG=1 shows it).
     """
     from tracker.render import sanitize
+    from tracker.safe_write import guard_stdout
 
+    guard_stdout()  # output that cannot be written is one line and exit 6, not a traceback
     try:
         code = _app_for(sys.argv[1:])(standalone_mode=False)
+        sys.stdout.flush()  # here, where its failure is one line, not at exit
     except click_errors.NoArgsIsHelpError as exc:
         print(exc.format_message())  # the help text: a command group called with nothing to do
         sys.exit(int(ExitCode.USAGE))

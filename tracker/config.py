@@ -19,8 +19,13 @@ def default_db_path() -> Path:
 def resolve_db_url(db: str | None = None) -> str:
     """A SQLAlchemy URL from a URL or a plain file path; falls back to env, then the default.
 
-    The URL itself is checked where every command opens it (tracker.store.db.make_engine).
+    The URL itself is checked where every command opens it (tracker.store.db.make_engine); an
+    empty one given is refused here (it would silently mean the default store).
     """
+    if db is not None and not db.strip():
+        from tracker.errors import InvalidInput
+
+        raise InvalidInput("an empty --db: give a path or URL, or leave it out for the default")
     value = db or os.environ.get(ENV_DB_URL) or str(default_db_path())
     if "://" in value:
         return value

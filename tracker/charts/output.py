@@ -7,7 +7,7 @@ import datetime as dt
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from tracker.charts.theme import styled
 from tracker.errors import InvalidInput
@@ -54,13 +54,17 @@ def image_format(path: Path) -> str:
 
 
 def save(fig: Figure, path: Path | str) -> Path:
-    """Write the figure at its exact pixel size with fixed metadata, so equal data give equal bytes."""
+    """Write the figure at its exact pixel size with fixed metadata, so equal data give equal bytes;
+    whole or not at all, never through a link (tracker.safe_write). The folder is created if missing."""
+    from tracker.safe_write import ensure_folder, write_file
+
     path = Path(path)
     fmt = image_format(path)
     metadata: dict[str, Any] = {"Software": None} if fmt == "png" else {"Creator": None, "Date": None}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with styled():
-        fig.savefig(tmp, format=fmt, dpi=fig.dpi, metadata=metadata)
-    os.replace(tmp, path)
-    return path
+    ensure_folder(path.parent)
+
+    def draw(handle: BinaryIO) -> None:
+        with styled():
+            fig.savefig(handle, format=fmt, dpi=fig.dpi, metadata=metadata)
+
+    return write_file(path, draw)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tracker.commands.options import echo, report_command
+from tracker.commands.options import echo, output_path, report_command
 from tracker.errors import InvalidInput
 from tracker.reports.options import ReportOptions
 
@@ -95,7 +95,7 @@ def _request(opts: ReportOptions, size: str, dpi: float) -> tuple[ChartRequest, 
 
 KindArgument = Annotated[ChartKind, typer.Argument(case_sensitive=False, help=KIND_HELP, show_default=False)]
 OutOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--out",
         "-o",
@@ -105,7 +105,7 @@ OutOption = Annotated[
     ),
 ]
 OutDirOption = Annotated[
-    Path,
+    str,
     typer.Option(
         "--out-dir",
         "-d",
@@ -131,15 +131,16 @@ def chart(
     convention and the date it was generated ($SOURCE_DATE_EPOCH when set, else today)."""
     from tracker.charts.build import build_chart, file_name
 
+    out_path = output_path(out, "--out", "a .png or .svg file")
     request, url = _request(opts, size, dpi)
     kind_name = ChartKind(kind).value
-    echo(str(build_chart(kind_name, request, out or DEFAULT_DIR / file_name(kind_name, request.metric), url)))
+    echo(str(build_chart(kind_name, request, out_path or DEFAULT_DIR / file_name(kind_name, request.metric), url)))
 
 
 @report_command(with_format=False)
 def charts(
     opts: ReportOptions,
-    out_dir: OutDirOption = DEFAULT_DIR,
+    out_dir: OutDirOption = str(DEFAULT_DIR),
     image_format: ImageFormatOption = ImageFormat.png,
     size: SizeOption = DEFAULT_SIZE,
     dpi: DpiOption = DEFAULT_DPI,
@@ -153,8 +154,9 @@ def charts(
     from tracker.charts.build import build_set
     from tracker.render import sanitize
 
+    folder = output_path(out_dir, "--out-dir", "a folder")
     request, url = _request(opts, size, dpi)
-    result = build_set(request, out_dir, url, fmt=ImageFormat(image_format).value)
+    result = build_set(request, folder or DEFAULT_DIR, url, fmt=ImageFormat(image_format).value)
     for path in result.written:
         echo(str(path))
     for kind, reason in result.skipped:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
-from tracker.commands.ingest import ObservedOption, QuietOption, WaitOption, run_feed
+from tracker.commands.ingest import ObservedOption, QuietOption, WaitOption, note_runs, run_feed
 from tracker.commands.options import DbOption, FormatOption
 from tracker.errors import InvalidInput
 from tracker.reports.options import By, OutputFormat
@@ -104,6 +104,7 @@ def claims_add(
     claimants = _claimants(store_url)
     claim = claim_from_fields(fields, sources=claimants)
     report = ingest_claim(store_url, claim, lock_wait=wait, sources=claimants)
+    note_runs([report])
     if report.status == "failed":
         print(f"error: {sanitize(report.error)}", file=sys.stderr)
     else:

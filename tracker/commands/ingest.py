@@ -154,9 +154,19 @@ def _print_run(report: RunReport, *, quiet: bool) -> int:
     """Print a run's summary where it belongs (a failure on stderr); its exit code."""
     from tracker.reports.store_outputs import run_summary
 
+    note_runs([report])
     text, to_stderr = run_summary(report, quiet=quiet)
     print(text, file=sys.stderr if to_stderr else sys.stdout)
     return int(report.exit_code)
+
+
+def note_runs(reports: list[RunReport]) -> None:
+    """Remember the stored runs, so that output which cannot be printed says they were stored."""
+    from tracker.safe_write import note_stored
+
+    for r in reports:
+        if r.run_id is not None:
+            note_stored(f"{r.feed} ({r.source}) run {r.run_id} ({r.status})")
 
 
 def ingest_dataset(
@@ -195,6 +205,7 @@ def _ingest_snapshots(
     hidden = quiet or not sys.stderr.isatty()
     with typer.progressbar(folders, label="snapshots", file=sys.stderr, hidden=hidden) as bar:
         reports = ingest_snapshots(resolve_db_url(db), DatasetFeed, bar, wait=wait, allow_shrink=allow_shrink)
+    note_runs(reports)
     for report in reports:
         text, to_stderr = run_summary(report, quiet=True)
         print(text, file=sys.stderr if to_stderr else sys.stdout)
@@ -375,6 +386,7 @@ def _load_sources(
             lock_wait=wait,
             progress=written,
         )
+    note_runs(reports)
     for report in reports:
         text, to_stderr = run_summary(report, quiet=quiet)
         print(text, file=sys.stderr if to_stderr else sys.stdout)

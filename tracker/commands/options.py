@@ -11,6 +11,7 @@ import functools
 import inspect
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -137,6 +138,18 @@ JsonAliasOption = Annotated[bool, typer.Option("--json", hidden=True, help="The 
 def chosen_format(fmt: OutputFormat | str, as_json: bool) -> str:
     """The output format, with the older `--json` flag kept as an alias of `--format json`."""
     return OutputFormat.json.value if as_json else OutputFormat(fmt).value
+
+
+def output_path(value: str | None, option: str, what: str) -> Path | None:
+    """An output path option as given: None when left out, refused when empty (an empty path would
+    mean the current folder), as an empty --from is."""
+    from tracker.errors import InvalidInput
+
+    if value is None:
+        return None
+    if not value.strip():
+        raise InvalidInput(f"an empty {option}: give {what}")
+    return Path(value)
 
 
 def echo(text: str) -> None:

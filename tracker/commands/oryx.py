@@ -14,6 +14,7 @@ from tracker.commands.ingest import (
     QuietOption,
     SnapshotsOption,
     WaitOption,
+    note_runs,
     run_feed,
 )
 from tracker.commands.options import DbOption
@@ -110,6 +111,7 @@ def _backfill(
         dated_feed=lambda moment: OryxFeed(observed_at=moment),
         progress=progress,
     )
+    note_runs(reports)
     for report in reports:
         if report.status == "failed" or (not quiet and report.status == "ok_with_findings"):
             text, to_stderr = run_summary(report, quiet=True)

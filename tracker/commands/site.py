@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from tracker.commands.options import DbOption, echo, fails_in_one_line
+from tracker.commands.options import DbOption, echo, fails_in_one_line, output_path
 
 OutDirOption = Annotated[
-    Path,
+    str,
     typer.Option(
         "--out-dir",
         help="Folder to write the page into (index.html, style.css, the charts and a CSV per table); created "
@@ -22,7 +22,7 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the
 
 
 @fails_in_one_line
-def site(out_dir: OutDirOption = Path("site"), db: DbOption = None, quiet: QuietOption = False) -> None:
+def site(out_dir: OutDirOption = "site", db: DbOption = None, quiet: QuietOption = False) -> None:
     """Write a self-contained static page for a newsroom: the headline, records, monthly averages,
     claims against the series, claimed against confirmed (when Oryx is loaded), the charts (SVG with
     a PNG fallback), a CSV of every table, and the sources with their licences and date conventions.
@@ -35,7 +35,8 @@ def site(out_dir: OutDirOption = Path("site"), db: DbOption = None, quiet: Quiet
         if not quiet:
             print(f"site: {message}", file=sys.stderr)
 
-    result = build_site(resolve_db_url(db), out_dir, progress=progress)
+    folder = output_path(out_dir, "--out-dir", "a folder") or Path("site")
+    result = build_site(resolve_db_url(db), folder, progress=progress)
     for part, why in result.skipped:
         print(f"left out {part}: {sanitize(why)}", file=sys.stderr)
     echo(str(result.page))

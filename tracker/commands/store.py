@@ -4,13 +4,12 @@ morning job (`tracker daily`)."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tracker.commands.ingest import AllowShrinkOption, WaitOption
-from tracker.commands.options import DbOption, FormatOption, JsonAliasOption, chosen_format
+from tracker.commands.options import DbOption, FormatOption, JsonAliasOption, chosen_format, output_path
 from tracker.errors import InvalidInput
 from tracker.reports.options import OutputFormat
 from tracker.sources import GENERAL_STAFF
@@ -174,7 +173,7 @@ OryxFileOption = Annotated[
     ),
 ]
 ChartsDirOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--charts-dir",
         help="Where to redraw the standard charts. Default: $TRACKER_CHARTS_DIR; no charts when neither is set.",
@@ -182,7 +181,7 @@ ChartsDirOption = Annotated[
     ),
 ]
 SiteDirOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--site-dir",
         help="Where to rebuild the newsroom page (`tracker site`). Default: $TRACKER_SITE_DIR; no page when "
@@ -214,8 +213,9 @@ def daily(
     ones `tracker status` judges.
     """
     from tracker.config import resolve_db_url
-    from tracker.daily import DailySettings, StepResult, overall_exit_code, run_daily
+    from tracker.daily import DailySettings, overall_exit_code, run_daily
     from tracker.render import sanitize
+    from tracker.safe_write import note_stored
 
     given = (("--dataset-from", dataset_from), ("--claims-from", claims_from), ("--oryx-from", oryx_from))
     for name, value in given:
@@ -226,16 +226,19 @@ def daily(
         claims_from=claims_from,
         oryx=oryx,
         oryx_from=oryx_from,
-        charts_dir=charts_dir,
-        site_dir=site_dir,
+        charts_dir=output_path(charts_dir, "--charts-dir", "a folder, or leave it out for no charts"),
+        site_dir=output_path(site_dir, "--site-dir", "a folder, or leave it out for no page"),
         wait=wait,
         allow_shrink=allow_shrink,
     )
 
-    def show(step: StepResult) -> None:
+    steps = run_daily(resolve_db_url(db), settings)
+    for step in steps:  # before the first line: output that cannot be written names every stored run
+        if step.run_id is not None:
+            note_stored(f"{step.step} run {step.run_id}")
+    for step in steps:
         print(sanitize(step.line), file=sys.stdout if step.exit_code in (0, 3) else sys.stderr, flush=True)
-
-    raise typer.Exit(overall_exit_code(run_daily(resolve_db_url(db), settings, on_step=show)))
+    raise typer.Exit(overall_exit_code(steps))
 
 
 def register(app: typer.Typer, db_app: typer.Typer, feeds_app: typer.Typer) -> None:

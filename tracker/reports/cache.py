@@ -122,13 +122,14 @@ def served(command: str, opts: ReportOptions, extra: dict[str, Any], produce: Ca
             pass
     text = produce()
     if path is not None:
+        from tracker.errors import StoreError
+        from tracker.safe_write import write_file
+
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, path)
+            write_file(path, text, durable=False)
             _prune(path.parent)
-        except OSError:
+        except (OSError, StoreError):
             pass  # a read-only cache only costs time
     return text
 

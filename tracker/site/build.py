@@ -7,13 +7,12 @@ sources with their licences and date conventions.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from tracker.errors import InvalidInput, StoreError
+from tracker.errors import InvalidInput
 from tracker.site.page import STYLE, STYLE_FILE, Chart, Page, Section, Table, columns, render_page
 
 if TYPE_CHECKING:
@@ -47,32 +46,26 @@ def build_site(url: str, out_dir: Path | str, *, progress: Callable[[str], None]
     """Write the page, its style, charts and CSVs into `out_dir` (created if missing; files of a
     previous build are replaced, nothing else there is touched). Parts the store cannot answer (no
     claims, no Oryx data) are left out and listed in `skipped` and on the page."""
+    from tracker.safe_write import ensure_folder, publish, scratch_folder, write_file
     from tracker.store.db import open_store
 
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InvalidInput(f"--out-dir {out}: exists and is not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(f"--out-dir {out}: cannot create it: {exc.strerror or exc}") from None
+    ensure_folder(out, "--out-dir")
     say = progress or (lambda _msg: None)
     engine = open_store(url, write=False)
     result = SiteResult(out, out / PAGE_FILE)
     try:
-        # Build in a scratch folder beside the target, then move files in: a failed build leaves
-        # the previous page whole.
-        with tempfile.TemporaryDirectory(dir=out, prefix=".building-") as scratch:
-            work = Path(scratch)
+        # Build in a scratch folder beside the target, then move the files in: a failed build
+        # leaves the previous page whole.
+        with scratch_folder(out, "site-build") as work:
             say("reading the series")
             page = _page(engine, url, work, result, say)
             say("writing the page")
-            (work / STYLE_FILE).write_text(STYLE, encoding="utf-8")
-            (work / PAGE_FILE).write_text(render_page(page), encoding="utf-8")
-            for path in sorted(work.iterdir()):
-                target = out / path.name
-                path.replace(target)  # atomic per file, on the same filesystem
-                result.files.append(target)
+            write_file(work / STYLE_FILE, STYLE)
+            write_file(work / PAGE_FILE, render_page(page))
+            result.files.extend(publish(sorted(work.iterdir()), out))
     finally:
         engine.dispose()
     return result
@@ -436,8 +429,9 @@ def _sources(engine: Engine, result: SiteResult) -> Section:
 
 def _write_csv(work: Path, table: Table) -> None:
     from tracker.render import render_csv
+    from tracker.safe_write import write_file
 
     name = f"{table.name}.csv"
     rows = table.csv_rows if table.csv_rows is not None else table.rows
-    (work / name).write_text(render_csv(rows, [c.key for c in table.columns]), encoding="utf-8")
+    write_file(work / name, render_csv(rows, [c.key for c in table.columns]))
     table.csv_name = name
