@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tracker.reports.cache import served
 from tracker.reports.options import (
@@ -162,7 +162,8 @@ def _day(value: Any) -> dt.date | None:
     """A row's report date as a date (a DataFrame gives a Timestamp; None for a missing one)."""
     if value is None or value != value:  # NaT and NaN are not equal to themselves
         return None
-    return value.date() if isinstance(value, dt.datetime) or hasattr(value, "to_pydatetime") else value
+    day = value.date() if isinstance(value, dt.datetime) or hasattr(value, "to_pydatetime") else value
+    return cast(dt.date, day)
 
 
 def with_urls(table: Any, urls: Mapping[dt.date, str] | None, opts: ReportOptions) -> Any:

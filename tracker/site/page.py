@@ -87,7 +87,7 @@ def _cell(row: dict[str, Any], column: Column) -> str:
         return ""
     shown = text(format_value(value, column=column.key, decimals=column.decimals))
     href = row.get(column.link) if column.link else None
-    return _anchor(href, shown) if external(href) else shown
+    return _anchor(href, shown) if isinstance(href, str) and external(href) else shown
 
 
 def _table(table: Table) -> str:
