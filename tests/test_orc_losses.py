@@ -352,3 +352,12 @@ def test_a_broken_orc_losses_file_fails_its_step_only_and_the_job_exits_5(capsys
     assert f"error: orc-losses (ua-general-staff) from {bad}: failed — {bad}: expected JSON, got an HTML page" in err
     assert "22,375 new" in out  # the dataset's step stored its figures
     assert count(url, f"SELECT COUNT(*) {FEED_ROWS}") == 0
+
+
+def test_a_report_dated_after_the_runs_day_keeps_its_official_page_out_too(sqlite_url, tmp_path, latest_rows):
+    rows = copy.deepcopy(latest_rows[:5])
+    rows[0] = {**rows[0], "date": "2999-01-01", "sourceUri": "https://mod.gov.ua/news/from-the-future"}
+    code, findings = _ingest(sqlite_url, tmp_path / FILE_NAME, rows)
+
+    assert code == ExitCode.FINDINGS and any(f.rule == "implausible_date" for f in findings)
+    assert _reports(sqlite_url) == 4 and _urls(sqlite_url) == 4
