@@ -23,6 +23,8 @@ from typing import Any
 
 from drills.common import PROJECT_ROOT
 
+FILE_NAME = "russian-losses.json"
+
 HISTORY = PROJECT_ROOT.parent / "shared" / "data" / "orc-losses" / "history.jsonl.gz"
 
 
@@ -53,6 +55,7 @@ def replay(url: str, work: Path, limit: int | None = None) -> dict[str, Any]:
 
     counts = {"stored": 0, "unchanged": 0, "refused": 0, "removed": 0, "re_added": 0}
     refusals: list[str] = []
+    changes: list[str] = []  # the versions that removed or re-added values
     target = work / FILE_NAME
     for number, line, rows in versions(limit=limit):
         target.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
@@ -68,7 +71,45 @@ def replay(url: str, work: Path, limit: int | None = None) -> dict[str, Any]:
             )
         counts["removed"] += report.counts.removed
         counts["re_added"] += report.counts.readded
-    return {"counts": counts, "refusals": refusals}
+        if report.counts.removed or report.counts.readded:
+            changes.append(
+                f"line {number} ({line['commit'][:8]} {line['subject'][:50]!r}): exit {int(report.exit_code)}, "
+                f"{report.counts.removed} removed, {report.counts.readded} re-added"
+            )
+    return {"counts": counts, "refusals": refusals, "changes": changes}
+
+
+def current_state(url: str) -> tuple[set[tuple[str, str, int]], set[tuple[str, str]]]:
+    """The feed's current (metric, report date, value) totals and (report date, page) notes."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    feed = "(SELECT id FROM feed WHERE name = 'orc-losses')"
+    with engine.connect() as conn:
+        totals = conn.execute(
+            text(
+                "SELECT m.name, o.report_date, o.value FROM observation o JOIN metric m ON m.id = o.metric_id "
+                f"WHERE o.superseded_at IS NULL AND NOT o.removed AND o.feed_id = {feed}"
+            )
+        ).all()
+        notes = conn.execute(
+            text(
+                "SELECT report_date, text FROM report_note "
+                f"WHERE superseded_at IS NULL AND NOT removed AND key = 'source_url' AND feed_id = {feed}"
+            )
+        ).all()
+    engine.dispose()
+    return {(m, str(d), int(v)) for m, d, v in totals}, {(str(d), t) for d, t in notes}
+
+
+def matches_latest(url: str, work: Path) -> bool:
+    """Whether the replayed store's current view equals one ingest of the latest file."""
+    from tracker.feeds.orc_losses import OrcLossesFeed
+    from tracker.ingest import run_ingest
+
+    fresh = f"sqlite:///{work / 'fresh.db'}"
+    run_ingest(fresh, OrcLossesFeed(), location=str(HISTORY.parent / "latest"))
+    return current_state(url) == current_state(fresh)
 
 
 def final_totals(url: str) -> dict[str, Any]:
@@ -109,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         url = options.db or f"sqlite:///{work / 'store.db'}"
         result = replay(url, work, options.limit)
         totals = final_totals(url)
+        same = matches_latest(url, work) if options.limit is None else None
     counts = result["counts"]
     total = sum(counts[k] for k in ("stored", "unchanged", "refused"))
     print(
@@ -117,8 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     for line in result["refusals"]:
         print(f"  refused: {line}")
+    for line in result["changes"]:
+        print(f"  {line}")
     print("final: " + ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in totals.items()))
-    return 0
+    if same is not None:
+        print(f"the current view {'equals' if same else 'DIFFERS FROM'} one ingest of latest/{FILE_NAME}")
+    return 0 if same is not False and not result["refusals"] else 1
 
 
 if __name__ == "__main__":
