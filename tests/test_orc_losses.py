@@ -77,10 +77,14 @@ def test_the_latest_file_stores_1449_reports_with_their_official_pages_and_a_rep
     from tracker.store.db import open_store
     from tracker.store.notes import source_urls
 
+    from tracker.store.queries import report_urls
+
     engine = open_store(store_url, write=False)
     pages = source_urls(engine)
+    plain = report_urls(engine)  # what reports read, in plain SQL
     engine.dispose()
     assert len(pages) == 1449 and pages[dt.date(2026, 8, 22)] == PAGE_OF_2026_08_22
+    assert plain == pages
     assert _value(store_url, "helicopters", "2026-08-22") == 354
 
     code, out, err = run_tracker(capsys, "ingest", "orc-losses", "--from", str(latest.parent), "--db", store_url, "-q")
@@ -374,3 +378,23 @@ def test_a_report_dated_after_the_runs_day_keeps_its_official_page_out_too(sqlit
 
     assert code == ExitCode.FINDINGS and any(f.rule == "implausible_date" for f in findings)
     assert _reports(sqlite_url) == 4 and _urls(sqlite_url) == 4
+
+
+def test_a_hostile_page_address_is_escaped_and_only_http_addresses_are_links():
+    from tracker.site.page import Page, Section, Table, columns, render_page
+
+    hostile = 'https://x.example/"><script>alert(1)</script>'
+    rows = [
+        {"report_date": "2024-11-11", "source_url": hostile},
+        {"report_date": "2024-11-12", "source_url": "javascript:alert(1)"},
+    ]
+    table = Table("t", "days", columns(("report_date", "Report", False, None, "source_url")), rows)
+    html = render_page(
+        Page("t", "s", "2026-01-01", [Section("x", "X", tables=[table], links=[(hostile, "<b>page</b>")])])
+    )
+    parser = _Links()
+    parser.feed(html)
+
+    assert "<script>" not in html and "&lt;b&gt;page&lt;/b&gt;" in html
+    assert [a["href"] for a in parser.links if a.get("rel") == "noopener"] == [hostile, hostile]  # escaped, intact
+    assert "javascript:" not in "".join(str(a.get("href")) for a in parser.links)
