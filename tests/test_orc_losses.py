@@ -76,7 +76,6 @@ def test_the_latest_file_stores_1449_reports_with_their_official_pages_and_a_rep
     assert _urls(store_url) == 1449
     from tracker.store.db import open_store
     from tracker.store.notes import source_urls
-
     from tracker.store.queries import report_urls
 
     engine = open_store(store_url, write=False)
