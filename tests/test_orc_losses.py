@@ -217,7 +217,14 @@ def test_a_bad_official_page_is_a_finding_not_stored_and_the_stored_one_stays(sq
 
 @pytest.mark.parametrize(
     "bad",
-    ["ftp://mod.gov.ua/x", "https://", "https://mod.gov.ua/" + "a" * 2000, "https://mod.gov.ua/a b", "https://x/\x00"],
+    [
+        "ftp://mod.gov.ua/x",
+        "https://",
+        "https://mod.gov.ua/" + "a" * 2000,
+        "https://mod.gov.ua/a b",
+        "https://x/\x00",
+        "https://mod.gov.ua/\u202eevil",
+    ],
 )
 def test_check_source_url_takes_only_a_plain_http_address(bad):
     assert check_source_url(PAGE_OF_2026_08_22) == PAGE_OF_2026_08_22

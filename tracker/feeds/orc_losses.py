@@ -67,13 +67,14 @@ def load_fields() -> dict[str, str]:
 
 def check_source_url(raw: object) -> str:
     """An official page's address as stored: http(s) with a host, at most MAX_URL_LENGTH
-    characters, no spaces or control characters; ValueError with a short reason."""
+    characters, no spaces, control or invisible formatting characters (a right-to-left override
+    would show a reader another address than the link's); ValueError with a short reason."""
     if not isinstance(raw, str):
         raise ValueError("is not text")
     if len(raw) > MAX_URL_LENGTH:
         raise ValueError(f"longer than {MAX_URL_LENGTH:,} characters")
-    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cs") for ch in raw):
-        raise ValueError("holds a space or a control character")
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in raw):
+        raise ValueError("holds a space, a control or an invisible formatting character")
     try:
         parts = urlsplit(raw)
     except ValueError as exc:
