@@ -404,3 +404,24 @@ def test_a_hostile_page_address_is_escaped_and_only_http_addresses_are_links():
     assert "<script>" not in html and "&lt;b&gt;page&lt;/b&gt;" in html
     assert [a["href"] for a in parser.links if a.get("rel") == "noopener"] == [hostile, hostile]  # escaped, intact
     assert "javascript:" not in "".join(str(a.get("href")) for a in parser.links)
+
+
+def test_the_replay_drill_prints_its_counts_for_the_first_versions(capsys, orc_losses):
+    from drills.orc_replay import main
+
+    assert main(["--limit", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "5 versions: 5 stored, 0 unchanged, 0 refused; 0 values removed and 0 re-added" in out
+    # 886 reports in the first version, one more a day for three days; 11,827 non-null values
+    assert "reports 889, values 11,827, revisions 0, source_urls 889, metrics 14, latest 2025-02-08" in out
+
+
+def test_a_bare_orc_losses_flag_runs_the_step_from_the_live_file(monkeypatch):
+    from tracker.daily import DailySettings
+
+    monkeypatch.delenv("TRACKER_ORC_LOSSES_FROM", raising=False)
+    assert not DailySettings.from_env().runs_orc_losses  # off unless asked
+    asked = DailySettings.from_env(orc_losses=True)
+    assert asked.runs_orc_losses and asked.orc_losses_from is None  # None: OrcLossesFeed's live default
+    monkeypatch.setenv("TRACKER_ORC_LOSSES_FROM", "/srv/mirror/russian-losses.json")
+    assert DailySettings.from_env().orc_losses_from == "/srv/mirror/russian-losses.json"
