@@ -48,6 +48,7 @@ drills: install
 	$(VENV)/bin/python -m drills.crash --full
 	$(VENV)/bin/python -m drills.concurrency --full
 	$(VENV)/bin/python -m drills.bad_input --full --write-doc
+	$(VENV)/bin/python -m drills.orc_replay
 
 bench: install
 	$(VENV)/bin/python bench/bench_peers.py --runs 3 --csv-runs 1

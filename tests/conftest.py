@@ -10,6 +10,7 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data" / "ua-general-staff"
 ORYX_HISTORY = PROJECT_ROOT.parent / "shared" / "data" / "oryx" / "history"
+ORC_LOSSES = PROJECT_ROOT.parent / "shared" / "data" / "orc-losses"
 
 
 def _require_shared(path: Path = SHARED_DATA, what: str = "shared dataset") -> Path:
@@ -32,6 +33,13 @@ def oryx_history() -> Path:
     """../shared/data/oryx/history, Oryx's snapshots: skips without it, fails if
     TRACKER_REQUIRE_SHARED_DATA=1."""
     return _require_shared(ORYX_HISTORY, "Oryx snapshots")
+
+
+@pytest.fixture(scope="session")
+def orc_losses() -> Path:
+    """../shared/data/orc-losses, the second transcription: skips without it, fails if
+    TRACKER_REQUIRE_SHARED_DATA=1."""
+    return _require_shared(ORC_LOSSES, "Orc Losses data")
 
 
 @pytest.fixture(scope="session")

@@ -184,7 +184,7 @@ def test_top_streak_threshold_and_milestone_step(full_store_url):
 def test_records_csv_is_one_table_the_top_days_unless_table_names_another(full_store_url):
     out = ok("records", "--format", "csv", "--as-of", "2024-11-11", "--db", full_store_url)
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert list(rows[0]) == ["rank", "date", "report_date", "increment", "total", "flags"]
+    assert list(rows[0]) == ["rank", "date", "report_date", "increment", "total", "flags", "source_url"]
     assert len(rows) == 10
     assert (rows[0]["rank"], rows[0]["date"], rows[0]["increment"]) == ("1", "2024-11-11", "1770")
     out = ok("records", "--format", "csv", "--table", "excluded", "--as-of", "2024-11-11", "--db", full_store_url)
@@ -196,6 +196,7 @@ def test_records_csv_is_one_table_the_top_days_unless_table_names_another(full_s
         "span_days",
         "flags",
         "reason",
+        "source_url",  # empty: the dataset names no official page
     ]
 
 

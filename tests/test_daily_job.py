@@ -277,7 +277,7 @@ def test_daily_runs_every_step_and_exits_with_the_first_failure(capsys, tmp_path
     assert "claims-file (curated)" in out and "charts: skipped" in out
 
 
-@pytest.mark.parametrize("option", ["--dataset-from", "--claims-from", "--oryx-from"])
+@pytest.mark.parametrize("option", ["--dataset-from", "--claims-from", "--oryx-from", "--orc-losses-from"])
 def test_daily_refuses_an_empty_location(capsys, tmp_path, option):
     code, _, err = run_tracker(capsys, "daily", option, "", "--db", str(tmp_path / "s.db"))
 

@@ -35,6 +35,8 @@ def test_the_wheel_carries_the_migrations_the_claims_and_the_licence(wheel):
     assert migrations and {f"tracker/_migrations/versions/{m}" for m in migrations} <= names
     assert {"tracker/_migrations/env.py", "tracker/_migrations/script.py.mako", "tracker/_claims/claims.csv"} <= names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    # the mappings a feed reads at run time: Oryx's types, Orc Losses' fields
+    assert {"tracker/_sources/oryx-types.csv", "tracker/_sources/orc-losses-fields.csv"} <= names
 
 
 def test_an_installed_tracker_creates_a_store_and_loads_and_lists_every_curated_claim(wheel, tmp_path):

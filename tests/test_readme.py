@@ -77,6 +77,8 @@ def localised(words: list[str], *, latest: Path, history: Path, tmp: Path) -> tu
         args += ["--from", str(latest)]
     if args[:2] == ["ingest", "oryx"] and "--from" not in args:
         args += ["--from", str(latest.parents[1] / "oryx" / "history" / ORYX_LAST)]
+    if args[:2] == ["ingest", "orc-losses"] and "--from" not in args:
+        args += ["--from", str(latest.parents[1] / "orc-losses" / "latest")]
     if args[:2] == ["ingest", "api"] and "--from" not in args:
         args += ["--from", str(WARSHIP_PAGES)]
     if args[:1] == ["daily"]:

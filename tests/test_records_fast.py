@@ -15,7 +15,7 @@ from tests.clirun import run_tracker
 from tracker.errors import InvalidInput
 from tracker.recordrows import DailyRows, Table, default_threshold, split_rows
 from tracker.reports.options import load_daily, load_daily_rows, report_options
-from tracker.reports.outputs import records_output, records_rows_output
+from tracker.reports.outputs import records_output, records_rows_output, report_urls
 
 # (shared options, records' own options): every format, convention, window, metric and setting.
 CASES = [
@@ -79,7 +79,7 @@ def test_the_command_prints_the_pandas_analysis_output_in_every_format(full_stor
     for fmt in ("table", "json", "csv"):
         expected = records_output(
             _options(full_store_url, format=fmt, by="covered"), load_daily(_options(full_store_url, by="covered")),
-            top=10, streak_threshold=None, milestone_step=None,
+            top=10, streak_threshold=None, milestone_step=None, urls=report_urls(_options(full_store_url)),
         )  # fmt: skip
         code, out, err = run_tracker(capsys, "records", "--db", full_store_url, "--by", "covered", "--format", fmt)
 

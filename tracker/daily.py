@@ -1,5 +1,5 @@
 """The morning job as one call: ingest the dataset and the claims file (and, when asked, Oryx's
-visually confirmed losses), then redraw the charts and the newsroom page, and end with what the
+visually confirmed losses and the Orc Losses transcription), then redraw the charts and the newsroom page, and end with what the
 job's runs changed (`tracker changes`).
 
 Every step runs even when an earlier one failed (charts drawn from what is stored are still
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 ENV_DATASET_FROM = "TRACKER_DATASET_FROM"
 ENV_CLAIMS_FROM = "TRACKER_CLAIMS_FROM"
 ENV_ORYX_FROM = "TRACKER_ORYX_FROM"
+ENV_ORC_LOSSES_FROM = "TRACKER_ORC_LOSSES_FROM"
 ENV_CHARTS_DIR = "TRACKER_CHARTS_DIR"
 ENV_SITE_DIR = "TRACKER_SITE_DIR"
 DAILY_ROLE = "daily"
@@ -47,6 +48,9 @@ class DailySettings:
     # judged as daily. A location of its own turns the step on.
     oryx: bool = False
     oryx_from: str | None = None  # default (with oryx): the live totals_by_type.csv
+    # Orc Losses, a second transcription of the General Staff's reports: opt-in the same way.
+    orc_losses: bool = False
+    orc_losses_from: str | None = None  # default (with orc_losses): the live russian-losses.json
     charts_dir: Path | None = None  # no charts step when unset
     site_dir: Path | None = None  # no page step when unset
     wait: float = 10.0
@@ -55,12 +59,13 @@ class DailySettings:
     @classmethod
     def from_env(cls, **given: object) -> DailySettings:
         """Settings from flags, falling back to TRACKER_DATASET_FROM, TRACKER_CLAIMS_FROM,
-        TRACKER_ORYX_FROM, TRACKER_CHARTS_DIR and TRACKER_SITE_DIR for what a flag left unset (an
-        empty variable counts as unset)."""
+        TRACKER_ORYX_FROM, TRACKER_ORC_LOSSES_FROM, TRACKER_CHARTS_DIR and TRACKER_SITE_DIR for what
+        a flag left unset (an empty variable counts as unset)."""
         env = {
             "dataset_from": os.environ.get(ENV_DATASET_FROM) or None,
             "claims_from": os.environ.get(ENV_CLAIMS_FROM) or None,
             "oryx_from": os.environ.get(ENV_ORYX_FROM) or None,
+            "orc_losses_from": os.environ.get(ENV_ORC_LOSSES_FROM) or None,
             "charts_dir": Path(os.environ[ENV_CHARTS_DIR]) if os.environ.get(ENV_CHARTS_DIR) else None,
             "site_dir": Path(os.environ[ENV_SITE_DIR]) if os.environ.get(ENV_SITE_DIR) else None,
         }
@@ -71,6 +76,11 @@ class DailySettings:
     def runs_oryx(self) -> bool:
         """Whether the job ingests Oryx: asked for, or given a location."""
         return self.oryx or self.oryx_from is not None
+
+    @property
+    def runs_orc_losses(self) -> bool:
+        """Whether the job ingests Orc Losses: asked for, or given a location."""
+        return self.orc_losses or self.orc_losses_from is not None
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,10 @@ def run_daily(
         from tracker.feeds.oryx import OryxFeed
 
         feeds.append(("oryx", OryxFeed(), settings.oryx_from))
+    if settings.runs_orc_losses:
+        from tracker.feeds.orc_losses import OrcLossesFeed
+
+        feeds.append(("orc-losses", OrcLossesFeed(), settings.orc_losses_from))
     before = _disagreements(url)
     steps = [_ingest_step(name, url, feed, location, settings) for name, feed, location in feeds]
     alerts, digest = _digest_steps(url, [s.run_id for s in steps if s.run_id is not None])

@@ -471,8 +471,13 @@ def _store_run(
                 names,
                 (lambda: _current_counts(conn, feed_id)) if window is not None else None,
             )
+        # A report set aside for its date (before the source began, after the run's day) keeps its
+        # notes out of the store as well as its figures.
+        aside = {day for _metric, day in dropped} | set(parsed.implausible)
         directions = {("greatest_losses_direction", d): (text,) for d, text in parsed.directions.items()}
         directions.update((key, (text,)) for key, text in parsed.notes.items())
+        if aside:
+            directions = {key: text for key, text in directions.items() if key[1] not in aside}
         apply_snapshot(
             conn,
             notes,

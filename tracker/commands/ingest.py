@@ -62,6 +62,15 @@ DatasetFromOption = Annotated[
         show_default=False,
     ),
 ]
+OrcLossesFromOption = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        help="A local russian-losses.json (or a folder holding it), or its URL. "
+        "Default: the live file of lod-db/orc-losses on GitHub.",
+        show_default=False,
+    ),
+]
 SnapshotsOption = Annotated[
     bool,
     typer.Option(
@@ -187,6 +196,23 @@ def ingest_dataset(
         )
         raise typer.Exit(code)
     raise typer.Exit(_ingest_snapshots(location, observed_at, db, quiet=quiet, wait=wait, allow_shrink=allow_shrink))
+
+
+def ingest_orc_losses(
+    location: OrcLossesFromOption = None,
+    observed_at: ObservedOption = None,
+    db: DbOption = None,
+    quiet: QuietOption = False,
+    wait: WaitOption = 10.0,
+    allow_shrink: AllowShrinkOption = False,
+) -> None:
+    """Orc Losses: a second transcription of the General Staff's reports, each with its official page."""
+    from tracker.feeds.orc_losses import OrcLossesFeed
+
+    code = run_feed(
+        OrcLossesFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at, allow_shrink=allow_shrink
+    )
+    raise typer.Exit(code)
 
 
 def _ingest_snapshots(
@@ -394,7 +420,8 @@ def _load_sources(
 
 
 def register(ingest_app: typer.Typer) -> None:
-    """Add `ingest dataset|api|csv`."""
+    """Add `ingest dataset|orc-losses|api|csv`."""
     ingest_app.command("dataset")(ingest_dataset)
+    ingest_app.command("orc-losses")(ingest_orc_losses)
     ingest_app.command("api")(ingest_api)
     ingest_app.command("csv")(ingest_csv)

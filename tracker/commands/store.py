@@ -172,6 +172,23 @@ OryxFileOption = Annotated[
         show_default=False,
     ),
 ]
+OrcLossesDailyOption = Annotated[
+    bool,
+    typer.Option(
+        "--orc-losses",
+        help="Also ingest Orc Losses, a second transcription of the General Staff's reports with each one's "
+        "official page (from --orc-losses-from, $TRACKER_ORC_LOSSES_FROM, else the live file).",
+    ),
+]
+OrcLossesFileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--orc-losses-from",
+        help="Where to read Orc Losses' russian-losses.json: a file, a folder holding it, or a URL. Implies "
+        "--orc-losses. Default: $TRACKER_ORC_LOSSES_FROM (which also implies it), else the live file.",
+        show_default=False,
+    ),
+]
 ChartsDirOption = Annotated[
     str | None,
     typer.Option(
@@ -196,6 +213,8 @@ def daily(
     claims_from: ClaimsFileOption = None,
     oryx: OryxDailyOption = False,
     oryx_from: OryxFileOption = None,
+    orc_losses: OrcLossesDailyOption = False,
+    orc_losses_from: OrcLossesFileOption = None,
     charts_dir: ChartsDirOption = None,
     site_dir: SiteDirOption = None,
     db: DbOption = None,
@@ -203,7 +222,7 @@ def daily(
     allow_shrink: AllowShrinkOption = False,
 ) -> None:
     """The morning job for cron: ingest the dataset and the claims file (and Oryx's confirmed losses
-    with --oryx), then redraw the charts and the newsroom page, and end with what the job's runs
+    with --oryx, Orc Losses with --orc-losses), then redraw the charts and the newsroom page, and end with what the job's runs
     changed.
 
     A new record or milestone is the first line ("NEW RECORD: ..."), so cron's mail carries the
@@ -217,7 +236,12 @@ def daily(
     from tracker.render import sanitize
     from tracker.safe_write import note_stored
 
-    given = (("--dataset-from", dataset_from), ("--claims-from", claims_from), ("--oryx-from", oryx_from))
+    given = (
+        ("--dataset-from", dataset_from),
+        ("--claims-from", claims_from),
+        ("--oryx-from", oryx_from),
+        ("--orc-losses-from", orc_losses_from),
+    )
     for name, value in given:
         if value is not None and not value.strip():
             raise InvalidInput(f"{name} is empty: give a path or URL, or leave it out for the default")
@@ -226,6 +250,8 @@ def daily(
         claims_from=claims_from,
         oryx=oryx,
         oryx_from=oryx_from,
+        orc_losses=orc_losses,
+        orc_losses_from=orc_losses_from,
         charts_dir=output_path(charts_dir, "--charts-dir", "a folder, or leave it out for no charts"),
         site_dir=output_path(site_dir, "--site-dir", "a folder, or leave it out for no page"),
         wait=wait,

@@ -9,9 +9,10 @@ DataFrames: the same text without importing pandas, for the first query after ne
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tracker.reports.cache import served
 from tracker.reports.options import (
@@ -209,6 +210,42 @@ def _first_row(frame: pd.DataFrame) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def report_urls(opts: ReportOptions) -> dict[dt.date, str]:
+    """The official page of each report date of the options' source that a feed names (its
+    `source_url` note, tracker.store.queries.report_urls): what the builders link figures to."""
+    from tracker.config import resolve_db_url
+    from tracker.store.queries import report_urls as read_urls
+    from tracker.store.reading import read_store
+
+    return read_store(resolve_db_url(opts.db), lambda store: read_urls(store, source=opts.source))
+
+
+def _day(value: Any) -> dt.date | None:
+    """A row's report date as a date (a DataFrame gives a Timestamp; None for a missing one)."""
+    if value is None or value != value:  # NaT and NaN are not equal to themselves
+        return None
+    day = value.date() if isinstance(value, dt.datetime) or hasattr(value, "to_pydatetime") else value
+    return cast(dt.date, day)
+
+
+def with_urls(table: Any, urls: Mapping[dt.date, str] | None, opts: ReportOptions) -> Any:
+    """`table` (a DataFrame or a tracker.recordrows Table of per-report rows) with a `source_url`
+    column: the official page of each row's report date, None where unknown. Unchanged when
+    `urls` is None (a builder called without the store's pages) or the rows carry no report date."""
+    from tracker.recordrows import Table
+
+    if urls is None:
+        return table
+    columns = [str(c) for c in table.columns]
+    key = "report_date" if "report_date" in columns else "date" if opts.by == By.report.value else None
+    if key is None or "source_url" in columns:
+        return table
+    if isinstance(table, Table):
+        rows = [{**row, "source_url": urls.get(_day(row.get(key)))} for row in table.rows]  # type: ignore[arg-type]
+        return Table([*table.columns, "source_url"], rows)
+    return table.assign(source_url=[urls.get(_day(v)) for v in table[key]])  # type: ignore[arg-type]
+
+
 # --- builders: library results into text in the requested format ---------------------------
 
 
@@ -240,12 +277,14 @@ def records_output(
     milestone_step: int | None,
     explain: bool = False,
     table: str | None = None,
+    urls: Mapping[dt.date, str] | None = None,
 ) -> str:
     """The records of the daily series in the requested format.
 
     The table is short: the days left out are counted by reason (`explain` lists every one, and
     the months and years left out with why); JSON holds everything; CSV is one table, `table`
-    (top_days by default). Given `table`, every format shows that table alone."""
+    (top_days by default). Given `table`, every format shows that table alone. With `urls` (report
+    date -> official page) each day's row carries its `source_url`."""
     from tracker.analysis import default_streak_threshold, records
     from tracker.analysis.records import excluded_summary
     from tracker.metrics import METRICS
@@ -275,7 +314,7 @@ def records_output(
         excluded_years=r["deadliest_year"].excluded,
     )
     notes = {name: res.note for name, res in r.items()}
-    shown = RecordsShown(rec.counted_days, tables, notes, top, threshold, step)
+    shown = RecordsShown(rec.counted_days, _linked(tables, urls, opts), notes, top, threshold, step)
     return _records_text(opts, daily, shown, explain=explain, table=table)
 
 
@@ -288,6 +327,7 @@ def records_rows_output(
     milestone_step: int | None,
     explain: bool = False,
     table: str | None = None,
+    urls: Mapping[dt.date, str] | None = None,
 ) -> str:
     """records_output computed on plain rows (tracker.recordrows), without pandas: the same text."""
     from tracker.metrics import METRICS
@@ -311,8 +351,16 @@ def records_rows_output(
         excluded_months=rec.tables["excluded_months"],
         excluded_years=rec.tables["excluded_years"],
     )
-    shown = RecordsShown(rec.counted_days, tables, rec.notes, top, threshold, step)
+    shown = RecordsShown(rec.counted_days, _linked(tables, urls, opts), rec.notes, top, threshold, step)
     return _records_text(opts, daily, shown, explain=explain, table=table)
+
+
+# The records' tables of single reports: their rows carry each report's official page.
+DAY_TABLES = ("deadliest_day", "record_progression", "top_days", "milestones", "excluded")
+
+
+def _linked(tables: dict[str, Any], urls: Mapping[dt.date, str] | None, opts: ReportOptions) -> dict[str, Any]:
+    return {name: with_urls(t, urls, opts) if name in DAY_TABLES else t for name, t in tables.items()}
 
 
 def _check_record_table(table: str | None) -> None:
@@ -506,8 +554,9 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
         out[prefix] = value
 
 
-def headline_output(opts: ReportOptions, daily: pd.DataFrame) -> str:
-    """The headline of the last report in view."""
+def headline_output(opts: ReportOptions, daily: pd.DataFrame, *, urls: Mapping[dt.date, str] | None = None) -> str:
+    """The headline of the last report in view; with `urls` (report date -> official page), its
+    numbers carry the `source_url` of the day's report and of the previous record's."""
     from tracker.analysis import headline
     from tracker.render import render_lines
 
@@ -523,20 +572,36 @@ def headline_output(opts: ReportOptions, daily: pd.DataFrame) -> str:
             f"Disputed: the source's other feeds give another total for this report ({feeds}); "
             "`tracker reconcile` shows each feed's value and why."
         )
+    lines = list(sentences)
+    if urls is not None:
+        for part in (h.numbers, h.numbers.get("previous_record")):
+            if isinstance(part, dict) and part.get("report_date"):
+                part["source_url"] = urls.get(dt.date.fromisoformat(str(part["report_date"])[:10]))
+        if h.numbers.get("source_url"):
+            lines.append(f"Official page of the report: {h.numbers['source_url']}")
     flat: dict[str, Any] = {"disputed": bool(disputed)}
     _flatten("", h.numbers, flat)
-    text = "\n".join(_header(opts, "Headline", daily)[:1]) + "\n\n" + render_lines(sentences)
+    text = "\n".join(_header(opts, "Headline", daily)[:1]) + "\n\n" + render_lines(lines)
     payload = {"sentences": sentences, "numbers": h.numbers, "disputed": bool(disputed), "others": others}
     return _emit(opts, daily, table=text, payload=payload, csv_rows=[flat])
 
 
 def series_output(
-    opts: ReportOptions, daily: pd.DataFrame, *, above: float | None = None, below: float | None = None
+    opts: ReportOptions,
+    daily: pd.DataFrame,
+    *,
+    above: float | None = None,
+    below: float | None = None,
+    urls: Mapping[dt.date, str] | None = None,
 ) -> str:
     """The daily series with flags; with `above`/`below`, only the days whose increment is
     strictly above / below (both: between), and a line counting them. A series dated by
-    documentation lists its totals per snapshot."""
+    documentation lists its totals per snapshot. With `urls` (report date -> official page) each
+    report's row carries its `source_url` in JSON and CSV."""
     from tracker.render import render_table
+
+    if not _documented(daily):
+        daily = with_urls(daily, urls, opts)
 
     lines = _header(opts, "Daily series" if not _documented(daily) else "Totals per snapshot", daily)
     if above is not None or below is not None:
@@ -591,6 +656,8 @@ def _with_disputes(daily: pd.DataFrame, rows: pd.DataFrame, *, others: bool = Fa
     rows["disputed"] = [d in disputed for d in days]
     if others:
         rows["others"] = [check.others(d) if check is not None and d in disputed else None for d in days]
+    if "source_url" in rows.columns:  # the official page stays the last column, as in every export
+        rows = rows[[c for c in rows.columns if c != "source_url"] + ["source_url"]]
     return rows
 
 
@@ -627,6 +694,7 @@ def records_report(
             milestone_step=milestone_step,
             explain=explain,
             table=table,
+            urls=report_urls(opts),
         ),
     )
 
@@ -669,7 +737,7 @@ def averages_report(opts: ReportOptions, *, period: str = "month", rolling: int 
 
 def headline_report(opts: ReportOptions) -> str:
     """The latest report in view as news-ready sentences (and numbers in JSON)."""
-    return served("headline", opts, {}, lambda: headline_output(opts, load_daily(opts)))
+    return served("headline", opts, {}, lambda: headline_output(opts, load_daily(opts), urls=report_urls(opts)))
 
 
 def series_report(opts: ReportOptions, *, above: float | None = None, below: float | None = None) -> str:
@@ -679,7 +747,7 @@ def series_report(opts: ReportOptions, *, above: float | None = None, below: flo
         "series",
         opts,
         {"above": above, "below": below},
-        lambda: series_output(opts, load_daily(opts), above=above, below=below),
+        lambda: series_output(opts, load_daily(opts), above=above, below=below, urls=report_urls(opts)),
     )
 
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy import Engine
 
+    from tracker.reports.options import ReportOptions
+
 PAGE_FILE = "index.html"
 MONTHS_SHOWN = 12  # the page shows the last year of months; the CSV carries them all
 # What each chart shows, for its alt text (read aloud where the image is not seen).
@@ -73,6 +75,7 @@ def build_site(url: str, out_dir: Path | str, *, progress: Callable[[str], None]
 
 def _page(engine: Engine, url: str, work: Path, result: SiteResult, say: Callable[[str], None]) -> Page:
     from tracker.reports.options import load_series, report_options
+    from tracker.reports.outputs import report_urls
     from tracker.sources import GENERAL_STAFF
 
     opts = report_options(
@@ -88,10 +91,12 @@ def _page(engine: Engine, url: str, work: Path, result: SiteResult, say: Callabl
     )
     _full, daily = load_series(opts)
     latest = daily["report_date"].max().date()
-    sections = [_headline(daily)]
+    # Each report's official page, where a feed of the source names it: the figures link to it.
+    urls = report_urls(opts)
+    sections = [_headline(daily, urls)]
     parts: tuple[tuple[str, Callable[[], Section]], ...] = (
         ("what changed", lambda: _changes(engine)),
-        ("records", lambda: _records(daily)),
+        ("records", lambda: _records(daily, urls, opts)),
         ("monthly averages", lambda: _monthly(daily)),
         ("claims", lambda: _claims(engine, url)),
         ("claimed against confirmed", lambda: _confirmed(engine)),
@@ -122,11 +127,14 @@ def _generated() -> dt.date:
     return generated_date()
 
 
-def _headline(daily: pd.DataFrame) -> Section:
+def _headline(daily: pd.DataFrame, urls: dict[dt.date, str]) -> Section:
     from tracker.analysis import headline
 
     h = headline(daily, metric="personnel")
-    return Section("headline", "The latest report", paragraphs=list(h.sentences))
+    day = dt.date.fromisoformat(str(h.numbers["report_date"])[:10])
+    page = urls.get(day)
+    links = [(page, f"The official page of the report of {day.isoformat()}")] if page else []
+    return Section("headline", "The latest report", paragraphs=list(h.sentences), links=links)
 
 
 def _changes(engine: Engine) -> Section:
@@ -232,9 +240,11 @@ def _confirmed(engine: Engine) -> Section:
     )
 
 
-def _records(daily: pd.DataFrame) -> Section:
+def _records(daily: pd.DataFrame, urls: dict[dt.date, str], opts: ReportOptions) -> Section:
+    """The record progression and the top days, each report linked to its official page where known."""
     from tracker.analysis import default_streak_threshold, records
     from tracker.metrics import METRICS
+    from tracker.reports.outputs import with_urls
 
     rec = records(
         daily,
@@ -245,7 +255,8 @@ def _records(daily: pd.DataFrame) -> Section:
         metric="personnel",
     )
     r = rec.results
-    progression = r["record_progression"].table.iloc[::-1]
+    progression = with_urls(r["record_progression"].table.iloc[::-1], urls, opts)
+    top_days = with_urls(r["top_days"].table, urls, opts)
     return Section(
         "records",
         "Records",
@@ -258,7 +269,7 @@ def _records(daily: pd.DataFrame) -> Section:
                 "records-progression",
                 "Each new deadliest day, latest first, with the record it beat",
                 columns(
-                    ("report_date", "Report"),
+                    ("report_date", "Report", False, None, "source_url"),
                     ("increment", "Losses that day", True),
                     ("previous_date", "Previous record"),
                     ("previous_increment", "Previous", True),
@@ -271,11 +282,11 @@ def _records(daily: pd.DataFrame) -> Section:
                 "The ten deadliest days",
                 columns(
                     ("rank", "Rank", True),
-                    ("report_date", "Report"),
+                    ("report_date", "Report", False, None, "source_url"),
                     ("increment", "Losses", True),
                     ("total", "Total then", True),
                 ),
-                r["top_days"].table.pipe(_dicts),
+                top_days.pipe(_dicts),
             ),
         ],
     )
@@ -433,5 +444,7 @@ def _write_csv(work: Path, table: Table) -> None:
 
     name = f"{table.name}.csv"
     rows = table.csv_rows if table.csv_rows is not None else table.rows
-    write_file(work / name, render_csv(rows, [c.key for c in table.columns]))
+    keys = [c.key for c in table.columns]
+    keys += [c.link for c in table.columns if c.link and c.link not in keys]  # the pages linked, as a column
+    write_file(work / name, render_csv(rows, keys))
     table.csv_name = name

@@ -24,6 +24,7 @@ class Column:
     header: str
     numeric: bool = False
     decimals: int | None = None  # fixed places for a column of fractions (ratios: 2)
+    link: str | None = None  # the row's key holding a page this cell links to (a report's official page)
 
 
 @dataclass
@@ -70,17 +71,30 @@ def text(value: object) -> str:
     return html.escape(sanitize(value), quote=True)
 
 
-def _cell(value: object, column: Column) -> str:
+def external(href: object) -> bool:
+    """Whether `href` is a web address a page may link to (http or https: never javascript: or data:)."""
+    return isinstance(href, str) and href.lower().startswith(("http://", "https://"))
+
+
+def _anchor(href: str, label: str) -> str:
+    """A link to another site, opened without handing it this page (rel="noopener")."""
+    return f'<a href="{text(href)}" rel="noopener">{label}</a>'
+
+
+def _cell(row: dict[str, Any], column: Column) -> str:
+    value = row.get(column.key)
     if value is None:
         return ""
-    return text(format_value(value, column=column.key, decimals=column.decimals))
+    shown = text(format_value(value, column=column.key, decimals=column.decimals))
+    href = row.get(column.link) if column.link else None
+    return _anchor(href, shown) if isinstance(href, str) and external(href) else shown
 
 
 def _table(table: Table) -> str:
     head = "".join(f'<th scope="col"{" class=num" if c.numeric else ""}>{text(c.header)}</th>' for c in table.columns)
     body = "\n".join(
         "<tr>"
-        + "".join(f"<td{' class=num' if c.numeric else ''}>{_cell(row.get(c.key), c)}</td>" for c in table.columns)
+        + "".join(f"<td{' class=num' if c.numeric else ''}>{_cell(row, c)}</td>" for c in table.columns)
         + "</tr>"
         for row in table.rows
     )
@@ -112,7 +126,12 @@ def _section(section: Section) -> str:
     if section.links:
         parts.append(
             '<ul class="links">'
-            + "".join(f'<li><a href="{text(href)}">{text(label)}</a></li>' for href, label in section.links)
+            + "".join(
+                f"<li>{_anchor(href, text(label))}</li>"
+                if external(href)
+                else f'<li><a href="{text(href)}">{text(label)}</a></li>'
+                for href, label in section.links
+            )
             + "</ul>"
         )
     parts.append("</section>")
@@ -174,8 +193,13 @@ figcaption { color: var(--muted); font-size: .88rem; margin-top: .35rem; }
 """
 
 
-def columns(*spec: tuple[str, str] | tuple[str, str, bool] | tuple[str, str, bool, int]) -> list[Column]:
-    """Columns from (key, header[, numeric[, decimals]]) tuples."""
+def columns(
+    *spec: tuple[str, str]
+    | tuple[str, str, bool]
+    | tuple[str, str, bool, int | None]
+    | tuple[str, str, bool, None, str],
+) -> list[Column]:
+    """Columns from (key, header[, numeric[, decimals[, link]]]) tuples."""
     return [Column(*s) for s in spec]
 
 

@@ -534,3 +534,36 @@ def list_findings(
             }
             for r in conn.execute(query)
         ]
+
+
+def report_urls(
+    engine: Engine | Connection | sqlite3.Connection,
+    *,
+    source: str = GENERAL_STAFF,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> dict[dt.date, str]:
+    """tracker.store.notes.source_urls in plain SQL, on either kind of connection (a report on a
+    SQLite store imports no SQLAlchemy): the official page of each report date of a source that
+    any of its feeds names, the feed first by name winning where two name different pages."""
+    sql = (
+        "SELECT report_note.report_date, report_note.text FROM report_note "
+        "JOIN feed ON feed.id = report_note.feed_id JOIN source ON source.id = report_note.source_id "
+        'WHERE report_note."key" = :key AND report_note.superseded_at IS NULL AND NOT report_note.removed '
+        'AND source."key" = :source'
+    )
+    params: dict[str, Any] = {"key": "source_url", "source": source}
+    if since is not None:
+        sql += " AND report_note.report_date >= :since"
+        params["since"] = since
+    if until is not None:
+        sql += " AND report_note.report_date <= :until"
+        params["until"] = until
+    conn = _connection(engine)
+    try:
+        rows = fetch(conn, sql + " ORDER BY report_note.report_date, feed.name DESC", params)
+    finally:
+        if conn is not engine:
+            cast(Any, conn).close()
+    # Ordered by feed name descending within a date, so the first feed by name is written last.
+    return {as_date(day): text for day, text in rows if text}
