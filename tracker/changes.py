@@ -22,10 +22,10 @@ from sqlalchemy import Connection, Engine, and_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.claims.claim import STORED_FIELDS
-from tracker.errors import InvalidInput, StoreError
+from tracker.errors import InvalidInput
 from tracker.metrics import METRICS
 from tracker.store import models as m
-from tracker.store.db import as_utc, error_line
+from tracker.store.db import as_utc, store_failure
 
 if TYPE_CHECKING:
     from tracker.recordrows import DailyRows
@@ -200,7 +200,7 @@ def collect_changes(engine: Engine | Connection, window: Window, *, source: str 
     try:
         return _collect(engine, window, source)
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot read the store's changes: {error_line(exc)}") from None
+        raise store_failure(exc, "cannot read the store's changes") from None
 
 
 def _collect(engine: Engine | Connection, window: Window, source: str | None) -> Changes:

@@ -153,6 +153,14 @@ def main() -> None:
         print(f"error: {sanitize(exc)}", file=sys.stderr)
         sys.exit(int(exc.exit_code))
     except Exception as exc:  # an internal bug: one line, never a traceback (unless asked for)
+        failure = None
+        if "sqlalchemy.exc" in sys.modules:  # a database error no command caught: exit 6 or 7
+            from tracker.store.db import uncaught_store_error
+
+            failure = uncaught_store_error(exc)
+        if failure is not None:
+            print(f"error: {sanitize(failure)}", file=sys.stderr)
+            sys.exit(int(failure.exit_code))
         if os.environ.get("TRACKER_DEBUG"):
             raise
         first = str(exc).splitlines()[0] if str(exc) else ""

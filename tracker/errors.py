@@ -48,3 +48,10 @@ class LocalFileError(TrackerError):
 
 class StoreBusy(TrackerError):
     exit_code = ExitCode.BUSY
+
+
+class StoreLocked(StoreError):
+    """A lock held by another database session outlasted the lock timeout: a store error (a run
+    records it as failed like any other) whose exit code is the busy store's, 7."""
+
+    exit_code = ExitCode.BUSY

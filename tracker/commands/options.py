@@ -149,6 +149,13 @@ def fails_in_one_line(command: Callable[..., Any]) -> Callable[..., Any]:
         except ValueError as exc:  # an analysis function refusing its input
             code = int(ExitCode.USAGE)
             message = str(exc)
+        except Exception as exc:  # a database error no step caught (a lock or statement timeout)
+            from tracker.store.db import uncaught_store_error
+
+            failure = uncaught_store_error(exc)
+            if failure is None:
+                raise
+            code, message = int(failure.exit_code), str(failure)
         from tracker.render import sanitize
 
         first = message.strip().splitlines()[0] if message.strip() else "invalid input"

@@ -79,9 +79,9 @@ def list_sources(url: str) -> list[dict[str, Any]]:
         with engine.connect() as conn:
             return source_rows(conn)
     except SQLAlchemyError as exc:
-        from tracker.store.db import error_line
+        from tracker.store.db import store_failure
 
-        raise StoreError(f"cannot read the sources: {error_line(exc)}") from None
+        raise store_failure(exc, "cannot read the sources") from None
     finally:
         engine.dispose()
 
@@ -115,7 +115,7 @@ def add_source(url: str, key: str, given: Mapping[str, str | None], *, lock_wait
 
     A new key not in the registry needs a name (InvalidInput). The registry file is never written.
     """
-    from tracker.store.db import error_line, make_engine
+    from tracker.store.db import make_engine, store_failure
     from tracker.store.lock import writing
 
     fields = {f: v for f, v in given.items() if f in SOURCE_FIELDS and v not in (None, "")}
@@ -125,7 +125,7 @@ def add_source(url: str, key: str, given: Mapping[str, str | None], *, lock_wait
             with engine.begin() as conn:
                 return _record(conn, key, fields)
     except SQLAlchemyError as exc:
-        raise StoreError(f"store write failed, nothing changed: {error_line(exc)}") from None
+        raise store_failure(exc, "store write failed, nothing changed") from None
     finally:
         engine.dispose()
 
