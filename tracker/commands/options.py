@@ -21,7 +21,7 @@ except ImportError:  # pragma: no cover
     from click import types as click_types  # type: ignore[no-redef]  # the same module, where older typer keeps it
 
 from tracker.config import number_in_range
-from tracker.errors import ExitCode, InvalidInput, TrackerError
+from tracker.errors import ExitCode, InvalidInput, TrackerError, local_file_error
 from tracker.reports.options import DEFAULT_METRIC, DEFAULT_SOURCE, By, OutputFormat, Side, report_options
 
 
@@ -178,6 +178,9 @@ def fails_in_one_line(command: Callable[..., Any]) -> Callable[..., Any]:
         except ValueError as exc:  # an analysis function refusing its input
             code = int(ExitCode.USAGE)
             message = str(exc)
+        except OSError as exc:  # a local file error no step caught: one line, exit 6
+            failure: TrackerError | None = local_file_error(exc)
+            code, message = int(ExitCode.STORE), str(failure)
         except Exception as exc:  # a database error no step caught (a lock or statement timeout)
             from tracker.store.db import uncaught_store_error
 

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.errors import InvalidInput, StoreError, TrackerError
 from tracker.store.models import SCHEMA_REVISION, metadata
-from tracker.store.reading import BUSY_TIMEOUT_S, WRITER_PRAGMAS
+from tracker.store.reading import BUSY_TIMEOUT_S, WRITER_PRAGMAS, frozen_store, reader_uri
 
 # The Alembic scripts: shipped in the package as tracker/_migrations (a link to the checkout's
 # migrations/ in a source tree, a copy in a wheel); the checkout's folder if the link is missing.
@@ -116,6 +116,8 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
         path = sqlite_path(parsed)
         if path is not None:
             _check_sqlite_location(path)
+            if not write and frozen_store(path):  # a read-only folder: read the file as it is
+                parsed = make_url(f"sqlite:///{reader_uri(path)}&uri=true")
         engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_S})
 
         @event.listens_for(engine, "connect")

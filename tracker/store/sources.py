@@ -33,6 +33,14 @@ def known_sources(conn: Connection) -> dict[str, SourceInfo]:
     return out
 
 
+def require_source(conn: Connection, key: str) -> None:
+    """InvalidInput (exit 2) naming the sources there are, when the store knows no source `key`:
+    the one rule of every command that takes --source and reads what it stored."""
+    known = sorted(conn.execute(select(m.source.c.key)).scalars())
+    if key not in known:
+        raise InvalidInput(f"no source {key!r} in the store; sources: {', '.join(known) or 'none yet'}")
+
+
 def stored_source(conn: Connection, key: str) -> SourceInfo:
     """One source as the store knows it (see known_sources); named after its key if unknown."""
     return known_sources(conn).get(key) or source_info(key)
