@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from tests.clirun import run_tracker
-from tracker.config import number_in_range, positive_seconds, whole_number
 from tracker.errors import ExitCode, InvalidInput
 
 
@@ -101,6 +100,8 @@ def test_source_date_epoch_outside_the_calendar_or_in_other_digits_is_refused(
 
 
 def test_the_one_rule_accepts_ascii_numbers_in_range_and_nothing_else() -> None:
+    from tracker.config import number_in_range, positive_seconds, whole_number
+
     assert number_in_range(" 1500 ", "--above", low=-1, high=2000) == 1500.0
     assert number_in_range("-2.5e2", "--above", low=-1000, high=0) == -250.0
     assert whole_number("+7", "--top", low=1, high=10) == 7

@@ -28,6 +28,7 @@ def site(out_dir: OutDirOption = Path("site"), db: DbOption = None, quiet: Quiet
     a PNG fallback), a CSV of every table, and the sources with their licences and date conventions.
     Nothing on the page is loaded from elsewhere; open index.html in any browser."""
     from tracker.config import resolve_db_url
+    from tracker.errors import LocalFileError
     from tracker.render import sanitize
     from tracker.site.build import build_site
 
@@ -35,7 +36,10 @@ def site(out_dir: OutDirOption = Path("site"), db: DbOption = None, quiet: Quiet
         if not quiet:
             print(f"site: {message}", file=sys.stderr)
 
-    result = build_site(resolve_db_url(db), out_dir, progress=progress)
+    try:
+        result = build_site(resolve_db_url(db), out_dir, progress=progress)
+    except OSError as exc:  # a folder that cannot hold files (/proc/self), a full disk: exit 6
+        raise LocalFileError(f"cannot write the page into {out_dir}: {exc.strerror or exc}") from None
     for part, why in result.skipped:
         print(f"left out {part}: {sanitize(why)}", file=sys.stderr)
     echo(str(result.page))
