@@ -226,3 +226,13 @@ def test_a_link_that_stops_forwarding_after_the_handshake_ends_in_exit_6_in_one_
         "connection given up ($TRACKER_DB_STATEMENT_TIMEOUT, $TRACKER_DB_NETWORK_TIMEOUT)"
     )
     assert proxy.stalled >= 1
+
+
+def test_a_timeout_below_a_millisecond_is_one_millisecond_never_postgresqls_no_limit() -> None:
+    from tracker.store.pgsession import Limits, connect_args
+
+    options = connect_args(make_url("postgresql://u@h/db"), Limits(statement=0.0001, lock=0.0004, network=0.5))[
+        "options"
+    ]
+
+    assert options == "-c statement_timeout=1 -c lock_timeout=1"

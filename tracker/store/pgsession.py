@@ -88,7 +88,9 @@ def connect_args(parsed: URL, bounds: Limits) -> dict[str, object]:
     args = {name: value for name, value in keepalives.items() if name not in parsed.query}
     given = parsed.query.get("options")
     options = [given] if isinstance(given, str) else list(given or ())
-    server = [f"-c statement_timeout={round(bounds.statement * 1000)}", f"-c lock_timeout={round(bounds.lock * 1000)}"]
+    # In whole milliseconds, at least 1: PostgreSQL reads 0 as "no limit".
+    statement_ms, lock_ms = (max(1, round(seconds * 1000)) for seconds in (bounds.statement, bounds.lock))
+    server = [f"-c statement_timeout={statement_ms}", f"-c lock_timeout={lock_ms}"]
     args["options"] = " ".join([*server, *options])  # the URL's own options last: they win
     return args
 
