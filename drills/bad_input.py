@@ -75,6 +75,7 @@ class Case:
     stdout_path: str | None = None  # the child's standard output (/dev/full)
     stored_anyway: bool = False  # a failure after the run committed: the store holds the run
     in_cwd: bool = False  # run in an empty folder of the case, which must stay empty
+    env: dict[str, str] | None = None  # settings for this run (e.g. a bad $TRACKER_HTTP_TIMEOUT)
 
 
 @dataclasses.dataclass
@@ -448,6 +449,14 @@ def _api_broken(d: Path) -> Args:
 def _csv_dir(d: Path) -> Args:
     (d / "in" / "mine.csv").mkdir(parents=True)
     return ["ingest", "csv", "--from", str(d / "in" / "mine.csv")]
+
+
+def _broken_link(d: Path) -> str:
+    """A link to nothing, to give as --from."""
+    d.mkdir(parents=True, exist_ok=True)
+    link = d / "gone.csv"
+    link.symlink_to(d / "nothing-here")
+    return str(link)
 
 
 def _claims_dir(d: Path) -> Args:
@@ -848,6 +857,66 @@ CASES: list[Case] = [
     Case("--observed-at 2024-13-01", "cli", lambda d: [*dataset(d / "in"), "--observed-at", "2024-13-01"], 2),
     Case("--since 2024-02-30", "cli", lambda d: ["series", "--since", "2024-02-30"], 2),
     Case("--db is a folder", "cli", lambda d: ["status", "--db", str(d)], 6),
+    # issue 26: times and counts beyond the calendar, numbers not finite, in range and in ASCII
+    # digits, URLs that cannot be fetched as written, one rule for each kind of input
+    Case("changes --since 0001-01-01", "cli", lambda d: ["changes", "--since", "0001-01-01"], 2),
+    Case("changes --since 0001-01-02", "cli", lambda d: ["changes", "--since", "0001-01-02"], 2),
+    Case(
+        "changes --until 9999-12-31", "cli", lambda d: ["changes", "--since", "2024-01-01", "--until", "9999-12-31"], 2
+    ),
+    Case("records --last 800000 days", "cli", lambda d: ["records", "--last", "800000", "days"], 2),
+    Case("headline --last 99999999999 weeks", "cli", lambda d: ["headline", "--last", "99999999999", "weeks"], 2),
+    Case("notes --last 99999999999 weeks", "cli", lambda d: ["notes", "--last", "99999999999", "weeks"], 2),
+    Case(
+        "--observed-at 0001-01-01T00:00+01:00",
+        "cli",
+        lambda d: [*dataset(d / "in"), "--observed-at", "0001-01-01T00:00+01:00"],
+        2,
+    ),
+    Case("claims show 99999999999999999999999", "cli", lambda d: ["claims", "show", "9" * 23], 2),
+    Case("site --out-dir /proc/self", "cli", lambda d: ["site", "--out-dir", "/proc/self", "-q"], 6),
+    Case("status --stale-hours nan", "cli", lambda d: ["status", "--stale-hours", "nan"], 2),
+    Case("status --stale-hours 1e309", "cli", lambda d: ["status", "--stale-hours", "1e309"], 2),
+    Case("status --stale-hours -5", "cli", lambda d: ["status", "--stale-hours", "-5"], 2),
+    Case("series --above inf", "cli", lambda d: ["series", "--above", "inf"], 2),
+    Case("series --above Arabic-Indic digits", "cli", lambda d: ["series", "--above", "\u0661\u0665\u0660\u0660"], 2),
+    Case(
+        "$TRACKER_HTTP_TIMEOUT in Arabic-Indic digits",
+        "cli",
+        lambda d: ["ingest", "dataset", "--from", "http://127.0.0.1:9/data"],
+        2,
+        env={"TRACKER_HTTP_TIMEOUT": "\u0661\u0660"},
+    ),
+    Case(
+        "$SOURCE_DATE_EPOCH=-1",
+        "cli",
+        lambda d: ["chart", "daily", "--out", str(d / "daily.svg")],
+        2,
+        env={"SOURCE_DATE_EPOCH": "-1"},
+    ),
+    Case("--from http://", "cli", lambda d: ["ingest", "dataset", "--from", "http://"], 2),
+    Case("--from http://[::1", "cli", lambda d: ["ingest", "dataset", "--from", "http://[::1"], 2),
+    Case("--from ftp://x/y", "cli", lambda d: ["ingest", "csv", "--from", "ftp://x/y", "--source", "x"], 2),
+    Case(
+        "--from with user:password@ and a bad port",
+        "cli",
+        lambda d: ["ingest", "dataset", "--from", "https://reader:pw@127.0.0.1:99999/data"],
+        2,
+    ),
+    Case("notes --source nope", "cli", lambda d: ["notes", "--source", "nope"], 2),
+    Case(
+        "compare --series oryx --since after --until",
+        "cli",
+        lambda d: ["compare", "--series", "oryx", "--since", "2024-01-01", "--until", "2023-01-01"],
+        2,
+    ),
+    Case("dataset --from a broken link", "cli", lambda d: ["ingest", "dataset", "--from", _broken_link(d / "in")], 6),
+    Case(
+        "csv --from a broken link",
+        "cli",
+        lambda d: ["ingest", "csv", "--from", _broken_link(d / "in"), "--source", "ua-general-staff"],
+        6,
+    ),
     Case("store stamped by a newer schema", "store", lambda d: dataset(d / "in"), 6, prepare=future_schema),
     Case(
         "read-only store (user nobody)",
@@ -866,6 +935,15 @@ CASES: list[Case] = [
         prepare=store_folder_not_writable,
     ),
     *OUTPUT_CASES,
+    Case(
+        "a reader of a store whose folder it cannot write (user nobody)",
+        "store",
+        lambda d: ["series", "--last", "3", "days"],
+        0,
+        nobody=True,
+        prepare=store_folder_not_writable,
+        env={"TRACKER_REPORT_CACHE": "0"},
+    ),
 ]
 
 
@@ -952,6 +1030,7 @@ def run_case(case: Case, seed: Path, root: Path) -> Outcome:
         case.prepare(d, url)
     before = fingerprint(url, normalise_ids=False)
     env = child_env(str(d / "cache"), HOME=str(d), MPLCONFIGDIR=str(seed.parent / "matplotlib"))
+    env.update(case.env or {})
     cwd = None
     if case.in_cwd:
         (d / "cwd").mkdir()
@@ -1087,6 +1166,73 @@ GUARANTEES: list[tuple[str, str, str, str, str]] = [
         "2",
         "nothing written (never the current folder), no store opened (never the default one)",
         "tests/test_safe_write.py; bad input: output",
+    ),
+    (
+        "PostgreSQL: another session holds a lock the command needs (`LOCK TABLE observation`)",
+        "gives up after $TRACKER_DB_LOCK_TIMEOUT (30 s) in one line, never waits for ever",
+        "7",
+        "the store as it was; a writer records its run as failed",
+        "tests/test_pg_timeouts.py",
+    ),
+    (
+        "PostgreSQL: the link stops carrying bytes after the handshake (a broken proxy, a server that never answers)",
+        "gives up after the statement timeout plus $TRACKER_DB_NETWORK_TIMEOUT (150 s reading, 330 s "
+        "writing) in one line; TCP keepalives and tcp_user_timeout drop a dead peer",
+        "6",
+        "the store as it was (nothing was committed)",
+        "tests/test_pg_timeouts.py",
+    ),
+    (
+        "a numeric option or setting that is not finite, out of range or not in ASCII digits "
+        "(`--stale-hours nan`, `--above ١٥٠٠`, `TRACKER_HTTP_TIMEOUT=١٠`, `SOURCE_DATE_EPOCH=-1`)",
+        "refused in one line naming the option and the range it accepts, before anything is read",
+        "2",
+        "everything: nothing is opened",
+        "tests/test_numeric_options.py, tests/test_pg_timeouts.py",
+    ),
+    (
+        "a time or count beyond the calendar (`--since 0001-01-01`, `--until 9999-12-31`, `--last "
+        "99999999999 weeks`, `--observed-at 0001-01-01T00:00+01:00`, `claims show 9…9`)",
+        "refused in one line (times: 1970-01-01 to 9999-12-30; --last N: 1 to 10,000)",
+        "2",
+        "everything",
+        "tests/test_bad_input_exit_codes.py, tests/test_report_options.py",
+    ),
+    (
+        "a URL that cannot be fetched as written (`http://`, `http://[::1`, `ftp://x/y`, a bad port)",
+        "refused in one line; no request is made",
+        "2",
+        "everything",
+        "tests/test_bad_input_exit_codes.py",
+    ),
+    (
+        "a URL with `user:password@`",
+        "sends the credentials; prints, logs and stores the URL as `***@`",
+        "the fetch's",
+        "the run record, without the password",
+        "tests/test_bad_input_exit_codes.py",
+    ),
+    (
+        "an unknown --source, a --since after --until, a broken link as --from",
+        "one rule for every command: exit 2 for the first two (`notes`, `changes`, `compare --series`), "
+        "a local file error for the link (dataset, csv, oryx)",
+        "2, 6",
+        "everything; a failed run record for the link",
+        "tests/test_bad_input_exit_codes.py",
+    ),
+    (
+        "an output folder that cannot hold files (`site --out-dir /proc/self`)",
+        "one line naming the folder",
+        "6",
+        "the store untouched",
+        "tests/test_bad_input_exit_codes.py",
+    ),
+    (
+        "a store in a folder the reader cannot write (a read-only filesystem)",
+        "read-only commands read the file as it is (SQLite `immutable=1`)",
+        "0",
+        "the folder untouched: nothing is created beside the store",
+        "tests/test_bad_input_exit_codes.py",
     ),
 ]
 

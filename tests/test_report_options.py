@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.clirun import run_tracker
+from tracker.errors import ExitCode
 from tracker.payloads import Fetched, ObservationRecord, ParsedPayload
 
 REPORTS = ("records", "averages", "headline", "series")
@@ -263,7 +264,13 @@ def test_last_and_since_or_until_are_refused_together(full_store_url, capsys, co
             ("3", "fortnights"),
             "error: --last 3 'fortnights': the unit is days, weeks or months (e.g. --last 4 weeks)\n",
         ),
-        (("0", "days"), "error: --last 0 days: N is at least 1\n"),
+        (("0", "days"), "error: --last 0 days: N must be a whole number from 1 to 10,000, not '0'\n"),
+        (("800000", "days"), "error: --last 800000 days: N must be a whole number from 1 to 10,000, not '800000'\n"),
+        (
+            ("99999999999", "weeks"),
+            "error: --last 99999999999 weeks: N must be a whole number from 1 to 10,000, not '99999999999'\n",
+        ),
+        (("١٠", "days"), "error: --last ١٠ days: N must be a whole number from 1 to 10,000, not '١٠'\n"),
     ],
 )
 def test_a_bad_last_is_refused_in_one_line(full_store_url, capsys, args, message):
@@ -351,3 +358,10 @@ def test_oryx_count_of_ukraines_tank_losses(sqlite_url, capsys):
     assert refused(capsys, "records", "--source", "oryx", "--metric", "tanks", "--db", sqlite_url) == (
         DOCUMENTED_REFUSAL.format(what="daily records")
     )
+
+
+@pytest.mark.parametrize("command", (*REPORTS, "notes"))
+def test_a_last_beyond_the_calendar_is_a_usage_error_for_every_report(full_store_url, capsys, command):
+    code, out, err = run_tracker(capsys, command, "--last", "99999999999", "weeks", "--db", full_store_url)
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert err == "error: --last 99999999999 weeks: N must be a whole number from 1 to 10,000, not '99999999999'\n"

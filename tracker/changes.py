@@ -22,10 +22,10 @@ from sqlalchemy import Connection, Engine, and_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.claims.claim import STORED_FIELDS
-from tracker.errors import InvalidInput, StoreError
+from tracker.errors import InvalidInput
 from tracker.metrics import METRICS
 from tracker.store import models as m
-from tracker.store.db import as_utc, error_line
+from tracker.store.db import as_utc, store_failure
 
 if TYPE_CHECKING:
     from tracker.recordrows import DailyRows
@@ -87,15 +87,22 @@ def parse_time(text: str, option: str, *, now: dt.datetime, end_of_day: bool = F
             day = dt.date.fromisoformat(value)
         except ValueError:
             raise InvalidInput(f"{option}: no such calendar date: {text[:40]!r}") from None
+    from tracker.snapshots import check_span, parse_moment
+
     if day is not None:
-        return _kyiv_day_start(day + dt.timedelta(days=1)) - ONE_TICK if end_of_day else _kyiv_day_start(day)
+        try:
+            moment = _kyiv_day_start(day + dt.timedelta(days=1)) - ONE_TICK if end_of_day else _kyiv_day_start(day)
+            check_span(moment, value)
+        except (InvalidInput, OverflowError):
+            raise InvalidInput(f"{option} {value}: a day from 1970-01-01 to 9999-12-30") from None
+        return moment
     if not (value.isascii() and _MOMENT.fullmatch(value)):
         raise InvalidInput(f"{option}: expected {TIME_HELP}, got {text[:40]!r}")
-    from tracker.snapshots import parse_moment
-
     try:
         return parse_moment(value).astimezone(dt.UTC)
-    except InvalidInput:
+    except InvalidInput as exc:
+        if "outside the times" in str(exc):
+            raise InvalidInput(f"{option} {value}: a time from 1970-01-01 to 9999-12-30 (UTC)") from None
         raise InvalidInput(f"{option}: expected {TIME_HELP}, got {text[:40]!r}") from None
 
 
@@ -200,7 +207,7 @@ def collect_changes(engine: Engine | Connection, window: Window, *, source: str 
     try:
         return _collect(engine, window, source)
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot read the store's changes: {error_line(exc)}") from None
+        raise store_failure(exc, "cannot read the store's changes") from None
 
 
 def _collect(engine: Engine | Connection, window: Window, source: str | None) -> Changes:
@@ -234,9 +241,9 @@ def _collect(engine: Engine | Connection, window: Window, source: str | None) ->
 
 
 def _check_source(conn: Connection, source: str) -> None:
-    known = sorted(conn.execute(select(m.source.c.key)).scalars())
-    if source not in known:
-        raise InvalidInput(f"no source {source!r} in the store; sources: {', '.join(known) or 'none yet'}")
+    from tracker.store.sources import require_source
+
+    require_source(conn, source)
 
 
 def _only_source(changes: FeedChanges, source: str) -> FeedChanges:

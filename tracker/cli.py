@@ -22,7 +22,7 @@ try:  # typer 0.28 vendors click; earlier versions use click itself
 except ImportError:  # pragma: no cover
     from click import exceptions as click_errors  # type: ignore[no-redef]  # the same module, where older typer keeps it
 
-from tracker.errors import ExitCode, TrackerError
+from tracker.errors import ExitCode, TrackerError, local_file_error
 
 # Ctrl-C (128 + SIGINT, as a shell reports it). typer 0.28 turns a KeyboardInterrupt into
 # Exit(130), which click hands back as a code; earlier versions raise Abort: both end in one line.
@@ -159,6 +159,14 @@ def main() -> None:
         print(f"error: {sanitize(exc)}", file=sys.stderr)
         sys.exit(int(exc.exit_code))
     except Exception as exc:  # an internal bug: one line, never a traceback (unless asked for)
+        failure: TrackerError | None = local_file_error(exc) if isinstance(exc, OSError) else None
+        if failure is None and "sqlalchemy.exc" in sys.modules:  # a database error no command caught: exit 6 or 7
+            from tracker.store.db import uncaught_store_error
+
+            failure = uncaught_store_error(exc)
+        if failure is not None:
+            print(f"error: {sanitize(failure)}", file=sys.stderr)
+            sys.exit(int(failure.exit_code))
         if os.environ.get("TRACKER_DEBUG"):
             raise
         first = str(exc).splitlines()[0] if str(exc) else ""

@@ -42,7 +42,7 @@ from tracker.ingest import (
 from tracker.payloads import Fetched, ParsedPayload
 from tracker.run_report import RunReport
 from tracker.store import models as m
-from tracker.store.db import error_line, make_engine
+from tracker.store.db import make_engine, store_failure
 from tracker.store.lock import writing
 
 FEED = "csv"
@@ -106,7 +106,7 @@ def load_sources(
                     plan.report.status = "failed"
                     plan.report.run_id = _record_failed(engine, plan.report, started, plan.items, None)
             except SQLAlchemyError as exc:
-                raise StoreError(f"store write failed, nothing changed: {error_line(exc)}") from None
+                raise store_failure(exc, "store write failed, nothing changed") from None
     except StoreError as exc:
         for report in reports:
             report.error, report.exit_code, report.status = str(exc), exc.exit_code, "failed"

@@ -48,3 +48,17 @@ class LocalFileError(TrackerError):
 
 class StoreBusy(TrackerError):
     exit_code = ExitCode.BUSY
+
+
+class StoreLocked(StoreError):
+    """A lock held by another database session outlasted the lock timeout: a store error (a run
+    records it as failed like any other) whose exit code is the busy store's, 7."""
+
+    exit_code = ExitCode.BUSY
+
+
+def local_file_error(exc: OSError) -> LocalFileError:
+    """An operating system error that no step caught (a folder that cannot hold files, such as
+    /proc; a full disk) as the one-line local file error it is (exit 6)."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    return LocalFileError(f"{where}{exc.strerror or exc}")

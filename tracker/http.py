@@ -9,6 +9,7 @@ all attempts and the waits between them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email.utils
 import logging
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from tracker import __version__
 from tracker.errors import BadPayload, SourceUnreachable
 from tracker.payloads import MAX_BYTES, Fetched
-from tracker.render import sanitize
+from tracker.render import redact_userinfo, sanitize
 
 if TYPE_CHECKING:
     # httpx is imported where a request is made: a local file's ingest does not pay for it.
@@ -102,6 +103,7 @@ def fetch(
     attempt_deadline: float = ATTEMPT_DEADLINE,
     deadline: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    _redact: bool = True,
 ) -> Fetched:
     """GET `url` and return its body, retrying connection errors, timeouts, 5xx and 429.
 
@@ -109,8 +111,31 @@ def fetch(
     `max_backoff`. Other HTTP errors fail at once. `timeout` (default $TRACKER_HTTP_TIMEOUT or
     TIMEOUT) bounds each connect and read, `attempt_deadline` one whole attempt, and `deadline`
     (default $TRACKER_HTTP_DEADLINE or DEADLINE) the whole fetch: no retry starts that could not
-    finish in time.
+    finish in time. A `user:password@` in the URL is sent, and hidden (`***@`) in what is
+    returned, raised and logged.
     """
+    if _redact and redact_userinfo(url) != url:  # a user:password@ is sent, never shown or stored
+        try:
+            found = fetch(
+                url,
+                client=client,
+                role=role,
+                retries=retries,
+                backoff=backoff,
+                max_backoff=max_backoff,
+                max_bytes=max_bytes,
+                timeout=timeout,
+                attempt_deadline=attempt_deadline,
+                deadline=deadline,
+                sleep=sleep,
+                _redact=False,
+            )
+        except (SourceUnreachable, BadPayload) as exc:
+            raise type(exc)(redact_userinfo(str(exc))) from None
+        final = found.final_location
+        return dataclasses.replace(
+            found, location=redact_userinfo(found.location), final_location=final and redact_userinfo(final)
+        )
     read_timeout = _positive("timeout", timeout) if timeout is not None else env_seconds(TIMEOUT_ENV, TIMEOUT)
     total = _positive("deadline", deadline) if deadline is not None else env_seconds(DEADLINE_ENV, DEADLINE)
     _positive("attempt_deadline", attempt_deadline)
@@ -136,7 +161,9 @@ def fetch(
             except _Transient as exc:
                 wait = _next_wait(url, exc, attempt, attempts, end - time.monotonic(), total, backoff, max_backoff)
                 cause = exc.cause
-            log.info("%s: %s; retrying in %.1fs (attempt %d of %d)", url, cause, wait, attempt + 1, attempts)
+            log.info(
+                "%s: %s; retrying in %.1fs (attempt %d of %d)", redact_userinfo(url), cause, wait, attempt + 1, attempts
+            )
             sleep(wait)
             if time.monotonic() >= end:  # the sleep overran what was left: no time for an attempt
                 raise SourceUnreachable(

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 from tracker.sources import source_info
 from tracker.store import models as m
 from tracker.store import registry
-from tracker.store.db import as_utc, error_line, make_engine, open_store
+from tracker.store.db import as_utc, make_engine, open_store, store_failure
 from tracker.store.lock import writing
 from tracker.store.revisions import Key, Values, apply_snapshot, confirm_unchanged
 from tracker.validation import (
@@ -144,7 +144,7 @@ def run_ingest(
                 report.run_id = _record_failed(engine, report, started, fetched, role)
                 return report
             except SQLAlchemyError as exc:
-                raise StoreError(f"store write failed, nothing changed: {error_line(exc)}") from None
+                raise store_failure(exc, "store write failed, nothing changed") from None
     except StoreError as exc:
         report.error, report.exit_code = str(exc), exc.exit_code
         try:
@@ -305,7 +305,7 @@ def _record_failed(
             _archive(conn, run_id, fetched)
             return int(run_id)
     except SQLAlchemyError as exc:
-        raise StoreError(f"could not record the failed run: {error_line(exc)}") from None
+        raise store_failure(exc, "could not record the failed run") from None
 
 
 class OpenedRun(NamedTuple):

@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import json
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -242,3 +243,13 @@ def render_csv(data: Any, columns: Sequence[str] | None = None) -> str:
     for r in rows:
         writer.writerow([_csv_cell(r.get(c)) for c in cols])
     return buf.getvalue()
+
+
+# The user-information part of a URL (`user:password@` after the scheme).
+_USERINFO = re.compile(r"(?<=://)[^/?#@\s]*@")
+
+
+def redact_userinfo(text: str) -> str:
+    """`text` with the `user:password@` of any URL in it replaced by `***@`, for what is printed,
+    logged or stored (the run records); the credentials are only ever sent."""
+    return _USERINFO.sub("***@", text)

@@ -61,6 +61,12 @@ class RunReport:
     latest_report_date: dt.date | None = None
     seconds: float = 0.0
 
+    def __post_init__(self) -> None:
+        # Where the run read from is printed and stored: a URL's user:password@ never is.
+        from tracker.render import redact_userinfo
+
+        self.location = redact_userinfo(self.location)
+
     def summary(self) -> str:
         """One log line: what ran, how it ended, and what changed."""
         c = self.counts

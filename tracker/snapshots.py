@@ -35,7 +35,25 @@ def parse_moment(text: str) -> dt.datetime:
         raise InvalidInput(
             f"not an ISO 8601 time: {text[:60]!r} (e.g. 2023-01-12T12:04 or 2023-01-12T12:04:00+00:00)"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    check_span(moment, text)
+    return moment
+
+
+# The times a run can have happened at: from the Unix epoch to the day before the calendar's last
+# (a Kyiv day's end, or a moment's offset, must still fit in it).
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9999, 12, 30, 23, 59, 59, tzinfo=dt.UTC)
+
+
+def check_span(moment: dt.datetime, text: str) -> None:
+    """InvalidInput for a moment outside EARLIEST..LATEST (one rule for every time the tool reads)."""
+    try:
+        inside = EARLIEST <= moment.astimezone(dt.UTC) <= LATEST
+    except OverflowError:
+        inside = False
+    if not inside:
+        raise InvalidInput(f"{text.strip()[:60]!r} is outside the times a run can have: 1970-01-01 to 9999-12-30 (UTC)")
 
 
 def snapshot_folders(root: Path) -> list[tuple[Path, dt.datetime]]:

@@ -22,10 +22,11 @@ def generated_date() -> dt.date:
     """The chart's "generated" date: SOURCE_DATE_EPOCH (UTC) when set, so builds reproduce."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-        except (ValueError, OverflowError, OSError):
-            raise InvalidInput(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {epoch[:30]!r}") from None
+        from tracker.config import whole_number
+
+        # Up to the last second of 9999-12-31: every date a chart can print.
+        seconds = whole_number(epoch, "$SOURCE_DATE_EPOCH", low=0, high=253_402_300_799, unit="seconds since 1970")
+        return dt.datetime.fromtimestamp(seconds, dt.UTC).date()
     return dt.date.today()
 
 

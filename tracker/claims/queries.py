@@ -172,7 +172,8 @@ def claim_history(engine: Engine, ident: str) -> list[list[dict[str, Any]]]:
     oldest first; one list per (feed, key), since keys are unique only within a feed."""
     t = m.claim
     with engine.connect() as conn:
-        if ident.isdigit():
+        # An id is ASCII digits within the 64-bit ids a store hands out; anything else is a key.
+        if ident.isascii() and ident.isdigit() and int(ident) < 2**63:
             found = conn.execute(select(t.c.feed_id, t.c.claim_key).where(t.c.id == int(ident))).all()
         else:
             found = conn.execute(select(t.c.feed_id, t.c.claim_key).where(t.c.claim_key == ident).distinct()).all()

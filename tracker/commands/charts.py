@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tracker.commands.options import echo, output_path, report_command
+from tracker.commands.options import Number, echo, output_path, report_command
 from tracker.errors import InvalidInput
 from tracker.reports.options import ReportOptions
 
@@ -61,14 +61,17 @@ SizeOption = Annotated[
 DpiOption = Annotated[
     float,
     typer.Option(
-        "--dpi", show_default=True, help="Dots per inch: at a fixed --size, a higher value draws text and lines larger."
+        "--dpi",
+        click_type=Number(30, 1200, unit="dots per inch"),
+        show_default=True,
+        help="Dots per inch: at a fixed --size, a higher value draws text and lines larger.",
     ),
 ]
 
 
 def parse_size(text: str) -> tuple[int, int]:
     """'1600x900' (or 1600X900, 1600×900) as (width, height)."""
-    match = re.fullmatch(r"\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*", text)
+    match = re.fullmatch(r"\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*", text, re.ASCII)
     if not match:
         raise InvalidInput(f"--size: expected WIDTHxHEIGHT in pixels, e.g. 1600x900, not {text[:40]!r}")
     return int(match[1]), int(match[2])

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tracker.commands.options import DbOption
+from tracker.commands.options import DbOption, Number
 from tracker.errors import InvalidInput, TrackerError
 from tracker.reports.options import parse_date
 from tracker.sources import GENERAL_STAFF, SOURCE_KEY
@@ -34,7 +34,10 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print one log 
 WaitOption = Annotated[
     float,
     typer.Option(
-        "--wait", callback=_check_wait, help="Seconds to wait for another run's writer lock before giving up (exit 7)."
+        "--wait",
+        click_type=Number(0, 86_400, unit="seconds"),
+        callback=_check_wait,
+        help="Seconds to wait for another run's writer lock before giving up (exit 7).",
     ),
 ]
 AllowShrinkOption = Annotated[

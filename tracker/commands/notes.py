@@ -34,6 +34,7 @@ def notes(
     from tracker.reports.outputs import notes_output
     from tracker.store.db import open_store
     from tracker.store.notes import direction_notes, latest_note_date
+    from tracker.store.sources import require_source
 
     start, end = parse_date(since, "--since"), parse_date(until, "--until")
     window = parse_last(last)
@@ -44,6 +45,8 @@ def notes(
         raise InvalidInput(f"--last {window} and {given} both choose the days: give one or the other")
     engine = open_store(resolve_db_url(db), write=False)
     try:
+        with engine.connect() as conn:
+            require_source(conn, source)  # an unknown source is exit 2, as for `changes --source`
         latest = latest_note_date(engine, source=source)
         if window and latest:
             start, end = window.window(latest)

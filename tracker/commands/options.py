@@ -16,8 +16,37 @@ from typing import Annotated, Any
 
 import typer
 
-from tracker.errors import ExitCode, TrackerError
+try:  # typer 0.28 vendors click; earlier versions use click itself
+    from typer._click import types as click_types
+except ImportError:  # pragma: no cover
+    from click import types as click_types  # type: ignore[no-redef]  # the same module, where older typer keeps it
+
+from tracker.config import number_in_range
+from tracker.errors import ExitCode, InvalidInput, TrackerError, local_file_error
 from tracker.reports.options import DEFAULT_METRIC, DEFAULT_SOURCE, By, OutputFormat, Side, report_options
+
+
+class Number(click_types.ParamType):
+    """A numeric option checked by the one rule of every number the tool reads
+    (tracker.config.number_in_range): finite, in range, ASCII digits. A bad value is one usage
+    line naming the option and the range (exit 2)."""
+
+    def __init__(
+        self, low: float, high: float, *, above_low: bool = False, whole: bool = False, unit: str = ""
+    ) -> None:
+        self.name = "integer" if whole else "number"
+        self.low, self.high, self.above_low, self.whole, self.unit = low, high, above_low, whole, unit
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        what = "the value"
+        try:
+            number = number_in_range(
+                value, what, low=self.low, high=self.high, above_low=self.above_low, whole=self.whole, unit=self.unit
+            )
+        except InvalidInput as exc:
+            self.fail(str(exc).removeprefix(f"{what} "), param, ctx)
+        return int(number) if self.whole else number
+
 
 MetricOption = Annotated[
     str,
@@ -44,7 +73,7 @@ SideOption = Annotated[
     ),
 ]
 LastOption = Annotated[
-    tuple[int, str] | None,
+    tuple[str, str] | None,
     typer.Option(
         "--last",
         show_default=False,
@@ -173,6 +202,16 @@ def fails_in_one_line(command: Callable[..., Any]) -> Callable[..., Any]:
         except ValueError as exc:  # an analysis function refusing its input
             code = int(ExitCode.USAGE)
             message = str(exc)
+        except OSError as exc:  # a local file error no step caught: one line, exit 6
+            failure: TrackerError | None = local_file_error(exc)
+            code, message = int(ExitCode.STORE), str(failure)
+        except Exception as exc:  # a database error no step caught (a lock or statement timeout)
+            from tracker.store.db import uncaught_store_error
+
+            failure = uncaught_store_error(exc)
+            if failure is None:
+                raise
+            code, message = int(failure.exit_code), str(failure)
         from tracker.render import sanitize
 
         first = message.strip().splitlines()[0] if message.strip() else "invalid input"

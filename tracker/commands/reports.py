@@ -10,17 +10,25 @@ from typing import Annotated
 
 import typer
 
-from tracker.commands.options import echo, report_command
+from tracker.commands.options import Number, echo, report_command
 from tracker.reports.options import Period, ReportOptions
 
+# The largest figure a threshold or step may name: a billion, far above any count of losses.
+MOST_FIGURE = 1_000_000_000
 TopOption = Annotated[
-    int, typer.Option("--top", min=1, show_default=True, help="How many of the highest days to list.")
+    int,
+    typer.Option(
+        "--top",
+        click_type=Number(1, 100_000, whole=True),
+        show_default=True,
+        help="How many of the highest days to list.",
+    ),
 ]
 StreakOption = Annotated[
     float | None,
     typer.Option(
         "--streak-threshold",
-        min=0,
+        click_type=Number(0, MOST_FIGURE),
         show_default=False,
         help="Streaks are runs of consecutive days at or above this figure. Default: the "
         "90th percentile of the days counted, rounded down to two significant digits.",
@@ -30,7 +38,7 @@ MilestoneOption = Annotated[
     int | None,
     typer.Option(
         "--milestone-step",
-        min=1,
+        click_type=Number(1, MOST_FIGURE, whole=True),
         show_default=False,
         help="List the report on which each multiple of this step was first passed. "
         "Default per metric (100,000 for personnel).",
@@ -71,6 +79,7 @@ AboveOption = Annotated[
     float | None,
     typer.Option(
         "--above",
+        click_type=Number(-MOST_FIGURE, MOST_FIGURE),
         show_default=False,
         metavar="N",
         help="Only the days whose increment is above N (strictly), with a line counting them: "
@@ -81,6 +90,7 @@ BelowOption = Annotated[
     float | None,
     typer.Option(
         "--below",
+        click_type=Number(-MOST_FIGURE, MOST_FIGURE),
         show_default=False,
         metavar="N",
         help="Only the days whose increment is below N (strictly); with --above, the days between.",
@@ -90,7 +100,7 @@ RollingOption = Annotated[
     int | None,
     typer.Option(
         "--rolling",
-        min=1,
+        click_type=Number(1, 10_000, whole=True, unit="days"),
         show_default=False,
         metavar="N",
         help="Instead of periods: the N-day rolling average for each day.",

@@ -28,6 +28,7 @@ def site(out_dir: OutDirOption = "site", db: DbOption = None, quiet: QuietOption
     a PNG fallback), a CSV of every table, and the sources with their licences and date conventions.
     Nothing on the page is loaded from elsewhere; open index.html in any browser."""
     from tracker.config import resolve_db_url
+    from tracker.errors import LocalFileError
     from tracker.render import sanitize
     from tracker.site.build import build_site
 
@@ -36,7 +37,10 @@ def site(out_dir: OutDirOption = "site", db: DbOption = None, quiet: QuietOption
             print(f"site: {message}", file=sys.stderr)
 
     folder = output_path(out_dir, "--out-dir", "a folder") or Path("site")
-    result = build_site(resolve_db_url(db), folder, progress=progress)
+    try:
+        result = build_site(resolve_db_url(db), folder, progress=progress)
+    except OSError as exc:  # a folder that cannot hold files (/proc/self), a full disk: exit 6
+        raise LocalFileError(f"cannot write the page into {folder}: {exc.strerror or exc}") from None
     for part, why in result.skipped:
         print(f"left out {part}: {sanitize(why)}", file=sys.stderr)
     echo(str(result.page))

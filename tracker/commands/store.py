@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tracker.commands.ingest import AllowShrinkOption, WaitOption
-from tracker.commands.options import DbOption, FormatOption, JsonAliasOption, chosen_format, output_path
+from tracker.commands.options import DbOption, FormatOption, JsonAliasOption, Number, chosen_format, output_path
 from tracker.errors import InvalidInput
 from tracker.reports.options import OutputFormat
 from tracker.sources import GENERAL_STAFF
@@ -18,7 +18,12 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 StaleHoursOption = Annotated[
-    float, typer.Option("--stale-hours", help="Warn when a daily feed's last success or latest report is older.")
+    float,
+    typer.Option(
+        "--stale-hours",
+        click_type=Number(0, 87_600, above_low=True, unit="hours"),
+        help="Warn when a daily feed's last success or latest report is older.",
+    ),
 ]
 FeedNameArgument = Annotated[str, typer.Argument(help="The feed's name, as `tracker feeds list` shows it.")]
 FeedSourceOption = Annotated[
@@ -75,7 +80,12 @@ def findings(
     status_filter: Annotated[str, typer.Option("--status", help="open, resolved or all.")] = "open",
     rule: Annotated[str | None, typer.Option("--rule", help="Only this rule (e.g. outlier, coarse).")] = None,
     metric: Annotated[str | None, typer.Option("--metric", help="Only this metric.")] = None,
-    limit: Annotated[int, typer.Option("--limit", min=0, help="At most this many rows (0: all).")] = 50,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit", click_type=Number(0, 1_000_000_000, whole=True), help="At most this many rows (0: all)."
+        ),
+    ] = 50,
     fmt: FormatOption = OutputFormat.table,
     as_json: JsonAliasOption = False,
 ) -> None:

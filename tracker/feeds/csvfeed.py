@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from tracker.errors import BadPayload, InvalidInput
-from tracker.feeds.payload import csv_error_reason, csv_reader, read_local, read_row, unreadable_rows
+from tracker.feeds.payload import check_url, csv_error_reason, csv_reader, read_local, read_row, unreadable_rows
 from tracker.metrics import METRICS, resolve
 from tracker.payloads import Fetched, ParsedPayload, ParseIssue, TotalRow, TotalsTable, keep_later
 from tracker.sources import DEFINITIONS, GENERAL_STAFF, SOURCE_KEY
@@ -99,6 +99,8 @@ class CsvFeed:
             raise InvalidInput("an empty --from: give a path or URL")
         if not location:
             raise InvalidInput("the csv feed needs --from PATH or URL")
+        if "://" in location:
+            check_url(location)
         if location.startswith(("http://", "https://")):
             from tracker import http
 

@@ -79,6 +79,8 @@ class DatasetFeed:
         if not is_dir:
             if not os.path.lexists(path):
                 raise InvalidInput(f"{path}: no such file or folder")
+            if not path.exists():  # a link to nothing: a local file error, as for csv and oryx
+                raise LocalFileError(f"{path}: broken symbolic link (its target does not exist)")
             role = next((r for r, n in FILES.items() if n == path.name), None)
             if role is None:
                 raise InvalidInput(f"{path}: not a dataset file (expected one of {', '.join(FILES.values())})")

@@ -155,7 +155,29 @@ def check_location(location: str | None, default: str) -> str:
         return default
     if not location.strip():
         raise InvalidInput("an empty --from: give a path or URL")
+    if "://" in location:
+        check_url(location)
     return location
+
+
+def check_url(location: str) -> None:
+    """A URL to fetch from: http or https, with a host (and a valid port); else InvalidInput
+    (exit 2: the command line is wrong, no server was tried)."""
+    from urllib.parse import urlsplit
+
+    from tracker.render import redact_userinfo
+
+    shown = redact_userinfo(location)[:200]
+    scheme = location.partition("://")[0].lower()
+    if scheme not in ("http", "https"):
+        raise InvalidInput(f"{shown}: unsupported scheme {scheme[:20]!r}: give an http(s) URL or a local path")
+    try:
+        parts = urlsplit(location)
+        host, _port = parts.hostname, parts.port  # .port raises ValueError for a bad one
+    except ValueError as exc:
+        raise InvalidInput(f"{shown}: not a valid URL ({exc})") from None
+    if not host:
+        raise InvalidInput(f"{shown}: a URL needs a host, e.g. https://example.org/data")
 
 
 LISTED = 5  # unreadable rows named in one finding; the rest are counted

@@ -53,6 +53,8 @@ def claimed_confirmed_frame(
     from tracker.analysis.confirmed import claimed_vs_confirmed, gather
     from tracker.store.queries import feeds_for, observations_frame
 
+    if since is not None and until is not None and since > until:
+        raise InvalidInput(f"--since {since} is after --until {until}")
     metrics = mapped_metrics(series, metric)
     if side not in SIDES:
         raise InvalidInput(f"--side {side[:40]!r}: use {' or '.join(SIDES)}")

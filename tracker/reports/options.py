@@ -56,7 +56,9 @@ DEFAULT_METRIC = "personnel"
 DEFAULT_SIDE = "russia"
 SIDE_NAMES = {"russia": "Russia", "ukraine": "Ukraine"}
 
-# --last N UNIT: the unit's accepted spellings, by the unit they mean.
+# --last N UNIT: N's largest value (10,000 months reach back 833 years: every date a window can
+# name stays a real date), and the unit's accepted spellings, by the unit they mean.
+LAST_MOST = 10_000
 LAST_UNITS = {
     "day": "days",
     "days": "days",
@@ -89,17 +91,23 @@ class Last:
         return dt.date(months // 12, months % 12 + 1, 1), end
 
 
-def parse_last(value: tuple[int, str] | list[Any] | None) -> Last | None:
+def parse_last(value: tuple[int | str, str] | list[Any] | None) -> Last | None:
     """`--last 4 weeks` as a Last, or InvalidInput saying what is accepted."""
+    from tracker.config import whole_number
+
     if value is None:
         return None
     n, unit = value
     name = LAST_UNITS.get(str(unit).strip().lower())
     if name is None:
-        raise InvalidInput(f"--last {n} {str(unit)[:20]!r}: the unit is days, weeks or months (e.g. --last 4 weeks)")
-    if int(n) < 1:
-        raise InvalidInput(f"--last {n} {unit}: N is at least 1")
-    return Last(int(n), name)
+        raise InvalidInput(
+            f"--last {str(n)[:20]} {str(unit)[:20]!r}: the unit is days, weeks or months (e.g. --last 4 weeks)"
+        )
+    try:
+        count = whole_number(n, "N", low=1, high=LAST_MOST)
+    except InvalidInput as exc:
+        raise InvalidInput(f"--last {str(n)[:20]} {unit}: {exc}") from None
+    return Last(count, name)
 
 
 @dataclass(frozen=True)
@@ -170,7 +178,7 @@ def report_options(
     include_flagged: bool,
     db: str | None,
     side: Side | str = DEFAULT_SIDE,
-    last: tuple[int, str] | list[Any] | None = None,
+    last: tuple[int | str, str] | list[Any] | None = None,
     feed: str | None = None,
 ) -> ReportOptions:
     """Validate the shared options: a known metric and side, real dates, since not after until,

@@ -23,9 +23,9 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker.errors import InvalidInput, StoreError
+from tracker.errors import InvalidInput, StoreError, TrackerError
 from tracker.store.models import SCHEMA_REVISION, metadata
-from tracker.store.reading import BUSY_TIMEOUT_S, WRITER_PRAGMAS
+from tracker.store.reading import BUSY_TIMEOUT_S, WRITER_PRAGMAS, frozen_store, reader_uri
 
 # The Alembic scripts: shipped in the package as tracker/_migrations (a link to the checkout's
 # migrations/ in a source tree, a copy in a wheel); the checkout's folder if the link is missing.
@@ -34,11 +34,9 @@ MIGRATIONS_DIR = next(
     (p for p in (_PACKAGE / "_migrations", _PACKAGE.parent / "migrations") if p.is_dir()), _PACKAGE / "_migrations"
 )
 # PostgreSQL: how long to wait for a session (libpq and psycopg round up to whole seconds, at
-# least 2), and how long one statement may run before the server cancels it.
+# least 2); the other bounds of a session are in tracker.store.pgsession.
 CONNECT_TIMEOUT_S = 10
 ENV_CONNECT_TIMEOUT = "TRACKER_DB_CONNECT_TIMEOUT"
-WRITER_STATEMENT_TIMEOUT_S = 300
-READER_STATEMENT_TIMEOUT_S = 120
 # Serialises the creation of a PostgreSQL store (a transaction-scoped advisory lock, distinct
 # from the writer lock's key so that a writer holding that lock may still create the schema).
 PG_CREATE_LOCK_KEY = 0x7472_6364  # "trcd"
@@ -111,12 +109,15 @@ def connect_timeout(parsed: URL | None = None) -> int:
 
 def make_engine(url: str, *, write: bool = True) -> Engine:
     """An engine for the URL; SQLite gets WAL, a busy timeout, foreign keys and real BEGINs,
-    PostgreSQL a connect timeout and a statement timeout (longer for a writer)."""
+    PostgreSQL a connect timeout, lock and statement timeouts (longer for a writer), TCP
+    keepalives and a bound on any wait for the server (tracker.store.pgsession)."""
     parsed = check_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(parsed)
         if path is not None:
             _check_sqlite_location(path)
+            if not write and frozen_store(path):  # a read-only folder: read the file as it is
+                parsed = make_url(f"sqlite:///{reader_uri(path)}&uri=true")
         engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_S})
 
         @event.listens_for(engine, "connect")
@@ -142,16 +143,20 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
 
         return engine
     connect_args: dict[str, object] = {}
+    bounds = None
     if parsed.get_backend_name() == "postgresql":
+        from tracker.store import pgsession
+
+        bounds = pgsession.limits(write=write)
         connect_args["connect_timeout"] = connect_timeout(parsed)
-        seconds = WRITER_STATEMENT_TIMEOUT_S if write else READER_STATEMENT_TIMEOUT_S
-        given = parsed.query.get("options")
-        options = [given] if isinstance(given, str) else list(given or ())
-        connect_args["options"] = " ".join([*options, f"-c statement_timeout={seconds * 1000}"])
+        connect_args.update(pgsession.connect_args(parsed, bounds))
     try:
-        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     except Exception as exc:
         raise StoreError(f"cannot open {safe_url(url)}: {exc}") from None
+    if bounds is not None and engine.dialect.driver == "psycopg":
+        pgsession.bound_connections(engine, bounds)
+    return engine
 
 
 def _check_sqlite_location(path: Path) -> None:
@@ -210,7 +215,7 @@ def connect(engine: Engine) -> Connection:
                 f"(${ENV_CONNECT_TIMEOUT} sets the wait)"
             ) from None
         verb = "open store" if engine.dialect.name == "sqlite" else "connect to"
-        raise StoreError(f"cannot {verb} {_where(engine)}: {error_line(exc)}") from None
+        raise store_failure(exc, f"cannot {verb} {_where(engine)}") from None
 
 
 @contextlib.contextmanager
@@ -219,7 +224,16 @@ def _reading(engine: Engine) -> Iterator[Connection]:
         try:
             yield conn
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open store {_where(engine)}: {error_line(exc)}") from None
+            raise store_failure(exc, f"cannot open store {_where(engine)}") from None
+
+
+def store_failure(exc: BaseException, doing: str) -> TrackerError:
+    """A database error as the one-line error it means, `doing` first: on PostgreSQL a lock
+    timeout is exit 7, a statement timeout, a silent server or a lost connection exit 6 (see
+    tracker.store.pgsession); anything else a StoreError with the error's first line."""
+    from tracker.store.pgsession import failure
+
+    return failure(exc, doing)
 
 
 # --- schema state ------------------------------------------------------------------------------
@@ -424,6 +438,14 @@ def open_store(url: str, *, write: bool) -> Engine:
     except BaseException:
         engine.dispose()
         raise
+
+
+def uncaught_store_error(exc: BaseException) -> TrackerError | None:
+    """The one-line error a database error that no command caught means (a lock timeout: exit 7;
+    a statement timeout, a silent server, a lost connection: exit 6); None for anything else."""
+    if not isinstance(exc, SQLAlchemyError):
+        return None
+    return store_failure(exc, "cannot read or write the store")
 
 
 def error_line(exc: BaseException) -> str:

@@ -12,6 +12,7 @@ store through tracker.store.db as usual, which says exactly what is wrong.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -55,20 +56,37 @@ def sqlite_reader(url: str) -> sqlite3.Connection | None:
     path = sqlite_file(url)
     if path is None or not path.is_file():
         return None
-    return open_at_schema(path, ("PRAGMA query_only=ON",))  # a reader never writes
+    return open_at_schema(path, ("PRAGMA query_only=ON",), read_only=True)  # a reader never writes
 
 
-def open_at_schema(path: Path, setup: Sequence[str], *, own_transactions: bool = False) -> sqlite3.Connection | None:
+def frozen_store(path: Path) -> bool:
+    """True when the store at `path` sits in a folder this process cannot write (a read-only
+    filesystem, another user's folder): SQLite cannot make the WAL's shared-memory file there, so
+    a reader opens it `immutable=1` (reading the file as it is; no writer can be at work in a
+    folder where none can create the lock file and the journal)."""
+    return path.is_file() and not os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def reader_uri(path: Path) -> str:
+    """The SQLite URI a reader opens `path` with: `mode=ro&immutable=1` for a frozen store,
+    else `mode=rw` (an existing file only, never a new empty database)."""
+    mode = "mode=ro&immutable=1" if frozen_store(path) else "mode=rw"
+    return f"file:{quote(str(path.resolve()))}?{mode}"
+
+
+def open_at_schema(
+    path: Path, setup: Sequence[str], *, own_transactions: bool = False, read_only: bool = False
+) -> sqlite3.Connection | None:
     """A sqlite3 connection to the existing store file at `path`, `setup` statements run first
     (with `own_transactions`, the caller begins and ends them: sqlite3 never does), if it is at this
     tracker's schema; else None (none, another or several revisions: the SQLAlchemy
-    path upgrades the store or says what is wrong)."""
+    path upgrades the store or says what is wrong). `read_only`: opened as `reader_uri` says."""
     try:
         # mode=rw opens an existing file only, never a new empty database (read-only where the
         # file is, as a SQLAlchemy reader does); unlike mode=ro it may remove the empty log it
         # leaves on close.
         conn = sqlite3.connect(
-            f"file:{quote(str(path.resolve()))}?mode=rw",
+            reader_uri(path) if read_only else f"file:{quote(str(path.resolve()))}?mode=rw",
             uri=True,
             timeout=BUSY_TIMEOUT_S,
             isolation_level=None if own_transactions else "DEFERRED",

@@ -33,6 +33,14 @@ def known_sources(conn: Connection) -> dict[str, SourceInfo]:
     return out
 
 
+def require_source(conn: Connection, key: str) -> None:
+    """InvalidInput (exit 2) naming the sources there are, when the store knows no source `key`:
+    the one rule of every command that takes --source and reads what it stored."""
+    known = sorted(conn.execute(select(m.source.c.key)).scalars())
+    if key not in known:
+        raise InvalidInput(f"no source {key!r} in the store; sources: {', '.join(known) or 'none yet'}")
+
+
 def stored_source(conn: Connection, key: str) -> SourceInfo:
     """One source as the store knows it (see known_sources); named after its key if unknown."""
     return known_sources(conn).get(key) or source_info(key)
@@ -79,9 +87,9 @@ def list_sources(url: str) -> list[dict[str, Any]]:
         with engine.connect() as conn:
             return source_rows(conn)
     except SQLAlchemyError as exc:
-        from tracker.store.db import error_line
+        from tracker.store.db import store_failure
 
-        raise StoreError(f"cannot read the sources: {error_line(exc)}") from None
+        raise store_failure(exc, "cannot read the sources") from None
     finally:
         engine.dispose()
 
@@ -115,7 +123,7 @@ def add_source(url: str, key: str, given: Mapping[str, str | None], *, lock_wait
 
     A new key not in the registry needs a name (InvalidInput). The registry file is never written.
     """
-    from tracker.store.db import error_line, make_engine
+    from tracker.store.db import make_engine, store_failure
     from tracker.store.lock import writing
 
     fields = {f: v for f, v in given.items() if f in SOURCE_FIELDS and v not in (None, "")}
@@ -125,7 +133,7 @@ def add_source(url: str, key: str, given: Mapping[str, str | None], *, lock_wait
             with engine.begin() as conn:
                 return _record(conn, key, fields)
     except SQLAlchemyError as exc:
-        raise StoreError(f"store write failed, nothing changed: {error_line(exc)}") from None
+        raise store_failure(exc, "store write failed, nothing changed") from None
     finally:
         engine.dispose()
 
