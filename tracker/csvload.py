@@ -35,6 +35,7 @@ from tracker.ingest import (
     collector_paused,
     last_success,
     open_run,
+    record_internal_error,
     plausible_dates,
     run_transaction,
     utcnow,
@@ -114,6 +115,11 @@ def load_sources(
             _record_failed(engine, reports[0], started, [], None)
         except TrackerError:
             pass
+        raise
+    except TrackerError:
+        raise
+    except Exception as exc:
+        record_internal_error(engine, reports, started, None, exc)
         raise
     finally:
         engine.dispose()

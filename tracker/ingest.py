@@ -29,6 +29,7 @@ from tracker.errors import (
     SourceUnreachable,
     StoreError,
     TrackerError,
+    internal_error_line,
 )
 from tracker.feeds import Feed
 from tracker.payloads import AdjustmentRecord, Fetched, ObservationRecord, ParsedPayload, TotalsTable
@@ -152,10 +153,34 @@ def run_ingest(
         except TrackerError:
             pass
         raise
+    except TrackerError:
+        raise
+    except Exception as exc:
+        report.run_id = record_internal_error(engine, [report], started, role, exc)
+        raise
     finally:
         report.seconds = time.perf_counter() - clock
         engine.dispose()
     return report
+
+
+def record_internal_error(
+    engine: Engine, reports: list[RunReport], started: dt.datetime, role: str | None, exc: BaseException
+) -> int | None:
+    """Record runs ended by an unexpected exception (a bug, not bad input) as failed, exit 1, with
+    the error's one line; their transaction has rolled back, so nothing else of them is stored.
+    Returns the first run's id (None when even the record cannot be written: the caller re-raises
+    the original error, which says more than the store's)."""
+    first: int | None = None
+    for report in reports:
+        report.error, report.exit_code, report.status = internal_error_line(exc), ExitCode.INTERNAL, "failed"
+        try:
+            run_id = _record_failed(engine, report, started, [], role)
+        except TrackerError:
+            return first
+        report.run_id = run_id
+        first = run_id if first is None else first
+    return first
 
 
 @contextmanager

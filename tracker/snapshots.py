@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tracker.errors import ExitCode, InvalidInput
+from tracker.errors import ExitCode, InvalidInput, LocalFileError
 
 if TYPE_CHECKING:
     from tracker.feeds import Feed
@@ -38,18 +38,39 @@ def parse_moment(text: str) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def snapshot_folders(root: Path) -> list[tuple[Path, dt.datetime]]:
-    """The snapshot folders under `root` with their fetch times, oldest first."""
+def snapshot_folders(root: Path, on_skip: Callable[[str], None] | None = None) -> list[tuple[Path, dt.datetime]]:
+    """The snapshot folders under `root` with their fetch times, oldest first.
+
+    An entry that is not a folder (a file, a link to a file) is not a snapshot: it is left out,
+    and `on_skip` is told its one line. A broken link may hide a snapshot in the middle of the
+    history (ingesting around it would store a false one): it is LocalFileError (exit 6), naming
+    every such entry, before anything is ingested.
+    """
     if not root.is_dir():
         raise InvalidInput(f"{root}: not a folder of snapshot folders")
     found = []
-    for child in sorted(p for p in root.iterdir() if p.is_dir()):
+    broken = []
+    try:
+        entries = sorted(root.iterdir())
+    except OSError as exc:
+        raise LocalFileError(f"{root}: cannot list the snapshot folders: {exc.strerror}") from None
+    for child in entries:
+        if child.is_symlink() and not child.exists():
+            broken.append(child)
+            continue
+        if not child.is_dir():
+            if on_skip is not None:
+                on_skip(f"{child}: skipped, not a snapshot folder")
+            continue
         match = SNAPSHOT_NAME.match(child.name)
         if not match:
             raise InvalidInput(
                 f"{child}: snapshot folder names must start with their fetch time, e.g. 2023-01-12T1204_day323"
             )
         found.append((child, parse_moment(match[1])))
+    if broken:
+        named = ", ".join(str(p) for p in broken[:3]) + (f" and {len(broken) - 3} more" if len(broken) > 3 else "")
+        raise LocalFileError(f"{named}: a broken link where a snapshot folder should be; nothing was ingested")
     if not found:
         raise InvalidInput(f"{root}: no snapshot folders")
     return sorted(found, key=lambda item: item[1])

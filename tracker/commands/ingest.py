@@ -191,7 +191,7 @@ def _ingest_snapshots(
 
     if not location or observed_at:
         raise InvalidInput("--snapshots needs --from FOLDER and takes each snapshot's time from its name")
-    folders = snapshot_folders(Path(location))
+    folders = snapshot_folders(Path(location), on_skip=lambda line: print(line, file=sys.stderr))
     hidden = quiet or not sys.stderr.isatty()
     with typer.progressbar(folders, label="snapshots", file=sys.stderr, hidden=hidden) as bar:
         reports = ingest_snapshots(resolve_db_url(db), DatasetFeed, bar, wait=wait, allow_shrink=allow_shrink)

@@ -82,7 +82,9 @@ def _backfill(
     if not location or observed_at:
         raise InvalidInput("--snapshots needs --from FOLDER and takes each snapshot's time from its name")
     url = resolve_db_url(db)
-    folders, last = not_yet_seen(url, OryxFeed.name, ORYX, snapshot_folders(Path(location)))
+    folders, last = not_yet_seen(
+        url, OryxFeed.name, ORYX, snapshot_folders(Path(location), on_skip=lambda line: print(line, file=sys.stderr))
+    )
     if not folders:
         print(f"oryx: every snapshot is older than the store's last oryx run ({last:%Y-%m-%dT%H:%MZ}): nothing to do")
         return 0

@@ -1,0 +1,103 @@
+"""Every run that starts ends in a run record, whatever stops it; the daily job's steps fail
+alone; backfills say what they skip and why."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.clirun import run_tracker
+from tests.test_oryx import chosen_folder
+from tests.storecheck import count, runs
+from tracker.daily import DailySettings, overall_exit_code, run_daily
+from tracker.errors import ExitCode
+
+
+def _break_validation(monkeypatch) -> None:
+    """Inject a bug: every validation function raises, after the run's rows were written."""
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("injected validation bug\nsecond line")
+
+    for name in ("validate_whole", "validate_window", "validate_documented_window"):
+        monkeypatch.setattr(f"tracker.ingest.{name}", broken)
+
+
+# --- an unexpected exception is a failed run, and only its own daily step fails ---------------
+
+
+def test_a_bug_in_validation_is_a_failed_run_record_exit_1_and_one_line(capsys, monkeypatch, store_url, history_dirs):
+    _break_validation(monkeypatch)
+
+    code, out, err = run_tracker(capsys, "ingest", "dataset", "--from", str(history_dirs[0]), "--db", store_url)
+
+    assert code == ExitCode.INTERNAL == 1
+    assert err == "internal error: RuntimeError: injected validation bug (set TRACKER_DEBUG=1 for a traceback)\n"
+    [run] = runs(store_url)
+    assert run["status"] == "failed" and run["exit_code"] == 1
+    assert run["error"] == "internal error: RuntimeError: injected validation bug"
+    assert run["started_at"] <= run["finished_at"]
+    # nothing of the failed transaction is kept: no observation, no finding, no stored payload
+    assert count(store_url, "SELECT COUNT(*) FROM observation") == 0
+    assert count(store_url, "SELECT COUNT(*) FROM finding") == 0
+
+
+def test_a_bug_in_the_dataset_step_leaves_the_claims_and_charts_steps_running(
+    monkeypatch, store_url, history_dirs, tmp_path
+):
+    first = run_daily(store_url, DailySettings(dataset_from=str(history_dirs[0])))
+    assert overall_exit_code(first) in (0, 3)
+    before = runs(store_url)
+    _break_validation(monkeypatch)  # the next snapshot is validated: the dataset step meets the bug
+
+    steps = run_daily(
+        store_url,
+        DailySettings(dataset_from=str(history_dirs[1]), charts_dir=tmp_path / "charts"),
+    )
+
+    by_step = {s.step: s for s in steps}
+    assert by_step["dataset"].exit_code == 1
+    assert by_step["dataset"].line == "dataset: error: internal error: RuntimeError: injected validation bug"
+    assert by_step["claims"].exit_code == 0 and by_step["claims"].run_id is not None  # unchanged: not validated
+    assert by_step["charts"].exit_code == 0 and " charts: " in by_step["charts"].line
+    assert overall_exit_code(steps) == 1
+    after = runs(store_url)[len(before) :]
+    assert [(r["feed_name"], r["status"], r["exit_code"]) for r in after] == [
+        ("ua-dataset", "failed", 1),
+        ("claims-file", "unchanged", 0),
+    ]
+
+
+# --- a snapshot folder's other entries are named; a broken link stops the backfill ------------
+
+PAIR = ("2022-07-17T1132_c5debe1", "2022-07-18T1132_e0aec6e")
+
+
+def test_oryx_snapshots_name_each_entry_that_is_not_a_folder_and_ingest_the_rest(capsys, tmp_path, oryx_history):
+    folder = chosen_folder(tmp_path / "history", oryx_history, PAIR)
+    (folder / "README.txt").write_text("notes\n")
+    (folder / "2022-07-19T1132_file").write_text("not a folder\n")
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+
+    code, out, err = run_tracker(capsys, "ingest", "oryx", "--snapshots", "--from", str(folder), "--db", url)
+
+    assert code == ExitCode.OK, err
+    assert f"{folder / 'README.txt'}: skipped, not a snapshot folder\n" in err
+    assert f"{folder / '2022-07-19T1132_file'}: skipped, not a snapshot folder\n" in err
+    assert "oryx: 2 of 2 snapshots ingested" in out
+    assert [r["status"] for r in runs(url)] == ["ok", "ok"]
+
+
+@pytest.mark.parametrize("command", ["oryx", "dataset"])
+def test_a_broken_link_among_snapshot_folders_is_exit_6_naming_it_before_anything_is_ingested(
+    capsys, tmp_path, oryx_history, command
+):
+    folder = chosen_folder(tmp_path / "history", oryx_history, PAIR)
+    gone = folder / "2022-07-18T0900_gone"
+    gone.symlink_to(tmp_path / "nowhere", target_is_directory=True)
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+
+    code, out, err = run_tracker(capsys, "ingest", command, "--snapshots", "--from", str(folder), "--db", url)
+
+    assert code == ExitCode.STORE
+    assert err == f"error: {gone}: a broken link where a snapshot folder should be; nothing was ingested\n"
+    assert not (tmp_path / "store.db").exists() or count(url, "SELECT COUNT(*) FROM ingest_run") == 0
