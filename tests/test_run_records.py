@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.clirun import run_tracker
-from tests.test_oryx import chosen_folder
 from tests.storecheck import count, runs
+from tests.test_oryx import chosen_folder
 from tracker.daily import DailySettings, overall_exit_code, run_daily
 from tracker.errors import ExitCode
 

@@ -35,8 +35,8 @@ from tracker.ingest import (
     collector_paused,
     last_success,
     open_run,
-    record_internal_error,
     plausible_dates,
+    record_internal_error,
     run_transaction,
     utcnow,
 )
