@@ -3,6 +3,8 @@ alone; backfills say what they skip and why."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.clirun import run_tracker
@@ -101,3 +103,29 @@ def test_a_broken_link_among_snapshot_folders_is_exit_6_naming_it_before_anythin
     assert code == ExitCode.STORE
     assert err == f"error: {gone}: a broken link where a snapshot folder should be; nothing was ingested\n"
     assert not (tmp_path / "store.db").exists() or count(url, "SELECT COUNT(*) FROM ingest_run") == 0
+
+
+def test_a_failed_fetch_after_a_stored_run_records_when_the_run_started_not_when_it_failed(
+    capsys, monkeypatch, sqlite_url, history_dirs
+):
+    from tracker.errors import SourceUnreachable
+    from tracker.feeds.dataset import DatasetFeed
+
+    code, _, err = run_tracker(capsys, "ingest", "dataset", "--from", str(history_dirs[0]), "--db", sqlite_url)
+    assert code in (0, 3), err
+    failed_at = []
+
+    def unreachable(self, location=None, **options):
+        failed_at.append(dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        raise SourceUnreachable(f"{location}: connection failed (injected)")
+
+    monkeypatch.setattr(DatasetFeed, "fetch", unreachable)
+
+    code, _, err = run_tracker(capsys, "ingest", "dataset", "--from", str(history_dirs[1]), "--db", sqlite_url)
+
+    assert code == ExitCode.UNREACHABLE
+    [moment] = failed_at  # fetched once, by the first attempt on the SQLite file
+    run = runs(sqlite_url)[-1]
+    assert run["status"] == "failed"
+    started = dt.datetime.fromisoformat(str(run["started_at"]))
+    assert started < moment <= dt.datetime.fromisoformat(str(run["finished_at"]))

@@ -92,6 +92,7 @@ def run_ingest(
     lock_wait: float = 10.0,
     allow_shrink: bool = False,
     role: str | None = None,
+    started: dt.datetime | None = None,
 ) -> RunReport:
     """Fetch, archive, parse, store and validate one payload of a feed; never raises for a
     failed fetch or a bad payload (the report says so), raises TrackerError for usage and store
@@ -100,10 +101,11 @@ def run_ingest(
     `observed_at` backfills an archived snapshot at its true time and must not be older than what
     the store has seen of the feed; a live run is observed when it fetched, under the writer lock.
     `allow_shrink` accepts a snapshot that removes much of what is stored; `role` ("daily") marks
-    the feed as one that `tracker status` judges.
+    the feed as one that `tracker status` judges; `started` is when the run began, if a first
+    attempt (tracker.repeat) fetched before this call.
     """
     clock = time.perf_counter()
-    started = utcnow()
+    started = started or utcnow()
     source = source or feed.source
     if observed_at is not None:
         observed_at = as_utc(observed_at)

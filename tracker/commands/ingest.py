@@ -127,13 +127,14 @@ def run_feed(
     from tracker.config import resolve_db_url
 
     url = resolve_db_url(db)
+    started = None
     if not observed_at:  # a backfill checks its order against the store: the normal path's work
         from tracker.repeat import try_repeat
 
         attempt = try_repeat(url, feed, location=location, source=source, fetch_options=fetch_options, wait=wait)
         if attempt.report is not None:
             return _print_run(attempt.report, quiet=quiet)
-        feed = attempt.feed
+        feed, started = attempt.feed, attempt.started
     from tracker.ingest import run_ingest
     from tracker.snapshots import parse_moment
 
@@ -146,6 +147,7 @@ def run_feed(
         fetch_options=fetch_options,
         lock_wait=wait,
         allow_shrink=allow_shrink,
+        started=started,
     )
     return _print_run(report, quiet=quiet)
 
