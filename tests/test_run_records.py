@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from tests.clirun import run_tracker
-from tests.storecheck import count, runs
-from tests.test_oryx import chosen_folder
+from tests.storecheck import count, fingerprint, runs
+from tests.test_oryx import chosen_folder, query, stored
 from tracker.daily import DailySettings, overall_exit_code, run_daily
 from tracker.errors import ExitCode
 
@@ -129,3 +129,70 @@ def test_a_failed_fetch_after_a_stored_run_records_when_the_run_started_not_when
     assert run["status"] == "failed"
     started = dt.datetime.fromisoformat(str(run["started_at"]))
     assert started < moment <= dt.datetime.fromisoformat(str(run["finished_at"]))
+
+
+# --- an Oryx backfill after a live Oryx run adds the older history ----------------------------
+
+
+def test_an_oryx_backfill_after_a_live_run_adds_the_older_snapshots_as_history_known_from_their_dates(
+    capsys, tmp_path, oryx_history, store_url
+):
+    live = oryx_history / "2025-07-19T1144_a8624b4"
+    code, _, err = run_tracker(capsys, "ingest", "oryx", "--from", str(live), "--db", store_url)
+    assert code == ExitCode.OK, err
+    live_run = runs(store_url)[0]["id"]
+    folder = chosen_folder(tmp_path / "history", oryx_history, PAIR)
+
+    code, out, err = run_tracker(capsys, "ingest", "oryx", "--snapshots", "--from", str(folder), "--db", store_url)
+
+    assert code == ExitCode.OK, err
+    assert "oryx: 2 of 2 snapshots ingested — " in out
+    assert stored(store_url, "oryx.tanks", "russia", "2022-07-17") == [876]
+    assert stored(store_url, "oryx.tanks", "russia", "2022-07-18") == [865]
+    # known from the snapshot's own moment, and the live run is still the feed's latest
+    [first_seen] = query(
+        store_url,
+        "SELECT DISTINCT o.first_seen_at FROM observation o WHERE o.report_date = :day",
+        day=dt.date(2022, 7, 18),
+    )
+    assert str(first_seen[0]).startswith("2022-07-18 11:32")
+    from tracker.ingest import last_success
+    from tracker.store.db import make_engine
+
+    engine = make_engine(store_url)
+    assert last_success(engine, "oryx", "oryx").id == live_run
+    engine.dispose()
+
+    # run again: nothing left to add
+    code, out, err = run_tracker(capsys, "ingest", "oryx", "--snapshots", "--from", str(folder), "--db", store_url)
+    assert (code, out, err) == (0, "oryx: all 2 snapshots are already stored: nothing to do\n", "")
+
+
+def test_an_older_oryx_snapshot_of_a_date_seen_later_is_skipped_and_named(capsys, tmp_path, oryx_history, store_url):
+    code, _, err = run_tracker(
+        capsys,
+        "ingest",
+        "oryx",
+        "--from",
+        str(oryx_history / PAIR[1]),
+        "--observed-at",
+        "2022-07-18T18:00",
+        "--db",
+        store_url,
+    )
+    assert code == ExitCode.OK, err
+    before = fingerprint(store_url)
+    folder = chosen_folder(tmp_path / "history", oryx_history, PAIR)
+
+    code, out, err = run_tracker(capsys, "ingest", "oryx", "--snapshots", "--from", str(folder), "--db", store_url)
+
+    assert code == ExitCode.OK, err
+    assert err == (
+        f"oryx: skipped {folder / PAIR[1]}: oryx (oryx) already holds figures dated 2022-07-18 seen at "
+        "2022-07-18T18:00:00+00:00, after this snapshot's 2022-07-18T11:32:00+00:00: an older snapshot can only "
+        "add dates not seen later\n"
+    )
+    assert "oryx: 1 of 1 snapshots ingested (1 older skipped: their dates hold figures seen later)" in out
+    assert stored(store_url, "oryx.tanks", "russia", "2022-07-17") == [876]
+    assert stored(store_url, "oryx.tanks", "russia", "2022-07-18") == [865]
+    assert fingerprint(store_url) != before  # 2022-07-17 was added; 2022-07-18 as it was

@@ -82,13 +82,14 @@ def _backfill(
     if not location or observed_at:
         raise InvalidInput("--snapshots needs --from FOLDER and takes each snapshot's time from its name")
     url = resolve_db_url(db)
-    folders, last = not_yet_seen(
-        url, OryxFeed.name, ORYX, snapshot_folders(Path(location), on_skip=lambda line: print(line, file=sys.stderr))
-    )
+    every = snapshot_folders(Path(location), on_skip=lambda line: print(line, file=sys.stderr))
+    folders, _last = not_yet_seen(url, OryxFeed.name, ORYX, every)
     if not folders:
-        print(f"oryx: every snapshot is older than the store's last oryx run ({last:%Y-%m-%dT%H:%MZ}): nothing to do")
+        print(f"oryx: all {len(every):,} snapshots are already stored: nothing to do")
         return 0
-    skipped = " (the older ones were already stored)" if last is not None else ""
+    stored = len(every) - len(folders)
+    skipped = f" ({stored:,} already stored)" if stored else ""
+    refused: list[tuple[Path, str]] = []
     clock = time.perf_counter()
     done = 0
 
@@ -111,12 +112,20 @@ def _backfill(
         allow_shrink=allow_shrink,
         dated_feed=lambda moment: OryxFeed(observed_at=moment),
         progress=progress,
+        on_refused=lambda folder, why: refused.append((folder, why)),
     )
+    for folder, why in refused:
+        print(f"oryx: skipped {folder}: {why}", file=sys.stderr)
+    if refused:
+        skipped += f" ({len(refused):,} older skipped: their dates hold figures seen later)"
+    if not reports:
+        print(_total_line(reports, len(folders) - len(refused), skipped))
+        return 0
     for report in reports:
         if report.status == "failed" or (not quiet and report.status == "ok_with_findings"):
             text, to_stderr = run_summary(report, quiet=True)
             print(text, file=sys.stderr if to_stderr else sys.stdout)
-    print(_total_line(reports, len(folders), skipped))
+    print(_total_line(reports, len(folders) - len(refused), skipped))
     return max(int(r.exit_code) for r in reports)
 
 
