@@ -43,26 +43,37 @@ def test_a_bug_in_validation_is_a_failed_run_record_exit_1_and_one_line(capsys, 
     assert count(store_url, "SELECT COUNT(*) FROM finding") == 0
 
 
-def test_a_bug_in_the_dataset_step_leaves_the_claims_and_charts_steps_running(
-    monkeypatch, store_url, history_dirs, tmp_path
+def test_a_bug_in_the_dataset_step_or_the_charts_step_leaves_the_later_steps_running(
+    monkeypatch, sqlite_url, history_dirs, tmp_path
 ):
-    first = run_daily(store_url, DailySettings(dataset_from=str(history_dirs[0])))
-    assert overall_exit_code(first) in (0, 3)
-    before = runs(store_url)
+    # the run records are proved on each backend above; this is the job's flow
+    from tracker.feeds.claims import ClaimsFeed
+    from tracker.feeds.dataset import DatasetFeed
+    from tracker.ingest import run_ingest
+
+    assert run_ingest(sqlite_url, DatasetFeed(), location=str(history_dirs[0]), role="daily").exit_code in (0, 3)
+    assert run_ingest(sqlite_url, ClaimsFeed(), role="daily").exit_code in (0, 3)
+    before = runs(sqlite_url)
     _break_validation(monkeypatch)  # the next snapshot is validated: the dataset step meets the bug
 
-    steps = run_daily(
-        store_url,
-        DailySettings(dataset_from=str(history_dirs[1]), charts_dir=tmp_path / "charts"),
-    )
+    def broken_charts(*_args, **_kwargs):
+        raise RuntimeError("injected chart bug")
+
+    monkeypatch.setattr("tracker.charts.build.build_set", broken_charts)
+
+    steps = run_daily(sqlite_url, DailySettings(dataset_from=str(history_dirs[1]), charts_dir=tmp_path / "charts"))
 
     by_step = {s.step: s for s in steps}
     assert by_step["dataset"].exit_code == 1
     assert by_step["dataset"].line == "dataset: error: internal error: RuntimeError: injected validation bug"
     assert by_step["claims"].exit_code == 0 and by_step["claims"].run_id is not None  # unchanged: not validated
-    assert by_step["charts"].exit_code == 0 and " charts: " in by_step["charts"].line
+    assert (by_step["charts"].exit_code, by_step["charts"].line) == (
+        1,
+        "charts: error: internal error: RuntimeError: injected chart bug",
+    )
+    assert by_step["cache"].exit_code == 0 and " cache: warmed " in by_step["cache"].line
     assert overall_exit_code(steps) == 1
-    after = runs(store_url)[len(before) :]
+    after = runs(sqlite_url)[len(before) :]
     assert [(r["feed_name"], r["status"], r["exit_code"]) for r in after] == [
         ("ua-dataset", "failed", 1),
         ("claims-file", "unchanged", 0),
@@ -196,3 +207,101 @@ def test_an_older_oryx_snapshot_of_a_date_seen_later_is_skipped_and_named(capsys
     assert stored(store_url, "oryx.tanks", "russia", "2022-07-17") == [876]
     assert stored(store_url, "oryx.tanks", "russia", "2022-07-18") == [865]
     assert fingerprint(store_url) != before  # 2022-07-17 was added; 2022-07-18 as it was
+
+
+# --- Ctrl-C during a backfill: exit 130 and one line, wherever it lands ---------------------
+
+
+def test_a_ctrl_c_that_lands_in_a_finalizer_still_ends_the_backfill_with_exit_130(
+    capsys, monkeypatch, tmp_path, oryx_history
+):
+    import signal
+
+    import tracker.ingest
+
+    real = tracker.ingest.run_ingest
+    done = []
+
+    class Finalized:
+        def __del__(self) -> None:
+            signal.raise_signal(signal.SIGINT)  # as SQLAlchemy's pool finalizer may meet a Ctrl-C
+
+    def run_then_interrupt(*args, **kwargs):
+        done.append(real(*args, **kwargs))
+        if len(done) == 1:
+            Finalized()  # dropped at once: the interrupt is raised inside its finalizer
+        return done[-1]
+
+    monkeypatch.setattr(tracker.ingest, "run_ingest", run_then_interrupt)
+    folder = chosen_folder(tmp_path / "history", oryx_history, (*PAIR, "2022-12-26T1233_02baf9c"))
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+
+    code, out, err = run_tracker(capsys, "ingest", "oryx", "--snapshots", "--from", str(folder), "--db", url)
+
+    assert (code, out, err) == (130, "", "interrupted: an unfinished run changes nothing\n")
+    assert len(done) == 1 and [r["status"] for r in runs(url)] == ["ok"]
+
+
+def _stored_runs(path) -> int:
+    """How many runs a store being written holds, read as another process would (0 if not yet)."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.05)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM ingest_run").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
+def test_real_sigints_at_several_moments_of_an_oryx_backfill_are_each_exit_130_and_one_line(tmp_path, oryx_history):
+    """Three backfills at once, each sent SIGINT as soon as its store holds 0 (just created), 1 or
+    2 runs: the moment a run has committed and its connections are being put away, where a
+    Ctrl-C was lost ("Exception ignored in …", then exit 3) or logged with a traceback."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    names = tuple(sorted(p.name for p in oryx_history.iterdir())[100:110])
+    procs = {}
+    for after_runs in (0, 1, 2):
+        folder = chosen_folder(tmp_path / f"history{after_runs}", oryx_history, names)
+        store = tmp_path / f"store{after_runs}.db"
+        procs[after_runs] = (
+            store,
+            subprocess.Popen(
+                [str(Path(sys.executable).parent / "tracker"), "ingest", "oryx", "--snapshots", "--from",
+                 str(folder), "--db", f"sqlite:///{store}"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+            ),
+        )  # fmt: skip
+    try:
+        waiting = dict(procs)
+        while waiting:  # each waits for its event (bounded by the process's own end), then is interrupted
+            for after_runs, (store, proc) in list(waiting.items()):
+                if proc.poll() is not None or (store.exists() and _stored_runs(store) >= after_runs):
+                    proc.send_signal(signal.SIGINT)
+                    del waiting[after_runs]
+            time.sleep(0.005)
+        ended = {after_runs: proc.communicate(timeout=120) for after_runs, (_store, proc) in procs.items()}
+    finally:
+        for _store, proc in procs.values():
+            proc.kill()
+
+    for after_runs, (store, proc) in procs.items():
+        out, err = ended[after_runs]
+        assert (after_runs, proc.returncode, err) == (
+            after_runs,
+            130,
+            "interrupted: an unfinished run changes nothing\n",
+        )
+        stored = runs(f"sqlite:///{store}") if _stored_runs(store) else []
+        assert all(r["status"] in ("ok", "ok_with_findings") for r in stored)
+        assert after_runs <= len(stored) < len(names), out

@@ -22,7 +22,7 @@ try:  # typer 0.28 vendors click; earlier versions use click itself
 except ImportError:  # pragma: no cover
     from click import exceptions as click_errors  # type: ignore[no-redef]  # the same module, where older typer keeps it
 
-from tracker.errors import ExitCode, TrackerError
+from tracker.errors import ExitCode, TrackerError, internal_error_line
 
 # Ctrl-C (128 + SIGINT, as a shell reports it). typer 0.28 turns a KeyboardInterrupt into
 # Exit(130), which click hands back as a code; earlier versions raise Abort: both end in one line.
@@ -131,37 +131,53 @@ def main() -> None:
     Usage errors are one `error:` line naming the help to read (exit 2); typer.Exit carries a
     command's exit code; anything else is one line, never a traceback (TRACKER_DEBUG=1 shows it).
     """
+    from tracker import interrupts
+
+    try:
+        with interrupts.installed():
+            try:
+                code = _run()
+            except KeyboardInterrupt:  # landed between the command's end and here
+                code = INTERRUPTED
+            # An interrupt swallowed where it landed (a finalizer) still ends the command as one.
+            interrupted = code == INTERRUPTED or interrupts.pending()
+            if interrupted:
+                interrupts.ignore_more()
+    except KeyboardInterrupt:  # landed while the handlers were put back
+        interrupted = True
+    if interrupted:
+        print("interrupted: an unfinished run changes nothing", file=sys.stderr)
+        code = INTERRUPTED
+    sys.exit(code)
+
+
+def _run() -> int:
+    """Run the command line; its exit code (a failure's one line printed)."""
     from tracker.render import sanitize
 
     try:
         code = _app_for(sys.argv[1:])(standalone_mode=False)
     except click_errors.NoArgsIsHelpError as exc:
         print(exc.format_message())  # the help text: a command group called with nothing to do
-        sys.exit(int(ExitCode.USAGE))
+        return int(ExitCode.USAGE)
     except click_errors.UsageError as exc:
         # One line that a cron mail can carry, and the help to read, instead of click's box.
         where = exc.ctx.command_path if exc.ctx is not None else "tracker"
         message = " ".join(exc.format_message().split())  # click words some messages over lines
         print(f"error: {sanitize(message)} (see `{where} --help`)", file=sys.stderr)
-        sys.exit(int(ExitCode.USAGE))
+        return int(ExitCode.USAGE)
     except click_errors.ClickException as exc:
         print(f"error: {sanitize(exc.format_message())}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        code = INTERRUPTED
+        return INTERRUPTED
     except TrackerError as exc:
         print(f"error: {sanitize(exc)}", file=sys.stderr)
-        sys.exit(int(exc.exit_code))
+        return int(exc.exit_code)
     except Exception as exc:  # an internal bug: one line, never a traceback (unless asked for)
         if os.environ.get("TRACKER_DEBUG"):
             raise
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        print(
-            f"internal error: {type(exc).__name__}: {sanitize(first)} (set TRACKER_DEBUG=1 for a traceback)",
-            file=sys.stderr,
-        )
-        sys.exit(1)
-    if code == INTERRUPTED:
-        print("interrupted: an unfinished run changes nothing", file=sys.stderr)
+        print(f"{internal_error_line(exc)} (set TRACKER_DEBUG=1 for a traceback)", file=sys.stderr)
+        return int(ExitCode.INTERNAL)
     # Without standalone mode click returns a typer.Exit's code (or the command's return value).
-    sys.exit(code if isinstance(code, int) else 0)
+    return code if isinstance(code, int) else 0

@@ -95,10 +95,12 @@ def ingest_snapshots(
     called after each run; `on_refused`, when given, is told of each snapshot refused as out of
     order (InvalidInput) and the backfill goes on, else the refusal is raised.
     """
+    from tracker import interrupts
     from tracker.ingest import run_ingest
 
     reports: list[RunReport] = []
     for folder, moment in folders:
+        interrupts.check()  # a Ctrl-C that landed in a finalizer during the last run stops here
         feed = dated_feed(moment) if dated_feed is not None else make_feed()
         try:
             report = run_ingest(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -71,11 +72,8 @@ def _backfill(
 ) -> int:
     """Ingest every snapshot folder in time order; prints a progress line every PROGRESS_EVERY
     snapshots (stderr), the lines of runs that failed or found warnings, and one total line."""
-    from pathlib import Path
-
     from tracker.config import resolve_db_url
     from tracker.feeds.oryx import OryxFeed
-    from tracker.reports.store_outputs import run_summary
     from tracker.snapshots import ingest_snapshots, not_yet_seen, snapshot_folders
     from tracker.sources import ORYX
 
@@ -89,7 +87,7 @@ def _backfill(
         return 0
     stored = len(every) - len(folders)
     skipped = f" ({stored:,} already stored)" if stored else ""
-    refused: list[tuple[Path, str]] = []
+    refused: list[Path] = []
     clock = time.perf_counter()
     done = 0
 
@@ -112,21 +110,29 @@ def _backfill(
         allow_shrink=allow_shrink,
         dated_feed=lambda moment: OryxFeed(observed_at=moment),
         progress=progress,
-        on_refused=lambda folder, why: refused.append((folder, why)),
+        on_refused=lambda folder, why: _refused(refused, folder, why),
     )
-    for folder, why in refused:
-        print(f"oryx: skipped {folder}: {why}", file=sys.stderr)
+    return _print_backfill(reports, len(refused), len(folders), skipped, quiet=quiet)
+
+
+def _refused(refused: list[Path], folder: Path, why: str) -> None:
+    """An older snapshot whose dates the store saw later: named on stderr with why, counted."""
+    refused.append(folder)
+    print(f"oryx: skipped {folder}: {why}", file=sys.stderr)
+
+
+def _print_backfill(reports: list[RunReport], refused: int, planned: int, skipped: str, *, quiet: bool) -> int:
+    """The lines of runs that failed or found warnings, and the total line; the backfill's code."""
+    from tracker.reports.store_outputs import run_summary
+
     if refused:
-        skipped += f" ({len(refused):,} older skipped: their dates hold figures seen later)"
-    if not reports:
-        print(_total_line(reports, len(folders) - len(refused), skipped))
-        return 0
+        skipped += f" ({refused:,} older skipped: their dates hold figures seen later)"
     for report in reports:
         if report.status == "failed" or (not quiet and report.status == "ok_with_findings"):
             text, to_stderr = run_summary(report, quiet=True)
             print(text, file=sys.stderr if to_stderr else sys.stdout)
-    print(_total_line(reports, len(folders) - len(refused), skipped))
-    return max(int(r.exit_code) for r in reports)
+    print(_total_line(reports, planned - refused, skipped))
+    return max((int(r.exit_code) for r in reports), default=0)
 
 
 def _total_line(reports: list[RunReport], planned: int, skipped: str) -> str:
