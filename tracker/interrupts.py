@@ -65,6 +65,9 @@ def installed() -> Iterator[None]:
 
     drop = _DropInterruptLogs()
     try:
+        if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:  # started to ignore it (nohup, `cmd &`): so be it
+            yield
+            return
         previous = signal.signal(signal.SIGINT, _handler)
     except ValueError:  # not the main thread: leave Python's own handling
         yield
