@@ -305,3 +305,81 @@ def test_real_sigints_at_several_moments_of_an_oryx_backfill_are_each_exit_130_a
         stored = runs(f"sqlite:///{store}") if _stored_runs(store) else []
         assert all(r["status"] in ("ok", "ok_with_findings") for r in stored)
         assert after_runs <= len(stored) < len(names), out
+
+
+# --- a value longer than its column is a finding on its record, on both backends --------------
+
+LONG_QUALIFIER = "approximately per preliminary data"  # 34 characters: the column holds 32
+
+
+def test_the_store_widths_the_parsers_check_are_the_columns_widths():
+    from tracker.store import models as m
+    from tracker.values import MAX_METRIC_LABEL, MAX_METRIC_NAME, MAX_QUALIFIER
+
+    assert m.metric.c.name.type.length == MAX_METRIC_NAME
+    assert m.metric.c.label.type.length == MAX_METRIC_LABEL
+    assert m.observation.c.qualifier.type.length == MAX_QUALIFIER
+
+
+def test_a_dataset_qualifier_too_long_for_its_column_is_a_finding_and_the_rest_is_stored(
+    capsys, store_url, history_dirs, tmp_path
+):
+    import json
+    import shutil
+
+    folder = tmp_path / "dataset"
+    shutil.copytree(history_dirs[0], folder)
+    path = folder / "russia_losses_personnel.json"
+    rows = json.loads(path.read_text())
+    assert rows[-1]["date"] == "2023-01-12" and rows[-1]["personnel"] == 113990
+    rows[-1]["personnel*"] = LONG_QUALIFIER
+    path.write_text(json.dumps(rows))
+
+    code, out, err = run_tracker(capsys, "ingest", "dataset", "--from", str(folder), "--db", store_url)
+
+    assert code == ExitCode.FINDINGS, err
+    [finding] = query(store_url, "SELECT message FROM finding WHERE rule = 'bad_value'")
+    assert "2023-01-12" in finding[0] and "is 34 characters long (the store keeps at most 32)" in finding[0]
+    assert stored(store_url, "personnel", "russia", "2023-01-11") == [112960]
+    assert stored(store_url, "personnel", "russia", "2023-01-12") == []
+
+
+def test_a_csv_qualifier_too_long_for_its_column_is_a_finding_and_the_rest_is_stored(capsys, store_url, tmp_path):
+    path = tmp_path / "figures.csv"
+    path.write_text(
+        "report_date,metric,value,qualifier\n"
+        "2023-01-10,personnel,112000,about\n"
+        f"2023-01-11,personnel,113290,{LONG_QUALIFIER}\n"
+        "2023-01-12,personnel,113990,about\n"
+    )
+
+    code, out, err = run_tracker(capsys, "ingest", "csv", "--from", str(path), "--db", store_url)
+
+    assert code == ExitCode.FINDINGS, err
+    [finding] = query(store_url, "SELECT message FROM finding WHERE rule = 'bad_value'")
+    assert "line 3 2023-01-11 'personnel': qualifier" in finding[0]
+    assert "is 34 characters long (the store keeps at most 32); not stored" in finding[0]
+    assert stored(store_url, "personnel", "russia", "2023-01-12") == [113990]
+    assert stored(store_url, "personnel", "russia", "2023-01-11") == []
+
+
+def test_an_oryx_type_name_too_long_for_a_series_name_is_a_bad_row_and_the_rest_is_stored(capsys, store_url, tmp_path):
+    from tests.test_oryx import HEADER
+
+    name = "Self-propelled anti-aircraft guns with an experimental radar system"  # 67 characters
+    folder = tmp_path / "2025-07-20T1000_long"
+    folder.mkdir()
+    (folder / "totals_by_type.csv").write_text(
+        HEADER + "Russia,Tanks,10,1,2,3,16\n" + f"Russia,{name},1,0,0,0,1\n" + "Ukraine,Tanks,5,0,1,1,7\n"
+    )
+
+    code, out, err = run_tracker(
+        capsys, "ingest", "oryx", "--from", str(folder), "--observed-at", "2025-07-20T10:00", "--db", store_url
+    )
+
+    assert code == ExitCode.FINDINGS, err
+    [finding] = query(store_url, "SELECT message FROM finding WHERE rule = 'bad_row'")
+    assert f"line 3: type '{name[:60]}'… cannot be stored: its series name is 72 characters long" in finding[0]
+    assert "(the store keeps at most 64); not stored" in finding[0]
+    assert stored(store_url, "oryx.tanks", "russia", "2025-07-20") == [16]
+    assert stored(store_url, "oryx.tanks", "ukraine", "2025-07-20") == [7]
