@@ -383,3 +383,78 @@ def test_an_oryx_type_name_too_long_for_a_series_name_is_a_bad_row_and_the_rest_
     assert "(the store keeps at most 64); not stored" in finding[0]
     assert stored(store_url, "oryx.tanks", "russia", "2025-07-20") == [16]
     assert stored(store_url, "oryx.tanks", "ukraine", "2025-07-20") == [7]
+
+
+# --- a store of many sources: status in a constant number of statements; sources remove -------
+
+
+def _many_sources_csv(path, sources: int):
+    lines = ["report_date,metric,value,source"]
+    lines += [f"2024-01-0{day},personnel,{1000 * day + n},many-{n:03d}" for n in range(sources) for day in (1, 2)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _statements(url: str, call) -> int:
+    from sqlalchemy import event
+
+    from tracker.store.db import make_engine
+
+    engine = make_engine(url)
+    seen = []
+    event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    try:
+        call(engine)
+    finally:
+        engine.dispose()
+    return len([sql for sql in seen if sql.lstrip().upper().startswith("SELECT")])
+
+
+def test_status_reads_a_store_of_many_sources_in_the_same_few_statements(capsys, store_url, tmp_path):
+    from tracker.store.queries import feed_status
+
+    code, _, err = run_tracker(
+        capsys, "ingest", "csv", "--from", str(_many_sources_csv(tmp_path / "a.csv", 3)), "--db", store_url
+    )
+    assert code in (0, 3), err
+    few = _statements(store_url, feed_status)
+    code, _, err = run_tracker(
+        capsys, "ingest", "csv", "--from", str(_many_sources_csv(tmp_path / "b.csv", 40)), "--db", store_url
+    )
+    assert code in (0, 3), err
+
+    rows = []
+    many = _statements(store_url, lambda engine: rows.extend(feed_status(engine)))
+
+    assert len(rows) == 40 and few == many <= 4
+    row = next(r for r in rows if r["source"] == "many-007")
+    assert (row["latest_report_date"], row["last_run_status"], row["open_findings"]) == ("2024-01-02", "ok", {})
+
+
+def test_sources_remove_takes_out_a_source_without_figures_and_refuses_one_with_any(capsys, store_url, tmp_path):
+    code, _, err = run_tracker(
+        capsys, "ingest", "csv", "--from", str(_many_sources_csv(tmp_path / "a.csv", 2)), "--db", store_url
+    )
+    assert code in (0, 3), err
+    code, out, err = run_tracker(capsys, "sources", "add", "typo-key", "--name", "A typo", "--db", store_url)
+    assert code == 0, err
+    before = fingerprint(store_url)
+
+    code, out, err = run_tracker(capsys, "sources", "remove", "many-001", "--db", store_url)
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert err == (
+        "error: source 'many-001' has 2 figure(s) in the store (revisions included): only a source with none "
+        "can be removed\n"
+    )
+    assert fingerprint(store_url) == before
+
+    code, out, err = run_tracker(capsys, "sources", "remove", "typo-key", "--db", store_url)
+    assert (code, out, err) == (0, "removed source typo-key: 0 feed(s), 0 run record(s)\n", "")
+    assert count(store_url, "SELECT COUNT(*) FROM source WHERE key = 'typo-key'") == 0
+    assert count(store_url, "SELECT COUNT(*) FROM source WHERE key LIKE 'many-%'") == 2
+
+    code, _, err = run_tracker(capsys, "sources", "remove", "typo-key", "--db", store_url)
+    assert (code, err) == (
+        ExitCode.USAGE,
+        "error: source 'typo-key' is not in the store (see `tracker sources list`)\n",
+    )
