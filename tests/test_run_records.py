@@ -458,3 +458,13 @@ def test_sources_remove_takes_out_a_source_without_figures_and_refuses_one_with_
         ExitCode.USAGE,
         "error: source 'typo-key' is not in the store (see `tracker sources list`)\n",
     )
+
+
+def test_sources_remove_on_a_missing_store_creates_nothing(capsys, tmp_path):
+    url = f"sqlite:///{tmp_path / 'none' / 'store.db'}"
+
+    code, out, err = run_tracker(capsys, "sources", "remove", "typo-key", "--db", url)
+
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert err == f"error: source 'typo-key' is not in the store (there is no store at {url})\n"
+    assert not (tmp_path / "none").exists()

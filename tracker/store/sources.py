@@ -191,9 +191,11 @@ def remove_source(url: str, key: str, *, lock_wait: float = 10.0) -> RemovedSour
     """
     from sqlalchemy import delete
 
-    from tracker.store.db import error_line, open_store
+    from tracker.store.db import error_line, open_store, safe_url, sqlite_file_missing
     from tracker.store.lock import writing
 
+    if sqlite_file_missing(url):  # nothing to remove: never create a store for it
+        raise InvalidInput(f"source {key!r} is not in the store (there is no store at {safe_url(url)})")
     engine = open_store(url, write=True)
     try:
         with writing(engine, wait=lock_wait), engine.begin() as conn:
