@@ -43,6 +43,25 @@ def test_a_bug_in_validation_is_a_failed_run_record_exit_1_and_one_line(capsys, 
     assert count(store_url, "SELECT COUNT(*) FROM finding") == 0
 
 
+def test_a_bug_in_validation_during_a_csv_of_two_sources_is_a_failed_run_record_for_each(
+    capsys, monkeypatch, store_url, tmp_path
+):
+    _break_validation(monkeypatch)
+    path = tmp_path / "two.csv"
+    path.write_text(
+        "report_date,metric,value,source\n2024-01-01,personnel,1000,study-a\n2024-01-01,personnel,2000,study-b\n"
+    )
+
+    code, out, err = run_tracker(capsys, "ingest", "csv", "--from", str(path), "--db", store_url)
+
+    assert (code, out) == (1, "")
+    assert err.endswith("internal error: RuntimeError: injected validation bug (set TRACKER_DEBUG=1 for a traceback)\n")
+    assert [(r["source_key"], r["status"], r["exit_code"], r["error"]) for r in runs(store_url)] == [
+        (key, "failed", 1, "internal error: RuntimeError: injected validation bug") for key in ("study-a", "study-b")
+    ]
+    assert count(store_url, "SELECT COUNT(*) FROM observation") == 0
+
+
 def test_a_bug_in_the_dataset_step_or_the_charts_step_leaves_the_later_steps_running(
     monkeypatch, sqlite_url, history_dirs, tmp_path
 ):
