@@ -487,3 +487,19 @@ def test_sources_remove_on_a_missing_store_creates_nothing(capsys, tmp_path):
     assert (code, out) == (ExitCode.USAGE, "")
     assert err == f"error: source 'typo-key' is not in the store (there is no store at {url})\n"
     assert not (tmp_path / "none").exists()
+
+
+def test_a_run_whose_only_new_findings_are_info_exits_0_as_the_readme_says(capsys, sqlite_url, tmp_path):
+    from tests.test_oryx import HEADER
+
+    folder = tmp_path / "2025-07-20T1000_new-type"
+    folder.mkdir()
+    (folder / "totals_by_type.csv").write_text(HEADER + "Russia,Tanks,10,1,2,3,16\nRussia,Hovercraft,1,0,0,0,1\n")
+
+    code, out, err = run_tracker(
+        capsys, "ingest", "oryx", "--from", str(folder), "--observed-at", "2025-07-20T10:00", "--db", sqlite_url
+    )
+
+    assert code == ExitCode.OK, err
+    assert query(sqlite_url, "SELECT rule, severity FROM finding") == [("unmapped_type", "info")]
+    assert "1 new findings (0 warnings)" in out
