@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import io
 import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -37,9 +39,37 @@ from drills.common import (
     parser,
     run_cli,
     save_figures,
+    tracker_command,
 )
 
 DOC = PROJECT_ROOT / "docs" / "reliability.md"
+# Rows of the guarantees table written out whole (fault | what it does | exit code | kept | proved by).
+RUN_GUARANTEE_ROWS = (
+    "| an unexpected exception (a bug) in an ingest run | one `internal error:` line "
+    "(`TRACKER_DEBUG=1`: the traceback); the run is recorded as failed with that line and exit code "
+    "| 1 | the store as before, plus the failed run's record | test_run_records.py: a bug in validation |",
+    "| a bug in one step of `tracker daily` | that step's line says `internal error`; the later steps "
+    "(claims, charts, page, cache) still run | 1 (the first failing step's code) | every other step's "
+    "result | test_run_records.py: a bug in the dataset step or the charts step |",
+    "| a value longer than its store column (a qualifier over 32 characters, an Oryx series name over 64) "
+    "| a finding on its record, the same on SQLite and PostgreSQL | 3 | the rest of the payload "
+    "| test_run_records.py: … too long for its column / a series name |",
+    "| an Oryx backfill older than the store's last Oryx run | each snapshot whose date the store has not "
+    "seen later is added, first seen at its own moment; one whose date was seen later is skipped and "
+    "named | 0 or 3 | every snapshot's date not seen later; the latest run stays the latest "
+    "| test_run_records.py: an Oryx backfill after a live run |",
+    "| an entry of a `--snapshots` folder that is not a folder | named on stderr as skipped "
+    "| the runs' own | every snapshot folder | test_run_records.py: name each entry |",
+    "| a broken link among `--snapshots` folders | one `error:` line naming it, before anything is "
+    "ingested | 6 | the store unchanged | test_run_records.py: a broken link among snapshot folders |",
+    "| Ctrl-C (SIGINT) at any moment, also inside a finalizer | one `interrupted:` line | 130 "
+    "| the snapshots finished before it; the unfinished run rolled back | test_run_records.py: "
+    "a Ctrl-C that lands in a finalizer; real SIGINTs at several moments |",
+    "| a failed fetch | a failed run record, started when the run started | 4 | the run's record "
+    "| test_run_records.py: a failed fetch after a stored run |",
+    "| `sources remove` of a source with figures | one `error:` line | 2 | the store unchanged "
+    "| test_run_records.py: sources remove |",
+)
 PERSONNEL = "russia_losses_personnel.json"
 EQUIPMENT = "russia_losses_equipment.json"
 WARSHIP_PAGE = PROJECT_ROOT / "tests" / "fixtures" / "warship" / "pages" / "page-1.json"
@@ -50,7 +80,8 @@ NEW_DATE = "2024-11-12"
 RSS_LIMIT_MIB = 300
 FORMULA = '=HYPERLINK("http://x","click")'
 ESCAPES = "\x1b[31m\x07\u202e"
-HOSTILE = FORMULA + ESCAPES
+# A live formula and escapes within a qualifier's 32 characters (a longer one is a finding, not stored).
+HOSTILE_QUALIFIER = '=HYPERLINK("//x","c")' + ESCAPES
 # Characters a terminal or a bidi-aware viewer acts on: none may reach printed or exported text.
 UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs"}
 
@@ -86,6 +117,7 @@ class Outcome:
     unchanged: str
     problems: list[str]
     max_rss_mib: float
+    skipped: str | None = None  # why the case could not run here (user nobody cannot reach tracker)
 
 
 # --- inputs -------------------------------------------------------------------------------------
@@ -149,6 +181,14 @@ def bad_date(date: str) -> Callable[[Path], Args]:
 
 def clean_no_new(d: Path) -> Args:
     return dataset(d / "clean")
+
+
+def _snapshots_broken_link(d: Path) -> Args:
+    """A folder of snapshot folders: one good (the seed reports), one link to nowhere."""
+    root = d / "snapshots"
+    dataset(root / "2024-11-12T0900_good")
+    (root / "2024-11-12T1000_gone").symlink_to(d / "nowhere", target_is_directory=True)
+    return ["ingest", "dataset", "--snapshots", "--from", str(root)]
 
 
 def clean_equipment(d: Path) -> Args:
@@ -689,6 +729,14 @@ CASES: list[Case] = [
     Case("date 20241112", "dataset", bad_date("20241112"), 3, clean=clean_no_new),
     Case("date with a time zone", "dataset", bad_date("2024-11-12T00:00:00+02:00"), 3, clean=clean_no_new),
     Case("date 1600-01-01", "dataset", bad_date("1600-01-01"), 3, clean=clean_no_new),
+    Case(
+        "qualifier of 54 characters (over the store's 32: the total left out with it)",
+        "dataset",
+        lambda d: dataset(d / "in", with_new_personnel(**{"personnel*": "about, by preliminary data " * 2})),
+        3,
+        clean=clean_personnel,
+    ),
+    Case("--snapshots with a broken link among the folders", "dataset", _snapshots_broken_link, 6),
     Case("date 2999-01-01", "dataset", bad_date("2999-01-01"), 3, clean=clean_no_new),
     # the dataset files: a local file that cannot be read
     Case("a folder where the file should be", "dataset", lambda d: _dataset_with(d, lambda p: p.mkdir()), 6),
@@ -723,6 +771,15 @@ CASES: list[Case] = [
         5,
     ),
     Case("UTF-16 file", "csv", lambda d: csv_file(d / "in", (CSV_HEAD + CSV_GOOD).encode("utf-16")), 5),
+    Case(
+        "qualifier of 40 characters (over the store's 32: the row left out)",
+        "csv",
+        lambda d: csv_file(
+            d / "in", CSV_HEAD + "2024-11-12,personnel,712610," + "about" * 8 + "\n2024-11-12,tanks,9276,\n"
+        ),
+        3,
+        clean=lambda d: csv_file(d / "clean", CSV_HEAD + "2024-11-12,tanks,9276,\n"),
+    ),
     Case(
         "lone surrogate bytes",
         "csv",
@@ -766,7 +823,7 @@ CASES: list[Case] = [
         "csv",
         lambda d: csv_file(
             d / "in",
-            CSV_HEAD + f'2024-11-12,personnel,712610,"{HOSTILE.replace(chr(34), chr(34) * 2)}"\n',
+            CSV_HEAD + f'2024-11-12,personnel,712610,"{HOSTILE_QUALIFIER.replace(chr(34), chr(34) * 2)}"\n',
             "--source",
             "drill-source",
         ),
@@ -1020,8 +1077,36 @@ def clean_content(
     return result
 
 
+@functools.cache
+def why_nobody_cannot_run() -> str | None:
+    """Why the cases run as user nobody cannot run here, or None. They need root (to switch user)
+    and a tracker that nobody can reach: a checkout in a folder other users cannot enter (a clone
+    under `mktemp -d`) is closed to it, whatever the case folder allows."""
+    if os.geteuid() != 0:
+        return "not root: cannot run a case as user nobody"
+    command = tracker_command()
+    probe = subprocess.run(
+        ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *command, "--help"],
+        capture_output=True,
+        cwd="/",
+        env=child_env(),
+        timeout=120,
+    )
+    if probe.returncode == 0:
+        return None
+    closed = next(
+        (str(p) for p in reversed(Path(command[-1] if len(command) == 1 else sys.executable).parents)
+         if p.is_dir() and not p.stat().st_mode & 0o001),
+        None,
+    )  # fmt: skip
+    where = f" ({closed} is closed to other users)" if closed else ""
+    return f"user nobody cannot run {command[0]}{where}"
+
+
 def run_case(case: Case, seed: Path, root: Path) -> Outcome:
     """Run one case on a copy of the seed store; every problem found names the case."""
+    if case.nobody and (why := why_nobody_cannot_run()) is not None:
+        return Outcome(case, -1, "", "", [], 0.0, skipped=why)
     d = root / re.sub(r"[^a-z0-9]+", "-", f"{case.entry} {case.name}".lower()).strip("-")
     d.mkdir(parents=True)
     url = copy_store(seed, d)
@@ -1248,6 +1333,7 @@ def guarantees() -> list[str]:
         "|---|---|---|---|---|",
     ]
     lines += [f"| {' | '.join(row)} |" for row in GUARANTEES]
+    lines += RUN_GUARANTEE_ROWS
     return lines
 
 
@@ -1342,6 +1428,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     checks, outcomes = run(args.case, jobs=args.jobs)
     for o in outcomes:
+        if o.skipped:
+            print(f"skip {o.case.entry:<11} {o.case.name:<45} {o.skipped}")
+            continue
         mark = "ok  " if not o.problems else "FAIL"
         print(f"{mark} {o.case.entry:<11} {o.case.name:<45} exit {o.code} (spec {o.case.expect})  {o.message[:110]}")
     big = [o for o in outcomes if o.case.rss_limit_mib]
@@ -1355,7 +1444,7 @@ def main(argv: list[str] | None = None) -> int:
             "peak_rss_mib": {o.case.name: round(o.max_rss_mib) for o in big},
         },
     )
-    if args.write_doc and not args.case:
+    if args.write_doc and not args.case and not any(o.skipped for o in outcomes):
         DOC.parent.mkdir(exist_ok=True)
         DOC.write_text(render_doc(outcomes))
         print(f"wrote {DOC}")

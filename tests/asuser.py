@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -23,7 +24,20 @@ def _prefix() -> list[str]:
     if shutil.which("setpriv") is None:
         pytest.skip("running as root without setpriv: cannot drop privileges to test permission bits")
     user, group = UNPRIVILEGED
-    return ["setpriv", f"--reuid={user}", f"--regid={group}", "--clear-groups", "--"]
+    prefix = ["setpriv", f"--reuid={user}", f"--regid={group}", "--clear-groups", "--"]
+    if not _reaches_tracker(tuple(prefix)):
+        pytest.skip(
+            f"user {user} cannot run {TRACKER}: the checkout sits in a folder other users cannot enter "
+            "(a clone under `mktemp -d`); clone it where they can to test permission bits"
+        )
+    return prefix
+
+
+@functools.cache
+def _reaches_tracker(prefix: tuple[str, ...]) -> bool:
+    """Whether the unprivileged user can run this checkout's tracker at all."""
+    probe = subprocess.run([*prefix, str(TRACKER), "--help"], cwd="/", capture_output=True, timeout=120, check=False)
+    return probe.returncode == 0
 
 
 def run_as_user(*args: str, home: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:

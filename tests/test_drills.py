@@ -72,11 +72,16 @@ def bad_outcomes(shared_data) -> dict[str, bad_input.Outcome]:
 @pytest.mark.parametrize("case", [f"{c.entry}: {c.name}" for c in bad_input.CASES])
 def test_bad_input_ends_with_its_documented_exit_code_one_error_line_and_the_store_as_specified(bad_outcomes, case):
     outcome = bad_outcomes[case]
+    if outcome.skipped:
+        pytest.skip(outcome.skipped)
 
     assert not outcome.problems, f"{case}: exit {outcome.code} {outcome.message!r}: " + "; ".join(outcome.problems)
 
 
 def test_docs_reliability_md_is_what_the_generator_writes_from_the_current_results(bad_outcomes):
+    skipped = sorted({o.skipped for o in bad_outcomes.values() if o.skipped})
+    if skipped:
+        pytest.skip(f"some cases could not run here, so the doc cannot be compared: {skipped[0]}")
     expected = bad_input.render_doc(list(bad_outcomes.values()))
 
     assert bad_input.DOC.read_text() == expected, (

@@ -242,7 +242,7 @@ def test_ingest_oryx_snapshots_loads_on_each_backend_and_a_rerun_is_unchanged(
     assert code == ExitCode.OK
     assert len(out.splitlines()) == 1
     assert out.startswith(
-        "oryx: 1 of 1 snapshots ingested (the older ones were already stored) — 0 new, 0 revised, 0 removed, "
+        "oryx: 1 of 1 snapshots ingested (1 already stored) — 0 new, 0 revised, 0 removed, "
         "250 unchanged; 0 new findings (0 warnings); latest report 2025-07-19"
     )
     frame = observations_frame(create_engine(store_url), source="oryx", metric="tanks", side="ukraine")

@@ -22,7 +22,7 @@ try:  # typer 0.28 vendors click; earlier versions use click itself
 except ImportError:  # pragma: no cover
     from click import exceptions as click_errors  # type: ignore[no-redef]  # the same module, where older typer keeps it
 
-from tracker.errors import ExitCode, TrackerError, local_file_error
+from tracker.errors import ExitCode, TrackerError, internal_error_line, local_file_error
 
 # Ctrl-C (128 + SIGINT, as a shell reports it). typer 0.28 turns a KeyboardInterrupt into
 # Exit(130), which click hands back as a code; earlier versions raise Abort: both end in one line.
@@ -134,6 +134,28 @@ def main() -> None:
     command's exit code; standard output that cannot be written is exit 6; anything else is one
     line, never a traceback (TRACKER_DEBUG=1 shows it).
     """
+    from tracker import interrupts
+
+    try:
+        with interrupts.installed():
+            try:
+                code = _run()
+            except KeyboardInterrupt:  # landed between the command's end and here
+                code = INTERRUPTED
+            # An interrupt swallowed where it landed (a finalizer) still ends the command as one.
+            interrupted = code == INTERRUPTED or interrupts.pending()
+            if interrupted:
+                interrupts.ignore_more()
+    except KeyboardInterrupt:  # landed while the handlers were put back
+        interrupted = True
+    if interrupted:
+        print("interrupted: an unfinished run changes nothing", file=sys.stderr)
+        code = INTERRUPTED
+    sys.exit(code)
+
+
+def _run() -> int:
+    """Run the command line; its exit code (a failure's one line printed)."""
     from tracker.render import sanitize
     from tracker.safe_write import guard_stdout
 
@@ -143,21 +165,21 @@ def main() -> None:
         sys.stdout.flush()  # here, where its failure is one line, not at exit
     except click_errors.NoArgsIsHelpError as exc:
         print(exc.format_message())  # the help text: a command group called with nothing to do
-        sys.exit(int(ExitCode.USAGE))
+        return int(ExitCode.USAGE)
     except click_errors.UsageError as exc:
         # One line that a cron mail can carry, and the help to read, instead of click's box.
         where = exc.ctx.command_path if exc.ctx is not None else "tracker"
         message = " ".join(exc.format_message().split())  # click words some messages over lines
         print(f"error: {sanitize(message)} (see `{where} --help`)", file=sys.stderr)
-        sys.exit(int(ExitCode.USAGE))
+        return int(ExitCode.USAGE)
     except click_errors.ClickException as exc:
         print(f"error: {sanitize(exc.format_message())}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        code = INTERRUPTED
+        return INTERRUPTED
     except TrackerError as exc:
         print(f"error: {sanitize(exc)}", file=sys.stderr)
-        sys.exit(int(exc.exit_code))
+        return int(exc.exit_code)
     except Exception as exc:  # an internal bug: one line, never a traceback (unless asked for)
         failure: TrackerError | None = local_file_error(exc) if isinstance(exc, OSError) else None
         if failure is None and "sqlalchemy.exc" in sys.modules:  # a database error no command caught: exit 6 or 7
@@ -169,13 +191,7 @@ def main() -> None:
             sys.exit(int(failure.exit_code))
         if os.environ.get("TRACKER_DEBUG"):
             raise
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        print(
-            f"internal error: {type(exc).__name__}: {sanitize(first)} (set TRACKER_DEBUG=1 for a traceback)",
-            file=sys.stderr,
-        )
-        sys.exit(1)
-    if code == INTERRUPTED:
-        print("interrupted: an unfinished run changes nothing", file=sys.stderr)
+        print(f"{internal_error_line(exc)} (set TRACKER_DEBUG=1 for a traceback)", file=sys.stderr)
+        return int(ExitCode.INTERNAL)
     # Without standalone mode click returns a typer.Exit's code (or the command's return value).
-    sys.exit(code if isinstance(code, int) else 0)
+    return code if isinstance(code, int) else 0

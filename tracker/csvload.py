@@ -36,6 +36,7 @@ from tracker.ingest import (
     last_success,
     open_run,
     plausible_dates,
+    record_internal_error,
     run_transaction,
     utcnow,
 )
@@ -114,6 +115,11 @@ def load_sources(
             _record_failed(engine, reports[0], started, [], None)
         except TrackerError:
             pass
+        raise
+    except TrackerError:
+        raise
+    except Exception as exc:
+        record_internal_error(engine, reports, started, None, exc)
         raise
     finally:
         engine.dispose()

@@ -17,12 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tracker.errors import ExitCode, TrackerError
+from tracker.errors import ExitCode, TrackerError, internal_error_line
 
 if TYPE_CHECKING:
     from tracker.feeds import Feed
@@ -126,22 +127,42 @@ def run_daily(
 
         feeds.append(("orc-losses", OrcLossesFeed(), settings.orc_losses_from))
     before = _disagreements(url)
-    steps = [_ingest_step(name, url, feed, location, settings) for name, feed, location in feeds]
-    alerts, digest = _digest_steps(url, [s.run_id for s in steps if s.run_id is not None])
-    digest += _new_disagreements(url, before)
+    steps = [_isolated(name, _ingest_step, name, url, feed, location, settings) for name, feed, location in feeds]
+    run_ids = [s.run_id for s in steps if s.run_id is not None]
+    try:
+        alerts, digest = _digest_steps(url, run_ids)
+        digest += _new_disagreements(url, before)
+    except Exception as exc:  # a bug in the digest must not cost the charts and the page
+        alerts, digest = [], [_failed_step("changes", exc)]
     if settings.charts_dir is None:
         steps.append(StepResult("charts", 0, f"charts: skipped (no --charts-dir, ${ENV_CHARTS_DIR} unset)"))
     else:
-        steps.append(_charts_step(url, settings.charts_dir))
+        steps.append(_isolated("charts", _charts_step, url, settings.charts_dir))
     if settings.site_dir is not None:
-        steps.append(_site_step(url, settings.site_dir))
+        steps.append(_isolated("site", _site_step, url, settings.site_dir))
     if any(s.run_id is not None for s in steps):  # new data: the morning's reports change
-        steps.append(_cache_step(url))
+        steps.append(_isolated("cache", _cache_step, url))
     lines = [*alerts, *steps, *digest]
     if on_step is not None:
         for line in lines:
             on_step(line)
     return lines
+
+
+def _isolated(name: str, step: Callable[..., StepResult], *args: object) -> StepResult:
+    """Run one step so that an unexpected exception (a bug) ends only that step: its line says
+    so, its exit code is 1 (the job's code reports it), and the later steps still run. An ingest
+    run it ended is already recorded as failed by the run itself."""
+    try:
+        return step(*args)
+    except Exception as exc:
+        if os.environ.get("TRACKER_DEBUG"):
+            traceback.print_exc()
+        return _failed_step(name, exc)
+
+
+def _failed_step(name: str, exc: Exception) -> StepResult:
+    return StepResult(name, int(ExitCode.INTERNAL), f"{name}: error: {internal_error_line(exc)}")
 
 
 def _digest_steps(url: str, run_ids: list[int]) -> tuple[list[StepResult], list[StepResult]]:
@@ -173,7 +194,7 @@ def _disagreements(url: str) -> dict[tuple[object, ...], object] | None:
 
     try:
         return store_disagreements(url)
-    except TrackerError:
+    except Exception:  # a bug here must not stop the day's ingest; the digest step reports it
         return None
 
 

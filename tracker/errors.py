@@ -9,8 +9,9 @@ class ExitCode(IntEnum):
     """Exit codes a cron job can act on (documented in README.md)."""
 
     OK = 0
+    INTERNAL = 1  # an unexpected internal error (a bug): one line; a run it ended is recorded as failed
     USAGE = 2  # bad options or arguments (typer/click's own code)
-    FINDINGS = 3  # the run succeeded and recorded new validation findings
+    FINDINGS = 3  # the run succeeded and recorded new warning findings (info alone is 0)
     UNREACHABLE = 4  # the source could not be fetched (network, timeouts, 5xx, 429)
     BAD_PAYLOAD = 5  # the payload could not be parsed; raw bytes kept, nothing else changed
     STORE = 6  # the store (or a local input file) could not be opened, read, migrated or written
@@ -62,3 +63,13 @@ def local_file_error(exc: OSError) -> LocalFileError:
     /proc; a full disk) as the one-line local file error it is (exit 6)."""
     where = f"{exc.filename}: " if exc.filename else ""
     return LocalFileError(f"{where}{exc.strerror or exc}")
+
+
+def internal_error_line(exc: BaseException) -> str:
+    """An unexpected exception (a bug, not bad input) as the one line a run record, a daily step
+    and the CLI carry: its type and the first line of its message."""
+    from tracker.render import sanitize
+
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    return sanitize(f"internal error: {type(exc).__name__}{': ' + first if first else ''}")[:500]

@@ -29,6 +29,7 @@ from tracker.errors import (
     SourceUnreachable,
     StoreError,
     TrackerError,
+    internal_error_line,
 )
 from tracker.feeds import Feed
 from tracker.payloads import AdjustmentRecord, Fetched, ObservationRecord, ParsedPayload, TotalsTable
@@ -91,6 +92,7 @@ def run_ingest(
     lock_wait: float = 10.0,
     allow_shrink: bool = False,
     role: str | None = None,
+    started: dt.datetime | None = None,
 ) -> RunReport:
     """Fetch, archive, parse, store and validate one payload of a feed; never raises for a
     failed fetch or a bad payload (the report says so), raises TrackerError for usage and store
@@ -99,10 +101,11 @@ def run_ingest(
     `observed_at` backfills an archived snapshot at its true time and must not be older than what
     the store has seen of the feed; a live run is observed when it fetched, under the writer lock.
     `allow_shrink` accepts a snapshot that removes much of what is stored; `role` ("daily") marks
-    the feed as one that `tracker status` judges.
+    the feed as one that `tracker status` judges; `started` is when the run began, if a first
+    attempt (tracker.repeat) fetched before this call.
     """
     clock = time.perf_counter()
-    started = utcnow()
+    started = started or utcnow()
     source = source or feed.source
     if observed_at is not None:
         observed_at = as_utc(observed_at)
@@ -116,7 +119,10 @@ def run_ingest(
             # Read under the lock: no other writer can change it before this run ends.
             previous = last_success(engine, feed.name, source)
             dates_by = _dates_by(engine, source)
-            if observed_at is not None:
+            # A documented source's snapshot covers its own dates: an older one may still fill a
+            # date the store has not seen later (checked once it is read), any other must be in order.
+            older = observed_at is not None and _is_older(previous, observed_at)
+            if observed_at is not None and dates_by != "documented":
                 _check_order(previous, feed.name, source, observed_at)
             fetched: list[Fetched] = []
             try:
@@ -129,8 +135,12 @@ def run_ingest(
                     # parsed again, not confirmed as the previous day's.
                     digest = hashlib.sha256(f"{digest} {report.observed_at.date()}".encode()).hexdigest()
                 # The same bytes as last time need no parsing: nothing in them can have changed.
-                unchanged = previous is not None and previous.digest == digest
+                unchanged = previous is not None and previous.digest == digest and not older
                 parsed = None if unchanged else feed.parse(fetched)
+                if older and parsed is not None and observed_at is not None:
+                    _check_history_gap(
+                        engine, previous, feed.name, source, observed_at, _dated_window(parsed, dates_by)
+                    )
             except (SourceUnreachable, BadPayload, LocalFileError) as exc:
                 report.error, report.exit_code = str(exc), exc.exit_code
                 report.run_id = _record_failed(engine, report, started, fetched, role)
@@ -152,10 +162,34 @@ def run_ingest(
         except TrackerError:
             pass
         raise
+    except TrackerError:
+        raise
+    except Exception as exc:
+        report.run_id = record_internal_error(engine, [report], started, role, exc)
+        raise
     finally:
         report.seconds = time.perf_counter() - clock
         engine.dispose()
     return report
+
+
+def record_internal_error(
+    engine: Engine, reports: list[RunReport], started: dt.datetime, role: str | None, exc: BaseException
+) -> int | None:
+    """Record runs ended by an unexpected exception (a bug, not bad input) as failed, exit 1, with
+    the error's one line; their transaction has rolled back, so nothing else of them is stored.
+    Returns the first run's id (None when even the record cannot be written: the caller re-raises
+    the original error, which says more than the store's)."""
+    first: int | None = None
+    for report in reports:
+        report.error, report.exit_code, report.status = internal_error_line(exc), ExitCode.INTERNAL, "failed"
+        try:
+            run_id = _record_failed(engine, report, started, [], role)
+        except TrackerError:
+            return first
+        report.run_id = run_id
+        first = run_id if first is None else first
+    return first
 
 
 @contextmanager
@@ -206,7 +240,8 @@ def _dates_by(engine: Engine, source: str) -> str:
 
 
 def last_success(engine: Engine, feed: str, source: str) -> LastRun | None:
-    """The feed's last successful run: what the store currently holds for it."""
+    """The feed's last successful run: what the store currently holds for it (the latest observed;
+    an older dated snapshot added to the history later does not become it)."""
     with engine.connect() as conn:
         return conn.execute(
             select(m.ingest_run.c.id, m.ingest_run.c.digest, m.ingest_run.c.n_records, m.ingest_run.c.observed_at)
@@ -215,7 +250,7 @@ def last_success(engine: Engine, feed: str, source: str) -> LastRun | None:
                 m.ingest_run.c.source_key == source,
                 m.ingest_run.c.status.in_(m.SUCCESS_STATUSES),
             )
-            .order_by(m.ingest_run.c.id.desc())
+            .order_by(m.ingest_run.c.observed_at.desc(), m.ingest_run.c.id.desc())
             .limit(1)
         ).first()
 
@@ -253,6 +288,46 @@ def _check_order(previous: LastRun | None, feed: str, source: str, observed_at: 
         raise InvalidInput(
             f"{feed} ({source}) was already observed at {last.isoformat()}; "
             f"a snapshot observed at {observed_at.isoformat()} is older — ingest snapshots in time order"
+        )
+
+
+def _is_older(previous: LastRun | None, observed_at: dt.datetime) -> bool:
+    last = as_utc(previous.observed_at) if previous is not None else None
+    return last is not None and last > observed_at
+
+
+def _check_history_gap(
+    engine: Engine,
+    previous: LastRun | None,
+    feed: str,
+    source: str,
+    observed_at: dt.datetime,
+    window: tuple[dt.date, dt.date] | None,
+) -> None:
+    """An older dated snapshot is history to add when every row the store holds of its feed in
+    its date window was last seen no later than the snapshot (usually: none at all). Its rows then
+    enter as revisions first seen at its own moment, and what the store saw later still follows
+    them; otherwise it would rewrite what was seen after it: InvalidInput, nothing stored."""
+    if window is None:  # records outside the snapshot's own dates: only in time order
+        _check_order(previous, feed, source, observed_at)
+        return
+    latest: dt.datetime | None = None
+    with engine.connect() as conn:
+        for table in (m.observation, m.report_note):
+            seen = conn.execute(
+                select(func.max(table.c.last_seen_at))
+                .select_from(table.join(m.feed, m.feed.c.id == table.c.feed_id))
+                .join(m.source, m.source.c.id == m.feed.c.source_id)
+                .where(m.feed.c.name == feed, m.source.c.key == source, table.c.report_date.between(*window))
+            ).scalar()
+            moment = as_utc(seen) if seen is not None else None
+            if moment is not None and (latest is None or moment > latest):
+                latest = moment
+    if latest is not None and latest > observed_at:
+        days = window[0].isoformat() if window[0] == window[1] else f"{window[0]} to {window[1]}"
+        raise InvalidInput(
+            f"{feed} ({source}) already holds figures dated {days} seen at {latest.isoformat()}, after this "
+            f"snapshot's {observed_at.isoformat()}: an older snapshot can only add dates not seen later"
         )
 
 

@@ -44,6 +44,7 @@ class Attempt:
 
     report: RunReport | None
     feed: Feed
+    started: dt.datetime | None = None  # when the run began, when it fetched already
 
 
 class Prefetched:
@@ -119,17 +120,17 @@ def try_repeat(
         try:
             fetched = feed.fetch(location, **(fetch_options or {}))
         except Exception as exc:  # the normal path records (or raises) it as it would have
-            return Attempt(None, Prefetched(feed, exc))
+            return Attempt(None, Prefetched(feed, exc), started)
         shas = [archive.sha256(item.content) for item in fetched]
         if archive.digest(fetched) != previous.digest:
-            return Attempt(None, Prefetched(feed, fetched))
+            return Attempt(None, Prefetched(feed, fetched), started)
         # Observed when fetched, under the lock, never before the previous run (as run_ingest).
         observed = max(max((f.fetched_at for f in fetched), default=started), previous.observed_at)
         report = RunReport(feed.name, source, location or feed.default_location, observed)
         try:
             _confirm(conn, report, started, fetched, shas, previous)
         except sqlite3.Error:  # rolled back: the normal path tries again and words any failure
-            return Attempt(None, Prefetched(feed, fetched))
+            return Attempt(None, Prefetched(feed, fetched), started)
     report.seconds = time.perf_counter() - clock
     return Attempt(report, feed)
 

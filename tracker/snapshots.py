@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tracker.errors import ExitCode, InvalidInput
+from tracker.errors import ExitCode, InvalidInput, LocalFileError
 
 if TYPE_CHECKING:
     from tracker.feeds import Feed
@@ -56,18 +56,39 @@ def check_span(moment: dt.datetime, text: str) -> None:
         raise InvalidInput(f"{text.strip()[:60]!r} is outside the times a run can have: 1970-01-01 to 9999-12-30 (UTC)")
 
 
-def snapshot_folders(root: Path) -> list[tuple[Path, dt.datetime]]:
-    """The snapshot folders under `root` with their fetch times, oldest first."""
+def snapshot_folders(root: Path, on_skip: Callable[[str], None] | None = None) -> list[tuple[Path, dt.datetime]]:
+    """The snapshot folders under `root` with their fetch times, oldest first.
+
+    An entry that is not a folder (a file, a link to a file) is not a snapshot: it is left out,
+    and `on_skip` is told its one line. A broken link may hide a snapshot in the middle of the
+    history (ingesting around it would store a false one): it is LocalFileError (exit 6), naming
+    every such entry, before anything is ingested.
+    """
     if not root.is_dir():
         raise InvalidInput(f"{root}: not a folder of snapshot folders")
     found = []
-    for child in sorted(p for p in root.iterdir() if p.is_dir()):
+    broken = []
+    try:
+        entries = sorted(root.iterdir())
+    except OSError as exc:
+        raise LocalFileError(f"{root}: cannot list the snapshot folders: {exc.strerror}") from None
+    for child in entries:
+        if child.is_symlink() and not child.exists():
+            broken.append(child)
+            continue
+        if not child.is_dir():
+            if on_skip is not None:
+                on_skip(f"{child}: skipped, not a snapshot folder")
+            continue
         match = SNAPSHOT_NAME.match(child.name)
         if not match:
             raise InvalidInput(
                 f"{child}: snapshot folder names must start with their fetch time, e.g. 2023-01-12T1204_day323"
             )
         found.append((child, parse_moment(match[1])))
+    if broken:
+        named = ", ".join(str(p) for p in broken[:3]) + (f" and {len(broken) - 3} more" if len(broken) > 3 else "")
+        raise LocalFileError(f"{named}: a broken link where a snapshot folder should be; nothing was ingested")
     if not found:
         raise InvalidInput(f"{root}: no snapshot folders")
     return sorted(found, key=lambda item: item[1])
@@ -82,22 +103,33 @@ def ingest_snapshots(
     allow_shrink: bool = False,
     dated_feed: Callable[[dt.datetime], Feed] | None = None,
     progress: Callable[[RunReport], None] | None = None,
+    on_refused: Callable[[Path, str], None] | None = None,
 ) -> list[RunReport]:
     """Ingest each snapshot as observed at its fetch time; stops at the first failed run (a
     later snapshot would otherwise be read against the wrong history).
 
     `dated_feed`, when given, makes each snapshot's feed from its moment instead of `make_feed`
     (a feed whose files carry no date, such as Oryx's, dates its figures by it); `progress` is
-    called after each run.
+    called after each run; `on_refused`, when given, is told of each snapshot refused as out of
+    order (InvalidInput) and the backfill goes on, else the refusal is raised.
     """
+    from tracker import interrupts
     from tracker.ingest import run_ingest
 
     reports: list[RunReport] = []
     for folder, moment in folders:
+        interrupts.check()  # a Ctrl-C that landed in a finalizer during the last run stops here
         feed = dated_feed(moment) if dated_feed is not None else make_feed()
-        reports.append(
-            run_ingest(url, feed, location=str(folder), observed_at=moment, lock_wait=wait, allow_shrink=allow_shrink)
-        )
+        try:
+            report = run_ingest(
+                url, feed, location=str(folder), observed_at=moment, lock_wait=wait, allow_shrink=allow_shrink
+            )
+        except InvalidInput as exc:
+            if on_refused is None:
+                raise
+            on_refused(folder, str(exc))  # an older snapshot whose dates the store saw later
+            continue
+        reports.append(report)
         if progress is not None:
             progress(reports[-1])
         if reports[-1].exit_code not in (ExitCode.OK, ExitCode.FINDINGS):
@@ -108,23 +140,36 @@ def ingest_snapshots(
 def not_yet_seen(
     url: str, feed: str, source: str, folders: list[tuple[Path, dt.datetime]]
 ) -> tuple[list[tuple[Path, dt.datetime]], dt.datetime | None]:
-    """The snapshots a store has not yet passed, and the feed's last observed moment.
+    """The snapshots a backfill of a dated feed (Oryx's) still has to run, and the feed's last
+    observed moment.
 
-    A snapshot older than the feed's last successful run cannot be ingested any more (revisions
-    must arrive in time order); it is already in the store if the same folder was backfilled
-    before, so a re-run of a backfill resumes at the last snapshot seen (which reads as unchanged).
+    A snapshot observed at the moment of a stored successful run is already in the store (a
+    re-run of a backfill skips it); the last one seen is read again (as unchanged) so that the
+    backfill resumes there. An older snapshot not yet stored is history to add: it runs, in time
+    order, and adds its dates if the store has not seen them later (run_ingest decides).
     """
-    from tracker.ingest import last_success
+    from sqlalchemy import select
+
+    from tracker.store import models as m
     from tracker.store.db import as_utc, open_store, sqlite_file_missing
 
     if sqlite_file_missing(url):
         return folders, None
     engine = open_store(url, write=True)
     try:
-        previous = last_success(engine, feed, source)
+        with engine.connect() as conn:
+            runs = m.ingest_run
+            stored = {
+                as_utc(moment)
+                for (moment,) in conn.execute(
+                    select(runs.c.observed_at).where(
+                        runs.c.feed_name == feed, runs.c.source_key == source, runs.c.status.in_(m.SUCCESS_STATUSES)
+                    )
+                )
+            }
     finally:
         engine.dispose()
-    moment = as_utc(previous.observed_at) if previous is not None else None
-    if moment is None:
+    last = max((moment for moment in stored if moment is not None), default=None)
+    if last is None:
         return folders, None
-    return [(folder, at) for folder, at in folders if at >= moment], moment
+    return [(folder, at) for folder, at in folders if at >= last or at not in stored], last

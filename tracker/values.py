@@ -21,6 +21,16 @@ MAX_BAD_SHARE = 0.5
 
 SHOW_LIMIT = 60  # characters of an offending value quoted in a message
 
+# The widths of the store's text columns that a payload's own words reach (tracker/store/models.py;
+# tests/test_run_records.py keeps them in step). PostgreSQL refuses a longer value, failing the
+# whole run, where SQLite would store it: on both, a value that does not fit is found where it is
+# read, a finding on its record, and the rest of the payload is stored. The other text columns
+# hold the tracker's own words (kinds, sides, definitions, note keys) or vocabularies it checks
+# (a claim's fields, a source key: a-z0-9._- up to 64).
+MAX_METRIC_NAME = 64  # metric.name: a series a payload declares (an Oryx type's slug)
+MAX_METRIC_LABEL = 200  # metric.label: the type's name as the source writes it
+MAX_QUALIFIER = 32  # observation.qualifier: "about", "more than", as a source words it
+
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: \d would accept any Unicode digit
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
@@ -99,12 +109,27 @@ def parse_iso_date(value: object) -> dt.date:
         raise ValueError("no such calendar date") from None
 
 
-def check_text(value: object) -> str:
-    """Text that can be stored: a str without lone surrogates (a JSON "\\ud800" cannot be encoded)."""
+def check_text(value: object, limit: int | None = None) -> str:
+    """Text that can be stored: a str without lone surrogates (a JSON "\\ud800" cannot be encoded),
+    and of at most `limit` characters when given (the width of its column)."""
     if not isinstance(value, str):
         raise ValueError("is not text")
+    if limit is not None:
+        check_fits(value, limit)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("holds a lone surrogate (not valid Unicode text)") from None
     return value
+
+
+def check_fits(value: str, limit: int) -> str:
+    """`value` if its column (`limit` characters wide) can hold it; ValueError otherwise."""
+    if len(value) > limit:
+        raise ValueError(check_fits_reason(value, limit))
+    return value
+
+
+def check_fits_reason(value: str, limit: int) -> str:
+    """Why `value` does not fit a column `limit` characters wide, as a finding words it."""
+    return f"is {len(value):,} characters long (the store keeps at most {limit})"

@@ -139,13 +139,14 @@ def run_feed(
     from tracker.config import resolve_db_url
 
     url = resolve_db_url(db)
+    started = None
     if not observed_at:  # a backfill checks its order against the store: the normal path's work
         from tracker.repeat import try_repeat
 
         attempt = try_repeat(url, feed, location=location, source=source, fetch_options=fetch_options, wait=wait)
         if attempt.report is not None:
             return _print_run(attempt.report, quiet=quiet)
-        feed = attempt.feed
+        feed, started = attempt.feed, attempt.started
     from tracker.ingest import run_ingest
     from tracker.snapshots import parse_moment
 
@@ -158,6 +159,7 @@ def run_feed(
         fetch_options=fetch_options,
         lock_wait=wait,
         allow_shrink=allow_shrink,
+        started=started,
     )
     return _print_run(report, quiet=quiet)
 
@@ -230,7 +232,7 @@ def _ingest_snapshots(
 
     if not location or observed_at:
         raise InvalidInput("--snapshots needs --from FOLDER and takes each snapshot's time from its name")
-    folders = snapshot_folders(Path(location))
+    folders = snapshot_folders(Path(location), on_skip=lambda line: print(line, file=sys.stderr))
     hidden = quiet or not sys.stderr.isatty()
     with typer.progressbar(folders, label="snapshots", file=sys.stderr, hidden=hidden) as bar:
         reports = ingest_snapshots(resolve_db_url(db), DatasetFeed, bar, wait=wait, allow_shrink=allow_shrink)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -72,22 +73,22 @@ def _backfill(
 ) -> int:
     """Ingest every snapshot folder in time order; prints a progress line every PROGRESS_EVERY
     snapshots (stderr), the lines of runs that failed or found warnings, and one total line."""
-    from pathlib import Path
-
     from tracker.config import resolve_db_url
     from tracker.feeds.oryx import OryxFeed
-    from tracker.reports.store_outputs import run_summary
     from tracker.snapshots import ingest_snapshots, not_yet_seen, snapshot_folders
     from tracker.sources import ORYX
 
     if not location or observed_at:
         raise InvalidInput("--snapshots needs --from FOLDER and takes each snapshot's time from its name")
     url = resolve_db_url(db)
-    folders, last = not_yet_seen(url, OryxFeed.name, ORYX, snapshot_folders(Path(location)))
+    every = snapshot_folders(Path(location), on_skip=lambda line: print(line, file=sys.stderr))
+    folders, _last = not_yet_seen(url, OryxFeed.name, ORYX, every)
     if not folders:
-        print(f"oryx: every snapshot is older than the store's last oryx run ({last:%Y-%m-%dT%H:%MZ}): nothing to do")
+        print(f"oryx: all {len(every):,} snapshots are already stored: nothing to do")
         return 0
-    skipped = " (the older ones were already stored)" if last is not None else ""
+    stored = len(every) - len(folders)
+    skipped = f" ({stored:,} already stored)" if stored else ""
+    refused: list[Path] = []
     clock = time.perf_counter()
     done = 0
 
@@ -110,14 +111,30 @@ def _backfill(
         allow_shrink=allow_shrink,
         dated_feed=lambda moment: OryxFeed(observed_at=moment),
         progress=progress,
+        on_refused=lambda folder, why: _refused(refused, folder, why),
     )
+    return _print_backfill(reports, len(refused), len(folders), skipped, quiet=quiet)
+
+
+def _refused(refused: list[Path], folder: Path, why: str) -> None:
+    """An older snapshot whose dates the store saw later: named on stderr with why, counted."""
+    refused.append(folder)
+    print(f"oryx: skipped {folder}: {why}", file=sys.stderr)
+
+
+def _print_backfill(reports: list[RunReport], refused: int, planned: int, skipped: str, *, quiet: bool) -> int:
+    """The lines of runs that failed or found warnings, and the total line; the backfill's code."""
+    from tracker.reports.store_outputs import run_summary
+
     note_runs(reports)
+    if refused:
+        skipped += f" ({refused:,} older skipped: their dates hold figures seen later)"
     for report in reports:
         if report.status == "failed" or (not quiet and report.status == "ok_with_findings"):
             text, to_stderr = run_summary(report, quiet=True)
             print(text, file=sys.stderr if to_stderr else sys.stdout)
-    print(_total_line(reports, len(folders), skipped))
-    return max(int(r.exit_code) for r in reports)
+    print(_total_line(reports, planned - refused, skipped))
+    return max((int(r.exit_code) for r in reports), default=0)
 
 
 def _total_line(reports: list[RunReport], planned: int, skipped: str) -> str:

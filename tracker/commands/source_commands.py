@@ -1,4 +1,4 @@
-"""`tracker sources list|add`: the registry of sources (data/sources/sources.csv) and the sources
+"""`tracker sources list|add|remove`: the registry of sources (data/sources/sources.csv) and the sources
 a store records itself. The registry file is data a person edits; the CLI never writes it.
 
 (Named source_commands, not sources: tracker/sources.py and tracker/store/sources.py have the name.)
@@ -102,6 +102,20 @@ def sources_add(
     echo(source_update_text(done, in_registry=key in SOURCES))
 
 
+def sources_remove(key: KeyArgument, db: DbOption = None, wait: WaitOption = 10.0) -> None:
+    """Remove a source the store records that has no figures (a mistyped key, say), with its feeds
+    and their run records. A source with any figure, current or past, is refused (exit 2): history
+    is never deleted. The registry file is never written."""
+    from tracker.config import resolve_db_url
+    from tracker.store.sources import remove_source
+
+    if not SOURCE_KEY.fullmatch(key):
+        raise InvalidInput(f"a source key is up to 64 lowercase letters, digits, '.', '_' or '-': {key[:80]!r}")
+    done = remove_source(resolve_db_url(db), key, lock_wait=wait)
+    note = " (it stays in the registry file)" if key in SOURCES else ""
+    echo(f"removed source {done.key}: {done.feeds} feed(s), {done.runs} run record(s){note}")
+
+
 def check_source_fields(key: str, **given: str | None) -> dict[str, str | None]:
     """The fields of `tracker sources add`, checked; InvalidInput (exit 2) names the first bad one."""
     from tracker.claims.validate import check_text, check_url
@@ -137,7 +151,7 @@ def check_choice(option: str, value: str | None, allowed: tuple[str, ...]) -> st
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `sources` group: `sources list` and `sources add`."""
+    """Add the `sources` group: `sources list`, `sources add` and `sources remove`."""
     from tracker.commands.options import fails_in_one_line
 
     sources_app = typer.Typer(
@@ -147,3 +161,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(sources_app, name="sources")
     sources_app.command("list")(fails_in_one_line(sources_list))
     sources_app.command("add")(fails_in_one_line(sources_add))
+    sources_app.command("remove")(fails_in_one_line(sources_remove))

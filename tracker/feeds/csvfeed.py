@@ -24,7 +24,15 @@ from tracker.feeds.payload import check_url, csv_error_reason, csv_reader, read_
 from tracker.metrics import METRICS, resolve
 from tracker.payloads import Fetched, ParsedPayload, ParseIssue, TotalRow, TotalsTable, keep_later
 from tracker.sources import DEFINITIONS, GENERAL_STAFF, SOURCE_KEY
-from tracker.values import MAX_BAD_SHARE, parse_count, parse_iso_date, show, too_broken
+from tracker.values import (
+    MAX_BAD_SHARE,
+    MAX_QUALIFIER,
+    check_fits_reason,
+    parse_count,
+    parse_iso_date,
+    show,
+    too_broken,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -377,6 +385,7 @@ class _Reader:
                         and raw_value.isdigit()
                         and raw_value.isascii()
                         and len(raw_value) <= 8  # within parse_count's limit
+                        and (at_qualifier is None or len(row[at_qualifier]) <= MAX_QUALIFIER)
                     ):
                         if owner is not run_owner:
                             run_owner, state = owner, states.get(owner or blank)
@@ -439,6 +448,13 @@ class _Reader:
             return owner, self._bad(verdict, _Bad(issue=issue))
         at_qualifier = columns.get("qualifier")
         qualifier = row[at_qualifier].strip() or None if at_qualifier is not None and at_qualifier < len(row) else None
+        if qualifier is not None and len(qualifier) > MAX_QUALIFIER:
+            message = (
+                f"{where} line {line} {report_date} {raw_metric.strip()!r}: qualifier {show(qualifier)} "
+                f"{check_fits_reason(qualifier, MAX_QUALIFIER)}"
+            )
+            issue = ParseIssue("bad_value", message + "; not stored", metric, report_date)
+            return owner, self._bad(verdict, _Bad(issue=issue))
         return owner, (metric, report_date, value, qualifier)
 
     @staticmethod

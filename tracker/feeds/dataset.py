@@ -32,7 +32,7 @@ from tracker.payloads import (
     keep_later,
 )
 from tracker.sources import GENERAL_STAFF
-from tracker.values import MAX_BAD_SHARE, check_text, parse_iso_date, parse_json_count, show, too_broken
+from tracker.values import MAX_BAD_SHARE, MAX_QUALIFIER, check_text, parse_iso_date, parse_json_count, show, too_broken
 
 LIVE_BASE = "https://raw.githubusercontent.com/PetroIvaniuk/2022-Ukraine-Russia-War-Dataset/main/data"
 FILES = {
@@ -223,7 +223,7 @@ def _observations(
                 qualifier = qualifiers.get(metric)
                 if qualifier is not None:
                     try:
-                        check_text(qualifier)
+                        check_text(qualifier, MAX_QUALIFIER)
                     except ValueError as exc:
                         raw = qualifier
                         raise ValueError(f"its qualifier {exc}") from None

@@ -32,7 +32,15 @@ from tracker.feeds.payload import check_location, csv_rows, decode_csv_text, rea
 from tracker.payloads import Fetched, ObservationRecord, ParsedPayload, ParseIssue, Scope
 from tracker.sources import ORYX, SIDES
 from tracker.typemap import TypeMap, clean, load_typemap, slug, type_metric
-from tracker.values import MAX_BAD_SHARE, parse_count, show, too_broken
+from tracker.values import (
+    MAX_BAD_SHARE,
+    MAX_METRIC_LABEL,
+    MAX_METRIC_NAME,
+    check_fits_reason,
+    parse_count,
+    show,
+    too_broken,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -181,6 +189,15 @@ class _Reader:
             metric = known.metric
         else:
             metric = slug(ORYX, name)
+            if len(metric) > MAX_METRIC_NAME or len(name) > MAX_METRIC_LABEL:
+                # A series the store cannot name (PostgreSQL would refuse the whole snapshot).
+                why = (
+                    f"its series name {check_fits_reason(metric, MAX_METRIC_NAME)}"
+                    if len(metric) > MAX_METRIC_NAME
+                    else f"its name {check_fits_reason(name, MAX_METRIC_LABEL)}"
+                )
+                self._bad_row(f"line {line}: type {show(name)} cannot be stored: {why}")
+                return
             if metric not in self.out.metric_specs:
                 self.out.metric_specs[metric] = type_metric(metric, name)
                 self.out.issues.append(

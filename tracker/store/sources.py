@@ -180,3 +180,59 @@ def _undefined_figures(conn: Connection, key: str, definitions: set[str | None])
         )
     )
     return int(conn.execute(query).scalar_one())
+
+
+@dataclass(frozen=True)
+class RemovedSource:
+    """What `tracker sources remove` took out of the store with a source: its feeds and their runs."""
+
+    key: str
+    feeds: int
+    runs: int
+
+
+def remove_source(url: str, key: str, *, lock_wait: float = 10.0) -> RemovedSource:
+    """Remove a source that has no figures (a key a mistyped CSV column made, say), with its feeds,
+    their run records, findings and the raw payloads only they kept; under the writer lock, in one
+    transaction. InvalidInput (nothing changed) when the store does not record the key, or when it
+    holds any figure of it, current or past (a revision, a note, a claim): history is never deleted.
+    """
+    from sqlalchemy import delete
+
+    from tracker.store.db import error_line, open_store, safe_url, sqlite_file_missing
+    from tracker.store.lock import writing
+
+    if sqlite_file_missing(url):  # nothing to remove: never create a store for it
+        raise InvalidInput(f"source {key!r} is not in the store (there is no store at {safe_url(url)})")
+    engine = open_store(url, write=True)
+    try:
+        with writing(engine, wait=lock_wait), engine.begin() as conn:
+            source_id = conn.execute(select(m.source.c.id).where(m.source.c.key == key)).scalar()
+            if source_id is None:
+                raise InvalidInput(f"source {key!r} is not in the store (see `tracker sources list`)")
+            figures = sum(
+                conn.execute(select(func.count()).select_from(table).where(table.c.source_id == source_id)).scalar_one()
+                for table in (m.observation, m.report_note, m.claim)
+            )
+            if figures:
+                raise InvalidInput(
+                    f"source {key!r} has {figures:,} figure(s) in the store (revisions included): "
+                    "only a source with none can be removed"
+                )
+            feeds = list(conn.execute(select(m.feed.c.id).where(m.feed.c.source_id == source_id)).scalars())
+            runs = list(conn.execute(select(m.ingest_run.c.id).where(m.ingest_run.c.feed_id.in_(feeds))).scalars())
+            fetch = m.payload_fetch
+            blobs = set(conn.execute(select(fetch.c.blob_id).where(fetch.c.run_id.in_(runs))).scalars())
+            conn.execute(delete(m.finding).where(m.finding.c.feed_id.in_(feeds)))
+            conn.execute(delete(fetch).where(fetch.c.run_id.in_(runs)))
+            conn.execute(delete(m.ingest_run).where(m.ingest_run.c.id.in_(runs)))
+            conn.execute(delete(m.feed).where(m.feed.c.id.in_(feeds)))
+            conn.execute(delete(m.source).where(m.source.c.id == source_id))
+            if blobs:  # raw bytes no other run fetched
+                kept = set(conn.execute(select(fetch.c.blob_id).where(fetch.c.blob_id.in_(blobs))).scalars())
+                conn.execute(delete(m.payload_blob).where(m.payload_blob.c.id.in_(blobs - kept)))
+            return RemovedSource(key, len(feeds), len(runs))
+    except SQLAlchemyError as exc:
+        raise StoreError(f"store write failed, nothing changed: {error_line(exc)}") from None
+    finally:
+        engine.dispose()
