@@ -60,6 +60,8 @@ class RunReport:
     open_findings: int = 0
     latest_report_date: dt.date | None = None
     seconds: float = 0.0
+    # Rows this run left out that stay current, held by a withdrawal (tracker.withdrawals).
+    held: int = 0
 
     def summary(self) -> str:
         """One log line: what ran, how it ended, and what changed."""
@@ -75,6 +77,8 @@ class RunReport:
             f"{c.readded:,} re-added",
             f"{c.unchanged:,} unchanged",
         ]
+        if self.held:
+            parts.append(f"{self.held:,} held (see `tracker feeds withdrawals {self.feed}`)")
         if self.adjustments.new or self.adjustments.revised or self.adjustments.removed:
             parts.append(f"{self.adjustments.new + self.adjustments.revised:,} adjustments changed")
         warnings = sum(1 for f in self.new_findings if f.severity == "warning")

@@ -41,8 +41,8 @@ AllowShrinkOption = Annotated[
     bool,
     typer.Option(
         "--allow-shrink",
-        help="Accept a snapshot that removes more than 2% of what the store holds for the feed, or a "
-        "whole series (refused by default as a likely broken upstream file, exit 5).",
+        help="Apply at once the removals held by default as a likely broken upstream file (a whole "
+        "series, its latest reports, or more than 2% of it: see `tracker feeds withdrawals`).",
     ),
 ]
 ObservedOption = Annotated[

@@ -389,6 +389,7 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
 
     from tracker.store import models as m
     from tracker.store.db import as_utc
+    from tracker.withdrawals import held_summary
 
     now = now or dt.datetime.now(dt.UTC)
     today = now.astimezone(KYIV).date()
@@ -454,6 +455,7 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
                         or (report_age is not None and report_age > stale_hours)
                     ),
                     "open_findings": {sev: n for sev, n in open_findings},
+                    "withdrawals_held": held_summary(conn, feed_id),
                 }
             )
     return out
