@@ -129,8 +129,9 @@ def run_ingest(
                     # The same bytes on another day are that day's figures: a dated snapshot must be
                     # parsed again, not confirmed as the previous day's.
                     digest = hashlib.sha256(f"{digest} {report.observed_at.date()}".encode()).hexdigest()
-                # The same bytes as last time need no parsing: nothing in them can have changed.
-                unchanged = previous is not None and previous.digest == digest
+                # The same bytes as last time need no parsing: nothing in them can have changed
+                # (but --allow-shrink must see what they leave out, to apply removals held before).
+                unchanged = previous is not None and previous.digest == digest and not allow_shrink
                 parsed = None if unchanged else feed.parse(fetched)
             except (SourceUnreachable, BadPayload, LocalFileError) as exc:
                 report.error, report.exit_code = str(exc), exc.exit_code

@@ -306,20 +306,6 @@ def list_withdrawals(
     ]
 
 
-def held_summary(conn: Connection, feed_id: int) -> list[dict[str, Any]]:
-    """The feed's held withdrawals, for `tracker status`."""
-    w = m.withdrawal
-    rows = conn.execute(
-        select(w.c.run_id, w.c.n_rows, w.c.metrics, w.c.first_date, w.c.last_date)
-        .where(w.c.feed_id == feed_id, w.c.status == HELD)
-        .order_by(w.c.id)
-    ).all()
-    return [
-        {"run": run, "rows": n, "metrics": metrics, "first_date": first.isoformat(), "last_date": last.isoformat()}
-        for run, n, metrics, first, last in rows
-    ]
-
-
 def _feed_ids(conn: Connection, feed: str, source: str | None) -> list[int]:
     """The ids of the feeds called `feed` (of `source`); InvalidInput naming the feeds there are."""
     rows = conn.execute(

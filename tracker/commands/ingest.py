@@ -127,7 +127,9 @@ def run_feed(
     from tracker.config import resolve_db_url
 
     url = resolve_db_url(db)
-    if not observed_at:  # a backfill checks its order against the store: the normal path's work
+    # A backfill checks its order against the store, and --allow-shrink applies held removals an
+    # unchanged repeat leaves alone: the normal path's work.
+    if not observed_at and not allow_shrink:
         from tracker.repeat import try_repeat
 
         attempt = try_repeat(url, feed, location=location, source=source, fetch_options=fetch_options, wait=wait)

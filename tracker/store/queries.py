@@ -389,7 +389,6 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
 
     from tracker.store import models as m
     from tracker.store.db import as_utc
-    from tracker.withdrawals import held_summary
 
     now = now or dt.datetime.now(dt.UTC)
     today = now.astimezone(KYIV).date()
@@ -455,10 +454,28 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
                         or (report_age is not None and report_age > stale_hours)
                     ),
                     "open_findings": {sev: n for sev, n in open_findings},
-                    "withdrawals_held": held_summary(conn, feed_id),
+                    "withdrawals_held": _held(conn, feed_id),
                 }
             )
     return out
+
+
+def _held(conn: Connection, feed_id: int) -> list[dict[str, Any]]:
+    """The feed's held withdrawals (tracker.withdrawals), for `tracker status`."""
+    from sqlalchemy import select
+
+    from tracker.store import models as m
+
+    w = m.withdrawal
+    rows = conn.execute(
+        select(w.c.run_id, w.c.n_rows, w.c.metrics, w.c.first_date, w.c.last_date)
+        .where(w.c.feed_id == feed_id, w.c.status == "held")
+        .order_by(w.c.id)
+    ).all()
+    return [
+        {"run": run, "rows": n, "metrics": metrics, "first_date": first.isoformat(), "last_date": last.isoformat()}
+        for run, n, metrics, first, last in rows
+    ]
 
 
 def set_feed_role(engine: Engine, name: str, role: str, *, source: str | None = None) -> list[str]:
