@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -195,9 +194,7 @@ def test_a_file_cut_by_its_latest_20_days_is_held_whole_then_applied_with_allow_
     assert count(url, "SELECT COUNT(*) FROM finding WHERE rule = 'withdrawal_held' AND status = 'open'") == 0
 
 
-def test_a_withdrawal_undone_upstream_closes_by_itself_and_its_finding_resolves(
-    capsys, small_store, tmp_path
-) -> None:
+def test_a_withdrawal_undone_upstream_closes_by_itself_and_its_finding_resolves(capsys, small_store, tmp_path) -> None:
     url = small_store
     folder = cut(tmp_path / "first", tmp_path / "cut", 2)
     assert run_ingest(url, DatasetFeed(), location=str(folder)).held == 2 * SERIES_20
