@@ -4,6 +4,7 @@ undone upstream."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 from pathlib import Path
@@ -232,3 +233,91 @@ def test_accepting_when_nothing_is_held_is_one_line_and_exit_2(capsys, sqlite_ur
     assert (
         code == ExitCode.USAGE and "no feed 'no-such-feed' in the store (feeds: ua-dataset (ua-general-staff))" in err
     )
+
+
+ORYX_LAST = "2025-07-19T1144_a8624b4"  # a real snapshot of Oryx's totals_by_type.csv
+
+
+def oryx(capsys, url: str, folder: Path, day: str, *extra: str) -> tuple[int, str]:
+    code, out, err = run_tracker(
+        capsys, "ingest", "oryx", "--from", str(folder), "--observed-at", f"{day}T12:00", "--db", url, *extra
+    )
+    assert "Traceback" not in err, err
+    return code, out
+
+
+def oryx_rows(url: str, day: str, where: str = "") -> int:
+    return count(
+        url,
+        "SELECT COUNT(*) FROM observation o JOIN feed f ON f.id = o.feed_id WHERE f.name = 'oryx' "
+        f"AND o.report_date = :day AND o.superseded_at IS NULL AND NOT o.removed {where}",
+        day=day,
+    )
+
+
+# The rows of 2025-07-19 whose series' total fell by more than DOCUMENTED_DROP_SHARE and _MIN when zeroed.
+FALLING = (
+    "AND EXISTS (SELECT 1 FROM observation t WHERE t.feed_id = o.feed_id AND t.metric_id = o.metric_id "
+    "AND t.side = o.side AND t.report_date = o.report_date AND t.kind = 'total' AND t.superseded_at IS NULL "
+    "AND t.value > 3)"
+)
+
+
+def test_an_all_zero_oryx_snapshot_holds_its_falls_and_a_good_next_day_undoes_them(
+    capsys, store_url, oryx_history, tmp_path
+) -> None:
+    real = oryx_history / ORYX_LAST
+    assert oryx(capsys, store_url, real, "2025-07-19")[0] == ExitCode.OK
+    falling = oryx_rows(store_url, "2025-07-19", FALLING)
+    assert (oryx_rows(store_url, "2025-07-19"), falling) == (250, 250)  # every category counts more than 3
+    zeroed = tmp_path / "zeroed"
+    zeroed.mkdir()
+    with (real / "totals_by_type.csv").open(newline="") as f, (zeroed / "totals_by_type.csv").open("w") as out:
+        rows = list(csv.reader(f))
+        csv.writer(out).writerows(
+            [rows[0], *([c if i < 2 or not c.strip() else "0" for i, c in enumerate(r)] for r in rows[1:])]
+        )
+
+    code, out = oryx(capsys, store_url, zeroed, "2025-07-20")
+
+    assert code == ExitCode.FINDINGS
+    assert f"{falling:,} held" in out
+    assert oryx_rows(store_url, "2025-07-20") == 0
+    assert oryx_rows(store_url, "2025-07-20", "AND o.value > 0") == 0
+    [held] = json.loads(run_tracker(capsys, "feeds", "withdrawals", "oryx", "--format", "json", "--db", store_url)[1])
+    assert (held["rows"], held["first_date"], held["last_date"]) == (falling, "2025-07-20", "2025-07-20")
+    assert held["metrics"].startswith("oryx.aa_guns total: 1 (fell from ")
+
+    code, out = oryx(capsys, store_url, real, "2025-07-21")
+
+    assert code in (ExitCode.OK, ExitCode.FINDINGS) and "held" not in out
+    assert oryx_rows(store_url, "2025-07-21") == 250
+    [undone] = json.loads(
+        run_tracker(capsys, "feeds", "withdrawals", "oryx", "--all", "--format", "json", "--db", store_url)[1]
+    )
+    assert undone["status"] == "undone"
+    assert count(store_url, "SELECT COUNT(*) FROM finding WHERE rule = 'withdrawal_held' AND status = 'open'") == 0
+
+
+def test_an_accepted_oryx_drop_stores_the_values_it_held(capsys, sqlite_url, oryx_history, tmp_path) -> None:
+    real = oryx_history / ORYX_LAST
+    oryx(capsys, sqlite_url, real, "2025-07-19")
+    swapped = tmp_path / "swapped"
+    swapped.mkdir()
+    text = (real / "totals_by_type.csv").read_text()
+    (swapped / "totals_by_type.csv").write_text(
+        text.replace("\nRussia,", "\nTMP,").replace("\nUkraine,", "\nRussia,").replace("\nTMP,", "\nUkraine,")
+    )
+    code, out = oryx(capsys, sqlite_url, swapped, "2025-07-20")
+    assert code == ExitCode.FINDINGS and " held" in out
+    tanks = (
+        "SELECT o.value FROM observation o JOIN metric m ON m.id = o.metric_id WHERE m.name = 'oryx.tanks' "
+        "AND o.side = 'russia' AND o.kind = 'total' AND o.report_date = '2025-07-20' AND o.superseded_at IS NULL"
+    )
+    assert count(sqlite_url, tanks) == 0  # Russia's tanks fell to Ukraine's count: held, not stored
+
+    code, out, err = run_tracker(capsys, "feeds", "accept-withdrawal", "oryx", "--db", sqlite_url)
+
+    assert code == 0, err
+    assert "stored" in out and "held value(s)" in out and "removed" not in out
+    assert 0 < count(sqlite_url, tanks) < 4074  # now stored: the person decided

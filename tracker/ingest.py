@@ -422,9 +422,12 @@ def _store_run(
             by_kind["total"].update(_table_rows(table, ids, dropped))
         states: dict[str, dict[Key, Values]] = {}
         changed: set[Key] = set()
-        # Removals the shrink rule judges suspicious are held, not applied (tracker.withdrawals).
+        # Removals the shrink rule judges suspicious are held, not applied (tracker.withdrawals),
+        # and so are a documented snapshot's figures that fall far below the series' last point.
         held_before = withdrawals.open_keys(conn, feed_id) if held else {}
         holding = withdrawals.Holding(allow_shrink, set(held_before))
+        if window is not None and held:
+            holding.hold_drops(by_kind, withdrawals.documented_drops(conn, feed_id, by_kind["total"], window[0]))
         for kind, incoming in by_kind.items():
             states[kind] = {}
             counts, moved = apply_snapshot(
@@ -479,7 +482,7 @@ def _store_run(
             now=now,
             holding=holding,
             before=held_before,
-            present=lambda key: key[1:] in by_kind.get(key[0], {}),
+            incoming=by_kind,
             names=names,
         )
         directions = {("greatest_losses_direction", d): (text,) for d, text in parsed.directions.items()}

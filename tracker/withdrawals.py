@@ -14,11 +14,12 @@ seen whatever the size of the feed around it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, and_, func, insert, select, tuple_, update
 
 from tracker.errors import InvalidInput
 from tracker.run_report import NewFinding
@@ -36,6 +37,14 @@ from tracker.validation import series_name
 TAIL_CUT_REPORTS = 2
 SERIES_MAX_SHARE = 0.02
 SERIES_MIN_ROWS = 3
+# A documented series (Oryx: a count of losses documented so far) removes nothing when a snapshot
+# goes wrong: a new day's figures simply fall (an all-zero file, Russia's and Ukraine's columns
+# swapped). A category whose total falls below the last stored point by more than
+# DOCUMENTED_DROP_SHARE and by more than DOCUMENTED_DROP_MIN is held the same way (its total and
+# status parts that day are not stored): Oryx's own corrections (a duplicate struck off) take a
+# few items at a time, a broken file takes most of them.
+DOCUMENTED_DROP_SHARE = 0.05
+DOCUMENTED_DROP_MIN = 3
 RULE = "withdrawal_held"
 # Statuses of a withdrawal; "held" is the open one.
 HELD, ACCEPTED, UNDONE = "held", "accepted", "undone"
@@ -80,6 +89,21 @@ class Holding:
     gone: set[HeldKey] = field(default_factory=set)
     held: set[HeldKey] = field(default_factory=set)
     why: dict[tuple[str, int, str], str] = field(default_factory=dict)
+    # A documented series' drops held back: the values the snapshot brought (not stored).
+    values: dict[HeldKey, tuple[Any, ...]] = field(default_factory=dict)
+
+    def hold_drops(self, by_kind: dict[str, dict[Key, Any]], drops: Mapping[tuple[int, str], tuple[int, int]]) -> None:
+        """Take the (metric id, side) series that `drops` names (last stored value, new value) out
+        of every kind of the payload and hold them; nothing when the run says --allow-shrink."""
+        if self.allow_shrink or not drops:
+            return
+        for kind, incoming in by_kind.items():
+            for key in [k for k in incoming if (k[0], k[1]) in drops]:
+                held: HeldKey = (kind, *key)
+                self.values[held] = tuple(incoming.pop(key))
+                self.held.add(held)
+        for (metric_id, side), (last, new) in drops.items():
+            self.why[("total", metric_id, side)] = f"fell from {last:,} to {new:,}"
 
     def hold(
         self, kind: str, whole_dates: Callable[[set[tuple[int, str]]], dict[tuple[int, str], list[dt.date]]] | None
@@ -89,9 +113,12 @@ class Holding:
         date window only (the rows in `current` are not the whole series)."""
 
         def hold(gone: list[Key], current: Mapping[Key, CurrentRow]) -> set[Key]:
+            # A dropped figure taken out of the payload keeps the stored one of its day, if any.
+            kept = {key for key in gone if (kind, *key) in self.values}
+            gone = [key for key in gone if key not in kept]
             self.gone.update((kind, *key) for key in gone)
             if self.allow_shrink:
-                return set()
+                return kept
             by_series: dict[tuple[int, str], set[dt.date]] = {}
             for metric_id, side, day in gone:
                 by_series.setdefault((metric_id, side), set()).add(day)
@@ -111,20 +138,64 @@ class Holding:
                 else:
                     held.update((*series, d) for d in removed if (kind, *series, d) in self.open_keys)
             self.held.update((kind, *key) for key in held)
-            return held
+            return held | kept
 
         return hold
 
 
-def open_keys(conn: Connection, feed_id: int) -> dict[HeldKey, tuple[int, int]]:
-    """Every key an open withdrawal of the feed holds: its (withdrawal id, withdrawal_row id)."""
+def documented_drops(
+    conn: Connection, feed_id: int, totals: Mapping[Key, Any], start: dt.date
+) -> dict[tuple[int, str], tuple[int, int]]:
+    """The series of a documented snapshot (its totals keyed (metric id, side, date), dated from
+    `start`) whose figure falls below the series' last stored point before `start` by more than
+    DOCUMENTED_DROP_SHARE and DOCUMENTED_DROP_MIN: (metric id, side) -> (last value, lowest new)."""
+    obs = m.observation
+    current = and_(
+        obs.c.feed_id == feed_id, obs.c.kind == "total", obs.c.superseded_at.is_(None), obs.c.removed.is_(False)
+    )
+    latest = (
+        select(obs.c.metric_id, obs.c.side, func.max(obs.c.report_date).label("day"))
+        .where(current, obs.c.report_date < start)
+        .group_by(obs.c.metric_id, obs.c.side)
+        .subquery()
+    )
+    last = {
+        (metric_id, side): value
+        for metric_id, side, value in conn.execute(
+            select(obs.c.metric_id, obs.c.side, obs.c.value)
+            .join(
+                latest,
+                and_(
+                    obs.c.metric_id == latest.c.metric_id,
+                    obs.c.side == latest.c.side,
+                    obs.c.report_date == latest.c.day,
+                ),
+            )
+            .where(current)
+        )
+    }
+    drops: dict[tuple[int, str], tuple[int, int]] = {}
+    for (metric_id, side, _day), values in totals.items():
+        before, new = last.get((metric_id, side)), values[0]
+        if before is None or new is None:
+            continue
+        fall = before - new
+        if fall > DOCUMENTED_DROP_MIN and fall > DOCUMENTED_DROP_SHARE * before:
+            lowest = min(new, drops.get((metric_id, side), (before, new))[1])
+            drops[(metric_id, side)] = (before, lowest)
+    return drops
+
+
+def open_keys(conn: Connection, feed_id: int) -> dict[HeldKey, tuple[int, int, bool]]:
+    """Every key an open withdrawal of the feed holds: its withdrawal's id, its row's id, and
+    whether it holds a documented drop (values not stored) rather than a removal."""
     w, r = m.withdrawal, m.withdrawal_row
     rows = conn.execute(
-        select(r.c.kind, r.c.metric_id, r.c.side, r.c.report_date, w.c.id, r.c.id)
+        select(r.c.kind, r.c.metric_id, r.c.side, r.c.report_date, w.c.id, r.c.id, r.c.held_values.is_not(None))
         .join(w, w.c.id == r.c.withdrawal_id)
         .where(w.c.feed_id == feed_id, w.c.status == HELD, r.c.closed_run_id.is_(None))
     ).all()
-    return {(k, mid, side, day): (wid, rid) for k, mid, side, day, wid, rid in rows}
+    return {(k, mid, side, day): (wid, rid, bool(drop)) for k, mid, side, day, wid, rid, drop in rows}
 
 
 def whole_series_dates(
@@ -154,12 +225,12 @@ def whole_series_dates(
 
 
 def _describe(keys: Iterable[HeldKey], names: Mapping[int, str], why: Mapping[tuple[str, int, str], str]) -> str:
-    """The series of some held keys, the largest first, each with its count and why it was held
-    ("pow total: 40 (its latest 40 reports)"); past DESCRIBED series, how many more."""
+    """The series of some held keys, the largest first (then those judged, with why), each with
+    its count ("pow total: 40 (its latest 40 reports)"); past DESCRIBED series, how many more."""
     per: dict[tuple[str, int, str], int] = {}
     for kind, metric_id, side, _day in keys:
         per[(kind, metric_id, side)] = per.get((kind, metric_id, side), 0) + 1
-    ordered = sorted(per.items(), key=lambda item: (-item[1], names[item[0][1]], item[0]))
+    ordered = sorted(per.items(), key=lambda item: (-item[1], item[0] not in why, names[item[0][1]], item[0]))
     parts = []
     for (kind, metric_id, side), n in ordered[:DESCRIBED]:
         reason = why.get((kind, metric_id, side))
@@ -177,15 +248,16 @@ def record(
     run_id: int,
     now: dt.datetime,
     holding: Holding,
-    before: Mapping[HeldKey, tuple[int, int]],
-    present: Callable[[HeldKey], bool],
+    before: Mapping[HeldKey, tuple[int, int, bool]],
+    incoming: Mapping[str, Mapping[Key, Any]],
     names: Mapping[int, str],
 ) -> tuple[NewFinding | None, int]:
     """After a run's rows are stored: open a withdrawal for the keys it newly held (with its
     finding, returned), and close the rows of open withdrawals that came back or were removed
     (a withdrawal with none left closes: accepted when this run removed some, else undone, and
-    its finding resolves). `before` are the keys open withdrawals held before the run, `present`
-    says whether the payload holds a key. Returns the new finding and how many keys are held."""
+    its finding resolves). `before` are the keys open withdrawals held before the run, `incoming`
+    the payload's rows by kind (a held drop comes back when its series has a later point stored).
+    Returns the new finding and how many keys are held."""
     w, r = m.withdrawal, m.withdrawal_row
     finding: NewFinding | None = None
     new = holding.held - before.keys()
@@ -193,8 +265,9 @@ def record(
         days = sorted(key[3] for key in new)
         metrics = _describe(new, names, holding.why)
         message = (
-            f"{len(new):,} row(s) this snapshot left out were held, not removed ({metrics}; reports "
-            f"{days[0]}..{days[-1]}): `tracker feeds accept-withdrawal {feed_label} --run {run_id}` removes them"
+            f"{len(new):,} row(s) held, not changed: this snapshot would remove them or bring them far "
+            f"below the last stored point ({metrics}; reports {days[0]}..{days[-1]}); "
+            f"`tracker feeds accept-withdrawal {feed_label} --run {run_id}` applies it"
         )
         finding = NewFinding(RULE, "warning", None, days[-1], message)
         finding_id = conn.execute(
@@ -232,7 +305,14 @@ def record(
         conn.execute(
             insert(r),
             [
-                {"withdrawal_id": withdrawal_id, "kind": k, "metric_id": mid, "side": side, "report_date": day}
+                {
+                    "withdrawal_id": withdrawal_id,
+                    "kind": k,
+                    "metric_id": mid,
+                    "side": side,
+                    "report_date": day,
+                    "held_values": _as_json(holding.values.get((k, mid, side, day))),
+                }
                 for k, mid, side, day in sorted(new)
             ],
         )
@@ -240,17 +320,91 @@ def record(
     # row out of the payload's scope was not compared: it stays held.
     closed: dict[int, bool] = {}  # withdrawal id -> whether this run removed any of its rows
     done: list[int] = []
-    for key, (withdrawal_id, row_id) in before.items():
+    latest: dict[tuple[str, int, str], dt.date] = {}
+    for kind, rows in incoming.items():
+        for metric_id, side, day in rows:
+            if day > latest.get((kind, metric_id, side), day - dt.timedelta(days=1)):
+                latest[(kind, metric_id, side)] = day
+    for key, (withdrawal_id, row_id, drop) in before.items():
         if key in holding.held:
             continue
         removed = key in holding.gone
-        if removed or present(key):
+        kind, metric_id, side, day = key
+        back = (metric_id, side, day) in incoming.get(kind, {}) or (
+            drop and latest.get((kind, metric_id, side), day) > day
+        )
+        if removed or back:
             done.append(row_id)
             closed[withdrawal_id] = closed.get(withdrawal_id, False) or removed
     for start in range(0, len(done), 500):
         conn.execute(update(r).where(r.c.id.in_(done[start : start + 500])).values(closed_run_id=run_id))
     _close_finished(conn, closed, run_id, now)
     return finding, len(holding.held)
+
+
+def _apply_rows(conn: Connection, feed_id: int, rows: Sequence[Any], now: dt.datetime, run_id: int) -> tuple[int, int]:
+    """Apply held rows as the next revision of their keys: a removal, or for a held drop the
+    values the snapshot brought. Returns how many were removed and how many values stored."""
+    obs = m.observation
+    current = {
+        (c.kind, c.metric_id, c.side, c.report_date): c
+        for c in conn.execute(
+            select(
+                obs.c.id,
+                obs.c.source_id,
+                obs.c.kind,
+                obs.c.metric_id,
+                obs.c.side,
+                obs.c.report_date,
+                obs.c.revision,
+                obs.c.removed,
+            ).where(  # fmt: skip
+                obs.c.feed_id == feed_id,
+                obs.c.superseded_at.is_(None),
+                tuple_(obs.c.kind, obs.c.metric_id, obs.c.side, obs.c.report_date).in_(
+                    [(k.kind, k.metric_id, k.side, k.report_date) for k in rows]
+                ),
+            )
+        )
+    }
+    source_id = conn.execute(select(m.feed.c.source_id).where(m.feed.c.id == feed_id)).scalar_one()
+    supersede: list[int] = []
+    inserts: list[dict[str, Any]] = []
+    for k in rows:
+        cur = current.get((k.kind, k.metric_id, k.side, k.report_date))
+        base = dict(
+            source_id=source_id, feed_id=feed_id, kind=k.kind, metric_id=k.metric_id, side=k.side,
+            report_date=k.report_date, first_seen_at=now, last_seen_at=now, run_id=run_id, last_seen_run_id=run_id,
+        )  # fmt: skip
+        if k.held_values is None:  # a removal held back
+            if cur is None or cur.removed:
+                continue
+            inserts.append({**base, "revision": cur.revision + 1, "removed": True})
+        else:  # a documented drop held back: the snapshot's values
+            value, qualifier, reported, definition = json.loads(k.held_values)
+            inserts.append(
+                {
+                    **base,
+                    "revision": cur.revision + 1 if cur is not None else 1,
+                    "removed": False,
+                    "value": value,
+                    "qualifier": qualifier,
+                    "reported_increase": reported,
+                    "definition": definition,
+                }
+            )
+        if cur is not None:
+            supersede.append(cur.id)
+    if supersede:
+        conn.execute(update(obs).where(obs.c.id.in_(supersede)).values(superseded_at=now))
+    if inserts:
+        conn.execute(insert(obs), inserts)
+    removed = sum(1 for row in inserts if row["removed"])
+    return removed, len(inserts) - removed
+
+
+def _as_json(values: tuple[Any, ...] | None) -> str | None:
+    return None if values is None else json.dumps(list(values))
 
 
 def _close_finished(conn: Connection, touched: Mapping[int, bool], run_id: int, now: dt.datetime) -> None:
@@ -319,12 +473,13 @@ def _feed_ids(conn: Connection, feed: str, source: str | None) -> list[int]:
 
 
 def accept(engine: Engine, feed: str, *, source: str | None = None, run: int | None = None) -> list[str]:
-    """Apply the feed's held withdrawals (only the one opened by `run`, if given) as removal
-    revisions, in a run of its own (status "accepted"), history kept; one line per withdrawal.
+    """Apply the feed's held withdrawals (only the one opened by `run`, if given) as revisions —
+    removals, or a documented drop's values — in a run of its own (status "accepted"), history
+    kept; one line per withdrawal.
     Raises InvalidInput when nothing is held."""
     from tracker.store.lock import writing
 
-    w, r, obs, runs = m.withdrawal, m.withdrawal_row, m.observation, m.ingest_run
+    w, r, runs = m.withdrawal, m.withdrawal_row, m.ingest_run
     lines: list[str] = []
     with writing(engine), engine.begin() as conn:
         feed_ids = _feed_ids(conn, feed, source)
@@ -366,61 +521,26 @@ def accept(engine: Engine, feed: str, *, source: str | None = None, run: int | N
                 .returning(runs.c.id)
             ).scalar_one()
             keys = conn.execute(
-                select(r.c.id, r.c.kind, r.c.metric_id, r.c.side, r.c.report_date).where(
+                select(r.c.id, r.c.kind, r.c.metric_id, r.c.side, r.c.report_date, r.c.held_values).where(
                     r.c.withdrawal_id == withdrawal_id, r.c.closed_run_id.is_(None)
                 )
             ).all()
-            removed = 0
+            removed = stored = 0
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
-                current = conn.execute(
-                    select(
-                        obs.c.id,
-                        obs.c.source_id,
-                        obs.c.kind,
-                        obs.c.metric_id,
-                        obs.c.side,
-                        obs.c.report_date,
-                        obs.c.revision,
-                    ).where(  # fmt: skip
-                        obs.c.feed_id == feed_id,
-                        obs.c.superseded_at.is_(None),
-                        obs.c.removed.is_(False),
-                        tuple_(obs.c.kind, obs.c.metric_id, obs.c.side, obs.c.report_date).in_(
-                            [tuple(k[1:]) for k in chunk]
-                        ),
-                    )
-                ).all()
-                if current:
-                    conn.execute(update(obs).where(obs.c.id.in_([c.id for c in current])).values(superseded_at=now))
-                    conn.execute(
-                        insert(obs),
-                        [
-                            dict(
-                                source_id=c.source_id,
-                                feed_id=feed_id,
-                                kind=c.kind,
-                                metric_id=c.metric_id,
-                                side=c.side,
-                                report_date=c.report_date,
-                                revision=c.revision + 1,
-                                removed=True,
-                                first_seen_at=now,
-                                last_seen_at=now,
-                                run_id=run_id,
-                                last_seen_run_id=run_id,
-                            )  # fmt: skip
-                            for c in current
-                        ],
-                    )
-                    removed += len(current)
+                gone, kept = _apply_rows(conn, feed_id, chunk, now, run_id)
+                removed, stored = removed + gone, stored + kept
                 conn.execute(update(r).where(r.c.id.in_([k.id for k in chunk])).values(closed_run_id=run_id))
             _close_finished(conn, {withdrawal_id: True}, run_id, now)
             conn.execute(
                 update(runs).where(runs.c.id == run_id).values(finished_at=dt.datetime.now(dt.UTC), n_removed=removed)
             )
+            did = " and ".join(
+                ([f"removed {removed:,} row(s)"] if removed or not stored else [])
+                + ([f"stored {stored:,} held value(s)"] if stored else [])
+            )
             lines.append(
-                f"{feed_name} ({source_key}): run #{run_id} removed {removed:,} row(s) held by run #{held_by} "
+                f"{feed_name} ({source_key}): run #{run_id} {did} held by run #{held_by} "
                 f"({metrics}; reports {first}..{last})"
             )
     return lines

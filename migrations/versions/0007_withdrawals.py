@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("metric_id", sa.Integer(), nullable=False),
         sa.Column("side", sa.String(length=16), nullable=False),
         sa.Column("report_date", sa.Date(), nullable=False),
+        sa.Column("held_values", sa.Text(), nullable=True),
         sa.Column("closed_run_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["withdrawal_id"], ["withdrawal.id"], name=op.f("fk_withdrawal_row_withdrawal_id_withdrawal")

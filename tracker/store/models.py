@@ -298,7 +298,9 @@ withdrawal = Table(
 )
 
 # Each key a withdrawal holds: (kind, metric, side, report_date) of the feed's observations.
-# `closed_run_id` is the run after which it is no longer held (it came back or was removed).
+# `held_values` (JSON: value, qualifier, reported_increase, definition) is set for a documented
+# series' drop held back (the value a snapshot brought and the store did not take), null for a
+# removal held back. `closed_run_id` is the run after which it is no longer held.
 withdrawal_row = Table(
     "withdrawal_row",
     metadata,
@@ -308,6 +310,7 @@ withdrawal_row = Table(
     _required("metric_id", Integer, ForeignKey("metric.id")),
     _required("side", String(16)),
     _required("report_date", Date),
+    Column("held_values", Text),
     Column("closed_run_id", Integer, ForeignKey("ingest_run.id")),
     Index("ix_withdrawal_row_withdrawal", "withdrawal_id"),
 )
