@@ -321,3 +321,36 @@ def test_an_accepted_oryx_drop_stores_the_values_it_held(capsys, sqlite_url, ory
     assert code == 0, err
     assert "stored" in out and "held value(s)" in out and "removed" not in out
     assert 0 < count(sqlite_url, tanks) < 4074  # now stored: the person decided
+
+
+def test_an_oryx_recount_that_stays_down_is_held_once_then_stored_with_the_next_snapshot(
+    capsys, sqlite_url, oryx_history, tmp_path
+) -> None:
+    real = oryx_history / ORYX_LAST
+    oryx(capsys, sqlite_url, real, "2025-07-19")
+    recount = tmp_path / "recount"
+    recount.mkdir()
+    with (real / "totals_by_type.csv").open(newline="") as f, (recount / "totals_by_type.csv").open("w") as out:
+        rows = list(csv.reader(f))
+        tanks = [i for i, r in enumerate(rows) if r[:2] == ["Russia", "Tanks"]]
+        assert len(tanks) == 1 and rows[tanks[0]][-1] == "4074"
+        rows[tanks[0]][-1] = "3000"  # Oryx moves a thousand entries to another category
+        csv.writer(out).writerows(rows)
+    tanks_on = (
+        "SELECT COUNT(*) FROM observation o JOIN metric m ON m.id = o.metric_id WHERE m.name = 'oryx.tanks' "
+        "AND o.side = 'russia' AND o.kind = 'total' AND o.report_date = :day AND o.value = 3000"
+    )
+
+    code, out = oryx(capsys, sqlite_url, recount, "2025-07-20")
+    assert code == ExitCode.FINDINGS and "5 held" in out  # the total and its four status parts
+    assert count(sqlite_url, tanks_on, day="2025-07-20") == 0
+    code, out = oryx(capsys, sqlite_url, recount, "2025-07-21")
+
+    assert "held" not in out
+    assert count(sqlite_url, tanks_on, day="2025-07-21") == 1
+    [closed] = json.loads(
+        run_tracker(capsys, "feeds", "withdrawals", "oryx", "--all", "--format", "json", "--db", sqlite_url)[1]
+    )
+    assert (closed["status"], closed["metrics"]) == ("undone", "oryx.tanks total: 1 (fell from 4,074 to 3,000); "
+                                                     "oryx.tanks abandoned: 1; oryx.tanks captured: 1; "
+                                                     "oryx.tanks damaged: 1; 1 more series")  # fmt: skip
