@@ -108,6 +108,8 @@ def test_a_history_that_drops_older_pow_values_stores_every_later_day_and_holds_
         f"(pow total: 40 (its latest 40 reports); reports {held['first_date']}..2022-04-27)\n"
     )
     assert count(store_url, CURRENT_POW) == 22
+    code, out, _ = run_tracker(capsys, "changes", "--since", "yesterday", "--db", store_url)
+    assert f"1 run (#{accept_run['id']} accepted " in out and " 40 removals" in out
     # history kept: each of the 40 has its first revision, superseded by a removal of the accept run
     removals = count(
         store_url,

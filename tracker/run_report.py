@@ -15,6 +15,9 @@ from tracker.errors import ExitCode
 # Runs that left the store consistent with their payload (a failed run changed nothing); also
 # tracker.store.models.SUCCESS_STATUSES.
 SUCCESS_STATUSES = ("ok", "ok_with_findings", "unchanged")
+# The run `tracker feeds accept-withdrawal` records (tracker.withdrawals): it writes revisions but
+# fetched nothing, so it is not a success that makes a feed fresh.
+ACCEPTED_STATUS = "accepted"
 
 
 @dataclass

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, insert, select, tuple_, update
 
 from tracker.errors import InvalidInput
-from tracker.run_report import NewFinding
+from tracker.run_report import ACCEPTED_STATUS, NewFinding
 from tracker.store import models as m
 from tracker.store.db import as_utc
 from tracker.store.revisions import CurrentRow, Key
@@ -52,7 +52,7 @@ RULE = "withdrawal_held"
 HELD, ACCEPTED, UNDONE = "held", "accepted", "undone"
 # The status of the run that accept-withdrawal records: not a fetch, so not a "success" that would
 # make a stale feed look fresh, and never the previous run an unchanged payload is compared with.
-ACCEPT_STATUS = "accepted"
+ACCEPT_STATUS = ACCEPTED_STATUS
 
 # How many series a withdrawal's summary names (an emptied file holds some thirty).
 DESCRIBED = 4
