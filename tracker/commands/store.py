@@ -269,6 +269,7 @@ def feeds_accept_withdrawal(
     from tracker.render import sanitize
     from tracker.withdrawals import accept
 
+    _store(db).dispose()  # a missing store holds nothing: say so rather than create one
     for line in accept(_store(db, write=True), name, source=source, run=run):
         print(sanitize(line))
 
