@@ -359,6 +359,21 @@ def all_personnel_removed(d: Path, url: str) -> list[str]:
     return [] if left == 0 else [f"{left} personnel reports still current after an accepted emptied file"]
 
 
+def personnel_held(d: Path, url: str) -> list[str]:
+    """An emptied personnel file changes nothing current: its three reports are held, not removed."""
+    from drills.common import scalar
+
+    left = scalar(
+        url,
+        "SELECT COUNT(*) FROM observation o JOIN metric m ON m.id = o.metric_id "
+        "JOIN feed f ON f.id = o.feed_id WHERE f.name = 'ua-dataset' AND m.name = 'personnel' "
+        "AND o.superseded_at IS NULL AND o.removed = false",
+    )
+    held = scalar(url, "SELECT COALESCE(SUM(n_rows), 0) FROM withdrawal WHERE status = 'held'")
+    problems = [] if left == 3 else [f"{left} personnel reports current after an emptied file, not 3"]
+    return problems + ([] if held == 3 else [f"{held} rows held, not the 3 the file left out"])
+
+
 def current_content(url: str) -> list[tuple]:
     """What the store holds now, without ids or times: current observations and claims."""
     from sqlalchemy import create_engine, text
@@ -658,7 +673,7 @@ CASES: list[Case] = [
     Case("truncated JSON", "dataset", lambda d: dataset(d / "in", raw=json.dumps(seed_rows()[0]).encode()[:-40]), 5),
     Case("HTML error page", "dataset", lambda d: dataset(d / "in", raw=b"<!DOCTYPE html><html>502</html>"), 5),
     Case("empty file", "dataset", lambda d: dataset(d / "in", raw=b""), 5),
-    Case("emptied snapshot []", "dataset", lambda d: dataset(d / "in", raw=b"[]"), 5),
+    Case("emptied snapshot []", "dataset", lambda d: dataset(d / "in", raw=b"[]"), 3, after=personnel_held),
     Case(
         "emptied snapshot [] with --allow-shrink",
         "dataset",
@@ -1356,7 +1371,8 @@ def render_doc(outcomes: list[Outcome]) -> str:
         "Each case runs the CLI in a subprocess on a copy of one seed store (three real reports of the",
         "dataset, three curated claims, two API reports, a small CSV). Expected: exit 2 for usage, 3 when",
         "a bad value inside one record is left out",
-        "as a finding and the rest stored, 5 when the whole payload is unusable, 6 for a local file or",
+        "as a finding and the rest stored (or a snapshot's suspicious removals are held, not applied),",
+        "5 when the whole payload is unusable, 6 for a local file or",
         "store that cannot be read or written; one `error:` line on stderr and never a traceback. *Store*",
         "says whether the store is as it was (run records aside), or, for exit 0 and 3, whether it holds",
         "exactly what the same input without the bad value stores.",

@@ -63,8 +63,6 @@ def ingest_cli(capsys, url: str, folder: str, *extra: str) -> tuple[int, str, st
         ("empty", lambda g: b"", "empty payload"),
         ("wrong shape", lambda g: json.dumps({"data": g}).encode(), "expected a JSON list of reports, got dict"),
         ("nested too deep", lambda g: b"[" * 100_000 + b"]" * 100_000, "JSON nested too deep to read"),
-        # an emptied snapshot: the store's shrink rule refuses it (tests/test_daily_job.py)
-        ("empty list", lambda g: b"[]", "would remove 3 of the 3 stored rows (every personnel total)"),
         # A bad record is a finding (tests/test_record_level.py); a file whose records are all
         # bad is not what we think it is, and is refused whole.
         ("no row an object", lambda g: json.dumps([1, 2]).encode(), "first: report #1 (int 1, not an object)"),
@@ -97,6 +95,19 @@ def test_unparseable_payload_fails_with_one_line_and_exit_5_leaving_the_store_un
     assert failed["status"] == "failed" and message in failed["error"]
     # the raw bytes are kept for inspection
     assert count(seeded, "SELECT COUNT(*) FROM payload_fetch WHERE run_id = :r", r=failed["id"]) == 1
+
+
+def test_an_emptied_snapshot_is_stored_as_a_held_withdrawal_with_exit_3_leaving_every_row_current(
+    capsys, seeded, tmp_path
+):
+    before = fingerprint(seeded)
+
+    code, out, err = ingest_cli(capsys, seeded, write_dataset(tmp_path / "bad", None, raw=b"[]"))
+
+    assert code == ExitCode.FINDINGS
+    assert "0 removed" in out and "3 held" in out and "Traceback" not in err + out
+    assert fingerprint(seeded)["observation"] == before["observation"]
+    assert count(seeded, "SELECT n_rows FROM withdrawal WHERE status = 'held'") == 3
 
 
 def test_decreasing_total_is_stored_and_flagged_with_exit_3(capsys, seeded, tmp_path, good):

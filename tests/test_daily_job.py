@@ -1,4 +1,4 @@
-"""The morning job in the real world: a shrunken snapshot is refused, implausible dates stay out
+"""The morning job in the real world: a shrunken snapshot's removals are held, implausible dates stay out
 of the series, overlapping runs wait for each other, and status judges only the daily feeds."""
 
 from __future__ import annotations
@@ -44,10 +44,16 @@ def current_totals(url: str) -> int:
     return count(url, "SELECT COUNT(*) FROM observation WHERE kind = 'total' AND superseded_at IS NULL AND NOT removed")
 
 
-# --- 1. a snapshot that loses most of what is stored is refused ------------------------------
+# --- 1. a snapshot that loses much of a series is held, not applied ---------------------------
 
 
-def test_three_emptied_files_are_refused_with_exit_5_and_the_store_keeps_every_row(capsys, full_store, tmp_path):
+def withdrawals(capsys, url: str, *extra: str) -> list[dict]:
+    code, out, err = run_tracker(capsys, "feeds", "withdrawals", "ua-dataset", "--format", "json", "--db", url, *extra)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_three_emptied_files_are_held_with_exit_3_and_every_row_stays_current(capsys, full_store, tmp_path):
     folder = tmp_path / "empty"
     folder.mkdir()
     for name in (PERSONNEL, EQUIPMENT, CORRECTIONS):
@@ -56,29 +62,33 @@ def test_three_emptied_files_are_refused_with_exit_5_and_the_store_keeps_every_r
 
     code, out, err = run_tracker(capsys, "ingest", "dataset", "--from", str(folder), "--db", full_store)
 
-    assert code == ExitCode.BAD_PAYLOAD
-    assert "refusing a snapshot that would remove 22,461 of the 22,461 stored rows (every " in err
-    assert "--allow-shrink" in err and err.count("\n") == 1
-    assert fingerprint(full_store) == before
+    assert code == ExitCode.FINDINGS, err
+    assert "0 removed" in out and "22,461 held" in out
+    assert fingerprint(full_store)["observation"] == before["observation"]  # not one revision
     assert current_totals(full_store) == 22_375
-    failed = runs(full_store)[-1]
-    assert failed["status"] == "failed" and failed["exit_code"] == 5
-    assert count(full_store, "SELECT COUNT(*) FROM payload_fetch WHERE run_id = :r", r=failed["id"]) == 3
+    [held] = withdrawals(capsys, full_store)
+    assert (held["rows"], held["status"], held["first_date"], held["last_date"]) == (
+        22_461, "held", "2022-02-25", "2026-08-08",
+    )  # fmt: skip
+    assert runs(full_store)[-1]["status"] == "ok_with_findings"
+    assert count(full_store, "SELECT COUNT(*) FROM finding WHERE rule = 'withdrawal_held' AND status = 'open'") == 1
 
 
-def test_a_personnel_file_cut_to_its_first_800_reports_is_refused(capsys, full_store, latest_dir, tmp_path):
+def test_a_personnel_file_cut_to_its_first_800_reports_is_held(capsys, full_store, latest_dir, tmp_path):
     folder = copy_latest(latest_dir, tmp_path / "cut")
     rows = json.loads((folder / PERSONNEL).read_text())
     assert len(rows) == 1626
     (folder / PERSONNEL).write_text(json.dumps(rows[:800]))
     before = fingerprint(full_store)
 
-    code, _, err = run_tracker(capsys, "ingest", "dataset", "--from", str(folder), "--db", full_store)
+    code, out, _ = run_tracker(capsys, "ingest", "dataset", "--from", str(folder), "--db", full_store)
 
-    # 826 personnel reports, and the pow series' reports among them, would go
-    assert code == ExitCode.BAD_PAYLOAD
-    assert "would remove 826 of the 22,461 stored rows (more than 2% of them)" in err
-    assert fingerprint(full_store) == before
+    # the personnel series' latest 826 reports would go (the pow series ends before report 800)
+    assert code == ExitCode.FINDINGS
+    assert "0 removed" in out and "826 held" in out
+    assert fingerprint(full_store)["observation"] == before["observation"]
+    [held] = withdrawals(capsys, full_store)
+    assert held["rows"] == 826 and held["metrics"] == "personnel total: 826 (its latest 826 reports)"
 
 
 def test_allow_shrink_accepts_a_shrunken_snapshot_as_removals(capsys, full_store, latest_dir, tmp_path):
@@ -89,8 +99,9 @@ def test_allow_shrink_accepts_a_shrunken_snapshot_as_removals(capsys, full_store
     code, out, _ = run_tracker(capsys, "ingest", "dataset", "--from", str(folder), "--db", full_store, "--allow-shrink")
 
     assert code in (ExitCode.OK, ExitCode.FINDINGS)
-    assert "826 removed" in out
+    assert "826 removed" in out and "held" not in out
     assert current_totals(full_store) == 22_375 - 826
+    assert withdrawals(capsys, full_store) == []
 
 
 def test_a_single_removed_report_passes_the_shrink_rule(capsys, full_store, latest_dir, tmp_path):
@@ -101,10 +112,11 @@ def test_a_single_removed_report_passes_the_shrink_rule(capsys, full_store, late
     code, out, _ = run_tracker(capsys, "ingest", "dataset", "--from", str(folder), "--db", full_store)
 
     assert code in (ExitCode.OK, ExitCode.FINDINGS)
-    assert "1 removed" in out
+    assert "1 removed" in out and "held" not in out
+    assert withdrawals(capsys, full_store) == []
 
 
-def test_a_whole_series_vanishing_is_refused_even_when_few_rows_go(capsys, sqlite_url, latest_dir, tmp_path):
+def test_a_whole_series_vanishing_is_held_even_when_few_rows_go(capsys, sqlite_url, latest_dir, tmp_path):
     folder = tmp_path / "two"
     folder.mkdir()
     rows = json.loads((latest_dir / PERSONNEL).read_text())
@@ -113,23 +125,28 @@ def test_a_whole_series_vanishing_is_refused_even_when_few_rows_go(capsys, sqlit
     assert run_ingest(sqlite_url, DatasetFeed(), location=str(folder)).exit_code in (0, 3)
     (folder / PERSONNEL).write_text(json.dumps([{k: v for k, v in r.items() if k != "POW"} for r in first_three]))
 
-    code, _, err = run_tracker(capsys, "ingest", "dataset", "--from", str(folder), "--db", sqlite_url)
+    code, out, _ = run_tracker(capsys, "ingest", "dataset", "--from", str(folder), "--db", sqlite_url)
 
-    assert code == ExitCode.BAD_PAYLOAD
-    assert "would remove 3 of the 6 stored rows (every pow total)" in err  # the personnel series stays
+    assert code == ExitCode.FINDINGS
+    assert "3 unchanged, 3 held" in out  # the personnel series stays
+    [held] = withdrawals(capsys, sqlite_url)
+    assert held["metrics"] == "pow total: 3 (every row)"
+    assert current_totals(sqlite_url) == 6
 
 
-def test_an_emptied_corrections_file_is_refused_though_it_holds_few_rows(capsys, full_store, latest_dir, tmp_path):
+def test_an_emptied_corrections_file_is_held_though_it_holds_few_rows(capsys, full_store, latest_dir, tmp_path):
     folder = copy_latest(latest_dir, tmp_path / "no-corrections")
     (folder / CORRECTIONS).write_text("[]")
     before = fingerprint(full_store)
 
-    code, _, err = run_tracker(capsys, "ingest", "dataset", "--from", str(folder), "--db", full_store)
+    code, out, _ = run_tracker(capsys, "ingest", "dataset", "--from", str(folder), "--db", full_store)
 
     # 86 documented corrections are fewer than 2% of the store, but whole series of them would go
-    assert code == ExitCode.BAD_PAYLOAD
-    assert "would remove 86 of the 22,461 stored rows (every " in err and " adjustment" in err
-    assert fingerprint(full_store) == before
+    assert code == ExitCode.FINDINGS
+    assert "86 held" in out
+    assert fingerprint(full_store)["observation"] == before["observation"]
+    [held] = withdrawals(capsys, full_store)
+    assert held["rows"] == 86 and "adjustment: 18 (every row)" in held["metrics"]
 
 
 # --- 2. implausible dates are findings and stay out of the series --------------------------------

@@ -127,7 +127,7 @@ def test_a_store_with_data_at_an_older_schema_upgrades_without_the_dropped_index
     engine = make_engine(store_url)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*), sum(value) FROM observation")).one() == rows
-    assert schema_revision(engine) == SCHEMA_REVISION == "0006_drop_current_index"
+    assert schema_revision(engine) == SCHEMA_REVISION == "0007_withdrawals"
     engine.dispose()
     assert {name for name in _observation_indexes(store_url) if name.startswith("ix_")} == {"ix_observation_window"}
     assert rows[0] == 22_375 + 86  # the totals and the documented adjustments

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker.claims.claim import STORED_FIELDS
 from tracker.errors import InvalidInput
 from tracker.metrics import METRICS
+from tracker.run_report import ACCEPTED_STATUS
 from tracker.store import models as m
 from tracker.store.db import as_utc, store_failure
 
@@ -222,7 +223,8 @@ def _collect(engine: Engine | Connection, window: Window, source: str | None) ->
             if key not in feeds:
                 feeds[key] = FeedChanges(feed=run["feed"], source=run["source"])
             feeds[key].runs.append({k: v for k, v in run.items() if k != "feed_id"})
-        ok_ids = [r["id"] for r in runs if r["status"] in m.SUCCESS_STATUSES]
+        # An accepted withdrawal's run wrote removals (tracker.withdrawals): they are changes too.
+        ok_ids = [r["id"] for r in runs if r["status"] in (*m.SUCCESS_STATUSES, ACCEPTED_STATUS)]
         by_run = {r["id"]: feeds[r["feed_id"]] for r in runs}
         _observation_changes(conn, ok_ids, by_run)
         _note_changes(conn, ok_ids, by_run)

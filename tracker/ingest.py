@@ -11,7 +11,7 @@ import datetime as dt
 import gc
 import hashlib
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Connection, Engine, Row, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker import archive
+from tracker import archive, withdrawals
 from tracker.errors import (
     BadPayload,
     ExitCode,
@@ -66,13 +66,6 @@ PARSE_RULES = frozenset(
         "parts_mismatch",
     }
 )
-# A full snapshot that would remove more than this share of the rows the store holds for the feed
-# (and more than SHRINK_MIN_ROWS of them), or a metric's whole series, is far likelier a broken
-# upstream file (emptied, cut short, a failed export) than a decision to retract: it is refused
-# unless the run says --allow-shrink. Upstream does remove single rows (and re-adds them minutes
-# later), so a handful of removals always passes.
-SHRINK_MAX_SHARE = 0.02
-SHRINK_MIN_ROWS = 20
 # The feed's last successful run as last_success reads it: id, digest, n_records, observed_at.
 LastRun = Row[int, str | None, int, dt.datetime]
 
@@ -100,9 +93,10 @@ def run_ingest(
 
     `observed_at` backfills an archived snapshot at its true time and must not be older than what
     the store has seen of the feed; a live run is observed when it fetched, under the writer lock.
-    `allow_shrink` accepts a snapshot that removes much of what is stored; `role` ("daily") marks
-    the feed as one that `tracker status` judges; `started` is when the run began, if a first
-    attempt (tracker.repeat) fetched before this call.
+    `allow_shrink` applies at once the removals the shrink rule would hold (tracker.withdrawals),
+    and closes the withdrawals held for them; `role` ("daily") marks the feed as one that `tracker
+    status` judges; `started` is when the run began, if a first attempt (tracker.repeat) fetched
+    before this call.
     """
     clock = time.perf_counter()
     started = started or utcnow()
@@ -124,6 +118,13 @@ def run_ingest(
             older = observed_at is not None and _is_older(previous, observed_at)
             if observed_at is not None and dates_by != "documented":
                 _check_order(previous, feed.name, source, observed_at)
+                # An accepted withdrawal's removals are revisions at the moment it was accepted.
+                _check_order(
+                    last_success(engine, feed.name, source, (withdrawals.ACCEPT_STATUS,)),
+                    feed.name,
+                    source,
+                    observed_at,
+                )
             fetched: list[Fetched] = []
             try:
                 fetched = feed.fetch(location, **(fetch_options or {}))
@@ -134,8 +135,9 @@ def run_ingest(
                     # The same bytes on another day are that day's figures: a dated snapshot must be
                     # parsed again, not confirmed as the previous day's.
                     digest = hashlib.sha256(f"{digest} {report.observed_at.date()}".encode()).hexdigest()
-                # The same bytes as last time need no parsing: nothing in them can have changed.
-                unchanged = previous is not None and previous.digest == digest and not older
+                # The same bytes as last time need no parsing: nothing in them can have changed
+                # (but --allow-shrink must see what they leave out, to apply removals held before).
+                unchanged = previous is not None and previous.digest == digest and not older and not allow_shrink
                 parsed = None if unchanged else feed.parse(fetched)
                 if older and parsed is not None and observed_at is not None:
                     _check_history_gap(
@@ -148,11 +150,6 @@ def run_ingest(
             try:
                 with run_transaction(engine) as (conn, _first_load):
                     _store_run(conn, report, started, fetched, digest, previous, parsed, allow_shrink, role, dates_by)
-            except BadPayload as exc:
-                # Refused after reading (a suspicious shrink): the transaction rolled back.
-                report.error, report.exit_code = str(exc), exc.exit_code
-                report.run_id = _record_failed(engine, report, started, fetched, role)
-                return report
             except SQLAlchemyError as exc:
                 raise store_failure(exc, "store write failed, nothing changed") from None
     except StoreError as exc:
@@ -239,16 +236,19 @@ def _dates_by(engine: Engine, source: str) -> str:
         return stored_source(conn, source).dates_by
 
 
-def last_success(engine: Engine, feed: str, source: str) -> LastRun | None:
+def last_success(
+    engine: Engine, feed: str, source: str, statuses: tuple[str, ...] = m.SUCCESS_STATUSES
+) -> LastRun | None:
     """The feed's last successful run: what the store currently holds for it (the latest observed;
-    an older dated snapshot added to the history later does not become it)."""
+    an older dated snapshot added to the history later does not become it), or its last run of one
+    of `statuses`."""
     with engine.connect() as conn:
         return conn.execute(
             select(m.ingest_run.c.id, m.ingest_run.c.digest, m.ingest_run.c.n_records, m.ingest_run.c.observed_at)
             .where(
                 m.ingest_run.c.feed_name == feed,
                 m.ingest_run.c.source_key == source,
-                m.ingest_run.c.status.in_(m.SUCCESS_STATUSES),
+                m.ingest_run.c.status.in_(statuses),
             )
             .order_by(m.ingest_run.c.observed_at.desc(), m.ingest_run.c.id.desc())
             .limit(1)
@@ -437,8 +437,8 @@ def _store_run(
     """Record the run (in the row `opened` by open_run, else a new one); `parsed` is None when
     the payload is the previous run's bytes again.
 
-    Raises BadPayload (rolling the transaction back) for a snapshot that would remove much of
-    what is stored, unless `allow_shrink`.
+    Removals the shrink rule judges suspicious are held (tracker.withdrawals), unless
+    `allow_shrink`: the rest of the run is stored.
     """
     now = report.observed_at
     source_id, feed_id, run_id = opened or open_run(conn, report, started, digest, role)
@@ -497,6 +497,12 @@ def _store_run(
             by_kind["total"].update(_table_rows(table, ids, dropped))
         states: dict[str, dict[Key, Values]] = {}
         changed: set[Key] = set()
+        # Removals the shrink rule judges suspicious are held, not applied (tracker.withdrawals),
+        # and so are a documented snapshot's figures that fall far below the series' last point.
+        held_before = withdrawals.open_keys(conn, feed_id) if held else {}
+        holding = withdrawals.Holding(allow_shrink, set(held_before))
+        if window is not None and held:
+            holding.hold_drops(by_kind, withdrawals.documented_drops(conn, feed_id, by_kind["total"], window[0]))
         for kind, incoming in by_kind.items():
             states[kind] = {}
             counts, moved = apply_snapshot(
@@ -514,6 +520,9 @@ def _store_run(
                 run_id=run_id,
                 extra=extra,
                 where=where,
+                hold=holding.hold(
+                    kind, withdrawals.whole_series_dates(conn, feed_id, kind) if where is not None else None
+                ),
             )
             report.counts.add(counts)
             if kind == "total":
@@ -537,15 +546,20 @@ def _store_run(
             now=now,
             run_id=run_id,
             extra=extra,
+            hold=holding.hold("adjustment", None),
         )
-        if not allow_shrink:
-            _refuse_shrink(
-                report,
-                stored_before,
-                {**states, "adjustment": state_adjustments},
-                names,
-                (lambda: _current_counts(conn, feed_id)) if window is not None else None,
-            )
+        by_kind["adjustment"] = adjustments
+        held_finding, report.held = withdrawals.record(
+            conn,
+            feed_id=feed_id,
+            feed_label=report.feed,
+            run_id=run_id,
+            now=now,
+            holding=holding,
+            before=held_before,
+            incoming=by_kind,
+            names=names,
+        )
         # A report set aside for its date (before the source began, after the run's day) keeps its
         # notes out of the store as well as its figures.
         aside = {day for _metric, day in dropped} | set(parsed.implausible)
@@ -592,6 +606,8 @@ def _store_run(
         report.new_findings = _upsert_findings(
             conn, feed_id, run_id, now, produced, {series_name(name, side) for name, side in touched}, window, judged
         )
+        if held_finding is not None:
+            report.new_findings.append(held_finding)
         warnings = any(f.severity == "warning" for f in report.new_findings)
         report.status = "ok_with_findings" if warnings else "ok"
     report.exit_code = ExitCode.FINDINGS if report.status == "ok_with_findings" else ExitCode.OK
@@ -688,45 +704,6 @@ def _current_counts(
         query = query.where(where)
     rows = conn.execute(query.group_by(obs.c.kind, obs.c.metric_id)).all()
     return {(kind, metric_id): n for kind, metric_id, n in rows}
-
-
-def _refuse_shrink(
-    report: RunReport,
-    before: dict[tuple[str, int], int],
-    states: dict[str, dict[Key, Values]],
-    names: dict[int, str],
-    after_whole: Callable[[], dict[tuple[str, int], int]] | None = None,
-) -> None:
-    """BadPayload when this snapshot removes more than SHRINK_MAX_SHARE of the stored rows (and
-    more than SHRINK_MIN_ROWS), or every row of a metric that had some.
-
-    `states` are the rows current after the payload in what it was compared with; a payload of a
-    date window passes `after_whole`, which counts the feed's rows after it, so that a series gone
-    from the window but present on other dates is not taken for an emptied one.
-    """
-    removed = report.counts.removed + report.adjustments.removed
-    if not removed:
-        return
-    after: dict[tuple[str, int], int] = {}
-    for kind, state in states.items():
-        for metric_id, *_rest in state:
-            after[(kind, metric_id)] = after.get((kind, metric_id), 0) + 1
-    if after_whole is not None:
-        after = after_whole()
-    # A whole series gone: every total of a metric, or every documented correction of one.
-    emptied = sorted(f"{names[mid]} {kind}" for (kind, mid), n in before.items() if n and not after.get((kind, mid)))
-    stored = sum(before.values())
-    if not emptied and (removed <= SHRINK_MIN_ROWS or removed <= SHRINK_MAX_SHARE * stored):
-        return
-    detail = (
-        f"every {', '.join(emptied[:4])}{' …' if len(emptied) > 4 else ''}"
-        if emptied
-        else (f"more than {SHRINK_MAX_SHARE:.0%} of them")
-    )
-    raise BadPayload(
-        f"{report.location}: refusing a snapshot that would remove {removed:,} of the {stored:,} stored "
-        f"rows ({detail}); if the source really withdrew them, run again with --allow-shrink"
-    )
 
 
 def _within(dates: tuple[dt.date, dt.date] | None, day: dt.date | None) -> bool:

@@ -15,6 +15,9 @@ from tracker.errors import ExitCode
 # Runs that left the store consistent with their payload (a failed run changed nothing); also
 # tracker.store.models.SUCCESS_STATUSES.
 SUCCESS_STATUSES = ("ok", "ok_with_findings", "unchanged")
+# The run `tracker feeds accept-withdrawal` records (tracker.withdrawals): it writes revisions but
+# fetched nothing, so it is not a success that makes a feed fresh.
+ACCEPTED_STATUS = "accepted"
 
 
 @dataclass
@@ -60,6 +63,8 @@ class RunReport:
     open_findings: int = 0
     latest_report_date: dt.date | None = None
     seconds: float = 0.0
+    # Rows this run left out that stay current, held by a withdrawal (tracker.withdrawals).
+    held: int = 0
 
     def __post_init__(self) -> None:
         # Where the run read from is printed and stored: a URL's user:password@ never is.
@@ -81,6 +86,8 @@ class RunReport:
             f"{c.readded:,} re-added",
             f"{c.unchanged:,} unchanged",
         ]
+        if self.held:
+            parts.append(f"{self.held:,} held (see `tracker feeds withdrawals {self.feed}`)")
         if self.adjustments.new or self.adjustments.revised or self.adjustments.removed:
             parts.append(f"{self.adjustments.new + self.adjustments.revised:,} adjustments changed")
         warnings = sum(1 for f in self.new_findings if f.severity == "warning")

@@ -44,8 +44,8 @@ AllowShrinkOption = Annotated[
     bool,
     typer.Option(
         "--allow-shrink",
-        help="Accept a snapshot that removes more than 2% of what the store holds for the feed, or a "
-        "whole series (refused by default as a likely broken upstream file, exit 5).",
+        help="Apply at once the removals held by default as a likely broken upstream file (a whole "
+        "series, its latest reports, or more than 2% of it: see `tracker feeds withdrawals`).",
     ),
 ]
 ObservedOption = Annotated[
@@ -140,7 +140,9 @@ def run_feed(
 
     url = resolve_db_url(db)
     started = None
-    if not observed_at:  # a backfill checks its order against the store: the normal path's work
+    # A backfill checks its order against the store, and --allow-shrink applies held removals an
+    # unchanged repeat leaves alone: the normal path's work.
+    if not observed_at and not allow_shrink:
         from tracker.repeat import try_repeat
 
         attempt = try_repeat(url, feed, location=location, source=source, fetch_options=fetch_options, wait=wait)

@@ -277,8 +277,45 @@ def daily(
     raise typer.Exit(overall_exit_code(steps))
 
 
+def feeds_withdrawals(
+    name: FeedNameArgument,
+    source: FeedSourceOption = None,
+    every: Annotated[bool, typer.Option("--all", help="Closed withdrawals (accepted, undone) too.")] = False,
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    as_json: JsonAliasOption = False,
+) -> None:
+    """The rows a snapshot left out that are held, not removed (an emptied series, its latest
+    reports cut off, a large share of it), per withdrawal: the run that held it, when, how many
+    rows, which series and report dates."""
+    from tracker.reports.store_outputs import withdrawals_output
+    from tracker.withdrawals import list_withdrawals
+
+    print(
+        withdrawals_output(list_withdrawals(_store(db), name, source=source, every=every), chosen_format(fmt, as_json))
+    )
+
+
+def feeds_accept_withdrawal(
+    name: FeedNameArgument,
+    source: FeedSourceOption = None,
+    run: Annotated[
+        int | None, typer.Option("--run", min=1, help="Only the withdrawal this run held (default: every one held).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Remove the rows a withdrawal holds: removal revisions, history kept, in a run of its own."""
+    from tracker.render import sanitize
+    from tracker.withdrawals import accept
+
+    _store(db).dispose()  # a missing store holds nothing: say so rather than create one
+    for line in accept(_store(db, write=True), name, source=source, run=run):
+        print(sanitize(line))
+
+
 def register(app: typer.Typer, db_app: typer.Typer, feeds_app: typer.Typer) -> None:
-    """Add status, latest, findings, daily, `db upgrade|current` and `feeds list|retire|schedule`."""
+    """Add status, latest, findings, daily, `db upgrade|current` and `feeds list|retire|schedule|
+    withdrawals|accept-withdrawal`."""
     for name, command in (("status", status), ("latest", latest), ("findings", findings), ("daily", daily)):
         app.command(name)(command)
     db_app.command("upgrade")(db_upgrade)
@@ -286,3 +323,5 @@ def register(app: typer.Typer, db_app: typer.Typer, feeds_app: typer.Typer) -> N
     feeds_app.command("list")(feeds_list)
     feeds_app.command("retire")(feeds_retire)
     feeds_app.command("schedule")(feeds_schedule)
+    feeds_app.command("withdrawals")(feeds_withdrawals)
+    feeds_app.command("accept-withdrawal")(feeds_accept_withdrawal)

@@ -77,6 +77,11 @@ def status_output(rows: Sequence[dict[str, Any]], fmt: str, stale_hours: float) 
             f"  last run       {row['last_run_status'] or '—'}" + (f": {row['last_run_error']}" if failed else ""),
             f"  open findings  {findings}",
         ]
+        lines += [
+            f"  HELD           {w['rows']:,} row(s) by run #{w['run']} ({w['metrics']}; reports "
+            f"{w['first_date']}..{w['last_date']}): `tracker feeds accept-withdrawal {row['feed']} --run {w['run']}`"
+            for w in row.get("withdrawals_held", [])
+        ]
     return sanitize("\n".join(lines), keep_newlines=True)
 
 
@@ -135,4 +140,20 @@ def feeds_output(rows: Sequence[dict[str, Any]], fmt: str) -> str:
         for r in rows
     ]
     lines.append(f"({len(rows)} feed(s))")
+    return sanitize("\n".join(lines), keep_newlines=True)
+
+
+def withdrawals_output(rows: Sequence[dict[str, Any]], fmt: str) -> str:
+    """Per withdrawal: its feed, the run that held it, when, its status, rows, series and dates."""
+    machine = machine_output(rows, fmt)
+    if machine is not None:
+        return machine
+    if not rows:
+        return "No withdrawal held."
+    lines = [
+        f"{r['feed']} ({r['source']}) run #{r['run']} at {r['opened_at']}: {r['status']}"
+        + (f" by run #{r['closed_run']}" if r["closed_run"] else "")
+        + f", {r['rows']:,} row(s), reports {r['first_date']}..{r['last_date']} — {r['metrics']}"
+        for r in rows
+    ]
     return sanitize("\n".join(lines), keep_newlines=True)

@@ -272,3 +272,45 @@ claim = Table(
     Index("ix_claim_current", "feed_id", "superseded_at"),
     Index("ix_claim_key", "claim_key"),
 )
+
+# A withdrawal held back (tracker.withdrawals): the rows a full snapshot left out that the shrink
+# rule judged suspicious (an emptied series, its latest reports cut off, a large share of it).
+# They stay current until someone decides: `tracker feeds accept-withdrawal` removes them (a run
+# of its own, status "accepted"), `--allow-shrink` on a run removes them with its other removals,
+# or upstream undoes it (the rows come back; status "undone"). status: held | accepted | undone.
+# `metrics` names its series; `finding_id` the withdrawal_held finding it opened.
+withdrawal = Table(
+    "withdrawal",
+    metadata,
+    _id(),
+    _required("feed_id", Integer, ForeignKey("feed.id")),
+    _required("run_id", Integer, ForeignKey("ingest_run.id")),
+    _required("status", String(16)),
+    _required("opened_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),
+    Column("closed_run_id", Integer, ForeignKey("ingest_run.id")),
+    _required("n_rows", Integer),
+    _required("metrics", Text),
+    _required("first_date", Date),
+    _required("last_date", Date),
+    Column("finding_id", Integer, ForeignKey("finding.id")),
+    Index("ix_withdrawal_feed_status", "feed_id", "status"),
+)
+
+# Each key a withdrawal holds: (kind, metric, side, report_date) of the feed's observations.
+# `held_values` (JSON: value, qualifier, reported_increase, definition) is set for a documented
+# series' drop held back (the value a snapshot brought and the store did not take), null for a
+# removal held back. `closed_run_id` is the run after which it is no longer held.
+withdrawal_row = Table(
+    "withdrawal_row",
+    metadata,
+    _id(),
+    _required("withdrawal_id", Integer, ForeignKey("withdrawal.id")),
+    _required("kind", String(16)),
+    _required("metric_id", Integer, ForeignKey("metric.id")),
+    _required("side", String(16)),
+    _required("report_date", Date),
+    Column("held_values", Text),
+    Column("closed_run_id", Integer, ForeignKey("ingest_run.id")),
+    Index("ix_withdrawal_row_withdrawal", "withdrawal_id"),
+)

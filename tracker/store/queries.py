@@ -409,7 +409,7 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
     today = now.astimezone(KYIV).date()
     obs, runs, finding = m.observation, m.ingest_run, m.finding
     out: list[dict[str, Any]] = []
-    # Four statements whatever the number of feeds (a CSV of 20,000 sources made it 80,000): the
+    # Five statements whatever the number of feeds (a CSV of 20,000 sources made it 80,000): the
     # run aggregates in one pass each over ingest_run (it has no feed index), the latest report by
     # the observation window index, feed by feed, inside one statement.
     latest_report = (
@@ -451,6 +451,7 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
             .group_by(finding.c.feed_id, finding.c.severity)
         ):
             open_by.setdefault(feed_id, {})[severity] = n
+        held = _held(conn)
     for feed_id, name, source, role, latest in feeds:
         last = last_run.get(feed_id)
         seen = last_ok.get(feed_id)
@@ -481,7 +482,28 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
                     or (report_age is not None and report_age > stale_hours)
                 ),
                 "open_findings": open_by.get(feed_id, {}),
+                "withdrawals_held": held.get(feed_id, []),
             }
+        )
+    return out
+
+
+def _held(conn: Connection) -> dict[int, list[dict[str, Any]]]:
+    """Every feed's held withdrawals (tracker.withdrawals), for `tracker status`: one statement."""
+    from sqlalchemy import select
+
+    from tracker.store import models as m
+
+    w = m.withdrawal
+    rows = conn.execute(
+        select(w.c.feed_id, w.c.run_id, w.c.n_rows, w.c.metrics, w.c.first_date, w.c.last_date)
+        .where(w.c.status == "held")
+        .order_by(w.c.id)
+    ).all()
+    out: dict[int, list[dict[str, Any]]] = {}
+    for feed_id, run, n, metrics, first, last in rows:
+        out.setdefault(feed_id, []).append(
+            {"run": run, "rows": n, "metrics": metrics, "first_date": first.isoformat(), "last_date": last.isoformat()}
         )
     return out
 

@@ -26,7 +26,7 @@ T = TypeVar("T")
 
 # The schema this tracker reads (tracker.store.models takes it from here, so that checking it
 # does not import the ORM models).
-SCHEMA_REVISION = "0006_drop_current_index"
+SCHEMA_REVISION = "0007_withdrawals"
 BUSY_TIMEOUT_S = 5.0  # how long a connection waits for a writer's commit
 # How every writer's connection to a SQLite store is set up (tracker.store.db's engines, and
 # tracker.repeat's sqlite3 connection): readers never block the writer nor it them, a commit

@@ -77,6 +77,8 @@ def apply_snapshot(
     extra: Mapping[str, object] | None = None,
     state_out: dict[Key, Values] | None = None,
     where: ColumnElement[bool] | None = None,
+    hold: Callable[[list[Key], Mapping[Key, CurrentRow]], set[Key]] | None = None,
+    held_out: set[Key] | None = None,
 ) -> tuple[RevisionCounts, set[Key]]:
     """Record one payload's rows for `filters` (e.g. one feed and kind) as revisions.
 
@@ -85,6 +87,10 @@ def apply_snapshot(
     every present key's current values after the payload, sparing callers a re-read. `where`
     bounds what the payload is compared with (a payload of one date window is diffed against
     that window only; every incoming key must lie inside it).
+
+    `hold`, given the keys the payload would remove and the current rows, names those to hold
+    back (tracker.withdrawals): they stay current, neither removed nor seen, and are added to
+    `held_out`.
     """
     counts = RevisionCounts()
     changed: set[Key] = set()
@@ -134,8 +140,13 @@ def apply_snapshot(
             inserts.append((*key, *values, cur.revision + 1, False))
             counts.revised += 1
             changed.add(key)
-    for key, cur in current.items():
-        if not cur.removed and key not in incoming and in_scope(key):
+    gone = [key for key, cur in current.items() if not cur.removed and key not in incoming and in_scope(key)]
+    held = hold(gone, current) if hold is not None and gone else set()
+    if held_out is not None:
+        held_out |= held
+    for key in gone:
+        if key not in held:
+            cur = current[key]
             supersede.append(cur.id)
             inserts.append((*key, *removal, cur.revision + 1, True))
             counts.removed += 1

@@ -1,0 +1,572 @@
+"""Withdrawals are held, not fatal (issue 22).
+
+A full snapshot that leaves out rows the store holds removes them (a removal revision). When
+what it leaves out of one series looks like a broken upstream file rather than a retraction (the
+whole series, its latest reports cut off, a large share of it), those removals are **held**: the
+rows stay current, untouched (neither removed nor seen), and a withdrawal records them until
+someone decides (`tracker feeds accept-withdrawal`, or `--allow-shrink` on a run) or upstream
+undoes it (the rows come back). The rest of the run is stored as usual.
+
+A series is (kind, metric, side) within one feed: it is judged on its own, so a withdrawal is
+seen whatever the size of the feed around it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, select, tuple_, update
+
+from tracker.errors import InvalidInput
+from tracker.run_report import ACCEPTED_STATUS, NewFinding
+from tracker.store import models as m
+from tracker.store.db import as_utc
+from tracker.store.revisions import CurrentRow, Key
+from tracker.validation import series_name
+
+# A series' removals are held when they take every row it had; or its latest report and the one
+# before it (a file cut short: upstream retracts one report at a time, and re-adds it, so the
+# single latest report going still passes — the dataset's 2023-05-09 removal did just that); or
+# more than SERIES_MAX_SHARE of its rows and more than SERIES_MIN_ROWS (one report's typo fixed
+# by deleting it, a few scattered rows, pass as before; 80 prisoner-of-war values of some 140
+# do not).
+TAIL_CUT_REPORTS = 2
+SERIES_MAX_SHARE = 0.02
+SERIES_MIN_ROWS = 3
+# A documented series (Oryx: a count of losses documented so far) removes nothing when a snapshot
+# goes wrong: a new day's figures simply fall (an all-zero file, Russia's and Ukraine's columns
+# swapped). A category whose total falls below the previous snapshot's by more than
+# DOCUMENTED_DROP_SHARE and by more than DOCUMENTED_DROP_MIN is held the same way (its total and
+# status parts that day are not stored): Oryx's own corrections (a duplicate struck off) take a
+# few items at a time. Its recounts can take more (15 falls of >5% in 621 real snapshots, e.g.
+# Ukraine's reconnaissance drones 1,950 -> 296 when the category was split): each is held once,
+# and stored with the next snapshot, which closes the withdrawal.
+DOCUMENTED_DROP_SHARE = 0.05
+DOCUMENTED_DROP_MIN = 3
+RULE = "withdrawal_held"
+# Statuses of a withdrawal; "held" is the open one.
+HELD, ACCEPTED, UNDONE = "held", "accepted", "undone"
+# The status of the run that accept-withdrawal records: not a fetch, so not a "success" that would
+# make a stale feed look fresh, and never the previous run an unchanged payload is compared with.
+ACCEPT_STATUS = ACCEPTED_STATUS
+
+# How many series a withdrawal's summary names (an emptied file holds some thirty).
+DESCRIBED = 4
+# A held row's key: (kind, metric id, side, report date).
+HeldKey = tuple[str, int, str, dt.date]
+
+
+def judge_series(removed: set[dt.date], dates: list[dt.date]) -> str | None:
+    """Why removing `removed` from a series whose current report dates are `dates` (sorted) is
+    held, or None when it is applied as a retraction."""
+    n, gone = len(dates), len(removed)
+    if not gone:
+        return None
+    if gone >= n:
+        return "every row"
+    tail = 0
+    for day in reversed(dates):
+        if day not in removed:
+            break
+        tail += 1
+    if tail >= TAIL_CUT_REPORTS:
+        return f"its latest {tail} reports"
+    if gone > SERIES_MIN_ROWS and gone > SERIES_MAX_SHARE * n:
+        return f"{gone / n:.0%} of it"
+    return None
+
+
+@dataclass
+class Holding:
+    """What a run holds back, kind by kind: the keys it would have removed (`gone`), those held
+    (`held`), why each series was held (`why`), and the keys still held by an open withdrawal
+    (`open_keys`: held again whatever the rule says, until someone decides)."""
+
+    allow_shrink: bool
+    open_keys: set[HeldKey]
+    gone: set[HeldKey] = field(default_factory=set)
+    held: set[HeldKey] = field(default_factory=set)
+    why: dict[tuple[str, int, str], str] = field(default_factory=dict)
+    # A documented series' drops held back: the values the snapshot brought (not stored).
+    values: dict[HeldKey, tuple[Any, ...]] = field(default_factory=dict)
+
+    def hold_drops(self, by_kind: dict[str, dict[Key, Any]], drops: Mapping[tuple[int, str], tuple[int, int]]) -> None:
+        """Take the (metric id, side) series that `drops` names (last stored value, new value) out
+        of every kind of the payload and hold them; nothing when the run says --allow-shrink."""
+        if self.allow_shrink or not drops:
+            return
+        for kind, incoming in by_kind.items():
+            for key in [k for k in incoming if (k[0], k[1]) in drops]:
+                held: HeldKey = (kind, *key)
+                self.values[held] = tuple(incoming.pop(key))
+                self.held.add(held)
+        for (metric_id, side), (last, new) in drops.items():
+            self.why[("total", metric_id, side)] = f"fell from {last:,} to {new:,}"
+
+    def hold(
+        self, kind: str, whole_dates: Callable[[set[tuple[int, str]]], dict[tuple[int, str], list[dt.date]]] | None
+    ) -> Callable[[list[Key], Mapping[Key, CurrentRow]], set[Key]]:
+        """The `hold` callback of apply_snapshot for one kind: keys are (metric id, side, date).
+        `whole_dates` reads a series' dates from the store when the payload was compared with a
+        date window only (the rows in `current` are not the whole series)."""
+
+        def hold(gone: list[Key], current: Mapping[Key, CurrentRow]) -> set[Key]:
+            # A dropped figure taken out of the payload keeps the stored one of its day, if any.
+            kept = {key for key in gone if (kind, *key) in self.values}
+            gone = [key for key in gone if key not in kept]
+            self.gone.update((kind, *key) for key in gone)
+            if self.allow_shrink:
+                return kept
+            by_series: dict[tuple[int, str], set[dt.date]] = {}
+            for metric_id, side, day in gone:
+                by_series.setdefault((metric_id, side), set()).add(day)
+            if whole_dates is not None:
+                dates = whole_dates(set(by_series))
+            else:
+                dates = {s: [] for s in by_series}
+                for (metric_id, side, day), cur in current.items():
+                    if not cur.removed and (metric_id, side) in dates:
+                        dates[(metric_id, side)].append(day)
+            held: set[Key] = set()
+            for series, removed in by_series.items():
+                why = judge_series(removed, sorted(dates.get(series, [])))
+                if why is not None:
+                    self.why[(kind, *series)] = why
+                    held.update((*series, day) for day in removed)
+                else:
+                    held.update((*series, d) for d in removed if (kind, *series, d) in self.open_keys)
+            self.held.update((kind, *key) for key in held)
+            return held | kept
+
+        return hold
+
+
+def documented_drops(
+    conn: Connection, feed_id: int, totals: Mapping[Key, Any], start: dt.date
+) -> dict[tuple[int, str], tuple[int, int]]:
+    """The series of a documented snapshot (its totals keyed (metric id, side, date), dated from
+    `start`) whose figure falls below the series' previous snapshot (its last point before
+    `start`, stored or held) by more than DOCUMENTED_DROP_SHARE and DOCUMENTED_DROP_MIN:
+    (metric id, side) -> (last value, lowest new)."""
+    obs = m.observation
+    current = and_(
+        obs.c.feed_id == feed_id, obs.c.kind == "total", obs.c.superseded_at.is_(None), obs.c.removed.is_(False)
+    )
+    latest = (
+        select(obs.c.metric_id, obs.c.side, func.max(obs.c.report_date).label("day"))
+        .where(current, obs.c.report_date < start)
+        .group_by(obs.c.metric_id, obs.c.side)
+        .subquery()
+    )
+    last = {
+        (metric_id, side): value
+        for metric_id, side, value in conn.execute(
+            select(obs.c.metric_id, obs.c.side, obs.c.value)
+            .join(
+                latest,
+                and_(
+                    obs.c.metric_id == latest.c.metric_id,
+                    obs.c.side == latest.c.side,
+                    obs.c.report_date == latest.c.day,
+                ),
+            )
+            .where(current)
+        )
+    }
+    # A drop held before counts as the previous snapshot: a fall is held once, at the snapshot
+    # that brings it, and a figure that stays down is stored the next time (the drop "at once"
+    # is what looks broken; Oryx's own recounts move a category down and keep it there).
+    days = {
+        (metric_id, side): day
+        for metric_id, side, day in conn.execute(select(latest.c.metric_id, latest.c.side, latest.c.day))
+    }
+    w, r = m.withdrawal, m.withdrawal_row
+    for metric_id, side, day, values in conn.execute(
+        select(r.c.metric_id, r.c.side, r.c.report_date, r.c.held_values)
+        .join(w, w.c.id == r.c.withdrawal_id)
+        .where(
+            w.c.feed_id == feed_id,
+            w.c.status == HELD,
+            r.c.closed_run_id.is_(None),
+            r.c.kind == "total",
+            r.c.held_values.is_not(None),
+            r.c.report_date < start,
+        )
+    ):
+        if day > days.get((metric_id, side), dt.date.min):
+            days[(metric_id, side)] = day
+            last[(metric_id, side)] = json.loads(values)[0]
+    drops: dict[tuple[int, str], tuple[int, int]] = {}
+    for (metric_id, side, _day), values in totals.items():
+        before, new = last.get((metric_id, side)), values[0]
+        if before is None or new is None:
+            continue
+        fall = before - new
+        if fall > DOCUMENTED_DROP_MIN and fall > DOCUMENTED_DROP_SHARE * before:
+            lowest = min(new, drops.get((metric_id, side), (before, new))[1])
+            drops[(metric_id, side)] = (before, lowest)
+    return drops
+
+
+def open_keys(conn: Connection, feed_id: int) -> dict[HeldKey, tuple[int, int, bool]]:
+    """Every key an open withdrawal of the feed holds: its withdrawal's id, its row's id, and
+    whether it holds a documented drop (values not stored) rather than a removal."""
+    w, r = m.withdrawal, m.withdrawal_row
+    rows = conn.execute(
+        select(r.c.kind, r.c.metric_id, r.c.side, r.c.report_date, w.c.id, r.c.id, r.c.held_values.is_not(None))
+        .join(w, w.c.id == r.c.withdrawal_id)
+        .where(w.c.feed_id == feed_id, w.c.status == HELD, r.c.closed_run_id.is_(None))
+    ).all()
+    return {(k, mid, side, day): (wid, rid, bool(drop)) for k, mid, side, day, wid, rid, drop in rows}
+
+
+def whole_series_dates(
+    conn: Connection, feed_id: int, kind: str
+) -> Callable[[set[tuple[int, str]]], dict[tuple[int, str], list[dt.date]]]:
+    """A reader of the current report dates of some series of the feed's `kind`, whole."""
+    obs = m.observation
+
+    def read(series: set[tuple[int, str]]) -> dict[tuple[int, str], list[dt.date]]:
+        out: dict[tuple[int, str], list[dt.date]] = {s: [] for s in series}
+        for metric_id, side in series:
+            out[(metric_id, side)] = list(
+                conn.execute(
+                    select(obs.c.report_date).where(
+                        obs.c.feed_id == feed_id,
+                        obs.c.kind == kind,
+                        obs.c.metric_id == metric_id,
+                        obs.c.side == side,
+                        obs.c.superseded_at.is_(None),
+                        obs.c.removed.is_(False),
+                    )
+                ).scalars()
+            )
+        return out
+
+    return read
+
+
+def _describe(keys: Iterable[HeldKey], names: Mapping[int, str], why: Mapping[tuple[str, int, str], str]) -> str:
+    """The series of some held keys, the largest first (then those judged, with why), each with
+    its count ("pow total: 40 (its latest 40 reports)"); past DESCRIBED series, how many more."""
+    per: dict[tuple[str, int, str], int] = {}
+    for kind, metric_id, side, _day in keys:
+        per[(kind, metric_id, side)] = per.get((kind, metric_id, side), 0) + 1
+    ordered = sorted(per.items(), key=lambda item: (-item[1], item[0] not in why, names[item[0][1]], item[0]))
+    parts = []
+    for (kind, metric_id, side), n in ordered[:DESCRIBED]:
+        reason = why.get((kind, metric_id, side))
+        parts.append(f"{series_name(names[metric_id], side)} {kind}: {n:,}" + (f" ({reason})" if reason else ""))
+    if len(ordered) > DESCRIBED:
+        parts.append(f"{len(ordered) - DESCRIBED} more series")
+    return "; ".join(parts)
+
+
+def record(
+    conn: Connection,
+    *,
+    feed_id: int,
+    feed_label: str,
+    run_id: int,
+    now: dt.datetime,
+    holding: Holding,
+    before: Mapping[HeldKey, tuple[int, int, bool]],
+    incoming: Mapping[str, Mapping[Key, Any]],
+    names: Mapping[int, str],
+) -> tuple[NewFinding | None, int]:
+    """After a run's rows are stored: open a withdrawal for the keys it newly held (with its
+    finding, returned), and close the rows of open withdrawals that came back or were removed
+    (a withdrawal with none left closes: accepted when this run removed some, else undone, and
+    its finding resolves). `before` are the keys open withdrawals held before the run, `incoming`
+    the payload's rows by kind (a held drop comes back when its series has a later point stored).
+    Returns the new finding and how many keys are held."""
+    w, r = m.withdrawal, m.withdrawal_row
+    finding: NewFinding | None = None
+    new = holding.held - before.keys()
+    if new:
+        days = sorted(key[3] for key in new)
+        metrics = _describe(new, names, holding.why)
+        message = (
+            f"{len(new):,} row(s) held, not changed: this snapshot would remove them or bring them far "
+            f"below the last stored point ({metrics}; reports {days[0]}..{days[-1]}); "
+            f"`tracker feeds accept-withdrawal {feed_label} --run {run_id}` applies it"
+        )
+        finding = NewFinding(RULE, "warning", None, days[-1], message)
+        finding_id = conn.execute(
+            insert(m.finding)
+            .values(
+                feed_id=feed_id,
+                run_id=run_id,
+                last_run_id=run_id,
+                rule=RULE,
+                severity="warning",
+                metric=None,
+                report_date=days[-1],
+                message=message,
+                status="open",
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+            .returning(m.finding.c.id)
+        ).scalar_one()
+        withdrawal_id = conn.execute(
+            insert(w)
+            .values(
+                feed_id=feed_id,
+                run_id=run_id,
+                status=HELD,
+                opened_at=now,
+                n_rows=len(new),
+                metrics=metrics,
+                first_date=days[0],
+                last_date=days[-1],
+                finding_id=finding_id,
+            )
+            .returning(w.c.id)
+        ).scalar_one()
+        conn.execute(
+            insert(r),
+            [
+                {
+                    "withdrawal_id": withdrawal_id,
+                    "kind": k,
+                    "metric_id": mid,
+                    "side": side,
+                    "report_date": day,
+                    "held_values": _as_json(holding.values.get((k, mid, side, day))),
+                }
+                for k, mid, side, day in sorted(new)
+            ],
+        )
+    # Open rows no longer held: removed by this run (--allow-shrink), or back in its payload. A
+    # row out of the payload's scope was not compared: it stays held.
+    closed: dict[int, bool] = {}  # withdrawal id -> whether this run removed any of its rows
+    done: list[int] = []
+    latest: dict[tuple[str, int, str], dt.date] = {}
+    for kind, rows in incoming.items():
+        for metric_id, side, day in rows:
+            if day > latest.get((kind, metric_id, side), day - dt.timedelta(days=1)):
+                latest[(kind, metric_id, side)] = day
+    for key, (withdrawal_id, row_id, drop) in before.items():
+        if key in holding.held:
+            continue
+        removed = key in holding.gone
+        kind, metric_id, side, day = key
+        back = (metric_id, side, day) in incoming.get(kind, {}) or (
+            drop and latest.get((kind, metric_id, side), day) > day
+        )
+        if removed or back:
+            done.append(row_id)
+            closed[withdrawal_id] = closed.get(withdrawal_id, False) or removed
+    for start in range(0, len(done), 500):
+        conn.execute(update(r).where(r.c.id.in_(done[start : start + 500])).values(closed_run_id=run_id))
+    _close_finished(conn, closed, run_id, now)
+    return finding, len(holding.held)
+
+
+def _apply_rows(conn: Connection, feed_id: int, rows: Sequence[Any], now: dt.datetime, run_id: int) -> tuple[int, int]:
+    """Apply held rows as the next revision of their keys: a removal, or for a held drop the
+    values the snapshot brought. Returns how many were removed and how many values stored."""
+    obs = m.observation
+    current = {
+        (c.kind, c.metric_id, c.side, c.report_date): c
+        for c in conn.execute(
+            select(
+                obs.c.id,
+                obs.c.source_id,
+                obs.c.kind,
+                obs.c.metric_id,
+                obs.c.side,
+                obs.c.report_date,
+                obs.c.revision,
+                obs.c.removed,
+            ).where(  # fmt: skip
+                obs.c.feed_id == feed_id,
+                obs.c.superseded_at.is_(None),
+                tuple_(obs.c.kind, obs.c.metric_id, obs.c.side, obs.c.report_date).in_(
+                    [(k.kind, k.metric_id, k.side, k.report_date) for k in rows]
+                ),
+            )
+        )
+    }
+    source_id = conn.execute(select(m.feed.c.source_id).where(m.feed.c.id == feed_id)).scalar_one()
+    supersede: list[int] = []
+    inserts: list[dict[str, Any]] = []
+    for k in rows:
+        cur = current.get((k.kind, k.metric_id, k.side, k.report_date))
+        base = dict(
+            source_id=source_id, feed_id=feed_id, kind=k.kind, metric_id=k.metric_id, side=k.side,
+            report_date=k.report_date, first_seen_at=now, last_seen_at=now, run_id=run_id, last_seen_run_id=run_id,
+        )  # fmt: skip
+        if k.held_values is None:  # a removal held back
+            if cur is None or cur.removed:
+                continue
+            inserts.append({**base, "revision": cur.revision + 1, "removed": True})
+        else:  # a documented drop held back: the snapshot's values
+            value, qualifier, reported, definition = json.loads(k.held_values)
+            inserts.append(
+                {
+                    **base,
+                    "revision": cur.revision + 1 if cur is not None else 1,
+                    "removed": False,
+                    "value": value,
+                    "qualifier": qualifier,
+                    "reported_increase": reported,
+                    "definition": definition,
+                }
+            )
+        if cur is not None:
+            supersede.append(cur.id)
+    if supersede:
+        conn.execute(update(obs).where(obs.c.id.in_(supersede)).values(superseded_at=now))
+    if inserts:
+        conn.execute(insert(obs), inserts)
+    removed = sum(1 for row in inserts if row["removed"])
+    return removed, len(inserts) - removed
+
+
+def _as_json(values: tuple[Any, ...] | None) -> str | None:
+    return None if values is None else json.dumps(list(values))
+
+
+def _close_finished(conn: Connection, touched: Mapping[int, bool], run_id: int, now: dt.datetime) -> None:
+    """Close the withdrawals among `touched` with no row left held, and resolve their findings."""
+    w, r = m.withdrawal, m.withdrawal_row
+    for withdrawal_id, removed in touched.items():
+        left = conn.execute(
+            select(func.count()).where(r.c.withdrawal_id == withdrawal_id, r.c.closed_run_id.is_(None))
+        ).scalar_one()
+        if left:
+            continue
+        conn.execute(
+            update(w)
+            .where(w.c.id == withdrawal_id)
+            .values(status=ACCEPTED if removed else UNDONE, closed_at=now, closed_run_id=run_id)
+        )
+        finding_id = conn.execute(select(w.c.finding_id).where(w.c.id == withdrawal_id)).scalar()
+        if finding_id is not None:
+            conn.execute(
+                update(m.finding)
+                .where(m.finding.c.id == finding_id, m.finding.c.status == "open")
+                .values(status="resolved", resolved_at=now, last_run_id=run_id)
+            )
+
+
+def list_withdrawals(
+    engine: Engine, feed: str, *, source: str | None = None, every: bool = False
+) -> list[dict[str, Any]]:
+    """The feed's withdrawals, held ones (or `every` one) first to last: run, when, rows, series,
+    report dates, status."""
+    w = m.withdrawal
+    with engine.connect() as conn:
+        feed_ids = _feed_ids(conn, feed, source)
+        query = select(w, m.feed.c.name, m.source.c.key).join(m.feed, m.feed.c.id == w.c.feed_id)
+        query = query.join(m.source, m.source.c.id == m.feed.c.source_id).where(w.c.feed_id.in_(feed_ids))
+        if not every:
+            query = query.where(w.c.status == HELD)
+        rows = conn.execute(query.order_by(w.c.id)).mappings().all()
+    return [
+        {
+            "feed": row["name"],
+            "source": row["key"],
+            "run": row["run_id"],
+            "opened_at": row["opened_at"].isoformat(timespec="seconds") if row["opened_at"] else None,
+            "status": row["status"],
+            "rows": row["n_rows"],
+            "metrics": row["metrics"],
+            "first_date": row["first_date"].isoformat(),
+            "last_date": row["last_date"].isoformat(),
+            "closed_run": row["closed_run_id"],
+        }
+        for row in rows
+    ]
+
+
+def _feed_ids(conn: Connection, feed: str, source: str | None) -> list[int]:
+    """The ids of the feeds called `feed` (of `source`); InvalidInput naming the feeds there are."""
+    rows = conn.execute(
+        select(m.feed.c.id, m.feed.c.name, m.source.c.key).join(m.source, m.source.c.id == m.feed.c.source_id)
+    ).all()
+    ids = [fid for fid, name, key in rows if name == feed and (source is None or key == source)]
+    if not ids:
+        known = ", ".join(sorted({f"{name} ({key})" for _fid, name, key in rows})) or "none"
+        raise InvalidInput(f"no feed {feed!r}{f' of {source}' if source else ''} in the store (feeds: {known})")
+    return ids
+
+
+def accept(engine: Engine, feed: str, *, source: str | None = None, run: int | None = None) -> list[str]:
+    """Apply the feed's held withdrawals (only the one opened by `run`, if given) as revisions —
+    removals, or a documented drop's values — in a run of its own (status "accepted"), history
+    kept; one line per withdrawal.
+    Raises InvalidInput when nothing is held."""
+    from tracker.store.lock import writing
+
+    w, r, runs = m.withdrawal, m.withdrawal_row, m.ingest_run
+    lines: list[str] = []
+    with writing(engine), engine.begin() as conn:
+        feed_ids = _feed_ids(conn, feed, source)
+        query = select(w.c.id, w.c.feed_id, w.c.run_id, w.c.metrics, w.c.first_date, w.c.last_date).where(
+            w.c.feed_id.in_(feed_ids), w.c.status == HELD
+        )
+        if run is not None:
+            query = query.where(w.c.run_id == run)
+        held = conn.execute(query.order_by(w.c.id)).all()
+        if not held:
+            what = f"held by run #{run}" if run is not None else "held"
+            raise InvalidInput(f"{feed}: no withdrawal {what} (see `tracker feeds withdrawals {feed} --all`)")
+        for withdrawal_id, feed_id, held_by, metrics, first, last in held:
+            feed_name, source_key = conn.execute(
+                select(m.feed.c.name, m.source.c.key)
+                .join(m.source, m.source.c.id == m.feed.c.source_id)
+                .where(m.feed.c.id == feed_id)
+            ).one()
+            started = dt.datetime.now(dt.UTC)
+            last_seen = conn.execute(
+                select(func.max(runs.c.observed_at)).where(
+                    runs.c.feed_id == feed_id, runs.c.status.in_((*m.SUCCESS_STATUSES, ACCEPT_STATUS))
+                )
+            ).scalar()
+            seen = as_utc(last_seen)
+            now = max(started, seen) if seen is not None else started
+            run_id = conn.execute(
+                insert(runs)
+                .values(
+                    feed_name=feed_name,
+                    source_key=source_key,
+                    feed_id=feed_id,
+                    location=f"accept-withdrawal of run #{held_by}",
+                    started_at=started,
+                    observed_at=now,
+                    status=ACCEPT_STATUS,
+                    exit_code=0,
+                )
+                .returning(runs.c.id)
+            ).scalar_one()
+            keys = conn.execute(
+                select(r.c.id, r.c.kind, r.c.metric_id, r.c.side, r.c.report_date, r.c.held_values).where(
+                    r.c.withdrawal_id == withdrawal_id, r.c.closed_run_id.is_(None)
+                )
+            ).all()
+            removed = stored = 0
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                gone, kept = _apply_rows(conn, feed_id, chunk, now, run_id)
+                removed, stored = removed + gone, stored + kept
+                conn.execute(update(r).where(r.c.id.in_([k.id for k in chunk])).values(closed_run_id=run_id))
+            _close_finished(conn, {withdrawal_id: True}, run_id, now)
+            conn.execute(
+                update(runs).where(runs.c.id == run_id).values(finished_at=dt.datetime.now(dt.UTC), n_removed=removed)
+            )
+            did = " and ".join(
+                ([f"removed {removed:,} row(s)"] if removed or not stored else [])
+                + ([f"stored {stored:,} held value(s)"] if stored else [])
+            )
+            lines.append(
+                f"{feed_name} ({source_key}): run #{run_id} {did} held by run #{held_by} "
+                f"({metrics}; reports {first}..{last})"
+            )
+    return lines
