@@ -186,18 +186,27 @@ def test_a_file_that_is_not_a_list_of_reports_is_one_line_exit_5_and_nothing_sto
     assert _reports(sqlite_url) == 20 and _urls(sqlite_url) == 20
 
 
-def test_an_empty_list_changes_nothing_in_the_current_view(capsys, sqlite_url, tmp_path, latest_rows):
+def test_an_empty_list_is_held_with_its_pages_and_accepting_it_removes_both(capsys, store_url, tmp_path, latest_rows):
     path = tmp_path / FILE_NAME
-    _ingest(sqlite_url, path, latest_rows[:20])
+    _ingest(store_url, path, latest_rows[:20])
     path.write_text("[]")
 
-    code, out, err = run_tracker(capsys, "ingest", "orc-losses", "--from", str(path), "--db", sqlite_url, "-q")
+    code, out, err = run_tracker(capsys, "ingest", "orc-losses", "--from", str(path), "--db", store_url, "-q")
 
-    # Today's shrink rule refuses it (exit 5: "refusing a snapshot that would remove 280 of the 280
-    # stored rows"); issue 22's withdrawal rule holds such removals instead (exit 3). Either way
-    # the current view keeps every report and page.
-    assert (code, "280 of the 280" in err) == (ExitCode.BAD_PAYLOAD, True) or code == ExitCode.FINDINGS
-    assert _reports(sqlite_url) == 20 and _urls(sqlite_url) == 20
+    # 20 reports of 14 categories: every series emptied, so every removal is held (exit 3), and a
+    # report's official page stays with its held figures.
+    assert code == ExitCode.FINDINGS, err
+    assert "280 held" in out + err
+    assert _reports(store_url) == 20 and _urls(store_url) == 20
+
+    code, out, err = run_tracker(capsys, "feeds", "accept-withdrawal", "orc-losses", "--db", store_url)
+
+    assert code == ExitCode.OK, err
+    assert "removed 280 row(s)" in out
+    assert _reports(store_url) == 0 and _urls(store_url) == 0
+    # the pages' history is kept: each has its first revision and a removal
+    assert count(store_url, "SELECT COUNT(*) FROM report_note WHERE key = 'source_url' AND removed") == 20
+    assert count(store_url, "SELECT COUNT(*) FROM report_note WHERE key = 'source_url' AND revision = 1") == 20
 
 
 def test_a_bad_official_page_is_a_finding_not_stored_and_the_stored_one_stays(sqlite_url, tmp_path, latest_rows):

@@ -560,6 +560,7 @@ def _store_run(
             incoming=by_kind,
             names=names,
         )
+        held_dates = {key[3] for key in holding.held}
         # A report set aside for its date (before the source began, after the run's day) keeps its
         # notes out of the store as well as its figures.
         aside = {day for _metric, day in dropped} | set(parsed.implausible)
@@ -574,7 +575,8 @@ def _store_run(
             key_cols=("key", "report_date"),
             value_cols=("text",),
             incoming=directions,
-            in_scope=lambda key: "note" in parsed.complete_kinds,
+            # A note is part of its report: it stays while the report's figures are held.
+            in_scope=lambda key: "note" in parsed.complete_kinds and key[1] not in held_dates,
             now=now,
             run_id=run_id,
             extra=extra,

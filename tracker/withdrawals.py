@@ -429,6 +429,54 @@ def _apply_rows(conn: Connection, feed_id: int, rows: Sequence[Any], now: dt.dat
     return removed, len(inserts) - removed
 
 
+def _remove_bare_notes(conn: Connection, feed_id: int, dates: set[dt.date], now: dt.datetime, run_id: int) -> None:
+    """Remove the notes (official page, direction) of the `dates` whose figures the feed no longer
+    holds: a note is part of its report, held with its figures and removed with them."""
+    obs, note = m.observation, m.report_note
+    for chunk in _chunks(sorted(dates), 500):
+        figured = select(obs.c.id).where(
+            obs.c.feed_id == feed_id,
+            obs.c.report_date == note.c.report_date,
+            obs.c.superseded_at.is_(None),
+            obs.c.removed.is_(False),
+        )
+        bare = conn.execute(
+            select(note.c.id, note.c.source_id, note.c.key, note.c.report_date, note.c.revision).where(
+                note.c.feed_id == feed_id,
+                note.c.report_date.in_(chunk),
+                note.c.superseded_at.is_(None),
+                note.c.removed.is_(False),
+                ~figured.exists(),
+            )
+        ).all()
+        if not bare:
+            continue
+        conn.execute(update(note).where(note.c.id.in_([b.id for b in bare])).values(superseded_at=now))
+        conn.execute(
+            insert(note),
+            [
+                dict(
+                    source_id=b.source_id,
+                    feed_id=feed_id,
+                    key=b.key,
+                    report_date=b.report_date,
+                    text=None,
+                    revision=b.revision + 1,
+                    removed=True,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                    run_id=run_id,
+                    last_seen_run_id=run_id,
+                )  # fmt: skip
+                for b in bare
+            ],
+        )
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    return (items[i : i + size] for i in range(0, len(items), size))
+
+
 def _as_json(values: tuple[Any, ...] | None) -> str | None:
     return None if values is None else json.dumps(list(values))
 
@@ -557,6 +605,7 @@ def accept(engine: Engine, feed: str, *, source: str | None = None, run: int | N
                 gone, kept = _apply_rows(conn, feed_id, chunk, now, run_id)
                 removed, stored = removed + gone, stored + kept
                 conn.execute(update(r).where(r.c.id.in_([k.id for k in chunk])).values(closed_run_id=run_id))
+            _remove_bare_notes(conn, feed_id, {k.report_date for k in keys}, now, run_id)
             _close_finished(conn, {withdrawal_id: True}, run_id, now)
             conn.execute(
                 update(runs).where(runs.c.id == run_id).values(finished_at=dt.datetime.now(dt.UTC), n_removed=removed)
