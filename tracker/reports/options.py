@@ -166,6 +166,20 @@ def parse_date(text: str | None, option: str) -> dt.date | None:
         raise InvalidInput(f"{option}: {exc}: {text[:40]!r}") from None
 
 
+def parse_window(
+    since: str | None, until: str | None, as_of: str | None
+) -> tuple[dt.date | None, dt.date | None, dt.date | None]:
+    """--since, --until and --as-of read and checked together: as-of not in the future, since not
+    after until (InvalidInput naming the option otherwise)."""
+    start, end = parse_date(since, "--since"), parse_date(until, "--until")
+    when = parse_date(as_of, "--as-of")
+    if when and when > dt.date.today():
+        raise InvalidInput(f"--as-of {when} is in the future: nothing was known on that day yet")
+    if start and end and start > end:
+        raise InvalidInput(f"--since {start} is after --until {end}")
+    return start, end, when
+
+
 def report_options(
     *,
     metric: str,
@@ -190,12 +204,7 @@ def report_options(
         canonical = resolve(metric).name
     except KeyError as exc:
         raise InvalidInput(str(exc.args[0])) from None
-    start, end = parse_date(since, "--since"), parse_date(until, "--until")
-    when = parse_date(as_of, "--as-of")
-    if when and when > dt.date.today():
-        raise InvalidInput(f"--as-of {when} is in the future: nothing was known on that day yet")
-    if start and end and start > end:
-        raise InvalidInput(f"--since {start} is after --until {end}")
+    start, end, when = parse_window(since, until, as_of)
     side = side.value if isinstance(side, Side) else side
     if side not in SIDES:
         raise InvalidInput(f"--side {side[:40]!r}: use one of {', '.join(SIDES)}")

@@ -42,7 +42,7 @@ def reconcile_options(
 ) -> ReconcileOptions:
     """Validate the options: a known metric, real dates, since not after until, no future --as-of."""
     from tracker.metrics import resolve
-    from tracker.reports.options import OutputFormat, parse_date
+    from tracker.reports.options import OutputFormat, parse_window
 
     canonical = None
     if metric is not None:
@@ -50,12 +50,7 @@ def reconcile_options(
             canonical = resolve(metric).name
         except KeyError as exc:
             raise InvalidInput(str(exc.args[0])) from None
-    start, end = parse_date(since, "--since"), parse_date(until, "--until")
-    when = parse_date(as_of, "--as-of")
-    if when and when > dt.date.today():
-        raise InvalidInput(f"--as-of {when} is in the future: nothing was known on that day yet")
-    if start and end and start > end:
-        raise InvalidInput(f"--since {start} is after --until {end}")
+    start, end, when = parse_window(since, until, as_of)
     return ReconcileOptions(source, canonical, start, end, when, all_dates, OutputFormat(format).value, db)
 
 
