@@ -53,7 +53,7 @@ def replay(url: str, work: Path, limit: int | None = None) -> dict[str, Any]:
     from tracker.feeds.orc_losses import FILE_NAME, OrcLossesFeed
     from tracker.ingest import run_ingest
 
-    counts = {"stored": 0, "unchanged": 0, "refused": 0, "removed": 0, "re_added": 0}
+    counts = {"stored": 0, "unchanged": 0, "refused": 0, "removed": 0, "re_added": 0, "held": 0}
     refusals: list[str] = []
     changes: list[str] = []  # the versions that removed or re-added values
     target = work / FILE_NAME
@@ -71,10 +71,11 @@ def replay(url: str, work: Path, limit: int | None = None) -> dict[str, Any]:
             )
         counts["removed"] += report.counts.removed
         counts["re_added"] += report.counts.readded
-        if report.counts.removed or report.counts.readded:
+        counts["held"] += report.held
+        if report.counts.removed or report.counts.readded or report.held:
             changes.append(
                 f"line {number} ({line['commit'][:8]} {line['subject'][:50]!r}): exit {int(report.exit_code)}, "
-                f"{report.counts.removed} removed, {report.counts.readded} re-added"
+                f"{report.counts.removed} removed, {report.counts.readded} re-added, {report.held} held"
             )
     return {"counts": counts, "refusals": refusals, "changes": changes}
 
@@ -125,6 +126,13 @@ def final_totals(url: str) -> dict[str, Any]:
             ).scalar(),
             "values": conn.execute(text(f"SELECT COUNT(*) FROM observation WHERE {current}")).scalar(),
             "revisions": conn.execute(text("SELECT COUNT(*) FROM observation WHERE revision > 1")).scalar(),
+            "withdrawals": ", ".join(
+                f"{n} {status}"
+                for status, n in conn.execute(
+                    text("SELECT status, COUNT(*) FROM withdrawal GROUP BY status ORDER BY status")
+                )
+            )
+            or "none",
             "source_urls": conn.execute(
                 text(f"SELECT COUNT(*) FROM report_note WHERE key = 'source_url' AND {current}")
             ).scalar(),
@@ -155,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(counts[k] for k in ("stored", "unchanged", "refused"))
     print(
         f"orc-losses replay: {total} versions: {counts['stored']} stored, {counts['unchanged']} unchanged, "
-        f"{counts['refused']} refused; {counts['removed']:,} values removed and {counts['re_added']:,} re-added in all"
+        f"{counts['refused']} refused; {counts['removed']:,} values removed, {counts['re_added']:,} re-added "
+        f"and {counts['held']:,} held (a suspicious withdrawal) in all"
     )
     for line in result["refusals"]:
         print(f"  refused: {line}")
