@@ -422,7 +422,10 @@ def test_the_replay_drill_prints_its_counts_for_the_first_versions(capsys, orc_l
     out = capsys.readouterr().out
     assert "5 versions: 5 stored, 0 unchanged, 0 refused; 0 values removed, 0 re-added and 0 held" in out
     # 886 reports in the first version, one more a day for three days; 11,827 non-null values
-    assert "reports 889, values 11,827, revisions 0, withdrawals none, source_urls 889, metrics 14, latest 2025-02-08" in out
+    assert (
+        "reports 889, values 11,827, revisions 0, withdrawals none, source_urls 889, metrics 14, latest 2025-02-08"
+        in out
+    )
 
 
 def test_a_bare_orc_losses_flag_runs_the_step_from_the_live_file(monkeypatch):
