@@ -85,3 +85,16 @@ def test_the_demo_on_the_sample_says_one_year_and_leaves_out_milestones_passed_b
     assert "100,000–400,000 passed before the first report here (2024-03-31), left out" in milestones
     listed = [line.split()[0] for line in milestones.splitlines()[3:]]
     assert listed == ["500,000", "600,000", "700,000"]
+
+
+def test_a_missing_store_named_in_tracker_env_is_one_line_naming_the_file(capsys, checkout, monkeypatch):
+    monkeypatch.chdir(checkout)
+
+    code, out, err = run_tracker(capsys, "records")
+
+    assert (code, out) == (6, "")
+    assert err == (
+        f"error: no tracker store at sqlite:///{checkout / 'var' / 'demo.db'} (named in {checkout / '.tracker.env'}): "
+        "run `tracker ingest ...` or `tracker db upgrade` first (or `make demo` in the checkout)\n"
+    )
+    assert not (checkout / "var" / "demo.db").exists()

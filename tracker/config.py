@@ -36,10 +36,23 @@ def resolve_db_url(db: str | None = None) -> str:
             settings_file, value = found
             if "://" not in value:  # a plain path in the file is relative to the file's folder
                 value = str(settings_file.parent / Path(value).expanduser())
+            url = value if "://" in value else f"sqlite:///{Path(value).resolve()}"
+            _NAMED_IN[url] = settings_file
+            return url
     value = value or str(default_db_path())
     if "://" in value:
         return value
     return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+_NAMED_IN: dict[str, Path] = {}  # URLs resolve_db_url took from a settings file, and the file
+
+
+def named_in(url: str) -> str:
+    """' (named in /checkout/.tracker.env)' for a store URL read from a local settings file, so an
+    error about a missing store says where its address came from; '' otherwise."""
+    path = _NAMED_IN.get(url)
+    return f" (named in {path})" if path is not None else ""
 
 
 def local_settings(start: Path | None = None) -> tuple[Path, str] | None:
