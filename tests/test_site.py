@@ -287,7 +287,7 @@ def test_each_chart_has_a_caption_sentence_and_links_to_its_png_svg_and_csv(brow
             " [...f.querySelectorAll('figcaption a')].map(a => [a.textContent, a.getAttribute('href')])])"
         )
 
-    assert len(figures) == 6
+    assert len(figures) >= 6  # a chart added to the standard set needs its CHART_CAPTION and CHART_DATA
     for caption, links in figures:
         assert len(caption) > 80 and caption[0].isupper(), caption
         assert [label for label, _href in links] == ["PNG", "SVG", "CSV"], caption
