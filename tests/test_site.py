@@ -40,8 +40,14 @@ def _store(tmp_path_factory, name: str, feed, location: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def full_site(tmp_path_factory, latest_dir) -> Path:
-    """The page as the morning job builds it: `tracker daily --site-dir` on the full dataset."""
+def full_site(full_build) -> Path:
+    return full_build[1]
+
+
+@pytest.fixture(scope="module")
+def full_build(tmp_path_factory, latest_dir) -> tuple[str, Path]:
+    """The page as the morning job builds it: `tracker daily --site-dir` on the full dataset; the
+    store's URL and the page."""
     url = f"sqlite:///{tmp_path_factory.mktemp('full-store') / 'store.db'}"
     oryx = latest_dir.parents[1] / "oryx" / "history" / "2025-07-19T1144_a8624b4"
     moment = dt.datetime(2025, 7, 19, 11, 44, tzinfo=dt.UTC)
@@ -50,9 +56,9 @@ def full_site(tmp_path_factory, latest_dir) -> Path:
     steps = run_daily(url, DailySettings(dataset_from=str(latest_dir), site_dir=site))
     assert [s.step for s in steps][:4] == ["dataset", "claims", "charts", "site"]
     assert steps[3].exit_code == 0 and steps[3].line.endswith(
-        f"site: {site / 'index.html'} (21 files)"
+        f"site: {site / 'index.html'} (24 files)"
     )  # nothing left out
-    return site / "index.html"
+    return url, site / "index.html"
 
 
 @pytest.fixture(scope="module")
@@ -138,13 +144,13 @@ def _checked(browser, page: Path, address: str) -> str:
     resources = browser.execute_script("return performance.getEntriesByType('resource').map(r => r.name)")
     assert resources and all(r.startswith(origin) for r in resources), resources
     ids = set(browser.execute_script("return [...document.querySelectorAll('[id]')].map(e => e.id)"))
-    for href, section in browser.execute_script(
-        "return [...document.links].map(a => [a.getAttribute('href'), a.closest('section')?.id ?? ''])"
-    ):
+    for href, rel in browser.execute_script("return [...document.links].map(a => [a.getAttribute('href'), a.rel])"):
+        parts = urlsplit(href)
         if href.startswith("#"):
             assert href[1:] in ids, href
-        elif urlsplit(href).scheme in ("http", "https"):
-            assert section == "sources", f"an outside link outside the sources section: {href}"
+        elif parts.scheme:  # a publication, an official page, a source: well-formed, opened without this page
+            assert parts.scheme in ("http", "https") and parts.netloc and " " not in href, href
+            assert rel == "noopener", href
         else:
             assert (page.parent / unquote(href)).is_file(), href
     headers = browser.execute_script("return [...document.querySelectorAll('table')].map(t => t.tHead?.rows.length)")
@@ -167,21 +173,151 @@ def test_the_sample_page_works_the_same_in_a_real_browser(browser, sample_site):
     assert "Total since 2022-02-24: 742,130 people" in body
 
 
-def test_the_page_reads_on_a_phone_without_sideways_scrolling(browser, full_site):
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_page_at_phone_and_desktop_width_scrolls_only_its_tables_and_keeps_dates_whole(
+    browser, full_site, width, tmp_path
+):
     with _served(full_site.parent) as address:
         _open(browser, address)
-        browser.set_window_size(390, 844)
-        width = browser.execute_script("return document.documentElement.scrollWidth")
+        browser.set_window_size(width, 900)
+        scroll_width = browser.execute_script("return document.documentElement.scrollWidth")
         viewport = browser.execute_script("return window.innerWidth")
+        # a date split over two lines has two boxes (2024-/12-20)
+        broken = browser.execute_script(
+            "return [...document.querySelectorAll('.nw')].filter(e => e.getClientRects().length > 1)"
+            ".map(e => e.textContent)"
+        )
+        dates = browser.execute_script("return document.querySelectorAll('td.date .nw, p .nw').length")
+        wide_tables = browser.execute_script(
+            "return [...document.querySelectorAll('.table-wrap')].filter(w => w.scrollWidth > w.clientWidth).length"
+        )
+        unlabelled = browser.execute_script("return [...document.images].filter(i => !i.alt.trim()).length")
+        shot = tmp_path / f"page-{width}.png"
+        assert browser.save_screenshot(str(shot))
 
-    assert width <= viewport  # wide tables scroll inside their own box, not the page
+    assert viewport == width and scroll_width <= viewport  # wide tables scroll inside their own box
+    assert dates > 100 and broken == []
+    assert wide_tables >= (3 if width == 390 else 1)  # the wide ones (claims, records) scroll in their own box
+    assert unlabelled == 0
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_page_whose_latest_report_is_old_says_so_first_with_the_last_successful_run(browser, full_site):
+    with _served(full_site.parent) as address:
+        _open(browser, address)
+        banner = browser.find_element("css selector", "header .banner").text
+
+    assert banner.startswith("Out of date: the latest report here is of 2026-08-08, ")
+    assert "The General Staff reports daily; the last successful run was " in banner
+    assert "(feed ua-dataset). Newer reports may exist." in banner
+
+
+def test_the_banner_follows_the_judgement_of_status_fresh_stale_or_loaded_once(full_build, tmp_path):
+    from tracker.site.build import staleness_banner
+    from tracker.store.db import open_store
+
+    engine = open_store(full_build[0], write=False)
+    try:
+        fresh = staleness_banner(engine, dt.date(2026, 8, 8), now=dt.datetime(2026, 8, 8, 12, tzinfo=dt.UTC))
+        stale = staleness_banner(engine, dt.date(2026, 8, 8), now=dt.datetime(2026, 8, 10, 12, tzinfo=dt.UTC))
+    finally:
+        engine.dispose()
+    once = f"sqlite:///{tmp_path / 'once.db'}"
+    assert run_ingest(once, CsvFeed(), location=str(SAMPLE_CSV)).exit_code in (0, 3)
+    engine = open_store(once, write=False)
+    try:
+        sample_fresh = staleness_banner(engine, dt.date(2024, 12, 1), now=dt.datetime(2024, 12, 1, 12, tzinfo=dt.UTC))
+        sample_old = staleness_banner(engine, dt.date(2024, 12, 1), now=dt.datetime(2024, 12, 4, 12, tzinfo=dt.UTC))
+    finally:
+        engine.dispose()
+
+    assert fresh is None and sample_fresh is None
+    assert stale is not None and stale.startswith("Out of date: the latest report here is of 2026-08-08, 2 days old.")
+    assert sample_old is not None and "3 days old. These figures were loaded once from a file" in sample_old
+
+
+def _table_rows(browser, section: str) -> list[list[str]]:
+    return browser.execute_script(
+        f"return [...document.querySelectorAll('#{section} tbody tr')].map(r => [...r.cells].map(c => c.textContent))"
+    )
+
+
+def test_the_claims_table_says_period_kind_and_definition_and_links_each_publication(browser, full_site):
+    with _served(full_site.parent) as address:
+        _open(browser, address)
+        headers = browser.execute_script("return [...document.querySelectorAll('#claims th')].map(t => t.textContent)")
+        rows = _table_rows(browser, "claims")
+        links = browser.execute_script(
+            "return [...document.querySelectorAll('#claims tbody a')].map(a => [a.href, a.rel, a.textContent])"
+        )
+
+    assert headers[:11] == [
+        "Source", "Published", "Period", "Kind", "Definition", "Figure as published", "Kyiv's figure", "Difference",
+        "Verdict", "Dated by", "Link",
+    ]  # fmt: skip
+    uk_2022 = [r for r in rows if r[0].startswith("UK Defence Intelligence") and r[1:3] == ["2024-04-07", "2022"]]
+    assert [r[3:10] for r in uk_2022] == [
+        ["daily average", "killed or wounded", "400", "343.2", "56.8", "higher", "covered"]
+    ]
+    assert len(rows) == 52 and len(links) >= 40
+    assert all(href.startswith(("https://", "http://")) and rel == "noopener" for href, rel, _text in links)
+
+
+def test_clicking_a_heading_sorts_the_claims_table_by_its_numbers(browser, full_site):
+    with _served(full_site.parent) as address:
+        _open(browser, address)
+        figure = "return [...document.querySelectorAll('#claims tbody tr')].map(r => r.cells[6].dataset.sort ?? '')"
+        button = browser.find_elements("css selector", "#claims thead th button")[6]
+        button.click()
+        ascending = browser.execute_script(figure)
+        button.click()
+        descending = browser.execute_script(figure)
+
+    numbers = [float(v) for v in ascending if v]
+    assert numbers == sorted(numbers) and numbers[0] < numbers[-1]
+    assert ascending[len(numbers) :] == [""] * (len(ascending) - len(numbers))  # not comparable: last
+    assert [float(v) for v in descending if v] == sorted(numbers, reverse=True)
+
+
+def test_each_chart_has_a_caption_sentence_and_links_to_its_png_svg_and_csv(browser, full_site):
+    with _served(full_site.parent) as address:
+        _open(browser, address)
+        figures = browser.execute_script(
+            "return [...document.querySelectorAll('figure')].map(f => [f.querySelector('figcaption').textContent,"
+            " [...f.querySelectorAll('figcaption a')].map(a => [a.textContent, a.getAttribute('href')])])"
+        )
+
+    assert len(figures) >= 6  # a chart added to the standard set needs its CHART_CAPTION and CHART_DATA
+    for caption, links in figures:
+        assert len(caption) > 80 and caption[0].isupper(), caption
+        assert [label for label, _href in links] == ["PNG", "SVG", "CSV"], caption
+        assert all((full_site.parent / href).is_file() for _label, href in links)
+    daily = next(c for c, _links in figures if c.startswith("Russian personnel losses claimed each day"))
+    assert "dated by report (a report dated D covers mostly day D−1)" in daily
+    series = list(csv.DictReader((full_site.parent / "series-personnel.csv").open(encoding="utf-8")))
+    assert len(series) == 1626 and series[-1]["total"] == "1456610"
+
+
+def test_a_feed_loaded_from_a_dated_snapshot_shows_when_its_run_happened(full_site):
+    rows = {r["feed"]: r for r in csv.DictReader((full_site.parent / "changes-by-feed.csv").open(encoding="utf-8"))}
+
+    assert set(rows) >= {"oryx", "ua-dataset"}
+    assert not rows["oryx"]["observed_at"].startswith("2025-07-19")  # the snapshot's date, not the run's
+    assert rows["oryx"]["observed_at"][:10] == rows["ua-dataset"]["observed_at"][:10]
+
+
+def test_a_link_that_is_not_http_is_shown_as_text():
+    table = Table("t", "t", [Column("a", "A", link="url")], [{"a": "see", "url": "javascript:alert(1)"}])
+    html = render_page(Page("t", "s", "2026-01-01", [Section("s", "s", tables=[table])]))
+
+    assert "javascript:" not in html and "<td>see</td>" in html
 
 
 def test_every_table_has_a_csv_download_with_iso_dates_and_averages_to_one_decimal(full_site):
     html = full_site.read_text(encoding="utf-8")
     rows = list(csv.DictReader((full_site.parent / "monthly-averages.csv").open(encoding="utf-8")))
 
-    assert html.count("download>CSV</a>") == html.count("<table>")
+    assert html.count('class="download" href=') == html.count("<table") == 7  # claims: <table class="sortable">
     by_month = {r["period"]: r for r in rows}
     assert by_month["2024-12"]["daily_average"] == "1585.5"
     top = list(csv.DictReader((full_site.parent / "records-top-days.csv").open(encoding="utf-8")))

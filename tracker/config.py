@@ -1,5 +1,6 @@
-"""Where the store lives: --db, else $TRACKER_DB_URL, else the default SQLite file; and settings
-read from the environment (validated: a bad value is a usage error, not a surprise later)."""
+"""Where the store lives: --db, else $TRACKER_DB_URL, else the checkout's local settings file
+(`.tracker.env`, written by `make demo`), else the default SQLite file; and settings read from the
+environment (validated: a bad value is a usage error, not a surprise later)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 from pathlib import Path
 
 ENV_DB_URL = "TRACKER_DB_URL"
+LOCAL_SETTINGS = ".tracker.env"  # KEY=VALUE lines; only TRACKER_DB_URL is read from it
 
 
 def default_db_path() -> Path:
@@ -27,10 +29,68 @@ def resolve_db_url(db: str | None = None) -> str:
         from tracker.errors import InvalidInput
 
         raise InvalidInput("an empty --db: give a path or URL, or leave it out for the default")
-    value = db or os.environ.get(ENV_DB_URL) or str(default_db_path())
+    value = db or os.environ.get(ENV_DB_URL)
+    if not value:
+        found = local_settings()
+        if found is not None:
+            settings_file, value = found
+            if "://" not in value:  # a plain path in the file is relative to the file's folder
+                value = str(settings_file.parent / Path(value).expanduser())
+            url = value if "://" in value else f"sqlite:///{Path(value).resolve()}"
+            _NAMED_IN[url] = settings_file
+            return url
+    value = value or str(default_db_path())
     if "://" in value:
         return value
     return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+_NAMED_IN: dict[str, Path] = {}  # URLs resolve_db_url took from a settings file, and the file
+
+
+def named_in(url: str) -> str:
+    """' (named in /checkout/.tracker.env)' for a store URL read from a local settings file, so an
+    error about a missing store says where its address came from; '' otherwise."""
+    path = _NAMED_IN.get(url)
+    return f" (named in {path})" if path is not None else ""
+
+
+def local_settings(start: Path | None = None) -> tuple[Path, str] | None:
+    """The nearest `.tracker.env` naming a TRACKER_DB_URL, from `start` (the working folder) up to
+    the checkout's root (the first folder holding `.git`), with the value it gives; None without.
+
+    So the store `make demo` made is the one later commands in the checkout read, without an
+    exported variable; outside the checkout nothing changes. An unreadable file or one without the
+    setting is passed over.
+    """
+    try:
+        folder = (start or Path.cwd()).resolve()
+    except OSError:  # the working folder was removed
+        return None
+    for candidate in (folder, *folder.parents):
+        path = candidate / LOCAL_SETTINGS
+        value = _setting(path, ENV_DB_URL)
+        if value:
+            return path, value
+        if (candidate / ".git").exists():
+            return None
+    return None
+
+
+def _setting(path: Path, name: str) -> str | None:
+    """`name`'s value in a KEY=VALUE file (comments, blank lines, `export ` and quotes allowed)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in lines:
+        key, eq, value = line.strip().removeprefix("export ").partition("=")
+        if eq and key.strip() == name:
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            return value.strip() or None
+    return None
 
 
 # A number as people type it on any keyboard, in ASCII digits only: float() and int() also take

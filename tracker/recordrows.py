@@ -314,11 +314,16 @@ def default_threshold(counted: list[Row]) -> int:
     return int(q // magnitude * magnitude)
 
 
+def _count(n: int, word: str) -> str:
+    """'1 day', '1,537 days': a count with its noun in the right number."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def deadliest_day_record(counted: list[Row]) -> RowRecord:
     """The day with the highest increment (the earliest if tied): a counted row, or none."""
     if not counted:
         return RowRecord([], "no day counted")
-    return RowRecord(_ranked(counted)[:1], f"highest of {len(counted):,} days counted")
+    return RowRecord(_ranked(counted)[:1], f"highest of {_count(len(counted), 'day')} counted")
 
 
 def progression_record(counted: list[Row]) -> RowRecord:
@@ -337,13 +342,13 @@ def progression_record(counted: list[Row]) -> RowRecord:
                 }
             )
             peak = r
-    return RowRecord(rows, f"{len(rows)} records among {len(counted):,} days counted")
+    return RowRecord(rows, f"{_count(len(rows), 'record')} among {_count(len(counted), 'day')} counted")
 
 
 def top_days_record(counted: list[Row], n: int) -> RowRecord:
     """The n counted rows with the highest increments, each with its `rank`."""
     rows = [{**r, "rank": i} for i, r in enumerate(_ranked(counted)[: max(n, 0)], start=1)]
-    return RowRecord(rows, f"top {len(rows)} of {len(counted):,} days counted")
+    return RowRecord(rows, f"top {len(rows)} of {_count(len(counted), 'day')} counted")
 
 
 def _calendar(counted: list[Row]) -> tuple[list[Any], list[float | None]]:
@@ -438,7 +443,7 @@ def period_record(daily: DailyRows, period: str, include_flagged: bool) -> Perio
         else:
             eligible.append(p)
     best = sorted(eligible, key=lambda p: (-p["total"], p["start"]))[:1]
-    note = f"highest of {len(eligible)} {period}s counted"
+    note = f"highest of {_count(len(eligible), period)} counted"
     if best and not best[0]["complete"]:
         note += f"; that {period} is incomplete"
     return PeriodRecord(periods, best, excluded, note)
@@ -475,11 +480,25 @@ def milestone_record(daily: DailyRows, step: int) -> RowRecord:
         raise ValueError("milestone step must be positive")
     rows: list[Row] = []
     reached = 0
+    note = f"every {step:,} passed"
+    if daily.rows:
+        # A series that starts late (a sample from 2024-03-31) passed its earlier milestones before
+        # its first report: they were not passed on that day. Its increment, where known, says
+        # what that day added.
+        first = daily.rows[0]
+        before = first["total"] - (first["increment"] if first["increment"] is not None else 0)
+        reached = max(int(before // step), 0)
+        if reached:
+            note += (
+                f"; {step:,}–{reached * step:,} passed before the first report here ({str(first['date'])[:10]}), left out"
+                if reached > 1
+                else f"; {step:,} passed before the first report here ({str(first['date'])[:10]}), left out"
+            )
     for r in daily.rows:
         while r["total"] >= (reached + 1) * step:
             reached += 1
             rows.append({**r, "milestone": reached * step})
-    return RowRecord(rows, f"every {step:,} passed")
+    return RowRecord(rows, note)
 
 
 def excluded_summary_rows(excluded: Table) -> Table:

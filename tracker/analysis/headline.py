@@ -156,8 +156,10 @@ def headline(
         step = spec.milestone_step
         prev_total = int(daily.iloc[-2]["total"])
         crossed = [k * step for k in range(prev_total // step + 1, int(day["total"]) // step + 1)]
-    elif spec and increment is not None:
-        crossed = [k * spec.milestone_step for k in range(1, int(day["total"]) // spec.milestone_step + 1)]
+    elif spec and increment is not None:  # one report: what it added passed these, not its whole total
+        step = spec.milestone_step
+        before = max(int(day["total"] - increment), 0)
+        crossed = [k * step for k in range(before // step + 1, int(day["total"]) // step + 1)]
     numbers["milestones_crossed"] = crossed
     if crossed:
         sentences.append(f"The total passed {', '.join(f'{m:,}' for m in crossed)}.")

@@ -451,7 +451,7 @@ def _records_text(opts: ReportOptions, daily: Daily, shown: RecordsShown, *, exp
             render_table(
                 excluded,
                 ["date", "increment", "flags", "reason"],
-                title=f"Left out of the day records: {n_left:,} days",
+                title=f"Left out of the day records: {n_left:,} day{'' if n_left == 1 else 's'}",
             )
         )
     elif n_left:
@@ -459,7 +459,7 @@ def _records_text(opts: ReportOptions, daily: Daily, shown: RecordsShown, *, exp
             render_table(
                 tables["excluded_summary"],
                 ["reason", "days", "first", "last", "meaning"],
-                title=f"Left out of the day records: {n_left:,} days, by reason",
+                title=f"Left out of the day records: {n_left:,} day{'' if n_left == 1 else 's'}, by reason",
                 notes=["A day may have several reasons. --explain lists every day with its reasons."],
             )
         )

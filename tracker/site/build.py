@@ -13,7 +13,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from tracker.errors import InvalidInput
-from tracker.site.page import STYLE, STYLE_FILE, Chart, Page, Section, Table, columns, render_page
+from tracker.site.page import (
+    SCRIPT,
+    SCRIPT_FILE,
+    STYLE,
+    STYLE_FILE,
+    Chart,
+    Page,
+    Section,
+    Table,
+    columns,
+    external,
+    render_page,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,6 +45,39 @@ CHART_ALT = {
     "equipment": "Small multiples of weekly equipment losses by category.",
     "claimed-vs-confirmed": "Small multiples of the ratio of the General Staff's claimed equipment losses to Oryx's "
     "visually confirmed losses, per category.",
+}
+# How a claim's kind reads in the claims table (tracker.claims.KINDS).
+CLAIM_KINDS = {
+    "cumulative": "total",
+    "period_total": "period total",
+    "daily_average": "daily average",
+    "day": "single day",
+    "peak_day": "peak day",
+}
+# The caption under each chart: what it shows and how its dates are counted.
+_BY_REPORT = "dated by report (a report dated D covers mostly day D−1)"
+CHART_CAPTION = {
+    "daily": f"Russian personnel losses claimed each day by Ukraine's General Staff, {_BY_REPORT}; multi-day "
+    "catch-ups and other flagged days are left out of the records labelled.",
+    "cumulative": f"The General Staff's cumulative total of Russian personnel losses, {_BY_REPORT}, with the "
+    "claims of other sources marked on the day they refer to.",
+    "monthly": "The average daily losses of each month: the sum of the reports dated in the month divided by "
+    "the days they cover.",
+    "compare": "Each claim of another source against the General Staff's series, as a difference, each judged "
+    "under its claimant's own date convention (UK Defence Intelligence dates by the day covered).",
+    "equipment": f"Weekly equipment losses claimed by the General Staff, per category, {_BY_REPORT}; complete "
+    "weeks only.",
+    "claimed-vs-confirmed": "The General Staff's claimed equipment losses divided by Oryx's visually confirmed "
+    "ones, per category; Oryx dates a loss when it is documented, so the ratio is against a floor.",
+}
+# The CSV on the page holding the figures each chart draws.
+CHART_DATA = {
+    "daily": "series-personnel.csv",
+    "cumulative": "series-personnel.csv",
+    "monthly": "monthly-averages.csv",
+    "compare": "claims-vs-series.csv",
+    "equipment": "equipment-weekly.csv",
+    "claimed-vs-confirmed": "claimed-vs-confirmed.csv",
 }
 
 
@@ -66,6 +111,7 @@ def build_site(url: str, out_dir: Path | str, *, progress: Callable[[str], None]
             page = _page(engine, url, work, result, say)
             say("writing the page")
             write_file(work / STYLE_FILE, STYLE)
+            write_file(work / SCRIPT_FILE, SCRIPT)
             write_file(work / PAGE_FILE, render_page(page))
             result.files.extend(publish(sorted(work.iterdir()), out))
     finally:
@@ -108,17 +154,72 @@ def _page(engine: Engine, url: str, work: Path, result: SiteResult, say: Callabl
         except InvalidInput as exc:
             result.skipped.append((name, str(exc)))
     say("drawing the charts")
-    sections.append(_charts(url, work, result))
-    sections.append(_sources(engine, result))
     for section in sections:
         for table in section.tables:
             _write_csv(work, table)
+    _write_series_csv(work, daily)
+    sections.append(_charts(url, work, result, opts))
+    sections.append(_sources(engine, result))
+    for table in sections[-1].tables:
+        _write_csv(work, table)
     return Page(
         title="Russian losses as claimed by Ukraine's General Staff, and what others say",
         subtitle=f"Latest report: {latest.isoformat()}. Every figure is a claim of its source, not a fact.",
         generated=_generated().isoformat(),
         sections=sections,
+        banner=staleness_banner(engine, latest),
     )
+
+
+def staleness_banner(engine: Engine, latest: dt.date, *, now: dt.datetime | None = None) -> str | None:
+    """A warning when the page's figures are out of date — the judgement of `tracker status`: every
+    daily feed of the General Staff stale (or, loaded only once from a file, a latest report older
+    than the feeds' 36 hours) — with the date of the last successful run; None when they are fresh."""
+    from tracker.sources import GENERAL_STAFF
+    from tracker.store.queries import feed_status
+
+    stale_hours = 36.0
+    feeds = [r for r in feed_status(engine, now=now, stale_hours=stale_hours) if r["source"] == GENERAL_STAFF]
+    if not feeds:
+        return None
+    judged = [r for r in feeds if r["judged"]]
+    ages = [r["latest_report_age_hours"] for r in feeds if r["latest_report_age_hours"] is not None]
+    age_days = min(ages) / 24 if ages else None
+    if judged:
+        stale = all(r["stale"] for r in judged)
+    else:
+        stale = age_days is not None and age_days * 24 > stale_hours
+    if not stale:
+        return None
+    runs = sorted((r["last_success"], r["feed"]) for r in feeds if r["last_success"])
+    if runs:
+        moment = dt.datetime.fromisoformat(runs[-1][0]).astimezone(dt.UTC)
+        last = f"the last successful run was {moment:%Y-%m-%d %H:%M} UTC (feed {runs[-1][1]})"
+    else:
+        last = "no run of the General Staff's feeds has succeeded"
+    age = f", {_days(age_days)} old" if age_days is not None else ""
+    how = (
+        "The General Staff reports daily"
+        if judged
+        else "These figures were loaded once from a file, not by a daily feed"
+    )
+    return (
+        f"Out of date: the latest report here is of {latest.isoformat()}{age}. {how}; {last}. Newer reports may exist."
+    )
+
+
+def _days(days: float) -> str:
+    whole = int(days)
+    return f"{whole:,} day{'s' if whole != 1 else ''}" if whole >= 1 else f"{days * 24:.0f} hours"
+
+
+def _write_series_csv(work: Path, daily: pd.DataFrame) -> None:
+    """The personnel series the daily and cumulative charts draw: each report, its increment and total."""
+    from tracker.render import render_csv
+    from tracker.safe_write import write_file
+
+    keys = [k for k in ("report_date", "increment", "total", "span_days", "flags") if k in daily.columns]
+    write_file(work / CHART_DATA["daily"], render_csv(daily[keys].pipe(_dicts), keys))
 
 
 def _generated() -> dt.date:
@@ -143,16 +244,17 @@ def _changes(engine: Engine) -> Section:
     from tracker.reports.change_outputs import alert_lines
 
     found = collect_changes(engine, parse_window("last-run"))
+    started = _run_starts(engine, [r["id"] for feed in found.feeds for r in feed.runs])
     rows = []
     for feed in found.feeds:
-        last = max((r["observed_at"] for r in feed.runs), default=None)
-        if isinstance(last, dt.datetime):
-            last = f"{last.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        # When the run happened, not the moment its figures are of (an Oryx snapshot is dated by
+        # its fetch, perhaps months before it was loaded).
+        last = max((started[r["id"]] for r in feed.runs if r["id"] in started), default=None)
         rows.append(
             {
                 "feed": feed.feed,
                 "source": feed.source,
-                "observed_at": last,
+                "observed_at": f"{last.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" if last else None,
                 "new_reports": len(feed.new_reports),
                 "revisions": len(feed.revisions),
                 "removals": len(feed.removals),
@@ -204,6 +306,21 @@ def _changes(engine: Engine) -> Section:
         paragraphs=alerts or ["No new record and no milestone in the last run of each feed."],
         tables=tables,
     )
+
+
+def _run_starts(engine: Engine, ids: list[int]) -> dict[int, dt.datetime]:
+    """Each run's start (UTC), by id."""
+    from sqlalchemy import select
+
+    from tracker.store import models as m
+    from tracker.store.db import as_utc
+
+    if not ids:
+        return {}
+    run = m.ingest_run.c
+    with engine.connect() as conn:
+        starts = conn.execute(select(run.id, run.started_at).where(run.id.in_(ids))).all()
+    return {i: when for i, t in starts if (when := as_utc(t)) is not None}
 
 
 def _confirmed(engine: Engine) -> Section:
@@ -261,7 +378,8 @@ def _records(daily: pd.DataFrame, urls: dict[dt.date, str], opts: ReportOptions)
         "records",
         "Records",
         paragraphs=[
-            f"Counted {rec.counted_days:,} days; {len(rec.excluded):,} flagged days are left out of the records "
+            f"Counted {rec.counted_days:,} day{'s' if rec.counted_days != 1 else ''}; {len(rec.excluded):,} flagged "
+            f"day{'s are' if len(rec.excluded) != 1 else ' is'} left out of the records "
             "(rounded early-2022 figures, catch-ups after missing reports, outliers, changes of category).",
         ],
         tables=[
@@ -354,14 +472,22 @@ def _claims(engine: Engine, url: str) -> Section:
     with engine.connect() as conn:
         sources = known_sources(conn)
     rows = compare_claims(claims, series, dates_by={k: s.dates_by for k, s in sources.items()}).pipe(_dicts)
+    links = {c["id"]: c["url"] for c in claims.pipe(_dicts) if external(c.get("url"))}
     for row in rows:
         row["source_name"] = sources[row["source"]].name if row["source"] in sources else row["source"]
+        row["kind_shown"] = CLAIM_KINDS.get(str(row["kind"]), row["kind"])
+        row["definition_shown"] = str(row["definition"] or "").replace("_", " ")
+        row["publication"] = "publication" if row["id"] in links else None
+        row["url"] = links.get(row["id"])
+        row["why"] = row.get("basis") if row["verdict"] == "not comparable" else None
     return Section(
         "claims",
         "Claims of other sources against the series",
         paragraphs=[
             "Each claim is compared with the General Staff's series under the claimant's own date convention "
-            "(UK Defence Intelligence dates a figure by the day it covers; most others by the report)."
+            "(UK Defence Intelligence dates a figure by the day it covers; most others by the report). "
+            "A daily average is compared with the series' daily average over the same period, a period total "
+            "with the losses of that period, a total with the cumulative total."
         ],
         tables=[
             Table(
@@ -370,37 +496,84 @@ def _claims(engine: Engine, url: str) -> Section:
                 columns(
                     ("source_name", "Source"),
                     ("published", "Published"),
-                    ("figure", "Claim"),
-                    ("series", "Series", True),
+                    ("period", "Period"),
+                    ("kind_shown", "Kind"),
+                    ("definition_shown", "Definition"),
+                    ("figure", "Figure as published"),
+                    ("series", "Kyiv's figure", True),
+                    ("diff", "Difference", True),
                     ("verdict", "Verdict"),
                     ("convention", "Dated by"),
+                    ("publication", "Link", False, None, "url"),
+                    ("why", "Not comparable because"),
                 ),
-                rows,
+                [{**r, **{k: _figure(r.get(k)) for k in ("series", "diff")}} for r in rows],
+                sortable=True,
             )
         ],
     )
 
 
-def _charts(url: str, work: Path, result: SiteResult) -> Section:
+def _figure(value: object) -> object:
+    """A compared figure as people read it: a whole number without decimals, else one decimal."""
+    if isinstance(value, float) and value == value:
+        return int(value) if value.is_integer() else round(value, 1)
+    return value
+
+
+def _charts(url: str, work: Path, result: SiteResult, opts: ReportOptions) -> Section:
     from tracker.charts.build import STANDARD_SET, ChartRequest, build_set, file_name
 
     request = ChartRequest()
     drawn_set = build_set(request, work, url, fmt=("png", "svg"))
     drawn = {p.name for p in drawn_set.written}
+    if file_name("equipment", request.metric, "png") in drawn:
+        _write_equipment_csv(work, opts)
     charts = []
     for kind in STANDARD_SET:
         png_name, svg_name = file_name(kind, request.metric, "png"), file_name(kind, request.metric, "svg")
         if png_name in drawn:
+            data = CHART_DATA.get(kind)
             charts.append(
-                Chart(png_name, svg_name if svg_name in drawn else None, CHART_ALT.get(kind, kind), kind.title())
+                Chart(
+                    png_name,
+                    svg_name if svg_name in drawn else None,
+                    CHART_ALT.get(kind, kind),
+                    CHART_CAPTION.get(kind, kind.replace("-", " ").capitalize() + "."),
+                    data if data is not None and (work / data).is_file() else None,
+                )
             )
     result.skipped.extend((f"chart {kind}", why) for kind, why in drawn_set.skipped)
     return Section(
         "charts",
         "Charts",
-        paragraphs=["Each chart carries its source line; download the SVG or PNG for publication."],
+        paragraphs=[
+            "Each chart carries its source line. Under each: the PNG and SVG for publication and the CSV of its figures."
+        ],
         charts=charts,
     )
+
+
+def _write_equipment_csv(work: Path, opts: ReportOptions) -> None:
+    """The weekly equipment figures the equipment chart draws, one row per category and week."""
+    from dataclasses import replace
+
+    from tracker.charts.equipment import weekly
+    from tracker.metrics import MAIN_EQUIPMENT
+    from tracker.render import render_csv
+    from tracker.reports.options import load_series
+    from tracker.safe_write import write_file
+
+    rows: list[dict[str, Any]] = []
+    for metric in MAIN_EQUIPMENT:
+        try:
+            _full, series = load_series(replace(opts, metric=metric))
+        except InvalidInput:
+            continue
+        for row in weekly(series).pipe(_dicts):
+            rows.append({"metric": metric, **row})
+    keys = ["metric", "period", "week_start", "total", "days", "complete"]
+    write_file(work / CHART_DATA["equipment"], render_csv(rows, keys))
 
 
 def _sources(engine: Engine, result: SiteResult) -> Section:

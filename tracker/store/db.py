@@ -413,7 +413,14 @@ def open_store(url: str, *, write: bool) -> Engine:
     """
     check_url(url)
     if not write and sqlite_file_missing(url):
-        raise StoreError(f"no tracker store at {safe_url(url)}: run `tracker ingest ...` or `tracker db upgrade` first")
+        from tracker.config import named_in
+
+        raise StoreError(
+            f"no tracker store at {safe_url(url)}{named_in(url)}: run `tracker ingest ...` or `tracker db upgrade` "
+            "first (or `make demo` in the checkout)"
+            if named_in(url)
+            else f"no tracker store at {safe_url(url)}: run `tracker ingest ...` or `tracker db upgrade` first"
+        )
     engine = make_engine(url, write=write)
     try:
         if write:
