@@ -37,6 +37,9 @@ SAMPLE_CANNOT = {"equipment", "claimed-vs-confirmed"}
 # The charts drawn on each dataset ("first-oryx": the full one with one Oryx snapshot).
 DRAWN = {"full": STANDARD_SET, "sample": STANDARD_SET, "first-oryx": ("claimed-vs-confirmed",)}
 CASES = [(d, k) for d, kinds in DRAWN.items() for k in kinds if not (d == "sample" and k in SAMPLE_CANNOT)]
+# The palette gives this many sources a colour of their own (the compare and cumulative charts of
+# the full data draw nine).
+DISTINCT_COLOURS = 9
 WITH_SOURCES = [(d, k) for d, k in CASES if k in ("cumulative", "monthly", "compare")]
 
 
@@ -163,8 +166,8 @@ def text_boxes(fig: Figure) -> list[tuple[str, Bbox, object]]:
 
 
 def leaders(fig: Figure) -> list[tuple[str, tuple[float, float], tuple[float, float], object]]:
-    """(label, start, end, annotation) of every leader line drawn (an annotation's arrow), in
-    display pixels."""
+    """(label, start, end, annotation) of every straight piece of every leader line drawn (an
+    annotation's arrow, straight or bent), in display pixels."""
     from matplotlib.text import Annotation
 
     out = []
@@ -173,7 +176,8 @@ def leaders(fig: Figure) -> list[tuple[str, tuple[float, float], tuple[float, fl
         if patch is None or not patch.get_visible() or not ann.get_visible():
             continue
         vertices = patch.get_path().transformed(patch.get_transform()).vertices
-        out.append((ann.get_text(), tuple(vertices[0]), tuple(vertices[-1]), ann))
+        for a, b in zip(vertices[:-1], vertices[1:]):
+            out.append((ann.get_text(), tuple(a), tuple(b), ann))
     return out
 
 
@@ -254,9 +258,9 @@ def test_leader_lines_cross_neither_each_other_nor_another_text(
     lines = leaders(fig)
     crossing = [
         f"{a!r} / {b!r}"
-        for i, (a, p1, p2, _) in enumerate(lines)
-        for b, q1, q2, _ in lines[i + 1 :]
-        if _segments_cross(p1, p2, q1, q2)
+        for i, (a, p1, p2, ann_a) in enumerate(lines)
+        for b, q1, q2, ann_b in lines[i + 1 :]
+        if ann_a is not ann_b and _segments_cross(p1, p2, q1, q2)
     ]
     through = [
         f"leader of {label!r} through {name}"
@@ -304,7 +308,7 @@ def test_no_two_sources_drawn_together_look_alike(
     figures: dict[tuple[str, str], Figure | str], dataset: str, kind: str
 ) -> None:
     """Each source's markers ('claims:<source>') and legend handles: no two share colour and
-    marker, and up to six sources no two share a colour."""
+    marker, and up to nine sources no two share a colour."""
     from matplotlib.colors import to_hex
 
     fig = drawn(figures, dataset, kind)
@@ -315,7 +319,7 @@ def test_no_two_sources_drawn_together_look_alike(
     assert len(looks) >= 2, f"{kind}: fewer than two sources drawn ({sorted(looks)})"
     pairs = list(looks.values())
     assert len(set(pairs)) == len(pairs), {k: v[0] for k, v in looks.items()}
-    if len(looks) <= 6:
+    if len(looks) <= DISTINCT_COLOURS:
         assert len({colour for colour, _ in pairs}) == len(pairs)
     handles = [
         (to_hex(h.get_color()), h.get_marker())
@@ -328,14 +332,14 @@ def test_no_two_sources_drawn_together_look_alike(
 # --- the rules of each chart ----------------------------------------------------------------------
 
 
-def test_source_styles_differ_in_colour_up_to_six_and_in_colour_or_marker_up_to_36() -> None:
+def test_source_styles_differ_in_colour_up_to_nine_and_in_colour_or_marker_up_to_36() -> None:
     from tracker.charts.palette import source_style
 
     styles = [source_style(rank) for rank in range(36)]
     assert len(set(styles)) == 36
-    assert len({colour for colour, _ in styles[:6]}) == 6
+    assert len({colour for colour, _ in styles[:DISTINCT_COLOURS]}) == DISTINCT_COLOURS
     # A colour's second source has a clearly different shape: circle and cross, square and pentagon.
-    assert [styles[k][1] for k in (0, 6, 1, 7)] == ["o", "X", "s", "p"]
+    assert [styles[k][1] for k in (0, 9, 1, 10)] == ["o", "X", "s", "p"]
 
 
 def test_on_the_full_cumulative_chart_uk_mod_and_news_report_and_us_dod_and_csis_differ_in_colour(
@@ -365,23 +369,24 @@ def test_daily_flagged_spikes_are_clipped_at_the_top_with_their_values(
     assert fig.findobj(lambda a: a.get_gid() == "clipped-label") == [label]
 
 
-def test_cumulative_milestone_labels_sit_next_to_their_points(
+def test_cumulative_milestone_labels_sit_next_to_their_points_or_lead_to_them(
     figures: dict[tuple[str, str], Figure | str],
 ) -> None:
-    """Each label's nearest corner is within 6 points of its milestone; most are labelled."""
+    """Each label's nearest corner is within 6 points of its milestone, or a leader line joins
+    them."""
     from matplotlib.text import Text
 
     fig = drawn(figures, "full", "cumulative")
     renderer = fig.canvas.get_renderer()
     labels = fig.findobj(lambda a: a.get_gid() == "milestone-label")
-    assert len(labels) >= 9  # of 14 milestones: the rest would hit a claim or another label
+    assert len(labels) == 7
     far = []
     for ann in labels:
         px, py = ann.axes.transData.transform(ann.xy)
         box = Text.get_window_extent(ann, renderer)
         dx = max(box.x0 - px, 0.0, px - box.x1)
         dy = max(box.y0 - py, 0.0, py - box.y1)
-        if (dx * dx + dy * dy) ** 0.5 > 6 * fig.dpi / 72:
+        if (dx * dx + dy * dy) ** 0.5 > 6 * fig.dpi / 72 and ann.arrow_patch is None:
             far.append(ann.get_text())
     assert far == []
 
@@ -417,3 +422,205 @@ def test_equipment_title_names_a_one_day_record_set_in_the_last_four_weeks(full_
         "(119, against 187 in the four before); the most aircraft in one day yet (41 on 3 Jun 2025) "
         "and the most drones in one day yet (300 on 7 Jun 2025)"
     )
+
+
+# --- issue 24: what an editor saw on the drawn charts ---------------------------------------------
+
+
+def _record_labels(fig: Figure) -> list[object]:
+    return fig.findobj(lambda a: a.get_gid() == "record-label")
+
+
+@pytest.mark.parametrize("dataset", ["full", "sample"])
+def test_daily_record_labels_stand_in_the_order_of_their_points(
+    figures: dict[tuple[str, str], Figure | str], dataset: str
+) -> None:
+    from matplotlib.text import Text
+
+    fig = drawn(figures, dataset, "daily")
+    renderer = fig.canvas.get_renderer()
+    labels = _record_labels(fig)
+    assert len(labels) == 4
+    by_point = [a.get_text() for a in sorted(labels, key=lambda a: a.xy[0])]
+    by_label = [a.get_text() for a in sorted(labels, key=lambda a: Text.get_window_extent(a, renderer).x0)]
+    assert by_label == by_point
+
+
+@pytest.mark.parametrize("dataset", ["full", "sample"])
+def test_daily_record_leaders_cross_neither_each_other_nor_another_records_bar(
+    figures: dict[tuple[str, str], Figure | str], dataset: str
+) -> None:
+    """A record's bar rises from the axis to its point: a leader passing through it reads as a
+    crossing (the full data's 2,030 once led under 2,200's point, through its bar)."""
+    fig = drawn(figures, dataset, "daily")
+    lines = leaders(fig)
+    bars = []
+    for ann in _record_labels(fig):
+        ax = ann.axes
+        x, y = ax.transData.transform(ann.xy)
+        bottom = ax.transData.transform((ann.xy[0], ax.get_ylim()[0]))[1]
+        bars.append((ann, (x, bottom), (x, y - 3 * fig.dpi / 72)))
+    crossing = [
+        f"{a!r} / {b!r}"
+        for i, (a, p1, p2, ann_a) in enumerate(lines)
+        for b, q1, q2, ann_b in lines[i + 1 :]
+        if ann_a is not ann_b and _segments_cross(p1, p2, q1, q2)
+    ]
+    through = [
+        f"leader of {label!r} through the bar of {other.get_text()!r}"
+        for label, p, q, ann in lines
+        for other, b1, b2 in bars
+        if other is not ann and _segments_cross(p, q, b1, b2)
+    ]
+    assert (crossing, through) == ([], [])
+
+
+@pytest.mark.parametrize(("dataset", "kind"), WITH_SOURCES)
+def test_up_to_nine_sources_drawn_together_each_have_a_colour_of_their_own(
+    figures: dict[tuple[str, str], Figure | str], dataset: str, kind: str
+) -> None:
+    """The full data's compare chart once drew UK Ministry of Defence and News report both
+    orange, UK Defence Intelligence and US intelligence both green (different markers, too
+    small to tell apart): filled markers and hollow ones alike."""
+    from matplotlib.colors import to_hex
+
+    fig = drawn(figures, dataset, kind)
+    colours: dict[str, set[str]] = {}
+    for coll in fig.findobj(lambda a: str(a.get_gid() or "").startswith(("claims:", "claims-other:"))):
+        gid = str(coll.get_gid())
+        source = gid.split(":", 1)[1]
+        face = coll.get_facecolor()
+        colour = to_hex(face[0]) if gid.startswith("claims:") else to_hex(coll.get_edgecolor()[0])
+        colours.setdefault(source, set()).add(colour)
+    assert all(len(c) == 1 for c in colours.values()), colours
+    if len(colours) <= DISTINCT_COLOURS:
+        owners: dict[str, list[str]] = {}
+        for source, (colour,) in colours.items():
+            owners.setdefault(colour, []).append(source)
+        assert {c: s for c, s in owners.items() if len(s) > 1} == {}
+
+
+def _connectors(fig: Figure) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """The lines joining a claim's two conventions on the compare chart, in display pixels."""
+    out = []
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            if str(line.get_gid() or "").startswith("connector:") or (
+                line.get_gid() is None and len(line.get_xdata()) == 2
+            ):
+                (a, b) = ax.transData.transform(list(zip(line.get_xdata(), line.get_ydata())))
+                out.append((tuple(a), tuple(b)))
+    return out
+
+
+@pytest.mark.parametrize("dataset", ["full", "sample"])
+def test_no_compare_label_is_crossed_by_a_connector(figures: dict[tuple[str, str], Figure | str], dataset: str) -> None:
+    fig = drawn(figures, dataset, "compare")
+    connectors = _connectors(fig)
+    if dataset == "full":
+        assert len(connectors) >= 2
+    crossed = [
+        f"{name} crossed by the connector at x={p[0]:.0f}"
+        for name, box, artist in text_boxes(fig)
+        for p, q in connectors
+        if _segment_hits_box(p, q, box)
+    ]
+    assert crossed == []
+
+
+@pytest.mark.parametrize("dataset", ["full", "sample"])
+def test_compare_axis_starts_at_the_first_data_month(
+    figures: dict[tuple[str, str], Figure | str], urls: dict[str, str], dataset: str
+) -> None:
+    """The x axis begins on the first day of the month in which the earliest claim's period
+    begins (the full data: Jan 2022, UK Defence Intelligence's 2022 average), not a sliver of
+    the year before."""
+    from matplotlib.dates import date2num
+
+    from tracker.charts.build import ChartRequest, Loader
+    from tracker.charts.compare import comparable_rows
+
+    loader = Loader(urls[dataset], ChartRequest())
+    try:
+        rows = comparable_rows(loader.comparison("personnel"))
+    finally:
+        loader.close()
+    first = rows["period_start"].min()
+    fig = drawn(figures, dataset, "compare")
+    (ax,) = fig.axes
+    assert ax.get_xlim()[0] == pytest.approx(date2num(dt.date(first.year, first.month, 1)))
+    if dataset == "full":
+        assert (first.year, first.month) == (2022, 1)
+
+
+def test_every_panel_row_of_the_equipment_chart_labels_its_years(
+    figures: dict[tuple[str, str], Figure | str],
+) -> None:
+    """Each of the eight panels (two rows) shows its own year labels, '’22' to '’26'."""
+    fig = drawn(figures, "full", "equipment")
+    unlabelled = []
+    for ax in fig.axes:
+        shown = [t.get_text() for t in ax.get_xticklabels() if t.get_visible() and t.get_text().strip()]
+        if [f"\u2019{y}" for y in range(22, 27)] != shown:
+            unlabelled.append((ax.get_position().y0.round(2), shown))
+    assert len(fig.axes) == 8
+    assert unlabelled == []
+
+
+def test_monthly_chart_leaves_out_a_month_mostly_from_one_multi_day_report(
+    figures: dict[tuple[str, str], Figure | str],
+) -> None:
+    """Feb 2022 holds 4 days whose 5,300 are 2,800 from the first report (everything since the
+    invasion began): its 1,325 a day would stand taller than any 2022 month. It is left out of
+    the bars and the scale, and a note says why."""
+    from matplotlib.dates import num2date
+
+    fig = drawn(figures, "full", "monthly")
+    months = {
+        (num2date(p.get_x() + p.get_width() / 2).year, num2date(p.get_x() + p.get_width() / 2).month): p.get_height()
+        for p in fig.findobj(lambda a: a.get_gid() in ("months", "months-partial"))
+    }
+    assert (2022, 3) in months and (2022, 2) not in months
+    assert months[(2022, 3)] == pytest.approx(12200 / 31)
+    assert max(h for (y, _), h in months.items() if y == 2022) < 600  # Feb's 1,325 would be twice that
+    notes = " ".join(t.get_text().replace("\n", " ") for t in fig.findobj(lambda a: a.get_gid() == "note"))
+    assert "Left out: Feb 2022 (2,800 of its 5,300 from one report" in notes
+
+
+def test_monthly_rule_keeps_every_month_of_a_series_without_multi_day_reports(
+    figures: dict[tuple[str, str], Figure | str],
+) -> None:
+    """The sample (from 31 Mar 2024, one report a day) loses no month to the rule."""
+    fig = drawn(figures, "sample", "monthly")
+    notes = " ".join(t.get_text() for t in fig.findobj(lambda a: a.get_gid() == "note"))
+    assert "Left out" not in notes
+
+
+def test_cumulative_claim_markers_do_not_pile_up(figures: dict[tuple[str, str], Figure | str]) -> None:
+    """No two claim markers (of any sources) overlap: the full data's Feb–Mar and Oct 2024
+    claims once sat on top of each other."""
+    import math
+
+    fig = drawn(figures, "full", "cumulative")
+    centres = []
+    for coll in fig.findobj(lambda a: str(a.get_gid() or "").startswith("claims:")):
+        size_pt = math.sqrt(coll.get_sizes()[0])
+        for xy in coll.get_offset_transform().transform(coll.get_offsets()):
+            centres.append((coll.get_gid(), tuple(xy), size_pt * fig.dpi / 72))
+    piled = [
+        f"{a} / {b} at ({pa[0]:.0f}, {pa[1]:.0f})"
+        for i, (a, pa, da) in enumerate(centres)
+        for b, pb, db in centres[i + 1 :]
+        if math.dist(pa, pb) < (da + db) / 2 - TOLERANCE_PX
+    ]
+    assert piled == []
+
+
+def test_cumulative_labels_every_other_milestone_and_the_latest(
+    figures: dict[tuple[str, str], Figure | str],
+) -> None:
+    """14 milestones (100,000 to 1,400,000) are too many to label beside a line that passes
+    one every two months: the multiples of 200,000 are labelled, and the latest whatever it is."""
+    fig = drawn(figures, "full", "cumulative")
+    labels = sorted(a.get_text().split(":")[0] for a in fig.findobj(lambda a: a.get_gid() == "milestone-label"))
+    assert labels == sorted(f"{k * 100_000:,}" for k in range(2, 15, 2))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from tracker.charts import overlay
 from tracker.charts.axes import date_axis, date_numbers, style_axes
 from tracker.charts.formats import convention_words, day_text, month_text, number_text, plural
-from tracker.charts.labels import Label, place_labels, point_boxes
+from tracker.charts.labels import Box, Label, place_labels, point_boxes
 from tracker.charts.layout import (
     DEFAULT_DPI,
     DEFAULT_SIZE,
@@ -178,7 +178,10 @@ def compare_chart(
     x_start, x_end = date_numbers(rows["period_start"]), date_numbers(rows["period_end"]) + 1
     _ratio_axis(ax, np.concatenate([ratio, other_ratio[~np.isnan(other_ratio)]]), tolerance)
     pad = max((float(x_end.max()) - float(x_start.min())) * 0.03, 20)
-    ax.set_xlim(float(x_start.min()) - pad, float(x_end.max()) + pad)
+    # The axis starts on the first day of the first data month: padding there would show a
+    # sliver of the year before (labelled '’21 on the full data) that holds nothing.
+    first = pd.Timestamp(rows["period_start"].min())
+    ax.set_xlim(float(date_numbers([first.replace(day=1)])[0]), float(x_end.max()) + pad)
     date_axis(ax, pd.Timestamp(rows["period_start"].min()), pd.Timestamp(rows["period_end"].max()))
     place_axes(ax, frame)
     unit_label(ax, "claim against the General Staff's figure (log scale)", frame)
@@ -336,7 +339,14 @@ def _draw_claims(
         for i in idx:
             o = other_ratio[i]
             if not np.isnan(o) and abs(math.log(o / ratio[i])) > 0.02:
-                ax.plot([x_mid[i], x_mid[i]], [ratio[i], o], color=colour, linewidth=0.6, zorder=3)
+                ax.plot(
+                    [x_mid[i], x_mid[i]],
+                    [ratio[i], o],
+                    color=colour,
+                    linewidth=0.6,
+                    zorder=3,
+                    gid=f"connector:{source}",
+                )
                 ax.scatter(
                     [x_mid[i]],
                     [o],
@@ -407,4 +417,20 @@ def _label_far_claims(
             )
         )
     avoid = point_boxes(ax, x_mid, ratio, radius_pt=4)
+    avoid += _connector_boxes(ax)
     place_labels(ax, labels, offsets=LABEL_OFFSETS, avoid=avoid, leader_beyond_pt=12)
+
+
+def _connector_boxes(ax: Axes) -> list[Box]:
+    """Display boxes around the lines joining a claim's two conventions (and the hollow marker
+    at their far end), so that no label is drawn across one."""
+    import numpy as np
+
+    r = 4.0 * ax.figure.dpi / 72.0
+    boxes: list[Box] = []
+    for line in ax.get_lines():
+        if str(line.get_gid() or "").startswith("connector:"):
+            xs, ys = np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float)
+            (x0, y0), (x1, y1) = ax.transData.transform(np.column_stack([xs, ys]))
+            boxes.append((min(x0, x1) - r, min(y0, y1) - r, max(x0, x1) + r, max(y0, y1) + r))
+    return boxes

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 MIN_REPORTS = 2
+MAX_LABELLED = 8  # more milestones in view than this: every other one labelled
+MARKER_S = 22.0  # a claim marker's area (points squared)
 
 
 @charted
@@ -135,26 +137,38 @@ def cumulative_chart(
     mx = date_numbers(marks["date"])
     my = marks["total"].to_numpy(dtype=float)
     ax.scatter(mx, my, s=9, color="white", edgecolors=SERIES, linewidths=0.9, zorder=4, gid="milestones")
-    _label_milestones(ax, marks, mx, my, order)
+    shifted = _side_by_side(ax, order, list(zip(mx, my)))
+    _label_milestones(ax, marks, mx, my, order, shifted)
 
     handles = [
         Line2D([], [], color=SERIES, linewidth=1.6),
         Line2D([], [], color=SERIES, marker="o", markerfacecolor="white", linestyle="", markersize=3.5),
-        *_draw_claims(ax, order, styles),
+        *_draw_claims(ax, order, styles, shifted),
     ]
     legend(ax, frame, handles, legend_names, ncol=ncol)
     return fig
 
 
 def _label_milestones(
-    ax: Axes, marks: pd.DataFrame, mx: NDArray[np.float64], my: NDArray[np.float64], order: list[overlay.Point]
+    ax: Axes,
+    marks: pd.DataFrame,
+    mx: NDArray[np.float64],
+    my: NDArray[np.float64],
+    order: list[overlay.Point],
+    shifted: dict[int, float],
 ) -> None:
-    """Milestone labels right beside their point, the newest first: just below-right of it
-    (under a rising line), else just above-left; one that would hit another label or a claim's
-    marker is left out (its marker stays)."""
-    claim_xy = [(float(date_numbers([p.mid])[0]), p.value) for p in order]
+    """Milestone labels beside their point, the newest first: just below-right of it (under a
+    rising line), else just above-left, else a little further with a leader line. Where more
+    than MAX_LABELLED milestones are in view, only every other one (the multiples of twice the
+    step: 200,000, 400,000, ...) and the latest are labelled; every one keeps its marker."""
+    claim_xy = [(shifted[id(p)], p.value) for p in order]
     avoid = point_boxes(ax, [c[0] for c in claim_xy], [c[1] for c in claim_xy], radius_pt=6)
     avoid += point_boxes(ax, mx, my, radius_pt=3)
+    values = marks["milestone"].to_numpy(dtype=float)
+    keep = [True] * len(values)
+    if len(values) > MAX_LABELLED:
+        step = float(min(b - a for a, b in zip(values[:-1], values[1:])))
+        keep = [v % (2 * step) == 0 or i == len(values) - 1 for i, v in enumerate(values)]
     labels = [
         Label(
             float(mx[i]),
@@ -165,14 +179,50 @@ def _label_milestones(
             gid="milestone-label",
         )
         for i, (milestone, day) in enumerate(zip(marks["milestone"], marks["date"]))
+        if keep[i]
     ][::-1]
-    beside = [(4.0, -2.0, "left", "top"), (-4.0, 2.0, "right", "bottom")]
-    place_labels(ax, labels, offsets=beside, avoid=avoid, leader_beyond_pt=99, drop=True)
+    beside = [
+        (4.0, -2.0, "left", "top"),
+        (-4.0, 2.0, "right", "bottom"),
+        (10.0, -12.0, "left", "top"),
+        (-10.0, 12.0, "right", "bottom"),
+        (16.0, -22.0, "left", "top"),
+        (-16.0, 22.0, "right", "bottom"),
+    ]
+    place_labels(ax, labels, offsets=beside, avoid=avoid, leader_beyond_pt=9, drop=True)
 
 
-def _draw_claims(ax: Axes, order: list[overlay.Point], styles: dict[str, tuple[str, str]]) -> list[Line2D]:
-    """Each source's claims as markers, with their low–high range as a bar, a period of a month
-    or more as a line across it, and a triangle for a bound; one legend handle per source."""
+def _side_by_side(ax: Axes, order: list[overlay.Point], obstacles: list[tuple[float, float]]) -> dict[int, float]:
+    """Each claim's x (date number, by id of its Point): its period's middle, or, where its
+    marker would overlap one already placed (or a milestone's, `obstacles`), the nearest place
+    beside it, right or left a marker's width at a time, so claims that agree stay readable
+    side by side instead of piling up (a few days off their date at most)."""
+    import math
+
+    scale = ax.figure.dpi / 72.0
+    step = (math.sqrt(MARKER_S) + 1.0) * scale  # a marker's width and a point, in pixels
+    (x0, _), (x1, _) = ax.transData.transform([(0.0, 0.0), (1.0, 0.0)])
+    per_day = x1 - x0
+    taken = [tuple(ax.transData.transform(xy)) for xy in obstacles]
+    out: dict[int, float] = {}
+    for p in order:
+        mid = float(date_numbers([p.mid])[0])
+        px, py = ax.transData.transform((mid, p.value))
+        for k in range(40):
+            shift = (k + 1) // 2 * step * (1 if k % 2 else -1) if k else 0.0
+            if all(math.dist((px + shift, py), t) >= step for t in taken):
+                break
+        taken.append((px + shift, py))
+        out[id(p)] = mid + shift / per_day
+    return out
+
+
+def _draw_claims(
+    ax: Axes, order: list[overlay.Point], styles: dict[str, tuple[str, str]], shifted: dict[int, float]
+) -> list[Line2D]:
+    """Each source's claims as markers (set side by side where they would overlap), with their
+    low–high range as a bar, a period of a month or more as a line across it, and a triangle for
+    a bound; one legend handle per source."""
     import numpy as np
     from matplotlib.lines import Line2D
 
@@ -182,7 +232,7 @@ def _draw_claims(ax: Axes, order: list[overlay.Point], styles: dict[str, tuple[s
         by_source.setdefault(p.source, []).append(p)
     for source, pts in by_source.items():
         colour, marker = styles[source]
-        px = np.array([float(date_numbers([p.mid])[0]) for p in pts])
+        px = np.array([shifted[id(p)] for p in pts])
         py = np.array([p.value for p in pts])
         for p, xi in zip(pts, px):
             if p.low is not None and p.high is not None and p.high > p.low:
@@ -210,7 +260,7 @@ def _draw_claims(ax: Axes, order: list[overlay.Point], styles: dict[str, tuple[s
         ax.scatter(
             px,
             py,
-            s=22,
+            s=MARKER_S,
             marker=marker,
             color=colour,
             edgecolors="white",

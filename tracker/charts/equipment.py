@@ -96,7 +96,9 @@ def equipment_chart(
     w_pt, h = frame.width_pt, frame.height_pt
     top, bottom = frame.plot_top, frame.plot_bottom
     header = 21.0 / h  # each panel's name and last week's figure, above it
-    gap_x_pt, gap_y = 16.0, 12.0 / h + header
+    # Every row carries its own year labels (an editor reads a top panel without the one
+    # below it): the gap between rows leaves room for them.
+    gap_x_pt, gap_y = 16.0, (12.0 + SMALL_PT * 1.6) / h + header
     left_pt = PAD_PT
     panel_w = (w_pt - 2 * PAD_PT - gap_x_pt * (cols - 1)) / cols
     panel_h = (top - bottom - gap_y * (rows - 1) - header) / rows
@@ -131,8 +133,6 @@ def equipment_chart(
             ax.axhline(0, color=MUTED, linewidth=0.5)
         _panel_header(fig, metric, changes.get(metric), (left_pt + c * (panel_w + gap_x_pt)) / w_pt, y_top, h)
         date_axis(ax, start, end)
-        if r < rows - 1 and k + cols < n:
-            ax.tick_params(axis="x", labelbottom=False)
     return fig
 
 

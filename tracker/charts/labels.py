@@ -104,6 +104,7 @@ def place_labels(
     candidates: list[Spot] = [*offsets, *([] if drop else further)]
     bbox = ax.get_window_extent()
     placed: list[Box] = list(avoid)
+    drawn: list[tuple[tuple[float, float], tuple[float, float]]] = []  # leaders placed so far
     artists = []
     for lab in labels:
         lines = lab.text.split("\n")
@@ -122,6 +123,11 @@ def place_labels(
             box = (left, bottom, left + w, bottom + h)
             outside = box[0] < bbox.x0 or box[2] > bbox.x1 or box[1] < bbox.y0 or box[3] > bbox.y1
             cost = sum(_overlap_area(box, other) for other in placed) + (w * h if outside else 0.0)
+            if math.hypot(dx, dy) > leader_beyond_pt:
+                # A leader may cross no other leader nor pass through another label.
+                seg = ((ax_x, ax_y), (cx, cy))
+                cost += w * h * sum(_segments_cross(*seg, *other) for other in drawn)
+                cost += w * h * sum(_segment_in_box(*seg, other) for other in placed[len(avoid) :])
             if cost == 0:
                 choice = (aligned, dx, dy, box)
                 break
@@ -134,6 +140,8 @@ def place_labels(
         aligned, dx, dy, box = choice
         placed.append(box)
         far = math.hypot(dx, dy) > leader_beyond_pt
+        if far:
+            drawn.append(((ax_x, ax_y), (ax_x + dx * scale, ax_y + dy * scale)))
         leader = dict(arrowstyle="-", color=MUTED, linewidth=0.5, shrinkA=0, shrinkB=2) if far else None
         artists.append(_annotate(ax, aligned, dx, dy, leader))
     return artists
@@ -170,8 +178,10 @@ def row_labels(
     ceiling: Callable[[float, float], float] | None = None,
 ) -> list[Annotation]:
     """Labels above their anchors; where they would collide they merge into one row above the
-    cluster's highest anchor, side by side in the anchors' order, with leader lines (so records
-    that cluster in time stay readable and their leaders never cross). `ceiling(x0, x1)` gives
+    cluster's highest anchor, side by side in the anchors' order, with elbowed leader lines: from
+    each label down to one height just above the highest anchor, then straight down to its own
+    anchor. Labels and anchors in the same order and one height for every bend, no two leaders
+    cross and none passes through another anchor's column (a record's bar). `ceiling(x0, x1)` gives
     the highest data value between two x (data units): a row is lifted above it too."""
     fig = ax.figure
     scale = fig.dpi / 72.0
@@ -185,8 +195,8 @@ def row_labels(
     gap, off = gap_pt * scale, offset_pt * scale
     bbox = ax.get_window_extent()
 
-    def row(cluster: list[_Item]) -> _Row:
-        return _row(ax, bbox, cluster, gap, off, ceiling)
+    def row(cluster: list[_Item], lift: float = 0.0) -> _Row:
+        return _row(ax, bbox, cluster, gap, off, ceiling, lift)
 
     clusters = [[item] for item in items]
     merged = True
@@ -202,45 +212,28 @@ def row_labels(
                 break
     artists = []
     for cluster in clusters:
-        cluster = _uncrossed(cluster, row)
         placed = row(cluster)
+        if len(cluster) > 1:
+            # Lift a row of several labels (as far as the axes allow) so its leaders slope.
+            room = bbox.y1 - placed.base - max(item.h for item in cluster)
+            placed = row(cluster, max(0.0, min(room, off)))
+        knee = max(item.py for item in cluster) + off / 2
         for item, cx in zip(cluster, placed.centres):
             dx, dy = (cx - item.px) / scale, (placed.base - item.py) / scale
             far = abs(dx) > 2 or dy > offset_pt + 4
-            leader = (
-                dict(arrowstyle="-", color=MUTED, linewidth=0.5, shrinkA=1, shrinkB=3, relpos=(0.5, 0.0))
-                if far
-                else None
-            )
+            leader = _elbow(cx, placed.base, item.px, knee) if far else None
             artists.append(_annotate(ax, item.label, dx, dy, leader))
     return artists
 
 
-def _uncrossed(cluster: list[_Item], row: Callable[[list[_Item]], _Row]) -> list[_Item]:
-    """The cluster's labels in an order whose leader lines (from each label's bottom centre to
-    its anchor) do not cross: the anchors' order, with crossing pairs swapped while that
-    removes crossings (anchors at different heights can make the anchors' order cross)."""
-
-    def crossings(order: list[_Item]) -> list[tuple[int, int]]:
-        placed = row(order)
-        segs = [((cx, placed.base), (it.px, it.py)) for it, cx in zip(order, placed.centres)]
-        return [
-            (i, j) for i in range(len(segs)) for j in range(i + 1, len(segs)) if _segments_cross(*segs[i], *segs[j])
-        ]
-
-    order = list(cluster)
-    found = crossings(order)
-    for _ in range(len(order) ** 2):
-        if not found:
-            break
-        i, j = found[0]
-        swapped = list(order)
-        swapped[i], swapped[j] = swapped[j], swapped[i]
-        now = crossings(swapped)
-        if len(now) >= len(found):
-            break
-        order, found = swapped, now
-    return order
+def _elbow(x0: float, y0: float, x1: float, knee: float) -> dict[str, Any]:
+    """A leader from a label's bottom centre (x0, y0) to the height `knee` above its anchor's x
+    (x1), then straight down to the anchor (display pixels); a straight one when they line up."""
+    style: dict[str, Any] = dict(arrowstyle="-", color=MUTED, linewidth=0.5, shrinkA=1, shrinkB=3, relpos=(0.5, 0.0))
+    if abs(x1 - x0) >= 1.0 and y0 > knee:
+        angle = math.degrees(math.atan2(knee - y0, x1 - x0))
+        style["connectionstyle"] = f"angle,angleA={angle:.4f},angleB=90,rad=0"
+    return style
 
 
 def _segments_cross(
@@ -261,14 +254,15 @@ def _row(
     gap: float,
     off: float,
     ceiling: Callable[[float, float], float] | None,
+    lift: float = 0.0,
 ) -> _Row:
     """A cluster's labels side by side, centred under their anchors but inside the axes, `off`
-    above the highest anchor (and half that above the ceiling between its edges)."""
+    (plus `lift`) above the highest anchor (and half that above the ceiling between its edges)."""
     widths = [item.w for item in cluster]
     total = sum(widths) + gap * (len(cluster) - 1)
     centre = (cluster[0].px + cluster[-1].px) / 2
     left = min(max(centre - total / 2, bbox.x0), bbox.x1 - total)
-    base = max(item.py for item in cluster) + off
+    base = max(item.py for item in cluster) + off + lift
     if ceiling is not None:
         inverse = ax.transData.inverted()
         (dx0, _), (dx1, _) = inverse.transform((left, 0)), inverse.transform((left + total, 0))
@@ -280,6 +274,15 @@ def _row(
         centres.append(x + wd / 2)
         x += wd + gap
     return _Row(left, left + total, base, centres)
+
+
+def _segment_in_box(p: tuple[float, float], q: tuple[float, float], box: Box) -> bool:
+    """Whether a segment passes through a box (display pixels)."""
+    x0, y0, x1, y1 = box
+    if any(x0 < x < x1 and y0 < y < y1 for x, y in (p, q)):
+        return True
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    return any(_segments_cross(p, q, corners[i], corners[(i + 1) % 4]) for i in range(4))
 
 
 def _overlap_area(a: Box, b: Box) -> float:

@@ -39,6 +39,7 @@ CONVENTION_SUBTITLE = {
     "covered": "of covered days, as UK Defence Intelligence counts (September: the reports of 2 Sep–1 Oct)",
 }
 CLOSE = 0.05
+MOSTLY_ONE_REPORT = 0.5  # a month whose total is at least this share one multi-day report is left out
 
 
 def month_ranges(labels: list[str]) -> str:
@@ -90,7 +91,7 @@ def monthly_chart(
 
     metric = daily.attrs.get("metric") or ""
     by = daily.attrs.get("by", "report")
-    table = _months(daily, metric, since, until)
+    table, held = _months(daily, metric, since, until)
     noun, unit = series_words(metric)
     periods = [pd.Period(p, freq="M") for p in table["period"]]
     starts = [p.start_time for p in periods]
@@ -107,7 +108,7 @@ def monthly_chart(
     agreement = _agreement(monthly, table)
     if agreement:
         subtitle += " Markers: " + "; ".join(agreement) + "."
-    notes = _notes(table, longer, left)
+    notes = [*_held_note(held), *_notes(table, longer, left)]
     generated = generated or generated_date()
     sources = [series_source, *dict.fromkeys(p.source for p in unique)]
     names = ["General Staff: daily average", *(f"{overlay.short_source(k)}" for k in styles)]
@@ -157,8 +158,37 @@ def monthly_chart(
     return fig
 
 
-def _months(daily: pd.DataFrame, metric: str, since: dt.date | None, until: dt.date | None) -> pd.DataFrame:
-    """The calendar months of the series that overlap since..until; InvalidInput if too few."""
+def multi_day_share(daily: pd.DataFrame) -> dict[str, tuple[float, float, str]]:
+    """Per month (YYYY-MM): (the largest figure of one report counting several days, the
+    month's total, why it counts several), for the months that hold such a report. A report
+    counts several days when it follows missing reports (span_days > 1) or is the series'
+    first report (everything since the invasion began)."""
+    rows = daily.loc[daily["increment"].notna()]
+    first = rows["flags"].fillna("").str.contains("first_report")
+    several = rows.loc[(rows["span_days"] > 1) | first]
+    out: dict[str, tuple[float, float, str]] = {}
+    if several.empty:
+        return out
+    month = rows["date"].dt.to_period("M").astype(str)
+    totals = rows.groupby(month)["increment"].sum()
+    for key, part in several.groupby(month.loc[several.index]):
+        biggest = part.sort_values("increment", ascending=False, kind="stable").iloc[0]
+        why = (
+            "the first report, everything since the invasion began"
+            if "first_report" in str(biggest["flags"])
+            else f"a report after {int(biggest['span_days']) - 1} missing"
+        )
+        out[str(key)] = (float(biggest["increment"]), float(totals[key]), why)
+    return out
+
+
+def _months(
+    daily: pd.DataFrame, metric: str, since: dt.date | None, until: dt.date | None
+) -> tuple[pd.DataFrame, dict[str, tuple[float, float, str]]]:
+    """The calendar months of the series that overlap since..until, and those left out of them
+    (MOSTLY_ONE_REPORT: a month at least half of whose total is one report counting several
+    days has no daily average worth a bar: Feb 2022's 4 days hold the first report's 2,800, and
+    its 1,325 a day would tower over 2022); InvalidInput if too few remain."""
     import pandas as pd
 
     from tracker.analysis import period_table
@@ -168,13 +198,39 @@ def _months(daily: pd.DataFrame, metric: str, since: dt.date | None, until: dt.d
         table = table.loc[table["end"] >= pd.Timestamp(since)]
     if until is not None:
         table = table.loc[table["start"] <= pd.Timestamp(until)]
-    table = table.reset_index(drop=True)
+    shares = multi_day_share(daily)
+    held = {
+        period: shares[period]
+        for period, total in zip(table["period"], table["total"])
+        if period in shares and total and shares[period][0] >= MOSTLY_ONE_REPORT * total
+    }
+    table = table.loc[~table["period"].isin(list(held))].reset_index(drop=True)
     if len(table) < MIN_MONTHS:
         raise InvalidInput(
             f"too few months of {metric} to chart ({len(table)} between {since or 'the start'} "
             f"and {until or 'the end'}; need {MIN_MONTHS})"
+            + (f"; left out, as mostly one report counting several days: {month_ranges(sorted(held))}" if held else "")
         )
-    return table
+    return table, held
+
+
+def _held_note(held: dict[str, tuple[float, float, str]]) -> list[str]:
+    """The note naming the months left out by the MOSTLY_ONE_REPORT rule (none: no note)."""
+    import pandas as pd
+
+    if not held:
+        return []
+    parts = [
+        f"{month_text(pd.Period(period, freq='M').start_time)} ({number_text(part)} of its "
+        f"{number_text(total)} from one report: {why})"
+        for period, (part, total, why) in sorted(held.items())
+    ]
+    return [
+        "Left out: "
+        + "; ".join(parts)
+        + ". A month at least half of whose total is one report counting several days has no "
+        "daily average to draw."
+    ]
 
 
 def _distinct(points: list[overlay.Point]) -> list[overlay.Point]:

@@ -118,7 +118,7 @@ def claim_points(claims: pd.DataFrame) -> list[Point]:
 
 def styles_for(sources: Iterable[str]) -> dict[str, tuple[str, str]]:
     """Colour and marker per source drawn together: each takes its rank among them in the order
-    of the source registry (others after, in order of first appearance), so up to six sources
+    of the source registry (others after, in order of first appearance), so up to nine sources
     differ in colour and no two share colour and marker. A source keeps its look on every chart
     that draws the same sources."""
     from tracker.sources import CURATED, GENERAL_STAFF, SOURCES

@@ -21,10 +21,11 @@ TEXT = "#222222"
 MUTED = "#666666"
 GRID = "#e3e3e3"
 # Claims of other sources: a colour and a marker each. The sources drawn together take colours in
-# the registry's order, so up to six look different by colour alone (and by marker too, for
-# print and colour-blind readers); past six, colours repeat with another marker, so no two
-# sources share both (see overlay.styles_for). Blue is the series' own colour and triangles mark bounds ("more
-# than", "up to"): neither is used here.
+# the registry's order, so up to nine look different by colour alone (and by marker too, for
+# print and colour-blind readers; the first six are Okabe-Ito's, the last three darker tones
+# that stay apart from them); past nine, colours repeat with another marker, so no two sources
+# share both (see overlay.styles_for). Blue is the series' own colour, yellow too pale for a
+# small marker on white, and triangles mark bounds ("more than", "up to"): none is used here.
 CLAIM_COLOURS = (
     OKABE_ITO["green"],
     OKABE_ITO["orange"],
@@ -32,6 +33,9 @@ CLAIM_COLOURS = (
     OKABE_ITO["black"],
     OKABE_ITO["sky_blue"],
     OKABE_ITO["vermillion"],
+    "#8C510A",  # brown
+    "#999999",  # grey
+    "#882255",  # wine
 )
 CLAIM_MARKERS = ("o", "s", "D", "X", "p", "P")
 # How far each cycle of colours shifts the markers: the second cycle by half the list, so that
@@ -43,5 +47,7 @@ def source_style(rank: int) -> tuple[str, str]:
     """(colour, marker) of the source at `rank` among those drawn together: colours cycle, and
     each cycle shifts the markers, so every rank below 36 has its own pair."""
     cycle, colour = divmod(rank, len(CLAIM_COLOURS))
-    shift = MARKER_SHIFTS[cycle % len(MARKER_SHIFTS)]
+    # Colours past the markers' count start half-way along them (the seventh colour a cross, not
+    # a second circle), so the first nine sources differ in marker too wherever they can.
+    shift = MARKER_SHIFTS[cycle % len(MARKER_SHIFTS)] + (colour // len(CLAIM_MARKERS)) * 3
     return CLAIM_COLOURS[colour], CLAIM_MARKERS[(colour + shift) % len(CLAIM_MARKERS)]
