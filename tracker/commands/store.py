@@ -9,9 +9,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tracker.commands.ingest import AllowShrinkOption, WaitOption
-from tracker.commands.options import DbOption, FormatOption, JsonAliasOption, Number, chosen_format, output_path
+from tracker.commands.options import (
+    DbOption,
+    FormatOption,
+    JsonAliasOption,
+    Number,
+    SideOption,
+    chosen_format,
+    output_path,
+)
 from tracker.errors import InvalidInput
-from tracker.reports.options import OutputFormat
+from tracker.reports.options import OutputFormat, Side
 from tracker.sources import GENERAL_STAFF
 
 if TYPE_CHECKING:
@@ -63,18 +71,21 @@ def status(
 def latest(
     source: Annotated[str, typer.Option("--source", help="Whose figures.")] = GENERAL_STAFF,
     feed: Annotated[str | None, typer.Option("--feed", help="Which feed of the source (default: the fullest).")] = None,
+    side: SideOption = Side.russia,
     db: DbOption = None,
     fmt: FormatOption = OutputFormat.table,
     as_json: JsonAliasOption = False,
 ) -> None:
-    """The latest report's totals and increases, for every category."""
+    """The latest report's totals and increases, for every category (of one side's losses)."""
     from tracker.config import resolve_db_url
     from tracker.reports.store_outputs import latest_output
     from tracker.store.queries import latest_figures
     from tracker.store.reading import read_store
 
-    rows = read_store(resolve_db_url(db), lambda store: latest_figures(store, source=source, feed=feed))
-    print(latest_output(rows, chosen_format(fmt, as_json), source))
+    rows = read_store(
+        resolve_db_url(db), lambda store: latest_figures(store, source=source, feed=feed, side=side.value)
+    )
+    print(latest_output(rows, chosen_format(fmt, as_json), source, side=side.value))
 
 
 def findings(

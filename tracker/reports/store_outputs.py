@@ -98,12 +98,16 @@ def _state(row: dict[str, Any], stale_hours: float) -> str:
     return f"STALE: latest report is {report_age / 24:.1f} days old (warn past {stale_hours:g} h)"
 
 
-def latest_output(rows: Sequence[dict[str, Any]], fmt: str, source: str) -> str:
-    """The latest report's total and increase per category."""
+def latest_output(rows: Sequence[dict[str, Any]], fmt: str, source: str, *, side: str = "russia") -> str:
+    """The latest report's total and increase per category (the title names a side other than
+    Russia's losses, the default)."""
     machine = machine_output(rows, fmt)
     if machine is not None:
         return machine
-    lines = [f"Latest figures of {source}:"]
+    whose = "" if side == "russia" else f" ({side.capitalize()}'s losses)"
+    lines = [f"Latest figures of {source}{whose}:"]
+    if not rows:
+        lines.append(f"  no totals of {side.capitalize()}'s losses stored for {source}")
     for r in rows:
         inc = f"+{r['increase']:,}" if r["increase"] is not None else "—"
         span = f" over {r['days_since_previous']} days" if (r["days_since_previous"] or 1) > 1 else ""
