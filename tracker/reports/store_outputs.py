@@ -19,8 +19,8 @@ def machine_output(rows: Sequence[dict[str, Any]], fmt: str, fields: Sequence[st
     """Rows as JSON or CSV when the format asks for it; None for a table."""
     if fmt == "json":
         return render_json([dict(r) if fields is None else {f: r.get(f) for f in fields} for r in rows])
-    if fmt == "csv":
-        return render_csv([_flat(r) for r in rows], list(fields) if fields else None)
+    if fmt == "csv":  # print adds the last line's end: a second would read as an empty row
+        return render_csv([_flat(r) for r in rows], list(fields) if fields else None).rstrip("\n")
     return None
 
 
@@ -147,9 +147,13 @@ def feeds_output(rows: Sequence[dict[str, Any]], fmt: str) -> str:
     return sanitize("\n".join(lines), keep_newlines=True)
 
 
+WITHDRAWAL_FIELDS = ("feed", "source", "run", "opened_at", "status", "rows", "metrics", "first_date", "last_date")
+WITHDRAWAL_FIELDS += ("closed_run",)
+
+
 def withdrawals_output(rows: Sequence[dict[str, Any]], fmt: str) -> str:
     """Per withdrawal: its feed, the run that held it, when, its status, rows, series and dates."""
-    machine = machine_output(rows, fmt)
+    machine = machine_output(rows, fmt, WITHDRAWAL_FIELDS)
     if machine is not None:
         return machine
     if not rows:
