@@ -147,8 +147,10 @@ def feeds_output(rows: Sequence[dict[str, Any]], fmt: str) -> str:
     return sanitize("\n".join(lines), keep_newlines=True)
 
 
-WITHDRAWAL_FIELDS = ("feed", "source", "run", "opened_at", "status", "rows", "metrics", "first_date", "last_date")
-WITHDRAWAL_FIELDS += ("closed_run",)
+WITHDRAWAL_FIELDS = (
+    *("feed", "source", "run", "opened_at", "status", "rows", "metrics", "first_date", "last_date"),
+    "closed_run",
+)
 
 
 def withdrawals_output(rows: Sequence[dict[str, Any]], fmt: str) -> str:
