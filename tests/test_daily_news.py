@@ -18,7 +18,7 @@ import pytest
 
 from tests.clirun import run_tracker
 from tests.faultserver import answer, refused_port, running, stall
-from tests.storecheck import fingerprint
+from tests.storecheck import runs
 from tests.test_changes import RECORD_LINE, cut_dataset
 from tracker.errors import ExitCode
 from tracker.feeds.dataset import DatasetFeed
@@ -218,20 +218,34 @@ def test_without_quiet_the_job_prints_everything_and_then_says_where_it_posted(c
     [
         ("ftp://hooks.example.org/T0/secret", "ftp://hooks.example.org/…"),
         ("http:///no-host/secret", "http://?/…"),
-        ("hooks.example.org/secret", "a path"),
+        ("hooks.example.org/secret", "not a URL"),
+        ("javascript:alert(1)//secret", "not a URL"),
         ("http://127.0.0.1:99999/secret", "the webhook"),
     ],
 )
 def test_a_notify_url_that_is_not_http_with_a_host_is_refused_before_the_job_runs(capsys, store, given, shown):
-    before = fingerprint(store)
-    code, out, err = run_tracker(capsys, "daily", "--notify", given, "--db", store)
+    code, out, err = run_tracker(capsys, "daily", "--dataset-from", "/nonexistent", "--notify", given, "--db", store)
 
     assert (code, out) == (ExitCode.USAGE, "")
     assert err == (
         f"error: --notify must be an http(s) URL with a host, e.g. https://hooks.slack.com/services/… (given: {shown})\n"
     )
     assert "secret" not in err
-    assert fingerprint(store) == before
+    assert [r["id"] for r in runs(store)] == [1]  # the job did not start: only the store's first run
+
+
+def test_a_bad_http_timeout_is_refused_before_the_job_runs_when_a_webhook_is_set(
+    capsys, store, november_10, monkeypatch
+):
+    monkeypatch.setenv("TRACKER_HTTP_TIMEOUT", "nan")
+    hook = "https://hooks.example.org/T0/secret"
+    code, out, err = run_tracker(
+        capsys, "daily", "--dataset-from", str(november_10[1]), "--notify", hook, "--db", store
+    )
+
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert err == "error: $TRACKER_HTTP_TIMEOUT must be a finite number of seconds above 0, not 'nan'\n"
+    assert [r["id"] for r in runs(store)] == [1]
 
 
 def test_a_held_withdrawal_is_news_with_exit_3(capsys, store, november_10, tmp_path):

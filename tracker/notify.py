@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tracker.errors import InvalidInput, SourceUnreachable
+from tracker.errors import InvalidInput, TrackerError
 
 if TYPE_CHECKING:
     from tracker.daily import News
@@ -40,10 +40,13 @@ def notify_url(given: str | None) -> str | None:
         from tracker.http import webhook_label
 
         # check_url's message holds the URL; a webhook's path is its secret, so name only its host.
-        given_as = webhook_label(value) if "://" in value else "a path"
+        given_as = webhook_label(value) if "://" in value else "not a URL"
         raise InvalidInput(
             f"{where} must be an http(s) URL with a host, e.g. https://hooks.slack.com/services/… (given: {given_as})"
         ) from None
+    from tracker.http import NOTIFY_TIMEOUT, TIMEOUT_ENV, env_seconds
+
+    env_seconds(TIMEOUT_ENV, NOTIFY_TIMEOUT)  # a bad setting is refused now, not after the job
     return value
 
 
@@ -65,6 +68,6 @@ def post_story(url: str, news: Sequence[News], exit_code: int) -> tuple[bool, st
     plural = "s" if len(news) != 1 else ""
     try:
         status = post_json(url, body)
-    except SourceUnreachable as exc:
+    except TrackerError as exc:  # unreachable, refused, or a setting gone bad since: a line, never the exit code
         return False, f"notify: error: not posted: {exc}"
     return True, f"notify: posted {len(news)} line{plural} to {webhook_label(url)} (HTTP {status})"
