@@ -9,7 +9,9 @@ passed is the job's FIRST line (cron mails the output, and the first line is the
 lines are handed on once the job is done: the alerts, one line per step, then the digest.
 When a step stored something, its last step computes the morning's reports into the report
 cache (`records`, `headline`, `averages --period month`), so the newsroom's first questions are
-answered at once.
+answered at once. `run_daily_job` also returns the job's story (`News`: records, milestones,
+failures, withdrawals held, new disagreements), which `--quiet-unless-news` prints alone and
+`--notify` posts (tracker.notify).
 """
 
 from __future__ import annotations
