@@ -23,15 +23,18 @@ from pathlib import Path
 
 HANDLER_LIMIT = 10.0  # seconds any handler may wait or trickle before giving up by itself
 MAX_REQUEST_HEAD = 16 * 1024
+MAX_REQUEST_BODY = 1024 * 1024
 
 
 @dataclass
 class Request:
-    """What a handler saw: the request line's method and path, and the headers."""
+    """What a handler saw: the request line's method and path, the headers, and the body (as
+    its Content-Length announced it, at most MAX_REQUEST_BODY bytes)."""
 
     method: str
     path: str
     headers: dict[str, str]
+    body: bytes = b""
 
 
 @dataclass
@@ -195,10 +198,21 @@ def _read_request(conn: socket.socket) -> Request | None:
         if not chunk:
             return None
         data += chunk
-    lines = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    head_bytes, body = data.split(b"\r\n\r\n", 1)
+    lines = head_bytes.decode("latin-1").split("\r\n")
     method, path, _ = (lines[0].split(" ") + ["", ""])[:3]
     headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
-    return Request(method, path, headers)
+    length = {k.lower(): v for k, v in headers.items()}.get("content-length", "0").strip()
+    wanted = min(int(length), MAX_REQUEST_BODY) if length.isdigit() else 0
+    while len(body) < wanted:
+        try:
+            chunk = conn.recv(min(65536, wanted - len(body)))
+        except OSError:
+            break
+        if not chunk:
+            break
+        body += chunk
+    return Request(method, path, headers, body[:wanted])
 
 
 class _Server(socketserver.ThreadingTCPServer):

@@ -424,7 +424,7 @@ def test_headline_says_its_figure_is_disputed(two_feeds_sqlite, capsys):
 
 
 def test_daily_names_a_new_disagreement_in_its_digest(tmp_path, capsys, monkeypatch):
-    from tracker.daily import DailySettings, run_daily
+    from tracker.daily import DailySettings, run_daily, run_daily_job
 
     monkeypatch.setenv("TRACKER_REPORT_CACHE", "0")
     url = f"sqlite:///{tmp_path / 'store.db'}"
@@ -438,11 +438,18 @@ def test_daily_names_a_new_disagreement_in_its_digest(tmp_path, capsys, monkeypa
     for args in (("dataset", "--from", str(early)), ("csv", "--from", str(copy), "--source", "ua-general-staff")):
         code, _, err = run_tracker(capsys, "ingest", *args, "--db", url, "--quiet")
         assert code in (0, 3), err
-    lines = run_daily(url, DailySettings(dataset_from=str(data), claims_from=None))
-    named = [s.line for s in lines if s.step == "reconcile"]
+    outcome = run_daily_job(url, DailySettings(dataset_from=str(data), claims_from=None))
+    named = [s.line for s in outcome.lines if s.step == "reconcile"]
     assert named == [
         f"reconcile: new disagreement, ua-general-staff personnel {day(27)}: csv {b[27]:,}, ua-dataset {a[27]:,} "
         "(other; verdict: undecided)"
     ]
+    # the same line is news (--quiet-unless-news prints it, --notify posts it with its fields)
+    [news] = [n for n in outcome.news if n.kind == "disagreement"]
+    assert news.line == named[0]
+    assert news.fields == {
+        "source": "ua-general-staff", "metric": "personnel", "report_date": day(27),
+        "values": {"csv": b[27], "ua-dataset": a[27]}, "class": "other", "verdict": "undecided",
+    }  # fmt: skip
     again = run_daily(url, DailySettings(dataset_from=str(data), claims_from=None))
     assert [s.line for s in again if s.step == "reconcile"] == []

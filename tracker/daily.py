@@ -9,7 +9,9 @@ passed is the job's FIRST line (cron mails the output, and the first line is the
 lines are handed on once the job is done: the alerts, one line per step, then the digest.
 When a step stored something, its last step computes the morning's reports into the report
 cache (`records`, `headline`, `averages --period month`), so the newsroom's first questions are
-answered at once.
+answered at once. `run_daily_job` also returns the job's story (`News`: records, milestones,
+failures, withdrawals held, new disagreements), which `--quiet-unless-news` prints alone and
+`--notify` posts (tracker.notify).
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ import datetime as dt
 import os
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracker.errors import ExitCode, TrackerError, internal_error_line
 
@@ -94,6 +96,34 @@ class StepResult:
     run_id: int | None = None  # the ingest run a successful ingest step recorded
 
 
+# The story's kinds, most important first: the order `--quiet-unless-news` prints and posts them in.
+NEWS_KINDS = ("record", "milestone", "failure", "withdrawal", "disagreement")
+
+
+@dataclass(frozen=True)
+class News:
+    """One item of the morning's story: a new record, a milestone passed, a failed step, a
+    withdrawal held, a new disagreement between feeds. `line` is what is printed (and posted as
+    text); `fields` the same as plain data for a webhook."""
+
+    kind: str
+    line: str
+    fields: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class DailyOutcome:
+    """What the job printed (`lines`: alerts, steps, digest) and its story (`news`, most
+    important first; empty on a day when nothing new happened)."""
+
+    lines: list[StepResult]
+    news: list[News]
+
+    @property
+    def exit_code(self) -> int:
+        return overall_exit_code(self.lines)
+
+
 def overall_exit_code(steps: list[StepResult]) -> int:
     """The first failing step's code; else 3 if any step has findings to read; else 0.
 
@@ -110,7 +140,17 @@ def run_daily(
 ) -> list[StepResult]:
     """Run every step of the morning job against the store at `url`, then the digest of what its
     runs changed. Returns the lines in the order they are printed (alerts, steps, digest);
-    `on_step` sees each in that order once the job is done (the CLI prints it)."""
+    `on_step` sees each in that order once the job is done."""
+    lines = run_daily_job(url, settings).lines
+    if on_step is not None:
+        for line in lines:
+            on_step(line)
+    return lines
+
+
+def run_daily_job(url: str, settings: DailySettings) -> DailyOutcome:
+    """The morning job (see `run_daily`), with its story: what `--quiet-unless-news` prints and
+    `--notify` posts."""
     from tracker.feeds.claims import ClaimsFeed
     from tracker.feeds.dataset import DatasetFeed
 
@@ -130,10 +170,12 @@ def run_daily(
     steps = [_isolated(name, _ingest_step, name, url, feed, location, settings) for name, feed, location in feeds]
     run_ids = [s.run_id for s in steps if s.run_id is not None]
     try:
-        alerts, digest = _digest_steps(url, run_ids)
-        digest += _new_disagreements(url, before)
+        alerts, digest, news = _digest_steps(url, run_ids)
+        disagreements, disagreement_news = _new_disagreements(url, before)
+        digest += disagreements
+        news += disagreement_news
     except Exception as exc:  # a bug in the digest must not cost the charts and the page
-        alerts, digest = [], [_failed_step("changes", exc)]
+        alerts, digest, news = [], [_failed_step("changes", exc)], []
     if settings.charts_dir is None:
         steps.append(StepResult("charts", 0, f"charts: skipped (no --charts-dir, ${ENV_CHARTS_DIR} unset)"))
     else:
@@ -143,10 +185,13 @@ def run_daily(
     if any(s.run_id is not None for s in steps):  # new data: the morning's reports change
         steps.append(_isolated("cache", _cache_step, url))
     lines = [*alerts, *steps, *digest]
-    if on_step is not None:
-        for line in lines:
-            on_step(line)
-    return lines
+    news += [
+        News("failure", s.line, {"step": s.step, "exit_code": s.exit_code})
+        for s in lines
+        if s.exit_code not in SUCCESS_CODES
+    ]
+    news.sort(key=lambda item: NEWS_KINDS.index(item.kind))  # stable: each kind keeps its order
+    return DailyOutcome(lines, news)
 
 
 def _isolated(name: str, step: Callable[..., StepResult], *args: object) -> StepResult:
@@ -165,15 +210,15 @@ def _failed_step(name: str, exc: Exception) -> StepResult:
     return StepResult(name, int(ExitCode.INTERNAL), f"{name}: error: {internal_error_line(exc)}")
 
 
-def _digest_steps(url: str, run_ids: list[int]) -> tuple[list[StepResult], list[StepResult]]:
-    """(the alert lines, the digest's lines) of what the job's successful runs changed. A digest
-    that cannot be read is one error line with the store's exit code; the runs stand."""
+def _digest_steps(url: str, run_ids: list[int]) -> tuple[list[StepResult], list[StepResult], list[News]]:
+    """(the alert lines, the digest's lines, the news) of what the job's successful runs changed. A
+    digest that cannot be read is one error line with the store's exit code; the runs stand."""
     from tracker.changes import Window, collect_changes
-    from tracker.reports.change_outputs import alert_lines, changes_table
+    from tracker.reports.change_outputs import alert_lines, changes_table, news_items
     from tracker.store.db import open_store
 
     if not run_ids:
-        return [], [StepResult("changes", 0, "changes: none (no step stored anything)")]
+        return [], [StepResult("changes", 0, "changes: none (no step stored anything)")], []
     try:
         engine = open_store(url, write=False)
         try:
@@ -181,10 +226,10 @@ def _digest_steps(url: str, run_ids: list[int]) -> tuple[list[StepResult], list[
         finally:
             engine.dispose()
     except TrackerError as exc:
-        return [], [StepResult("changes", int(exc.exit_code), f"changes: error: {exc}")]
+        return [], [StepResult("changes", int(exc.exit_code), f"changes: error: {exc}")], []
     alerts = [StepResult("alert", 0, line) for line in alert_lines(found)]
     body = [StepResult("changes", 0, line) for line in changes_table(found, alerts=False).splitlines()]
-    return alerts, body
+    return alerts, body, [News(kind, line, fields) for kind, line, fields in news_items(found)]
 
 
 def _disagreements(url: str) -> dict[tuple[object, ...], object] | None:
@@ -198,15 +243,21 @@ def _disagreements(url: str) -> dict[tuple[object, ...], object] | None:
         return None
 
 
-def _new_disagreements(url: str, before: dict[tuple[object, ...], object] | None) -> list[StepResult]:
-    """The digest's lines naming each disagreement between feeds the job's steps brought."""
-    from tracker.reports.reconcile_outputs import new_disagreement_lines, store_disagreements
+def _new_disagreements(
+    url: str, before: dict[tuple[object, ...], object] | None
+) -> tuple[list[StepResult], list[News]]:
+    """The digest's lines naming each disagreement between feeds the job's steps brought, and the
+    same as news."""
+    from tracker.reports.reconcile_outputs import new_disagreements, store_disagreements
 
     try:
         after = store_disagreements(url)
     except TrackerError as exc:
-        return [StepResult("reconcile", int(exc.exit_code), f"reconcile: error: {exc}")]
-    return [StepResult("reconcile", 0, line) for line in new_disagreement_lines(before or {}, after)]
+        return [StepResult("reconcile", int(exc.exit_code), f"reconcile: error: {exc}")], []
+    found = new_disagreements(before or {}, after)
+    return [StepResult("reconcile", 0, line) for line, _ in found], [
+        News("disagreement", line, fields) for line, fields in found
+    ]
 
 
 def _ingest_step(name: str, url: str, feed: Feed, location: str | None, settings: DailySettings) -> StepResult:

@@ -438,3 +438,102 @@ def _one_line(exc: BaseException) -> str:
     """An exception as one line, with any control character from the server shown as an escape."""
     text = sanitize(" ".join(str(exc).split()))
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+NOTIFY_TIMEOUT = 10.0  # seconds for one whole attempt of a webhook post, unless $TRACKER_HTTP_TIMEOUT says otherwise
+NOTIFY_MAX_ANSWER = 64 * 1024  # bytes of a webhook's answer read (its text names a refusal); the rest is ignored
+
+
+def post_json(
+    url: str,
+    body: bytes,
+    *,
+    client: httpx.Client | None = None,
+    retries: int = 1,
+    backoff: float = 1.0,
+    timeout: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """POST `body` (JSON) to `url` and return the HTTP status of a 2xx answer; else
+    SourceUnreachable with one line that shows only the URL's scheme and host (a webhook's path
+    is its secret). Each attempt ends within `timeout` seconds (default $TRACKER_HTTP_TIMEOUT, else
+    NOTIFY_TIMEOUT), however slowly the server answers; connection errors, timeouts, 5xx and 429
+    are tried again `retries` times after `backoff` seconds (or the server's Retry-After, at most
+    `timeout`). Redirects are not followed: a redirected POST may arrive as a GET, posting nothing."""
+    import httpx
+
+    limit = _positive("timeout", timeout) if timeout is not None else env_seconds(TIMEOUT_ENV, NOTIFY_TIMEOUT)
+    shown = webhook_label(url)
+    own_client = client is None
+    http = client if client is not None else make_client(timeout=limit)
+    attempts = max(0, retries) + 1
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    try:
+        for attempt in range(1, attempts + 1):
+            watchdog = _Watchdog(limit, limit)
+            wait = backoff
+            try:
+                with (
+                    watchdog,
+                    http.stream(
+                        "POST",
+                        url,
+                        content=body,
+                        headers=headers,
+                        timeout=limit,
+                        follow_redirects=False,
+                        extensions={"trace": watchdog.trace},
+                    ) as response,
+                ):
+                    watchdog.answered(response)
+                    answer = _short_answer(response, watchdog)
+                    status = response.status_code
+                if response.is_success:
+                    return status
+                reason = f"HTTP {status} {httpx.codes.get_reason_phrase(status)}".rstrip() + answer
+                if not (status == 429 or status >= 500):
+                    raise SourceUnreachable(f"{shown}: {reason} ({_tried(attempt)})")
+                asked = _parse_retry_after(response.headers.get("Retry-After"))
+                wait = min(asked, limit) if asked is not None else backoff
+            except httpx.TimeoutException:
+                reason = watchdog.cause() or f"no answer within {_secs(limit)} s"
+            except (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError) as exc:
+                reason = watchdog.cause() or f"connection failed ({_one_line(exc).replace(url, shown)})"
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                raise SourceUnreachable(f"{shown}: {_one_line(exc).replace(url, shown)}") from None
+            if attempt == attempts:
+                raise SourceUnreachable(f"{shown}: {reason} ({_tried(attempt)})")
+            log.info("%s: %s; posting again in %.1fs", shown, reason, wait)
+            sleep(wait)
+        raise AssertionError("unreachable")  # the loop returns or raises
+    finally:
+        if own_client:
+            http.close()
+
+
+def webhook_label(url: str) -> str:
+    """A webhook's URL as output may show it: scheme, host and port, the rest elided
+    (https://hooks.slack.com/…), since the path or query usually holds its token."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or "?"
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "the webhook"
+    return sanitize(f"{parts.scheme}://{host}{port}/…")
+
+
+def _short_answer(response: httpx.Response, watchdog: _Watchdog) -> str:
+    """The start of a refusal's text (': invalid_token'), one line, at most 100 characters; empty
+    for a success or an answer without text."""
+    if response.is_success:
+        return ""
+    data = b""
+    for chunk in response.iter_bytes():
+        data += chunk
+        if len(data) >= NOTIFY_MAX_ANSWER or watchdog.overdue():
+            break
+    text = " ".join(data[:NOTIFY_MAX_ANSWER].decode("utf-8", "replace").split())[:100]
+    return f": {sanitize(text)}" if text else ""

@@ -219,13 +219,27 @@ def render_json(payload: Any, *, indent: int | None = 2) -> str:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_cell(value: Any) -> Any:
+# Every CSV's numbers (`tracker ... --format csv`, the page's downloads): a fraction to one decimal
+# (averages, differences, percentages), a ratio (a column named *ratio) to four places, where
+# ratios near 1 are the interesting ones; whole numbers as they are.
+CSV_DECIMALS = 1
+CSV_RATIO_DECIMALS = 4
+# A CSV holding any character beyond ASCII (an en dash in "70,000–80,000", a name in Cyrillic)
+# starts with a UTF-8 byte order mark, without which Excel reads UTF-8 as a legacy code page and
+# garbles it; pandas reads it as it is, Python's csv module with encoding="utf-8-sig". An
+# ASCII-only CSV has none, so tools that do not expect one (cut, awk, sqlite3 .import) see none.
+BOM = "\ufeff"
+
+
+def _csv_cell(value: Any, column: str = "") -> Any:
     v = plain(value)
     if v is None:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, (int, float)):
+    if isinstance(v, float):
+        return round(v, CSV_RATIO_DECIMALS if column.endswith("ratio") else CSV_DECIMALS)
+    if isinstance(v, int):
         return v
     if isinstance(v, (list, dict)):
         v = json.dumps(v, ensure_ascii=False)
@@ -235,14 +249,17 @@ def _csv_cell(value: Any) -> Any:
 
 
 def render_csv(data: Any, columns: Sequence[str] | None = None) -> str:
-    """CSV with a header row, plain numbers and ISO dates; text cells made safe."""
+    """CSV with a header row, plain numbers (fractions rounded: CSV_DECIMALS, ratios
+    CSV_RATIO_DECIMALS) and ISO dates; text cells made safe; a BOM first when any character is
+    not ASCII."""
     cols, rows = rows_of(data, columns)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([sanitize(c) for c in cols])
     for r in rows:
-        writer.writerow([_csv_cell(r.get(c)) for c in cols])
-    return buf.getvalue()
+        writer.writerow([_csv_cell(r.get(c), c) for c in cols])
+    text = buf.getvalue()
+    return text if text.isascii() else BOM + text
 
 
 # The user-information part of a URL (`user:password@` after the scheme).

@@ -1,5 +1,6 @@
 """A news-ready summary of one report: the day's figure, whether it is a record, the total,
-milestones just passed, the 7-day average, and the month so far against earlier months.
+milestones just passed, the 7-day average, the month so far against earlier months, and the pace
+(the last 30 days against the 30 before and a year earlier: tracker.analysis.trend).
 
 Records leave out doubtful days (as tracker.analysis.records does) and the summary says how
 many; averages count every day.
@@ -16,6 +17,7 @@ import pandas as pd
 from tracker.analysis.averages import period_table, rolling_average
 from tracker.analysis.records import record_words, split_counted
 from tracker.analysis.series import BY_COVERED, CONVENTION_TEXT, up_to_report
+from tracker.analysis.trend import trend, trend_sentence
 from tracker.metrics import INVASION_START, METRICS, label_for
 
 ROLLING_DAYS = 7
@@ -206,5 +208,12 @@ def headline(
             else:
                 text += f"; the highest monthly average so far was {_thousands(best['daily_average'])} a day in {best['period']}"
         sentences.append(text + ".")
+
+    # The pace: the last 30 days against the 30 before and a year earlier (flagged days left out).
+    found = trend(daily, include_flagged=include_flagged)
+    numbers["trend"] = found
+    pace = trend_sentence(found)
+    if pace is not None:
+        sentences.append(pace)
     sentences.append(f"Convention: {CONVENTION_TEXT[by]}.")
     return Headline(sentences, numbers)

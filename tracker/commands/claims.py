@@ -139,12 +139,10 @@ def claims_show(
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = None,
 ) -> None:
-    """One claim: every field, and every revision the store has kept of it."""
+    """One claim: every field, and every revision the store has kept of it (CSV: a row per revision)."""
     from tracker.claims.queries import claim_history
     from tracker.reports.claim_outputs import claim_history_output
 
-    if OutputFormat(fmt) is OutputFormat.csv:
-        raise InvalidInput("claims show prints table or json")
     print(claim_history_output(claim_history(_store(db), ident.strip()), OutputFormat(fmt).value))
 
 

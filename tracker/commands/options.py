@@ -125,7 +125,8 @@ FormatOption = Annotated[
         case_sensitive=False,
         show_default=True,
         help="table for people (thousands separators, ISO dates); json for machines (plain numbers, full "
-        "precision); csv for spreadsheets (one table, ISO dates, plain numbers, averages to one decimal).",
+        "precision); csv for spreadsheets (one table, ISO dates, plain numbers, fractions to one decimal and "
+        "ratios to four; UTF-8, with a byte order mark when a cell is not ASCII).",
     ),
 ]
 IncludeFlaggedOption = Annotated[

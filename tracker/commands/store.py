@@ -9,13 +9,23 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tracker.commands.ingest import AllowShrinkOption, WaitOption
-from tracker.commands.options import DbOption, FormatOption, JsonAliasOption, Number, chosen_format, output_path
+from tracker.commands.options import (
+    DbOption,
+    FormatOption,
+    JsonAliasOption,
+    Number,
+    SideOption,
+    chosen_format,
+    output_path,
+)
 from tracker.errors import InvalidInput
-from tracker.reports.options import OutputFormat
+from tracker.reports.options import OutputFormat, Side
 from tracker.sources import GENERAL_STAFF
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from tracker.daily import DailyOutcome
 
 StaleHoursOption = Annotated[
     float,
@@ -61,18 +71,21 @@ def status(
 def latest(
     source: Annotated[str, typer.Option("--source", help="Whose figures.")] = GENERAL_STAFF,
     feed: Annotated[str | None, typer.Option("--feed", help="Which feed of the source (default: the fullest).")] = None,
+    side: SideOption = Side.russia,
     db: DbOption = None,
     fmt: FormatOption = OutputFormat.table,
     as_json: JsonAliasOption = False,
 ) -> None:
-    """The latest report's totals and increases, for every category."""
+    """The latest report's totals and increases, for every category (of one side's losses)."""
     from tracker.config import resolve_db_url
     from tracker.reports.store_outputs import latest_output
     from tracker.store.queries import latest_figures
     from tracker.store.reading import read_store
 
-    rows = read_store(resolve_db_url(db), lambda store: latest_figures(store, source=source, feed=feed))
-    print(latest_output(rows, chosen_format(fmt, as_json), source))
+    rows = read_store(
+        resolve_db_url(db), lambda store: latest_figures(store, source=source, feed=feed, side=side.value)
+    )
+    print(latest_output(rows, chosen_format(fmt, as_json), source, side=side.value))
 
 
 def findings(
@@ -218,6 +231,27 @@ SiteDirOption = Annotated[
 ]
 
 
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet-unless-news",
+        help="Print only the story, and nothing on a day without one: new records, milestones passed, failed "
+        "steps, withdrawals held, new disagreements between feeds (cron mails exactly the news). The exit code "
+        "is the same.",
+    ),
+]
+NotifyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--notify",
+        help='POST the story (when there is one) as JSON to this webhook: {"text": ...} as Slack and Mattermost '
+        "accept, plus exit_code and news. Default: $TRACKER_NOTIFY_URL. A failed post is a line of output; it "
+        "never changes what was stored or the exit code.",
+        show_default=False,
+    ),
+]
+
+
 def daily(
     dataset_from: DatasetMirrorOption = None,
     claims_from: ClaimsFileOption = None,
@@ -230,6 +264,8 @@ def daily(
     db: DbOption = None,
     wait: WaitOption = 10.0,
     allow_shrink: AllowShrinkOption = False,
+    quiet_unless_news: QuietOption = False,
+    notify: NotifyOption = None,
 ) -> None:
     """The morning job for cron: ingest the dataset and the claims file (and Oryx's confirmed losses
     with --oryx, Orc Losses with --orc-losses), then redraw the charts and the newsroom page, and end with what the job's runs
@@ -239,12 +275,12 @@ def daily(
     story; then one line per step, then the digest, all printed when the job ends. Every step runs
     even after a failure. Exits with the first failing step's code (4 unreachable, 5 bad payload,
     6 store, 7 busy), else 3 when a step recorded new findings, else 0. The feeds it runs are the
-    ones `tracker status` judges.
+    ones `tracker status` judges. --quiet-unless-news prints only the story (nothing on a quiet
+    day); --notify posts it.
     """
     from tracker.config import resolve_db_url
-    from tracker.daily import DailySettings, overall_exit_code, run_daily
-    from tracker.render import sanitize
-    from tracker.safe_write import note_stored
+    from tracker.daily import DailySettings, run_daily_job
+    from tracker.notify import notify_url
 
     given = (
         ("--dataset-from", dataset_from),
@@ -267,14 +303,34 @@ def daily(
         wait=wait,
         allow_shrink=allow_shrink,
     )
+    webhook = notify_url(notify)  # a bad URL is refused before anything runs
+    outcome = run_daily_job(resolve_db_url(db), settings)
+    _print_daily(outcome, quiet=quiet_unless_news, webhook=webhook)
+    raise typer.Exit(outcome.exit_code)
 
-    steps = run_daily(resolve_db_url(db), settings)
-    for step in steps:  # before the first line: output that cannot be written names every stored run
+
+def _print_daily(outcome: DailyOutcome, *, quiet: bool, webhook: str | None) -> None:
+    """Print the job's lines (only its story when `quiet`), failures on stderr, after posting
+    the story to `webhook` when there is one; the post's line comes last (when quiet: only a
+    failed one)."""
+    from tracker.notify import post_story
+    from tracker.render import sanitize
+    from tracker.safe_write import note_stored
+
+    for step in outcome.lines:  # before the first line: output that cannot be written names every stored run
         if step.run_id is not None:
             note_stored(f"{step.step} run {step.run_id}")
-    for step in steps:
-        print(sanitize(step.line), file=sys.stdout if step.exit_code in (0, 3) else sys.stderr, flush=True)
-    raise typer.Exit(overall_exit_code(steps))
+    posted: tuple[bool, str] | None = None
+    if webhook is not None and outcome.news:
+        posted = post_story(webhook, outcome.news, outcome.exit_code)
+    if quiet:
+        shown = [(n.line, n.kind != "failure") for n in outcome.news]
+    else:
+        shown = [(s.line, s.exit_code in (0, 3)) for s in outcome.lines]
+    if posted is not None and not (quiet and posted[0]):
+        shown.append((posted[1], posted[0]))
+    for line, ok in shown:
+        print(sanitize(line), file=sys.stdout if ok else sys.stderr, flush=True)
 
 
 def feeds_withdrawals(

@@ -13,6 +13,7 @@ from typing import Any
 
 from tracker.changes import Changes, FeedChanges, MilestonePassed, NewRecord
 from tracker.render import render_json, render_table, sanitize
+from tracker.withdrawals import RULE as WITHDRAWAL_RULE
 
 ROWS_SHOWN = 30  # per section in a table; JSON lists every row
 TEXT_SHOWN = 100  # characters of a finding's message or a note in a table (JSON: all of it)
@@ -51,6 +52,22 @@ def alert_lines(changes: Changes) -> list[str]:
     """The story lines: every new record, then every milestone passed (made safe)."""
     lines = [record_line(r) for r in changes.records] + [milestone_line(x) for x in changes.milestones]
     return [sanitize(line) for line in lines]
+
+
+def news_items(changes: Changes) -> list[tuple[str, str, dict[str, Any]]]:
+    """The story of the changes as (kind, line, plain fields): each new record, each milestone
+    passed, and each withdrawal a run held (its `withdrawal_held` finding), for `tracker daily
+    --quiet-unless-news` and `--notify`."""
+    items: list[tuple[str, str, dict[str, Any]]] = []
+    items += [("record", sanitize(record_line(r)), {**asdict(r), "margin": r.margin}) for r in changes.records]
+    items += [("milestone", sanitize(milestone_line(x)), asdict(x)) for x in changes.milestones]
+    for feed in changes.feeds:
+        for finding in feed.findings:
+            if finding["rule"] == WITHDRAWAL_RULE:
+                line = f"WITHDRAWAL HELD: {feed.feed} ({feed.source}): {finding['message']}"
+                fields = {"feed": feed.feed, "source": feed.source, **finding}
+                items.append(("withdrawal", sanitize(line), fields))
+    return items
 
 
 def window_line(changes: Changes) -> str:

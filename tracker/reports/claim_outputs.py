@@ -305,6 +305,8 @@ def claim_history_output(found: Sequence[list[dict[str, Any]]], fmt: str) -> str
     """Each claim found (a list of its revisions, oldest first): its fields and its history."""
     if fmt == "json":
         return render_json(found)
+    if fmt == "csv":  # one row per revision, oldest first
+        return render_csv([revision for revisions in found for revision in revisions]).rstrip("\n")
     return "\n".join(_claim_text(revisions) for revisions in found)
 
 

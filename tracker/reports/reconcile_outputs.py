@@ -249,15 +249,33 @@ def store_disagreements(url: str) -> dict[tuple[Any, ...], Any]:
 def new_disagreement_lines(before: dict[tuple[Any, ...], Any], after: dict[tuple[Any, ...], Any]) -> list[str]:
     """The digest's lines naming the disagreements present after the job and not before: one a
     line for the first DIGEST_NAMED, then a count of the rest."""
+    return [line for line, _ in new_disagreements(before, after)]
+
+
+def new_disagreements(
+    before: dict[tuple[Any, ...], Any], after: dict[tuple[Any, ...], Any]
+) -> list[tuple[str, dict[str, Any]]]:
+    """`new_disagreement_lines`, each with its plain fields (source, metric, report date, each
+    feed's value, class, verdict; the count line: how many more) for a webhook."""
     new = sorted(set(after) - set(before), key=lambda k: (k[2], k[0], k[1]))
-    lines = []
+    out: list[tuple[str, dict[str, Any]]] = []
     for key in new[:DIGEST_NAMED]:
         d = after[key]
         values = ", ".join(f"{feed} {value:,}" for feed, value in d.values.items())
-        lines.append(
+        line = (
             f"reconcile: new disagreement, {key[0]} {d.metric} {d.report_date}: {values} "
             f"({d.cls}; verdict: {d.verdict})"
         )
+        fields = {
+            "source": key[0],
+            "metric": d.metric,
+            "report_date": d.report_date,
+            "values": dict(d.values),
+            "class": d.cls,
+            "verdict": d.verdict,
+        }
+        out.append((line, fields))
     if len(new) > DIGEST_NAMED:
-        lines.append(f"reconcile: and {len(new) - DIGEST_NAMED:,} more new disagreements (`tracker reconcile`)")
-    return lines
+        more = len(new) - DIGEST_NAMED
+        out.append((f"reconcile: and {more:,} more new disagreements (`tracker reconcile`)", {"more": more}))
+    return out

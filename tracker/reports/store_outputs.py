@@ -19,8 +19,8 @@ def machine_output(rows: Sequence[dict[str, Any]], fmt: str, fields: Sequence[st
     """Rows as JSON or CSV when the format asks for it; None for a table."""
     if fmt == "json":
         return render_json([dict(r) if fields is None else {f: r.get(f) for f in fields} for r in rows])
-    if fmt == "csv":
-        return render_csv([_flat(r) for r in rows], list(fields) if fields else None)
+    if fmt == "csv":  # print adds the last line's end: a second would read as an empty row
+        return render_csv([_flat(r) for r in rows], list(fields) if fields else None).rstrip("\n")
     return None
 
 
@@ -98,12 +98,16 @@ def _state(row: dict[str, Any], stale_hours: float) -> str:
     return f"STALE: latest report is {report_age / 24:.1f} days old (warn past {stale_hours:g} h)"
 
 
-def latest_output(rows: Sequence[dict[str, Any]], fmt: str, source: str) -> str:
-    """The latest report's total and increase per category."""
+def latest_output(rows: Sequence[dict[str, Any]], fmt: str, source: str, *, side: str = "russia") -> str:
+    """The latest report's total and increase per category (the title names a side other than
+    Russia's losses, the default)."""
     machine = machine_output(rows, fmt)
     if machine is not None:
         return machine
-    lines = [f"Latest figures of {source}:"]
+    whose = "" if side == "russia" else f" ({side.capitalize()}'s losses)"
+    lines = [f"Latest figures of {source}{whose}:"]
+    if not rows:
+        lines.append(f"  no totals of {side.capitalize()}'s losses stored for {source}")
     for r in rows:
         inc = f"+{r['increase']:,}" if r["increase"] is not None else "—"
         span = f" over {r['days_since_previous']} days" if (r["days_since_previous"] or 1) > 1 else ""
@@ -143,9 +147,15 @@ def feeds_output(rows: Sequence[dict[str, Any]], fmt: str) -> str:
     return sanitize("\n".join(lines), keep_newlines=True)
 
 
+WITHDRAWAL_FIELDS = (
+    *("feed", "source", "run", "opened_at", "status", "rows", "metrics", "first_date", "last_date"),
+    "closed_run",
+)
+
+
 def withdrawals_output(rows: Sequence[dict[str, Any]], fmt: str) -> str:
     """Per withdrawal: its feed, the run that held it, when, its status, rows, series and dates."""
-    machine = machine_output(rows, fmt)
+    machine = machine_output(rows, fmt, WITHDRAWAL_FIELDS)
     if machine is not None:
         return machine
     if not rows:
