@@ -133,3 +133,10 @@ def check_fits(value: str, limit: int) -> str:
 def check_fits_reason(value: str, limit: int) -> str:
     """Why `value` does not fit a column `limit` characters wide, as a finding words it."""
     return f"is {len(value):,} characters long (the store keeps at most {limit})"
+
+
+def kyiv_today() -> dt.date:
+    """Today in Kyiv: the day the General Staff's reports are dated by, whatever the machine's clock."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("Europe/Kyiv")).date()

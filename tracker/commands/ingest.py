@@ -6,7 +6,6 @@ Each command parses its options and calls `tracker.ingest.run_ingest` (or
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -262,16 +261,9 @@ def ingest_api(
 
     Without dates it fetches the latest report; with --since/--until it pages through the range.
     """
-    from tracker.feeds.warship import WarshipFeed
+    from tracker.feeds.warship import WarshipFeed, date_range
 
-    date_from, date_to = parse_date(since, "--since"), parse_date(until, "--until")
-    if date_from and not date_to:
-        date_to = dt.date.today()
-    if date_to and not date_from:
-        raise InvalidInput("--until needs --since")
-    if date_from and date_to and date_from > date_to:
-        raise InvalidInput(f"--since {date_from} is after --until {date_to}")
-    options: dict[str, object] = {"date_from": date_from, "date_to": date_to}
+    options = date_range(parse_date(since, "--since"), parse_date(until, "--until"))
     if sys.stderr.isatty() and not quiet:
         options["progress"] = lambda pages: print(f"\rfetched {pages} page(s)", end="", file=sys.stderr, flush=True)
     code = run_feed(

@@ -1,0 +1,93 @@
+"""docs/api.md's example runs as written (its URL and data folder swapped) on both backends, with
+the figures it states; and `tracker.Store` behaves as the doc says around it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from storecheck import count
+
+from tracker.errors import InvalidInput
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
+
+
+def doc_example() -> str:
+    [code] = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
+    return code
+
+
+def test_the_api_doc_example_runs_on_each_backend_with_the_figures_it_states(
+    store_url, latest_dir, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    code = doc_example().replace("sqlite:///tracker.db", store_url)
+    code = code.replace("../shared/data/ua-general-staff/latest", str(latest_dir))
+    namespace: dict = {}
+
+    exec(code, namespace)
+
+    run, again, store = namespace["run"], namespace["again"], namespace["store"]
+    assert run.status in ("ok", "ok_with_findings") and run.counts.new == 22_375
+    assert again.status == "unchanged" and again.counts.unchanged == 22_461  # with the corrections
+    personnel, latest = namespace["personnel"], namespace["latest"]
+    assert personnel.index.name == "report_date" and str(personnel.index[-1].date()) == "2026-08-08"
+    assert (latest["total"], latest["increment"]) == (1_456_610, 1_190)
+    deadliest = namespace["deadliest"]
+    assert (str(deadliest["report_date"]), deadliest["increment"]) == ("2024-12-20", 2_200)
+    years = namespace["years"].set_index("period")
+    assert years.loc["2024", "total"] == 430_320 and years.loc["2024", "days"] == 366
+    assert len(namespace["claims"]) == count(store_url, "SELECT COUNT(*) FROM claim") > 0
+    assert namespace["found"].feeds == ["ua-dataset"]
+    assert [f.feed for f in namespace["news"].feeds] == ["ua-dataset", "claims-file"]
+    assert namespace["chart"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert store._engine is None  # the with block closed its one engine
+
+
+def test_the_doc_states_the_figures_its_test_checks():
+    text = DOC.read_text()
+    assert "2026-08-08 with a total of\n1,456,610 (+1,190)" in text and "2024-12-20 (+2,200)" in text
+
+
+def test_importing_tracker_stays_light_and_store_is_there_when_asked_for():
+    code = (
+        "import sys, tracker\n"
+        "heavy = sorted(m for m in ('pandas', 'sqlalchemy', 'tracker.api') if m in sys.modules)\n"
+        "print(heavy, tracker.Store.__module__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[] tracker.api"
+
+
+def test_store_without_a_url_is_the_configured_default_and_a_missing_one_says_what_to_run(tmp_path, monkeypatch):
+    from tracker import Store
+    from tracker.errors import StoreError
+
+    monkeypatch.setenv("TRACKER_DB_URL", f"sqlite:///{tmp_path / 'none.db'}")
+    store = Store()
+    assert store.url == f"sqlite:///{tmp_path / 'none.db'}"
+    with pytest.raises(StoreError, match="run `tracker ingest ...` or `tracker db upgrade` first"):
+        store.series()
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_store_refuses_an_unknown_feed_an_option_of_another_and_a_csv_of_several_sources(sqlite_url, tmp_path):
+    from tracker import Store
+
+    many = tmp_path / "many.csv"
+    many.write_text("report_date,metric,value,source\n2024-03-01,personnel,1,a\n2024-03-01,personnel,2,b\n")
+    store = Store(sqlite_url)
+    with pytest.raises(InvalidInput, match="unknown feed 'warships': use one of dataset, api, csv"):
+        store.ingest("warships")
+    with pytest.raises(InvalidInput, match="ingest 'dataset' takes no option since"):
+        store.ingest("dataset", since="2024-01-01")
+    with pytest.raises(InvalidInput, match="holds 2 sources: Store.ingest_csv runs each"):
+        store.ingest("csv", from_=str(many), source="a")
+    assert not Path(sqlite_url.removeprefix("sqlite:///")).exists() or count(sqlite_url, "SELECT COUNT(*) FROM run") == 0
+    reports = store.ingest_csv(str(many), source="a")
+    assert [(r.source, r.counts.new) for r in reports] == [("a", 1), ("b", 1)]
+    store.close()
