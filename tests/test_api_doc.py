@@ -87,7 +87,9 @@ def test_store_refuses_an_unknown_feed_an_option_of_another_and_a_csv_of_several
         store.ingest("dataset", since="2024-01-01")
     with pytest.raises(InvalidInput, match="holds 2 sources: Store.ingest_csv runs each"):
         store.ingest("csv", from_=str(many), source="a")
-    assert not Path(sqlite_url.removeprefix("sqlite:///")).exists() or count(sqlite_url, "SELECT COUNT(*) FROM run") == 0
+    assert (
+        not Path(sqlite_url.removeprefix("sqlite:///")).exists() or count(sqlite_url, "SELECT COUNT(*) FROM run") == 0
+    )
     reports = store.ingest_csv(str(many), source="a")
     assert [(r.source, r.counts.new) for r in reports] == [("a", 1), ("b", 1)]
     store.close()
