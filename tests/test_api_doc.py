@@ -93,3 +93,23 @@ def test_store_refuses_an_unknown_feed_an_option_of_another_and_a_csv_of_several
     reports = store.ingest_csv(str(many), source="a")
     assert [(r.source, r.counts.new) for r in reports] == [("a", 1), ("b", 1)]
     store.close()
+
+
+def test_store_reads_refuse_a_bad_option_in_one_line_before_opening_the_store(sqlite_url, tmp_path):
+    from tracker import Store
+
+    store = Store(sqlite_url)
+    cases = [
+        (lambda: store.series(sinse="2024-01-01"), "unknown option sinse: use source, side, by, since"),
+        (lambda: store.series(by="sideways"), "by 'sideways': use one of report, covered"),
+        (lambda: store.averages(period="decade"), "period 'decade': use one of day, week, month"),
+        (lambda: store.averages(rolling=0), "rolling must be a whole number of days from 1 to 10,000"),
+        (lambda: store.records(top=-3), "top must be a whole number from 1 to 100,000, not '-3'"),
+        (lambda: store.compare(convention="sideways"), "convention 'sideways': use one of report, covered"),
+        (lambda: store.chart("daily", tmp_path / "c.png", size=(5, 5)), "size width must be a whole number"),
+        (lambda: store.ingest("dataset", wait=float("nan")), "--wait must be a finite number of seconds"),
+    ]
+    for call, message in cases:
+        with pytest.raises(InvalidInput, match=re.escape(message)):
+            call()
+    assert not (tmp_path / "store.db").exists() and not (tmp_path / "c.png").exists()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,11 +29,22 @@ if TYPE_CHECKING:
     from tracker.run_report import RunReport
 
 Day = str | dt.date | None  # a date as the CLI takes it (YYYY-MM-DD) or a date
+REPORT_OPTIONS = ("source", "side", "by", "since", "until", "as_of", "last", "include_flagged", "feed")
 FEEDS = ("dataset", "api", "csv", "claims", "oryx", "orc-losses")  # as `tracker ingest NAME` names them
 
 
 def _text(day: Day) -> str | None:
     return day.isoformat() if isinstance(day, dt.date) else day
+
+
+def _choice(option: str, value: str, allowed: type[Enum]) -> str:
+    """One of an option's words, as the CLI's choices check it; InvalidInput naming them."""
+    from tracker.errors import InvalidInput
+
+    words = [str(member.value) for member in allowed]
+    if value not in words:
+        raise InvalidInput(f"{option} {str(value)[:40]!r}: use one of {', '.join(words)}")
+    return value
 
 
 class Store:
@@ -99,7 +111,9 @@ class Store:
         `since`/`until` (api), `source`/`definition`/`side` (csv: a file of one source; a file
         of several is `ingest_csv`)."""
         from tracker.ingest import run_ingest
+        from tracker.store.lock import check_wait
 
+        wait = check_wait(wait)
         moment = _moment(observed_at)
         if feed == "csv":
             taken = {k: options.pop(k) for k in ("source", "definition", "side") if k in options}
@@ -153,21 +167,25 @@ class Store:
 
     def _options(self, metric: str, **given: Any) -> ReportOptions:
         """The report options the commands validate, with this store's URL."""
-        from tracker.reports.options import DEFAULT_SIDE, report_options
+        from tracker.errors import InvalidInput
+        from tracker.reports.options import DEFAULT_SIDE, By, report_options
 
+        unknown = sorted(set(given) - set(REPORT_OPTIONS))
+        if unknown:
+            raise InvalidInput(f"unknown option {', '.join(unknown)}: use {', '.join(REPORT_OPTIONS)}")
         return report_options(
             metric=metric,
-            source=given.pop("source", None) or GENERAL_STAFF,
-            since=_text(given.pop("since", None)),
-            until=_text(given.pop("until", None)),
-            as_of=_text(given.pop("as_of", None)),
-            by=given.pop("by", "report"),
+            source=given.get("source") or GENERAL_STAFF,
+            since=_text(given.get("since")),
+            until=_text(given.get("until")),
+            as_of=_text(given.get("as_of")),
+            by=_choice("by", given.get("by", "report"), By),
             format="table",
-            include_flagged=given.pop("include_flagged", False),
+            include_flagged=bool(given.get("include_flagged", False)),
             db=self.url,
-            side=given.pop("side", None) or DEFAULT_SIDE,
-            last=given.pop("last", None),
-            feed=given.pop("feed", None),
+            side=given.get("side") or DEFAULT_SIDE,
+            last=given.get("last"),
+            feed=given.get("feed"),
         )
 
     def series(self, metric: str = "personnel", **options: Any) -> pd.DataFrame:
@@ -195,9 +213,16 @@ class Store:
         excluded_years, excluded) as a DataFrame, its note in `attrs["note"]`."""
         import pandas as pd
 
+        from tracker.config import number_in_range, whole_number
         from tracker.recordrows import records_of
         from tracker.reports.options import load_daily_rows, refuse_documented
+        from tracker.values import MOST_FIGURE
 
+        top = whole_number(top, "top", low=1, high=100_000)
+        if streak_threshold is not None:
+            streak_threshold = number_in_range(streak_threshold, "streak_threshold", low=0, high=MOST_FIGURE)
+        if milestone_step is not None:
+            milestone_step = whole_number(milestone_step, "milestone_step", low=1, high=MOST_FIGURE)
         opts = self._options(metric, **options)
         with self._reading():
             daily = load_daily_rows(opts)
@@ -223,9 +248,12 @@ class Store:
         """`tracker averages`: per period ("day", "week", "month", "quarter", "year", "all") the
         days, total, daily average and changes; or, with `rolling`, the N-day rolling average."""
         from tracker.analysis.averages import averages_table
+        from tracker.config import whole_number
         from tracker.reports.options import Period, load_series, refuse_documented
 
-        period = Period(period).value
+        period = _choice("period", period, Period)
+        if rolling is not None:
+            rolling = whole_number(rolling, "rolling", low=1, high=10_000, unit="days")
         opts = self._options(metric, **options)
         with self._reading():
             whole, cut = load_series(opts)
@@ -251,7 +279,7 @@ class Store:
         from tracker.reports.comparison import compare_rows
         from tracker.reports.options import By
 
-        chosen = By(convention).value if convention is not None else None
+        chosen = _choice("convention", convention, By) if convention is not None else None
         found = compare_rows(
             self.engine, source=source, metric=metric, kind=kind, period=period, convention=chosen, feed=feed
         )
@@ -294,16 +322,38 @@ class Store:
             found: Reconciliation = read_reconciliation(opts)
         return found
 
-    def chart(self, kind: str, out: str | Path, metric: str = "personnel", **options: Any) -> Path:
+    def chart(
+        self,
+        kind: str,
+        out: str | Path,
+        metric: str = "personnel",
+        *,
+        size: tuple[int, int] | None = None,
+        dpi: float | None = None,
+        **options: Any,
+    ) -> Path:
         """`tracker chart KIND --out OUT`: one chart written to `out` (.png or .svg); the path.
-        Options: source, since, until, as_of, by, include_flagged, size (width, height px)."""
+        `size` is (width, height) in pixels; the other options are the report options."""
         from tracker.charts.build import ChartRequest, build_chart
-        from tracker.reports.options import parse_window
+        from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE
+        from tracker.config import number_in_range, whole_number
 
-        since, until, as_of = parse_window(
-            _text(options.pop("since", None)), _text(options.pop("until", None)), _text(options.pop("as_of", None))
+        opts = self._options(metric, **options)
+        width, height = size or DEFAULT_SIZE
+        request = ChartRequest(
+            metric=opts.metric,
+            source=opts.source,
+            since=opts.since,
+            until=opts.until,
+            as_of=opts.as_of,
+            by=opts.by,
+            include_flagged=opts.include_flagged,
+            size=(
+                whole_number(width, "size width", low=10, high=99_999, unit="pixels"),
+                whole_number(height, "size height", low=10, high=99_999, unit="pixels"),
+            ),
+            dpi=number_in_range(dpi or DEFAULT_DPI, "dpi", low=30, high=1200, unit="dots per inch"),
         )
-        request = ChartRequest(metric=metric, since=since, until=until, as_of=as_of, **options)
         return build_chart(kind, request, out, self.url)
 
 

@@ -140,3 +140,7 @@ def kyiv_today() -> dt.date:
     from zoneinfo import ZoneInfo
 
     return dt.datetime.now(ZoneInfo("Europe/Kyiv")).date()
+
+
+# The largest figure a threshold or step may name: a billion, far above any count of losses.
+MOST_FIGURE = 1_000_000_000
