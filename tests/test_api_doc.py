@@ -113,3 +113,24 @@ def test_store_reads_refuse_a_bad_option_in_one_line_before_opening_the_store(sq
         with pytest.raises(InvalidInput, match=re.escape(message)):
             call()
     assert not (tmp_path / "store.db").exists() and not (tmp_path / "c.png").exists()
+
+
+def test_every_read_of_a_store_goes_through_its_one_engine(full_store_url, monkeypatch):
+    from tracker import Store
+    from tracker.store import db, reading
+
+    engines, readers = [], []
+    make_engine, sqlite_reader = db.make_engine, reading.sqlite_reader
+    monkeypatch.setattr(db, "make_engine", lambda *a, **k: engines.append(a) or make_engine(*a, **k))
+    monkeypatch.setattr(reading, "sqlite_reader", lambda *a, **k: readers.append(a) or sqlite_reader(*a, **k))
+
+    with Store(full_store_url) as store:
+        total = store.series("personnel")["total"].iloc[-1]
+        deadliest = store.records("personnel")["deadliest_day"]["increment"].iloc[0]
+        year = store.averages("personnel", period="year").set_index("period").loc["2025", "total"]
+        store.reconcile()
+        store.compare()
+        store.changes(since="2024-01-01")
+
+    assert (total, deadliest, year) == (1_456_610, 2_200, 416_550)
+    assert (len(engines), readers) == (1, [])
