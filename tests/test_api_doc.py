@@ -134,3 +134,19 @@ def test_every_read_of_a_store_goes_through_its_one_engine(full_store_url, monke
 
     assert (total, deadliest, year) == (1_456_610, 2_200, 416_550)
     assert (len(engines), readers) == (1, [])
+
+
+def test_store_ingests_each_feed_by_the_name_the_cli_gives_it(sqlite_url, oryx_history, orc_losses):
+    from tracker import Store
+
+    pages = Path(__file__).parent / "fixtures" / "warship" / "pages"
+    with Store(sqlite_url) as store:
+        api = store.ingest("api", from_=str(pages))
+        oryx = store.ingest("oryx", from_=str(oryx_history / "2022-03-28T0443_36f9122"), observed_at="2022-03-28T04:43")
+        orc = store.ingest("orc-losses", from_=str(orc_losses / "latest"))
+
+        assert [(r.feed, r.status) for r in (api, oryx)] == [("russianwarship-api", "ok"), ("oryx", "ok")]
+        assert orc.feed == "orc-losses" and orc.status in ("ok", "ok_with_findings")
+        assert store.series(feed="russianwarship-api").loc["2024-11-11", "total"] == 710_660
+        assert store.series("tanks", source="oryx")["total"].tolist() == [310]
+        assert store.series(feed="orc-losses").index[-1].date().isoformat() == "2026-08-22"
