@@ -293,7 +293,8 @@ class Store:
         "yesterday" (Kyiv) or "last-run"."""
         from tracker.changes import collect_changes, parse_window
 
-        return collect_changes(self.engine, parse_window(since, until), source=source)
+        window = parse_window(since, until)  # a bad window is refused before the store is opened
+        return collect_changes(self.engine, window, source=source)
 
     def reconcile(
         self,
