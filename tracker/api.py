@@ -2,7 +2,9 @@
 shell. Documented, with a runnable example, in docs/api.md.
 
 A Store holds one URL and, once something is read, one engine (closed by `close()` or by leaving
-a `with` block); every read goes through it. Each method calls the library function the matching
+a `with` block); every read goes through it but a chart's (tracker.charts.build reads with an
+engine of its own), and an ingest run opens its own writer under the writer lock, as the CLI's
+does. Each method calls the library function the matching
 command calls, so a notebook gets the same figures and the same one-line refusals (InvalidInput,
 StoreError) as the shell, with DataFrames (or the library's own result objects) instead of text.
 """
@@ -117,6 +119,8 @@ class Store:
         moment = _moment(observed_at)
         if feed == "csv":
             taken = {k: options.pop(k) for k in ("source", "definition", "side") if k in options}
+            if allow_shrink:
+                options["allow_shrink"] = allow_shrink  # `ingest csv` has no --allow-shrink either
             _no_other(feed, options)
             return self.ingest_csv(from_ or "", observed_at=moment, wait=wait, one_source=True, **taken)[0]
         made, fetch_options = _feed(feed, moment, options)
@@ -148,7 +152,9 @@ class Store:
         from tracker.csvload import load_sources, plan_csv
         from tracker.errors import InvalidInput, TrackerError
         from tracker.ingest import run_ingest
+        from tracker.store.lock import check_wait
 
+        wait = check_wait(wait)
         if not from_:
             raise InvalidInput("ingest csv needs from_: a CSV file or URL")
         moment = _moment(observed_at)
