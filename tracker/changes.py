@@ -16,7 +16,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, and_, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,11 +26,11 @@ from tracker.metrics import METRICS
 from tracker.run_report import ACCEPTED_STATUS
 from tracker.store import models as m
 from tracker.store.db import as_utc, store_failure
+from tracker.values import KYIV
 
 if TYPE_CHECKING:
     from tracker.recordrows import DailyRows
 
-KYIV = ZoneInfo("Europe/Kyiv")
 LAST_RUN = "last-run"
 YESTERDAY = "yesterday"
 TODAY = "today"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 from sqlalchemy import Connection
@@ -23,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker import archive
 from tracker.errors import BadPayload, StoreError, TrackerError
-from tracker.feeds.csvfeed import CsvReading, SourceSurvey, parse_sources
+from tracker.feeds.csvfeed import CsvFeed, CsvReading, SourceSurvey, parse_sources, survey_sources
 from tracker.ingest import (
     LastRun,
     OpenedRun,
@@ -193,3 +194,75 @@ def _defer_indexes(conn: Connection) -> list[Callable[[], object]]:
             add = f"ALTER TABLE observation ADD CONSTRAINT {quote(name)} {definition}"
             rebuild.append(partial(conn.exec_driver_sql, add))
     return rebuild
+
+
+@dataclass
+class CsvPlan:
+    """A CSV file read once and planned: its sources' readings in run order, loaded by
+    load_sources (one run per source, in one transaction), or, for a file that cannot be read, as
+    the one failed run of `source` that records why (`tracker ingest csv` and
+    `tracker.Store.ingest("csv", ...)` alike)."""
+
+    location: str
+    source: str  # --source: the first run, and the owner of blank source cells
+    fetched: list[Fetched] | TrackerError  # a failure to read is recorded by the run that meets it
+    survey: SourceSurvey | None  # None for a file that cannot be read at all
+    readings: dict[str, CsvReading]
+    unnamed: list[str]  # sources neither the registry nor the store knows by name
+
+    @property
+    def bulk(self) -> bool:
+        """Whether the file's sources are loaded by load_sources (else its one run records why it
+        cannot be read)."""
+        return self.survey is not None and not isinstance(self.fetched, TrackerError)
+
+    def feed(self) -> CsvFeed:
+        """The one run's feed of a file that cannot be read (the run records why)."""
+        return CsvFeed(self.readings[self.source], self.fetched)
+
+
+def plan_csv(url: str, location: str, *, source: str, definition: str | None, side: str | None) -> CsvPlan:
+    """Read the file once and plan its runs: each source's side (given, else the store's or the
+    registry's), the definition given. InvalidInput for a bad --source, --side or --definition."""
+    from tracker.errors import InvalidInput
+    from tracker.sources import DEFINITIONS, SIDES, SOURCE_KEY, check_choice, source_info
+    from tracker.store.sources import sources_for_run
+
+    if not SOURCE_KEY.fullmatch(source):
+        raise InvalidInput(
+            f"--source must be a short key of lowercase letters, digits, '.', '_' or '-': {source[:80]!r}"
+        )
+    side = check_choice("side", side, SIDES)
+    definition = check_choice("definition", definition, tuple(DEFINITIONS))
+    fetched = _read_once(location)
+    survey = _survey(fetched, source)
+    known = sources_for_run(url)
+    keys = survey.order if survey is not None else [source]
+    readings = {
+        key: CsvReading(key, key == source, side or (known.get(key) or source_info(key)).side, definition)
+        for key in keys
+    }
+    unnamed = [k for k in keys if (known.get(k) or source_info(k)).name == k]
+    return CsvPlan(location, source, fetched, survey, readings, unnamed)
+
+
+def _read_once(location: str) -> list[Fetched] | TrackerError:
+    """The file, read once for all of its sources; a failure to read it is handed to the run that
+    records it (InvalidInput, a usage error, is raised: nothing to record)."""
+    from tracker.errors import LocalFileError, SourceUnreachable
+
+    try:
+        return CsvFeed().fetch(location)
+    except (SourceUnreachable, BadPayload, LocalFileError) as exc:
+        return exc
+
+
+def _survey(fetched: list[Fetched] | TrackerError, default: str) -> SourceSurvey | None:
+    """The sources of a file with a `source` column; None for a file without one, or one that
+    cannot be read at all (its one run records why)."""
+    if isinstance(fetched, TrackerError):
+        return None
+    try:
+        return survey_sources(fetched, default)
+    except BadPayload:
+        return None

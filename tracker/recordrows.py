@@ -546,3 +546,26 @@ def record_rows(
     tables["excluded_years"] = table(year.excluded, [*PERIOD_RECORD_COLUMNS, "reason"])
     notes = {name: record.note for name, (record, _) in shown.items()}
     return RowRecords(len(counted), table(excluded, EXCLUDED_COLUMNS), tables, notes)
+
+
+def records_of(
+    daily: DailyRows,
+    *,
+    metric: str,
+    top: int = 10,
+    streak_threshold: float | None = None,
+    milestone_step: int | None = None,
+    include_flagged: bool = False,
+) -> tuple[RowRecords, float, int]:
+    """(every record, the streak threshold and milestone step used): record_rows with their
+    defaults filled in, the threshold from the counted days and the step from the metric."""
+    from tracker.metrics import METRICS
+
+    threshold = (
+        streak_threshold if streak_threshold is not None else default_threshold(split_rows(daily, include_flagged)[0])
+    )
+    step = milestone_step or METRICS[metric].milestone_step
+    found = record_rows(
+        daily, top=top, streak_threshold=threshold, milestone_step=step, include_flagged=include_flagged
+    )
+    return found, threshold, step

@@ -108,3 +108,16 @@ def with_overrides(info: SourceInfo, **fields: object) -> SourceInfo:
     """A copy of `info` with the non-empty fields given (a store's own record of a source)."""
     given = {k: v for k, v in fields.items() if v not in (None, "")}
     return replace(info, **given)  # type: ignore[arg-type]
+
+
+def check_choice(option: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
+    """One word of `allowed` (case and '-'/spaces aside), or InvalidInput naming the choices."""
+    from tracker.errors import InvalidInput
+
+    if value is None:
+        return None
+    word = re.sub(r"[\s-]+", "_", value.strip().lower())
+    if word not in allowed:
+        flag = "--" + option.replace("_", "-")
+        raise InvalidInput(f"unknown {flag} {value[:60]!r}: use one of {', '.join(allowed)}")
+    return word

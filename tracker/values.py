@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
+
+# The time zone the General Staff dates its reports in: "today" is the Kyiv day everywhere.
+KYIV = ZoneInfo("Europe/Kyiv")
 
 # A plausible maximum for any count a source reports: two orders of magnitude above the largest
 # series (personnel, about 1.5 million in 2026). A larger figure is a typo or garbage, not a loss.
@@ -133,3 +137,12 @@ def check_fits(value: str, limit: int) -> str:
 def check_fits_reason(value: str, limit: int) -> str:
     """Why `value` does not fit a column `limit` characters wide, as a finding words it."""
     return f"is {len(value):,} characters long (the store keeps at most {limit})"
+
+
+def kyiv_today() -> dt.date:
+    """Today in Kyiv: the day the General Staff's reports are dated by, whatever the machine's clock."""
+    return dt.datetime.now(KYIV).date()
+
+
+# The largest figure a threshold or step may name: a billion, far above any count of losses.
+MOST_FIGURE = 1_000_000_000

@@ -179,3 +179,15 @@ def rolling_average(daily: pd.DataFrame, window: int = 7) -> pd.DataFrame:
         }
     )
     return _attach(out, daily)
+
+
+def averages_table(
+    daily: pd.DataFrame, *, period: str = "month", rolling: int | None = None, context: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """What `tracker averages` shows: the `rolling`-day average for each day of `daily`, else the
+    per-`period` table. `context` is the whole series when `daily` is cut to a window: earlier
+    days for the first rolling windows, earlier periods for the changes (not for period "all")."""
+    if rolling:
+        table = rolling_average(daily if context is None else context, rolling)
+        return table.loc[table["date"].isin(daily["date"])].reset_index(drop=True)
+    return period_table(daily, period, context=None if period == "all" else context)

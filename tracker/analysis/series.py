@@ -21,6 +21,7 @@ from tracker.recordrows import DOCUMENTED as DOCUMENTED
 from tracker.recordrows import FIRST_REPORT as FIRST_REPORT
 from tracker.recordrows import LINEAGE_CHANGE as LINEAGE_CHANGE
 from tracker.recordrows import daily_rows
+from tracker.values import kyiv_today
 
 OBS_COLUMNS = ("report_date", "value", "qualifier", "reported_increase", "adjustment", "lineage")
 DAILY_COLUMNS = [
@@ -93,7 +94,7 @@ def daily_series(
         {"dates_by": attrs.get("dates_by"), "disputed": attrs.get("disputed")},
         by=by,
         metric=metric,
-        today=today or dt.date.today(),
+        today=today or kyiv_today(),
     ).rows
     covered = report_date - pd.Timedelta(days=1)
     out = pd.DataFrame(

@@ -58,17 +58,11 @@ def changes(
     """What the runs of a window changed, per feed: new reports with their increments, revisions
     (old → new, with both revision times), removals and re-adds, new records and milestones
     passed (first, as NEW RECORD / MILESTONE lines), new findings, new or revised claims."""
-    from tracker.changes import collect_changes, parse_window
-    from tracker.config import resolve_db_url
+    from tracker.api import Store
     from tracker.reports.change_outputs import changes_output
-    from tracker.store.db import open_store
 
-    window = parse_window(since, until)
-    engine = open_store(resolve_db_url(db), write=False)
-    try:
-        found = collect_changes(engine, window, source=source)
-    finally:
-        engine.dispose()
+    with Store(db) as store:
+        found = store.changes(since, until, source=source)
     echo(changes_output(found, ChangesFormat(fmt).value))
 
 

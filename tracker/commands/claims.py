@@ -232,26 +232,26 @@ def compare(
         return
     if side is not None or every or since is not None or until is not None:
         raise InvalidInput("--side, --all, --since and --until go with --series (e.g. tracker compare --series oryx)")
-    from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims
-    from tracker.claims.queries import claims_frame
+    from tracker.analysis.compare import CLOSE_TOLERANCE
     from tracker.reports.claim_outputs import compare_output
-    from tracker.store.sources import known_sources
+    from tracker.reports.comparison import compare_rows
 
-    engine = _store(db)
-    claims = claims_frame(engine, source=source, metric=metric, kind=kind, period=period)
-    from tracker.reports.feedcheck import staff_personnel
-
-    staff, read = staff_personnel(engine, feed)
-    with engine.connect() as conn:
-        dates_by = {key: info.dates_by for key, info in known_sources(conn).items()}
     chosen = By(convention).value if convention is not None else None
-    frame = compare_claims(claims, staff, dates_by=dates_by, convention=chosen)
-    rows = cast("list[dict[str, Any]]", frame.to_dict("records"))  # columns are names
-    rows = [{**row, **read} for row in rows]
-    latest = staff["report_date"].max().date() if len(staff) else None
+    engine = _store(db)
+    try:
+        found = compare_rows(
+            engine, source=source, metric=metric, kind=kind, period=period, convention=chosen, feed=feed
+        )
+    finally:
+        engine.dispose()
     print(
         compare_output(
-            rows, OutputFormat(fmt).value, latest=latest, explain=explain, tolerance=CLOSE_TOLERANCE, convention=chosen
+            found.rows,
+            OutputFormat(fmt).value,
+            latest=found.latest,
+            explain=explain,
+            tolerance=CLOSE_TOLERANCE,
+            convention=chosen,
         )
     )
 

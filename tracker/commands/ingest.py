@@ -6,7 +6,6 @@ Each command parses its options and calls `tracker.ingest.run_ingest` (or
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,12 +14,11 @@ import typer
 from tracker.commands.options import DbOption, Number
 from tracker.errors import InvalidInput, TrackerError
 from tracker.reports.options import parse_date
-from tracker.sources import GENERAL_STAFF, SOURCE_KEY
+from tracker.sources import GENERAL_STAFF
 
 if TYPE_CHECKING:
+    from tracker.csvload import CsvPlan
     from tracker.feeds import Feed
-    from tracker.feeds.csvfeed import CsvReading, SourceSurvey
-    from tracker.payloads import Fetched
     from tracker.run_report import RunReport
 
 
@@ -93,7 +91,11 @@ ApiFromOption = Annotated[
 ]
 CsvFromOption = Annotated[
     str,
-    typer.Option("--from", help="A CSV file (or URL) with header report_date,metric,value[,qualifier][,source]."),
+    typer.Option(
+        "--from",
+        help="A CSV file (or URL) with columns report_date,metric,value[,qualifier][,source], named in its header, "
+        "in any order.",
+    ),
 ]
 CsvSourceOption = Annotated[
     str,
@@ -259,16 +261,9 @@ def ingest_api(
 
     Without dates it fetches the latest report; with --since/--until it pages through the range.
     """
-    from tracker.feeds.warship import WarshipFeed
+    from tracker.feeds.warship import WarshipFeed, date_range
 
-    date_from, date_to = parse_date(since, "--since"), parse_date(until, "--until")
-    if date_from and not date_to:
-        date_to = dt.date.today()
-    if date_to and not date_from:
-        raise InvalidInput("--until needs --since")
-    if date_from and date_to and date_from > date_to:
-        raise InvalidInput(f"--since {date_from} is after --until {date_to}")
-    options: dict[str, object] = {"date_from": date_from, "date_to": date_to}
+    options = date_range(parse_date(since, "--since"), parse_date(until, "--until"))
     if sys.stderr.isatty() and not quiet:
         options["progress"] = lambda pages: print(f"\rfetched {pages} page(s)", end="", file=sys.stderr, flush=True)
     code = run_feed(
@@ -302,36 +297,16 @@ def ingest_csv(
     feed, run record and archive), a blank cell meaning --source. A cell that is not a source key
     is a finding, reported in --source's run. Exits with the worst run's code.
     """
-    from tracker.commands.source_commands import check_choice
     from tracker.config import resolve_db_url
-    from tracker.feeds.csvfeed import CsvFeed, CsvReading
-    from tracker.sources import DEFINITIONS, SIDES, source_info
-    from tracker.store.sources import sources_for_run
+    from tracker.csvload import plan_csv
 
-    if not SOURCE_KEY.fullmatch(source):
-        raise InvalidInput(
-            f"--source must be a short key of lowercase letters, digits, '.', '_' or '-': {source[:80]!r}"
-        )
-    side = check_choice("side", side, SIDES)
-    definition = check_choice("definition", definition, tuple(DEFINITIONS))
-    fetched = _read_csv_once(location)
-    survey = _csv_survey(fetched, source)
-    known = sources_for_run(resolve_db_url(db))
-    keys = survey.order if survey is not None else [source]
-
-    def reading(key: str) -> CsvReading:
-        return CsvReading(key, key == source, side or (known.get(key) or source_info(key)).side, definition)
-
-    if survey is not None and not isinstance(fetched, TrackerError):
-        codes = _load_sources(
-            fetched, location, {key: reading(key) for key in keys}, survey, db, quiet, wait, observed_at
-        )
+    plan = plan_csv(resolve_db_url(db), location, source=source, definition=definition, side=side)
+    if plan.bulk:
+        codes = _load_sources(plan, db, quiet, wait, observed_at)
     else:
-        feed = CsvFeed(reading(source), fetched)
-        codes = [run_feed(feed, location, db, quiet=quiet, wait=wait, observed_at=observed_at, source=source)]
-    unnamed = [k for k in keys if (known.get(k) or source_info(k)).name == k]
-    if unnamed and not quiet:
-        for line in _unregistered_notes(unnamed):
+        codes = [run_feed(plan.feed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at, source=source)]
+    if plan.unnamed and not quiet:
+        for line in _unregistered_notes(plan.unnamed):
             print(line)
     raise typer.Exit(max(codes))
 
@@ -357,42 +332,7 @@ def _unregistered_notes(keys: list[str]) -> list[str]:
     ]
 
 
-def _read_csv_once(location: str) -> list[Fetched] | TrackerError:
-    """The file, read once for all of its sources; a failure to read it is handed to the run that
-    records it (InvalidInput, a usage error, is raised: nothing to record)."""
-    from tracker.errors import BadPayload, LocalFileError, SourceUnreachable
-    from tracker.feeds.csvfeed import CsvFeed
-
-    try:
-        return CsvFeed().fetch(location)
-    except (SourceUnreachable, BadPayload, LocalFileError) as exc:
-        return exc
-
-
-def _csv_survey(fetched: list[Fetched] | TrackerError, default: str) -> SourceSurvey | None:
-    """The sources of a file with a `source` column; None for a file without one, or one that
-    cannot be read at all (its one run records why)."""
-    from tracker.errors import BadPayload
-    from tracker.feeds.csvfeed import survey_sources
-
-    if isinstance(fetched, TrackerError):
-        return None
-    try:
-        return survey_sources(fetched, default)
-    except BadPayload:
-        return None
-
-
-def _load_sources(
-    fetched: list[Fetched],
-    location: str,
-    readings: dict[str, CsvReading],
-    survey: SourceSurvey,
-    db: str | None,
-    quiet: bool,
-    wait: float,
-    observed_at: str | None,
-) -> list[int]:
+def _load_sources(plan: CsvPlan, db: str | None, quiet: bool, wait: float, observed_at: str | None) -> list[int]:
     """A multi-source file's runs, in one transaction; prints each run's summary."""
     from tracker.config import resolve_db_url
     from tracker.csvload import load_sources
@@ -401,6 +341,7 @@ def _load_sources(
 
     # A load of many sources takes seconds to minutes; on a terminal a bar counts them written.
     hidden = quiet or not sys.stderr.isatty()
+    readings = plan.readings
     with typer.progressbar(length=len(readings), label="sources", file=sys.stderr, hidden=hidden) as bar:
 
         def written(_report: object) -> None:
@@ -409,12 +350,13 @@ def _load_sources(
                 bar.label = "sources written, committing"
                 bar.render_progress()
 
+        assert plan.survey is not None and not isinstance(plan.fetched, TrackerError)  # plan.bulk
         reports = load_sources(
             resolve_db_url(db),
-            fetched,
-            location,
+            plan.fetched,
+            plan.location,
             readings,
-            survey,
+            plan.survey,
             observed_at=parse_moment(observed_at) if observed_at else None,
             lock_wait=wait,
             progress=written,

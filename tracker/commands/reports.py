@@ -12,9 +12,8 @@ import typer
 
 from tracker.commands.options import Number, echo, report_command
 from tracker.reports.options import Period, ReportOptions
+from tracker.values import MOST_FIGURE
 
-# The largest figure a threshold or step may name: a billion, far above any count of losses.
-MOST_FIGURE = 1_000_000_000
 TopOption = Annotated[
     int,
     typer.Option(

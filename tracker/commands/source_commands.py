@@ -6,7 +6,6 @@ a store records itself. The registry file is data a person edits; the CLI never 
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 import typer
@@ -15,7 +14,7 @@ from tracker.commands.ingest import WaitOption
 from tracker.commands.options import DbOption, FormatOption, JsonAliasOption, chosen_format, echo
 from tracker.errors import InvalidInput
 from tracker.reports.options import OutputFormat
-from tracker.sources import DATES_BY, DEFINITIONS, SIDES, SOURCE_KEY, SOURCES
+from tracker.sources import DATES_BY, DEFINITIONS, SIDES, SOURCE_KEY, SOURCES, check_choice
 
 NAME_MAX = 200  # the store's column
 LICENCE_MAX = 1000
@@ -137,17 +136,6 @@ def check_source_fields(key: str, **given: str | None) -> dict[str, str | None]:
     if url is not None and out["url"] is None:
         raise InvalidInput("--url is blank")
     return out
-
-
-def check_choice(option: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
-    """One word of `allowed` (case and '-'/spaces aside), or InvalidInput naming the choices."""
-    if value is None:
-        return None
-    word = re.sub(r"[\s-]+", "_", value.strip().lower())
-    if word not in allowed:
-        flag = "--" + option.replace("_", "-")
-        raise InvalidInput(f"unknown {flag} {value[:60]!r}: use one of {', '.join(allowed)}")
-    return word
 
 
 def register(app: typer.Typer) -> None:

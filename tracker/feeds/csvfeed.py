@@ -169,7 +169,7 @@ def survey_sources(fetched: list[Fetched], default: str) -> SourceSurvey:
         columns = _columns(reader, item.location)
         at = columns.get("source")
         by_column = at is not None
-        width = len(columns)
+        width, need = len(columns), _needed(columns)
         end = reader.line_num
         try:
             for row in reader:
@@ -184,7 +184,7 @@ def survey_sources(fetched: list[Fetched], default: str) -> SourceSurvey:
                     key = owner or default
                     if owner != "":  # a blank cell's row may be blank: looked at each time
                         owners[cell] = key
-                    if len(row) < 3 or len(row) > width:
+                    if len(row) < need or len(row) > width:
                         key = default
                 if key != run_key:
                     close_run()
@@ -361,6 +361,7 @@ class _Reader:
         columns = _columns(reader, where)
         width = len(columns)
         at_source, at_qualifier = columns.get("source"), columns.get("qualifier")
+        at_date, at_metric, at_value = columns["report_date"], columns["metric"], columns["value"]
         dates, metrics, owners = self.dates, self.metrics, self.owners
         if len(dates) > _CACHE_LIMIT or len(metrics) > _CACHE_LIMIT or len(owners) > _CACHE_LIMIT:
             for cache in (dates, metrics, owners):
@@ -376,7 +377,7 @@ class _Reader:
             for row in reader:
                 rows += 1
                 if len(row) == width:  # the common case first: a row of spellings seen before
-                    report_date, metric, raw_value = dates.get(row[0]), metrics.get(row[1]), row[2]
+                    report_date, metric, raw_value = dates.get(row[at_date]), metrics.get(row[at_metric]), row[at_value]
                     owner = owners.get(row[at_source]) if at_source is not None else ""
                     if (
                         type(report_date) is date_type
@@ -425,7 +426,7 @@ class _Reader:
     ) -> tuple[str | None, _Outcome]:
         """A row the common case did not take: read field by field, each problem worded."""
         width = len(columns)
-        if len(row) < 3 or len(row) > width:
+        if len(row) < _needed(columns) or len(row) > width:
             return None, self._bad(verdict, _Bad(f"line {line} has {len(row)} fields, not {width}"))
         at_source = columns.get("source")
         cell = row[at_source] if at_source is not None and at_source < len(row) else ""
@@ -433,7 +434,8 @@ class _Reader:
         if owner is None:
             message = f"line {line} source {show(cell.strip())}: not a source key (a-z, 0-9, '.', '_', '-')"
             return None, self._bad(verdict, _Bad(message))
-        raw_date, raw_metric, raw_value = row[0], row[1], row[2].strip()
+        raw_date, raw_metric = row[columns["report_date"]], row[columns["metric"]]
+        raw_value = row[columns["value"]].strip()
         report_date = self._remember(self.dates, raw_date, _date)
         if isinstance(report_date, str):
             return owner, self._bad(verdict, _Bad(f"line {line} date {show(raw_date.strip())}: {report_date}"))
@@ -556,12 +558,34 @@ class _SourceState:
 
 
 def _columns(reader: object, where: str) -> dict[str, int]:
-    """Column positions from the header row; BadPayload naming the header it got otherwise."""
+    """Column positions by name from the header row, in any order; BadPayload naming the header
+    it got and what is wrong with it (a required column missing, an unknown or repeated one)."""
     first = read_row(reader, where)
     header = [h.strip().lower() for h in first[1]] if first else []
-    extra = header[3:]
-    if header[:3] != list(COLUMNS[:3]) or len(set(extra)) != len(extra) or not set(extra) <= set(OPTIONAL_COLUMNS):
+    known = (*COLUMNS[:3], *OPTIONAL_COLUMNS)
+    missing = [name for name in COLUMNS[:3] if name not in header]
+    unknown = [name for name in header if name not in known]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if missing or unknown or repeated:
+        detail = "; ".join(
+            part
+            for part in (
+                f"missing {', '.join(missing)}" if missing else "",
+                f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(show(u) for u in unknown[:5])}"
+                if unknown
+                else "",
+                f"repeated {', '.join(repeated)}" if repeated else "",
+            )
+            if part
+        )
         raise BadPayload(
-            f"{where}: header must be {','.join(COLUMNS[:3])}[,qualifier][,source], got {','.join(header)!r}"
+            f"{where}: header must be {','.join(COLUMNS[:3])}[,qualifier][,source], got {','.join(header)[:200]!r}: "
+            f"{detail} (the columns, in any order: {', '.join(known)})"
         )
     return {name: i for i, name in enumerate(header)}
+
+
+def _needed(columns: dict[str, int]) -> int:
+    """The fewest fields a row must have to hold every required column (optional ones at the end
+    of a row may be left off)."""
+    return max(columns[name] for name in COLUMNS[:3]) + 1

@@ -373,3 +373,17 @@ def _message(doc: Any) -> str:
     """The API's own `message`, when it explains an empty answer."""
     message = doc.get("message") if isinstance(doc, dict) else None
     return f" (message: {message!r})" if isinstance(message, str) and message else ""
+
+
+def date_range(date_from: dt.date | None, date_to: dt.date | None) -> dict[str, object]:
+    """The fetch options of a range of report dates: --since alone runs to today (Kyiv);
+    InvalidInput for --until without --since, or --since after --until."""
+    from tracker.values import kyiv_today
+
+    if date_from and not date_to:
+        date_to = kyiv_today()
+    if date_to and not date_from:
+        raise InvalidInput("--until needs --since")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput(f"--since {date_from} is after --until {date_to}")
+    return {"date_from": date_from, "date_to": date_to}

@@ -8,7 +8,6 @@ opening the store. Other stores are always computed.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.reports.options import ReportOptions
+from tracker.values import kyiv_today
 
 CACHE_ENV = "TRACKER_REPORT_CACHE"  # "0" turns the cache off
 CACHE_MAX_ENTRIES = 256
@@ -105,7 +105,7 @@ def _cache_key(command: str, opts: ReportOptions, extra: dict[str, Any]) -> Path
         "extra": extra,
         "db": str(db_file.resolve()),
         "state": state,
-        "today": dt.date.today(),
+        "today": kyiv_today(),
         "code": _code_fingerprint(),
     }
     digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.errors import InvalidInput
 from tracker.sources import GENERAL_STAFF
+from tracker.values import kyiv_today
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -173,7 +174,7 @@ def parse_window(
     after until (InvalidInput naming the option otherwise)."""
     start, end = parse_date(since, "--since"), parse_date(until, "--until")
     when = parse_date(as_of, "--as-of")
-    if when and when > dt.date.today():
+    if when and when > kyiv_today():
         raise InvalidInput(f"--as-of {when} is in the future: nothing was known on that day yet")
     if start and end and start > end:
         raise InvalidInput(f"--since {start} is after --until {end}")
@@ -298,7 +299,7 @@ def load_series(opts: ReportOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     obs = read_observations(opts)
     _check_observations(opts, obs.empty, obs.attrs.get("dates_by"))
-    daily = daily_series(obs, by=opts.by, metric=opts.metric, today=opts.as_of or dt.date.today())
+    daily = daily_series(obs, by=opts.by, metric=opts.metric, today=opts.as_of or kyiv_today())
     since, until = _days_asked(opts, daily["date"].max().date())
     cut = between(daily, since, until)
     if cut.empty:
@@ -326,7 +327,7 @@ def load_daily_rows(opts: ReportOptions) -> DailyRows:
 
     rows, attrs = read_store(resolve_db_url(opts.db), read)
     _check_observations(opts, not rows, attrs.get("dates_by"))
-    daily = daily_rows(rows, attrs, by=opts.by, metric=opts.metric, today=opts.as_of or dt.date.today())
+    daily = daily_rows(rows, attrs, by=opts.by, metric=opts.metric, today=opts.as_of or kyiv_today())
     dates = [r["date"] for r in daily.rows]
     since, until = _days_asked(opts, max(dates))
     cut = between_rows(daily, since, until)

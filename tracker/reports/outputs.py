@@ -330,19 +330,17 @@ def records_rows_output(
     urls: Mapping[dt.date, str] | None = None,
 ) -> str:
     """records_output computed on plain rows (tracker.recordrows), without pandas: the same text."""
-    from tracker.metrics import METRICS
-    from tracker.recordrows import default_threshold, excluded_summary_rows, record_rows, split_rows
+    from tracker.recordrows import excluded_summary_rows, records_of
 
     refuse_documented(daily, "daily records")
     _check_record_table(table)
-    threshold = (
-        streak_threshold
-        if streak_threshold is not None
-        else default_threshold(split_rows(daily, opts.include_flagged)[0])
-    )
-    step = milestone_step or METRICS[opts.metric].milestone_step
-    rec = record_rows(
-        daily, top=top, streak_threshold=threshold, milestone_step=step, include_flagged=opts.include_flagged
+    rec, threshold, step = records_of(
+        daily,
+        metric=opts.metric,
+        top=top,
+        streak_threshold=streak_threshold,
+        milestone_step=milestone_step,
+        include_flagged=opts.include_flagged,
     )
     tables: dict[str, Any] = {name: rec.tables[name] for name in rec.notes}
     tables.update(
@@ -497,15 +495,14 @@ def averages_output(
     `context` is the whole series when `daily` is cut to --since/--until: earlier periods for
     the changes, earlier days for the first rolling windows. A series dated by documentation
     (Oryx) has weekly, monthly, yearly and overall totals of what was documented, no daily ones."""
-    from tracker.analysis import period_table, rolling_average
+    from tracker.analysis.averages import averages_table
     from tracker.render import render_table
 
     if rolling or period == "day":
         refuse_documented(daily, "daily increments")
     lines = _header(opts, "Averages", daily)
+    table = averages_table(daily, period=period, rolling=rolling, context=context)
     if rolling:
-        table = rolling_average(daily if context is None else context, rolling)
-        table = table.loc[table["date"].isin(daily["date"])].reset_index(drop=True)
         lines.append(
             f"{rolling}-day rolling average for each day: the increments dated in the "
             f"{rolling} days ending on it, over the days they cover. Flagged days are "
@@ -514,7 +511,6 @@ def averages_output(
         cols = ["date", "increment", "rolling_total", "rolling_days", "rolling_average", "flagged_days"]
         payload: dict[str, Any] = {"rolling": rolling, "rows": table}
     else:
-        table = period_table(daily, period, context=None if period == "all" else context)
         if _documented(daily):
             lines.append(
                 f"Per {period}: losses documented in the {period} (total = difference of the snapshots' "

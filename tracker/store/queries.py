@@ -16,18 +16,17 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
-from zoneinfo import ZoneInfo
 
 from tracker.errors import InvalidInput
 from tracker.metrics import METRICS
 from tracker.sources import GENERAL_STAFF, SourceInfo, source_info, with_overrides
 from tracker.store.reading import as_date, as_moment, fetch
+from tracker.values import KYIV
 
 if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy import Connection, Engine
 
-KYIV = ZoneInfo("Europe/Kyiv")
 FRAME_COLUMNS = [
     "report_date",
     "value",

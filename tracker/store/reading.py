@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
@@ -105,11 +107,31 @@ def open_at_schema(
     return conn
 
 
+# The engine a tracker.Store holds open, with its URL: read_store reads that URL through it.
+_HELD: ContextVar[tuple[str, Any] | None] = ContextVar("tracker_held_store", default=None)
+
+
+@contextmanager
+def held(url: str, engine: Any) -> Iterator[None]:
+    """Meanwhile, read_store reads the store at `url` through `engine` (a tracker.Store's one
+    engine) instead of opening a connection of its own."""
+    token = _HELD.set((url, engine))
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
+
+
 def read_store(url: str, read: Callable[[Any], T]) -> T:
-    """`read` given the store at `url` to read: a sqlite3 connection when `sqlite_reader` can open
-    one (no SQLAlchemy imported), else an engine opened by tracker.store.db (which says what is
-    wrong with a store it cannot open). A sqlite3 error is the store error tracker.store.db words."""
+    """`read` given the store at `url` to read: the engine `held` for it, if any; else a sqlite3
+    connection when `sqlite_reader` can open one (no SQLAlchemy imported), else an engine opened
+    by tracker.store.db (which says what is wrong with a store it cannot open). A sqlite3 error
+    is the store error tracker.store.db words."""
     from tracker.errors import StoreError
+
+    holding = _HELD.get()
+    if holding is not None and holding[0] == url:
+        return read(holding[1])
 
     reader = sqlite_reader(url)
     if reader is not None:
