@@ -113,10 +113,11 @@ def run_daily(
     `on_step` sees each in that order once the job is done (the CLI prints it)."""
     from tracker.feeds.claims import ClaimsFeed
     from tracker.feeds.dataset import DatasetFeed
+    from tracker.store.sources import sources_for_run
 
     feeds: list[tuple[str, Feed, str | None]] = [
         ("dataset", DatasetFeed(), settings.dataset_from),
-        ("claims", ClaimsFeed(), settings.claims_from),
+        ("claims", ClaimsFeed(sources=lambda: set(sources_for_run(url))), settings.claims_from),
     ]
     if settings.runs_oryx:
         from tracker.feeds.oryx import OryxFeed
