@@ -17,19 +17,8 @@ from tracker.errors import ExitCode, InvalidInput
 from tracker.feeds.claims import CURATED_FEED, DEFAULT_FILE, check_feed_name, default_feed
 from tracker.reports.cache import CACHE_ENV
 
-HEADER = "claim_key,source,subject,metric,definition,kind,period,qualifier,low,best,high,published,url,based_on,note\n"
 # A newsroom's own estimates, in the curated file's format (data/claims/README.md).
-NEWSDESK = HEADER + (
-    "newsdesk-2024-06-01-total,newsdesk,russia,personnel,killed_or_wounded,cumulative,2024-06-01,about,,500000,,"
-    "2024-06-03,https://example.org/newsdesk/2024-06-total,Our desk's count,\"Our estimate: about 500,000 Russian "
-    'soldiers killed or wounded by 1 June 2024."\n'
-    "newsdesk-2025-q1-daily-average,newsdesk,russia,personnel,killed_or_wounded,daily_average,2025-Q1,,,1300,,"
-    "2025-04-02,https://example.org/newsdesk/2025-q1,Our desk's count,\"Our estimate: 1,300 a day on average in "
-    'January to March 2025."\n'
-    "newsdesk-2024-killed,newsdesk,russia,personnel,killed,period_total,2024,more than,,100000,,2025-01-15,"
-    "https://example.org/newsdesk/2024-killed,Obituaries and our desk's count,\"Our estimate: more than 100,000 "
-    'Russian soldiers killed in 2024."\n'
-)
+NEWSDESK = (Path(__file__).parent / "fixtures" / "claims" / "newsdesk.csv").read_text(encoding="utf-8")
 NEWSDESK_KEYS = {"newsdesk-2024-06-01-total", "newsdesk-2025-q1-daily-average", "newsdesk-2024-killed"}
 CURRENT = "SELECT count(*) FROM claim WHERE superseded_at IS NULL AND NOT removed"
 CURRENT_OF = (

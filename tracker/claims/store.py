@@ -114,9 +114,12 @@ def check_claim_keys(engine: Engine, feed: str, source: str, claims: list[ClaimR
     key, other, location = clashes[0]
     others = [repr(c[0]) for c in clashes[1:CLASHES_NAMED]] + (["…"] if len(clashes) > CLASHES_NAMED else [])
     more = f" (and {len(clashes) - 1:,} more: {', '.join(others)})" if others else ""
+    # Every key held by one other feed: most likely that feed's file, edited and saved elsewhere.
+    same = len(clashes) == len(keys) and len({c[1] for c in clashes}) == 1
+    hint = f", or load this file as that feed with --feed {other}" if same else ""
     raise BadPayload(
         f"{where} (feed {feed}): claim key {key!r} is already a claim of feed {other} ({location}){more}; "
-        "a claim key is unique across claims files: rename it in one of them (nothing stored)"
+        f"a claim key is unique across claims files: rename it in one of them{hint} (nothing stored)"
     )
 
 
