@@ -146,15 +146,14 @@ def default_feed(location: str | None) -> str:
             pass
         stem = path.stem
     slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:64].rstrip("-")
+    if slug and slug != CLI_FEED:
+        return slug
+    from tracker.render import redact_userinfo
+
+    shown = repr(redact_userinfo(location)[:100])
     if not slug:
-        raise InvalidInput(
-            f"cannot name a feed after {location[:100]!r}: give one with --feed NAME (e.g. --feed newsdesk)"
-        )
-    if slug == CLI_FEED:
-        raise InvalidInput(
-            f"{location[:100]!r} would be the feed {CLI_FEED!r} of `tracker claims add`: give another with --feed NAME"
-        )
-    return slug
+        raise InvalidInput(f"cannot name a feed after {shown}: give one with --feed NAME (e.g. --feed newsdesk)")
+    raise InvalidInput(f"{shown} would be the feed {CLI_FEED!r} of `tracker claims add`: give another with --feed NAME")
 
 
 def claims_to_csv(claims: list[ClaimRecord]) -> str:
