@@ -69,6 +69,12 @@ RUN_GUARANTEE_ROWS = (
     "| test_run_records.py: a failed fetch after a stored run |",
     "| `sources remove` of a source with figures | one `error:` line | 2 | the store unchanged "
     "| test_run_records.py: sources remove |",
+    "| an emptied claims file, or one that would remove more than 3 claims at once | the removals held: "
+    "a `withdrawal_held` finding; `tracker feeds accept-withdrawal FEED` applies them | 3 | every claim "
+    "current | test_claim_files.py: an emptied claims file, more than 3 claims; bad input: header only |",
+    "| a claims file with a claim key another claims file (feed) holds | one `error:` line naming both "
+    "feeds and files | 5 | the store as before, plus the failed run's record "
+    "| test_claim_files.py: a claim key in two files |",
 )
 PERSONNEL = "russia_losses_personnel.json"
 EQUIPMENT = "russia_losses_equipment.json"
@@ -263,7 +269,7 @@ def claims_file(folder: Path, extra_rows: list[dict] | None = None, *, raw: byte
             writer.writerow(row)
         raw = ("\n".join(claims_rows()) + "\n" + buf.getvalue()).encode()
     path.write_bytes(raw)
-    return ["ingest", "claims", "--from", str(path)]
+    return ["ingest", "claims", "--from", str(path), "--feed", "claims-file"]
 
 
 def clean_claims(d: Path) -> Args:
@@ -516,7 +522,7 @@ def _broken_link(d: Path) -> str:
 
 def _claims_dir(d: Path) -> Args:
     (d / "in" / "claims.csv").mkdir(parents=True)
-    return ["ingest", "claims", "--from", str(d / "in" / "claims.csv")]
+    return ["ingest", "claims", "--from", str(d / "in" / "claims.csv"), "--feed", "claims-file"]
 
 
 # --- files the tool writes, and its standard output ------------------------------------------
@@ -666,6 +672,16 @@ OUTPUT_CASES: list[Case] = [
         )
     ),
 ]
+
+
+def claims_held(d: Path, url: str) -> list[str]:
+    """An emptied claims file changes nothing current: the seed's three claims are held, not removed."""
+    from drills.common import scalar
+
+    left = scalar(url, "SELECT COUNT(*) FROM claim WHERE superseded_at IS NULL AND removed = false")
+    held = scalar(url, "SELECT COALESCE(SUM(n_rows), 0) FROM withdrawal WHERE status = 'held'")
+    problems = [] if left == 3 else [f"{left} claims current after an emptied claims file, not 3"]
+    return problems + ([] if held == 3 else [f"{held} claims held, not the 3 the file left out"])
 
 
 CASES: list[Case] = [
@@ -849,7 +865,13 @@ CASES: list[Case] = [
     ),
     # the claims file
     Case("empty file", "claims file", lambda d: claims_file(d / "in", raw=b""), 5),
-    Case("header only", "claims file", lambda d: claims_file(d / "in", raw=(claims_rows()[0] + "\n").encode()), 5),
+    Case(
+        "header only",
+        "claims file",
+        lambda d: claims_file(d / "in", raw=(claims_rows()[0] + "\n").encode()),
+        3,
+        after=claims_held,
+    ),
     Case("HTML page", "claims file", lambda d: claims_file(d / "in", raw=b"<!doctype html><title>404</title>"), 5),
     Case(
         "UTF-16 file",

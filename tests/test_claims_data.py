@@ -222,7 +222,7 @@ def test_a_row_with_neither_url_nor_reason_is_a_finding_and_the_other_rows_are_s
     old_url, row["url"] = row["url"], ""
     path = write_claims(tmp_path / "no-url.csv", rows)
 
-    code, out, err = run_tracker(capsys, "ingest", "claims", "--from", path, "--db", store_url)
+    code, out, err = run_tracker(capsys, "ingest", "claims", "--from", path, "--feed", "claims-file", "--db", store_url)
 
     assert (code, err) == (ExitCode.FINDINGS, "")
     assert count(store_url, CURRENT, r=False) == 52 and count(store_url, CURRENT, r=True) == 0

@@ -123,28 +123,20 @@ def test_a_bad_row_is_a_finding_naming_its_line_and_no_claim_is_removed(store: s
     rows = curated_rows()
     rows[9]["period"] = "2024-06-30/2024-05-01"
     code, out, err = run_tracker(
-        capsys, "ingest", "claims", "--from", write_claims(tmp_path / "bad.csv", rows), "--db", store
+        capsys,
+        "ingest",
+        "claims",
+        "--from",
+        write_claims(tmp_path / "bad.csv", rows),
+        "--feed",
+        "claims-file",
+        "--db",
+        store,
     )
     assert (code, err) == (ExitCode.FINDINGS, "")
     assert "bad.csv line 11: claim" in out and "period end 2024-05-01 is before its start 2024-06-30" in out
     assert count(store, CURRENT, r=False) == 52 and count(store, CURRENT, r=True) == 0
     assert runs(store)[-1]["status"] == "ok_with_findings"
-
-
-def _header_only(tmp_path: Path) -> str:
-    path = tmp_path / "empty.csv"
-    path.write_text(",".join(curated_rows()[0]) + "\n", encoding="utf-8")
-    return str(path)
-
-
-def test_an_emptied_claims_file_is_refused_rather_than_removing_every_claim(store: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    run_ingest(store, ClaimsFeed())
-    before = fingerprint(store)
-    code, _, err = run_tracker(capsys, "ingest", "claims", "--from", _header_only(tmp_path), "--db", store)
-    assert code == ExitCode.BAD_PAYLOAD
-    assert "no claims in the file (refusing to record the removal of every claim)" in err
-    assert fingerprint(store) == before
-    assert count(store, CURRENT, r=False) == 52
 
 
 def test_claims_revisions_work_on_every_backend(store_url: str, tmp_path: Path) -> None:

@@ -153,10 +153,11 @@ def run_daily_job(url: str, settings: DailySettings) -> DailyOutcome:
     `--notify` posts."""
     from tracker.feeds.claims import ClaimsFeed
     from tracker.feeds.dataset import DatasetFeed
+    from tracker.store.sources import sources_for_run
 
     feeds: list[tuple[str, Feed, str | None]] = [
         ("dataset", DatasetFeed(), settings.dataset_from),
-        ("claims", ClaimsFeed(), settings.claims_from),
+        ("claims", ClaimsFeed(sources=lambda: set(sources_for_run(url))), settings.claims_from),
     ]
     if settings.runs_oryx:
         from tracker.feeds.oryx import OryxFeed

@@ -139,6 +139,10 @@ def run_ingest(
                 # (but --allow-shrink must see what they leave out, to apply removals held before).
                 unchanged = previous is not None and previous.digest == digest and not older and not allow_shrink
                 parsed = None if unchanged else feed.parse(fetched)
+                if parsed is not None and parsed.claims:
+                    from tracker.claims.store import check_claim_keys
+
+                    check_claim_keys(engine, feed.name, source, parsed.claims, report.location)
                 if older and parsed is not None and observed_at is not None:
                     _check_history_gap(
                         engine, previous, feed.name, source, observed_at, _dated_window(parsed, dates_by)
@@ -581,13 +585,16 @@ def _store_run(
             run_id=run_id,
             extra=extra,
         )
+        claims_held: NewFinding | None = None
         if parsed.claims or "claim" in parsed.complete_kinds:
             from tracker.claims.store import apply_claims
 
-            counts = apply_claims(
-                conn, run_id=run_id, now=now, claims=parsed.claims, complete="claim" in parsed.complete_kinds
-            )
-            report.counts.add(counts)
+            applied = apply_claims(
+                conn, run_id=run_id, now=now, claims=parsed.claims, complete="claim" in parsed.complete_kinds,
+                allow_shrink=allow_shrink, feed_label=report.feed,
+            )  # fmt: skip
+            report.counts.add(applied.counts)
+            claims_held, report.held = applied.finding, report.held + applied.held
         touched = {
             (names[mid], side)
             for mid, side in set(map(itemgetter(0, 1), changed)) | set(map(itemgetter(0, 1), changed_adj))
@@ -608,8 +615,7 @@ def _store_run(
         report.new_findings = _upsert_findings(
             conn, feed_id, run_id, now, produced, {series_name(name, side) for name, side in touched}, window, judged
         )
-        if held_finding is not None:
-            report.new_findings.append(held_finding)
+        report.new_findings += [f for f in (held_finding, claims_held) if f is not None]
         warnings = any(f.severity == "warning" for f in report.new_findings)
         report.status = "ok_with_findings" if warnings else "ok"
     report.exit_code = ExitCode.FINDINGS if report.status == "ok_with_findings" else ExitCode.OK

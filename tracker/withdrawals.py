@@ -8,7 +8,8 @@ someone decides (`tracker feeds accept-withdrawal`, or `--allow-shrink` on a run
 undoes it (the rows come back). The rest of the run is stored as usual.
 
 A series is (kind, metric, side) within one feed: it is judged on its own, so a withdrawal is
-seen whatever the size of the feed around it.
+seen whatever the size of the feed around it. A claims file (a feed of the `claim` table) is
+judged as one whole: its claims are not a series of dates (judge_claims).
 """
 
 from __future__ import annotations
@@ -47,6 +48,16 @@ SERIES_MIN_ROWS = 3
 # and stored with the next snapshot, which closes the withdrawal.
 DOCUMENTED_DROP_SHARE = 0.05
 DOCUMENTED_DROP_MIN = 3
+# A claims file's removals are held when they take every claim its feed holds (an emptied file,
+# or another file saved over it), or more than CLAIMS_MAX_REMOVED claims at once: a curator
+# retracts a claim or two in an edit (the curated file has lost none of its keys in its history),
+# while a file cut short, or saved from the wrong sheet, drops many.
+CLAIMS_MAX_REMOVED = 3
+# withdrawal_row.kind of a held claim. The table was made for observations (and the schema stays
+# at 0007): a claim's row keeps its key in `held_values` as {"claim_key": ...}, and its metric,
+# subject (as side) and publication date (as report_date), so the row reads on its own and the
+# key needs no parsing back out of the withdrawal's summary.
+CLAIM_KIND = m.CLAIM_ROW_KIND
 RULE = "withdrawal_held"
 # Statuses of a withdrawal; "held" is the open one.
 HELD, ACCEPTED, UNDONE = "held", "accepted", "undone"
@@ -145,6 +156,181 @@ class Holding:
         return hold
 
 
+def judge_claims(gone: int, current: int) -> str | None:
+    """Why removing `gone` of the `current` claims a claims file's feed holds is held, or None
+    when it is applied as the curator's edit."""
+    if not gone:
+        return None
+    if gone >= current:
+        return "every claim of its feed"
+    if gone > CLAIMS_MAX_REMOVED:
+        return f"{gone:,} of its {current:,} claims at once"
+    return None
+
+
+# What a held claim's withdrawal_row records of it: (metric, subject, publication date).
+ClaimFacts = tuple[str, str, dt.date]
+
+
+@dataclass
+class ClaimHolding:
+    """What a claims file's run holds back: the claim keys it would have removed (`gone`), those
+    held (`held`) and why, and the keys still held by an open withdrawal of its feed (`open_keys`:
+    key -> (withdrawal id, row id), held again whatever the rule says, until someone decides).
+    `facts` reads a current claim's ClaimFacts from its stored values."""
+
+    allow_shrink: bool
+    open_keys: Mapping[str, tuple[int, int]]
+    facts: Callable[[tuple[Any, ...]], ClaimFacts]
+    gone: set[str] = field(default_factory=set)
+    held: dict[str, ClaimFacts] = field(default_factory=dict)
+    why: str | None = None
+
+    def hold(self, gone: list[Key], current: Mapping[Key, CurrentRow]) -> set[Key]:
+        """The `hold` callback of apply_snapshot on the claim table (keys are (claim_key,))."""
+        self.gone.update(key[0] for key in gone)
+        if self.allow_shrink:
+            return set()
+        self.why = judge_claims(len(gone), sum(1 for cur in current.values() if not cur.removed))
+        held = gone if self.why is not None else [key for key in gone if key[0] in self.open_keys]
+        self.held = {key[0]: self.facts(current[key].values) for key in held}
+        return set(held)
+
+
+def open_claim_keys(conn: Connection, feed_id: int) -> dict[str, tuple[int, int]]:
+    """Every claim key an open withdrawal of the (claims) feed holds: its withdrawal's and row's id."""
+    w, r = m.withdrawal, m.withdrawal_row
+    rows = conn.execute(
+        select(r.c.held_values, w.c.id, r.c.id)
+        .join(w, w.c.id == r.c.withdrawal_id)
+        .where(w.c.feed_id == feed_id, w.c.status == HELD, r.c.closed_run_id.is_(None), r.c.kind == CLAIM_KIND)
+    ).all()
+    return {json.loads(values)["claim_key"]: (wid, rid) for values, wid, rid in rows}
+
+
+def record_claims(
+    conn: Connection,
+    *,
+    feed_id: int,
+    feed_label: str,
+    run_id: int,
+    now: dt.datetime,
+    holding: ClaimHolding,
+    incoming: Iterable[str],
+    metric_ids: Mapping[str, int],
+) -> NewFinding | None:
+    """After a claims file's run is stored: open a withdrawal for the claims it newly held (with
+    its finding, returned), and close the rows of open withdrawals whose claims came back or were
+    removed (a withdrawal with none left closes, as in `record`)."""
+    w, r = m.withdrawal, m.withdrawal_row
+    finding: NewFinding | None = None
+    new = {key: facts for key, facts in holding.held.items() if key not in holding.open_keys}
+    if new:
+        days = sorted(facts[2] for facts in new.values())
+        summary = f"claims: {len(new):,}" + (f" ({holding.why})" if holding.why else "")
+        message = (
+            f"{len(new):,} claim(s) held, not removed: this file would remove {holding.why or 'them'} "
+            f"(published {days[0]}..{days[-1]}); "
+            f"`tracker feeds accept-withdrawal {feed_label} --run {run_id}` applies it"
+        )
+        finding = NewFinding(RULE, "warning", None, days[-1], message)
+        finding_id = conn.execute(
+            insert(m.finding)
+            .values(
+                feed_id=feed_id,
+                run_id=run_id,
+                last_run_id=run_id,
+                rule=RULE,
+                severity="warning",
+                metric=None,
+                report_date=days[-1],
+                message=message,
+                status="open",
+                first_seen_at=now,
+                last_seen_at=now,
+            )  # fmt: skip
+            .returning(m.finding.c.id)
+        ).scalar_one()
+        withdrawal_id = conn.execute(
+            insert(w)
+            .values(
+                feed_id=feed_id,
+                run_id=run_id,
+                status=HELD,
+                opened_at=now,
+                n_rows=len(new),
+                metrics=summary,
+                first_date=days[0],
+                last_date=days[-1],
+                finding_id=finding_id,
+            )  # fmt: skip
+            .returning(w.c.id)
+        ).scalar_one()
+        conn.execute(
+            insert(r),
+            [
+                {
+                    "withdrawal_id": withdrawal_id,
+                    "kind": CLAIM_KIND,
+                    "metric_id": metric_ids[metric],
+                    "side": subject,
+                    "report_date": published,
+                    "held_values": json.dumps({"claim_key": key}),
+                }
+                for key, (metric, subject, published) in sorted(new.items())
+            ],
+        )
+    back = set(incoming)
+    closed: dict[int, bool] = {}
+    done: list[int] = []
+    for key, (withdrawal_id, row_id) in holding.open_keys.items():
+        if key in holding.held:
+            continue
+        removed = key in holding.gone
+        if removed or key in back:
+            done.append(row_id)
+            closed[withdrawal_id] = closed.get(withdrawal_id, False) or removed
+    for start in range(0, len(done), 500):
+        conn.execute(update(r).where(r.c.id.in_(done[start : start + 500])).values(closed_run_id=run_id))
+    _close_finished(conn, closed, run_id, now)
+    return finding
+
+
+def _apply_claim_rows(conn: Connection, feed_id: int, rows: Sequence[Any], now: dt.datetime, run_id: int) -> int:
+    """Apply held claims as removal revisions of their feed's claims (those still current);
+    returns how many were removed."""
+    claim = m.claim
+    keys = [json.loads(row.held_values)["claim_key"] for row in rows]
+    current = conn.execute(
+        select(claim.c.id, claim.c.claim_key, claim.c.revision).where(
+            claim.c.feed_id == feed_id,
+            claim.c.superseded_at.is_(None),
+            claim.c.removed.is_(False),
+            claim.c.claim_key.in_(keys),
+        )
+    ).all()
+    if not current:
+        return 0
+    conn.execute(update(claim).where(claim.c.id.in_([c.id for c in current])).values(superseded_at=now))
+    conn.execute(
+        insert(claim),
+        [
+            dict(
+                feed_id=feed_id,
+                claim_key=c.claim_key,
+                revision=c.revision + 1,
+                removed=True,
+                first_seen_at=now,
+                last_seen_at=now,
+                run_id=run_id,
+                last_seen_run_id=run_id,
+            )  # fmt: skip
+            for c in current
+        ],
+    )
+    return len(current)
+
+
 def documented_drops(
     conn: Connection, feed_id: int, totals: Mapping[Key, Any], start: dt.date
 ) -> dict[tuple[int, str], tuple[int, int]]:
@@ -219,7 +405,7 @@ def open_keys(conn: Connection, feed_id: int) -> dict[HeldKey, tuple[int, int, b
     rows = conn.execute(
         select(r.c.kind, r.c.metric_id, r.c.side, r.c.report_date, w.c.id, r.c.id, r.c.held_values.is_not(None))
         .join(w, w.c.id == r.c.withdrawal_id)
-        .where(w.c.feed_id == feed_id, w.c.status == HELD, r.c.closed_run_id.is_(None))
+        .where(w.c.feed_id == feed_id, w.c.status == HELD, r.c.closed_run_id.is_(None), r.c.kind != CLAIM_KIND)
     ).all()
     return {(k, mid, side, day): (wid, rid, bool(drop)) for k, mid, side, day, wid, rid, drop in rows}
 
@@ -512,7 +698,8 @@ def list_withdrawals(
     w = m.withdrawal
     with engine.connect() as conn:
         feed_ids = _feed_ids(conn, feed, source)
-        query = select(w, m.feed.c.name, m.source.c.key).join(m.feed, m.feed.c.id == w.c.feed_id)
+        query = select(w, m.feed.c.name, m.source.c.key, claims_held(w).label("of_claims"))
+        query = query.join(m.feed, m.feed.c.id == w.c.feed_id)
         query = query.join(m.source, m.source.c.id == m.feed.c.source_id).where(w.c.feed_id.in_(feed_ids))
         if not every:
             query = query.where(w.c.status == HELD)
@@ -525,6 +712,7 @@ def list_withdrawals(
             "opened_at": row["opened_at"].isoformat(timespec="seconds") if row["opened_at"] else None,
             "status": row["status"],
             "rows": row["n_rows"],
+            "of": "claims" if row["of_claims"] else "rows",
             "metrics": row["metrics"],
             "first_date": row["first_date"].isoformat(),
             "last_date": row["last_date"].isoformat(),
@@ -532,6 +720,12 @@ def list_withdrawals(
         }
         for row in rows
     ]
+
+
+def claims_held(w: Any) -> Any:
+    """Whether a withdrawal (of the table `w`) holds claims (a claims file's) rather than rows."""
+    r = m.withdrawal_row
+    return select(r.c.id).where(r.c.withdrawal_id == w.c.id, r.c.kind == CLAIM_KIND).exists()
 
 
 def _feed_ids(conn: Connection, feed: str, source: str | None) -> list[int]:
@@ -600,6 +794,12 @@ def accept(engine: Engine, feed: str, *, source: str | None = None, run: int | N
                 )
             ).all()
             removed = stored = 0
+            claims = [k for k in keys if k.kind == CLAIM_KIND]
+            keys = [k for k in keys if k.kind != CLAIM_KIND]
+            for start in range(0, len(claims), 500):
+                chunk = claims[start : start + 500]
+                removed += _apply_claim_rows(conn, feed_id, chunk, now, run_id)
+                conn.execute(update(r).where(r.c.id.in_([k.id for k in chunk])).values(closed_run_id=run_id))
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
                 gone, kept = _apply_rows(conn, feed_id, chunk, now, run_id)
@@ -611,11 +811,11 @@ def accept(engine: Engine, feed: str, *, source: str | None = None, run: int | N
                 update(runs).where(runs.c.id == run_id).values(finished_at=dt.datetime.now(dt.UTC), n_removed=removed)
             )
             did = " and ".join(
-                ([f"removed {removed:,} row(s)"] if removed or not stored else [])
+                ([f"removed {removed:,} {'claim' if claims else 'row'}(s)"] if removed or not stored else [])
                 + ([f"stored {stored:,} held value(s)"] if stored else [])
             )
             lines.append(
                 f"{feed_name} ({source_key}): run #{run_id} {did} held by run #{held_by} "
-                f"({metrics}; reports {first}..{last})"
+                f"({metrics}; {'published' if claims else 'reports'} {first}..{last})"
             )
     return lines

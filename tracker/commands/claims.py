@@ -44,17 +44,45 @@ def _store(db: str | None) -> Engine:
     return open_store(resolve_db_url(db), write=False)
 
 
+ClaimsFeedOption = Annotated[
+    str | None,
+    typer.Option(
+        "--feed",
+        metavar="NAME",
+        show_default=False,
+        help="The feed the file's claims belong to. Default: claims-file for the curated file, else the "
+        "file's name (newsdesk.csv: newsdesk). Each file is its own feed: loading one never removes another's.",
+    ),
+]
+ClaimsShrinkOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-shrink",
+        help="Apply at once the removals held by default as a likely broken file (every claim of the feed, "
+        "or more than 3 at once: see `tracker feeds withdrawals`).",
+    ),
+]
+
+
 def ingest_claims(
     location: ClaimsFromOption = None,
+    feed: ClaimsFeedOption = None,
     observed_at: ObservedOption = None,
     db: DbOption = None,
     quiet: QuietOption = False,
     wait: WaitOption = 10.0,
+    allow_shrink: ClaimsShrinkOption = False,
 ) -> None:
-    """The curated claims file: every claim in it, with revisions for edits and removals."""
-    from tracker.feeds.claims import ClaimsFeed
+    """A claims file (the curated one by default) as its own feed: every claim in it, with
+    revisions for edits and removals."""
+    from tracker.config import resolve_db_url
+    from tracker.feeds.claims import ClaimsFeed, default_feed
 
-    raise typer.Exit(run_feed(ClaimsFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at))
+    url = resolve_db_url(db)
+    claims_feed = ClaimsFeed(feed if feed is not None else default_feed(location), sources=lambda: _claimants(url))
+    raise typer.Exit(
+        run_feed(claims_feed, location, url, quiet=quiet, wait=wait, observed_at=observed_at, allow_shrink=allow_shrink)
+    )
 
 
 def claims_add(
@@ -282,20 +310,9 @@ def _compare_series(
 def _claimants(url: str) -> set[str]:
     """Sources a claim may name: the registry file's and, if the store exists, those it records
     (`tracker sources add`)."""
-    from tracker.errors import StoreError
-    from tracker.sources import SOURCES
-    from tracker.store.db import open_store
-    from tracker.store.sources import known_sources
+    from tracker.store.sources import sources_for_run
 
-    try:
-        engine = open_store(url, write=False)
-    except StoreError:  # no store yet (claims add creates it): the registry's sources only
-        return set(SOURCES)
-    try:
-        with engine.connect() as conn:
-            return set(known_sources(conn))
-    finally:
-        engine.dispose()
+    return set(sources_for_run(url))
 
 
 def register(app: typer.Typer, ingest_app: typer.Typer, claims_app: typer.Typer) -> None:

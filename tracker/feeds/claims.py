@@ -1,7 +1,10 @@
-"""Curated claims of other sources: a CSV a journalist edits by hand (data/claims/claims.csv).
+"""Claims of other sources: CSV files a journalist edits by hand (data/claims/claims.csv, and any
+newsroom's own file in the same format).
 
-The file is a full snapshot of the curated claims: a claim edited in it gets a new revision, a
-claim deleted from it a removal revision. Columns are documented in data/claims/README.md.
+Each file is its own feed (the curated file is the feed "claims-file", another file is named by
+`--feed` or after its file name), and a full snapshot of that feed's claims: a claim edited in it
+gets a new revision, a claim deleted from it a removal revision, and no file touches another's
+claims. Columns are documented in data/claims/README.md.
 """
 
 from __future__ import annotations
@@ -9,7 +12,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Collection
+import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -27,14 +31,28 @@ if TYPE_CHECKING:
 
 # data/claims/claims.csv in the checkout, shipped in the package as tracker/_claims (a link to it).
 DEFAULT_FILE = Path(__file__).parent.parent / "_claims" / "claims.csv"
+# The feed of the curated file, wherever it is read from (the daily job's --claims-from too).
+CURATED_FEED = "claims-file"
+# The feed of claims typed with `tracker claims add`: no file may take its name, or loading that
+# file would remove every claim added by hand.
+CLI_FEED = "cli"
+FEED_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 
 class ClaimsFeed:
-    """The curated claims file, from the repository, another local path or an http(s) URL."""
+    """A claims file, from the repository, another local path or an http(s) URL, as the feed
+    `feed` (default: the curated file's). `sources` are the keys its claims may name beyond the
+    registry file's (a store's own, `tracker sources add`), or how to read them once the file is
+    parsed (an unchanged repeat reads no store: tracker.repeat)."""
 
-    name = "claims-file"
     source = CURATED
     default_location = str(DEFAULT_FILE)
+
+    def __init__(
+        self, feed: str | None = None, sources: Collection[str] | Callable[[], Collection[str]] | None = None
+    ) -> None:
+        self.name = check_feed_name(feed) if feed is not None else CURATED_FEED
+        self.sources = sources
 
     def fetch(self, location: str | None = None, **options: object) -> list[Fetched]:
         location = check_location(location, self.default_location)
@@ -48,8 +66,9 @@ class ClaimsFeed:
     def parse(self, fetched: list[Fetched]) -> ParsedPayload:
         claims: list[ClaimRecord] = []
         issues: list[ParseIssue] = []
+        sources = self.sources() if callable(self.sources) else self.sources
         for item in fetched:
-            read = read_claims_csv(item.content, item.location)
+            read = read_claims_csv(item.content, item.location, sources)
             if too_broken(len(read.bad), read.rows):
                 line_no, _, reason = read.bad[0]
                 raise BadPayload(
@@ -58,13 +77,8 @@ class ClaimsFeed:
                 )
             claims.extend(read.claims)
             issues.extend(_file_issues(item.location, read))
-        if not claims:
-            # A complete file with no claims would record the removal of every curated claim:
-            # far likelier a botched edit than a decision, so it is refused.
-            raise BadPayload(
-                f"{', '.join(f.location for f in fetched)}: no claims in the file "
-                "(refusing to record the removal of every claim)"
-            )
+        # A file with no claims (or far fewer than before) is stored: the removals it would make
+        # are judged by the withdrawal rule, which holds them (tracker.withdrawals.judge_claims).
         _check_duplicates_across(claims)
         # A bad row is a claim the file still holds but we could not read: were the file taken
         # as complete, its stored revision would be recorded as removed. The store is told only
@@ -76,7 +90,7 @@ class ClaimsFeed:
 class SingleClaimFeed:
     """One claim written with `tracker claims add`: archived as a one-row CSV, never removing others."""
 
-    name = "cli"
+    name = CLI_FEED
     source = CURATED
     default_location = "tracker claims add"
 
@@ -99,6 +113,47 @@ class SingleClaimFeed:
     def parse(self, fetched: list[Fetched]) -> ParsedPayload:
         claims = [c for item in fetched for c in parse_claims_csv(item.content, item.location, self.sources)]
         return ParsedPayload(claims=claims, complete_kinds=frozenset())
+
+
+def check_feed_name(name: str) -> str:
+    """A claims file's feed name as given (`--feed`): a slug, and not the feed of `claims add`."""
+    if not FEED_NAME.fullmatch(name):
+        raise InvalidInput(
+            f"--feed {name[:70]!r} must be lowercase letters, digits, '.', '_' or '-' "
+            "(at most 64, starting with a letter or digit)"
+        )
+    if name == CLI_FEED:
+        raise InvalidInput(f"--feed {CLI_FEED} is the feed of `tracker claims add`; name the file's feed otherwise")
+    return name
+
+
+def default_feed(location: str | None) -> str:
+    """The feed a claims file is loaded as when no --feed is given: the curated feed for the
+    curated file (or no location), else a slug of the file's name (`Newsdesk 2025.csv` ->
+    `newsdesk-2025`; a URL's last path segment)."""
+    if location is None:
+        return CURATED_FEED
+    if location.startswith(("http://", "https://")):
+        from urllib.parse import urlsplit
+
+        stem = Path(urlsplit(location).path).stem
+    else:
+        path = Path(location)
+        try:
+            if path.resolve() == DEFAULT_FILE.resolve():
+                return CURATED_FEED
+        except (OSError, RuntimeError):  # a link loop, a path too long: read (and refused) later
+            pass
+        stem = path.stem
+    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:64].rstrip("-")
+    if slug and slug != CLI_FEED:
+        return slug
+    from tracker.render import redact_userinfo
+
+    shown = repr(redact_userinfo(location)[:100])
+    if not slug:
+        raise InvalidInput(f"cannot name a feed after {shown}: give one with --feed NAME (e.g. --feed newsdesk)")
+    raise InvalidInput(f"{shown} would be the feed {CLI_FEED!r} of `tracker claims add`: give another with --feed NAME")
 
 
 def claims_to_csv(claims: list[ClaimRecord]) -> str:

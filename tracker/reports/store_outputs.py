@@ -78,7 +78,7 @@ def status_output(rows: Sequence[dict[str, Any]], fmt: str, stale_hours: float) 
             f"  open findings  {findings}",
         ]
         lines += [
-            f"  HELD           {w['rows']:,} row(s) by run #{w['run']} ({w['metrics']}; reports "
+            f"  HELD           {w['rows']:,} {_held_unit(w)} by run #{w['run']} ({w['metrics']}; {_dated(w)} "
             f"{w['first_date']}..{w['last_date']}): `tracker feeds accept-withdrawal {row['feed']} --run {w['run']}`"
             for w in row.get("withdrawals_held", [])
         ]
@@ -163,7 +163,17 @@ def withdrawals_output(rows: Sequence[dict[str, Any]], fmt: str) -> str:
     lines = [
         f"{r['feed']} ({r['source']}) run #{r['run']} at {r['opened_at']}: {r['status']}"
         + (f" by run #{r['closed_run']}" if r["closed_run"] else "")
-        + f", {r['rows']:,} row(s), reports {r['first_date']}..{r['last_date']} — {r['metrics']}"
+        + f", {r['rows']:,} {_held_unit(r)}, {_dated(r)} {r['first_date']}..{r['last_date']} — {r['metrics']}"
         for r in rows
     ]
     return sanitize("\n".join(lines), keep_newlines=True)
+
+
+def _held_unit(withdrawal: dict[str, Any]) -> str:
+    """What a withdrawal holds, as counted: a claims file's claims, or a feed's rows."""
+    return "claim(s)" if withdrawal.get("of") == "claims" else "row(s)"
+
+
+def _dated(withdrawal: dict[str, Any]) -> str:
+    """What a withdrawal's dates are: its claims' publication dates, or its rows' report dates."""
+    return "published" if withdrawal.get("of") == "claims" else "reports"

@@ -301,6 +301,9 @@ withdrawal = Table(
 # `held_values` (JSON: value, qualifier, reported_increase, definition) is set for a documented
 # series' drop held back (the value a snapshot brought and the store did not take), null for a
 # removal held back. `closed_run_id` is the run after which it is no longer held.
+# A claims file's held claim (kind CLAIM_ROW_KIND) keeps its key in `held_values` as
+# {"claim_key": ...} and its metric, subject (as side) and publication date (as report_date).
+CLAIM_ROW_KIND = "claim"
 withdrawal_row = Table(
     "withdrawal_row",
     metadata,

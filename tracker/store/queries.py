@@ -493,16 +493,24 @@ def _held(conn: Connection) -> dict[int, list[dict[str, Any]]]:
 
     from tracker.store import models as m
 
-    w = m.withdrawal
+    w, r = m.withdrawal, m.withdrawal_row
+    of_claims = select(r.c.id).where(r.c.withdrawal_id == w.c.id, r.c.kind == m.CLAIM_ROW_KIND).exists()
     rows = conn.execute(
-        select(w.c.feed_id, w.c.run_id, w.c.n_rows, w.c.metrics, w.c.first_date, w.c.last_date)
+        select(w.c.feed_id, w.c.run_id, w.c.n_rows, w.c.metrics, w.c.first_date, w.c.last_date, of_claims)
         .where(w.c.status == "held")
         .order_by(w.c.id)
     ).all()
     out: dict[int, list[dict[str, Any]]] = {}
-    for feed_id, run, n, metrics, first, last in rows:
+    for feed_id, run, n, metrics, first, last, claims in rows:
         out.setdefault(feed_id, []).append(
-            {"run": run, "rows": n, "metrics": metrics, "first_date": first.isoformat(), "last_date": last.isoformat()}
+            {
+                "run": run,
+                "rows": n,
+                "of": "claims" if claims else "rows",
+                "metrics": metrics,
+                "first_date": first.isoformat(),
+                "last_date": last.isoformat(),
+            }  # fmt: skip
         )
     return out
 
