@@ -33,6 +33,8 @@ CHART_ALT = {
     "equipment": "Small multiples of weekly equipment losses by category.",
     "claimed-vs-confirmed": "Small multiples of the ratio of the General Staff's claimed equipment losses to Oryx's "
     "visually confirmed losses, per category.",
+    "ukraine-claims": "Timelines of the figures different sources have claimed for Ukraine's military losses: "
+    "killed, wounded, and killed or wounded, one panel each, a marker per source.",
 }
 
 
