@@ -241,20 +241,13 @@ def compare(
     if every or since is not None or until is not None:
         raise InvalidInput("--all, --since and --until go with --series (e.g. tracker compare --series oryx)")
     if _side(side) == "ukraine":
-        if explain or convention or feed:
-            raise InvalidInput(
-                "--side ukraine sets claims beside each other, not against a series: leave out --explain, "
-                "--convention and --feed"
-            )
-        _compare_side(source, metric, kind, period, "ukraine", OutputFormat(fmt).value, db)
-        return
+        return _compare_side(source, metric, kind, period, OutputFormat(fmt).value, db, explain or convention or feed)
     from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims
     from tracker.claims.queries import claims_frame
     from tracker.reports.claim_outputs import compare_output
     from tracker.store.sources import known_sources
 
     engine = _store(db)
-    # The series counts Russia's losses: the claims about Ukraine's are `--side ukraine`'s.
     claims = claims_frame(engine, source=source, metric=metric, kind=kind, period=period, subject="russia")
     from tracker.reports.feedcheck import staff_personnel
 
@@ -285,10 +278,17 @@ def _side(side: str | None) -> str | None:
 
 
 def _compare_side(
-    source: str | None, metric: str | None, kind: str | None, period: str | None, side: str, fmt: str, db: str | None
-) -> None:
+    source: str | None, metric: str | None, kind: str | None, period: str | None, fmt: str, db: str | None,
+    series_options: object, side: str = "ukraine",
+) -> None:  # fmt: skip
     """`compare --side ukraine`: the claims about that side's losses beside each other, group by
-    group (tracker.analysis.sidebyside), as no daily series exists to judge them by."""
+    group (tracker.analysis.sidebyside), as no daily series exists to judge them by (the General
+    Staff's series counts Russia's losses: `compare` without it judges the claims about those)."""
+    if series_options:
+        raise InvalidInput(
+            f"--side {side} sets claims beside each other, not against a series: leave out --explain, "
+            "--convention and --feed"
+        )
     from tracker.analysis.sidebyside import claims_side_by_side
     from tracker.claims.queries import claims_frame
     from tracker.reports.side_by_side import side_by_side_output
