@@ -67,7 +67,8 @@ def claims_add(
         typer.Option("--source", help="Who made the claim (a registered source key, e.g. uk-defence-intelligence)."),
     ],
     definition: Annotated[
-        str, typer.Option("--definition", help="killed, wounded, killed_or_wounded or killed_confirmed_by_name.")
+        str,
+        typer.Option("--definition", help="killed, wounded, killed_or_wounded, killed_confirmed_by_name or missing."),
     ],
     kind: Annotated[str, typer.Option("--kind", help="cumulative, period_total, daily_average, day or peak_day.")],
     period: Annotated[str, typer.Option("--period", help="YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY or START/END.")],
