@@ -385,6 +385,7 @@ def test_charts_writes_the_set_with_identical_bytes_twice(
         "monthly-personnel.png",
         "compare-personnel.png",
         "equipment.png",
+        "ukraine-claims.png",
     ]
     # The second run in a fresh process (another hash seed, cold caches), through the console script.
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONHASHSEED": "random"}
@@ -422,6 +423,8 @@ def test_charts_on_the_bundled_sample_skips_what_it_cannot_draw(
         "skipped equipment: no equipment categories from ua-general-staff in the store (the equipment chart "
         "draws tanks, afv, artillery, mlrs, air_defense, uav, vehicles_fuel_tanks, aircraft)",
         "skipped claimed-vs-confirmed: no Oryx data in the store (`tracker ingest oryx` loads it)",
+        "skipped ukraine-claims: no claims about Ukraine's losses in the store (`tracker ingest claims` loads the "
+        "curated ones)",
     ]
 
 

@@ -56,7 +56,9 @@ def test_claims_add_writes_one_claim_as_its_own_run(store: str, capsys) -> None:
     assert "added claim 'uk-defence-intelligence-2024-09-08-daily_average-2024-08': 1,187" in out
     run = runs(store)[-1]
     assert (run["feed_name"], run["source_key"], run["status"], run["n_new"]) == ("cli", "curated", "ok", 1)
-    code, out, _ = run_tracker(capsys, "claims", "list", "--db", store, "--period", "2024-08", "--format", "json")
+    code, out, _ = run_tracker(
+        capsys, "claims", "list", "--db", store, "--period", "2024-08", "--side", "russia", "--format", "json"
+    )
     (row,) = json.loads(out)
     assert (row["key"], row["best"], row["feed"], row["period"]) == (
         "uk-defence-intelligence-2024-09-08-daily_average-2024-08",
@@ -66,7 +68,7 @@ def test_claims_add_writes_one_claim_as_its_own_run(store: str, capsys) -> None:
     )
     # The curated file is complete only for its own feed: loading it again keeps the added claim.
     run_ingest(store, ClaimsFeed())
-    assert count(store, "SELECT count(*) FROM claim WHERE superseded_at IS NULL AND removed = false") == 53
+    assert count(store, "SELECT count(*) FROM claim WHERE superseded_at IS NULL AND removed = false") == 74
 
 
 def test_claims_add_with_a_range_and_a_qualifier(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -142,12 +144,14 @@ def test_each_invalid_input_is_refused_with_its_message_and_an_unchanged_store(
 def test_a_hostile_but_printable_note_is_stored_and_printed_verbatim(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
     note = "It's \"1,187\"; '); DROP TABLE claim; -- <b>bold</b> ∑ «ок»"
     assert add(capsys, store, "--key", "hostile", "--note", note)[0] == 0
-    assert count(store, "SELECT count(*) FROM claim") == 53  # the table is still there
+    assert count(store, "SELECT count(*) FROM claim") == 74  # the table is still there
     _, out, _ = run_tracker(
         capsys, "claims", "list", "--db", store, "--format", "json", "--kind", "daily_average", "--period", "2024-08"
     )
     assert json.loads(out)[0]["note"] == note
-    _, out, _ = run_tracker(capsys, "claims", "list", "--db", store, "--format", "csv", "--period", "2024-08")
+    _, out, _ = run_tracker(
+        capsys, "claims", "list", "--db", store, "--format", "csv", "--period", "2024-08", "--side", "russia"
+    )
     (row,) = list(csv.DictReader(io.StringIO(out)))
     assert row["note"] == note and row["key"] == "hostile"
     _, out, _ = run_tracker(capsys, "claims", "show", "hostile", "--db", store)
@@ -160,12 +164,12 @@ def test_claims_list_filters_by_source_metric_kind_and_period(store: str, capsys
         assert code == 0
         return [r["key"] for r in json.loads(out)]
 
-    assert len(keys()) == 52
-    assert keys("--source", "csis") == ["csis-2026-01-casualties", "csis-2026-01-killed"]
+    assert len(keys()) == 73
+    assert keys("--source", "csis", "--side", "russia") == ["csis-2026-01-casualties", "csis-2026-01-killed"]
     assert keys("--kind", "peak_day") == ["news-2024-11-11-may-2024-peak"]
     assert keys("--kind", "day") == ["news-2024-11-11-day", "ukdi-2024-12-05-2024-11-28-day"]
-    assert keys("--period", "2024-09") == ["ukdi-2024-10-06-sep-2024-avg"]
-    assert len(keys("--metric", "personnel")) == 52 and keys("--metric", "tanks") == []
+    assert keys("--period", "2024-09", "--side", "russia") == ["ukdi-2024-10-06-sep-2024-avg"]
+    assert len(keys("--metric", "personnel")) == 73 and keys("--metric", "tanks") == []
     assert set(keys("--source", "uk-defence-intelligence", "--period", "2025-07")) == {
         "ukdi-2025-07-11-2025-ytd-total",
         "ukdi-2025-07-11-total",
@@ -176,11 +180,12 @@ def test_claims_list_filters_by_source_metric_kind_and_period(store: str, capsys
 
 
 def test_claims_list_prints_a_table_and_a_csv(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = run_tracker(capsys, "claims", "list", "--db", store, "--source", "us-dod")
+    code, out, _ = run_tracker(capsys, "claims", "list", "--db", store, "--source", "us-dod", "--side", "russia")
     assert code == 0
     assert out.splitlines()[0].split() == [
         "id",
         "source",
+        "side",
         "published",
         "kind",
         "period",
@@ -189,12 +194,46 @@ def test_claims_list_prints_a_table_and_a_csv(store: str, capsys) -> None:  # ty
         "note",
     ]
     assert "70,000–80,000" in out and "more than 600,000" in out and "(2 claim(s);" in out
-    _, out, _ = run_tracker(capsys, "claims", "list", "--db", store, "--format", "csv", "--source", "us-dod")
+    _, out, _ = run_tracker(
+        capsys, "claims", "list", "--db", store, "--format", "csv", "--source", "us-dod", "--side", "russia"
+    )
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["period"], r["low"], r["best"], r["high"]) for r in rows] == [
         ("2022-08-08", "70000", "", "80000"),
         ("2024-10-09", "", "600000", ""),
     ]
+
+
+def test_claims_list_side_keeps_the_claims_about_one_sides_losses(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    def rows(*args: str) -> list[dict]:
+        code, out, err = run_tracker(capsys, "claims", "list", "--db", store, "--format", "json", *args)
+        assert (code, err) == (0, "")
+        return json.loads(out)
+
+    ukraine, russia = rows("--side", "ukraine"), rows("--side", "russia")
+    assert (len(ukraine), len(russia)) == (21, 52)
+    assert {r["subject"] for r in ukraine} == {"ukraine"} and {r["subject"] for r in russia} == {"russia"}
+    # Russia's defence ministry's claims about Ukraine's losses are claims like any other, by who made them.
+    assert [
+        (r["key"], r["figure"]) for r in rows("--side", "ukraine", "--source", "ru-mod", "--kind", "cumulative")
+    ] == [
+        ("ru-mod-2023-12-19-total", "more than 383,000"),
+        ("ru-mod-2024-02-27-total", "more than 444,000"),
+    ]
+    # CSIS spoke of both sides in one report: --side tells them apart.
+    assert [r["key"] for r in rows("--source", "csis", "--side", "ukraine")] == [
+        "csis-2026-01-ukraine-casualties",
+        "csis-2026-01-ukraine-killed",
+    ]
+    code, out, _ = run_tracker(capsys, "claims", "list", "--db", store, "--side", "ukraine", "--source", "ua-president")
+    assert code == 0 and "ukraine" in out.splitlines()[2] and "(10 claim(s);" in out
+
+
+@pytest.mark.parametrize("side", ["mars", "", "UKRAINE; DROP"])
+def test_claims_list_refuses_an_unknown_side_in_one_line(store: str, capsys, side: str) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run_tracker(capsys, "claims", "list", "--db", store, "--side", side)
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert err.startswith("error: ") and "russia, ukraine" in err and len(err.splitlines()) == 1
 
 
 def test_claims_show_accepts_an_id_or_a_key(store: str, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -50,19 +50,21 @@ def summary(claim: ClaimRecord) -> tuple[object, ...]:
 # --- the file as shipped ---------------------------------------------------------------------------
 
 
-def test_the_shipped_claims_file_loads_all_52_claims_with_no_finding(sqlite_url: str, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_shipped_claims_file_loads_all_73_claims_with_no_finding(sqlite_url: str, capsys) -> None:  # type: ignore[no-untyped-def]
     feed = ClaimsFeed()
     parsed = feed.parse(feed.fetch())
-    assert (len(parsed.claims), parsed.issues, parsed.complete_kinds) == (52, [], frozenset({"claim"}))
+    assert (len(parsed.claims), parsed.issues, parsed.complete_kinds) == (73, [], frozenset({"claim"}))
+    # 52 about Russia's losses, 21 about Ukraine's.
+    assert sum(c.subject == "ukraine" for c in parsed.claims) == 21
     code, out, err = run_tracker(capsys, "ingest", "claims", "--db", sqlite_url)
     assert (code, err) == (ExitCode.OK, "")
-    assert "52 records, 52 new" in out and "0 new findings" in out
+    assert "73 records, 73 new" in out and "0 new findings" in out
 
 
 def test_every_shipped_claim_has_a_url_or_says_why_not() -> None:
     claims = shipped().values()
     without = {c.key: c.note for c in claims if c.url is None}
-    assert sorted(without) == ["mediazona-bbc-2024-01-named-deaths", "news-2024-11-11-may-2024-peak"]
+    assert sorted(without) == ["news-2024-11-11-may-2024-peak", "uk-mod-2024-02-total"]
     for note in without.values():
         assert note is not None and note.startswith(NO_URL_PREFIX) and len(note) > len(NO_URL_PREFIX) + 20
     for claim in claims:
@@ -111,10 +113,11 @@ def test_no_shipped_claim_links_to_an_aggregator_or_rewrite_site() -> None:
                 "2024-10-07",
             ),
         ),
-        # "Over 350,000", not a plain 350,000; and the better primary figures beside it.
+        # "Over 350,000", not a plain 350,000; and the better primary figures beside it. A UK
+        # statement to the OSCE: the OSCE statements' source (issue 23).
         (
             "uk-mod-2024-02-total",
-            ("uk-mod", "killed_or_wounded", "cumulative", "2024-02", "more than 350,000", "2024-02"),
+            ("uk-fcdo", "killed_or_wounded", "cumulative", "2024-02", "more than 350,000", "2024-02"),
         ),
         (
             "uk-mod-2024-02-22-total",
@@ -149,15 +152,56 @@ def test_no_shipped_claim_links_to_an_aggregator_or_rewrite_site() -> None:
             "us-officials-2024-10-wounded",
             ("us-officials", "wounded", "cumulative", "2024-10-09", "about 500,000", "2024-10"),
         ),
-        # The UK statement to the OSCE in January 2026.
+        # The UK statement to the OSCE in January 2026, delivered on Thursday 29 January (issue 23).
         (
             "uk-osce-2026-01-2025-total",
-            ("uk-fcdo", "killed_or_wounded", "period_total", "2025", "about 420,000", "2026-01"),
+            ("uk-fcdo", "killed_or_wounded", "period_total", "2025", "about 420,000", "2026-01-29"),
         ),
         (
             "uk-osce-2026-01-total",
-            ("uk-fcdo", "killed_or_wounded", "cumulative", "2025-12-31", "more than 1,200,000", "2026-01"),
+            ("uk-fcdo", "killed_or_wounded", "cumulative", "2025-12-31", "more than 1,200,000", "2026-01-29"),
         ),
+        # Mediazona and BBC's count as published on 2 January 2024, with its page (issue 23).
+        (
+            "mediazona-bbc-2024-01-named-deaths",
+            ("mediazona-bbc", "killed_confirmed_by_name", "cumulative", "2024-01-02", "40,599", "2024-01-02"),
+        ),
+        # UK Defence Intelligence's update of 20 March 2025: 200,000 to 250,000 killed (issue 23).
+        (
+            "ukdi-2025-03-killed",
+            ("uk-defence-intelligence", "killed", "cumulative", "2025-03", "200,000–250,000", "2025-03-20"),
+        ),
+        (
+            "ukdi-2025-03-total",
+            ("uk-defence-intelligence", "killed_or_wounded", "cumulative", "2025-03", "about 900,000", "2025-03-20"),
+        ),
+        # Claims about Ukraine's losses (issue 23), one per kind of claimant.
+        (
+            "ua-president-2024-02-25-killed",
+            ("ua-president", "killed", "cumulative", "2024-02-25", "31,000", "2024-02-25"),
+        ),
+        (
+            "ua-president-2024-12-08-wounded",
+            ("ua-president", "wounded", "cumulative", "2024-12-08", "370,000", "2024-12-08"),
+        ),
+        (
+            "ua-armed-forces-2022-08-22-killed",
+            ("ua-armed-forces", "killed", "cumulative", "2022-08-22", "about 9,000", "2022-08-22"),
+        ),
+        (
+            "ua-officials-2023-04-18-missing",
+            ("ua-officials", "missing", "cumulative", "2023-04-18", "more than 7,000", "2023-04-18"),
+        ),
+        (
+            "us-dod-2022-11-09-ukraine-total",
+            ("us-dod", "killed_or_wounded", "cumulative", "2022-11-09", "more than 100,000", "2022-11-09"),
+        ),
+        (
+            "ru-mod-2024-12-16-2024-total",
+            ("ru-mod", "killed_or_wounded", "period_total", "2024-01-01/2024-12-15", "more than 560,000", "2024-12-16"),
+        ),
+        ("csis-2026-01-ukraine-killed", ("csis", "killed", "cumulative", "2025-12", "100,000–140,000", "2026-01-27")),
+        ("uk-osce-2025-02-ukraine-killed", ("uk-fcdo", "killed", "cumulative", "2025-01", "about 43,000", "2025-02")),
         # Kept as the news report published it: the comparison shows it 10 below the series' 1,740.
         (
             "news-2024-11-11-may-2024-peak",
@@ -167,6 +211,22 @@ def test_no_shipped_claim_links_to_an_aggregator_or_rewrite_site() -> None:
 )
 def test_a_corrected_or_added_claim_says_what_its_published_source_says(key: str, expected: tuple[object, ...]) -> None:
     assert summary(shipped()[key]) == expected
+
+
+def test_both_sides_claims_are_labelled_by_who_made_them_and_checked_pages_only() -> None:
+    ukraine = {k: c for k, c in shipped().items() if c.subject == "ukraine"}
+    assert len(ukraine) == 21
+    assert {c.source for c in ukraine.values()} == {
+        "ua-president", "ua-armed-forces", "ua-officials", "us-dod", "uk-fcdo", "csis", "ru-mod",
+    }  # fmt: skip
+    # Every one links the page it was checked against: none without a URL, none on a rewrite site.
+    assert all(c.url and urlsplit(c.url).scheme == "https" for c in ukraine.values())
+    assert {c.definition for c in ukraine.values()} == {"killed", "wounded", "killed_or_wounded", "missing"}
+    published = sorted(c.published for c in ukraine.values())
+    assert (published[0], published[-1]) == ("2022-04-15", "2026-02-04")
+    # CSIS's casualty counts include the missing, on both sides: the notes say so.
+    for key in ("csis-2026-01-casualties", "csis-2026-01-ukraine-casualties"):
+        assert "killed, wounded or missing" in (shipped()[key].note or "")
 
 
 # --- the rule: a URL, or a note saying why not -----------------------------------------------------
@@ -216,7 +276,7 @@ def test_a_claim_without_a_url_is_accepted_when_its_note_says_why() -> None:
 def test_a_row_with_neither_url_nor_reason_is_a_finding_and_the_other_rows_are_stored(
     store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run_ingest(store_url, ClaimsFeed()).counts.new == 52
+    assert run_ingest(store_url, ClaimsFeed()).counts.new == 73
     rows = curated_rows()
     line, row = next((n + 2, r) for n, r in enumerate(rows) if r["claim_key"] == "uk-cds-2024-11-10-oct-2024-avg")
     old_url, row["url"] = row["url"], ""
@@ -225,7 +285,7 @@ def test_a_row_with_neither_url_nor_reason_is_a_finding_and_the_other_rows_are_s
     code, out, err = run_tracker(capsys, "ingest", "claims", "--from", path, "--feed", "claims-file", "--db", store_url)
 
     assert (code, err) == (ExitCode.FINDINGS, "")
-    assert count(store_url, CURRENT, r=False) == 52 and count(store_url, CURRENT, r=True) == 0
+    assert count(store_url, CURRENT, r=False) == 73 and count(store_url, CURRENT, r=True) == 0
     # The claim keeps the revision it had: a bad row is neither revised nor removed.
     engine = open_store(store_url, write=False)
     (history,) = claim_history(engine, "uk-cds-2024-11-10-oct-2024-avg")

@@ -51,10 +51,10 @@ def store(full_store_url: str, tmp_path: Path) -> str:
 def test_ingest_claims_loads_every_curated_claim(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
     code, out, err = run_tracker(capsys, "ingest", "claims", "--db", store)
     assert (code, err) == (0, "")
-    assert "claims-file (curated)" in out and "52 new" in out
+    assert "claims-file (curated)" in out and "73 new" in out
     claims = list_claims(open_store(store, write=False))
     assert sorted(c["key"] for c in claims) == sorted(r["claim_key"] for r in curated_rows())
-    assert len(claims) == 52
+    assert len(claims) == 73
     by_key = {c["key"]: c for c in claims}
     sep = by_key["ukdi-2024-10-06-sep-2024-avg"]
     assert (sep["source"], sep["kind"], sep["period"], sep["best"], sep["feed"]) == (
@@ -73,7 +73,7 @@ def test_ingest_claims_loads_every_curated_claim(store: str, capsys) -> None:  #
         "claims-file",
         "curated",
         "ok",
-        52,
+        73,
     )
     assert count(store, "SELECT count(*) FROM source WHERE key = 'uk-defence-intelligence'") == 1
 
@@ -85,7 +85,7 @@ def test_a_second_run_changes_nothing(store: str, capsys) -> None:  # type: igno
     assert code == 0 and ": unchanged" in out
     assert fingerprint(store) == before
     assert runs(store)[-1]["status"] == "unchanged"
-    assert count(store, CURRENT, r=False) == 52
+    assert count(store, CURRENT, r=False) == 73
 
 
 def test_editing_a_claim_keeps_its_earlier_version(store: str, tmp_path: Path) -> None:
@@ -94,20 +94,20 @@ def test_editing_a_claim_keeps_its_earlier_version(store: str, tmp_path: Path) -
     target = next(r for r in rows if r["claim_key"] == "uk-cds-2024-11-10-oct-2024-avg")
     target["best"], target["note"] = "1450", "Corrected figure (hypothetical edit)."
     report = run_ingest(store, ClaimsFeed(), location=write_claims(tmp_path / "edited.csv", rows))
-    assert (report.counts.new, report.counts.revised, report.counts.removed, report.counts.unchanged) == (0, 1, 0, 51)
+    assert (report.counts.new, report.counts.revised, report.counts.removed, report.counts.unchanged) == (0, 1, 0, 72)
     (history,) = claim_history(open_store(store, write=False), "uk-cds-2024-11-10-oct-2024-avg")
     assert [(h["revision"], h["best"], h["removed"]) for h in history] == [(1, 1500, False), (2, 1450, False)]
     assert history[0]["superseded_at"] is not None and history[1]["superseded_at"] is None
     assert history[0]["id"] == history[1]["id"]  # a claim's id stays that of its first revision
-    assert count(store, CURRENT, r=False) == 52
+    assert count(store, CURRENT, r=False) == 73
 
 
 def test_a_claim_deleted_from_the_file_gets_a_removal_revision(store: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     run_ingest(store, ClaimsFeed())
     rows = [r for r in curated_rows() if r["claim_key"] != "csis-2026-01-killed"]
     report = run_ingest(store, ClaimsFeed(), location=write_claims(tmp_path / "fewer.csv", rows))
-    assert (report.counts.removed, report.counts.unchanged) == (1, 51)
-    assert count(store, CURRENT, r=False) == 51 and count(store, CURRENT, r=True) == 1
+    assert (report.counts.removed, report.counts.unchanged) == (1, 72)
+    assert count(store, CURRENT, r=False) == 72 and count(store, CURRENT, r=True) == 1
     assert "csis-2026-01-killed" not in {c["key"] for c in list_claims(open_store(store, write=False))}
     code, out, _ = run_tracker(capsys, "claims", "show", "csis-2026-01-killed", "--db", store)
     assert code == 0 and "REMOVED" in out and "r2" in out and "removed from its feed" in out
@@ -135,7 +135,7 @@ def test_a_bad_row_is_a_finding_naming_its_line_and_no_claim_is_removed(store: s
     )
     assert (code, err) == (ExitCode.FINDINGS, "")
     assert "bad.csv line 11: claim" in out and "period end 2024-05-01 is before its start 2024-06-30" in out
-    assert count(store, CURRENT, r=False) == 52 and count(store, CURRENT, r=True) == 0
+    assert count(store, CURRENT, r=False) == 73 and count(store, CURRENT, r=True) == 0
     assert runs(store)[-1]["status"] == "ok_with_findings"
 
 
@@ -167,4 +167,4 @@ def test_a_claims_file_can_be_read_from_a_url(sqlite_url: str) -> None:
     report = run_ingest(
         sqlite_url, ClaimsFeed(), location="https://example.org/claims.csv", fetch_options={"client": client}
     )
-    assert (report.status, report.counts.new, seen) == ("ok", 52, ["https://example.org/claims.csv"])
+    assert (report.status, report.counts.new, seen) == ("ok", 73, ["https://example.org/claims.csv"])

@@ -208,8 +208,8 @@ def test_comment_and_blank_lines_are_skipped_and_a_claim_round_trips_through_csv
     assert parse_claims_csv(text.encode(), "f") == [claim]
 
 
-def test_the_repository_file_parses_into_52_claims() -> None:
+def test_the_repository_file_parses_into_73_claims() -> None:
     feed = ClaimsFeed()
     parsed = feed.parse(feed.fetch())
-    assert len(parsed.claims) == 52
+    assert len(parsed.claims) == 73
     assert parsed.complete_kinds == frozenset({"claim"})

@@ -203,7 +203,7 @@ def test_ukraines_losses_are_confirmed_only_the_general_staff_claims_none(store:
         (["--series", "oryx", "--side", "both"], "error: --side 'both': use russia or ukraine"),
         (["--series", "oryx", "--kind", "day"], "error: --series compares two series, not claims: leave out --source"),
         (["--series", "mine"], "error: --series 'mine': no types file maps its types onto the General Staff's"),
-        (["--all"], "error: --side, --all, --since and --until go with --series (e.g. tracker compare --series oryx)"),
+        (["--all"], "error: --all, --since and --until go with --series (e.g. tracker compare --series oryx)"),
         (["--series", "oryx", "--since", "20250719"], "error: --since: "),
     ],
 )

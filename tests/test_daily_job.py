@@ -265,7 +265,7 @@ def test_daily_ingests_from_a_local_mirror_and_writes_the_charts(capsys, tmp_pat
     # then the digest of what the job's runs changed (tests/test_changes.py)
     assert "ua-dataset (ua-general-staff) from " + str(latest_dir) in lines[0] and "22,375 new" in lines[0]
     assert "claims-file (curated)" in lines[1]
-    assert "charts: 5 written to" in lines[2]
+    assert "charts: 6 written to" in lines[2]
     assert re.fullmatch(r"\S+Z cache: warmed 3 of 3 reports in \d+\.\d s", lines[3])
     assert lines[4:6] == ["What this job's runs changed:", ""]
     assert lines[6].startswith("ua-dataset (ua-general-staff): 1 run (#1 ok_with_findings ")
@@ -275,6 +275,7 @@ def test_daily_ingests_from_a_local_mirror_and_writes_the_charts(capsys, tmp_pat
         "daily-personnel.png",
         "equipment.png",
         "monthly-personnel.png",
+        "ukraine-claims.png",
     ]
     code, out, _ = run_tracker(capsys, "feeds", "list", "--json", "--db", url)
     assert {(r["feed"], r["role"]) for r in json.loads(out)} == {("ua-dataset", "daily"), ("claims-file", "daily")}

@@ -56,7 +56,7 @@ def full_build(tmp_path_factory, latest_dir) -> tuple[str, Path]:
     steps = run_daily(url, DailySettings(dataset_from=str(latest_dir), site_dir=site))
     assert [s.step for s in steps][:4] == ["dataset", "claims", "charts", "site"]
     assert steps[3].exit_code == 0 and steps[3].line.endswith(
-        f"site: {site / 'index.html'} (24 files)"
+        f"site: {site / 'index.html'} (27 files)"
     )  # nothing left out
     return url, site / "index.html"
 
@@ -164,6 +164,10 @@ def test_the_full_page_shows_the_latest_total_and_the_record_in_a_real_browser(b
     assert "Total since 2022-02-24: 1,456,610 people (report of 2026-08-08)." in body
     assert "the deadliest day so far was 2024-12-20 with 2,200" in body
     assert "Tanks 2025-07-19 11,032 4,074 2.71" in body  # claimed against confirmed (Oryx)
+    # Both sides: the chart of what each source has claimed of Ukraine's losses (issue 23).
+    html = full_site.read_text(encoding="utf-8")
+    assert 'src="ukraine-claims.png"' in html or 'srcset="ukraine-claims.svg"' in html
+    assert (full_site.parent / "ukraine-claims.svg").is_file()
 
 
 def test_the_sample_page_works_the_same_in_a_real_browser(browser, sample_site):

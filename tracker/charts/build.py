@@ -20,9 +20,10 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-KINDS = ("daily", "cumulative", "monthly", "compare", "equipment", "claimed-vs-confirmed")
+KINDS = ("daily", "cumulative", "monthly", "compare", "equipment", "claimed-vs-confirmed", "ukraine-claims")
 STANDARD_SET = KINDS
-WITHOUT_METRIC = ("equipment", "claimed-vs-confirmed")  # charts of several categories at once
+# Charts of several categories at once, or of claims only (no series, so no metric).
+WITHOUT_METRIC = ("equipment", "claimed-vs-confirmed", "ukraine-claims")
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,10 @@ def draw(kind: str, loader: Loader, generated: dt.date) -> Figure:
         from tracker.charts.confirmed import confirmed_chart
 
         return confirmed_chart(loader.claimed_vs_confirmed(), **common)
+    if kind == "ukraine-claims":
+        from tracker.charts.ukraine import ukraine_claims_chart
+
+        return ukraine_claims_chart(loader.claims(), as_of=r.as_of, **common)
     raise InvalidInput(f"unknown chart {kind!r}; use one of: {', '.join(KINDS)}")
 
 

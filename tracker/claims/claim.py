@@ -18,6 +18,7 @@ DEFINITIONS = {
     "wounded": "wounded",
     "killed_or_wounded": "killed or wounded",
     "killed_confirmed_by_name": "killed, confirmed by name",
+    "missing": "missing",
 }
 KINDS = {
     "cumulative": "cumulative total as of a date",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Row, Select, func, select
 
-from tracker.claims.claim import KINDS, figure_label, format_period, parse_period
+from tracker.claims.claim import KINDS, SUBJECTS, figure_label, format_period, parse_period
 from tracker.errors import InvalidInput
 from tracker.metrics import resolve
 from tracker.store import models as m
@@ -125,9 +125,11 @@ def list_claims(
     kind: str | None = None,
     period: str | None = None,
     definition: str | None = None,
+    subject: str | None = None,
 ) -> list[dict[str, Any]]:
     """The current claims (not removed), oldest publication first; `period` keeps claims whose
-    period overlaps it (e.g. '2024', '2024-09', '2024-05-01/2024-06-30')."""
+    period overlaps it (e.g. '2024', '2024-09', '2024-05-01/2024-06-30'), `subject` those about
+    one side's losses (russia or ukraine)."""
     t = m.claim
     query = _base_query().where(t.c.superseded_at.is_(None), t.c.removed.is_(False))
     if source:
@@ -143,6 +145,10 @@ def list_claims(
         query = query.where(t.c.kind == kind)
     if definition:
         query = query.where(t.c.definition == definition)
+    if subject:
+        if subject not in SUBJECTS:
+            raise InvalidInput(f"unknown side {subject[:60]!r}; use one of: {', '.join(SUBJECTS)}")
+        query = query.where(t.c.subject == subject)
     if period:
         try:
             span = parse_period(period)

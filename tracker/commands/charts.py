@@ -32,6 +32,7 @@ class ChartKind(str, Enum):
     compare = "compare"
     equipment = "equipment"
     claimed_vs_confirmed = "claimed-vs-confirmed"
+    ukraine_claims = "ukraine-claims"
 
 
 class ImageFormat(str, Enum):
@@ -47,7 +48,9 @@ KIND_HELP = (
     "convention (ignores --by); "
     "equipment: weekly losses of the main equipment categories (ignores --metric); "
     "claimed-vs-confirmed: the General Staff's claimed totals over Oryx's visually confirmed ones, per "
-    "category over time (ignores --metric; needs `tracker ingest oryx`)."
+    "category over time (ignores --metric; needs `tracker ingest oryx`); "
+    "ukraine-claims: every source's cumulative claims of Ukraine's killed, wounded, and killed or wounded "
+    "over time (ignores --metric and --by; needs `tracker ingest claims`)."
 )
 SizeOption = Annotated[
     str,
@@ -148,8 +151,8 @@ def charts(
     size: SizeOption = DEFAULT_SIZE,
     dpi: DpiOption = DEFAULT_DPI,
 ) -> None:
-    """The standard set (daily, cumulative, monthly, compare, equipment, claimed-vs-confirmed) in
-    one run, for the daily job after ingest: prints each path written. A chart the store cannot
+    """The standard set (daily, cumulative, monthly, compare, equipment, claimed-vs-confirmed,
+    ukraine-claims) in one run, for the daily job after ingest: prints each path written. A chart the store cannot
     answer yet (no claims ingested, no equipment categories, no Oryx data) is skipped with its
     reason on stderr."""
     import sys

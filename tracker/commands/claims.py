@@ -29,6 +29,10 @@ ClaimPeriodOption = Annotated[
         "--period", help="Only claims whose period overlaps this one (e.g. 2024, 2024-09, 2024-05-01/2024-06-30)."
     ),
 ]
+ClaimSideOption = Annotated[
+    str | None,
+    typer.Option("--side", show_default=False, help="Only claims about this side's losses: russia or ukraine."),
+]
 ClaimsFromOption = Annotated[
     str | None,
     typer.Option(
@@ -91,7 +95,8 @@ def claims_add(
         typer.Option("--source", help="Who made the claim (a registered source key, e.g. uk-defence-intelligence)."),
     ],
     definition: Annotated[
-        str, typer.Option("--definition", help="killed, wounded, killed_or_wounded or killed_confirmed_by_name.")
+        str,
+        typer.Option("--definition", help="killed, wounded, killed_or_wounded, killed_confirmed_by_name or missing."),
     ],
     kind: Annotated[str, typer.Option("--kind", help="cumulative, period_total, daily_average, day or peak_day.")],
     period: Annotated[str, typer.Option("--period", help="YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY or START/END.")],
@@ -151,6 +156,7 @@ def claims_list(
     metric: ClaimMetricOption = None,
     kind: ClaimKindOption = None,
     period: ClaimPeriodOption = None,
+    side: ClaimSideOption = None,
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -158,7 +164,7 @@ def claims_list(
     from tracker.claims.queries import list_claims
     from tracker.reports.claim_outputs import claims_list_output
 
-    rows = list_claims(_store(db), source=source, metric=metric, kind=kind, period=period)
+    rows = list_claims(_store(db), source=source, metric=metric, kind=kind, period=period, subject=_side(side))
     print(claims_list_output(rows, OutputFormat(fmt).value))
 
 
@@ -201,8 +207,9 @@ SideOption = Annotated[
     typer.Option(
         "--side",
         show_default=False,
-        help="With --series: whose losses, russia (default) or ukraine (confirmed only: the General "
-        "Staff reports Russia's losses only).",
+        help="Whose losses: russia (default: claims judged against the General Staff series) or ukraine "
+        "(claims set beside each other, as no daily series of Ukraine's losses exists). With --series: "
+        "whose confirmed losses (the General Staff reports Russia's losses only).",
     ),
 ]
 AllOption = Annotated[
@@ -258,8 +265,10 @@ def compare(
             )
         _compare_series(series, metric, side, every, since, until, OutputFormat(fmt).value, db)
         return
-    if side is not None or every or since is not None or until is not None:
-        raise InvalidInput("--side, --all, --since and --until go with --series (e.g. tracker compare --series oryx)")
+    if every or since is not None or until is not None:
+        raise InvalidInput("--all, --since and --until go with --series (e.g. tracker compare --series oryx)")
+    if _side(side) == "ukraine":
+        return _compare_side(source, metric, kind, period, OutputFormat(fmt).value, db, explain or convention or feed)
     from tracker.analysis.compare import CLOSE_TOLERANCE
     from tracker.reports.claim_outputs import compare_output
     from tracker.reports.comparison import compare_rows
@@ -282,6 +291,39 @@ def compare(
             convention=chosen,
         )
     )
+
+
+def _side(side: str | None) -> str | None:
+    """`--side` checked: russia, ukraine or not given."""
+    from tracker.claims.claim import SUBJECTS
+
+    if side is None:
+        return None
+    if side.strip().lower() not in SUBJECTS:
+        raise InvalidInput(f"--side {side[:40]!r}: use one of {', '.join(SUBJECTS)}")
+    return side.strip().lower()
+
+
+def _compare_side(
+    source: str | None, metric: str | None, kind: str | None, period: str | None, fmt: str, db: str | None,
+    series_options: object, side: str = "ukraine",
+) -> None:  # fmt: skip
+    """`compare --side ukraine`: the claims about that side's losses beside each other, group by
+    group (tracker.analysis.sidebyside), as no daily series exists to judge them by (the General
+    Staff's series counts Russia's losses: `compare` without it judges the claims about those)."""
+    if series_options:
+        raise InvalidInput(
+            f"--side {side} sets claims beside each other, not against a series: leave out --explain, "
+            "--convention and --feed"
+        )
+    from tracker.analysis.sidebyside import claims_side_by_side
+    from tracker.claims.queries import claims_frame
+    from tracker.reports.side_by_side import side_by_side_output
+
+    claims = claims_frame(_store(db), source=source, metric=metric, kind=kind, period=period, subject=side)
+    frame = claims_side_by_side(claims)
+    rows = cast("list[dict[str, Any]]", frame.to_dict("records"))
+    print(side_by_side_output(rows, fmt, side=side))
 
 
 def _compare_series(

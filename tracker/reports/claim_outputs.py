@@ -87,6 +87,7 @@ LIST_FIELDS = [
 LIST_COLUMNS = [
     ("id", "id", None),
     ("source", "source", 26),
+    ("side", "subject", None),  # whose losses: both sides' claims are listed together
     ("published", "published", None),
     ("kind", "kind", None),
     ("period", "period", None),

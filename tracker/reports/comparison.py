@@ -37,7 +37,9 @@ def compare_rows(
     from tracker.reports.feedcheck import staff_personnel
     from tracker.store.sources import known_sources
 
-    claims = claims_frame(engine, source=source, metric=metric, kind=kind, period=period)
+    # Only claims about Russia's losses have a daily series to be judged by (--side ukraine sets
+    # claims beside each other instead: tracker.analysis.sidebyside).
+    claims = claims_frame(engine, source=source, metric=metric, kind=kind, period=period, subject="russia")
     staff, read = staff_personnel(engine, feed)
     with engine.connect() as conn:
         dates_by = {key: info.dates_by for key, info in known_sources(conn).items()}

@@ -148,7 +148,7 @@ def feeds_output(rows: Sequence[dict[str, Any]], fmt: str) -> str:
 
 
 WITHDRAWAL_FIELDS = (
-    *("feed", "source", "run", "opened_at", "status", "rows", "metrics", "first_date", "last_date"),
+    *("feed", "source", "run", "opened_at", "status", "rows", "of", "metrics", "first_date", "last_date"),
     "closed_run",
 )
 

@@ -45,6 +45,8 @@ CHART_ALT = {
     "equipment": "Small multiples of weekly equipment losses by category.",
     "claimed-vs-confirmed": "Small multiples of the ratio of the General Staff's claimed equipment losses to Oryx's "
     "visually confirmed losses, per category.",
+    "ukraine-claims": "Timelines of the figures different sources have claimed for Ukraine's military losses: "
+    "killed, wounded, and killed or wounded, one panel each, a marker per source.",
 }
 # How a claim's kind reads in the claims table (tracker.claims.KINDS).
 CLAIM_KINDS = {
@@ -69,6 +71,9 @@ CHART_CAPTION = {
     "weeks only.",
     "claimed-vs-confirmed": "The General Staff's claimed equipment losses divided by Oryx's visually confirmed "
     "ones, per category; Oryx dates a loss when it is documented, so the ratio is against a floor.",
+    "ukraine-claims": "What each source has claimed about Ukraine's own military losses, killed and wounded "
+    "apart, dated by the day each figure is as of; no daily series exists to judge them by, so they stand "
+    "beside each other.",
 }
 # The CSV on the page holding the figures each chart draws.
 CHART_DATA = {
@@ -78,6 +83,7 @@ CHART_DATA = {
     "compare": "claims-vs-series.csv",
     "equipment": "equipment-weekly.csv",
     "claimed-vs-confirmed": "claimed-vs-confirmed.csv",
+    "ukraine-claims": "claims-about-ukraine.csv",
 }
 
 
@@ -465,7 +471,8 @@ def _claims(engine: Engine, url: str) -> Section:
     from tracker.store.queries import observations_frame
     from tracker.store.sources import known_sources
 
-    claims = claims_frame(engine)
+    # Claims about Ukraine's losses have no daily series to be judged by: the chart sets them side by side.
+    claims = claims_frame(engine, subject="russia")
     if claims.empty:
         raise InvalidInput("no claims in the store (tracker ingest claims)")
     series = observations_frame(engine, source=GENERAL_STAFF, metric="personnel")
@@ -529,6 +536,8 @@ def _charts(url: str, work: Path, result: SiteResult, opts: ReportOptions) -> Se
     drawn = {p.name for p in drawn_set.written}
     if file_name("equipment", request.metric, "png") in drawn:
         _write_equipment_csv(work, opts)
+    if file_name("ukraine-claims", request.metric, "png") in drawn:
+        _write_ukraine_claims_csv(work, url)
     charts = []
     for kind in STANDARD_SET:
         png_name, svg_name = file_name(kind, request.metric, "png"), file_name(kind, request.metric, "svg")
@@ -574,6 +583,23 @@ def _write_equipment_csv(work: Path, opts: ReportOptions) -> None:
             rows.append({"metric": metric, **row})
     keys = ["metric", "period", "week_start", "total", "days", "complete"]
     write_file(work / CHART_DATA["equipment"], render_csv(rows, keys))
+
+
+def _write_ukraine_claims_csv(work: Path, url: str) -> None:
+    """The claims about Ukraine's losses the Ukrainian-losses chart draws, one row per claim."""
+    from tracker.claims.queries import list_claims
+    from tracker.render import render_csv
+    from tracker.safe_write import write_file
+    from tracker.store.db import open_store
+
+    keys = ["key", "source", "source_name", "metric", "definition", "kind", "period", "qualifier", "low", "best"]
+    keys += ["high", "figure", "published", "url", "note"]
+    engine = open_store(url, write=False)
+    try:
+        rows = list_claims(engine, subject="ukraine")
+    finally:
+        engine.dispose()
+    write_file(work / CHART_DATA["ukraine-claims"], render_csv(rows, keys))
 
 
 def _sources(engine: Engine, result: SiteResult) -> Section:
