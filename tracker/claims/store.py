@@ -17,7 +17,7 @@ from tracker.errors import InvalidInput
 from tracker.run_report import RevisionCounts
 from tracker.store import models as m
 from tracker.store.registry import source_ids
-from tracker.store.revisions import apply_snapshot
+from tracker.store.revisions import Snapshot, Stamp, apply_snapshot
 
 VALUE_COLS = ("source_id",) + STORED_FIELDS[1:]
 
@@ -29,17 +29,8 @@ def apply_claims(
     feed_id = conn.execute(select(m.ingest_run.c.feed_id).where(m.ingest_run.c.id == run_id)).scalar_one()
     ids = source_ids(conn, {c.source for c in claims})
     incoming = {(c.key,): (ids[c.source], *c.values()[1:]) for c in claims}
-    counts, _changed = apply_snapshot(
-        conn,
-        m.claim,
-        filters={"feed_id": feed_id},
-        key_cols=("claim_key",),
-        value_cols=VALUE_COLS,
-        incoming=incoming,
-        in_scope=lambda key: complete,
-        now=now,
-        run_id=run_id,
-    )
+    snapshot = Snapshot({"feed_id": feed_id}, ("claim_key",), VALUE_COLS, incoming, lambda key: complete)
+    counts, _changed = apply_snapshot(conn, m.claim, snapshot, Stamp(now, run_id))
     return counts
 
 
