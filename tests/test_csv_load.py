@@ -187,13 +187,13 @@ def test_the_cycle_collector_is_off_while_runs_are_stored_and_on_again_after_a_f
 def test_a_single_feeds_run_is_parsed_and_stored_with_the_collector_off(monkeypatch, sqlite_url, latest_dir):
     import gc
 
-    import tracker.ingest
+    import tracker.ingest_run
 
     collecting = []
-    real_parse, real_store = DatasetFeed.parse, tracker.ingest._store_run
+    real_parse, real_store = DatasetFeed.parse, tracker.ingest_run._store_run
     monkeypatch.setattr(DatasetFeed, "parse", lambda self, f: collecting.append(gc.isenabled()) or real_parse(self, f))
     monkeypatch.setattr(
-        tracker.ingest, "_store_run", lambda *a, **k: collecting.append(gc.isenabled()) or real_store(*a, **k)
+        tracker.ingest_run, "_store_run", lambda *a, **k: collecting.append(gc.isenabled()) or real_store(*a, **k)
     )
 
     report = run_ingest(sqlite_url, DatasetFeed(), location=str(latest_dir))

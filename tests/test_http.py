@@ -15,7 +15,7 @@ import pytest
 
 from tracker import __version__
 from tracker.errors import BadPayload, InvalidInput, SourceUnreachable
-from tracker.http import DEADLINE_ENV, TIMEOUT_ENV, fetch, make_client
+from tracker.http import DEADLINE_ENV, TIMEOUT_ENV, Limits, fetch, make_client
 
 URL = "https://api.example.test/statistics/latest"
 BODY = b'{"message": "ok", "data": {"date": "2024-11-11", "stats": {"personnel_units": 710660}}}'
@@ -99,7 +99,7 @@ def test_a_503_is_retried_with_exponential_backoff_until_success(caplog: pytest.
     handler, seen = scripted(httpx.Response(503), httpx.Response(503), ok())
     sleep = FakeSleep()
     with caplog.at_level(logging.INFO, logger="tracker.http"):
-        fetched = fetch(URL, client=mock_client(handler), backoff=2.0, sleep=sleep)
+        fetched = fetch(URL, client=mock_client(handler), sleep=sleep, limits=Limits(backoff=2.0))
     assert fetched.content == BODY
     assert len(seen) == 3
     assert sleep.waits == [2.0, 4.0]
@@ -111,14 +111,14 @@ def test_a_503_is_retried_with_exponential_backoff_until_success(caplog: pytest.
 def test_backoff_is_capped_at_max_backoff() -> None:
     handler, _ = scripted(*[httpx.Response(502)] * 4, ok())
     sleep = FakeSleep()
-    fetch(URL, client=mock_client(handler), retries=4, backoff=10.0, max_backoff=25.0, sleep=sleep)
+    fetch(URL, client=mock_client(handler), retries=4, sleep=sleep, limits=Limits(backoff=10.0, max_backoff=25.0))
     assert sleep.waits == [10.0, 20.0, 25.0, 25.0]
 
 
 def test_retry_after_header_sets_the_wait_before_the_next_attempt() -> None:
     handler, seen = scripted(httpx.Response(429, headers={"Retry-After": "7"}), ok())
     sleep = FakeSleep()
-    fetched = fetch(URL, client=mock_client(handler), backoff=1.0, sleep=sleep)
+    fetched = fetch(URL, client=mock_client(handler), sleep=sleep, limits=Limits(backoff=1.0))
     assert fetched.status == 200
     assert sleep.waits == [7.0]
     assert len(seen) == 2
@@ -137,7 +137,7 @@ def test_retry_after_as_http_date_waits_until_that_time() -> None:
 def test_retry_after_is_capped_at_max_backoff() -> None:
     handler, _ = scripted(httpx.Response(429, headers={"Retry-After": "200"}), ok())
     sleep = FakeSleep()
-    fetch(URL, client=mock_client(handler), max_backoff=60.0, deadline=300.0, sleep=sleep)
+    fetch(URL, client=mock_client(handler), deadline=300.0, sleep=sleep, limits=Limits(max_backoff=60.0))
     assert sleep.waits == [60.0]
 
 
@@ -157,7 +157,7 @@ def test_a_backoff_longer_than_the_time_left_ends_the_fetch_at_once() -> None:
     handler, seen = scripted(httpx.Response(503), ok())
     sleep = FakeSleep()
     with pytest.raises(SourceUnreachable) as info:
-        fetch(URL, client=mock_client(handler), backoff=1.0, deadline=0.5, sleep=sleep)
+        fetch(URL, client=mock_client(handler), deadline=0.5, sleep=sleep, limits=Limits(backoff=1.0))
     assert str(info.value) == f"{URL}: no complete answer within 0.5 s (1 attempt; last: HTTP 503)"
     assert sleep.waits == []
     assert len(seen) == 1
@@ -182,7 +182,7 @@ def test_a_mock_body_still_arriving_after_the_attempt_deadline_is_cut_off() -> N
 def test_unreadable_retry_after_falls_back_to_exponential_backoff() -> None:
     handler, _ = scripted(httpx.Response(429, headers={"Retry-After": "soon"}), ok())
     sleep = FakeSleep()
-    fetch(URL, client=mock_client(handler), backoff=1.5, sleep=sleep)
+    fetch(URL, client=mock_client(handler), sleep=sleep, limits=Limits(backoff=1.5))
     assert sleep.waits == [1.5]
 
 
@@ -260,7 +260,7 @@ def test_a_body_past_max_bytes_is_refused_while_streaming() -> None:
 
     handler, _ = scripted(httpx.Response(200, stream=EndlessStream()))
     with pytest.raises(BadPayload) as info:
-        fetch(URL, client=mock_client(handler), max_bytes=64 * 1024, sleep=FakeSleep())
+        fetch(URL, client=mock_client(handler), sleep=FakeSleep(), limits=Limits(max_bytes=64 * 1024))
     assert str(info.value) == f"{URL}: response larger than 64 KiB limit"
 
 
@@ -272,7 +272,7 @@ def test_an_announced_content_length_past_max_bytes_is_refused_before_reading() 
 
 def test_a_body_of_exactly_max_bytes_is_accepted() -> None:
     handler, _ = scripted(ok(b"x" * 100))
-    assert len(fetch(URL, client=mock_client(handler), max_bytes=100, sleep=FakeSleep()).content) == 100
+    assert len(fetch(URL, client=mock_client(handler), sleep=FakeSleep(), limits=Limits(max_bytes=100)).content) == 100
 
 
 def test_an_unsupported_scheme_fails_without_retrying() -> None:
@@ -306,7 +306,7 @@ def test_the_deadline_comes_from_the_environment_when_not_passed(monkeypatch: py
     monkeypatch.setenv(DEADLINE_ENV, " 0.5 ")
     handler, _ = scripted(httpx.Response(503), ok())
     with pytest.raises(SourceUnreachable) as info:
-        fetch(URL, client=mock_client(handler), backoff=1.0, sleep=FakeSleep())
+        fetch(URL, client=mock_client(handler), sleep=FakeSleep(), limits=Limits(backoff=1.0))
     assert str(info.value) == f"{URL}: no complete answer within 0.5 s (1 attempt; last: HTTP 503)"
 
 

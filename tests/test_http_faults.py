@@ -39,7 +39,7 @@ from tests.faultserver import (
 from tests.storecheck import count, fingerprint, runs
 from tracker.errors import BadPayload, ExitCode, SourceUnreachable
 from tracker.feeds.dataset import FILES, DatasetFeed
-from tracker.http import DEADLINE_ENV, TIMEOUT_ENV, fetch
+from tracker.http import DEADLINE_ENV, TIMEOUT_ENV, Limits, fetch
 from tracker.ingest import run_ingest
 
 BODY = b'[{"date": "2024-11-11", "personnel": 710660}]'
@@ -106,7 +106,7 @@ def test_a_connection_reset_mid_body_is_retried_then_unreachable(server: FaultSe
     url = server.route("/reset", reset_mid_body(b"x" * 5000, sent=100))
     sleep = FakeSleep()
     with pytest.raises(SourceUnreachable) as info:
-        fetch(url, retries=1, timeout=2, deadline=5, sleep=sleep)
+        fetch(url, retries=1, deadline=5, sleep=sleep, limits=Limits(timeout=2))
     assert str(info.value) == (
         f"{url}: connection failed (ReadError: [Errno 104] Connection reset by peer) after 2 attempts"
     )
@@ -118,7 +118,7 @@ def test_a_server_that_never_answers_times_out_on_each_attempt(server: FaultServ
     url = server.route("/stall", stall())
     sleep = FakeSleep()
     with pytest.raises(SourceUnreachable) as info:
-        fetch(url, retries=1, timeout=0.2, deadline=5, sleep=sleep)
+        fetch(url, retries=1, deadline=5, sleep=sleep, limits=Limits(timeout=0.2))
     assert str(info.value) == f"{url}: timed out (ReadTimeout) after 2 attempts"
     assert server.hits("/stall") == 2
 
@@ -126,7 +126,7 @@ def test_a_server_that_never_answers_times_out_on_each_attempt(server: FaultServ
 def test_a_silent_server_is_cut_off_at_the_deadline_even_with_a_longer_read_timeout(server: FaultServer) -> None:
     url = server.route("/stall", stall())
     with pytest.raises(SourceUnreachable) as info:
-        fetch(url, timeout=30, deadline=0.3, sleep=FakeSleep())
+        fetch(url, deadline=0.3, sleep=FakeSleep(), limits=Limits(timeout=30))
     assert str(info.value) == f"{url}: no complete answer within 0.3 s (1 attempt; last: no response at the deadline)"
 
 
@@ -134,7 +134,7 @@ def test_a_body_trickling_in_is_cut_off_at_the_deadline(server: FaultServer) -> 
     # One byte every 50 ms never trips a 30 s read timeout: only the deadline ends it.
     url = server.route("/trickle", trickle(BODY, interval=0.05))
     with pytest.raises(SourceUnreachable) as info:
-        fetch(url, timeout=30, deadline=1, sleep=FakeSleep())
+        fetch(url, deadline=1, sleep=FakeSleep(), limits=Limits(timeout=30))
     assert str(info.value) == (
         f"{url}: no complete answer within 1 s (1 attempt; last: body still arriving at the deadline)"
     )
@@ -143,7 +143,7 @@ def test_a_body_trickling_in_is_cut_off_at_the_deadline(server: FaultServer) -> 
 def test_a_status_line_and_headers_trickling_in_are_cut_off_at_the_deadline(server: FaultServer) -> None:
     url = server.route("/trickle", trickle(BODY, interval=0.05, headers_too=True))
     with pytest.raises(SourceUnreachable) as info:
-        fetch(url, timeout=30, deadline=0.5, sleep=FakeSleep())
+        fetch(url, deadline=0.5, sleep=FakeSleep(), limits=Limits(timeout=30))
     assert str(info.value) == f"{url}: no complete answer within 0.5 s (1 attempt; last: no response at the deadline)"
 
 
@@ -152,7 +152,7 @@ def test_a_response_trickling_in_over_tls_is_cut_off_at_the_deadline(
 ) -> None:
     url = tls_server.route("/trickle", trickle(BODY, interval=0.05, headers_too=True))
     with pytest.raises(SourceUnreachable) as info:
-        fetch(url, client=trusting_client, timeout=30, deadline=0.5, sleep=FakeSleep())
+        fetch(url, client=trusting_client, deadline=0.5, sleep=FakeSleep(), limits=Limits(timeout=30))
     assert str(info.value) == f"{url}: no complete answer within 0.5 s (1 attempt; last: no response at the deadline)"
 
 
@@ -165,7 +165,7 @@ def test_each_attempt_has_its_own_deadline_and_is_retried_while_the_overall_one_
     url = server.route("/trickle", trickle(BODY, interval=0.05))
     sleep = FakeSleep()
     with pytest.raises(SourceUnreachable) as info:
-        fetch(url, retries=1, timeout=30, attempt_deadline=0.3, deadline=5, sleep=sleep)
+        fetch(url, retries=1, deadline=5, sleep=sleep, limits=Limits(timeout=30, attempt_deadline=0.3))
     assert str(info.value) == f"{url}: body still arriving after 0.3 s after 2 attempts"
     assert server.hits("/trickle") == 2
     assert sleep.waits == [1.0]
@@ -218,7 +218,7 @@ def test_a_body_shorter_than_its_content_length_is_a_truncated_bad_payload_not_r
 def test_an_oversize_body_is_refused(server: FaultServer, declare_length: bool) -> None:
     url = server.route("/big", answer(200, b"x" * 5000, declare_length=declare_length))
     with pytest.raises(BadPayload) as info:
-        fetch(url, max_bytes=1024, deadline=5, sleep=FakeSleep())
+        fetch(url, deadline=5, sleep=FakeSleep(), limits=Limits(max_bytes=1024))
     assert str(info.value) == f"{url}: response larger than 1 KiB limit"
 
 

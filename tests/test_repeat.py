@@ -120,12 +120,14 @@ def _expected_line(url: str, location: Path) -> str:
 # --- the same store, the same line --------------------------------------------------------------
 
 
-def test_a_confirmed_repeat_writes_exactly_the_rows_the_normal_path_writes(stores, tmp_path, latest_dir):
+def test_a_confirmed_repeat_writes_exactly_the_rows_the_normal_path_writes(stores, tmp_path, latest_dir, monkeypatch):
     normal, fast = _copy(stores["base"], tmp_path / "normal.db"), _copy(stores["base"], tmp_path / "fast.db")
     before = dump(fast)
     fetched = DatasetFeed().fetch(str(latest_dir))  # one fetch for both: the same fetch times
 
-    expected = run_ingest(normal, Prefetched(DatasetFeed(), fetched), location=str(latest_dir))
+    with monkeypatch.context() as patched:  # run_ingest's full path, its first step declining
+        patched.setattr(tracker.repeat, "try_repeat", lambda url, feed, **options: Attempt(None, feed))
+        expected = run_ingest(normal, Prefetched(DatasetFeed(), fetched), location=str(latest_dir))
     attempt = try_repeat(fast, Prefetched(DatasetFeed(), fetched), location=str(latest_dir))
 
     assert expected.status == "unchanged"
@@ -183,7 +185,7 @@ def test_an_unchanged_ingest_dataset_on_sqlite_imports_no_sqlalchemy(tmp_path, l
         "sys.argv = ['tracker', *sys.argv[1:]]\n"
         "from tracker.cli import main\n"
         "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
-        "heavy = sorted(m for m in ('sqlalchemy', 'tracker.ingest', 'tracker.store.models') if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('sqlalchemy', 'tracker.ingest_run', 'tracker.store.models') if m in sys.modules)\n"
         "print('IMPORTED', heavy, 'EXIT', code, file=sys.stderr)\n"
     )
     url = f"sqlite:///{tmp_path / 'store.db'}"
@@ -199,7 +201,7 @@ def test_an_unchanged_ingest_dataset_on_sqlite_imports_no_sqlalchemy(tmp_path, l
     assert code == ExitCode.FINDINGS  # the dataset's new findings
     assert first == [
         "sqlalchemy",
-        "tracker.ingest",
+        "tracker.ingest_run",
         "tracker.store.models",
     ]  # the probe sees an import where there is one
 
@@ -433,3 +435,61 @@ def test_the_sqlite3_path_and_every_other_writer_take_one_lock(sqlite_url):
 
 
 # --- the light report is the ingest report --------------------------------------------------------
+
+
+# --- one write path: the library and the daily job take the same first step (issue 25) ----------
+
+LIBRARY_PROBE = (
+    "import sys\n"
+    "from tracker.feeds.dataset import DatasetFeed\n"
+    "from tracker.ingest import run_ingest\n"
+    "report = run_ingest(sys.argv[1], DatasetFeed(), location=sys.argv[2])\n"
+    "heavy = sorted(m for m in ('sqlalchemy', 'tracker.ingest_run', 'tracker.store.models') if m in sys.modules)\n"
+    "print('IMPORTED', heavy, 'STATUS', report.status, report.counts.unchanged)\n"
+)
+
+
+def test_run_ingest_called_as_a_library_confirms_an_unchanged_repeat_with_sqlite3_alone(stores, tmp_path, latest_dir):
+    url = _copy(stores["base"], tmp_path / "store.db")
+
+    done = subprocess.run(
+        [sys.executable, "-c", LIBRARY_PROBE, url, str(latest_dir)], capture_output=True, text=True, timeout=120
+    )
+
+    current = one(url, "SELECT count(*) FROM observation WHERE superseded_at IS NULL AND removed = 0")
+    assert done.stdout == f"IMPORTED [] STATUS unchanged {current}\n", done.stderr[-500:]
+    assert one(url, "SELECT status FROM ingest_run ORDER BY id DESC LIMIT 1") == "unchanged"
+
+
+# The tables an unchanged dataset step writes (the daily job's report cache aside).
+WRITTEN = ("feed", "ingest_run", "payload_fetch", "payload_blob", "observation", "report_note", "claim", "finding")
+
+
+def test_the_daily_jobs_unchanged_dataset_step_takes_the_sqlite3_step_and_writes_what_the_full_path_writes(
+    stores, tmp_path, latest_dir, monkeypatch
+):
+    from tracker.daily import DailySettings, run_daily
+
+    fast, normal = _copy(stores["base"], tmp_path / "fast.db"), _copy(stores["base"], tmp_path / "normal.db")
+    assert one(fast, "SELECT role FROM feed WHERE name = 'ua-dataset'") == "one-off"  # ingested by hand
+    real = tracker.repeat.try_repeat
+    confirmed: list[tuple[str, bool]] = []
+
+    def spy(url, feed, **options):
+        attempt = real(url, feed, **options)
+        confirmed.append((feed.name, attempt.report is not None))
+        return attempt
+
+    settings = DailySettings(dataset_from=str(latest_dir))
+    monkeypatch.setattr(tracker.repeat, "try_repeat", spy)
+    fast_lines = [step.line for step in run_daily(fast, settings)]
+    monkeypatch.setattr(tracker.repeat, "try_repeat", lambda url, feed, **options: Attempt(None, feed))
+    normal_lines = [step.line for step in run_daily(normal, settings)]
+
+    assert confirmed == [("ua-dataset", True), ("claims-file", False)]  # the claims file is new here
+    assert [masked(line) for line in fast_lines[:1]] == [masked(line) for line in normal_lines[:1]]
+    assert ": unchanged — " in fast_lines[0]
+    # The daily job marks the feed as one `tracker status` judges, whichever path confirms the run.
+    assert one(fast, "SELECT role FROM feed WHERE name = 'ua-dataset'") == "daily"
+    fast_rows, normal_rows = dump(fast, times=False), dump(normal, times=False)
+    assert {t: fast_rows[t] for t in WRITTEN} == {t: normal_rows[t] for t in WRITTEN}

@@ -21,7 +21,7 @@ def _break_validation(monkeypatch) -> None:
         raise RuntimeError("injected validation bug\nsecond line")
 
     for name in ("validate_whole", "validate_window", "validate_documented_window"):
-        monkeypatch.setattr(f"tracker.ingest.{name}", broken)
+        monkeypatch.setattr(f"tracker.ingest_run.{name}", broken)
 
 
 # --- an unexpected exception is a failed run, and only its own daily step fails ---------------
@@ -69,9 +69,11 @@ def test_a_bug_in_the_dataset_step_or_the_charts_step_leaves_the_later_steps_run
     from tracker.feeds.claims import ClaimsFeed
     from tracker.feeds.dataset import DatasetFeed
     from tracker.ingest import run_ingest
+    from tracker.run_report import RunOptions
 
-    assert run_ingest(sqlite_url, DatasetFeed(), location=str(history_dirs[0]), role="daily").exit_code in (0, 3)
-    assert run_ingest(sqlite_url, ClaimsFeed(), role="daily").exit_code in (0, 3)
+    daily = RunOptions(role="daily")
+    assert run_ingest(sqlite_url, DatasetFeed(), location=str(history_dirs[0]), options=daily).exit_code in (0, 3)
+    assert run_ingest(sqlite_url, ClaimsFeed(), options=daily).exit_code in (0, 3)
     before = runs(sqlite_url)
     _break_validation(monkeypatch)  # the next snapshot is validated: the dataset step meets the bug
 
@@ -186,7 +188,7 @@ def test_an_oryx_backfill_after_a_live_run_adds_the_older_snapshots_as_history_k
         day=dt.date(2022, 7, 18),
     )
     assert str(first_seen[0]).startswith("2022-07-18 11:32")
-    from tracker.ingest import last_success
+    from tracker.ingest_run import last_success
     from tracker.store.db import make_engine
 
     engine = make_engine(store_url)

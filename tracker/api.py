@@ -113,6 +113,7 @@ class Store:
         `since`/`until` (api), `source`/`definition`/`side` (csv: a file of one source; a file
         of several is `ingest_csv`)."""
         from tracker.ingest import run_ingest
+        from tracker.run_report import RunOptions
         from tracker.store.lock import check_wait
 
         wait = check_wait(wait)
@@ -131,8 +132,7 @@ class Store:
             location=from_,
             observed_at=moment,
             fetch_options=fetch_options,
-            lock_wait=wait,
-            allow_shrink=allow_shrink,
+            options=RunOptions(lock_wait=wait, allow_shrink=allow_shrink),
         )
 
     def ingest_csv(
@@ -152,6 +152,7 @@ class Store:
         from tracker.csvload import load_sources, plan_csv
         from tracker.errors import InvalidInput, TrackerError
         from tracker.ingest import run_ingest
+        from tracker.run_report import RunOptions
         from tracker.store.lock import check_wait
 
         wait = check_wait(wait)
@@ -164,7 +165,11 @@ class Store:
                 f"{from_} holds {len(plan.readings):,} sources: Store.ingest_csv runs each (one report per source)"
             )
         if not plan.bulk or plan.survey is None or isinstance(plan.fetched, TrackerError):
-            return [run_ingest(self.url, plan.feed(), location=from_, observed_at=moment, lock_wait=wait)]
+            return [
+                run_ingest(
+                    self.url, plan.feed(), location=from_, observed_at=moment, options=RunOptions(lock_wait=wait)
+                )
+            ]
         return load_sources(
             self.url, plan.fetched, from_, plan.readings, plan.survey, observed_at=moment, lock_wait=wait
         )

@@ -25,9 +25,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker import archive
 from tracker.errors import BadPayload, StoreError, TrackerError
 from tracker.feeds.csvfeed import CsvFeed, CsvReading, SourceSurvey, parse_sources, survey_sources
-from tracker.ingest import (
+from tracker.ingest_run import (
     LastRun,
     OpenedRun,
+    RunInput,
     _check_order,
     _dates_by,
     _live_moment,
@@ -164,9 +165,8 @@ def _store_one(
     progress: Callable[[RunReport], object] | None,
 ) -> None:
     clock = time.perf_counter()
-    _store_run(
-        conn, plan.report, started, plan.items, plan.digest, plan.previous, parsed, False, None, plan.dates_by, opened
-    )
+    given = RunInput(started, plan.items, plan.digest, plan.previous, dates_by=plan.dates_by)
+    _store_run(conn, plan.report, given, parsed, opened)
     plan.report.seconds = time.perf_counter() - clock
     if progress is not None:
         progress(plan.report)

@@ -263,15 +263,14 @@ def _new_disagreements(
 
 def _ingest_step(name: str, url: str, feed: Feed, location: str | None, settings: DailySettings) -> StepResult:
     from tracker.ingest import run_ingest
+    from tracker.run_report import RunOptions
 
     try:
         report = run_ingest(
             url,
             feed,
             location=location,
-            lock_wait=settings.wait,
-            allow_shrink=settings.allow_shrink,
-            role=DAILY_ROLE,
+            options=RunOptions(lock_wait=settings.wait, allow_shrink=settings.allow_shrink, role=DAILY_ROLE),
         )
     except TrackerError as exc:
         return StepResult(name, int(exc.exit_code), f"{name}: error: {exc}")

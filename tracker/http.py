@@ -20,6 +20,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -90,52 +91,63 @@ class _Transient(Exception):
         self.retry_after = retry_after
 
 
+@dataclass(frozen=True)
+class Limits:
+    """The bounds of a fetch besides its whole deadline: the wait before retry n is `backoff *
+    2**n` seconds (or what `Retry-After` asks), at most `max_backoff`; `max_bytes` of body;
+    `timeout` (default $TRACKER_HTTP_TIMEOUT or TIMEOUT) for each connect and read;
+    `attempt_deadline` for one whole attempt."""
+
+    backoff: float = 1.0
+    max_backoff: float = 60.0
+    max_bytes: int = MAX_BYTES
+    timeout: float | None = None
+    attempt_deadline: float = ATTEMPT_DEADLINE
+
+
+DEFAULT_LIMITS = Limits()
+
+
 def fetch(
     url: str,
     *,
     client: httpx.Client | None = None,
     role: str = "data",
     retries: int = 3,
-    backoff: float = 1.0,
-    max_backoff: float = 60.0,
-    max_bytes: int = MAX_BYTES,
-    timeout: float | None = None,
-    attempt_deadline: float = ATTEMPT_DEADLINE,
     deadline: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    _redact: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Fetched:
-    """GET `url` and return its body, retrying connection errors, timeouts, 5xx and 429.
-
-    Waits `backoff * 2**n` seconds between attempts, or what `Retry-After` asks, at most
-    `max_backoff`. Other HTTP errors fail at once. `timeout` (default $TRACKER_HTTP_TIMEOUT or
-    TIMEOUT) bounds each connect and read, `attempt_deadline` one whole attempt, and `deadline`
-    (default $TRACKER_HTTP_DEADLINE or DEADLINE) the whole fetch: no retry starts that could not
-    finish in time. A `user:password@` in the URL is sent, and hidden (`***@`) in what is
-    returned, raised and logged.
+    """GET `url` and return its body, retrying connection errors, timeouts, 5xx and 429 up to
+    `retries` times, waiting with `sleep` as `limits` say. Other HTTP errors fail at once.
+    `deadline` (default $TRACKER_HTTP_DEADLINE or DEADLINE) bounds the whole fetch: no retry
+    starts that could not finish in time. A `user:password@` in the URL is sent, and hidden
+    (`***@`) in what is returned, raised and logged.
     """
-    if _redact and redact_userinfo(url) != url:  # a user:password@ is sent, never shown or stored
-        try:
-            found = fetch(
-                url,
-                client=client,
-                role=role,
-                retries=retries,
-                backoff=backoff,
-                max_backoff=max_backoff,
-                max_bytes=max_bytes,
-                timeout=timeout,
-                attempt_deadline=attempt_deadline,
-                deadline=deadline,
-                sleep=sleep,
-                _redact=False,
-            )
-        except (SourceUnreachable, BadPayload) as exc:
-            raise type(exc)(redact_userinfo(str(exc))) from None
-        final = found.final_location
-        return dataclasses.replace(
-            found, location=redact_userinfo(found.location), final_location=final and redact_userinfo(final)
-        )
+    if redact_userinfo(url) == url:
+        return _fetch(url, client, role, retries, deadline, sleep, limits)
+    try:  # a user:password@ is sent, never shown or stored
+        found = _fetch(url, client, role, retries, deadline, sleep, limits)
+    except (SourceUnreachable, BadPayload) as exc:
+        raise type(exc)(redact_userinfo(str(exc))) from None
+    final = found.final_location
+    return dataclasses.replace(
+        found, location=redact_userinfo(found.location), final_location=final and redact_userinfo(final)
+    )
+
+
+def _fetch(
+    url: str,
+    client: httpx.Client | None,
+    role: str,
+    retries: int,
+    deadline: float | None,
+    sleep: Callable[[float], None],
+    limits: Limits,
+) -> Fetched:
+    """`fetch` without hiding a user:password@ (its caller does)."""
+    timeout, attempt_deadline, max_bytes = limits.timeout, limits.attempt_deadline, limits.max_bytes
+    backoff, max_backoff = limits.backoff, limits.max_backoff
     read_timeout = _positive("timeout", timeout) if timeout is not None else env_seconds(TIMEOUT_ENV, TIMEOUT)
     total = _positive("deadline", deadline) if deadline is not None else env_seconds(DEADLINE_ENV, DEADLINE)
     _positive("attempt_deadline", attempt_deadline)

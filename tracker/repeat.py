@@ -1,12 +1,15 @@
-"""Confirming an unchanged repeat on a SQLite store with sqlite3 alone (issue 12).
+"""The unchanged-payload step of an ingest run: confirming a repeat on a SQLite store with sqlite3
+alone (issues 12 and 25).
 
-Most runs of a daily feed fetch the very bytes the previous run stored. tracker.ingest.run_ingest
-then parses nothing: it records the run, archives the fetch and moves `last_seen_*` of the rows
-the previous run saw (`_store_run` with `parsed=None`). Importing SQLAlchemy and the ORM models to
-do that takes longer than doing it, so `try_repeat` does it first, on a plain SQLite file at this
-tracker's schema: under the same writer lock, writing exactly the rows run_ingest writes, in one
-transaction. On any doubt it writes nothing and hands back the feed for the normal path: the feed
-itself when nothing was fetched yet, else a `Prefetched` one, so that nothing is fetched twice.
+Most runs of a daily feed fetch the very bytes the previous run stored. Such a run parses nothing:
+it records the run, archives the fetch and moves `last_seen_*` of the rows the previous run saw.
+Importing SQLAlchemy and the ORM models to do that takes longer than doing it, so
+tracker.ingest.run_ingest (the one ingest of the CLI, `tracker daily` and the library) calls
+`try_repeat` first: on a plain SQLite file at this tracker's schema, under the same writer lock,
+it writes exactly the rows the full path (tracker.ingest_run, `_store_run` with `parsed=None`)
+writes, in one transaction. On any doubt it writes nothing and hands back the feed for the full
+path: the feed itself when nothing was fetched yet, else a `Prefetched` one, so that nothing is
+fetched twice.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ class _Previous:
     n_records: int
     observed_at: dt.datetime
     feed_id: int
+    role: str
 
 
 def try_repeat(
@@ -87,6 +91,8 @@ def try_repeat(
     source: str | None = None,
     fetch_options: dict[str, object] | None = None,
     wait: float = 10.0,
+    role: str | None = None,
+    started: dt.datetime | None = None,
 ) -> Attempt:
     """Fetch the feed once and, if its bytes are the previous successful run's, record the run as
     run_ingest records an unchanged one; else write nothing and return the feed to run normally.
@@ -94,9 +100,11 @@ def try_repeat(
     Only a plain SQLite file that this process may write, at the current schema, whose feed has a
     previous successful run and a source that does not date its figures by document, is tried.
     Raises StoreBusy (exit 7) when another writer holds the lock past `wait`, as run_ingest does.
+    `role` ("daily") marks the feed as the full path's registry does; `started` is when the run
+    began (default: now).
     """
     clock = time.perf_counter()
-    started = dt.datetime.now(dt.UTC)
+    started = started or dt.datetime.now(dt.UTC)
     path = sqlite_file(url)
     # SQLAlchemy decodes %XX in a URL's path: such a URL might name another file (and lock).
     if path is None or "%" in url or not _writable(path):
@@ -128,7 +136,7 @@ def try_repeat(
         observed = max(max((f.fetched_at for f in fetched), default=started), previous.observed_at)
         report = RunReport(feed.name, source, location or feed.default_location, observed)
         try:
-            _confirm(conn, report, started, fetched, shas, previous)
+            _confirm(conn, report, started, fetched, shas, previous, role)
         except sqlite3.Error:  # rolled back: the normal path tries again and words any failure
             return Attempt(None, Prefetched(feed, fetched), started)
     report.seconds = time.perf_counter() - clock
@@ -158,7 +166,7 @@ def _previous(conn: sqlite3.Connection, feed: str, source: str) -> _Previous | N
         return None
     marks = ", ".join(f":s{i}" for i in range(len(SUCCESS_STATUSES)))
     found = conn.execute(
-        "SELECT r.id, r.digest, r.n_records, r.observed_at, f.id FROM ingest_run r "
+        "SELECT r.id, r.digest, r.n_records, r.observed_at, f.id, f.role FROM ingest_run r "
         "JOIN source s ON s.key = r.source_key JOIN feed f ON f.name = r.feed_name AND f.source_id = s.id "
         f"WHERE r.feed_name = :feed AND r.source_key = :source AND r.status IN ({marks}) "
         "ORDER BY r.id DESC LIMIT 1",
@@ -166,10 +174,10 @@ def _previous(conn: sqlite3.Connection, feed: str, source: str) -> _Previous | N
     ).fetchone()
     if found is None or found[1] is None:
         return None
-    run_id, digest, n_records, observed_at, feed_id = found
+    run_id, digest, n_records, observed_at, feed_id, role = found
     moment = as_moment(observed_at)
     assert moment is not None  # observed_at is NOT NULL
-    return _Previous(run_id, digest, n_records, moment, feed_id)
+    return _Previous(run_id, digest, n_records, moment, feed_id, role)
 
 
 def _confirm(
@@ -179,29 +187,19 @@ def _confirm(
     fetched: Sequence[Fetched],
     shas: Sequence[str],
     previous: _Previous,
+    role: str | None,
 ) -> None:
-    """Record the run as tracker.ingest._store_run records a repeat of the previous run's bytes,
-    in one transaction: the run row, the archive of its fetches, every row the previous run saw
-    seen again, and the counts; findings stand as they are."""
+    """Record the run as tracker.ingest_run._store_run records a repeat of the previous run's
+    bytes, in one transaction: the feed's role (as tracker.store.registry.feed_id sets it), the run
+    row, the archive of its fetches, every row the previous run saw seen again, and the counts;
+    findings stand as they are."""
     now = sqlite_moment(report.observed_at)
     feed_id = previous.feed_id
     conn.execute("BEGIN IMMEDIATE")
     try:
-        run_id = _insert(
-            conn,
-            "ingest_run",
-            feed_name=report.feed,
-            source_key=report.source,
-            feed_id=feed_id,
-            location=report.location,
-            started_at=sqlite_moment(started),
-            observed_at=now,
-            status="running",
-            digest=archive.digest(fetched),
-            **dict.fromkeys(("n_records", "n_new", "n_revised", "n_removed", "n_unchanged"), 0),
-            **dict.fromkeys(("n_findings_new", "n_findings_open"), 0),
-        )
-        report.run_id = run_id
+        if role is not None and previous.role not in (role, "retired"):
+            conn.execute("UPDATE feed SET role = :role WHERE id = :feed", {"role": role, "feed": feed_id})
+        run_id = report.run_id = _open_run(conn, report, started, fetched, feed_id)
         for item, sha in zip(fetched, shas, strict=True):
             _archive(conn, run_id, item, sha)
         seen = {"now": now, "run": run_id, "feed": feed_id, "previous": previous.run_id}
@@ -225,20 +223,7 @@ def _confirm(
             seen,
         ).fetchone()[0]
         report.latest_report_date = as_date(latest) if latest is not None else None
-        conn.execute(
-            "UPDATE ingest_run SET finished_at = :finished, status = :status, exit_code = :code, "
-            "n_records = :records, n_new = 0, n_revised = 0, n_removed = 0, n_unchanged = :unchanged, "
-            "n_findings_new = 0, n_findings_open = :open WHERE id = :run",
-            {
-                "finished": sqlite_moment(dt.datetime.now(dt.UTC)),
-                "status": report.status,
-                "code": int(report.exit_code),
-                "records": report.n_records,
-                "unchanged": report.counts.unchanged,
-                "open": report.open_findings,
-                "run": run_id,
-            },
-        )
+        _finish_run(conn, report, run_id)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -246,8 +231,46 @@ def _confirm(
         raise
 
 
+def _open_run(
+    conn: sqlite3.Connection, report: RunReport, started: dt.datetime, fetched: Sequence[Fetched], feed_id: int
+) -> int:
+    """The run's row, as running (as tracker.ingest_run.open_run inserts it); its id."""
+    return _insert(
+        conn,
+        "ingest_run",
+        feed_name=report.feed,
+        source_key=report.source,
+        feed_id=feed_id,
+        location=report.location,
+        started_at=sqlite_moment(started),
+        observed_at=sqlite_moment(report.observed_at),
+        status="running",
+        digest=archive.digest(fetched),
+        **dict.fromkeys(("n_records", "n_new", "n_revised", "n_removed", "n_unchanged"), 0),
+        **dict.fromkeys(("n_findings_new", "n_findings_open"), 0),
+    )
+
+
+def _finish_run(conn: sqlite3.Connection, report: RunReport, run_id: int) -> None:
+    """The run's row finished with what `report` says (as tracker.ingest_run._finish writes it)."""
+    conn.execute(
+        "UPDATE ingest_run SET finished_at = :finished, status = :status, exit_code = :code, "
+        "n_records = :records, n_new = 0, n_revised = 0, n_removed = 0, n_unchanged = :unchanged, "
+        "n_findings_new = 0, n_findings_open = :open WHERE id = :run",
+        {
+            "finished": sqlite_moment(dt.datetime.now(dt.UTC)),
+            "status": report.status,
+            "code": int(report.exit_code),
+            "records": report.n_records,
+            "unchanged": report.counts.unchanged,
+            "open": report.open_findings,
+            "run": run_id,
+        },
+    )
+
+
 def _archive(conn: sqlite3.Connection, run_id: int, item: Fetched, sha: str) -> None:
-    """One fetch's record, its bytes stored once per distinct content (as tracker.ingest._archive)."""
+    """One fetch's record, its bytes stored once per distinct content (as tracker.ingest_run._archive)."""
     row = conn.execute("SELECT id FROM payload_blob WHERE sha256 = :sha", {"sha": sha}).fetchone()
     if row is not None:
         blob_id = row[0]

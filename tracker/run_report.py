@@ -1,8 +1,7 @@
 """What an ingest run did, without SQLAlchemy: the report a command prints, and its counts.
 
-tracker.repeat confirms an unchanged repeat with sqlite3 alone and prints the very summary
-tracker.ingest prints, without importing it (it imports SQLAlchemy and the ORM models): both take
-these from here.
+tracker.ingest's unchanged-payload step (tracker.repeat, sqlite3 alone) and its full path
+(tracker.ingest_run, SQLAlchemy and the ORM models) report alike: both take these from here.
 """
 
 from __future__ import annotations
@@ -42,6 +41,18 @@ class RevisionCounts:
     def add(self, other: RevisionCounts) -> None:
         for name in ("new", "revised", "removed", "readded", "unchanged"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How an ingest run writes: how long it waits for another run's writer lock (then StoreBusy,
+    exit 7); `allow_shrink` applies at once the removals the shrink rule would hold
+    (tracker.withdrawals) and closes the withdrawals held for them; `role` ("daily") marks the feed
+    as one that `tracker status` judges."""
+
+    lock_wait: float = 10.0
+    allow_shrink: bool = False
+    role: str | None = None
 
 
 @dataclass

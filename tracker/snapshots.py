@@ -115,15 +115,15 @@ def ingest_snapshots(
     """
     from tracker import interrupts
     from tracker.ingest import run_ingest
+    from tracker.run_report import RunOptions
 
     reports: list[RunReport] = []
     for folder, moment in folders:
         interrupts.check()  # a Ctrl-C that landed in a finalizer during the last run stops here
         feed = dated_feed(moment) if dated_feed is not None else make_feed()
         try:
-            report = run_ingest(
-                url, feed, location=str(folder), observed_at=moment, lock_wait=wait, allow_shrink=allow_shrink
-            )
+            options = RunOptions(lock_wait=wait, allow_shrink=allow_shrink)
+            report = run_ingest(url, feed, location=str(folder), observed_at=moment, options=options)
         except InvalidInput as exc:
             if on_refused is None:
                 raise

@@ -26,7 +26,7 @@ from tracker.errors import InvalidInput
 from tracker.run_report import ACCEPTED_STATUS, NewFinding
 from tracker.store import models as m
 from tracker.store.db import as_utc
-from tracker.store.revisions import CurrentRow, Key
+from tracker.store.revisions import CurrentRow, Key, Stamp
 from tracker.validation import series_name
 
 # A series' removals are held when they take every row it had; or its latest report and the one
@@ -457,8 +457,7 @@ def record(
     *,
     feed_id: int,
     feed_label: str,
-    run_id: int,
-    now: dt.datetime,
+    stamp: Stamp,
     holding: Holding,
     before: Mapping[HeldKey, tuple[int, int, bool]],
     incoming: Mapping[str, Mapping[Key, Any]],
@@ -469,7 +468,8 @@ def record(
     (a withdrawal with none left closes: accepted when this run removed some, else undone, and
     its finding resolves). `before` are the keys open withdrawals held before the run, `incoming`
     the payload's rows by kind (a held drop comes back when its series has a later point stored).
-    Returns the new finding and how many keys are held."""
+    Returns the new finding and how many keys are held (`stamp`: the run, observed when)."""
+    run_id, now = stamp.run_id, stamp.now
     w, r = m.withdrawal, m.withdrawal_row
     finding: NewFinding | None = None
     new = holding.held - before.keys()

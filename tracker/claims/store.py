@@ -21,7 +21,7 @@ from tracker.errors import BadPayload, InvalidInput
 from tracker.run_report import NewFinding, RevisionCounts
 from tracker.store import models as m
 from tracker.store.registry import metric_ids, source_ids
-from tracker.store.revisions import apply_snapshot
+from tracker.store.revisions import Snapshot, Stamp, apply_snapshot
 
 VALUE_COLS = ("source_id",) + STORED_FIELDS[1:]
 # Where a stored claim's metric, subject and publication date sit among VALUE_COLS.
@@ -59,18 +59,10 @@ def apply_claims(
         return metric, subject, published
 
     holding = withdrawals.ClaimHolding(allow_shrink, withdrawals.open_claim_keys(conn, feed_id), facts)
-    counts, _changed = apply_snapshot(
-        conn,
-        m.claim,
-        filters={"feed_id": feed_id},
-        key_cols=("claim_key",),
-        value_cols=VALUE_COLS,
-        incoming=incoming,
-        in_scope=lambda key: complete,
-        now=now,
-        run_id=run_id,
-        hold=holding.hold,
+    snapshot = Snapshot(
+        {"feed_id": feed_id}, ("claim_key",), VALUE_COLS, incoming, lambda key: complete, hold=holding.hold
     )
+    counts, _changed = apply_snapshot(conn, m.claim, snapshot, Stamp(now, run_id))
     finding = withdrawals.record_claims(
         conn,
         feed_id=feed_id,

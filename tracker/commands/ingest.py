@@ -132,38 +132,25 @@ def run_feed(
     fetch_options: dict[str, object] | None = None,
     allow_shrink: bool = False,
 ) -> int:
-    """Run one ingest and print its summary; returns the exit code.
-
-    A live run on a SQLite store first tries to confirm an unchanged repeat with sqlite3 alone
-    (tracker.repeat: no SQLAlchemy imported); the normal path runs when that cannot be done, with
-    the feed it hands back, so that nothing is fetched twice.
-    """
+    """Run one ingest (tracker.ingest.run_ingest: an unchanged repeat on SQLite is confirmed with
+    sqlite3 alone, no SQLAlchemy imported) and print its summary; returns the exit code."""
     from tracker.config import resolve_db_url
-
-    url = resolve_db_url(db)
-    started = None
-    # A backfill checks its order against the store, and --allow-shrink applies held removals an
-    # unchanged repeat leaves alone: the normal path's work.
-    if not observed_at and not allow_shrink:
-        from tracker.repeat import try_repeat
-
-        attempt = try_repeat(url, feed, location=location, source=source, fetch_options=fetch_options, wait=wait)
-        if attempt.report is not None:
-            return _print_run(attempt.report, quiet=quiet)
-        feed, started = attempt.feed, attempt.started
     from tracker.ingest import run_ingest
-    from tracker.snapshots import parse_moment
+    from tracker.run_report import RunOptions
 
+    moment = None
+    if observed_at:
+        from tracker.snapshots import parse_moment
+
+        moment = parse_moment(observed_at)
     report = run_ingest(
-        url,
+        resolve_db_url(db),
         feed,
         location=location,
         source=source,
-        observed_at=parse_moment(observed_at) if observed_at else None,
+        observed_at=moment,
         fetch_options=fetch_options,
-        lock_wait=wait,
-        allow_shrink=allow_shrink,
-        started=started,
+        options=RunOptions(lock_wait=wait, allow_shrink=allow_shrink),
     )
     return _print_run(report, quiet=quiet)
 

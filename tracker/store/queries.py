@@ -392,22 +392,17 @@ def latest_figures(
     return out
 
 
-def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: float = 36.0) -> list[dict[str, Any]]:
-    """Per feed: its role, last successful run, latest report date, staleness and open findings.
-
-    Only "daily" feeds are judged (`judged`, and `stale` can be true only for them): a one-off CSV
-    or an API range tried once is listed but never turns status red. The latest report is the
-    latest plausible one: a date after today (Kyiv) does not make a stale feed look fresh.
-    """
+def _status_facts(
+    engine: Engine, today: dt.date
+) -> tuple[list[Any], dict[int, Any], dict[int, Any], dict[int, dict[str, int]], dict[int, list[Any]]]:
+    """What feed_status reads: every feed with its latest plausible report (dated by `today` at the
+    latest), its last observed success, its last run, its open findings by severity, its held
+    withdrawals."""
     from sqlalchemy import func, select
 
     from tracker.store import models as m
-    from tracker.store.db import as_utc
 
-    now = now or dt.datetime.now(dt.UTC)
-    today = now.astimezone(KYIV).date()
     obs, runs, finding = m.observation, m.ingest_run, m.finding
-    out: list[dict[str, Any]] = []
     # Five statements whatever the number of feeds (a CSV of 20,000 sources made it 80,000): the
     # run aggregates in one pass each over ingest_run (it has no feed index), the latest report by
     # the observation window index, feed by feed, inside one statement.
@@ -451,6 +446,21 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
         ):
             open_by.setdefault(feed_id, {})[severity] = n
         held = _held(conn)
+    return list(feeds), last_ok, last_run, open_by, held
+
+
+def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: float = 36.0) -> list[dict[str, Any]]:
+    """Per feed: its role, last successful run, latest report date, staleness and open findings.
+
+    Only "daily" feeds are judged (`judged`, and `stale` can be true only for them): a one-off CSV
+    or an API range tried once is listed but never turns status red. The latest report is the
+    latest plausible one: a date after today (Kyiv) does not make a stale feed look fresh.
+    """
+    from tracker.store.db import as_utc
+
+    now = now or dt.datetime.now(dt.UTC)
+    feeds, last_ok, last_run, open_by, held = _status_facts(engine, now.astimezone(KYIV).date())
+    out: list[dict[str, Any]] = []
     for feed_id, name, source, role, latest in feeds:
         last = last_run.get(feed_id)
         seen = last_ok.get(feed_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
@@ -63,114 +63,160 @@ def current_rows(
     return out
 
 
+# What `hold` is given: the keys a payload would remove and the current rows; it names those to hold.
+Hold = Callable[[list[Key], Mapping[Key, CurrentRow]], set[Key]]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One payload's rows of a revision-aware table, and the rows they are compared with.
+
+    `filters` pick the stored rows (e.g. one feed and kind), `key_cols`/`value_cols` name the
+    columns of `incoming`'s keys and values, `in_scope` says which missing keys the payload
+    removes. `where` bounds what the payload is compared with (a payload of one date window is
+    diffed against that window only; every incoming key must lie inside it). `hold`, given the
+    keys the payload would remove and the current rows, names those to hold back
+    (tracker.withdrawals): they stay current, neither removed nor seen.
+    """
+
+    filters: Mapping[str, object]
+    key_cols: Sequence[str]
+    value_cols: Sequence[str]
+    incoming: Mapping[Key, Values]
+    in_scope: Callable[[Key], bool]
+    where: ColumnElement[bool] | None = None
+    hold: Hold | None = None
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Which run writes the revisions, observed when, and the values every row it inserts shares."""
+
+    now: dt.datetime
+    run_id: int
+    extra: Mapping[str, object] | None = None
+
+
+@dataclass
+class _Diff:
+    """What a snapshot changes: rows to insert (key, values, revision, removed), ids to supersede
+    and ids seen again, with the counts and the keys whose current value moved."""
+
+    counts: RevisionCounts = field(default_factory=RevisionCounts)
+    changed: set[Key] = field(default_factory=set)
+    inserts: list[tuple[Any, ...]] = field(default_factory=list)
+    supersede: list[int] = field(default_factory=list)
+    seen: list[int] = field(default_factory=list)
+
+
 def apply_snapshot(
     conn: Connection,
     table: Table,
+    snapshot: Snapshot,
+    stamp: Stamp,
     *,
-    filters: Mapping[str, object],
-    key_cols: Sequence[str],
-    value_cols: Sequence[str],
-    incoming: Mapping[Key, Values],
-    in_scope: Callable[[Key], bool],
-    now: dt.datetime,
-    run_id: int,
-    extra: Mapping[str, object] | None = None,
     state_out: dict[Key, Values] | None = None,
-    where: ColumnElement[bool] | None = None,
-    hold: Callable[[list[Key], Mapping[Key, CurrentRow]], set[Key]] | None = None,
     held_out: set[Key] | None = None,
 ) -> tuple[RevisionCounts, set[Key]]:
-    """Record one payload's rows for `filters` (e.g. one feed and kind) as revisions.
+    """Record one payload's rows as revisions of `table`.
 
     Returns the counts and the keys whose current value changed (new, revised, removed or
     re-added), so that callers validate only what moved. `state_out`, if given, is filled with
-    every present key's current values after the payload, sparing callers a re-read. `where`
-    bounds what the payload is compared with (a payload of one date window is diffed against
-    that window only; every incoming key must lie inside it).
-
-    `hold`, given the keys the payload would remove and the current rows, names those to hold
-    back (tracker.withdrawals): they stay current, neither removed nor seen, and are added to
-    `held_out`.
+    every present key's current values after the payload, sparing callers a re-read. The keys
+    `snapshot.hold` holds back are added to `held_out`.
     """
-    counts = RevisionCounts()
-    changed: set[Key] = set()
-    current = current_rows(conn, table, filters, key_cols, value_cols, where)
+    s = snapshot
+    current = current_rows(conn, table, s.filters, s.key_cols, s.value_cols, s.where)
     fixed = {
-        **filters,
-        **(extra or {}),
-        "first_seen_at": now,
-        "last_seen_at": now,
+        **s.filters,
+        **(stamp.extra or {}),
+        "first_seen_at": stamp.now,
+        "last_seen_at": stamp.now,
         "superseded_at": None,
-        "run_id": run_id,
-        "last_seen_run_id": run_id,
+        "run_id": stamp.run_id,
+        "last_seen_run_id": stamp.run_id,
     }
-    varying_cols = (*key_cols, *value_cols, "revision", "removed")
-    inserts: list[tuple[Any, ...]] = []  # key, values, revision, removed
-    supersede: list[int] = []
-    seen: list[int] = []
-    removal = (None,) * len(value_cols)
-
     if not current:  # a new feed, or a window it has nothing in: every row is new, a first revision
-        counts.new = len(incoming)
-        changed.update(incoming)
-        if incoming:
+        counts = RevisionCounts(new=len(s.incoming))
+        if s.incoming:
             first = {**fixed, "revision": 1, "removed": False}
-            bulk_insert(
-                conn, table, first, (*key_cols, *value_cols), list(map(tuple.__add__, incoming, incoming.values()))
-            )
+            rows = list(map(tuple.__add__, s.incoming, s.incoming.values()))
+            bulk_insert(conn, table, first, (*s.key_cols, *s.value_cols), rows)
         if state_out is not None:
-            state_out.update(incoming)
-        return counts, changed
-    for key, values in incoming.items():
-        cur = current.get(key)
-        if cur is None:
-            inserts.append((*key, *values, 1, False))
-            counts.new += 1
-            changed.add(key)
-        elif cur.removed:
-            supersede.append(cur.id)
-            inserts.append((*key, *values, cur.revision + 1, False))
-            counts.readded += 1
-            changed.add(key)
-        elif cur.values == tuple(values):
-            seen.append(cur.id)
-            counts.unchanged += 1
-        else:
-            supersede.append(cur.id)
-            inserts.append((*key, *values, cur.revision + 1, False))
-            counts.revised += 1
-            changed.add(key)
-    gone = [key for key, cur in current.items() if not cur.removed and key not in incoming and in_scope(key)]
-    held = hold(gone, current) if hold is not None and gone else set()
+            state_out.update(s.incoming)
+        return counts, set(s.incoming)
+    diff = _diff(s, current)
+    held = _removals(s, current, diff)
     if held_out is not None:
         held_out |= held
-    for key in gone:
-        if key not in held:
-            cur = current[key]
-            supersede.append(cur.id)
-            inserts.append((*key, *removal, cur.revision + 1, True))
-            counts.removed += 1
-            changed.add(key)
-
-    if supersede:
+    if diff.supersede:
         conn.execute(
             update(table)
             .where(table.c.id == bindparam("row_id"))
-            .values(superseded_at=now)
+            .values(superseded_at=stamp.now)
             .execution_options(synchronize_session=False),
-            [{"row_id": i} for i in supersede],
+            [{"row_id": i} for i in diff.supersede],
         )
-    mark_seen(conn, table, seen, now, run_id)
-    bulk_insert(conn, table, fixed, varying_cols, inserts)
+    mark_seen(conn, table, diff.seen, stamp.now, stamp.run_id)
+    bulk_insert(conn, table, fixed, (*s.key_cols, *s.value_cols, "revision", "removed"), diff.inserts)
     if state_out is not None:
-        nk, nv = len(key_cols), len(value_cols)
-        state_out.update((key, cur.values) for key, cur in current.items() if not cur.removed)
-        for row in inserts:
-            if row[-1]:
-                state_out.pop(row[:nk], None)
-            else:
-                state_out[row[:nk]] = row[nk : nk + nv]
-    return counts, changed
+        _fill_state(state_out, s, current, diff.inserts)
+    return diff.counts, diff.changed
+
+
+def _diff(s: Snapshot, current: Mapping[Key, CurrentRow]) -> _Diff:
+    """Each incoming key against its current row: new, re-added, seen again or revised."""
+    diff = _Diff()
+    counts, changed = diff.counts, diff.changed
+    for key, values in s.incoming.items():
+        cur = current.get(key)
+        if cur is None:
+            diff.inserts.append((*key, *values, 1, False))
+            counts.new += 1
+            changed.add(key)
+        elif cur.removed:
+            diff.supersede.append(cur.id)
+            diff.inserts.append((*key, *values, cur.revision + 1, False))
+            counts.readded += 1
+            changed.add(key)
+        elif cur.values == tuple(values):
+            diff.seen.append(cur.id)
+            counts.unchanged += 1
+        else:
+            diff.supersede.append(cur.id)
+            diff.inserts.append((*key, *values, cur.revision + 1, False))
+            counts.revised += 1
+            changed.add(key)
+    return diff
+
+
+def _removals(s: Snapshot, current: Mapping[Key, CurrentRow], diff: _Diff) -> set[Key]:
+    """The current keys in scope the payload no longer holds become removal revisions, but for
+    those `hold` holds back; returns the held ones."""
+    gone = [key for key, cur in current.items() if not cur.removed and key not in s.incoming and s.in_scope(key)]
+    held = s.hold(gone, current) if s.hold is not None and gone else set()
+    removal = (None,) * len(s.value_cols)
+    for key in gone:
+        if key not in held:
+            cur = current[key]
+            diff.supersede.append(cur.id)
+            diff.inserts.append((*key, *removal, cur.revision + 1, True))
+            diff.counts.removed += 1
+            diff.changed.add(key)
+    return held
+
+
+def _fill_state(
+    state_out: dict[Key, Values], s: Snapshot, current: Mapping[Key, CurrentRow], inserts: list[tuple[Any, ...]]
+) -> None:
+    """Every present key's current values after the payload."""
+    nk, nv = len(s.key_cols), len(s.value_cols)
+    state_out.update((key, cur.values) for key, cur in current.items() if not cur.removed)
+    for row in inserts:
+        if row[-1]:
+            state_out.pop(row[:nk], None)
+        else:
+            state_out[row[:nk]] = row[nk : nk + nv]
 
 
 def bulk_insert(
