@@ -198,12 +198,25 @@ def integrity_check(url: str) -> str:
         return "ok"
     import sqlite3
 
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     try:
-        rows = conn.execute("PRAGMA integrity_check").fetchall()
+        rows = _integrity_rows(f"file:{path}?mode=ro")
+    except sqlite3.OperationalError as exc:
+        # A store killed mid-write leaves a write-ahead log that only a writing connection may
+        # replay (as the next run's does): a read-only one cannot. Replay it, then check.
+        if "readonly" not in str(exc):
+            raise
+        rows = _integrity_rows(f"file:{path}")
+    return "; ".join(str(r[0]) for r in rows)
+
+
+def _integrity_rows(uri: str) -> list[tuple[object, ...]]:
+    import sqlite3
+
+    conn = sqlite3.connect(uri, uri=True, timeout=30)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchall()
     finally:
         conn.close()
-    return "; ".join(str(r[0]) for r in rows)
 
 
 def scalar(url: str, sql: str, **params: object) -> object:
