@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -108,3 +109,23 @@ def with_overrides(info: SourceInfo, **fields: object) -> SourceInfo:
     """A copy of `info` with the non-empty fields given (a store's own record of a source)."""
     given = {k: v for k, v in fields.items() if v not in (None, "")}
     return replace(info, **given)  # type: ignore[arg-type]
+
+
+def matching_sources(query: str, known: Mapping[str, SourceInfo]) -> list[str]:
+    """The keys of `known` a --source filter names: the key itself when it is one, else every key
+    that starts with it as whole hyphen-separated words ("uk" finds uk-fcdo, not ukraine-mod) and
+    every source whose name holds it as a word, case aside ("UK" finds "UK Defence Intelligence").
+    Empty when none does."""
+    text = query.strip()
+    if text in known:
+        return [text]
+    lowered = text.casefold()
+    if not lowered:
+        return []
+    word = re.compile(rf"(?<!\w){re.escape(lowered)}(?!\w)")
+    prefix = lowered if lowered.endswith("-") else lowered + "-"
+    return [
+        key
+        for key, info in known.items()
+        if key.casefold().startswith(prefix) or word.search(info.name.casefold()) is not None
+    ]

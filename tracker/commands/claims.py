@@ -166,8 +166,9 @@ SeriesOption = Annotated[
         "--series",
         metavar="SOURCE",
         show_default=False,
-        help="Instead of claims: a confirmed series (oryx) beside the General Staff's claimed totals, per "
-        "snapshot date and mapped category: claimed, confirmed and their ratio.",
+        help="Instead of claims: a stored series beside the General Staff's. A confirmed series (oryx): per "
+        "snapshot date and mapped category, claimed, confirmed and their ratio. Any other series of cumulative "
+        "totals (a CSV source): per date, its figure, the General Staff's, difference, ratio and verdict.",
     ),
 ]
 SideOption = Annotated[
@@ -192,6 +193,26 @@ SnapshotUntilOption = Annotated[
 ]
 
 
+CompareSourceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        help="Only claims of these sources: a source key, a key prefix (uk: uk-defence-intelligence, uk-fcdo, …) "
+        "or a word of the source's name (UK).",
+    ),
+]
+SortOption = Annotated[
+    str,
+    typer.Option(
+        "--sort",
+        metavar="distance|ratio|date|source",
+        help="Row order: distance (furthest from the series first, either direction, by |diff %|), ratio "
+        "(highest first), date (oldest publication first) or source.",
+    ),
+]
+SORTS = ("distance", "ratio", "date", "source")
+
+
 CompareMetricOption = Annotated[
     str | None,
     typer.Option("--metric", help="Only claims of this metric; with --series, only this category (e.g. tanks)."),
@@ -199,7 +220,7 @@ CompareMetricOption = Annotated[
 
 
 def compare(
-    source: ClaimSourceOption = None,
+    source: CompareSourceOption = None,
     metric: CompareMetricOption = None,
     kind: ClaimKindOption = None,
     period: ClaimPeriodOption = None,
@@ -219,11 +240,15 @@ def compare(
     every: AllOption = False,
     since: SnapshotSinceOption = None,
     until: SnapshotUntilOption = None,
+    sort: SortOption = "date",
     db: DbOption = None,
 ) -> None:
     """Each claim against the General Staff's daily series, judged by its source's date convention
     (both conventions' figures in JSON and CSV); with --series oryx, the General Staff's claimed
-    equipment totals beside Oryx's visually confirmed ones."""
+    equipment totals beside Oryx's visually confirmed ones; with --series SOURCE (a stored series
+    of cumulative totals), its figure at each of its dates beside the General Staff's."""
+    if sort not in SORTS:
+        raise InvalidInput(f"--sort {sort[:40]!r}: use {', '.join(SORTS)}")
     if series is not None:
         if source or kind or period or explain or convention or feed:
             raise InvalidInput(
@@ -234,28 +259,38 @@ def compare(
         return
     if side is not None or every or since is not None or until is not None:
         raise InvalidInput("--side, --all, --since and --until go with --series (e.g. tracker compare --series oryx)")
-    from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims
+    from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims, sort_comparison
     from tracker.claims.queries import claims_frame
     from tracker.reports.claim_outputs import compare_output
+    from tracker.sources import matching_sources
     from tracker.store.sources import known_sources
 
     engine = _store(db)
-    claims = claims_frame(engine, source=source, metric=metric, kind=kind, period=period)
+    with engine.connect() as conn:
+        known = known_sources(conn)
+    claims = claims_frame(engine, metric=metric, kind=kind, period=period)
+    if source is not None:
+        chosen_sources = matching_sources(source, known)
+        if not chosen_sources:
+            raise InvalidInput(
+                f"--source {source[:40]!r} matches no source (by key, key prefix or name); sources: {', '.join(known)}"
+            )
+        claims = claims.loc[claims["source"].isin(chosen_sources)].reset_index(drop=True)
     from tracker.reports.feedcheck import staff_personnel
 
     staff, read = staff_personnel(engine, feed)
-    with engine.connect() as conn:
-        dates_by = {key: info.dates_by for key, info in known_sources(conn).items()}
+    dates_by = {key: info.dates_by for key, info in known.items()}
     chosen = By(convention).value if convention is not None else None
-    frame = compare_claims(claims, staff, dates_by=dates_by, convention=chosen)
+    frame = sort_comparison(compare_claims(claims, staff, dates_by=dates_by, convention=chosen), sort)
     rows = cast("list[dict[str, Any]]", frame.to_dict("records"))  # columns are names
     rows = [{**row, **read} for row in rows]
     latest = staff["report_date"].max().date() if len(staff) else None
     print(
         compare_output(
-            rows, OutputFormat(fmt).value, latest=latest, explain=explain, tolerance=CLOSE_TOLERANCE, convention=chosen
+            rows, OutputFormat(fmt).value, latest=latest, explain=explain, tolerance=CLOSE_TOLERANCE, convention=chosen,
+            width=_terminal_width(), order=sort,
         )
-    )
+    )  # fmt: skip
 
 
 def _compare_series(
@@ -264,10 +299,21 @@ def _compare_series(
 ) -> None:  # fmt: skip
     """`compare --series`: the General Staff's claimed totals beside a confirmed series, per
     snapshot date and category the series' types file maps (tracker.reports.claimed_confirmed)."""
-    from tracker.reports.claim_outputs import confirmed_output
-    from tracker.reports.claimed_confirmed import claimed_confirmed_frame
+    from tracker.reports.claim_outputs import confirmed_output, series_compare_output
+    from tracker.reports.claimed_confirmed import claimed_confirmed_frame, series_comparison_frame
     from tracker.reports.options import parse_date
+    from tracker.typemap import load_typemap
 
+    if load_typemap(series) is None:  # a series of the General Staff's own categories (a CSV source)
+        if every:
+            raise InvalidInput(f"--all goes with a confirmed series (oryx); --series {series[:40]} lists every date")
+        found = series_comparison_frame(
+            _store(db), series, metric=metric, side=side or "russia", since=parse_date(since, "--since"),
+            until=parse_date(until, "--until"),
+        )  # fmt: skip
+        rows = cast("list[dict[str, Any]]", found.to_dict("records"))
+        print(series_compare_output(rows, fmt, source=series, side=side or "russia", dates_by=found.attrs["dates_by"]))
+        return
     frame = claimed_confirmed_frame(
         _store(db), series, metric=metric, side=side or "russia", since=parse_date(since, "--since"),
         until=parse_date(until, "--until"), every=every,
@@ -279,6 +325,17 @@ def _compare_series(
             latest_only=frame.attrs["latest_only"],
         )
     )  # fmt: skip
+
+
+def _terminal_width() -> int | None:
+    """The width a table must fit: $COLUMNS, else the terminal's; None (no limit) when the output
+    goes to a file or pipe and $COLUMNS is unset."""
+    import os
+    import shutil
+
+    if not os.environ.get("COLUMNS") and not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size((120, 24)).columns
 
 
 def _claimants(url: str) -> set[str]:
