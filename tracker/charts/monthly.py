@@ -90,7 +90,7 @@ def monthly_chart(
 
     metric = daily.attrs.get("metric") or ""
     by = daily.attrs.get("by", "report")
-    table = _months(daily, metric, since, until)
+    table = plotted_months(daily, metric, since, until)
     noun, unit = series_words(metric)
     periods = [pd.Period(p, freq="M") for p in table["period"]]
     starts = [p.start_time for p in periods]
@@ -157,8 +157,9 @@ def monthly_chart(
     return fig
 
 
-def _months(daily: pd.DataFrame, metric: str, since: dt.date | None, until: dt.date | None) -> pd.DataFrame:
-    """The calendar months of the series that overlap since..until; InvalidInput if too few."""
+def plotted_months(daily: pd.DataFrame, metric: str, since: dt.date | None, until: dt.date | None) -> pd.DataFrame:
+    """The calendar months the monthly chart plots (tracker.analysis.period_table: totals with
+    documented corrections taken out) that overlap since..until; InvalidInput if too few."""
     import pandas as pd
 
     from tracker.analysis import period_table

@@ -152,7 +152,7 @@ COMPARE_COLUMNS = [
     ("source", "source", None),
     ("kind", "kind", None),
     ("period", "period", None),
-    ("claim", "figure", 20),
+    ("claim", "figure", None),
     ("by", "convention", None),
     ("series", "series", None),
     ("diff", "diff", None),
@@ -242,41 +242,53 @@ def compare_output(
                     break_on_hyphens=False,
                 )
     notes += textwrap.wrap(VERDICT_RULE.format(tol=tolerance), width=100)
-    columns = _fitted(rows, COMPARE_COLUMNS, width)
+    shown, columns = _fitted(rows, COMPARE_COLUMNS, width)
     if all(key != "convention" for _, key, _ in columns):
-        notes.append("(the by column is left out to fit the terminal: --format json or csv has it)")
-    return rows_output(rows, fmt, columns, COMPARE_FIELDS, notes=notes, formats=COMPARE_FORMATS)
+        notes.insert(1, "(the by column is left out to fit the terminal: --format json or csv has it)")
+    return rows_output(shown, fmt, columns, COMPARE_FIELDS, notes=notes, formats=COMPARE_FORMATS)
 
 
 # How a table narrows to fit a terminal, in order: source keys cut (never below 12 characters),
-# claim figures cut (never below 13), then the by column left out (the notes say so).
-NARROWING = (("source", 12), ("figure", 13), ("convention", 0))
+# qualifiers written as signs ("more than 355,000" -> "> 355,000"), then the by column left out
+# (the notes say so). A claim's figure is never cut.
+SOURCE_FLOOR = 12
+QUALIFIER_SIGNS = {"more than": ">", "at least": "≥", "up to": "≤", "less than": "<", "about": "~"}
+
+
+def _short_figure(figure: object) -> str:
+    """A claim's figure with its qualifier as a sign: '> 355,000', '~ 1,500', '70,000–80,000'."""
+    text = str(figure or "")
+    for words, sign in QUALIFIER_SIGNS.items():
+        if text.startswith(words + " "):
+            return sign + " " + text[len(words) + 1 :]
+    return text
 
 
 def _fitted(
     rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, int | None]], width: int | None
-) -> list[tuple[str, str, int | None]]:
-    """`columns` narrowed step by step (NARROWING) until the table fits `width`; whole when it
-    fits already, when `width` is None (no terminal) or when there are no rows."""
-    out = list(columns)
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, int | None]]]:
+    """The rows and `columns`, narrowed step by step until the table fits `width`; as they are
+    when it fits already, when `width` is None (no terminal) or when there are no rows."""
+    out, shown = list(columns), list(rows)
     if width is None or not rows:
-        return out
+        return shown, out
 
-    def excess(cols: list[tuple[str, str, int | None]]) -> int:
-        table = rows_output(rows, "table", cols, COMPARE_FIELDS, formats=COMPARE_FORMATS)
+    def excess() -> int:
+        table = rows_output(shown, "table", out, COMPARE_FIELDS, formats=COMPARE_FORMATS)
         return max(len(line) for line in table.splitlines()) - width
 
-    for key, floor in NARROWING:
-        over = excess(out)
-        if over <= 0:
-            break
-        if floor == 0:
-            out = [c for c in out if c[1] != key]
-            continue
-        longest = max(len(_cell(r.get(key)) if key != "figure" else str(r.get(key) or "")) for r in rows)
-        if longest > floor:
-            out = [(t, k, max(floor, longest - over) if k == key else lim) for t, k, lim in out]
-    return out
+    over = excess()
+    longest = max(len(str(r.get("source") or "")) for r in rows)
+    if over > 0 and longest > SOURCE_FLOOR:
+        out = [(t, k, max(SOURCE_FLOOR, longest - over) if k == "source" else lim) for t, k, lim in out]
+        over = excess()
+    if over > 0:
+        shown = [{**r, "figure": _short_figure(r.get("figure"))} for r in shown]
+        out = [(t, k, None if k == "figure" else lim) for t, k, lim in out]
+        over = excess()
+    if over > 0:
+        out = [c for c in out if c[1] != "convention"]
+    return shown, out
 
 
 ORDER_TEXT = {
@@ -373,11 +385,14 @@ def confirmed_output(
         return rows_output(rows, fmt, CONFIRMED_COLUMNS, CONFIRMED_FIELDS)
     width = max((len(_cell(r["claimed"])) for r in rows), default=0)
     marks = caveat_marks(r.get("caveat") for r in rows)
+    ratio_width = max((len(_ratio2(r["ratio"])) for r in rows), default=0)
     shown = [
         {
             **r,
             "claimed_text": _cell(r["claimed"]).rjust(width) + (f" ({r['claimed_note']})" if r["claimed_note"] else ""),
-            "ratio_text": _ratio2(r["ratio"]) + (f" {marks[r['caveat']]}" if r.get("caveat") else ""),
+            # the figures aligned, the footnote mark after them
+            "ratio_text": _ratio2(r["ratio"]).rjust(ratio_width)
+            + (f" {marks[r['caveat']]}" if r.get("caveat") else ""),
         }
         for r in rows
     ]
