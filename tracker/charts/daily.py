@@ -64,7 +64,6 @@ def flag_summary(view: pd.DataFrame, include_flagged: bool, by: str) -> str:
     )
 
 
-@charted
 def plotted_days(daily: pd.DataFrame, since: dt.date | None, until: dt.date | None) -> pd.DataFrame:
     """The days the daily chart plots as bars: each report's increment (documented corrections
     taken out, tracker.analysis.daily_series) within since..until; InvalidInput if too few."""
@@ -80,6 +79,7 @@ def plotted_days(daily: pd.DataFrame, since: dt.date | None, until: dt.date | No
     return counted
 
 
+@charted
 def daily_chart(
     daily: pd.DataFrame,
     *,
