@@ -68,6 +68,7 @@ def localised(words: list[str], *, latest: Path, history: Path, tmp: Path) -> tu
         "history/": str(history),
         "my.csv": str(SAMPLE_CSV),
         "study.csv": str(SAMPLE_CSV),
+        "our-series.csv": str(SAMPLE_CSV),
         "charts/": str(tmp / "charts"),
         "oryx-snapshot/": str(oryx_history / ORYX_LAST),
         "oryx-history/": str(oryx_folder(tmp, oryx_history)) if "oryx-history/" in args else "",

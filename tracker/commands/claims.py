@@ -259,6 +259,15 @@ def compare(
         return
     if side is not None or every or since is not None or until is not None:
         raise InvalidInput("--side, --all, --since and --until go with --series (e.g. tracker compare --series oryx)")
+    _compare_claims(source, metric, kind, period, OutputFormat(fmt).value, explain, convention, feed, sort, db)
+
+
+def _compare_claims(
+    source: str | None, metric: str | None, kind: str | None, period: str | None, fmt: str, explain: bool,
+    convention: By | None, feed: str | None, sort: str, db: str | None,
+) -> None:  # fmt: skip
+    """`compare` of claims: those the filters keep (--source by key, prefix or name) against the
+    General Staff's personnel series, in `sort` order, fitted to the terminal."""
     from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims, sort_comparison
     from tracker.claims.queries import claims_frame
     from tracker.reports.claim_outputs import compare_output
@@ -287,7 +296,7 @@ def compare(
     latest = staff["report_date"].max().date() if len(staff) else None
     print(
         compare_output(
-            rows, OutputFormat(fmt).value, latest=latest, explain=explain, tolerance=CLOSE_TOLERANCE, convention=chosen,
+            rows, fmt, latest=latest, explain=explain, tolerance=CLOSE_TOLERANCE, convention=chosen,
             width=_terminal_width(), order=sort,
         )
     )  # fmt: skip
