@@ -197,3 +197,40 @@ def test_compare_series_refuses_a_source_the_store_does_not_have(store_url: str,
     code, out, err = run_tracker(capsys, "compare", "--series", "newsdesk", "--db", store_url)
     assert (code, out) == (2, "") and len(err.splitlines()) == 1
     assert err.startswith("error: no source 'newsdesk' in the store")
+
+
+def test_a_source_filter_matches_whole_words_of_keys_and_names_so_uk_is_not_ukraine() -> None:
+    from tracker.sources import SOURCES, matching_sources, with_overrides
+
+    known = dict(SOURCES)
+    known["ukraine-mod"] = with_overrides(SOURCES["uk-mod"], key="ukraine-mod", name="Ukraine's Ministry of Defence")
+    assert set(matching_sources("uk", known)) == UK_SOURCES
+    assert set(matching_sources("UK", known)) == UK_SOURCES
+    # "Ukraine" is a word of the General Staff's name too ("… Armed Forces of Ukraine").
+    assert matching_sources("ukraine", known) == ["ua-general-staff", "ukraine-mod"]
+    assert matching_sources("us-", known) == ["us-dod", "us-officials", "us-intelligence"]
+    assert matching_sources("uk-mod", known) == ["uk-mod"]  # a key is itself, not a prefix of more
+    assert matching_sources("", known) == [] and matching_sources("(", known) == []
+
+
+def test_a_killed_only_series_is_not_comparable_on_every_row_with_the_reason(
+    store_url: str, capsys, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run_tracker(
+        capsys, "ingest", "csv", "--from", str(SAMPLE), "--source", "ua-general-staff", "--db", store_url, "-q"
+    )
+    assert code in (0, 3), err
+    code, _, err = run_tracker(
+        capsys, "sources", "add", "deaths", "--name", "A count of the dead", "--definition", "killed", "--db", store_url
+    )
+    assert code == 0, err
+    theirs = tmp_path / "deaths.csv"
+    theirs.write_text("report_date,metric,value\n2024-04-01,personnel,120000\n", encoding="utf-8")
+    code, _, err = run_tracker(
+        capsys, "ingest", "csv", "--from", str(theirs), "--source", "deaths", "--db", store_url, "-q"
+    )
+    assert code in (0, 3), err
+    code, out, _ = run_tracker(capsys, "compare", "--series", "deaths", "--db", store_url, "--format", "json")
+    (row,) = json.loads(out)
+    assert code == 0 and (row["comparable"], row["verdict"], row["ratio"]) == (False, "not comparable", None)
+    assert row["reason"] == "a killed-only count against a killed-or-wounded series"

@@ -226,6 +226,7 @@ def test_ukraines_losses_are_confirmed_only_the_general_staff_claims_none(store:
         (["--series", "mine"], "error: no source 'mine' in the store; sources: oryx, ua-general-staff"),
         (["--series", "ua-general-staff"], "error: --series ua-general-staff: that is the series every other"),
         (["--series", "oryx", "--sort", "size"], "error: --sort 'size': use distance, ratio, date, source"),
+        (["--series", "oryx", "--sort", "ratio"], "error: --series compares two series, not claims: leave out"),
         (["--all"], "error: --side, --all, --since and --until go with --series (e.g. tracker compare --series oryx)"),
         (["--series", "oryx", "--since", "20250719"], "error: --since: "),
     ],

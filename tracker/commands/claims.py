@@ -202,12 +202,13 @@ CompareSourceOption = Annotated[
     ),
 ]
 SortOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--sort",
         metavar="distance|ratio|date|source",
+        show_default=False,
         help="Row order: distance (furthest from the series first, either direction, by |diff %|), ratio "
-        "(highest first), date (oldest publication first) or source.",
+        "(highest first), date (oldest publication first, the default) or source.",
     ),
 ]
 SORTS = ("distance", "ratio", "date", "source")
@@ -240,26 +241,28 @@ def compare(
     every: AllOption = False,
     since: SnapshotSinceOption = None,
     until: SnapshotUntilOption = None,
-    sort: SortOption = "date",
+    sort: SortOption = None,
     db: DbOption = None,
 ) -> None:
     """Each claim against the General Staff's daily series, judged by its source's date convention
     (both conventions' figures in JSON and CSV); with --series oryx, the General Staff's claimed
     equipment totals beside Oryx's visually confirmed ones; with --series SOURCE (a stored series
     of cumulative totals), its figure at each of its dates beside the General Staff's."""
-    if sort not in SORTS:
+    if sort is not None and sort not in SORTS:
         raise InvalidInput(f"--sort {sort[:40]!r}: use {', '.join(SORTS)}")
     if series is not None:
-        if source or kind or period or explain or convention or feed:
+        if source or kind or period or explain or convention or feed or sort:
             raise InvalidInput(
                 "--series compares two series, not claims: leave out --source, --kind, --period, "
-                "--explain, --convention and --feed"
+                "--explain, --convention, --feed and --sort"
             )
         _compare_series(series, metric, side, every, since, until, OutputFormat(fmt).value, db)
         return
     if side is not None or every or since is not None or until is not None:
         raise InvalidInput("--side, --all, --since and --until go with --series (e.g. tracker compare --series oryx)")
-    _compare_claims(source, metric, kind, period, OutputFormat(fmt).value, explain, convention, feed, sort, db)
+    _compare_claims(
+        source, metric, kind, period, OutputFormat(fmt).value, explain, convention, feed, sort or "date", db
+    )
 
 
 def _compare_claims(
