@@ -249,8 +249,9 @@ def compare_output(
 
 
 # How a table narrows to fit a terminal, in order: source keys cut (never below 12 characters),
-# qualifiers written as signs ("more than 355,000" -> "> 355,000"), then the by column left out
-# (the notes say so). A claim's figure is never cut.
+# qualifiers written as signs ("more than 355,000" -> "> 355,000"), a range within one year
+# without its end's year ("2025-01-01/07-10"), then the by column left out (the notes say so).
+# A claim's figure is never cut.
 SOURCE_FLOOR = 12
 QUALIFIER_SIGNS = {"more than": ">", "at least": "≥", "up to": "≤", "less than": "<", "about": "~"}
 
@@ -287,8 +288,20 @@ def _fitted(
         out = [(t, k, None if k == "figure" else lim) for t, k, lim in out]
         over = excess()
     if over > 0:
+        shown = [{**r, "period": _short_period(r.get("period"))} for r in shown]
+        over = excess()
+    if over > 0:
         out = [c for c in out if c[1] != "convention"]
     return shown, out
+
+
+def _short_period(period: object) -> str:
+    """A range within one year with its end's year left out: '2025-01-01/07-10'."""
+    text = str(period or "")
+    start, sep, end = text.partition("/")
+    if sep and len(start) == len(end) == 10 and start[:5] == end[:5]:
+        return f"{start}/{end[5:]}"
+    return text
 
 
 ORDER_TEXT = {
