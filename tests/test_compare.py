@@ -370,16 +370,21 @@ def test_compare_prints_each_claim_by_its_sources_convention_with_both_bases_and
     )
     assert (code, err) == (0, "")
     header, _rule, line = out.splitlines()[:3]
-    assert header.split() == ["id", "source", "kind", "period", "claim", "by", "series", "verdict"]
-    # UK Defence Intelligence dates by covered day: its claims are judged so (the table's
-    # source column is cut to 20 characters so the table fits 120 columns).
+    assert header.split() == [
+        "id", "source", "kind", "period", "claim", "by", "series", "diff", "diff", "%", "ratio", "verdict"
+    ]  # fmt: skip
+    # UK Defence Intelligence dates by covered day: its claims are judged so (the source key is
+    # whole: the output is no terminal and $COLUMNS is unset, so nothing needs cutting).
     assert line.split()[1:] == [
-        "uk-defence-intellig…",
+        "uk-defence-intelligence",
         "daily_average",
         "2024-09",
         "1,271",
         "covered",
         "1,271",
+        "0",
+        "0.0%",
+        "1.00",
         "agrees",
     ]
     assert "covered: report 2024-10-01 minus report 2024-09-01" in out

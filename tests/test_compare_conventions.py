@@ -160,20 +160,25 @@ def test_the_compare_table_shows_each_claims_convention_and_verdict(store: str, 
     ident = claim_id(capsys, store, UKDI_DAY)
     code, out, err = run_tracker(capsys, "compare", "--db", store, "--kind", "day")
     assert (code, err) == (0, "")
-    assert out.splitlines()[0].split() == ["id", "source", "kind", "period", "claim", "by", "series", "verdict"]
+    assert out.splitlines()[0].split() == [
+        "id", "source", "kind", "period", "claim", "by", "series", "diff", "diff", "%", "ratio", "verdict"
+    ]  # fmt: skip
     assert table_line(out, ident)[1:] == [
-        "uk-defence-intellig…",
+        "uk-defence-intelligence",
         "day",
         "2024-11-28",
         "2,030",
         "covered",
         "2,030",
+        "0",
+        "0.0%",
+        "1.00",
         "agrees",
     ]
     news = table_line(out, claim_id(capsys, store, "news-2024-11-11-day"))
-    assert news[1:] == ["news-report", "day", "2024-11-11", "1,770", "report", "1,770", "agrees"]
+    assert news[1:] == ["news-report", "day", "2024-11-11", "1,770", "report", "1,770", "0", "0.0%", "1.00", "agrees"]
     text = " ".join(out.split())
-    assert "latest report 2026-08-08; each by its source's date convention)" in text
+    assert "latest report 2026-08-08; each by its source's date convention; oldest publication first;" in text
     assert (
         f"(2 claim(s) get another verdict by the other convention: {news[0]} (covered: lower), "
         f"{ident} (report: higher); `--convention covered|report` judges all by one)"
@@ -184,8 +189,8 @@ def test_convention_report_judges_every_claim_by_report_date(store: str, capsys)
     ident = claim_id(capsys, store, UKDI_DAY)
     code, out, err = run_tracker(capsys, "compare", "--db", store, "--kind", "day", "--convention", "report")
     assert (code, err) == (0, "")
-    assert table_line(out, ident)[5:] == ["report", "1,220", "higher"]
-    assert "; all by report)" in " ".join(out.split())
+    assert table_line(out, ident)[5:] == ["report", "1,220", "+810", "+66.4%", "1.66", "higher"]
+    assert "; all by report;" in " ".join(out.split())
     rows = compare_json(capsys, store, "--convention", "report")
     assert {r["convention"] for r in rows} == {"report"}
     ukdi = next(r for r in rows if r["key"] == UKDI_DAY)
@@ -204,7 +209,8 @@ def test_an_unknown_convention_is_a_usage_error(store: str, capsys) -> None:  # 
 
 
 @pytest.mark.parametrize("args", [(), ("--explain",), ("--convention", "report", "--explain")])
-def test_the_compare_table_on_the_full_data_fits_120_columns(store: str, capsys, args) -> None:  # type: ignore[no-untyped-def]
+def test_the_compare_table_on_the_full_data_fits_120_columns(store: str, capsys, monkeypatch, args) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", str(WIDTH))  # a 120-column terminal
     code, out, _ = run_tracker(capsys, "compare", "--db", store, *args)
     lines = out.splitlines()
     assert code == 0 and len(lines) > 52  # a line per claim, and the notes

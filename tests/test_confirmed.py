@@ -177,6 +177,27 @@ def test_the_table_shows_each_mapped_category_at_its_latest_snapshot(store: str,
     assert max(len(line) for line in lines) <= 120
 
 
+def test_ratios_not_like_for_like_carry_their_caveat_in_the_table_json_and_csv(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    from tracker.typemap import load_typemap
+
+    caveats = {r["metric"]: r["caveat"] for r in compare_json(capsys, store)}
+    oryx = load_typemap("oryx")
+    assert (
+        oryx is not None and caveats["uav"] == oryx.caveat("uav") and caveats["artillery"] == oryx.caveat("artillery")
+    )
+    assert "Oryx lists only the drones it has photo or video evidence of" in caveats["uav"]
+    assert {m for m, c in caveats.items() if c} == {"uav", "artillery"}  # tanks, aircraft, … are like for like
+    code, out, _ = run_tracker(capsys, "compare", "--series", "oryx", "--db", store)
+    rows = {line.split()[1]: line for line in out.splitlines()[2:12]}
+    assert code == 0 and rows["uav"].endswith("66.07 ‡") and rows["artillery"].endswith(" †")
+    assert not rows["tanks"].endswith(("†", "‡"))
+    text = " ".join(out.split())
+    assert "‡ uav: Not like for like: the General Staff's 'drone' counts every drone" in text
+    code, out, _ = run_tracker(capsys, "compare", "--series", "oryx", "--db", store, "--format", "csv")
+    header, *lines = out.splitlines()
+    assert header.endswith(",caveat") and any("Not like for like" in line for line in lines if ",uav," in line)
+
+
 def test_all_gives_every_snapshot_date(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
     rows = compare_json(capsys, store, "--metric", "tanks", "--all")
     assert [r["date"] for r in rows] == ["2022-03-28", "2023-09-13", "2025-07-17", "2025-07-19"]
@@ -202,7 +223,10 @@ def test_ukraines_losses_are_confirmed_only_the_general_staff_claims_none(store:
         ),
         (["--series", "oryx", "--side", "both"], "error: --side 'both': use russia or ukraine"),
         (["--series", "oryx", "--kind", "day"], "error: --series compares two series, not claims: leave out --source"),
-        (["--series", "mine"], "error: --series 'mine': no types file maps its types onto the General Staff's"),
+        (["--series", "mine"], "error: no source 'mine' in the store; sources: oryx, ua-general-staff"),
+        (["--series", "ua-general-staff"], "error: --series ua-general-staff: that is the series every other"),
+        (["--series", "oryx", "--sort", "size"], "error: --sort 'size': use distance, ratio, date, source"),
+        (["--series", "oryx", "--sort", "ratio"], "error: --series compares two series, not claims: leave out"),
         (["--all"], "error: --all, --since and --until go with --series (e.g. tracker compare --series oryx)"),
         (["--series", "oryx", "--since", "20250719"], "error: --since: "),
     ],
@@ -239,7 +263,13 @@ def test_the_chart_draws_the_ratio_per_category_with_the_latest_values_labelled(
     assert all(len(found) == 1 for found in lines.values())
     tanks = lines["tanks"][0]
     assert list(tanks.get_ydata()) == pytest.approx([r / c for r, c in _tanks(store)])
-    assert text("latest:tanks") == "2.71×" and text("latest:ships") == "1.00×" and text("latest:uav") == "66.1×"
+    assert text("latest:tanks") == "2.71×" and text("latest:ships") == "1.00×"
+    # Ratios not like for like carry their caveat's mark, and the caveat is under the chart.
+    assert text("latest:uav") == "66.1× ‡" and text("panel:uav") == "Drones ‡"
+    assert text("latest:artillery").endswith("× †") and text("panel:artillery") == "Artillery systems †"
+    notes = " ".join(" ".join(str(a.get_text()).split()) for a in fig.findobj(lambda a: a.get_gid() == "note"))
+    assert "‡ Drones: Not like for like: the General Staff's 'drone' counts every drone" in notes
+    assert "† Artillery systems: Not like for like:" in notes
     assert text("figures:tanks") == "11,032 claimed / 4,074 confirmed"
     assert text("panel:tanks") == "Tanks"
     assert text("title").replace("\n", " ") == (
@@ -251,7 +281,7 @@ def test_the_chart_draws_the_ratio_per_category_with_the_latest_values_labelled(
         "Source: General Staff of the Armed Forces of Ukraine (claimed); Oryx, via scarnecchia/oryx_data, "
         "CC BY 4.0 (visually confirmed)."
     )
-    assert "Warships and boats: the General Staff counts submarines apart (+1 submarine on 19 Jul 2025)" in text("note")
+    assert "Warships and boats: the General Staff counts submarines apart (+1 submarine on 19 Jul 2025)" in notes
 
 
 def _tanks(store: str) -> list[tuple[int, int]]:

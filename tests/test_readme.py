@@ -70,6 +70,7 @@ def localised(words: list[str], *, latest: Path, history: Path, tmp: Path) -> tu
         "study.csv": str(SAMPLE_CSV),
         "newsdesk.csv": str(ROOT / "tests" / "fixtures" / "claims" / "newsdesk.csv"),
         "~/edited-claims.csv": str(ROOT / "data" / "claims" / "claims.csv"),
+        "our-series.csv": str(SAMPLE_CSV),
         "charts/": str(tmp / "charts"),
         "oryx-snapshot/": str(oryx_history / ORYX_LAST),
         "oryx-history/": str(oryx_folder(tmp, oryx_history)) if "oryx-history/" in args else "",

@@ -43,6 +43,11 @@ FIRST_REPORT = "first_report"
 # A series dated by when losses were documented (Oryx, frame.attrs["dates_by"]): its changes are
 # the documenting, not the losses; only the daily rules' decrease applies (as info).
 DOCUMENTED = "documented"
+# How a period's total treats the documented corrections of a dataset (a correction is not a
+# loss): taken out of each report's increment, and so of every total built from increments.
+# compare, averages, headline and the charts follow this one rule; their JSON states it
+# (`corrections`).
+CORRECTIONS = "taken out"
 # Not a quality rule: the source's other feeds contradict this report's total and the arbiter
 # (tracker.reconcilerows) does not back it; the next report's increment rests on it too.
 # A daily series' attrs["disputed"] maps such report dates to the reason.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -121,3 +122,23 @@ def check_choice(option: str, value: str | None, allowed: tuple[str, ...]) -> st
         flag = "--" + option.replace("_", "-")
         raise InvalidInput(f"unknown {flag} {value[:60]!r}: use one of {', '.join(allowed)}")
     return word
+
+
+def matching_sources(query: str, known: Mapping[str, SourceInfo]) -> list[str]:
+    """The keys of `known` a --source filter names: the key itself when it is one, else every key
+    that starts with it as whole hyphen-separated words ("uk" finds uk-fcdo, not ukraine-mod) and
+    every source whose name holds it as a word, case aside ("UK" finds "UK Defence Intelligence").
+    Empty when none does."""
+    text = query.strip()
+    if text in known:
+        return [text]
+    lowered = text.casefold()
+    if not lowered:
+        return []
+    word = re.compile(rf"(?<!\w){re.escape(lowered)}(?!\w)")
+    prefix = lowered if lowered.endswith("-") else lowered + "-"
+    return [
+        key
+        for key, info in known.items()
+        if key.casefold().startswith(prefix) or word.search(info.name.casefold()) is not None
+    ]

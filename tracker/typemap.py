@@ -3,7 +3,8 @@
 `data/sources/<source>-types.csv` (shipped as tracker/_sources) has one row per name the source
 uses: `type` (the source's name), `metric` (the series it is stored as; several names of one
 renamed category share a metric), `counts_toward` (the canonical metric, tracker.metrics, it is a
-part of, or blank) and `note`. A blank `metric` marks a summary row (a total over types, not a
+part of, or blank), `note`, and `caveat` (blank, or why the category it counts toward is not like
+for like with the claimant's, which every ratio of that category carries). A blank `metric` marks a summary row (a total over types, not a
 type); a `type` ending in `*` matches any name starting with the text before it, for summary
 rows whose names are sentences with changing numbers in them.
 
@@ -29,7 +30,7 @@ from typing import Any, Protocol
 from tracker.metrics import METRICS, Metric
 
 TYPES_DIR = Path(__file__).parent / "_sources"
-COLUMNS = ("type", "metric", "counts_toward", "note")
+COLUMNS = ("type", "metric", "counts_toward", "note", "caveat")
 # A declared type's unit, kind and milestone step (Oryx's types are all equipment items).
 TYPE_UNIT, TYPE_KIND, TYPE_MILESTONE = "items", "equipment", 100
 
@@ -58,6 +59,7 @@ class TypeRow:
     metric: str | None  # None: a summary row, never stored
     counts_toward: str | None
     note: str
+    caveat: str | None = None  # why its category is not like for like with the claimant's
 
     @property
     def summary(self) -> bool:
@@ -95,6 +97,12 @@ class TypeMap:
         """The stored metrics that count toward a canonical metric, in file order."""
         return tuple(dict.fromkeys(r.metric for r in self.rows if r.metric and r.counts_toward == canonical))
 
+    def caveat(self, canonical: str) -> str | None:
+        """Why a canonical metric's figure is not like for like with the claimant's (the caveats
+        of the types counting toward it, once each), or None when it is."""
+        found = dict.fromkeys(r.caveat for r in self.rows if r.metric and r.counts_toward == canonical and r.caveat)
+        return " ".join(found) or None
+
     @property
     def canonical(self) -> tuple[str, ...]:
         """The canonical metrics that have parts, in tracker.metrics order."""
@@ -131,7 +139,10 @@ def read_typemap(path: Path, source: str) -> TypeMap:
                 raise ValueError(f"{where}: counts_toward {toward!r} is not a canonical metric of a stored type")
             if not (row["note"] or "").strip():
                 raise ValueError(f"{where}: every type needs a note")
-            rows.append(TypeRow(name, metric or None, toward or None, row["note"].strip()))
+            caveat = (row["caveat"] or "").strip() or None
+            if caveat and not toward:
+                raise ValueError(f"{where}: a caveat belongs to a type that counts toward a canonical metric")
+            rows.append(TypeRow(name, metric or None, toward or None, row["note"].strip(), caveat))
     return TypeMap(source, tuple(rows))
 
 

@@ -9,6 +9,8 @@ D-1. For a period of days s..e:
   cover days s..e; a cumulative claim "as of" day d reads T(d+1), the total at the end of d;
 - report (as news coverage dates figures): total = T(e) - T(s-1), i.e. the reports dated s..e;
   a cumulative claim "as of" d reads T(d), the report of that date.
+Documented corrections (the dataset's own, a correction is not a loss) of the reports in a period
+are taken out of its total, as the averages, headline and charts take them out (CORRECTIONS).
 Daily average = period total / days in the period. Nothing is counted before 2022-02-24, so
 T(d) = 0 for d <= 2022-02-24 and periods are cut to start there. A cumulative claim with a
 coarse date ("February 2024") compares with the range of totals over that period.
@@ -44,6 +46,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from tracker.analysis.series import CORRECTIONS
 from tracker.claims.claim import DEFINITIONS, LOWER_BOUNDS, UPPER_BOUNDS, rounding_unit
 from tracker.metrics import INVASION_START
 
@@ -54,12 +57,13 @@ CLOSE_TOLERANCE = 0.05
 EXACT_KINDS = ("day", "peak_day")  # no tolerance: one report's figure either matches or not
 VERDICTS = ("agrees", "consistent", "close", "higher", "lower", "not comparable")
 SERIES_DEFINITION = "killed_or_wounded"
+
 _DEFINITION_TEXT = {
     "killed": "a killed-only count",
     "wounded": "a wounded-only count",
     "killed_confirmed_by_name": "a count of deaths confirmed by name (killed only)",
 }
-_PER_CONVENTION = ("series", "series_low", "series_high", "day", "basis", "diff", "ratio", "verdict")
+_PER_CONVENTION = ("series", "series_low", "series_high", "day", "basis", "diff", "diff_pct", "ratio", "verdict")
 COLUMNS = [
     "id",
     "key",
@@ -80,6 +84,7 @@ COLUMNS = [
     "comparable",
     "reason",
     "convention",
+    "corrections",
     *_PER_CONVENTION,
 ] + [f"{c}_{name}" for c in CONVENTIONS for name in _PER_CONVENTION]
 
@@ -102,6 +107,10 @@ class Totals:
     def __init__(self, series: pd.DataFrame, doubtful: dict[dt.date, str] | None = None) -> None:
         dates = pd.to_datetime(series["report_date"]).dt.date
         self.values = dict(zip(dates, series["value"].astype("int64").tolist()))
+        # Documented corrections (report date -> delta), taken out of period totals as the
+        # averages and the charts take them out of increments (CORRECTIONS).
+        adjusted = series["adjustment"].fillna(0).astype("int64").tolist() if "adjustment" in series else []
+        self.adjustments = {d: v for d, v in zip(dates, adjusted) if v}
         self.first = min(self.values) if self.values else None
         self.last = max(self.values) if self.values else None
         self.doubtful = doubtful or {}
@@ -110,6 +119,10 @@ class Totals:
         if report <= INVASION_START:
             return 0
         return self.values.get(report)
+
+    def corrections(self, after: dt.date, through: dt.date) -> int:
+        """The documented corrections of the reports dated after `after` through `through`."""
+        return sum(v for d, v in self.adjustments.items() if after < d <= through)
 
     def need(self, report: dt.date) -> int:
         value = self.get(report)
@@ -143,11 +156,16 @@ def series_figure(totals: Totals, kind: str, start: dt.date, end: dt.date, conve
     try:
         if kind in ("period_total", "daily_average", "day"):
             a, b = (start, end + one) if covered else (start - one, end)
-            total = totals.need(b) - totals.need(a)
+            raw = totals.need(b) - totals.need(a)
+            corrected = totals.corrections(a, b)
+            total = raw - corrected
             days = (end - start).days + 1
             span = _span(start, end, covered) + cut
             before = "0 (nothing before 2022-02-24)" if a <= INVASION_START else f"report {a}"
-            basis = f"report {b} minus {before} ({span}) = {_fmt(total)}"
+            basis = f"report {b} minus {before} ({span}) = {_fmt(raw)}"
+            if corrected:
+                word = "less" if corrected > 0 else "plus"
+                basis += f", {word} {_fmt(abs(corrected))} of documented corrections = {_fmt(total)}"
             if kind == "daily_average":
                 return SeriesFigure(total / days, total / days, None, f"{basis} / {days} days")
             if kind == "day" and b in totals.doubtful:
@@ -330,7 +348,7 @@ def compare_claims(
         )
         if reason is None and end < INVASION_START:
             reason = "the period ends before the series begins (2022-02-24)"
-        row.update(comparable=reason is None, reason=reason)
+        row.update(comparable=reason is None, reason=reason, corrections=CORRECTIONS)
         for conv in CONVENTIONS:
             out = dict.fromkeys(_PER_CONVENTION)
             if reason is not None:
@@ -352,6 +370,7 @@ def compare_claims(
                         day=fig.date,
                         basis=fig.basis,
                         diff=claimed - judged,
+                        diff_pct=(claimed - judged) / judged * 100 if judged else math.nan,
                         ratio=claimed / judged if judged else math.nan,
                         verdict=word,
                     )
@@ -364,3 +383,83 @@ def compare_claims(
     frame.attrs["conventions"] = CONVENTIONS
     frame.attrs["convention"] = convention  # None: each claim under its claimant's
     return frame
+
+
+def sort_comparison(frame: pd.DataFrame, order: str) -> pd.DataFrame:
+    """A compare_claims frame in `order`: "distance" (furthest from the series first, in either
+    direction: by |diff_pct| descending), "ratio" (highest first), "source" (then publication) or
+    "date" (as given: oldest publication first). Rows without a figure (not comparable) go last."""
+    if order == "date" or frame.empty:
+        return frame.reset_index(drop=True)
+    if order == "source":
+        return frame.sort_values(["source"], kind="stable").reset_index(drop=True)
+    if order not in ("distance", "ratio"):
+        raise ValueError(f"order {order!r}: use distance, ratio, date or source")
+    key = pd.to_numeric(frame["diff_pct"], errors="coerce").abs() if order == "distance" else frame["ratio"]
+    key = pd.to_numeric(key, errors="coerce")
+    return (
+        frame.assign(_key=key)
+        .sort_values("_key", ascending=False, na_position="last", kind="stable")
+        .drop(columns="_key")
+        .reset_index(drop=True)
+    )
+
+
+def compare_series(
+    series: pd.DataFrame,
+    staff: pd.DataFrame,
+    *,
+    source: str,
+    side: str = "russia",
+    metric: str = "personnel",
+    definition: str = SERIES_DEFINITION,
+    dates_by: str | None = None,
+    staff_metric: str | None = None,
+    tolerance: float = CLOSE_TOLERANCE,
+) -> pd.DataFrame:
+    """Another source's cumulative series against the General Staff's: each of its totals judged
+    as a cumulative claim "as of" its date (under the source's own date convention, `dates_by`),
+    with compare_claims' figures, differences, ratios and verdicts; one row per date, oldest first.
+
+    `series` and `staff` need report_date and value (staff may carry adjustment); a series about
+    another side, metric or definition than the staff's is "not comparable" on every row, with why.
+    """
+    rows = []
+    for i, r in enumerate(series.sort_values("report_date").to_dict("records"), start=1):
+        day = pd.Timestamp(r["report_date"]).date()
+        qualifier = r.get("qualifier")
+        rows.append(
+            {
+                "id": i,
+                "key": f"{source}-{day.isoformat()}",
+                "source": source,
+                "subject": side,
+                "metric": metric,
+                "definition": definition,
+                "kind": "cumulative",
+                "period": day.isoformat(),
+                "period_start": day,
+                "period_end": day,
+                "qualifier": qualifier
+                if isinstance(qualifier, str) and qualifier in LOWER_BOUNDS + UPPER_BOUNDS
+                else None,
+                "low": None,
+                "best": float(r["value"]),
+                "high": None,
+                "figure": f"{int(r['value']):,}",
+                "published": day,
+            }
+        )
+    claims = pd.DataFrame(rows, columns=[*CLAIM_INPUT])
+    frame = compare_claims(
+        claims, staff, series_metric=staff_metric or metric, tolerance=tolerance, dates_by={source: dates_by}
+    )
+    frame = frame.rename(columns={"published": "date"})
+    frame.attrs["source"] = source
+    return frame
+
+
+CLAIM_INPUT = (
+    "id", "key", "source", "subject", "metric", "definition", "kind", "period", "period_start", "period_end",
+    "qualifier", "low", "best", "high", "figure", "published",
+)  # fmt: skip

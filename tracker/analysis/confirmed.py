@@ -16,12 +16,14 @@ function it is given, so the store stays the caller's.
   Kyiv claims per loss with photo or video evidence. Oryx is a floor, not an estimate.
 - `claimed_extra` / `claimed_note`: what the claimant counts apart that the confirmed category
   holds too, read off the same report as `claimed`; shown beside the claim, not added to it.
+- `caveat`: why the category is not like for like (the types file's `caveat`, e.g. Oryx's drones
+  beside every drone Kyiv reports downed), None when it is; every ratio of the category carries it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import cast
 
 import pandas as pd
@@ -38,6 +40,7 @@ COLUMNS = [
     "ratio",
     "claimed_extra",
     "claimed_note",
+    "caveat",
 ]
 # What the General Staff counts apart from a category that Oryx's mapped types hold too: its
 # "submarines" beside "ships", since Oryx's "Naval Ships and Submarines" (mapped to ships in
@@ -46,6 +49,18 @@ ALONGSIDE = {"ships": "submarines"}
 
 # (source, metric, side) -> that series' observations (report_date, value).
 SeriesReader = Callable[[str, str, str], pd.DataFrame]
+
+
+CAVEAT_MARKS = ("†", "‡", "§", "¶")
+
+
+def caveat_marks(caveats: Iterable[str | None]) -> dict[str, str]:
+    """A footnote mark for each distinct caveat, in order of appearance (†, ‡, §, ¶, then †2, …)."""
+    distinct = [c for c in dict.fromkeys(caveats) if c]
+    return {
+        c: CAVEAT_MARKS[i % len(CAVEAT_MARKS)] + (str(i // len(CAVEAT_MARKS) + 1) if i >= len(CAVEAT_MARKS) else "")
+        for i, c in enumerate(distinct)
+    }
 
 
 def _as_of(series: pd.DataFrame, dates: pd.Series) -> pd.DataFrame:
@@ -94,13 +109,15 @@ def claimed_vs_confirmed(
     since: dt.date | None = None,
     until: dt.date | None = None,
     latest_only: bool = False,
+    caveats: Mapping[str, str | None] | None = None,
 ) -> pd.DataFrame:
     """One row per confirmed snapshot date and category (the keys of `confirmed`, in order).
 
     `claimed[metric]` is the claimed series (None or absent: the claimant has none for the side);
     `alongside[metric]` = (unit, series) of what the claimant counts apart (for ships:
     ("submarines", the General Staff's submarines)). `since`/`until` keep snapshot dates in
-    range; `latest_only` keeps each category's last snapshot.
+    range; `latest_only` keeps each category's last snapshot; `caveats[metric]` says why a
+    category is not like for like.
     """
     rows: list[dict[str, object]] = []
     for metric, series in confirmed.items():
@@ -131,6 +148,7 @@ def claimed_vs_confirmed(
                     "ratio": total / count if total is not None and count else None,
                     "claimed_extra": more,
                     "claimed_note": _extra_note(more, extra[0]) if extra is not None else None,
+                    "caveat": (caveats or {}).get(metric),
                 }
             )
     return pd.DataFrame(rows, columns=COLUMNS, dtype=object)  # ints and None, not floats and NaN

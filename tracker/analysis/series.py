@@ -17,6 +17,7 @@ from tracker.recordrows import BY_COVERED as BY_COVERED
 from tracker.recordrows import BY_REPORT as BY_REPORT
 from tracker.recordrows import CONVENTION_TEXT as CONVENTION_TEXT
 from tracker.recordrows import CONVENTIONS as CONVENTIONS
+from tracker.recordrows import CORRECTIONS as CORRECTIONS
 from tracker.recordrows import DOCUMENTED as DOCUMENTED
 from tracker.recordrows import FIRST_REPORT as FIRST_REPORT
 from tracker.recordrows import LINEAGE_CHANGE as LINEAGE_CHANGE

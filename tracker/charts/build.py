@@ -132,7 +132,8 @@ class Loader:
             claimant_sides=(side,),
             confirmer=ORYX,
         )
-        return claimed_vs_confirmed(confirmed, claimed, side=side, alongside=alongside)
+        caveats = {m: mapping.caveat(m) for m in confirmed}  # a ratio not like for like carries why
+        return claimed_vs_confirmed(confirmed, claimed, side=side, alongside=alongside, caveats=caveats)
 
     def dates_by(self) -> dict[str, str | None]:
         """Each source's date convention as the store knows it (registry file and `sources add`)."""

@@ -81,6 +81,7 @@ def confirmed_chart(
             + (f" between {since or 'the start'} and {until or 'the end'}" if since or until else "")
         )
     panels = {m: data.loc[data["metric"] == m] for m in dict.fromkeys(data["metric"])}
+    marks = _marks(panels)
     generated = generated or generated_date()
     fig = new_figure(size, dpi)
     frame = lay_out(
@@ -90,7 +91,7 @@ def confirmed_chart(
         "as of that date over Oryx's total of the types mapped onto the category. Oryx counts only losses "
         "seen in photos or video, a floor; each panel has its own scale, the dashed line is 1 "
         "(claimed = confirmed).",
-        _notes(panels),
+        _notes(panels, marks),
         f"Source: {attribution(claimant)} (claimed); {attribution(confirmer)} (visually confirmed). "
         "Dates: Oryx's snapshot dates (when losses were documented), each with the General Staff's report "
         f"of that date or the latest before it. Generated {generated.isoformat()} with tracker.",
@@ -117,13 +118,14 @@ def confirmed_chart(
         ax = fig.add_axes((0, 0, 1, 1), sharex=shared)
         shared = shared or ax
         style_axes(ax, thousands=False)
-        _draw_panel(ax, metric, part)
+        _draw_panel(ax, metric, part, marks.get(metric, ""))
         ax.set_xlim(x0, x1)
         axes.append(ax)
     # One width for every panel's tick labels, so that all plots share the same time axis; one
     # size for the panels' names and one for their figures, the largest at which all fit.
     label_w = max(y_labels_width_pt(ax) for ax in axes) + 4
-    name_pt = min(_fitted_size(fig, short_label(m), BODY_PT, panel_w - 4, "bold") for m in panels)
+    names = {m: short_label(m) + (f" {marks[m]}" if m in marks else "") for m in panels}
+    name_pt = min(_fitted_size(fig, names[m], BODY_PT, panel_w - 4, "bold") for m in panels)
     figures = {m: _figures_text(fig, part, panel_w - 4) for m, part in panels.items()}
     figures_pt = min(_fitted_size(fig, text, SMALL_PT, panel_w - 4) for text in figures.values())
     for k, (metric, ax) in enumerate(zip(panels, axes, strict=True)):
@@ -131,7 +133,7 @@ def confirmed_chart(
         left_pt = PAD_PT + c * (panel_w + gap_x_pt)
         y_top = top - header - r * (panel_h + gap_y)
         ax.set_position(((left_pt + label_w) / w_pt, y_top - panel_h, (panel_w - label_w) / w_pt, panel_h))
-        fig.text(left_pt / w_pt, y_top + 11.0 / h, short_label(metric), ha="left", va="bottom",
+        fig.text(left_pt / w_pt, y_top + 11.0 / h, names[metric], ha="left", va="bottom",
                  fontsize=name_pt, fontweight="bold", gid=f"panel:{metric}")  # fmt: skip
         fig.text(left_pt / w_pt, y_top + 3.0 / h, figures[metric], ha="left", va="bottom",
                  fontsize=figures_pt, color=MUTED, gid=f"figures:{metric}")  # fmt: skip
@@ -141,8 +143,26 @@ def confirmed_chart(
     return fig
 
 
-def _draw_panel(ax: Axes, metric: str, part: pd.DataFrame) -> None:
-    """The ratio's line, the line at 1, and the latest ratio labelled at its point."""
+def _marks(panels: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """The footnote mark of each category whose ratio carries a caveat (not like for like)."""
+    from tracker.analysis.confirmed import caveat_marks
+
+    caveats = {m: _caveat(part) for m, part in panels.items()}
+    marks = caveat_marks(caveats.values())
+    return {m: marks[c] for m, c in caveats.items() if c}
+
+
+def _caveat(part: pd.DataFrame) -> str | None:
+    """A category's caveat (the types file's, on each of its rows), None when it has none."""
+    if "caveat" not in part.columns:
+        return None
+    found = [c for c in part["caveat"] if isinstance(c, str) and c]
+    return found[-1] if found else None
+
+
+def _draw_panel(ax: Axes, metric: str, part: pd.DataFrame, mark: str = "") -> None:
+    """The ratio's line, the line at 1, and the latest ratio labelled at its point (with the
+    category's footnote mark when its ratio is not like for like)."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     x = date_numbers(part["date"])
@@ -154,7 +174,7 @@ def _draw_panel(ax: Axes, metric: str, part: pd.DataFrame) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p=None: f"{v:g}×"))
     ax.scatter([x[-1]], [y[-1]], s=14, color=SERIES, zorder=4, gid=f"latest-point:{metric}")
     ax.annotate(
-        ratio_text(float(y[-1])),
+        ratio_text(float(y[-1])) + (f" {mark}" if mark else ""),
         (float(x[-1]), float(y[-1])),
         xytext=(-4, 5),
         textcoords="offset points",
@@ -200,11 +220,16 @@ def _title(panels: dict[str, pd.DataFrame]) -> str:
     )
 
 
-def _notes(panels: dict[str, pd.DataFrame]) -> list[str]:
-    """What the General Staff counts apart (its submarines beside ships), as of the latest snapshot."""
+def _notes(panels: dict[str, pd.DataFrame], marks: dict[str, str]) -> list[str]:
+    """The caveat of each category not like for like (by its mark), and what the General Staff
+    counts apart (its submarines beside ships), as of the latest snapshot."""
     from tracker.analysis.confirmed import ALONGSIDE
 
     notes = []
+    for mark in dict.fromkeys(marks.values()):
+        metrics = [m for m, k in marks.items() if k == mark]
+        caveat = _caveat(panels[metrics[0]])
+        notes.append(f"{mark} {', '.join(short_label(m) for m in metrics)}: {caveat}")
     for metric, part in panels.items():
         last = part.iloc[-1]
         if "claimed_note" in part.columns and isinstance(last["claimed_note"], str) and last["claimed_note"]:

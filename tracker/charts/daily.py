@@ -64,6 +64,21 @@ def flag_summary(view: pd.DataFrame, include_flagged: bool, by: str) -> str:
     )
 
 
+def plotted_days(daily: pd.DataFrame, since: dt.date | None, until: dt.date | None) -> pd.DataFrame:
+    """The days the daily chart plots as bars: each report's increment (documented corrections
+    taken out, tracker.analysis.daily_series) within since..until; InvalidInput if too few."""
+    from tracker.analysis import between
+
+    counted = between(daily, since, until)
+    counted = counted.loc[counted["increment"].notna()]
+    if len(counted) < MIN_DAYS:
+        raise InvalidInput(
+            f"too few daily figures of {daily.attrs.get('metric') or ''} to chart ({len(counted)} between "
+            f"{since or 'the start'} and {until or 'the end'}; need {MIN_DAYS})"
+        )
+    return counted
+
+
 @charted
 def daily_chart(
     daily: pd.DataFrame,
@@ -89,12 +104,7 @@ def daily_chart(
     metric = daily.attrs.get("metric") or ""
     by = daily.attrs.get("by", "report")
     view = between(daily, since, until)
-    counted_view = view.loc[view["increment"].notna()]
-    if len(counted_view) < MIN_DAYS:
-        raise InvalidInput(
-            f"too few daily figures of {metric} to chart ({len(counted_view)} between "
-            f"{since or 'the start'} and {until or 'the end'}; need {MIN_DAYS})"
-        )
+    counted_view = plotted_days(daily, since, until)
     start, end = view["date"].min(), view["date"].max()
     noun, unit = series_words(metric)
 

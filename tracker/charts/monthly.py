@@ -158,6 +158,13 @@ def monthly_chart(
     return fig
 
 
+def plotted_months(daily: pd.DataFrame, metric: str, since: dt.date | None, until: dt.date | None) -> pd.DataFrame:
+    """The calendar months the monthly chart plots (tracker.analysis.period_table: totals with
+    documented corrections taken out) that overlap since..until, less those MOSTLY_ONE_REPORT
+    leaves out; InvalidInput if too few."""
+    return _months(daily, metric, since, until)[0]
+
+
 def multi_day_share(daily: pd.DataFrame) -> dict[str, tuple[float, float, str]]:
     """Per month (YYYY-MM): (the largest figure of one report counting several days, the
     month's total, why it counts several), for the months that hold such a report. A report

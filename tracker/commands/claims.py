@@ -198,8 +198,9 @@ SeriesOption = Annotated[
         "--series",
         metavar="SOURCE",
         show_default=False,
-        help="Instead of claims: a confirmed series (oryx) beside the General Staff's claimed totals, per "
-        "snapshot date and mapped category: claimed, confirmed and their ratio.",
+        help="Instead of claims: a stored series beside the General Staff's. A confirmed series (oryx): per "
+        "snapshot date and mapped category, claimed, confirmed and their ratio. Any other series of cumulative "
+        "totals (a CSV source): per date, its figure, the General Staff's, difference, ratio and verdict.",
     ),
 ]
 SideOption = Annotated[
@@ -225,6 +226,27 @@ SnapshotUntilOption = Annotated[
 ]
 
 
+CompareSourceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        help="Only claims of these sources: a source key, a key prefix (uk: uk-defence-intelligence, uk-fcdo, …) "
+        "or a word of the source's name (UK).",
+    ),
+]
+SortOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sort",
+        metavar="distance|ratio|date|source",
+        show_default=False,
+        help="Row order: distance (furthest from the series first, either direction, by |diff %|), ratio "
+        "(highest first), date (oldest publication first, the default) or source.",
+    ),
+]
+SORTS = ("distance", "ratio", "date", "source")
+
+
 CompareMetricOption = Annotated[
     str | None,
     typer.Option("--metric", help="Only claims of this metric; with --series, only this category (e.g. tanks)."),
@@ -232,7 +254,7 @@ CompareMetricOption = Annotated[
 
 
 def compare(
-    source: ClaimSourceOption = None,
+    source: CompareSourceOption = None,
     metric: CompareMetricOption = None,
     kind: ClaimKindOption = None,
     period: ClaimPeriodOption = None,
@@ -252,23 +274,40 @@ def compare(
     every: AllOption = False,
     since: SnapshotSinceOption = None,
     until: SnapshotUntilOption = None,
+    sort: SortOption = None,
     db: DbOption = None,
 ) -> None:
     """Each claim against the General Staff's daily series, judged by its source's date convention
     (both conventions' figures in JSON and CSV); with --series oryx, the General Staff's claimed
-    equipment totals beside Oryx's visually confirmed ones."""
+    equipment totals beside Oryx's visually confirmed ones; with --series SOURCE (a stored series
+    of cumulative totals), its figure at each of its dates beside the General Staff's."""
+    if sort is not None and sort not in SORTS:
+        raise InvalidInput(f"--sort {sort[:40]!r}: use {', '.join(SORTS)}")
     if series is not None:
-        if source or kind or period or explain or convention or feed:
+        if source or kind or period or explain or convention or feed or sort:
             raise InvalidInput(
                 "--series compares two series, not claims: leave out --source, --kind, --period, "
-                "--explain, --convention and --feed"
+                "--explain, --convention, --feed and --sort"
             )
         _compare_series(series, metric, side, every, since, until, OutputFormat(fmt).value, db)
         return
     if every or since is not None or until is not None:
         raise InvalidInput("--all, --since and --until go with --series (e.g. tracker compare --series oryx)")
     if _side(side) == "ukraine":
+        if sort is not None:
+            raise InvalidInput("--sort orders claims judged against a series: leave it out with --side ukraine")
         return _compare_side(source, metric, kind, period, OutputFormat(fmt).value, db, explain or convention or feed)
+    _compare_claims(
+        source, metric, kind, period, OutputFormat(fmt).value, explain, convention, feed, sort or "date", db
+    )
+
+
+def _compare_claims(
+    source: str | None, metric: str | None, kind: str | None, period: str | None, fmt: str, explain: bool,
+    convention: By | None, feed: str | None, sort: str, db: str | None,
+) -> None:  # fmt: skip
+    """`compare` of claims about Russia's losses: those the filters keep (--source by key, prefix
+    or name) against the General Staff's personnel series, in `sort` order, fitted to the terminal."""
     from tracker.analysis.compare import CLOSE_TOLERANCE
     from tracker.reports.claim_outputs import compare_output
     from tracker.reports.comparison import compare_rows
@@ -277,20 +316,16 @@ def compare(
     engine = _store(db)
     try:
         found = compare_rows(
-            engine, source=source, metric=metric, kind=kind, period=period, convention=chosen, feed=feed
+            engine, source=source, metric=metric, kind=kind, period=period, convention=chosen, feed=feed, sort=sort
         )
     finally:
         engine.dispose()
     print(
         compare_output(
-            found.rows,
-            OutputFormat(fmt).value,
-            latest=found.latest,
-            explain=explain,
-            tolerance=CLOSE_TOLERANCE,
-            convention=chosen,
+            found.rows, fmt, latest=found.latest, explain=explain, tolerance=CLOSE_TOLERANCE, convention=chosen,
+            width=_terminal_width(), order=sort,
         )
-    )
+    )  # fmt: skip
 
 
 def _side(side: str | None) -> str | None:
@@ -332,10 +367,21 @@ def _compare_series(
 ) -> None:  # fmt: skip
     """`compare --series`: the General Staff's claimed totals beside a confirmed series, per
     snapshot date and category the series' types file maps (tracker.reports.claimed_confirmed)."""
-    from tracker.reports.claim_outputs import confirmed_output
-    from tracker.reports.claimed_confirmed import claimed_confirmed_frame
+    from tracker.reports.claim_outputs import confirmed_output, series_compare_output
+    from tracker.reports.claimed_confirmed import claimed_confirmed_frame, series_comparison_frame
     from tracker.reports.options import parse_date
+    from tracker.typemap import load_typemap
 
+    if load_typemap(series) is None:  # a series of the General Staff's own categories (a CSV source)
+        if every:
+            raise InvalidInput(f"--all goes with a confirmed series (oryx); --series {series[:40]} lists every date")
+        found = series_comparison_frame(
+            _store(db), series, metric=metric, side=side or "russia", since=parse_date(since, "--since"),
+            until=parse_date(until, "--until"),
+        )  # fmt: skip
+        rows = cast("list[dict[str, Any]]", found.to_dict("records"))
+        print(series_compare_output(rows, fmt, source=series, side=side or "russia", dates_by=found.attrs["dates_by"]))
+        return
     frame = claimed_confirmed_frame(
         _store(db), series, metric=metric, side=side or "russia", since=parse_date(since, "--since"),
         until=parse_date(until, "--until"), every=every,
@@ -347,6 +393,17 @@ def _compare_series(
             latest_only=frame.attrs["latest_only"],
         )
     )  # fmt: skip
+
+
+def _terminal_width() -> int | None:
+    """The width a table must fit: $COLUMNS, else the terminal's; None (no limit) when the output
+    goes to a file or pipe and $COLUMNS is unset."""
+    import os
+    import shutil
+
+    if not os.environ.get("COLUMNS") and not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size((120, 24)).columns
 
 
 def _claimants(url: str) -> set[str]:

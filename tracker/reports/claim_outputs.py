@@ -115,11 +115,13 @@ COMPARE_FIELDS = [
     "comparable",
     "reason",
     "convention",
+    "corrections",
     "series",
     "series_low",
     "series_high",
     "day",
     "diff",
+    "diff_pct",
     "ratio",
     "verdict",
     "basis",
@@ -128,6 +130,7 @@ COMPARE_FIELDS = [
     "covered_series_high",
     "covered_day",
     "covered_diff",
+    "covered_diff_pct",
     "covered_ratio",
     "covered_verdict",
     "covered_basis",
@@ -136,24 +139,53 @@ COMPARE_FIELDS = [
     "report_series_high",
     "report_day",
     "report_diff",
+    "report_diff_pct",
     "report_ratio",
     "report_verdict",
     "report_basis",
     "feed",  # the General Staff feed the series was read from
     "feeds_agree",  # whether its other feeds agree on every report (null: one feed)
 ]
-# Fits 120 columns on the curated claims (issue 11): the claimant's convention only; both
-# conventions' figures and ratios are in JSON and CSV.
+# The claimant's convention only (both conventions' figures and ratios are in JSON and CSV); the
+# source column is cut only as far as the terminal needs (compare_output's `width`).
 COMPARE_COLUMNS = [
     ("id", "id", None),
-    ("source", "source", 20),
+    ("source", "source", None),
     ("kind", "kind", None),
     ("period", "period", None),
-    ("claim", "figure", 20),
+    ("claim", "figure", None),
     ("by", "convention", None),
     ("series", "series", None),
+    ("diff", "diff", None),
+    ("diff %", "diff_pct", None),
+    ("ratio", "ratio", None),
     ("verdict", "verdict", None),
 ]
+
+
+def _signed(value: object) -> str:
+    """A difference with its sign: '+12,345', '-950', '+2.50'; '—' when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    number = float(value)  # type: ignore[arg-type]  # a diff column holds numbers; None and NaN are handled above
+    if number == 0:
+        return "0"
+    return f"{number:+,.0f}" if number.is_integer() else f"{number:+,.2f}"
+
+
+def _percent(value: object) -> str:
+    """A difference in percent of the series' figure: '+77.0%'; '—' when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    number = float(value)  # type: ignore[arg-type]  # numbers; None and NaN are handled above
+    return "0.0%" if round(number, 1) == 0 else f"{number:+.1f}%"
+
+
+COMPARE_FORMATS: dict[str, Callable[[Any], str]] = {
+    "diff": _signed,
+    "diff_pct": _percent,
+    "ratio": lambda v: _ratio2(v),
+}
 
 
 def claims_list_output(rows: Sequence[dict[str, Any]], fmt: str) -> str:
@@ -170,16 +202,22 @@ def compare_output(
     explain: bool,
     tolerance: float,
     convention: str | None = None,
+    width: int | None = None,
+    order: str | None = None,
 ) -> str:
     """Each claim against the series under its claimant's convention (or `convention` for all),
     the claims left out and why, those the other convention judges otherwise, and the verdict
-    rule; with `explain`, how each series figure was computed under both conventions."""
+    rule; with `explain`, how each series figure was computed under both conventions. A table
+    is narrowed to fit `width` columns (NARROWING; None: shown whole); `order` names the sort,
+    for the note."""
     if fmt != "table":
         return rows_output(rows, fmt, COMPARE_COLUMNS, COMPARE_FIELDS)
     whose = f"all by {convention}" if convention else "each by its source's date convention"
     notes = textwrap.wrap(
         f"({len(rows):,} claim(s) against the General Staff personnel series (killed or wounded), "
-        f"latest report {latest}; {whose})",
+        f"latest report {latest}; {whose}; {ORDER_TEXT.get(order or 'date', order or '')}; diff = claim - "
+        "series, diff % = of the series, ratio = claim / series; documented corrections taken out of "
+        "period totals)",
         width=100,
     )
     notes += [f"  {r['id']}: not comparable — {r['reason']}" for r in rows if not r["comparable"]]
@@ -205,7 +243,74 @@ def compare_output(
                     break_on_hyphens=False,
                 )
     notes += textwrap.wrap(VERDICT_RULE.format(tol=tolerance), width=100)
-    return rows_output(rows, fmt, COMPARE_COLUMNS, COMPARE_FIELDS, notes=notes)
+    shown, columns = _fitted(rows, COMPARE_COLUMNS, width)
+    if all(key != "convention" for _, key, _ in columns):
+        notes.insert(1, "(the by column is left out to fit the terminal: --format json or csv has it)")
+    return rows_output(shown, fmt, columns, COMPARE_FIELDS, notes=notes, formats=COMPARE_FORMATS)
+
+
+# How a table narrows to fit a terminal, in order: source keys cut (never below 12 characters),
+# qualifiers written as signs ("more than 355,000" -> "> 355,000"), a range within one year
+# without its end's year ("2025-01-01/07-10"), then the by column left out (the notes say so).
+# A claim's figure is never cut.
+SOURCE_FLOOR = 12
+QUALIFIER_SIGNS = {"more than": ">", "at least": "≥", "up to": "≤", "less than": "<", "about": "~"}
+
+
+def _short_figure(figure: object) -> str:
+    """A claim's figure with its qualifier as a sign: '> 355,000', '~ 1,500', '70,000–80,000'."""
+    text = str(figure or "")
+    for words, sign in QUALIFIER_SIGNS.items():
+        if text.startswith(words + " "):
+            return sign + " " + text[len(words) + 1 :]
+    return text
+
+
+def _fitted(
+    rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, int | None]], width: int | None
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, int | None]]]:
+    """The rows and `columns`, narrowed step by step until the table fits `width`; as they are
+    when it fits already, when `width` is None (no terminal) or when there are no rows."""
+    out, shown = list(columns), list(rows)
+    if width is None or not rows:
+        return shown, out
+
+    def excess() -> int:
+        table = rows_output(shown, "table", out, COMPARE_FIELDS, formats=COMPARE_FORMATS)
+        return max(len(line) for line in table.splitlines()) - width
+
+    over = excess()
+    longest = max(len(str(r.get("source") or "")) for r in rows)
+    if over > 0 and longest > SOURCE_FLOOR:
+        out = [(t, k, max(SOURCE_FLOOR, longest - over) if k == "source" else lim) for t, k, lim in out]
+        over = excess()
+    if over > 0:
+        shown = [{**r, "figure": _short_figure(r.get("figure"))} for r in shown]
+        out = [(t, k, None if k == "figure" else lim) for t, k, lim in out]
+        over = excess()
+    if over > 0:
+        shown = [{**r, "period": _short_period(r.get("period"))} for r in shown]
+        over = excess()
+    if over > 0:
+        out = [c for c in out if c[1] != "convention"]
+    return shown, out
+
+
+def _short_period(period: object) -> str:
+    """A range within one year with its end's year left out: '2025-01-01/07-10'."""
+    text = str(period or "")
+    start, sep, end = text.partition("/")
+    if sep and len(start) == len(end) == 10 and start[:5] == end[:5]:
+        return f"{start}/{end[5:]}"
+    return text
+
+
+ORDER_TEXT = {
+    "date": "oldest publication first",
+    "distance": "furthest from the series first (by |diff %|, either direction)",
+    "ratio": "highest ratio first",
+    "source": "by source, then publication",
+}
 
 
 def _other(row: dict[str, Any], field: str) -> str:
@@ -214,13 +319,56 @@ def _other(row: dict[str, Any], field: str) -> str:
     return f"({other}: {row[f'{other}_{field}']})"
 
 
+SERIES_FIELDS = [
+    "date", "source", "subject", "metric", "definition", "claim_value", "qualifier", "comparable", "reason",
+    "convention", "corrections", "series", "diff", "diff_pct", "ratio", "verdict", "basis",
+    "covered_series", "covered_diff", "covered_diff_pct", "covered_ratio", "covered_verdict", "covered_basis",
+    "report_series", "report_diff", "report_diff_pct", "report_ratio", "report_verdict", "report_basis",
+]  # fmt: skip
+SERIES_COLUMNS = [
+    ("date", "date", None),
+    ("metric", "metric", None),
+    ("figure", "claim_value", None),
+    ("by", "convention", None),
+    ("General Staff", "series", None),
+    ("diff", "diff", None),
+    ("diff %", "diff_pct", None),
+    ("ratio", "ratio", None),
+    ("verdict", "verdict", None),
+]
+
+
+def series_compare_output(
+    rows: Sequence[dict[str, Any]], fmt: str, *, source: str, side: str, dates_by: str | None
+) -> str:
+    """A stored series against the General Staff's (tracker.analysis.compare.compare_series): per
+    date, its figure, the General Staff's under the series' date convention, difference, ratio
+    and verdict; every field as JSON or CSV."""
+    if fmt != "table":
+        return rows_output(rows, fmt, SERIES_COLUMNS, SERIES_FIELDS)
+    by = rows[0]["convention"] if rows else ("covered" if dates_by == "covered" else "report")
+    notes = textwrap.wrap(
+        f"({len(rows):,} date(s) of {source}'s {side.capitalize()} losses, each figure judged as a cumulative "
+        f"claim as of its date against the General Staff's total by {by} (covered: the report of the next "
+        "day; report: the report of that date); diff = figure - General Staff, diff % = of the General "
+        "Staff's, ratio = figure / General Staff)",
+        width=100,
+    )
+    reasons = dict.fromkeys(str(r["reason"]) for r in rows if not r["comparable"])
+    notes += [f"  not comparable: {reason}" for reason in reasons]
+    missing = dict.fromkeys(str(r["basis"]) for r in rows if r["comparable"] and r["verdict"] == "not comparable")
+    notes += [f"  no General Staff figure: {why}" for why in list(missing)[:5]]
+    notes += textwrap.wrap(VERDICT_RULE.format(tol=0.05), width=100)
+    return rows_output(rows, fmt, SERIES_COLUMNS, SERIES_FIELDS, notes=notes, formats=COMPARE_FORMATS)
+
+
 CONFIRMED_COLUMNS = [
     ("date", "date", None),
     ("metric", "metric", None),
     ("claimed", "claimed_text", None),
     ("as of", "claimed_date", None),
     ("confirmed", "confirmed", None),
-    ("ratio", "ratio", None),
+    ("ratio", "ratio_text", None),
 ]
 
 
@@ -243,17 +391,22 @@ def confirmed_output(
     """The General Staff's claimed totals beside a confirmed series' (tracker.analysis.confirmed),
     per snapshot date and category: a table whose claimed figure carries what the General Staff
     counts apart ("28 (+1 submarine)"), or every field as JSON or CSV."""
-    from tracker.analysis.confirmed import ALONGSIDE
+    from tracker.analysis.confirmed import ALONGSIDE, caveat_marks
     from tracker.analysis.confirmed import COLUMNS as CONFIRMED_FIELDS
     from tracker.sources import source_info
 
     if fmt != "table":
         return rows_output(rows, fmt, CONFIRMED_COLUMNS, CONFIRMED_FIELDS)
     width = max((len(_cell(r["claimed"])) for r in rows), default=0)
+    marks = caveat_marks(r.get("caveat") for r in rows)
+    ratio_width = max((len(_ratio2(r["ratio"])) for r in rows), default=0)
     shown = [
         {
             **r,
             "claimed_text": _cell(r["claimed"]).rjust(width) + (f" ({r['claimed_note']})" if r["claimed_note"] else ""),
+            # the figures aligned, the footnote mark after them
+            "ratio_text": _ratio2(r["ratio"]).rjust(ratio_width)
+            + (f" {marks[r['caveat']]}" if r.get("caveat") else ""),
         }
         for r in rows
     ]
@@ -274,9 +427,12 @@ def confirmed_output(
             f"{metric}: the General Staff counts {ALONGSIDE.get(metric, 'some')} apart (in brackets, not in "
             f"the ratio); {what_name}'s types mapped onto {metric} include them."
         )
+    for caveat, mark in marks.items():
+        metrics = ", ".join(dict.fromkeys(r["metric"] for r in rows if r.get("caveat") == caveat))
+        notes.append(f"{mark} {metrics}: {caveat}")
     notes.append(f"{what_name}: {what.note} {what.licence or ''}".strip())
     notes = [line for note in notes for line in textwrap.wrap(note, width=100, break_on_hyphens=False)]
-    return rows_output(shown, fmt, CONFIRMED_COLUMNS, CONFIRMED_FIELDS, notes=notes, formats={"ratio": _ratio2})
+    return rows_output(shown, fmt, CONFIRMED_COLUMNS, CONFIRMED_FIELDS, notes=notes)
 
 
 CLAIM_LABELS = [

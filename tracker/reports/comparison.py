@@ -28,22 +28,33 @@ def compare_rows(
     period: str | None = None,
     convention: str | None = None,
     feed: str | None = None,
+    sort: str = "date",
 ) -> Comparison:
-    """The claims the filters select (as in `claims list`), each judged by its source's date
-    convention (or by `convention`, "report" or "covered", for all) against the General Staff's
-    personnel series from `feed` (default: the rule's feed)."""
-    from tracker.analysis.compare import compare_claims
+    """The claims about Russia's losses the filters select (`source` by key, key prefix or name:
+    tracker.sources.matching_sources), each judged by its source's date convention (or by
+    `convention`, "report" or "covered", for all) against the General Staff's personnel series
+    from `feed` (default: the rule's feed), in `sort` order (date, distance, ratio, source).
+    Claims about Ukraine's losses have no daily series to be judged by (tracker.analysis.sidebyside)."""
+    from tracker.analysis.compare import compare_claims, sort_comparison
     from tracker.claims.queries import claims_frame
+    from tracker.errors import InvalidInput
     from tracker.reports.feedcheck import staff_personnel
+    from tracker.sources import matching_sources
     from tracker.store.sources import known_sources
 
-    # Only claims about Russia's losses have a daily series to be judged by (--side ukraine sets
-    # claims beside each other instead: tracker.analysis.sidebyside).
-    claims = claims_frame(engine, source=source, metric=metric, kind=kind, period=period, subject="russia")
-    staff, read = staff_personnel(engine, feed)
     with engine.connect() as conn:
-        dates_by = {key: info.dates_by for key, info in known_sources(conn).items()}
-    frame = compare_claims(claims, staff, dates_by=dates_by, convention=convention)
+        known = known_sources(conn)
+    claims = claims_frame(engine, metric=metric, kind=kind, period=period, subject="russia")
+    if source is not None:
+        chosen = matching_sources(source, known)
+        if not chosen:
+            raise InvalidInput(
+                f"--source {source[:40]!r} matches no source (by key, key prefix or name); sources: {', '.join(known)}"
+            )
+        claims = claims.loc[claims["source"].isin(chosen)].reset_index(drop=True)
+    staff, read = staff_personnel(engine, feed)
+    dates_by = {key: info.dates_by for key, info in known.items()}
+    frame = sort_comparison(compare_claims(claims, staff, dates_by=dates_by, convention=convention), sort)
     rows = cast("list[dict[str, Any]]", frame.to_dict("records"))  # columns are names
     latest = staff["report_date"].max().date() if len(staff) else None
     return Comparison([{**row, **read} for row in rows], latest)

@@ -128,6 +128,7 @@ def _describe(opts: ReportOptions, daily: Daily) -> dict[str, Any]:
     since/until are the days in view (resolved from --last); the feed read and whether the
     source's other feeds agree."""
     from tracker.metrics import label_for
+    from tracker.recordrows import CORRECTIONS
 
     since, until = daily.attrs.get("window", (opts.since, opts.until))
     return {
@@ -137,6 +138,7 @@ def _describe(opts: ReportOptions, daily: Daily) -> dict[str, Any]:
         "definition": daily.attrs.get("definition"),
         "dates_by": daily.attrs.get("dates_by"),
         "convention": _convention(opts, daily),
+        "corrections": CORRECTIONS,
         "since": since,
         "until": until,
     }

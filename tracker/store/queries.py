@@ -61,6 +61,18 @@ def feeds_for(conn: Connection | sqlite3.Connection, source: str) -> list[tuple[
     return [(r[0], r[1]) for r in rows]
 
 
+def stored_metrics(conn: Connection | sqlite3.Connection, source: str, side: str) -> list[str]:
+    """The metrics a source holds current totals of for a side, by name."""
+    rows = fetch(
+        conn,
+        "SELECT DISTINCT metric.name FROM observation JOIN source ON source.id = observation.source_id "
+        'JOIN metric ON metric.id = observation.metric_id WHERE source."key" = :source AND observation.side = :side '
+        "AND observation.superseded_at IS NULL AND observation.kind = 'total' ORDER BY metric.name",
+        {"source": source, "side": side},
+    )
+    return [r[0] for r in rows]
+
+
 def source_as_stored(conn: Connection | sqlite3.Connection, key: str) -> SourceInfo:
     """One source as the store knows it: the registry's, with the fields the store's own record
     of it sets (as tracker.store.sources.stored_source, without importing the models)."""
