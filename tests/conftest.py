@@ -102,3 +102,10 @@ def full_store_url(tmp_path_factory, latest_dir) -> str:
     report = run_ingest(url, DatasetFeed(), location=str(latest_dir))
     assert report.status in ("ok", "ok_with_findings"), report.error
     return url
+
+
+@pytest.fixture(autouse=True)
+def _no_terminal_width(monkeypatch):
+    """Tables fit $COLUMNS when it is set, and pytest-xdist's workers run with COLUMNS=80: every
+    test starts without it, as a cron job or a pipe would (a test of the fitting sets its own)."""
+    monkeypatch.delenv("COLUMNS", raising=False)

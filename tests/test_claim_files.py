@@ -88,7 +88,8 @@ def test_a_newsrooms_own_file_and_the_curated_file_are_both_current_after_the_da
     judged = {row["key"]: (row["series"], row["verdict"]) for row in json.loads(out)}
     assert judged == {
         "newsdesk-2024-06-01-total": (508_780, "close"),  # the General Staff's report of 2024-06-01
-        "newsdesk-2025-q1-daily-average": (pytest.approx(1_396.44, abs=0.01), "lower"),
+        # 2025 Q1's daily average with documented corrections taken out, as `averages` gives it
+        "newsdesk-2025-q1-daily-average": (pytest.approx(1_378.11, abs=0.01), "lower"),
         "newsdesk-2024-killed": (None, "not comparable"),  # killed only, against killed or wounded
     }
 

@@ -415,7 +415,6 @@ def compare_series(
     definition: str = SERIES_DEFINITION,
     dates_by: str | None = None,
     staff_metric: str | None = None,
-    tolerance: float = CLOSE_TOLERANCE,
 ) -> pd.DataFrame:
     """Another source's cumulative series against the General Staff's: each of its totals judged
     as a cumulative claim "as of" its date (under the source's own date convention, `dates_by`),
@@ -452,7 +451,7 @@ def compare_series(
         )
     claims = pd.DataFrame(rows, columns=[*CLAIM_INPUT])
     frame = compare_claims(
-        claims, staff, series_metric=staff_metric or metric, tolerance=tolerance, dates_by={source: dates_by}
+        claims, staff, series_metric=staff_metric or metric, tolerance=CLOSE_TOLERANCE, dates_by={source: dates_by}
     )
     frame = frame.rename(columns={"published": "date"})
     frame.attrs["source"] = source
