@@ -234,23 +234,7 @@ def record_claims(
             f"`tracker feeds accept-withdrawal {feed_label} --run {run_id}` applies it"
         )
         finding = NewFinding(RULE, "warning", None, days[-1], message)
-        finding_id = conn.execute(
-            insert(m.finding)
-            .values(
-                feed_id=feed_id,
-                run_id=run_id,
-                last_run_id=run_id,
-                rule=RULE,
-                severity="warning",
-                metric=None,
-                report_date=days[-1],
-                message=message,
-                status="open",
-                first_seen_at=now,
-                last_seen_at=now,
-            )  # fmt: skip
-            .returning(m.finding.c.id)
-        ).scalar_one()
+        finding_id = _insert_finding(conn, feed_id, run_id, now, days[-1], message)
         withdrawal_id = conn.execute(
             insert(w)
             .values(
@@ -436,6 +420,29 @@ def whole_series_dates(
     return read
 
 
+def _insert_finding(conn: Connection, feed_id: int, run_id: int, now: dt.datetime, day: dt.date, message: str) -> int:
+    """A new withdrawal's open `withdrawal_held` warning, dated by its latest held day; its id."""
+    return int(
+        conn.execute(
+            insert(m.finding)
+            .values(
+                feed_id=feed_id,
+                run_id=run_id,
+                last_run_id=run_id,
+                rule=RULE,
+                severity="warning",
+                metric=None,
+                report_date=day,
+                message=message,
+                status="open",
+                first_seen_at=now,
+                last_seen_at=now,
+            )  # fmt: skip
+            .returning(m.finding.c.id)
+        ).scalar_one()
+    )
+
+
 def _describe(keys: Iterable[HeldKey], names: Mapping[int, str], why: Mapping[tuple[str, int, str], str]) -> str:
     """The series of some held keys, the largest first (then those judged, with why), each with
     its count ("pow total: 40 (its latest 40 reports)"); past DESCRIBED series, how many more."""
@@ -482,23 +489,7 @@ def record(
             f"`tracker feeds accept-withdrawal {feed_label} --run {run_id}` applies it"
         )
         finding = NewFinding(RULE, "warning", None, days[-1], message)
-        finding_id = conn.execute(
-            insert(m.finding)
-            .values(
-                feed_id=feed_id,
-                run_id=run_id,
-                last_run_id=run_id,
-                rule=RULE,
-                severity="warning",
-                metric=None,
-                report_date=days[-1],
-                message=message,
-                status="open",
-                first_seen_at=now,
-                last_seen_at=now,
-            )
-            .returning(m.finding.c.id)
-        ).scalar_one()
+        finding_id = _insert_finding(conn, feed_id, run_id, now, days[-1], message)
         withdrawal_id = conn.execute(
             insert(w)
             .values(

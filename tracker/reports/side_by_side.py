@@ -7,32 +7,10 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from tracker.analysis.sidebyside import COLUMNS as ANALYSIS_COLUMNS
 from tracker.reports.claim_outputs import rows_output
 
-FIELDS = [
-    "group",
-    "group_start",
-    "group_end",
-    "definition",
-    "kind",
-    "id",
-    "key",
-    "source",
-    "subject",
-    "period",
-    "qualifier",
-    "low",
-    "best",
-    "high",
-    "figure",
-    "value",
-    "published",
-    "sources",
-    "group_low",
-    "group_high",
-    "ratio_to_lowest",
-    "url",
-]
+FIELDS = ANALYSIS_COLUMNS  # the analysis' columns, in its order
 # The group's name and what it counts on its first row only, so each group reads as one block.
 COLUMNS = [
     ("group", "group_cell", None),
