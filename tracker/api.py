@@ -352,20 +352,12 @@ class Store:
 
         opts = self._options(metric, **options)
         width, height = size or DEFAULT_SIZE
-        request = ChartRequest(
-            metric=opts.metric,
-            source=opts.source,
-            since=opts.since,
-            until=opts.until,
-            as_of=opts.as_of,
-            by=opts.by,
-            include_flagged=opts.include_flagged,
-            size=(
-                whole_number(width, "size width", low=10, high=99_999, unit="pixels"),
-                whole_number(height, "size height", low=10, high=99_999, unit="pixels"),
-            ),
-            dpi=number_in_range(dpi or DEFAULT_DPI, "dpi", low=30, high=1200, unit="dots per inch"),
+        size_px = (
+            whole_number(width, "size width", low=10, high=99_999, unit="pixels"),
+            whole_number(height, "size height", low=10, high=99_999, unit="pixels"),
         )
+        dots = number_in_range(dpi or DEFAULT_DPI, "dpi", low=30, high=1200, unit="dots per inch")
+        request = ChartRequest.of(opts, size_px, dots)
         return build_chart(kind, request, out, self.url)
 
 

@@ -222,7 +222,7 @@ def record_claims(
     """After a claims file's run is stored: open a withdrawal for the claims it newly held (with
     its finding, returned), and close the rows of open withdrawals whose claims came back or were
     removed (a withdrawal with none left closes, as in `record`)."""
-    w, r = m.withdrawal, m.withdrawal_row
+    r = m.withdrawal_row
     finding: NewFinding | None = None
     new = {key: facts for key, facts in holding.held.items() if key not in holding.open_keys}
     if new:
@@ -234,22 +234,7 @@ def record_claims(
             f"`tracker feeds accept-withdrawal {feed_label} --run {run_id}` applies it"
         )
         finding = NewFinding(RULE, "warning", None, days[-1], message)
-        finding_id = _insert_finding(conn, feed_id, run_id, now, days[-1], message)
-        withdrawal_id = conn.execute(
-            insert(w)
-            .values(
-                feed_id=feed_id,
-                run_id=run_id,
-                status=HELD,
-                opened_at=now,
-                n_rows=len(new),
-                metrics=summary,
-                first_date=days[0],
-                last_date=days[-1],
-                finding_id=finding_id,
-            )  # fmt: skip
-            .returning(w.c.id)
-        ).scalar_one()
+        withdrawal_id = _open_withdrawal(conn, feed_id, Stamp(now, run_id), days, summary, finding)
         conn.execute(
             insert(r),
             [
@@ -420,25 +405,45 @@ def whole_series_dates(
     return read
 
 
-def _insert_finding(conn: Connection, feed_id: int, run_id: int, now: dt.datetime, day: dt.date, message: str) -> int:
-    """A new withdrawal's open `withdrawal_held` warning, dated by its latest held day; its id."""
+def _open_withdrawal(
+    conn: Connection, feed_id: int, stamp: Stamp, days: list[dt.date], summary: str, finding: NewFinding
+) -> int:
+    """Insert a new withdrawal of `len(days)` held keys (their dates, sorted) held by the run of
+    `stamp`, and its open `withdrawal_held` finding; the withdrawal's id."""
+    now, run_id = stamp.now, stamp.run_id
+    finding_id = conn.execute(
+        insert(m.finding)
+        .values(
+            feed_id=feed_id,
+            run_id=run_id,
+            last_run_id=run_id,
+            rule=RULE,
+            severity="warning",
+            metric=None,
+            report_date=finding.report_date,
+            message=finding.message,
+            status="open",
+            first_seen_at=now,
+            last_seen_at=now,
+        )  # fmt: skip
+        .returning(m.finding.c.id)
+    ).scalar_one()
+    w = m.withdrawal
     return int(
         conn.execute(
-            insert(m.finding)
+            insert(w)
             .values(
                 feed_id=feed_id,
                 run_id=run_id,
-                last_run_id=run_id,
-                rule=RULE,
-                severity="warning",
-                metric=None,
-                report_date=day,
-                message=message,
-                status="open",
-                first_seen_at=now,
-                last_seen_at=now,
+                status=HELD,
+                opened_at=now,
+                n_rows=len(days),
+                metrics=summary,
+                first_date=days[0],
+                last_date=days[-1],
+                finding_id=finding_id,
             )  # fmt: skip
-            .returning(m.finding.c.id)
+            .returning(w.c.id)
         ).scalar_one()
     )
 
@@ -477,7 +482,7 @@ def record(
     the payload's rows by kind (a held drop comes back when its series has a later point stored).
     Returns the new finding and how many keys are held (`stamp`: the run, observed when)."""
     run_id, now = stamp.run_id, stamp.now
-    w, r = m.withdrawal, m.withdrawal_row
+    r = m.withdrawal_row
     finding: NewFinding | None = None
     new = holding.held - before.keys()
     if new:
@@ -489,22 +494,7 @@ def record(
             f"`tracker feeds accept-withdrawal {feed_label} --run {run_id}` applies it"
         )
         finding = NewFinding(RULE, "warning", None, days[-1], message)
-        finding_id = _insert_finding(conn, feed_id, run_id, now, days[-1], message)
-        withdrawal_id = conn.execute(
-            insert(w)
-            .values(
-                feed_id=feed_id,
-                run_id=run_id,
-                status=HELD,
-                opened_at=now,
-                n_rows=len(new),
-                metrics=metrics,
-                first_date=days[0],
-                last_date=days[-1],
-                finding_id=finding_id,
-            )
-            .returning(w.c.id)
-        ).scalar_one()
+        withdrawal_id = _open_withdrawal(conn, feed_id, stamp, days, metrics, finding)
         conn.execute(
             insert(r),
             [

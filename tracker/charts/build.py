@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE
 from tracker.charts.output import FORMATS, generated_date, image_format, save
@@ -39,6 +39,21 @@ class ChartRequest:
     include_flagged: bool = False
     size: tuple[int, int] = DEFAULT_SIZE
     dpi: float = DEFAULT_DPI
+
+    @classmethod
+    def of(cls, opts: Any, size: tuple[int, int], dpi: float) -> ChartRequest:
+        """The request for validated report options (tracker.reports.options.ReportOptions)."""
+        return cls(
+            metric=opts.metric,
+            source=opts.source,
+            since=opts.since,
+            until=opts.until,
+            as_of=opts.as_of,
+            by=opts.by,
+            include_flagged=opts.include_flagged,
+            size=size,
+            dpi=dpi,
+        )
 
 
 def file_name(kind: str, metric: str, fmt: str = "png") -> str:

@@ -85,17 +85,7 @@ def _request(opts: ReportOptions, size: str, dpi: float) -> tuple[ChartRequest, 
     from tracker.charts.build import ChartRequest
     from tracker.config import resolve_db_url
 
-    request = ChartRequest(
-        metric=opts.metric,
-        source=opts.source,
-        since=opts.since,
-        until=opts.until,
-        as_of=opts.as_of,
-        by=opts.by,
-        include_flagged=opts.include_flagged,
-        size=parse_size(size),
-        dpi=dpi,
-    )
+    request = ChartRequest.of(opts, parse_size(size), dpi)
     return request, resolve_db_url(opts.db)
 
 
