@@ -1,4 +1,4 @@
-"""Validation speed (issue 12): microseconds per point of `tracker.quality.check_series`, before
+"""Validation speed (issue 12): microseconds per point of `tracker.ingest.rules.check_series`, before
 (the per-point rules kept in tests/quality_reference.py) and after, on
 
 (a) every series of the shared dataset (latest and each history snapshot), as the ingest
@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT / "tests"))  # the reference implementation and the 
 import quality_reference
 from quality_series import dataset_series, rising_series
 
-from tracker import quality
-from tracker.quality import Finding, Point
+from tracker.ingest import rules
+from tracker.ingest.rules import Finding, Point
 
 Check = Callable[..., list[Finding]]
 DAYS = 1700
@@ -49,7 +49,7 @@ def main() -> int:
     args = parser.parse_args()
     if not LATEST.is_dir():
         sys.exit(f"shared dataset not found at {LATEST}")
-    before, after = quality_reference.check_series, quality.check_series
+    before, after = quality_reference.check_series, rules.check_series
     print(f"{'series':<44} {'points':>11} {'before us/pt':>13} {'after us/pt':>12} {'speed-up':>9}")
 
     folders = [LATEST, *sorted(p for p in (LATEST.parent / "history").iterdir() if p.is_dir())]

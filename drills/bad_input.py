@@ -1237,7 +1237,7 @@ GUARANTEES: list[tuple[str, str, str, str, str]] = [
     (
         "a link planted in an output folder (e.g. at the old temp name `.daily-personnel.png.tmp`)",
         "never followed: every file is written to a new temp created with O_CREAT\\|O_EXCL\\|O_NOFOLLOW "
-        "under a unique name, fsynced and renamed over the target (`tracker.safe_write`)",
+        "under a unique name, fsynced and renamed over the target (`tracker.reports.safe_write`)",
         "0",
         "the link's target untouched; the file published whole",
         "tests/test_safe_write.py; bad input: output",

@@ -50,8 +50,8 @@ def committed_at(line: dict[str, Any]) -> dt.datetime:
 
 def replay(url: str, work: Path, limit: int | None = None) -> dict[str, Any]:
     """Ingest every version into the store at `url`; the counts and each refusal."""
-    from tracker.feeds.orc_losses import FILE_NAME, OrcLossesFeed
-    from tracker.ingest import run_ingest
+    from tracker.ingest.feeds.orc_losses import FILE_NAME, OrcLossesFeed
+    from tracker.ingest.run import run_ingest
 
     counts = {"stored": 0, "unchanged": 0, "refused": 0, "removed": 0, "re_added": 0, "held": 0}
     refusals: list[str] = []
@@ -105,8 +105,8 @@ def current_state(url: str) -> tuple[set[tuple[str, str, int]], set[tuple[str, s
 
 def matches_latest(url: str, work: Path) -> bool:
     """Whether the replayed store's current view equals one ingest of the latest file."""
-    from tracker.feeds.orc_losses import OrcLossesFeed
-    from tracker.ingest import run_ingest
+    from tracker.ingest.feeds.orc_losses import OrcLossesFeed
+    from tracker.ingest.run import run_ingest
 
     fresh = f"sqlite:///{work / 'fresh.db'}"
     run_ingest(fresh, OrcLossesFeed(), location=str(HISTORY.parent / "latest"))

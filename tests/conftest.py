@@ -95,8 +95,8 @@ def sqlite_url(tmp_path) -> str:
 @pytest.fixture(scope="session")
 def full_store_url(tmp_path_factory, latest_dir) -> str:
     """A SQLite store with the full latest shared dataset ingested once per test session."""
-    from tracker.feeds.dataset import DatasetFeed
-    from tracker.ingest import run_ingest
+    from tracker.ingest.feeds.dataset import DatasetFeed
+    from tracker.ingest.run import run_ingest
 
     url = f"sqlite:///{tmp_path_factory.mktemp('full') / 'full.db'}"
     report = run_ingest(url, DatasetFeed(), location=str(latest_dir))

@@ -14,8 +14,8 @@ import json
 from functools import cache
 from pathlib import Path
 
-from tracker.metrics import DATASET_KEYS, METRICS
-from tracker.quality import Point
+from tracker.domain import DATASET_KEYS, METRICS
+from tracker.ingest.rules import Point
 
 PERSONNEL_FILE = "russia_losses_personnel.json"
 EQUIPMENT_FILE = "russia_losses_equipment.json"
@@ -73,7 +73,7 @@ def dataset_rows(latest_dir: Path, metric: str, *, as_of: dt.date | None = None)
 
 
 def dataset_points(latest_dir: Path, metric: str, *, as_of: dt.date | None = None) -> list[Point]:
-    """The series as `tracker.quality.Point`s, as the ingest passes them to check_series."""
+    """The series as `tracker.ingest.rules.Point`s, as the ingest passes them to check_series."""
     return [
         Point(r["report_date"], r["value"], r["qualifier"], r["reported_increase"], r["adjustment"])
         for r in dataset_rows(latest_dir, metric, as_of=as_of)

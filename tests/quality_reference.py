@@ -1,9 +1,9 @@
 """The validation rules as they were before issue 12 made them fast: the reference that
-tests/test_quality_equivalence.py compares `tracker.quality.check_series` with, finding for
+tests/test_quality_equivalence.py compares `tracker.ingest.rules.check_series` with, finding for
 finding, and that bench/bench_quality.py times as "before".
 
 Test code only: a verbatim copy of the per-point implementation (check_series and its rule
-functions). Thresholds, Point and Finding are imported from tracker.quality, so a tuned
+functions). Thresholds, Point and Finding are imported from tracker.ingest.rules, so a tuned
 constant changes both implementations alike and the comparison stays about the algorithm.
 """
 
@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import cast
 
-from tracker.quality import (
+from tracker.ingest.rules import (
     CATCH_UP,
     CATCH_UP_MIN_CONTEXT,
     CATCH_UP_MIN_FACTOR,

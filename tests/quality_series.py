@@ -1,4 +1,4 @@
-"""Series for comparing implementations of `tracker.quality.check_series` (tests and bench):
+"""Series for comparing implementations of `tracker.ingest.rules.check_series` (tests and bench):
 the shared dataset's series as the ingest passes them, generated steadily rising series as
 bench/bench_scale.py writes them, and seeded random series that exercise every rule."""
 
@@ -8,8 +8,8 @@ import datetime as dt
 import random
 from pathlib import Path
 
-from tracker.feeds.dataset import DatasetFeed
-from tracker.quality import FIRST_REPORT_DATE, Point
+from tracker.ingest.feeds.dataset import DatasetFeed
+from tracker.ingest.rules import FIRST_REPORT_DATE, Point
 
 SCALE_START = dt.date(2022, 2, 24)  # bench/bench_scale.py's first report date
 SCALE_METRICS = 10

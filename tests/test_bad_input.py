@@ -12,8 +12,8 @@ import pytest
 from tests.clirun import run_tracker
 from tests.storecheck import count, fingerprint, runs
 from tracker.errors import ExitCode
-from tracker.feeds.dataset import DatasetFeed
-from tracker.ingest import run_ingest
+from tracker.ingest.feeds.dataset import DatasetFeed
+from tracker.ingest.run import run_ingest
 
 
 @pytest.fixture(scope="module")
@@ -252,7 +252,7 @@ def test_second_writer_waits_then_exits_7_with_a_clear_message(capsys, tmp_path,
 
 
 def test_crash_in_the_middle_of_a_run_leaves_the_store_as_before(seeded, tmp_path, monkeypatch, good):
-    import tracker.quality
+    import tracker.ingest.rules
 
     before = fingerprint(seeded)
     rows = good + [later(good, "2024-11-12", 712_610)]
@@ -260,7 +260,7 @@ def test_crash_in_the_middle_of_a_run_leaves_the_store_as_before(seeded, tmp_pat
     def crash(*args, **kwargs):
         raise RuntimeError("killed mid-run")
 
-    monkeypatch.setattr(tracker.quality, "check_columns", crash)
+    monkeypatch.setattr(tracker.ingest.rules, "check_columns", crash)
     with pytest.raises(RuntimeError):
         run_ingest(seeded, DatasetFeed(), location=write_dataset(tmp_path / "crash", rows))
 

@@ -207,8 +207,8 @@ def frozen_store(sqlite_url: str) -> Iterator[tuple[Path, Path]]:
 
 
 def _ingested(url: str) -> bool:
-    from tracker.feeds.csvfeed import CsvFeed
-    from tracker.ingest import run_ingest
+    from tracker.ingest.feeds.csvfeed import CsvFeed
+    from tracker.ingest.run import run_ingest
 
     return run_ingest(url, CsvFeed(), location=str(SAMPLE_CSV)).status in ("ok", "ok_with_findings")
 

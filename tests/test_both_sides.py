@@ -17,8 +17,8 @@ from tests.clirun import run_tracker
 from tests.storecheck import fingerprint
 from tracker.analysis.sidebyside import central_value, claims_side_by_side, quarter_of
 from tracker.errors import ExitCode
-from tracker.feeds.claims import ClaimsFeed
-from tracker.ingest import run_ingest
+from tracker.ingest.feeds.claims import ClaimsFeed
+from tracker.ingest.run import run_ingest
 
 D = dt.date
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample" / "ua-general-staff-personnel.csv"
@@ -97,7 +97,7 @@ def test_compare_side_ukraine_prints_a_table_and_a_csv(sqlite_claims: str, capsy
 
 
 def test_compare_without_side_judges_only_the_claims_about_russias_losses(claims_store: str, capsys) -> None:  # type: ignore[no-untyped-def]
-    from tracker.feeds.csvfeed import CsvFeed
+    from tracker.ingest.feeds.csvfeed import CsvFeed
 
     report = run_ingest(claims_store, CsvFeed(), location=str(SAMPLE), source="ua-general-staff")
     assert report.status in ("ok", "ok_with_findings"), report.error

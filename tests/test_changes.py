@@ -15,10 +15,10 @@ import pytest
 
 from tests.clirun import run_tracker
 from tests.storecheck import fingerprint
-from tracker.changes import parse_window, record_wording
 from tracker.errors import ExitCode
-from tracker.feeds.dataset import DatasetFeed
-from tracker.ingest import run_ingest
+from tracker.ingest.feeds.dataset import DatasetFeed
+from tracker.ingest.run import run_ingest
+from tracker.reports.changes import parse_window, record_wording
 
 FILES = ("russia_losses_personnel.json", "russia_losses_equipment.json", "russia_losses_equipment_correction.json")
 RECORD_LINE = (
@@ -333,7 +333,7 @@ def test_a_first_ingest_announces_no_record_and_no_milestone_there_is_nothing_be
 
 def _moments_read(monkeypatch, url: str, since: str, until: str) -> set[dt.datetime]:
     """The moments `collect_changes` read series as known at, for the runs of a window."""
-    from tracker import changes
+    from tracker.reports import changes
     from tracker.store.db import make_engine
 
     read: set[dt.datetime] = set()
@@ -391,7 +391,7 @@ def test_a_daily_whose_steps_all_fail_says_nothing_changed_and_keeps_the_first_f
 
 
 def test_a_revised_and_a_removed_claim_are_listed_and_source_keeps_the_claimants_own(capsys, sqlite_url, tmp_path):
-    from tracker.feeds.claims import ClaimsFeed
+    from tracker.ingest.feeds.claims import ClaimsFeed
 
     shipped = Path(ClaimsFeed().default_location).read_text()
     claims = tmp_path / "claims.csv"

@@ -56,10 +56,10 @@ def _copy(src_url: str, dst: Path) -> str:
 def urls(full_store_url: str, shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Store URLs by dataset: the full one with claims and Oryx snapshots, the sample with claims,
     the full one with claims and only Oryx's last snapshot."""
-    from tracker.feeds.claims import ClaimsFeed
-    from tracker.feeds.csvfeed import CsvFeed
-    from tracker.feeds.oryx import OryxFeed
-    from tracker.ingest import run_ingest
+    from tracker.ingest.feeds.claims import ClaimsFeed
+    from tracker.ingest.feeds.csvfeed import CsvFeed
+    from tracker.ingest.feeds.oryx import OryxFeed
+    from tracker.ingest.run import run_ingest
 
     folder = tmp_path_factory.mktemp("chart-layout")
     full = _copy(full_store_url, folder / "full.db")

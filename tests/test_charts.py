@@ -34,8 +34,8 @@ GENERATED = "2024-01-02"
 @pytest.fixture(scope="session")
 def claims_store_url(full_store_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A copy of the full store with the curated claims (data/claims/claims.csv) ingested."""
-    from tracker.feeds.claims import ClaimsFeed
-    from tracker.ingest import run_ingest
+    from tracker.ingest.feeds.claims import ClaimsFeed
+    from tracker.ingest.run import run_ingest
 
     src = full_store_url.removeprefix("sqlite:///")
     dst = tmp_path_factory.mktemp("claims") / "claims.db"
@@ -50,8 +50,8 @@ def claims_store_url(full_store_url: str, tmp_path_factory: pytest.TempPathFacto
 @pytest.fixture(scope="session")
 def sample_store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The bundled sample, as `make demo` ingests it."""
-    from tracker.feeds.csvfeed import CsvFeed
-    from tracker.ingest import run_ingest
+    from tracker.ingest.feeds.csvfeed import CsvFeed
+    from tracker.ingest.run import run_ingest
 
     url = f"sqlite:///{tmp_path_factory.mktemp('sample') / 'sample.db'}"
     report = run_ingest(url, CsvFeed(), location=str(SAMPLE), source="ua-general-staff")
@@ -311,7 +311,7 @@ def test_compare_without_claims_is_a_one_line_error(
 
 
 def test_equipment_small_multiples_share_time_not_scale(full_store_url: str) -> None:
-    from tracker.metrics import MAIN_EQUIPMENT
+    from tracker.domain import MAIN_EQUIPMENT
 
     fig = figure(full_store_url, "equipment")
     axes = [one(fig, f"weekly:{m}").axes for m in MAIN_EQUIPMENT]

@@ -14,7 +14,7 @@ import pytest
 from tests.clirun import run_tracker
 from tests.storecheck import count, fingerprint
 from tracker.errors import ExitCode, InvalidInput
-from tracker.feeds.claims import CURATED_FEED, DEFAULT_FILE, check_feed_name, default_feed
+from tracker.ingest.feeds.claims import CURATED_FEED, DEFAULT_FILE, check_feed_name, default_feed
 from tracker.reports.cache import CACHE_ENV
 
 # A newsroom's own estimates, in the curated file's format (data/claims/README.md).

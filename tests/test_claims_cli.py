@@ -11,8 +11,8 @@ import pytest
 from tests.clirun import run_tracker
 from tests.storecheck import count, fingerprint, runs
 from tracker.errors import ExitCode
-from tracker.feeds.claims import ClaimsFeed
-from tracker.ingest import run_ingest
+from tracker.ingest.feeds.claims import ClaimsFeed
+from tracker.ingest.run import run_ingest
 
 ADD = [
     "claims",

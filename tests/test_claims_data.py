@@ -15,11 +15,11 @@ from tests.clirun import run_tracker
 from tests.storecheck import count, fingerprint
 from tests.test_claims_ingest import curated_rows, write_claims
 from tracker.claims.claim import NO_URL_PREFIX, ClaimRecord, figure_label
+from tracker.claims.parse import claim_from_fields
 from tracker.claims.queries import claim_history
-from tracker.claims.validate import claim_from_fields
 from tracker.errors import ExitCode, InvalidInput
-from tracker.feeds.claims import ClaimsFeed
-from tracker.ingest import run_ingest
+from tracker.ingest.feeds.claims import ClaimsFeed
+from tracker.ingest.run import run_ingest
 from tracker.store.db import open_store
 
 CURRENT = "SELECT count(*) FROM claim WHERE superseded_at IS NULL AND removed = :r"

@@ -13,8 +13,8 @@ from tests.clirun import run_tracker
 from tests.storecheck import count, fingerprint, runs
 from tracker.claims.queries import claim_history, list_claims
 from tracker.errors import ExitCode
-from tracker.feeds.claims import DEFAULT_FILE, ClaimsFeed
-from tracker.ingest import run_ingest
+from tracker.ingest.feeds.claims import DEFAULT_FILE, ClaimsFeed
+from tracker.ingest.run import run_ingest
 from tracker.store.db import open_store
 
 CURRENT = "SELECT count(*) FROM claim WHERE superseded_at IS NULL AND removed = :r"

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 
 from tracker.claims.claim import figure_label, parse_period, rounding_unit
-from tracker.claims.validate import claim_from_fields
+from tracker.claims.parse import claim_from_fields
 from tracker.errors import BadPayload, InvalidInput
-from tracker.feeds.claims import ClaimsFeed, claims_to_csv, parse_claims_csv
-from tracker.payloads import Fetched
+from tracker.ingest.feeds.claims import ClaimsFeed, claims_to_csv, parse_claims_csv
+from tracker.ingest.parsed import Fetched
 
 GOOD = {
     "claim_key": "ukdi-2024-10-06-sep-2024-avg",

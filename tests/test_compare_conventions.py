@@ -18,8 +18,8 @@ from tests.clirun import run_tracker
 from tests.test_claims_ingest import copy_store
 from tracker.analysis.compare import compare_claims
 from tracker.claims.queries import claims_frame
-from tracker.feeds.claims import ClaimsFeed
-from tracker.ingest import run_ingest
+from tracker.ingest.feeds.claims import ClaimsFeed
+from tracker.ingest.run import run_ingest
 from tracker.store.db import open_store
 from tracker.store.queries import observations_frame
 from tracker.store.sources import known_sources

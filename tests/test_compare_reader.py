@@ -13,8 +13,8 @@ import pytest
 
 from tests.clirun import run_tracker
 from tests.test_claims_ingest import copy_store
-from tracker.feeds.claims import ClaimsFeed
-from tracker.ingest import run_ingest
+from tracker.ingest.feeds.claims import ClaimsFeed
+from tracker.ingest.run import run_ingest
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "ua-general-staff-personnel.csv"
 UK_SOURCES = {"uk-defence-intelligence", "uk-mod", "uk-fcdo", "uk-chief-of-defence-staff"}
@@ -200,7 +200,7 @@ def test_compare_series_refuses_a_source_the_store_does_not_have(store_url: str,
 
 
 def test_a_source_filter_matches_whole_words_of_keys_and_names_so_uk_is_not_ukraine() -> None:
-    from tracker.sources import SOURCES, matching_sources, with_overrides
+    from tracker.store.source_registry import SOURCES, matching_sources, with_overrides
 
     known = dict(SOURCES)
     known["ukraine-mod"] = with_overrides(SOURCES["uk-mod"], key="ukraine-mod", name="Ukraine's Ministry of Defence")

@@ -178,7 +178,7 @@ def test_the_table_shows_each_mapped_category_at_its_latest_snapshot(store: str,
 
 
 def test_ratios_not_like_for_like_carry_their_caveat_in_the_table_json_and_csv(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
-    from tracker.typemap import load_typemap
+    from tracker.store.typemap import load_typemap
 
     caveats = {r["metric"]: r["caveat"] for r in compare_json(capsys, store)}
     oryx = load_typemap("oryx")

@@ -15,14 +15,14 @@ from clirun import run_tracker
 from sqlalchemy import create_engine, inspect, text
 from storecheck import fingerprint
 
-import tracker.http
-import tracker.payloads
-from tracker import csvload, quality
+import tracker.ingest.http
+import tracker.ingest.parsed
 from tracker.errors import StoreError
-from tracker.feeds.csvfeed import CsvFeed, CsvReading, survey_sources
-from tracker.feeds.dataset import DatasetFeed
-from tracker.ingest import run_ingest
-from tracker.payloads import Fetched
+from tracker.ingest import csvload, rules
+from tracker.ingest.feeds.csvfeed import CsvFeed, CsvReading, survey_sources
+from tracker.ingest.feeds.dataset import DatasetFeed
+from tracker.ingest.parsed import Fetched
+from tracker.ingest.run import run_ingest
 from tracker.store.db import open_store
 from tracker.store.queries import observations_frame
 
@@ -187,13 +187,13 @@ def test_the_cycle_collector_is_off_while_runs_are_stored_and_on_again_after_a_f
 def test_a_single_feeds_run_is_parsed_and_stored_with_the_collector_off(monkeypatch, sqlite_url, latest_dir):
     import gc
 
-    import tracker.ingest_run
+    import tracker.ingest.steps
 
     collecting = []
-    real_parse, real_store = DatasetFeed.parse, tracker.ingest_run._store_run
+    real_parse, real_store = DatasetFeed.parse, tracker.ingest.steps._store_run
     monkeypatch.setattr(DatasetFeed, "parse", lambda self, f: collecting.append(gc.isenabled()) or real_parse(self, f))
     monkeypatch.setattr(
-        tracker.ingest_run, "_store_run", lambda *a, **k: collecting.append(gc.isenabled()) or real_store(*a, **k)
+        tracker.ingest.steps, "_store_run", lambda *a, **k: collecting.append(gc.isenabled()) or real_store(*a, **k)
     )
 
     report = run_ingest(sqlite_url, DatasetFeed(), location=str(latest_dir))
@@ -336,13 +336,13 @@ def test_one_new_day_reads_the_neighbours_of_each_series_not_its_history(monkeyp
     lines = ["report_date,metric,value", "2024-07-19,personnel,402", "2024-07-19,tanks,603"]
     (tmp_path / "b.csv").write_text("\n".join(lines) + "\n")
     read: list[int] = []
-    original = quality.check_columns
+    original = rules.check_columns
 
     def counting(label, dates, values, **columns):
         read.append(len(dates))
         return original(label, dates, values, **columns)
 
-    monkeypatch.setattr(quality, "check_columns", counting)
+    monkeypatch.setattr(rules, "check_columns", counting)
 
     report = run_ingest(sqlite_url, CsvFeed(), location=str(tmp_path / "b.csv"))
 
@@ -370,7 +370,7 @@ def test_rows_dated_in_the_future_are_set_aside_while_reading_one_finding_per_da
 
 
 def test_a_csv_over_the_payload_limit_is_refused_with_how_to_load_it(capsys, monkeypatch, sqlite_url, tmp_path):
-    monkeypatch.setattr(tracker.payloads, "MAX_BYTES", 1000)
+    monkeypatch.setattr(tracker.ingest.parsed, "MAX_BYTES", 1000)
     path = tmp_path / "big.csv"
     path.write_text(_interleaved(sources=10, days=10))
 

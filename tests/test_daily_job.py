@@ -16,8 +16,8 @@ import pytest
 from tests.clirun import run_tracker
 from tests.storecheck import count, fingerprint, runs
 from tracker.errors import ExitCode
-from tracker.feeds.dataset import DatasetFeed
-from tracker.ingest import run_ingest
+from tracker.ingest.feeds.dataset import DatasetFeed
+from tracker.ingest.run import run_ingest
 
 PERSONNEL = "russia_losses_personnel.json"
 EQUIPMENT = "russia_losses_equipment.json"
@@ -422,7 +422,7 @@ def test_the_daily_script_is_a_wrapper_of_tracker_daily():
 def test_a_redirected_fetch_records_the_requested_and_the_final_url(sqlite_url, latest_dir):
     import httpx
 
-    from tracker.http import make_client
+    from tracker.ingest.http import make_client
 
     bodies = {name: (latest_dir / name).read_bytes() for name in (PERSONNEL, EQUIPMENT, CORRECTIONS)}
 
@@ -456,7 +456,7 @@ def test_the_datasets_three_fetches_share_one_deadline(capsys, sqlite_url, lates
 
     import httpx
 
-    from tracker.http import make_client
+    from tracker.ingest.http import make_client
 
     asked: list[str] = []
 

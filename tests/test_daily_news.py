@@ -21,8 +21,8 @@ from tests.faultserver import answer, refused_port, running, stall
 from tests.storecheck import runs
 from tests.test_changes import RECORD_LINE, cut_dataset
 from tracker.errors import ExitCode
-from tracker.feeds.dataset import DatasetFeed
-from tracker.ingest import run_ingest
+from tracker.ingest.feeds.dataset import DatasetFeed
+from tracker.ingest.run import run_ingest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 TRACKER = str(Path(sys.executable).parent / "tracker")
@@ -173,7 +173,7 @@ def test_a_failed_post_is_one_line_and_changes_neither_the_store_nor_the_exit_co
 )
 def test_a_webhook_post_is_tried_twice_at_most_within_its_timeout_and_refusals_are_not_retried(steps, hits, expected):
     from tracker.errors import SourceUnreachable
-    from tracker.http import post_json
+    from tracker.ingest.http import post_json
 
     with running() as server:
         url = server.route(HOOK, *steps)
@@ -192,7 +192,7 @@ def test_a_webhook_post_is_tried_twice_at_most_within_its_timeout_and_refusals_a
 
 def test_a_webhook_nobody_listens_on_is_a_connection_failure():
     from tracker.errors import SourceUnreachable
-    from tracker.http import post_json
+    from tracker.ingest.http import post_json
 
     with refused_port() as port, pytest.raises(SourceUnreachable) as caught:
         post_json(f"http://127.0.0.1:{port}{HOOK}", b"{}", timeout=1, sleep=lambda _: None)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.clirun import run_tracker
-from tracker.render import BOM
+from tracker.reports.render import BOM
 
 # The required arguments of the commands that have any; every other command runs with its defaults.
 ARGUMENTS = {("feeds", "withdrawals"): ["ua-dataset"], ("claims", "show"): ["1"]}
@@ -49,8 +49,8 @@ def claims_store(full_store_url, tmp_path_factory) -> str:
     copy = tmp_path_factory.mktemp("exports") / "store.db"
     copy.write_bytes(source.read_bytes())
     url = f"sqlite:///{copy}"
-    from tracker.feeds.claims import ClaimsFeed
-    from tracker.ingest import run_ingest
+    from tracker.ingest.feeds.claims import ClaimsFeed
+    from tracker.ingest.run import run_ingest
 
     assert run_ingest(url, ClaimsFeed()).status in ("ok", "ok_with_findings")
     return url

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from tracker.errors import BadPayload, InvalidInput, SourceUnreachable
-from tracker.feeds.warship import WarshipFeed
-from tracker.http import make_client
-from tracker.payloads import Fetched, ObservationRecord
+from tracker.ingest.feeds.warship import WarshipFeed
+from tracker.ingest.http import make_client
+from tracker.ingest.parsed import Fetched, ObservationRecord
 
 FIXTURES = Path(__file__).parent / "fixtures" / "warship"
 PAGE_1 = FIXTURES / "pages" / "page-1.json"
@@ -91,7 +91,7 @@ def test_feed_names_its_source_and_live_default_location() -> None:
 
 
 def test_importing_the_feed_does_not_import_httpx() -> None:
-    code = "import sys, tracker.feeds.warship; sys.exit('httpx' in sys.modules)"
+    code = "import sys, tracker.ingest.feeds.warship; sys.exit('httpx' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 

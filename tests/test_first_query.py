@@ -72,7 +72,9 @@ def test_a_report_served_from_the_cache_imports_no_pandas_no_sqlalchemy_and_no_r
 ):
     computed, first, code = _process([*command, "--db", copied_store], tmp_path)
     assert code == 0
-    assert computed == computing  # records computes on rows (tracker.recordrows); the probe sees pandas elsewhere
+    assert (
+        computed == computing
+    )  # records computes on rows (tracker.analysis.daily_rows); the probe sees pandas elsewhere
 
     served, again, code = _process([*command, "--db", copied_store], tmp_path)
 

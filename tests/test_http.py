@@ -1,4 +1,4 @@
-"""tracker.http: retries, Retry-After, size and truncation limits, errors — against mock servers."""
+"""tracker.ingest.http: retries, Retry-After, size and truncation limits, errors — against mock servers."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 from tracker import __version__
 from tracker.errors import BadPayload, InvalidInput, SourceUnreachable
-from tracker.http import DEADLINE_ENV, TIMEOUT_ENV, Limits, fetch, make_client
+from tracker.ingest.http import DEADLINE_ENV, TIMEOUT_ENV, Limits, fetch, make_client
 
 URL = "https://api.example.test/statistics/latest"
 BODY = b'{"message": "ok", "data": {"date": "2024-11-11", "stats": {"personnel_units": 710660}}}'
@@ -98,12 +98,12 @@ def test_make_client_uses_the_given_timeout_and_redirect_following() -> None:
 def test_a_503_is_retried_with_exponential_backoff_until_success(caplog: pytest.LogCaptureFixture) -> None:
     handler, seen = scripted(httpx.Response(503), httpx.Response(503), ok())
     sleep = FakeSleep()
-    with caplog.at_level(logging.INFO, logger="tracker.http"):
+    with caplog.at_level(logging.INFO, logger="tracker.ingest.http"):
         fetched = fetch(URL, client=mock_client(handler), sleep=sleep, limits=Limits(backoff=2.0))
     assert fetched.content == BODY
     assert len(seen) == 3
     assert sleep.waits == [2.0, 4.0]
-    retries = [r for r in caplog.records if r.name == "tracker.http" and r.levelno == logging.INFO]
+    retries = [r for r in caplog.records if r.name == "tracker.ingest.http" and r.levelno == logging.INFO]
     assert len(retries) == 2
     assert "HTTP 503" in retries[0].getMessage() and URL in retries[0].getMessage()
 
@@ -311,5 +311,5 @@ def test_the_deadline_comes_from_the_environment_when_not_passed(monkeypatch: py
 
 
 def test_importing_tracker_http_does_not_import_pandas() -> None:
-    code = "import sys, tracker.http; sys.exit('pandas' in sys.modules)"
+    code = "import sys, tracker.ingest.http; sys.exit('pandas' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

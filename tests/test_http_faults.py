@@ -1,4 +1,4 @@
-"""Fault drills: tracker.http.fetch against a real server on 127.0.0.1 that misbehaves on purpose.
+"""Fault drills: tracker.ingest.http.fetch against a real server on 127.0.0.1 that misbehaves on purpose.
 
 Every fault ends within the short timeouts and deadline a test passes, with the right exception
 and one line naming the URL; end to end, `tracker ingest dataset` ends with the documented exit
@@ -38,9 +38,9 @@ from tests.faultserver import (
 )
 from tests.storecheck import count, fingerprint, runs
 from tracker.errors import BadPayload, ExitCode, SourceUnreachable
-from tracker.feeds.dataset import FILES, DatasetFeed
-from tracker.http import DEADLINE_ENV, TIMEOUT_ENV, Limits, fetch
-from tracker.ingest import run_ingest
+from tracker.ingest.feeds.dataset import FILES, DatasetFeed
+from tracker.ingest.http import DEADLINE_ENV, TIMEOUT_ENV, Limits, fetch
+from tracker.ingest.run import run_ingest
 
 BODY = b'[{"date": "2024-11-11", "personnel": 710660}]'
 HTML = b"<!DOCTYPE html><html><head><title>Error</title></head><body>Rate limited</body></html>"

@@ -10,9 +10,9 @@ import httpx
 from tests.clirun import run_tracker
 from tests.storecheck import count, fingerprint
 from tracker.errors import ExitCode
-from tracker.feeds.csvfeed import CsvFeed
-from tracker.feeds.warship import WarshipFeed
-from tracker.ingest import run_ingest
+from tracker.ingest.feeds.csvfeed import CsvFeed
+from tracker.ingest.feeds.warship import WarshipFeed
+from tracker.ingest.run import run_ingest
 from tracker.store.db import open_store
 from tracker.store.queries import observations_frame
 

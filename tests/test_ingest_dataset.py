@@ -9,9 +9,9 @@ import pytest
 
 from tests.storecheck import count, fingerprint, runs
 from tracker.errors import StoreError
-from tracker.feeds.dataset import DatasetFeed
-from tracker.ingest import run_ingest
-from tracker.repeat import Attempt
+from tracker.ingest.feeds.dataset import DatasetFeed
+from tracker.ingest.repeat import Attempt
+from tracker.ingest.run import run_ingest
 from tracker.store.db import open_store
 from tracker.store.queries import observations_frame
 
@@ -109,7 +109,7 @@ def _orphaning(monkeypatch) -> None:
     """Every run, after storing its rows, points one of them at a metric that does not exist."""
     from sqlalchemy import text
 
-    from tracker import ingest_run as ingest
+    from tracker.ingest import steps as ingest
 
     real = ingest._store_run
 
@@ -137,8 +137,8 @@ def test_a_later_ingest_checks_each_row_against_its_parents_as_it_is_written(mon
     assert run_ingest(sqlite_url, DatasetFeed(), location=str(latest_dir)).exit_code == 3
     before = fingerprint(sqlite_url)
     _orphaning(monkeypatch)
-    # The same bytes again: the full path's confirmation, not the sqlite3 step's (tracker.repeat).
-    monkeypatch.setattr("tracker.repeat.try_repeat", lambda url, feed, **options: Attempt(None, feed))
+    # The same bytes again: the full path's confirmation, not the sqlite3 step's (tracker.ingest.repeat).
+    monkeypatch.setattr("tracker.ingest.repeat.try_repeat", lambda url, feed, **options: Attempt(None, feed))
 
     with pytest.raises(StoreError, match=r"nothing changed: .*FOREIGN KEY constraint failed"):
         run_ingest(sqlite_url, DatasetFeed(), location=str(latest_dir))

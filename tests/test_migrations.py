@@ -111,8 +111,8 @@ def test_a_store_with_data_at_an_older_schema_upgrades_without_the_dropped_index
 ) -> None:
     from sqlalchemy import create_engine
 
-    from tracker.feeds.dataset import DatasetFeed
-    from tracker.ingest import run_ingest
+    from tracker.ingest.feeds.dataset import DatasetFeed
+    from tracker.ingest.run import run_ingest
 
     run_ingest(store_url, DatasetFeed(), location=str(latest_dir))
     engine = create_engine(store_url)  # foreign keys off, as a batch migration recreating tables needs

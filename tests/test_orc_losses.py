@@ -15,8 +15,8 @@ from drills.orc_replay import committed_at, versions
 from tests.clirun import run_tracker
 from tests.storecheck import count
 from tracker.errors import ExitCode
-from tracker.feeds.orc_losses import FILE_NAME, OrcLossesFeed, check_source_url, read_fields
-from tracker.ingest import run_ingest
+from tracker.ingest.feeds.orc_losses import FILE_NAME, OrcLossesFeed, check_source_url, read_fields
+from tracker.ingest.run import run_ingest
 
 FEED_ROWS = "FROM observation o JOIN feed f ON f.id = o.feed_id WHERE f.name = 'orc-losses' AND o.superseded_at IS NULL AND NOT o.removed"
 PAGE_OF_2026_08_22 = "https://mod.gov.ua/news/bojovi-vtrati-voroga-na-22-serpnya-2026-roku"
@@ -242,7 +242,7 @@ def test_check_source_url_takes_only_a_plain_http_address(bad):
 
 
 def test_the_fields_file_maps_both_helicopter_spellings_to_one_metric_and_refuses_an_unknown_metric(tmp_path):
-    from tracker.feeds.orc_losses import FIELDS_FILE
+    from tracker.ingest.feeds.orc_losses import FIELDS_FILE
 
     fields = read_fields(FIELDS_FILE)
     assert fields["rotaryWingAircraft"] == fields["rotoryWingAircraft"] == "helicopters"
@@ -256,7 +256,7 @@ def test_the_fields_file_maps_both_helicopter_spellings_to_one_metric_and_refuse
 def test_the_live_location_is_fetched_over_http_and_a_5xx_or_an_html_page_is_refused(sqlite_url, latest_rows):
     import httpx
 
-    from tracker.http import make_client
+    from tracker.ingest.http import make_client
 
     body = json.dumps(latest_rows[:10]).encode()
     answers = {
@@ -289,7 +289,7 @@ def test_the_live_location_is_fetched_over_http_and_a_5xx_or_an_html_page_is_ref
 @pytest.fixture(scope="module")
 def both_feeds(tmp_path_factory, latest_dir, orc_losses) -> str:
     """A SQLite store with the open dataset and Orc Losses ingested."""
-    from tracker.feeds.dataset import DatasetFeed
+    from tracker.ingest.feeds.dataset import DatasetFeed
 
     url = f"sqlite:///{tmp_path_factory.mktemp('both') / 'store.db'}"
     assert run_ingest(url, DatasetFeed(), location=str(latest_dir)).status == "ok_with_findings"
@@ -429,7 +429,7 @@ def test_the_replay_drill_prints_its_counts_for_the_first_versions(capsys, orc_l
 
 
 def test_a_bare_orc_losses_flag_runs_the_step_from_the_live_file(monkeypatch):
-    from tracker.daily import DailySettings
+    from tracker.api.daily_job import DailySettings
 
     monkeypatch.delenv("TRACKER_ORC_LOSSES_FROM", raising=False)
     assert not DailySettings.from_env().runs_orc_losses  # off unless asked

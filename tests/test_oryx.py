@@ -19,10 +19,10 @@ from sqlalchemy import create_engine, text
 from tests.clirun import run_tracker
 from tests.storecheck import fingerprint
 from tracker.errors import ExitCode, InvalidInput
-from tracker.feeds.oryx import OryxFeed
-from tracker.snapshots import ingest_snapshots, parse_moment, snapshot_folders
+from tracker.ingest.feeds.oryx import OryxFeed
+from tracker.ingest.snapshots import ingest_snapshots, parse_moment, snapshot_folders
 from tracker.store.queries import observations_frame
-from tracker.typemap import load_typemap
+from tracker.store.typemap import load_typemap
 
 CHOSEN = (
     "2022-05-29T1131_7e3b45b",
@@ -311,7 +311,7 @@ def test_a_third_country_is_a_bad_row_not_stored(capsys, sqlite_url, tmp_path):
 
 
 def test_an_unmapped_type_is_stored_under_its_slug_and_a_total_off_its_parts_is_a_finding(sqlite_url, tmp_path):
-    from tracker.ingest import run_ingest
+    from tracker.ingest.run import run_ingest
 
     folder = write_snapshot(tmp_path / "s", "Russia,Tanks,10,1,2,3,17\nRussia,Armoured Trains,2,0,1,0,3\n")
     moment = parse_moment("2025-07-20T10:00")
@@ -327,7 +327,7 @@ def test_an_unmapped_type_is_stored_under_its_slug_and_a_total_off_its_parts_is_
 
 
 def test_a_type_gone_from_a_later_snapshot_of_the_same_day_is_removed_there_only(sqlite_url, tmp_path):
-    from tracker.ingest import run_ingest
+    from tracker.ingest.run import run_ingest
 
     rows = "Russia,Tanks,10,1,2,3,16\nRussia,Aircraft,1,0,0,0,1\n"
     for moment, folder in (

@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from frames import dataset_metrics, dataset_points
 
-from tracker.quality import DOUBTFUL_RULES, Finding, Point, check_series, increments
+from tracker.ingest.rules import DOUBTFUL_RULES, Finding, Point, check_series, increments
 
 D0 = dt.date(2024, 1, 1)
 TODAY = dt.date(2026, 8, 8)
@@ -99,7 +99,7 @@ def test_records_leave_out_outlier_coarse_and_catch_up_points_but_count_points_w
 
 
 def test_quality_imports_without_pandas():
-    code = "import sys, tracker.quality; assert 'pandas' not in sys.modules, 'pandas imported'"
+    code = "import sys, tracker.ingest.rules; assert 'pandas' not in sys.modules, 'pandas imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

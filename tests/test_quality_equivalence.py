@@ -13,7 +13,7 @@ import pytest
 import quality_reference as reference
 from quality_series import dataset_series, random_series, rising_series
 
-from tracker.quality import FIRST_REPORT_DATE, RULES, Point, check_columns, check_series
+from tracker.ingest.rules import FIRST_REPORT_DATE, RULES, Point, check_columns, check_series
 
 RANDOM_SEED = 20261126
 RANDOM_SERIES = 4000

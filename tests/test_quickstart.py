@@ -10,8 +10,8 @@ import pytest
 
 from tests.clirun import run_tracker
 from tracker.config import local_settings, resolve_db_url
-from tracker.feeds.csvfeed import CsvFeed
-from tracker.ingest import run_ingest
+from tracker.ingest.feeds.csvfeed import CsvFeed
+from tracker.ingest.run import run_ingest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CSV = ROOT / "data" / "sample" / "ua-general-staff-personnel.csv"

@@ -424,7 +424,7 @@ def test_headline_says_its_figure_is_disputed(two_feeds_sqlite, capsys):
 
 
 def test_daily_names_a_new_disagreement_in_its_digest(tmp_path, capsys, monkeypatch):
-    from tracker.daily import DailySettings, run_daily, run_daily_job
+    from tracker.api.daily_job import DailySettings, run_daily, run_daily_job
 
     monkeypatch.setenv("TRACKER_REPORT_CACHE", "0")
     url = f"sqlite:///{tmp_path / 'store.db'}"

@@ -20,11 +20,11 @@ import pytest
 
 from tests.storecheck import count, fingerprint
 from tracker.errors import BadPayload, ExitCode, InvalidInput, LocalFileError
-from tracker.feeds.claims import DEFAULT_FILE, ClaimsFeed
-from tracker.feeds.csvfeed import CsvFeed
-from tracker.feeds.dataset import FILES, DatasetFeed
-from tracker.feeds.warship import WarshipFeed
-from tracker.ingest import run_ingest
+from tracker.ingest.feeds.claims import DEFAULT_FILE, ClaimsFeed
+from tracker.ingest.feeds.csvfeed import CsvFeed
+from tracker.ingest.feeds.dataset import FILES, DatasetFeed
+from tracker.ingest.feeds.warship import WarshipFeed
+from tracker.ingest.run import run_ingest
 
 PERSONNEL = FILES["personnel"]
 EQUIPMENT = FILES["equipment"]
@@ -523,7 +523,7 @@ def test_an_unreadable_file_is_a_local_file_error_for_an_unprivileged_user(reque
     (folder / PERSONNEL).write_text("[]")
     (folder / PERSONNEL).chmod(0o000)
     code = (
-        "import sys\nfrom tracker.feeds.dataset import DatasetFeed\nfrom tracker.errors import LocalFileError\n"
+        "import sys\nfrom tracker.ingest.feeds.dataset import DatasetFeed\nfrom tracker.errors import LocalFileError\n"
         f"try:\n    DatasetFeed().fetch({str(folder)!r})\nexcept LocalFileError as exc:\n    print(exc); sys.exit(6)\n"
     )
     done = subprocess.run(
@@ -539,9 +539,9 @@ def test_an_unreadable_file_is_a_local_file_error_for_an_unprivileged_user(reque
 
 
 def test_a_local_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
-    import tracker.payloads
+    import tracker.ingest.parsed
 
-    monkeypatch.setattr(tracker.payloads, "MAX_BYTES", 1000)
+    monkeypatch.setattr(tracker.ingest.parsed, "MAX_BYTES", 1000)
     path = tmp_path / PERSONNEL
     with path.open("wb") as out:
         out.truncate(200 * 2**20)  # 200 MB, sparse: refused by its size, never read
@@ -551,10 +551,10 @@ def test_a_local_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path,
 
 
 def test_the_size_limit_of_a_local_file_is_that_of_http():
-    import tracker.http
-    import tracker.payloads
-    from tracker.feeds import payload
+    import tracker.ingest.http
+    import tracker.ingest.parsed
+    from tracker.ingest.feeds import payload
 
-    assert tracker.http.MAX_BYTES == 64 * 2**20
-    assert tracker.http.MAX_BYTES is tracker.payloads.MAX_BYTES  # one limit, read where no HTTP is imported
+    assert tracker.ingest.http.MAX_BYTES == 64 * 2**20
+    assert tracker.ingest.http.MAX_BYTES is tracker.ingest.parsed.MAX_BYTES  # one limit, read where no HTTP is imported
     assert "MAX_BYTES" not in vars(payload)

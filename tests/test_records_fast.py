@@ -1,5 +1,5 @@
 """The first `tracker records` after new data without pandas (issue 12): the command computes on
-plain rows (tracker.recordrows) and prints, to the byte, what the notebook API (tracker.analysis,
+plain rows (tracker.analysis.daily_rows) and prints, to the byte, what the notebook API (tracker.analysis,
 the same computation adapted to DataFrames) gives for the same options, on the real dataset, in
 every format: the frames' conversion to rows and back loses nothing."""
 
@@ -12,8 +12,8 @@ import sys
 import pytest
 
 from tests.clirun import run_tracker
+from tracker.analysis.daily_rows import DailyRows, Table, default_threshold, split_rows
 from tracker.errors import InvalidInput
-from tracker.recordrows import DailyRows, Table, default_threshold, split_rows
 from tracker.reports.options import load_daily, load_daily_rows, report_options
 from tracker.reports.outputs import records_output, records_rows_output, report_urls
 
@@ -176,8 +176,8 @@ def test_a_computed_records_process_imports_neither_pandas_nor_numpy_nor_sqlalch
 
 
 def test_records_on_postgresql_prints_what_the_pandas_analysis_prints(pg_url, latest_dir):
-    from tracker.feeds.dataset import DatasetFeed
-    from tracker.ingest import run_ingest
+    from tracker.ingest.feeds.dataset import DatasetFeed
+    from tracker.ingest.run import run_ingest
 
     report = run_ingest(pg_url, DatasetFeed(), location=str(latest_dir))
     assert report.status in ("ok", "ok_with_findings"), report.error

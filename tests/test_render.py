@@ -12,21 +12,14 @@ import sys
 import numpy as np
 import pandas as pd
 
-from tracker.render import (
-    format_value,
-    plain,
-    render_csv,
-    render_json,
-    render_lines,
-    render_table,
-    sanitize,
-)
+from tracker.errors import sanitize
+from tracker.reports.render import format_value, plain, render_csv, render_json, render_lines, render_table
 
 EVIL = "ok\x1b[2J\x1b]0;pwned\x07\x9b31m\u202eevil\r\nend\x00"
 
 
 def test_render_imports_without_pandas():
-    code = "import sys, tracker.render; assert 'pandas' not in sys.modules"
+    code = "import sys, tracker.reports.render; assert 'pandas' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

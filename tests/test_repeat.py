@@ -1,4 +1,4 @@
-"""An unchanged repeat confirmed with sqlite3 alone (issue 12, tracker.repeat): it writes exactly what
+"""An unchanged repeat confirmed with sqlite3 alone (issue 12, tracker.ingest.repeat): it writes exactly what
 the normal path writes and prints the same line, takes the same writer lock, fetches once, and
 leaves to the normal path every case it is not sure of (PostgreSQL, an older schema, a changed or
 failed fetch, a documented-dates source, a backfill)."""
@@ -18,15 +18,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-import tracker.repeat
+import tracker.ingest.repeat
 from tests.clirun import run_tracker
 from tracker.errors import ExitCode, SourceUnreachable, StoreBusy
-from tracker.feeds.dataset import FILES, DatasetFeed
-from tracker.ingest import run_ingest
-from tracker.payloads import Fetched
-from tracker.repeat import Attempt, Prefetched, try_repeat
-from tracker.run_report import RunReport
+from tracker.ingest.feeds.dataset import FILES, DatasetFeed
+from tracker.ingest.parsed import Fetched
+from tracker.ingest.repeat import Attempt, Prefetched, try_repeat
+from tracker.ingest.run import run_ingest
 from tracker.store.reading import SCHEMA_REVISION
+from tracker.store.run_report import RunReport
 
 # What differs between two runs of the same bytes: when each started and finished.
 RUN_TIMES = {"ingest_run": {"started_at", "finished_at"}}
@@ -126,7 +126,7 @@ def test_a_confirmed_repeat_writes_exactly_the_rows_the_normal_path_writes(store
     fetched = DatasetFeed().fetch(str(latest_dir))  # one fetch for both: the same fetch times
 
     with monkeypatch.context() as patched:  # run_ingest's full path, its first step declining
-        patched.setattr(tracker.repeat, "try_repeat", lambda url, feed, **options: Attempt(None, feed))
+        patched.setattr(tracker.ingest.repeat, "try_repeat", lambda url, feed, **options: Attempt(None, feed))
         expected = run_ingest(normal, Prefetched(DatasetFeed(), fetched), location=str(latest_dir))
     attempt = try_repeat(fast, Prefetched(DatasetFeed(), fetched), location=str(latest_dir))
 
@@ -155,18 +155,18 @@ def test_ingest_dataset_prints_the_same_line_whichever_path_confirms_the_repeat(
 ):
     normal, fast = _copy(stores["base"], tmp_path / "normal.db"), _copy(stores["base"], tmp_path / "fast.db")
     confirmed: list[bool] = []
-    real = tracker.repeat.try_repeat
+    real = tracker.ingest.repeat.try_repeat
 
     def spy(url, feed, **options):
         attempt = real(url, feed, **options)
         confirmed.append(attempt.report is not None)
         return attempt
 
-    monkeypatch.setattr(tracker.repeat, "try_repeat", spy)
+    monkeypatch.setattr(tracker.ingest.repeat, "try_repeat", spy)
     code_fast, out_fast, err_fast = run_tracker(
         capsys, "ingest", "dataset", "--from", str(latest_dir), "--db", fast, "--quiet"
     )
-    monkeypatch.setattr(tracker.repeat, "try_repeat", lambda url, feed, **options: Attempt(None, feed))
+    monkeypatch.setattr(tracker.ingest.repeat, "try_repeat", lambda url, feed, **options: Attempt(None, feed))
     code_normal, out_normal, err_normal = run_tracker(
         capsys, "ingest", "dataset", "--from", str(latest_dir), "--db", normal, "--quiet"
     )
@@ -185,7 +185,7 @@ def test_an_unchanged_ingest_dataset_on_sqlite_imports_no_sqlalchemy(tmp_path, l
         "sys.argv = ['tracker', *sys.argv[1:]]\n"
         "from tracker.cli import main\n"
         "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
-        "heavy = sorted(m for m in ('sqlalchemy', 'tracker.ingest_run', 'tracker.store.models') if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('sqlalchemy', 'tracker.ingest.steps', 'tracker.store.models') if m in sys.modules)\n"
         "print('IMPORTED', heavy, 'EXIT', code, file=sys.stderr)\n"
     )
     url = f"sqlite:///{tmp_path / 'store.db'}"
@@ -201,7 +201,7 @@ def test_an_unchanged_ingest_dataset_on_sqlite_imports_no_sqlalchemy(tmp_path, l
     assert code == ExitCode.FINDINGS  # the dataset's new findings
     assert first == [
         "sqlalchemy",
-        "tracker.ingest_run",
+        "tracker.ingest.steps",
         "tracker.store.models",
     ]  # the probe sees an import where there is one
 
@@ -234,7 +234,7 @@ def test_a_changed_payload_is_fetched_once_and_stored_as_the_normal_path_stores_
 
 def test_over_http_a_changed_then_an_unchanged_payload_request_each_file_once(stores, tmp_path, latest_dir, capsys):
     from tracker.commands.ingest import run_feed
-    from tracker.http import make_client
+    from tracker.ingest.http import make_client
 
     url = _copy(stores["older"], tmp_path / "store.db")
     requested: list[str] = []
@@ -348,7 +348,7 @@ def test_a_source_that_dates_by_document_is_left_to_the_normal_path_unfetched(st
 def test_a_backfill_with_observed_at_is_left_to_the_normal_path(stores, tmp_path, latest_dir, capsys, monkeypatch):
     url = _copy(stores["base"], tmp_path / "store.db")
     tried: list[str] = []
-    monkeypatch.setattr(tracker.repeat, "try_repeat", lambda url, feed, **options: tried.append(url))
+    monkeypatch.setattr(tracker.ingest.repeat, "try_repeat", lambda url, feed, **options: tried.append(url))
     moment = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)).isoformat()
 
     code, out, err = run_tracker(
@@ -362,14 +362,14 @@ def test_a_backfill_with_observed_at_is_left_to_the_normal_path(stores, tmp_path
 
 def test_on_postgresql_the_normal_path_confirms_the_repeat(pg_url, latest_dir, capsys, monkeypatch):
     confirmed: list[bool] = []
-    real = tracker.repeat.try_repeat
+    real = tracker.ingest.repeat.try_repeat
 
     def spy(url, feed, **options):
         attempt = real(url, feed, **options)
         confirmed.append(attempt.report is not None)
         return attempt
 
-    monkeypatch.setattr(tracker.repeat, "try_repeat", spy)
+    monkeypatch.setattr(tracker.ingest.repeat, "try_repeat", spy)
     args = ("ingest", "dataset", "--from", str(latest_dir), "--db", pg_url, "-q")
     first, _, _ = run_tracker(capsys, *args)
     again, out, err = run_tracker(capsys, *args)
@@ -441,10 +441,10 @@ def test_the_sqlite3_path_and_every_other_writer_take_one_lock(sqlite_url):
 
 LIBRARY_PROBE = (
     "import sys\n"
-    "from tracker.feeds.dataset import DatasetFeed\n"
-    "from tracker.ingest import run_ingest\n"
+    "from tracker.ingest.feeds.dataset import DatasetFeed\n"
+    "from tracker.ingest.run import run_ingest\n"
     "report = run_ingest(sys.argv[1], DatasetFeed(), location=sys.argv[2])\n"
-    "heavy = sorted(m for m in ('sqlalchemy', 'tracker.ingest_run', 'tracker.store.models') if m in sys.modules)\n"
+    "heavy = sorted(m for m in ('sqlalchemy', 'tracker.ingest.steps', 'tracker.store.models') if m in sys.modules)\n"
     "print('IMPORTED', heavy, 'STATUS', report.status, report.counts.unchanged)\n"
 )
 
@@ -468,11 +468,11 @@ WRITTEN = ("feed", "ingest_run", "payload_fetch", "payload_blob", "observation",
 def test_the_daily_jobs_unchanged_dataset_step_takes_the_sqlite3_step_and_writes_what_the_full_path_writes(
     stores, tmp_path, latest_dir, monkeypatch
 ):
-    from tracker.daily import DailySettings, run_daily
+    from tracker.api.daily_job import DailySettings, run_daily
 
     fast, normal = _copy(stores["base"], tmp_path / "fast.db"), _copy(stores["base"], tmp_path / "normal.db")
     assert one(fast, "SELECT role FROM feed WHERE name = 'ua-dataset'") == "one-off"  # ingested by hand
-    real = tracker.repeat.try_repeat
+    real = tracker.ingest.repeat.try_repeat
     confirmed: list[tuple[str, bool]] = []
 
     def spy(url, feed, **options):
@@ -481,9 +481,9 @@ def test_the_daily_jobs_unchanged_dataset_step_takes_the_sqlite3_step_and_writes
         return attempt
 
     settings = DailySettings(dataset_from=str(latest_dir))
-    monkeypatch.setattr(tracker.repeat, "try_repeat", spy)
+    monkeypatch.setattr(tracker.ingest.repeat, "try_repeat", spy)
     fast_lines = [step.line for step in run_daily(fast, settings)]
-    monkeypatch.setattr(tracker.repeat, "try_repeat", lambda url, feed, **options: Attempt(None, feed))
+    monkeypatch.setattr(tracker.ingest.repeat, "try_repeat", lambda url, feed, **options: Attempt(None, feed))
     normal_lines = [step.line for step in run_daily(normal, settings)]
 
     assert confirmed == [("ua-dataset", True), ("claims-file", False)]  # the claims file is new here

@@ -15,7 +15,7 @@ import pytest
 
 from tests.clirun import run_tracker
 from tracker.errors import ExitCode
-from tracker.payloads import Fetched, ObservationRecord, ParsedPayload
+from tracker.ingest.parsed import Fetched, ObservationRecord, ParsedPayload
 
 REPORTS = ("records", "averages", "headline", "series")
 DOCUMENTED_REFUSAL = (
@@ -62,8 +62,8 @@ class RowsFeed:
         return [Fetched("rows.csv", self.text.encode(), dt.datetime.now(dt.UTC), "text/csv")]
 
     def parse(self, fetched: list[Fetched]) -> ParsedPayload:
-        from tracker.metrics import METRICS
-        from tracker.typemap import type_metric
+        from tracker.domain import METRICS
+        from tracker.store.typemap import type_metric
 
         out = ParsedPayload()
         for row in csv.DictReader(io.StringIO(fetched[0].content.decode())):
@@ -82,7 +82,7 @@ class RowsFeed:
 
 
 def ingest_rows(url: str, source: str, rows: list[tuple[str, str, str, int]], definition: str = "") -> None:
-    from tracker.ingest import run_ingest
+    from tracker.ingest.run import run_ingest
 
     text = "side,metric,report_date,value,definition\n" + "".join(
         f"{side},{metric},{day},{value},{definition}\n" for side, metric, day, value in rows

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from tests.storecheck import count
-from tracker.feeds.dataset import DatasetFeed
-from tracker.ingest import run_ingest
-from tracker.snapshots import parse_moment
+from tracker.ingest.feeds.dataset import DatasetFeed
+from tracker.ingest.run import run_ingest
+from tracker.ingest.snapshots import parse_moment
 from tracker.store.db import open_store
 from tracker.store.queries import observations_frame
 

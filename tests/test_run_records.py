@@ -10,7 +10,7 @@ import pytest
 from tests.clirun import run_tracker
 from tests.storecheck import count, fingerprint, runs
 from tests.test_oryx import chosen_folder, query, stored
-from tracker.daily import DailySettings, overall_exit_code, run_daily
+from tracker.api.daily_job import DailySettings, overall_exit_code, run_daily
 from tracker.errors import ExitCode
 
 
@@ -21,7 +21,7 @@ def _break_validation(monkeypatch) -> None:
         raise RuntimeError("injected validation bug\nsecond line")
 
     for name in ("validate_whole", "validate_window", "validate_documented_window"):
-        monkeypatch.setattr(f"tracker.ingest_run.{name}", broken)
+        monkeypatch.setattr(f"tracker.ingest.steps.{name}", broken)
 
 
 # --- an unexpected exception is a failed run, and only its own daily step fails ---------------
@@ -66,10 +66,10 @@ def test_a_bug_in_the_dataset_step_or_the_charts_step_leaves_the_later_steps_run
     monkeypatch, sqlite_url, history_dirs, tmp_path
 ):
     # the run records are proved on each backend above; this is the job's flow
-    from tracker.feeds.claims import ClaimsFeed
-    from tracker.feeds.dataset import DatasetFeed
-    from tracker.ingest import run_ingest
-    from tracker.run_report import RunOptions
+    from tracker.ingest.feeds.claims import ClaimsFeed
+    from tracker.ingest.feeds.dataset import DatasetFeed
+    from tracker.ingest.run import run_ingest
+    from tracker.store.run_report import RunOptions
 
     daily = RunOptions(role="daily")
     assert run_ingest(sqlite_url, DatasetFeed(), location=str(history_dirs[0]), options=daily).exit_code in (0, 3)
@@ -141,7 +141,7 @@ def test_a_failed_fetch_after_a_stored_run_records_when_the_run_started_not_when
     capsys, monkeypatch, sqlite_url, history_dirs
 ):
     from tracker.errors import SourceUnreachable
-    from tracker.feeds.dataset import DatasetFeed
+    from tracker.ingest.feeds.dataset import DatasetFeed
 
     code, _, err = run_tracker(capsys, "ingest", "dataset", "--from", str(history_dirs[0]), "--db", sqlite_url)
     assert code in (0, 3), err
@@ -188,7 +188,7 @@ def test_an_oryx_backfill_after_a_live_run_adds_the_older_snapshots_as_history_k
         day=dt.date(2022, 7, 18),
     )
     assert str(first_seen[0]).startswith("2022-07-18 11:32")
-    from tracker.ingest_run import last_success
+    from tracker.ingest.steps import last_success
     from tracker.store.db import make_engine
 
     engine = make_engine(store_url)
@@ -238,9 +238,9 @@ def test_a_ctrl_c_that_lands_in_a_finalizer_still_ends_the_backfill_with_exit_13
 ):
     import signal
 
-    import tracker.ingest
+    import tracker.ingest.run
 
-    real = tracker.ingest.run_ingest
+    real = tracker.ingest.run.run_ingest
     done = []
 
     class Finalized:
@@ -253,7 +253,7 @@ def test_a_ctrl_c_that_lands_in_a_finalizer_still_ends_the_backfill_with_exit_13
             Finalized()  # dropped at once: the interrupt is raised inside its finalizer
         return done[-1]
 
-    monkeypatch.setattr(tracker.ingest, "run_ingest", run_then_interrupt)
+    monkeypatch.setattr(tracker.ingest.run, "run_ingest", run_then_interrupt)
     folder = chosen_folder(tmp_path / "history", oryx_history, (*PAIR, "2022-12-26T1233_02baf9c"))
     url = f"sqlite:///{tmp_path / 'store.db'}"
 
@@ -334,8 +334,8 @@ LONG_QUALIFIER = "approximately per preliminary data"  # 34 characters: the colu
 
 
 def test_the_store_widths_the_parsers_check_are_the_columns_widths():
+    from tracker.ingest.values import MAX_METRIC_LABEL, MAX_METRIC_NAME, MAX_QUALIFIER
     from tracker.store import models as m
-    from tracker.values import MAX_METRIC_LABEL, MAX_METRIC_NAME, MAX_QUALIFIER
 
     assert m.metric.c.name.type.length == MAX_METRIC_NAME
     assert m.metric.c.label.type.length == MAX_METRIC_LABEL

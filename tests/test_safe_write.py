@@ -1,4 +1,4 @@
-"""Every file the tool writes goes through tracker.safe_write: a unique temporary file created with
+"""Every file the tool writes goes through tracker.reports.safe_write: a unique temporary file created with
 O_EXCL|O_NOFOLLOW in the target's folder, fsynced and renamed over the target. A link planted in
 the folder is never written through, concurrent writers of one file all succeed, a full disk is
 exit 6 with nothing left behind, an empty output path is refused, and standard output that cannot
@@ -30,8 +30,8 @@ TRACKER = [sys.executable, "-m", "tracker"]
 @pytest.fixture(scope="module")
 def sample_store(tmp_path_factory) -> str:
     """The bundled sample (246 personnel reports, 2024-03-31 to 2024-12-01) in a SQLite store."""
-    from tracker.feeds.csvfeed import CsvFeed
-    from tracker.ingest import run_ingest
+    from tracker.ingest.feeds.csvfeed import CsvFeed
+    from tracker.ingest.run import run_ingest
 
     url = f"sqlite:///{tmp_path_factory.mktemp('sample') / 'store.db'}"
     report = run_ingest(url, CsvFeed(), location=str(SAMPLE), source="ua-general-staff")
@@ -109,7 +109,7 @@ def test_the_page_is_not_built_over_a_linked_file_and_the_previous_page_stays_wh
 
 
 def test_write_file_creates_its_temp_exclusively_and_never_follows_a_planted_link(tmp_path, monkeypatch):
-    from tracker import safe_write
+    from tracker.reports import safe_write
 
     victim = tmp_path / "victim"
     victim.write_text("precious")
@@ -131,7 +131,7 @@ def test_write_file_creates_its_temp_exclusively_and_never_follows_a_planted_lin
 
 
 def test_a_temp_left_by_a_killed_writer_is_removed_by_the_next_write_of_that_file(tmp_path):
-    from tracker import safe_write
+    from tracker.reports import safe_write
 
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()  # a writer killed mid-write: its process is gone, its temp is not
@@ -178,8 +178,8 @@ def test_a_link_planted_at_a_report_cache_entry_s_temp_name_is_never_written_thr
 
 
 def test_a_write_that_fails_part_way_removes_its_temp_keeps_the_old_file_and_is_exit_6(tmp_path):
-    from tracker import safe_write
     from tracker.errors import StoreError
+    from tracker.reports import safe_write
 
     target = tmp_path / "daily.png"
     target.write_bytes(b"the old chart")

@@ -18,11 +18,11 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from tests.clirun import run_tracker
-from tracker.daily import DailySettings, run_daily
-from tracker.feeds.claims import ClaimsFeed
-from tracker.feeds.csvfeed import CsvFeed
-from tracker.feeds.oryx import OryxFeed
-from tracker.ingest import run_ingest
+from tracker.api.daily_job import DailySettings, run_daily
+from tracker.ingest.feeds.claims import ClaimsFeed
+from tracker.ingest.feeds.csvfeed import CsvFeed
+from tracker.ingest.feeds.oryx import OryxFeed
+from tracker.ingest.run import run_ingest
 from tracker.site.build import build_site
 from tracker.site.page import Column, Page, Section, Table, render_page
 

@@ -11,11 +11,11 @@ import pytest
 from clirun import run_tracker
 from storecheck import count, fingerprint, runs
 
+from tracker.domain import label_for
 from tracker.errors import ExitCode
-from tracker.metrics import label_for
-from tracker.sources import SOURCES
 from tracker.store.db import open_store
 from tracker.store.queries import observations_frame
+from tracker.store.source_registry import SOURCES
 
 # A killed-only study: three reports of personnel (made-up figures).
 KILLED = "report_date,metric,value\n2024-03-01,personnel,1000\n2024-03-02,personnel,1040\n2024-03-03,personnel,1100\n"

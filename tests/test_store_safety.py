@@ -44,8 +44,8 @@ def _ingest_args(url: str) -> tuple[str, ...]:
 
 def _ingest_report(url: str):  # type: ignore[no-untyped-def]
     """Ingest the sample CSV through the library (a writer)."""
-    from tracker.feeds.csvfeed import CsvFeed
-    from tracker.ingest import run_ingest
+    from tracker.ingest.feeds.csvfeed import CsvFeed
+    from tracker.ingest.run import run_ingest
 
     return run_ingest(url, CsvFeed(), location=str(SAMPLE_CSV))
 

@@ -1,4 +1,4 @@
-"""Strict values (tracker.values and the JSON/CSV readers): each accepted and refused form, by name."""
+"""Strict values (tracker.ingest.values and the JSON/CSV readers): each accepted and refused form, by name."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import json
 
 import pytest
 
-from tracker.claims.validate import check_text as check_claim_text
+from tracker.claims.parse import check_text as check_claim_text
 from tracker.errors import BadPayload, InvalidInput
-from tracker.feeds.dataset import DatasetFeed
-from tracker.feeds.payload import NonFinite, strict_loads
-from tracker.feeds.warship import WarshipFeed
-from tracker.payloads import Fetched
-from tracker.values import MAX_COUNT, check_text, parse_count, parse_iso_date, parse_json_count, show, too_broken
+from tracker.ingest.feeds.dataset import DatasetFeed
+from tracker.ingest.feeds.json_payload import NonFinite, strict_loads
+from tracker.ingest.feeds.warship import WarshipFeed
+from tracker.ingest.parsed import Fetched
+from tracker.ingest.values import MAX_COUNT, check_text, parse_count, parse_iso_date, parse_json_count, show, too_broken
 
 # --- whole numbers -------------------------------------------------------------------------
 

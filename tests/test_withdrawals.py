@@ -14,9 +14,9 @@ import pytest
 from tests.clirun import run_tracker
 from tests.storecheck import count, fingerprint, runs
 from tracker.errors import ExitCode
-from tracker.feeds.dataset import DatasetFeed
-from tracker.ingest import run_ingest
-from tracker.withdrawals import judge_series
+from tracker.ingest.feeds.dataset import DatasetFeed
+from tracker.ingest.run import run_ingest
+from tracker.ingest.withdrawals import judge_series
 
 PERSONNEL = "russia_losses_personnel.json"
 EQUIPMENT = "russia_losses_equipment.json"

@@ -134,7 +134,7 @@ def main() -> None:
     command's exit code; standard output that cannot be written is exit 6; anything else is one
     line, never a traceback (TRACKER_DEBUG=1 shows it).
     """
-    from tracker import interrupts
+    from tracker.ingest import interrupts
 
     try:
         with interrupts.installed():
@@ -156,8 +156,8 @@ def main() -> None:
 
 def _run() -> int:
     """Run the command line; its exit code (a failure's one line printed)."""
-    from tracker.render import sanitize
-    from tracker.safe_write import guard_stdout
+    from tracker.errors import sanitize
+    from tracker.reports.safe_write import guard_stdout
 
     guard_stdout()  # output that cannot be written is one line and exit 6, not a traceback
     try:

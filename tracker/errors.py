@@ -1,7 +1,10 @@
-"""Errors that end a command with a one-line message and a documented exit code."""
+"""Errors that end a command with a one-line message and a documented exit code, and the text
+safety every message needs: control characters shown as escapes, credentials left out of URLs."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from enum import IntEnum
 
 
@@ -68,8 +71,39 @@ def local_file_error(exc: OSError) -> LocalFileError:
 def internal_error_line(exc: BaseException) -> str:
     """An unexpected exception (a bug, not bad input) as the one line a run record, a daily step
     and the CLI carry: its type and the first line of its message."""
-    from tracker.render import sanitize
-
     text = str(exc).strip()
     first = text.splitlines()[0] if text else ""
     return sanitize(f"internal error: {type(exc).__name__}{': ' + first if first else ''}")[:500]
+
+
+# Bidirectional controls can make text display in a different order than it is stored.
+_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_LINE_SEPARATORS = {"\u2028", "\u2029"}
+
+
+def is_unsafe_char(ch: str) -> bool:
+    o = ord(ch)
+    return o < 0x20 or 0x7F <= o <= 0x9F or ch in _BIDI or ch in _LINE_SEPARATORS or unicodedata.category(ch) == "Cs"
+
+
+def _escape(ch: str) -> str:
+    o = ord(ch)
+    return f"\\x{o:02x}" if o <= 0xFF else f"\\u{o:04x}"
+
+
+def sanitize(text: object, *, keep_newlines: bool = False) -> str:
+    """The text with every control character shown as a visible escape (\\x1b, \\u202e)."""
+    s = str(text)
+    if not any(is_unsafe_char(c) for c in s):
+        return s
+    return "".join(c if (keep_newlines and c == "\n") or not is_unsafe_char(c) else _escape(c) for c in s)
+
+
+# The user-information part of a URL (`user:password@` after the scheme).
+_USERINFO = re.compile(r"(?<=://)[^/?#@\s]*@")
+
+
+def redact_userinfo(text: str) -> str:
+    """`text` with the `user:password@` of any URL in it replaced by `***@`, for what is printed,
+    logged or stored (the run records); the credentials are only ever sent."""
+    return _USERINFO.sub("***@", text)

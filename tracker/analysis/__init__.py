@@ -1,4 +1,5 @@
-"""Analysis: pure pandas functions, DataFrame in, DataFrame out, no I/O.
+"""Analysis, pure (rows or DataFrames in, rows or DataFrames out, no I/O): the daily series,
+records, averages, headline, trend, claims judged and set side by side, feeds reconciled.
 
 Start from an observations frame (``tracker.store.queries.observations_frame``) and turn it
 into a daily series; records, averages and the headline all work on that::

@@ -48,7 +48,7 @@ import pandas as pd
 
 from tracker.analysis.series import CORRECTIONS
 from tracker.claims.claim import DEFINITIONS, LOWER_BOUNDS, UPPER_BOUNDS, rounding_unit
-from tracker.metrics import INVASION_START
+from tracker.domain import INVASION_START
 
 COVERED = "covered"
 REPORT = "report"
@@ -317,7 +317,7 @@ def compare_claims(
     if convention is not None and convention not in CONVENTIONS:
         raise ValueError(f"convention {convention!r}: use one of {', '.join(CONVENTIONS)}")
     if dates_by is None:
-        from tracker.sources import SOURCES
+        from tracker.store.source_registry import SOURCES
 
         dates_by = {key: info.dates_by for key, info in SOURCES.items()}
     totals = Totals(series, doubtful_reports(series, series_metric))

@@ -28,7 +28,7 @@ from typing import cast
 
 import pandas as pd
 
-from tracker.metrics import METRICS
+from tracker.domain import METRICS
 
 COLUMNS = [
     "date",

@@ -18,7 +18,7 @@ from tracker.analysis.averages import period_table, rolling_average
 from tracker.analysis.records import record_words, split_counted
 from tracker.analysis.series import BY_COVERED, CONVENTION_TEXT, up_to_report
 from tracker.analysis.trend import trend, trend_sentence
-from tracker.metrics import INVASION_START, METRICS, label_for
+from tracker.domain import INVASION_START, METRICS, label_for
 
 ROLLING_DAYS = 7
 

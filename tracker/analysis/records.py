@@ -5,7 +5,7 @@ span missing reports) are left out by default (`include_flagged=False`) because 
 one-day figures: the +3,160 re-estimate of 2022-03-03 is not the deadliest day. Every result
 returns what it left out and why, next to what it counted.
 
-The records are computed once, on plain rows, by tracker.recordrows (which `tracker records`
+The records are computed once, on plain rows, by tracker.analysis.daily_rows (which `tracker records`
 uses without pandas); each function here turns its daily frame into those rows (dates stay
 Timestamps, each row keeps its `position` in the frame) and the rows' answer back into frames:
 a table of days is the frame's own rows, so it keeps the frame's dtypes.
@@ -20,13 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tracker.analysis.series import CONVENTION_TEXT
-from tracker.metrics import METRICS
-
 # The rules and words of records, shared with the records command's pandas-free path.
-from tracker.recordrows import DEADLIEST_WINDOW_DAYS as DEADLIEST_WINDOW_DAYS
-from tracker.recordrows import EXCLUDED_COLUMNS as EXCLUDED_COLUMNS
-from tracker.recordrows import (
+from tracker.analysis.daily_rows import DEADLIEST_WINDOW_DAYS as DEADLIEST_WINDOW_DAYS
+from tracker.analysis.daily_rows import EXCLUDED_COLUMNS as EXCLUDED_COLUMNS
+from tracker.analysis.daily_rows import (
     MILESTONE_COLUMNS,
     PERIOD_RECORD_COLUMNS,
     PROGRESSION_COLUMNS,
@@ -48,12 +45,14 @@ from tracker.recordrows import (
     top_days_record,
     window_record,
 )
-from tracker.recordrows import NO_INCREMENT_REASON as NO_INCREMENT_REASON
-from tracker.recordrows import REASON_TEXT as REASON_TEXT
-from tracker.recordrows import STREAK_DEFAULT_QUANTILE as STREAK_DEFAULT_QUANTILE
-from tracker.recordrows import SUMMARY_COLUMNS as SUMMARY_COLUMNS
-from tracker.recordrows import RecordWords as RecordWords
-from tracker.recordrows import record_words as record_words
+from tracker.analysis.daily_rows import NO_INCREMENT_REASON as NO_INCREMENT_REASON
+from tracker.analysis.daily_rows import REASON_TEXT as REASON_TEXT
+from tracker.analysis.daily_rows import STREAK_DEFAULT_QUANTILE as STREAK_DEFAULT_QUANTILE
+from tracker.analysis.daily_rows import SUMMARY_COLUMNS as SUMMARY_COLUMNS
+from tracker.analysis.daily_rows import RecordWords as RecordWords
+from tracker.analysis.daily_rows import record_words as record_words
+from tracker.analysis.series import CONVENTION_TEXT
+from tracker.domain import METRICS
 
 # The columns of a daily frame that records read.
 _DAY_COLUMNS = ("date", "report_date", "total", "increment", "span_days", "flags", "flag_reasons", "doubtful")

@@ -13,16 +13,16 @@ import pandas as pd
 
 # The conventions and the flags that are no quality rule (lineage_change, first_report) are
 # defined with the records command's pandas-free path, which uses them too.
-from tracker.recordrows import BY_COVERED as BY_COVERED
-from tracker.recordrows import BY_REPORT as BY_REPORT
-from tracker.recordrows import CONVENTION_TEXT as CONVENTION_TEXT
-from tracker.recordrows import CONVENTIONS as CONVENTIONS
-from tracker.recordrows import CORRECTIONS as CORRECTIONS
-from tracker.recordrows import DOCUMENTED as DOCUMENTED
-from tracker.recordrows import FIRST_REPORT as FIRST_REPORT
-from tracker.recordrows import LINEAGE_CHANGE as LINEAGE_CHANGE
-from tracker.recordrows import daily_rows
-from tracker.values import kyiv_today
+from tracker.analysis.daily_rows import BY_COVERED as BY_COVERED
+from tracker.analysis.daily_rows import BY_REPORT as BY_REPORT
+from tracker.analysis.daily_rows import CONVENTION_TEXT as CONVENTION_TEXT
+from tracker.analysis.daily_rows import CONVENTIONS as CONVENTIONS
+from tracker.analysis.daily_rows import CORRECTIONS as CORRECTIONS
+from tracker.analysis.daily_rows import DOCUMENTED as DOCUMENTED
+from tracker.analysis.daily_rows import FIRST_REPORT as FIRST_REPORT
+from tracker.analysis.daily_rows import LINEAGE_CHANGE as LINEAGE_CHANGE
+from tracker.analysis.daily_rows import daily_rows
+from tracker.domain import kyiv_today
 
 OBS_COLUMNS = ("report_date", "value", "qualifier", "reported_increase", "adjustment", "lineage")
 DAILY_COLUMNS = [
@@ -61,7 +61,7 @@ def daily_series(
     `increment` is the difference of totals minus the documented adjustment (NaN for the first
     report of a category that appeared after the invasion's first report); `span_days` is the
     number of days since the previous report: an increment spanning missing reports is not a
-    one-day figure. Flags come from `tracker.quality.check_series` run on this frame, so an
+    one-day figure. Flags come from `tracker.ingest.rules.check_series` run on this frame, so an
     as-of frame gets the flags that were computable then; `doubtful` is any DOUBTFUL_RULES
     flag, a lineage change, the first report (its increment counts every day since the
     invasion began), or a span over one day. The frame keeps the observations' attrs (source,
@@ -81,7 +81,7 @@ def daily_series(
         return out
     obs = obs.sort_values("report_date", ignore_index=True)
     report_date = _ns(obs["report_date"])
-    # the increments, spans and flags are computed once, on rows, by tracker.recordrows
+    # the increments, spans and flags are computed once, on rows, by tracker.analysis.daily_rows
     observations = zip(
         [d.date() for d in report_date],
         obs["value"].tolist(),

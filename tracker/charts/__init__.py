@@ -1,5 +1,7 @@
-"""Charts for articles: pure drawing functions (DataFrames in, a matplotlib Figure out), and
-`tracker.charts.build`, which loads from the store and saves. From a notebook::
+"""Charts for articles: pure drawing functions (DataFrames in, a matplotlib Figure out), their
+palette, layout, labels and output, and `build`, which loads from the store and saves.
+
+From a notebook::
 
     from tracker.analysis import daily_series
     from tracker.charts import daily_chart, save

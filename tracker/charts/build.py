@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE
 from tracker.charts.output import FORMATS, generated_date, image_format, save
 from tracker.errors import InvalidInput
-from tracker.sources import GENERAL_STAFF
+from tracker.store.source_registry import GENERAL_STAFF
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -129,9 +129,9 @@ class Loader:
         """The General Staff's claimed totals beside Oryx's confirmed ones for Russia, at every
         Oryx snapshot (as of the request's date); InvalidInput when the store has no Oryx data."""
         from tracker.analysis.confirmed import claimed_vs_confirmed, gather
-        from tracker.sources import ORYX, source_info
         from tracker.store.queries import feeds_for, observations_frame
-        from tracker.typemap import load_typemap
+        from tracker.store.source_registry import ORYX, source_info
+        from tracker.store.typemap import load_typemap
 
         mapping = load_typemap(ORYX)
         with self.engine.connect() as conn:
@@ -161,7 +161,7 @@ class Loader:
 def draw(kind: str, loader: Loader, generated: dt.date) -> Figure:
     """The figure of one chart kind for the loader's request."""
     from tracker import charts
-    from tracker.metrics import MAIN_EQUIPMENT
+    from tracker.domain import MAIN_EQUIPMENT
 
     r = loader.request
     common = dict(since=r.since, until=r.until, size=r.size, dpi=r.dpi, generated=generated)

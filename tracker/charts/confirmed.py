@@ -15,7 +15,7 @@ from tracker.charts.output import generated_date
 from tracker.charts.palette import MUTED, SERIES, TEXT
 from tracker.charts.theme import BODY_PT, SMALL_PT, charted
 from tracker.errors import InvalidInput
-from tracker.sources import GENERAL_STAFF, ORYX
+from tracker.store.source_registry import GENERAL_STAFF, ORYX
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,7 +31,7 @@ def ratio_text(ratio: float) -> str:
 def attribution(source: str) -> str:
     """How a source is credited: its registry licence's 'attribute "…"' text and licence
     ('Oryx, via scarnecchia/oryx_data, CC BY 4.0'), else its name."""
-    from tracker.sources import source_info
+    from tracker.store.source_registry import source_info
 
     info = source_info(source)
     licence = info.licence or ""

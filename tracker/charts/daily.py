@@ -13,7 +13,7 @@ from tracker.charts.output import generated_date, source_line
 from tracker.charts.palette import BARS, FLAGGED, MUTED, RECORD, SECOND, SERIES, TEXT
 from tracker.charts.theme import SMALL_PT, charted
 from tracker.errors import InvalidInput
-from tracker.sources import GENERAL_STAFF
+from tracker.store.source_registry import GENERAL_STAFF
 
 if TYPE_CHECKING:
     import numpy as np
@@ -214,7 +214,7 @@ def _subtitle(daily: pd.DataFrame, by: str, start: Any, end: Any, include_flagge
     a series that began after the first report)."""
     import pandas as pd
 
-    from tracker.quality import FIRST_REPORT_DATE
+    from tracker.ingest.rules import FIRST_REPORT_DATE
 
     subtitle = (
         f"Daily increase in the cumulative total reported by Ukraine's General Staff, "

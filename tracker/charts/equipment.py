@@ -14,7 +14,7 @@ from tracker.charts.output import generated_date, source_line
 from tracker.charts.palette import MUTED, SERIES
 from tracker.charts.theme import BODY_PT, SMALL_PT, charted
 from tracker.errors import InvalidInput
-from tracker.sources import GENERAL_STAFF
+from tracker.store.source_registry import GENERAL_STAFF
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,7 +56,7 @@ def equipment_chart(
     columns: int = 4,
 ) -> Figure:
     """One panel per category: `series` maps a metric to its daily_series frame (in the order to
-    draw, e.g. tracker.metrics.MAIN_EQUIPMENT): weekly totals as a line, complete weeks only;
+    draw, e.g. tracker.domain.MAIN_EQUIPMENT): weekly totals as a line, complete weeks only;
     the title tells which category changed most in the last four weeks."""
     import pandas as pd
     from matplotlib.ticker import MaxNLocator
@@ -293,7 +293,7 @@ def _panel_header(fig: Figure, metric: str, change: Change | None, x: float, y_t
 
 
 def _lineage_note(metric: str) -> str:
-    """How a category's definition changed (from tracker.metrics)."""
-    from tracker.metrics import METRICS
+    """How a category's definition changed (from tracker.domain)."""
+    from tracker.domain import METRICS
 
     return METRICS[metric].notes or "the category changed over time."

@@ -52,7 +52,7 @@ def thousands_formatter() -> FuncFormatter:
 
 def series_words(metric: str) -> tuple[str, str]:
     """(noun phrase for a count, unit) e.g. ('Russian personnel killed or wounded', 'people')."""
-    from tracker.metrics import METRICS
+    from tracker.domain import METRICS
 
     spec = METRICS.get(metric)
     if spec is None:
@@ -65,7 +65,7 @@ def series_words(metric: str) -> tuple[str, str]:
 
 def short_label(metric: str) -> str:
     """'Drones' for 'Drones (operational-tactical UAVs)'."""
-    from tracker.metrics import METRICS
+    from tracker.domain import METRICS
 
     spec = METRICS.get(metric)
     return spec.label.split(" (")[0] if spec else metric

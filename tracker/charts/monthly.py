@@ -25,7 +25,7 @@ from tracker.charts.output import generated_date, source_line
 from tracker.charts.palette import BARS
 from tracker.charts.theme import SMALL_PT, charted
 from tracker.errors import InvalidInput
-from tracker.sources import GENERAL_STAFF
+from tracker.store.source_registry import GENERAL_STAFF
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -32,7 +32,7 @@ def generated_date() -> dt.date:
 
 def source_line(source_keys: Sequence[str], convention: str | None, generated: dt.date) -> str:
     """'Source: <who>; <who>. <Convention>. Generated <date> with tracker.'"""
-    from tracker.sources import source_info
+    from tracker.store.source_registry import source_info
 
     names: list[str] = []
     for key in source_keys:
@@ -56,8 +56,8 @@ def image_format(path: Path) -> str:
 
 def save(fig: Figure, path: Path | str) -> Path:
     """Write the figure at its exact pixel size with fixed metadata, so equal data give equal bytes;
-    whole or not at all, never through a link (tracker.safe_write). The folder is created if missing."""
-    from tracker.safe_write import ensure_folder, write_file
+    whole or not at all, never through a link (tracker.reports.safe_write). The folder is created if missing."""
+    from tracker.reports.safe_write import ensure_folder, write_file
 
     path = Path(path)
     fmt = image_format(path)

@@ -19,7 +19,7 @@ SERIES_SUBJECT = "russia"  # whose losses the series counts
 
 def short_source(key: str) -> str:
     """A source's name without its parenthesis: 'UK Defence Intelligence'."""
-    from tracker.sources import source_info
+    from tracker.store.source_registry import source_info
 
     return source_info(key).name.split(" (")[0]
 
@@ -121,7 +121,7 @@ def styles_for(sources: Iterable[str]) -> dict[str, tuple[str, str]]:
     of the source registry (others after, in order of first appearance), so up to nine sources
     differ in colour and no two share colour and marker. A source keeps its look on every chart
     that draws the same sources."""
-    from tracker.sources import CURATED, GENERAL_STAFF, SOURCES
+    from tracker.store.source_registry import CURATED, GENERAL_STAFF, SOURCES
 
     wanted = list(dict.fromkeys(sources))
     registry = [key for key in SOURCES if key not in (GENERAL_STAFF, CURATED)]

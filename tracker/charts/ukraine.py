@@ -15,8 +15,8 @@ from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE, PAD_PT, lay_out, le
 from tracker.charts.output import generated_date, source_line
 from tracker.charts.palette import MUTED
 from tracker.charts.theme import BODY_PT, SMALL_PT, charted
+from tracker.domain import INVASION_START
 from tracker.errors import InvalidInput
-from tracker.sources import WAR_START
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,7 +74,7 @@ def ukraine_claims_chart(
     drawn = rows.loc[(rows["kind"] == "cumulative") & rows["definition"].isin(list(PANELS))]
     points = {d: overlay.claim_points(drawn.loc[drawn["definition"] == d]) for d in PANELS}
     if since is not None or until is not None:
-        lo = pd.Timestamp(since or WAR_START)
+        lo = pd.Timestamp(since or INVASION_START)
         hi = pd.Timestamp(until or dt.date.max)
         points = {d: [p for p in pts if lo <= p.mid <= hi] for d, pts in points.items()}
     points = {d: sorted(pts, key=lambda p: (p.mid, p.source)) for d, pts in points.items() if pts}
@@ -99,7 +99,7 @@ def ukraine_claims_chart(
         legend_rows=legend_rows,
         bottom_extra_pt=12,
     )
-    start = pd.Timestamp(since or WAR_START)
+    start = pd.Timestamp(since or INVASION_START)
     end = max(p.mid for p in every)
     end = pd.Timestamp(until) if until is not None else _axis_end(end)
     x0, x1 = float(date_numbers([start])[0]), float(date_numbers([end])[0])

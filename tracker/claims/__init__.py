@@ -1,7 +1,8 @@
-"""Claims of other sources (UK Defence Intelligence, US officials, think tanks, news reports).
+"""Claims of other sources: the claim record and its vocabularies (claim), reading one from text
+(parse), and reading stored claims (queries); tracker.ingest.claim_revisions writes them.
 
-`records` defines a claim and its vocabularies, `validate` turns text into claims, `store`
-writes them as revisions, `queries` reads them; the comparison with the daily series lives in
+UK Defence Intelligence, US officials, think tanks, newsrooms, Russia's defence ministry; the
+comparison with the daily series lives in
 `tracker.analysis.compare`.
 """
 

@@ -153,12 +153,12 @@ def rounding_unit(value: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class ClaimRecord:
-    """One figure of one statement, validated (see tracker.claims.validate)."""
+    """One figure of one statement, validated (see tracker.claims.parse)."""
 
     key: str  # stable, chosen by the curator: revisions of the claim share it
-    source: str  # tracker.sources key of who made the claim
+    source: str  # tracker.store.sources key of who made the claim
     subject: str  # whose losses
-    metric: str  # canonical metric (tracker.metrics)
+    metric: str  # canonical metric (tracker.domain)
     definition: str  # what the figure counts (DEFINITIONS)
     kind: str  # KINDS
     period_start: dt.date

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, Row, Select, func, select
 
 from tracker.claims.claim import KINDS, SUBJECTS, figure_label, format_period, parse_period
+from tracker.domain import resolve
 from tracker.errors import InvalidInput
-from tracker.metrics import resolve
 from tracker.store import models as m
 from tracker.store.db import as_utc
 

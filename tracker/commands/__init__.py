@@ -1,1 +1,3 @@
-"""CLI commands, grouped by what they work on; each module registers its commands on the app."""
+"""The thin typer layer: each module registers commands that parse options, call the library and
+print.
+"""

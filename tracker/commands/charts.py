@@ -148,7 +148,7 @@ def charts(
     import sys
 
     from tracker.charts.build import build_set
-    from tracker.render import sanitize
+    from tracker.errors import sanitize
 
     folder = output_path(out_dir, "--out-dir", "a folder")
     request, url = _request(opts, size, dpi)

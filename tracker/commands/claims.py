@@ -80,7 +80,7 @@ def ingest_claims(
     """A claims file (the curated one by default) as its own feed: every claim in it, with
     revisions for edits and removals."""
     from tracker.config import resolve_db_url
-    from tracker.feeds.claims import ClaimsFeed, default_feed
+    from tracker.ingest.feeds.claims import ClaimsFeed, default_feed
 
     url = resolve_db_url(db)
     claims_feed = ClaimsFeed(feed if feed is not None else default_feed(location), sources=lambda: _claimants(url))
@@ -122,10 +122,10 @@ def claims_add(
 ) -> None:
     """Add one claim (validated; refused if the store already holds it), as its own run."""
     from tracker.claims.claim import figure_label
-    from tracker.claims.validate import claim_from_fields, default_key
+    from tracker.claims.parse import claim_from_fields, default_key
     from tracker.config import resolve_db_url
-    from tracker.ingest import ingest_claim
-    from tracker.render import sanitize
+    from tracker.errors import sanitize
+    from tracker.ingest.run import ingest_claim
 
     fields = dict(
         claim_key=key if key is not None else default_key(source, published, kind, period),
@@ -370,7 +370,7 @@ def _compare_series(
     from tracker.reports.claim_outputs import confirmed_output, series_compare_output
     from tracker.reports.claimed_confirmed import claimed_confirmed_frame, series_comparison_frame
     from tracker.reports.options import parse_date
-    from tracker.typemap import load_typemap
+    from tracker.store.typemap import load_typemap
 
     if load_typemap(series) is None:  # a series of the General Staff's own categories (a CSV source)
         if every:

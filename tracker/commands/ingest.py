@@ -1,7 +1,7 @@
 """Ingest commands: fetch a feed, archive its raw payload, store what changed as revisions.
 
-Each command parses its options and calls `tracker.ingest.run_ingest` (or
-`tracker.snapshots.ingest_snapshots`); `tracker.reports.store_outputs` words the result.
+Each command parses its options and calls `tracker.ingest.run.run_ingest` (or
+`tracker.ingest.snapshots.ingest_snapshots`); `tracker.reports.store_outputs` words the result.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import typer
 from tracker.commands.options import DbOption, Number
 from tracker.errors import InvalidInput, TrackerError
 from tracker.reports.options import parse_date
-from tracker.sources import GENERAL_STAFF
+from tracker.store.source_registry import GENERAL_STAFF
 
 if TYPE_CHECKING:
-    from tracker.csvload import CsvPlan
-    from tracker.feeds import Feed
-    from tracker.run_report import RunReport
+    from tracker.ingest.csvload import CsvPlan
+    from tracker.ingest.feeds import Feed
+    from tracker.store.run_report import RunReport
 
 
 def _check_wait(value: float) -> float:
@@ -132,15 +132,15 @@ def run_feed(
     fetch_options: dict[str, object] | None = None,
     allow_shrink: bool = False,
 ) -> int:
-    """Run one ingest (tracker.ingest.run_ingest: an unchanged repeat on SQLite is confirmed with
+    """Run one ingest (tracker.ingest.run.run_ingest: an unchanged repeat on SQLite is confirmed with
     sqlite3 alone, no SQLAlchemy imported) and print its summary; returns the exit code."""
     from tracker.config import resolve_db_url
-    from tracker.ingest import run_ingest
-    from tracker.run_report import RunOptions
+    from tracker.ingest.run import run_ingest
+    from tracker.store.run_report import RunOptions
 
     moment = None
     if observed_at:
-        from tracker.snapshots import parse_moment
+        from tracker.ingest.snapshots import parse_moment
 
         moment = parse_moment(observed_at)
     report = run_ingest(
@@ -167,7 +167,7 @@ def _print_run(report: RunReport, *, quiet: bool) -> int:
 
 def note_runs(reports: list[RunReport]) -> None:
     """Remember the stored runs, so that output which cannot be printed says they were stored."""
-    from tracker.safe_write import note_stored
+    from tracker.reports.safe_write import note_stored
 
     for r in reports:
         if r.run_id is not None:
@@ -184,7 +184,7 @@ def ingest_dataset(
     allow_shrink: AllowShrinkOption = False,
 ) -> None:
     """The open General Staff dataset: personnel, equipment and corrections."""
-    from tracker.feeds.dataset import DatasetFeed
+    from tracker.ingest.feeds.dataset import DatasetFeed
 
     if not snapshots:
         code = run_feed(
@@ -203,7 +203,7 @@ def ingest_orc_losses(
     allow_shrink: AllowShrinkOption = False,
 ) -> None:
     """Orc Losses: a second transcription of the General Staff's reports, each with its official page."""
-    from tracker.feeds.orc_losses import OrcLossesFeed
+    from tracker.ingest.feeds.orc_losses import OrcLossesFeed
 
     code = run_feed(
         OrcLossesFeed(), location, db, quiet=quiet, wait=wait, observed_at=observed_at, allow_shrink=allow_shrink
@@ -217,9 +217,9 @@ def _ingest_snapshots(
     from pathlib import Path
 
     from tracker.config import resolve_db_url
-    from tracker.feeds.dataset import DatasetFeed
+    from tracker.ingest.feeds.dataset import DatasetFeed
+    from tracker.ingest.snapshots import ingest_snapshots, snapshot_folders
     from tracker.reports.store_outputs import run_summary
-    from tracker.snapshots import ingest_snapshots, snapshot_folders
 
     if not location or observed_at:
         raise InvalidInput("--snapshots needs --from FOLDER and takes each snapshot's time from its name")
@@ -248,7 +248,7 @@ def ingest_api(
 
     Without dates it fetches the latest report; with --since/--until it pages through the range.
     """
-    from tracker.feeds.warship import WarshipFeed, date_range
+    from tracker.ingest.feeds.warship import WarshipFeed, date_range
 
     options = date_range(parse_date(since, "--since"), parse_date(until, "--until"))
     if sys.stderr.isatty() and not quiet:
@@ -285,7 +285,7 @@ def ingest_csv(
     is a finding, reported in --source's run. Exits with the worst run's code.
     """
     from tracker.config import resolve_db_url
-    from tracker.csvload import plan_csv
+    from tracker.ingest.csvload import plan_csv
 
     plan = plan_csv(resolve_db_url(db), location, source=source, definition=definition, side=side)
     if plan.bulk:
@@ -322,9 +322,9 @@ def _unregistered_notes(keys: list[str]) -> list[str]:
 def _load_sources(plan: CsvPlan, db: str | None, quiet: bool, wait: float, observed_at: str | None) -> list[int]:
     """A multi-source file's runs, in one transaction; prints each run's summary."""
     from tracker.config import resolve_db_url
-    from tracker.csvload import load_sources
+    from tracker.ingest.csvload import load_sources
+    from tracker.ingest.snapshots import parse_moment
     from tracker.reports.store_outputs import run_summary
-    from tracker.snapshots import parse_moment
 
     # A load of many sources takes seconds to minutes; on a terminal a bar counts them written.
     hidden = quiet or not sys.stderr.isatty()

@@ -183,7 +183,7 @@ def output_path(value: str | None, option: str, what: str) -> Path | None:
 
 
 def echo(text: str) -> None:
-    """Print one output (already made safe by tracker.render)."""
+    """Print one output (already made safe by tracker.reports.render)."""
     typer.echo(text.rstrip("\n"))
 
 
@@ -213,7 +213,7 @@ def fails_in_one_line(command: Callable[..., Any]) -> Callable[..., Any]:
             if failure is None:
                 raise
             code, message = int(failure.exit_code), str(failure)
-        from tracker.render import sanitize
+        from tracker.errors import sanitize
 
         first = message.strip().splitlines()[0] if message.strip() else "invalid input"
         print(f"error: {sanitize(first)}", file=sys.stderr)

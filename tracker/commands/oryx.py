@@ -22,7 +22,7 @@ from tracker.commands.options import DbOption
 from tracker.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from tracker.run_report import RunReport
+    from tracker.store.run_report import RunReport
 
 OryxFromOption = Annotated[
     str | None,
@@ -50,8 +50,8 @@ def ingest_oryx(
     A snapshot has no dates of its own: its figures are dated by when it was taken (the UTC date
     of the fetch, of --observed-at, or of a snapshot folder's name).
     """
-    from tracker.feeds.oryx import OryxFeed
-    from tracker.snapshots import parse_moment
+    from tracker.ingest.feeds.oryx import OryxFeed
+    from tracker.ingest.snapshots import parse_moment
 
     if snapshots:
         raise typer.Exit(_backfill(location, observed_at, db, quiet=quiet, wait=wait, allow_shrink=allow_shrink))
@@ -74,9 +74,9 @@ def _backfill(
     """Ingest every snapshot folder in time order; prints a progress line every PROGRESS_EVERY
     snapshots (stderr), the lines of runs that failed or found warnings, and one total line."""
     from tracker.config import resolve_db_url
-    from tracker.feeds.oryx import OryxFeed
-    from tracker.snapshots import ingest_snapshots, not_yet_seen, snapshot_folders
-    from tracker.sources import ORYX
+    from tracker.ingest.feeds.oryx import OryxFeed
+    from tracker.ingest.snapshots import ingest_snapshots, not_yet_seen, snapshot_folders
+    from tracker.store.source_registry import ORYX
 
     if not location or observed_at:
         raise InvalidInput("--snapshots needs --from FOLDER and takes each snapshot's time from its name")
@@ -139,7 +139,7 @@ def _print_backfill(reports: list[RunReport], refused: int, planned: int, skippe
 
 def _total_line(reports: list[RunReport], planned: int, skipped: str) -> str:
     """One line for a whole backfill: snapshots run, what changed, findings, the latest report."""
-    from tracker.render import sanitize
+    from tracker.errors import sanitize
 
     new = sum(r.counts.new + r.counts.readded for r in reports)
     revised = sum(r.counts.revised for r in reports)

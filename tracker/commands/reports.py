@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 
 from tracker.commands.options import Number, echo, report_command
+from tracker.ingest.values import MOST_FIGURE
 from tracker.reports.options import Period, ReportOptions
-from tracker.values import MOST_FIGURE
 
 TopOption = Annotated[
     int,

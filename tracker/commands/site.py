@@ -28,8 +28,7 @@ def site(out_dir: OutDirOption = "site", db: DbOption = None, quiet: QuietOption
     a PNG fallback), a CSV of every table, and the sources with their licences and date conventions.
     Nothing on the page is loaded from elsewhere; open index.html in any browser."""
     from tracker.config import resolve_db_url
-    from tracker.errors import LocalFileError
-    from tracker.render import sanitize
+    from tracker.errors import LocalFileError, sanitize
     from tracker.site.build import build_site
 
     def progress(message: str) -> None:

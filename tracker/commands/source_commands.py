@@ -12,9 +12,10 @@ import typer
 
 from tracker.commands.ingest import WaitOption
 from tracker.commands.options import DbOption, FormatOption, JsonAliasOption, chosen_format, echo
+from tracker.domain import DATES_BY, DEFINITIONS, SIDES
 from tracker.errors import InvalidInput
 from tracker.reports.options import OutputFormat
-from tracker.sources import DATES_BY, DEFINITIONS, SIDES, SOURCE_KEY, SOURCES, check_choice
+from tracker.store.source_registry import SOURCE_KEY, SOURCES, check_choice
 
 NAME_MAX = 200  # the store's column
 LICENCE_MAX = 1000
@@ -117,7 +118,7 @@ def sources_remove(key: KeyArgument, db: DbOption = None, wait: WaitOption = 10.
 
 def check_source_fields(key: str, **given: str | None) -> dict[str, str | None]:
     """The fields of `tracker sources add`, checked; InvalidInput (exit 2) names the first bad one."""
-    from tracker.claims.validate import check_text, check_url
+    from tracker.claims.parse import check_text, check_url
 
     if not SOURCE_KEY.fullmatch(key):
         raise InvalidInput(f"a source key is up to 64 lowercase letters, digits, '.', '_' or '-': {key[:80]!r}")

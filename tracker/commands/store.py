@@ -20,12 +20,12 @@ from tracker.commands.options import (
 )
 from tracker.errors import InvalidInput
 from tracker.reports.options import OutputFormat, Side
-from tracker.sources import GENERAL_STAFF
+from tracker.store.source_registry import GENERAL_STAFF
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from tracker.daily import DailyOutcome
+    from tracker.api.daily_job import DailyOutcome
 
 StaleHoursOption = Annotated[
     float,
@@ -154,7 +154,7 @@ def feeds_schedule(name: FeedNameArgument, source: FeedSourceOption = None, db: 
 
 
 def _set_role(name: str, role: str, source: str | None, db: str | None) -> None:
-    from tracker.render import sanitize
+    from tracker.errors import sanitize
     from tracker.store.queries import set_feed_role
 
     for changed in set_feed_role(_store(db, write=True), name, role, source=source):
@@ -278,9 +278,9 @@ def daily(
     ones `tracker status` judges. --quiet-unless-news prints only the story (nothing on a quiet
     day); --notify posts it.
     """
+    from tracker.api.daily_job import DailySettings, run_daily_job
+    from tracker.api.notify import notify_url
     from tracker.config import resolve_db_url
-    from tracker.daily import DailySettings, run_daily_job
-    from tracker.notify import notify_url
 
     given = (
         ("--dataset-from", dataset_from),
@@ -313,9 +313,9 @@ def _print_daily(outcome: DailyOutcome, *, quiet: bool, webhook: str | None) -> 
     """Print the job's lines (only its story when `quiet`), failures on stderr, after posting
     the story to `webhook` when there is one; the post's line comes last (when quiet: only a
     failed one)."""
-    from tracker.notify import post_story
-    from tracker.render import sanitize
-    from tracker.safe_write import note_stored
+    from tracker.api.notify import post_story
+    from tracker.errors import sanitize
+    from tracker.reports.safe_write import note_stored
 
     for step in outcome.lines:  # before the first line: output that cannot be written names every stored run
         if step.run_id is not None:
@@ -344,8 +344,8 @@ def feeds_withdrawals(
     """The rows a snapshot left out that are held, not removed (an emptied series, its latest
     reports cut off, a large share of it), per withdrawal: the run that held it, when, how many
     rows, which series and report dates."""
+    from tracker.ingest.withdrawals import list_withdrawals
     from tracker.reports.store_outputs import withdrawals_output
-    from tracker.withdrawals import list_withdrawals
 
     print(
         withdrawals_output(list_withdrawals(_store(db), name, source=source, every=every), chosen_format(fmt, as_json))
@@ -361,8 +361,8 @@ def feeds_accept_withdrawal(
     db: DbOption = None,
 ) -> None:
     """Remove the rows a withdrawal holds: removal revisions, history kept, in a run of its own."""
-    from tracker.render import sanitize
-    from tracker.withdrawals import accept
+    from tracker.errors import sanitize
+    from tracker.ingest.withdrawals import accept
 
     _store(db).dispose()  # a missing store holds nothing: say so rather than create one
     for line in accept(_store(db, write=True), name, source=source, run=run):

@@ -16,8 +16,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from tracker.domain import kyiv_today
 from tracker.reports.options import ReportOptions
-from tracker.values import kyiv_today
 
 CACHE_ENV = "TRACKER_REPORT_CACHE"  # "0" turns the cache off
 CACHE_MAX_ENTRIES = 256
@@ -123,7 +123,7 @@ def served(command: str, opts: ReportOptions, extra: dict[str, Any], produce: Ca
     text = produce()
     if path is not None:
         from tracker.errors import StoreError
-        from tracker.safe_write import write_file
+        from tracker.reports.safe_write import write_file
 
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """What `tracker changes` (and the end of `tracker daily`) prints: the alerts first (a new record,
 a milestone passed), then per feed what its runs changed; JSON for machines with every row.
 
-Wording only: the changes come from tracker.changes.collect_changes.
+Wording only: the changes come from tracker.reports.changes.collect_changes.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from tracker.changes import Changes, FeedChanges, MilestonePassed, NewRecord
-from tracker.render import render_json, render_table, sanitize
-from tracker.withdrawals import RULE as WITHDRAWAL_RULE
+from tracker.errors import sanitize
+from tracker.ingest.withdrawals import RULE as WITHDRAWAL_RULE
+from tracker.reports.changes import Changes, FeedChanges, MilestonePassed, NewRecord
+from tracker.reports.render import render_json, render_table
 
 ROWS_SHOWN = 30  # per section in a table; JSON lists every row
 TEXT_SHOWN = 100  # characters of a finding's message or a note in a table (JSON: all of it)

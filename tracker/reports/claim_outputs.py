@@ -9,8 +9,9 @@ import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from tracker.claims.validate import FIELDS
-from tracker.render import format_value, render_csv, render_json, render_table, sanitize
+from tracker.claims.parse import FIELDS
+from tracker.errors import sanitize
+from tracker.reports.render import format_value, render_csv, render_json, render_table
 
 VERDICT_RULE = (
     "Verdicts (the claim against the series): agrees = within the rounding the claim's digits imply "
@@ -393,7 +394,7 @@ def confirmed_output(
     counts apart ("28 (+1 submarine)"), or every field as JSON or CSV."""
     from tracker.analysis.confirmed import ALONGSIDE, caveat_marks
     from tracker.analysis.confirmed import COLUMNS as CONFIRMED_FIELDS
-    from tracker.sources import source_info
+    from tracker.store.source_registry import source_info
 
     if fmt != "table":
         return rows_output(rows, fmt, CONFIRMED_COLUMNS, CONFIRMED_FIELDS)

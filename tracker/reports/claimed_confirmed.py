@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from tracker.domain import SIDES
 from tracker.errors import InvalidInput
-from tracker.sources import GENERAL_STAFF, SIDES, source_info
+from tracker.store.source_registry import GENERAL_STAFF, source_info
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -17,8 +18,8 @@ if TYPE_CHECKING:
 
 def mapped_metrics(series: str, metric: str | None = None) -> tuple[str, ...]:
     """The General Staff categories a series' types file maps onto (or `metric`, if it is one)."""
-    from tracker.metrics import resolve
-    from tracker.typemap import load_typemap
+    from tracker.domain import resolve
+    from tracker.store.typemap import load_typemap
 
     mapping = load_typemap(series)
     if mapping is None or not mapping.canonical:
@@ -68,7 +69,7 @@ def claimed_confirmed_frame(
         metrics, side=side, claimant=GENERAL_STAFF, claimant_sides=claimant_sides, confirmer=series,
     )  # fmt: skip
     latest_only = not (every or since or until)
-    from tracker.typemap import load_typemap
+    from tracker.store.typemap import load_typemap
 
     mapping = load_typemap(series)
     caveats = {m: mapping.caveat(m) for m in metrics} if mapping is not None else {}
@@ -96,7 +97,7 @@ def series_comparison_frame(
     import pandas as pd
 
     from tracker.analysis.compare import SERIES_DEFINITION, compare_series
-    from tracker.metrics import resolve
+    from tracker.domain import resolve
     from tracker.store.queries import feeds_for, observations_frame, source_as_stored, stored_metrics
     from tracker.store.sources import require_source
 

@@ -31,7 +31,7 @@ def compare_rows(
     sort: str = "date",
 ) -> Comparison:
     """The claims about Russia's losses the filters select (`source` by key, key prefix or name:
-    tracker.sources.matching_sources), each judged by its source's date convention (or by
+    tracker.store.source_registry.matching_sources), each judged by its source's date convention (or by
     `convention`, "report" or "covered", for all) against the General Staff's personnel series
     from `feed` (default: the rule's feed), in `sort` order (date, distance, ratio, source).
     Claims about Ukraine's losses have no daily series to be judged by (tracker.analysis.sidebyside)."""
@@ -39,7 +39,7 @@ def compare_rows(
     from tracker.claims.queries import claims_frame
     from tracker.errors import InvalidInput
     from tracker.reports.feedcheck import staff_personnel
-    from tracker.sources import matching_sources
+    from tracker.store.source_registry import matching_sources
     from tracker.store.sources import known_sources
 
     with engine.connect() as conn:

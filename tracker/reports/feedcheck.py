@@ -3,7 +3,7 @@
 Every series report (records, series, headline, averages) reads one feed of its source
 (tracker.store.queries.resolve_feed: --feed, else $TRACKER_FEED where the source has it, else
 the open dataset's `ua-dataset`, else the fullest feed) and never switches. Beside it, the other
-feeds' totals of the same metric are read and reconciled (tracker.reconcilerows): a report
+feeds' totals of the same metric are read and reconciled (tracker.analysis.reconcile): a report
 date where the read feed's total is contradicted and not backed by the arbiter is *disputed*.
 """
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy import Connection, Engine
 
-    from tracker.reconcilerows import Disagreement
+    from tracker.analysis.reconcile import Disagreement
 
 DISPUTED_MARK = "†"
 DISPUTED_NOTE = (
@@ -82,7 +82,7 @@ def check_feeds(
     as_of: dt.date | None = None,
 ) -> FeedCheck:
     """Reconcile `metric` across the source's feeds (as known on `as_of`) for the report read from `feed`."""
-    from tracker.reconcilerows import reconcile
+    from tracker.analysis.reconcile import reconcile
     from tracker.store.queries import _connection
     from tracker.store.transcriptions import feed_totals, official_pages, source_feeds
 
@@ -105,8 +105,8 @@ def check_feeds(
 def staff_personnel(engine: Engine, feed: str | None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The General Staff's personnel series `compare` judges claims against, from the feed the
     rule chooses, and {"feed", "feeds_agree"} for each of its rows (over the whole series)."""
-    from tracker.sources import GENERAL_STAFF
     from tracker.store.queries import observations_frame
+    from tracker.store.source_registry import GENERAL_STAFF
 
     staff = observations_frame(engine, source=GENERAL_STAFF, metric="personnel", feed=feed)
     check = check_feeds(engine, source=GENERAL_STAFF, metric="personnel", feed=staff.attrs["feed"])

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from tracker.domain import kyiv_today
 from tracker.errors import InvalidInput
-from tracker.sources import GENERAL_STAFF
-from tracker.values import kyiv_today
+from tracker.store.source_registry import GENERAL_STAFF
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from tracker.recordrows import DailyRows
+    from tracker.analysis.daily_rows import DailyRows
 
 
 class By(str, Enum):
@@ -36,7 +36,7 @@ class OutputFormat(str, Enum):
 
 
 class Side(str, Enum):
-    """Whose losses a series counts (tracker.sources.SIDES)."""
+    """Whose losses a series counts (tracker.store.sources.SIDES)."""
 
     russia = "russia"
     ukraine = "ukraine"
@@ -132,13 +132,13 @@ class ReportOptions:
     @property
     def label(self) -> str:
         """The metric's own label (a loaded series' label follows its definition: `series_label`)."""
-        from tracker.metrics import METRICS
+        from tracker.domain import METRICS
 
         return METRICS[self.metric].label
 
     def describe(self) -> dict[str, Any]:
         """What was asked, for the header of every output."""
-        from tracker.recordrows import CONVENTION_TEXT
+        from tracker.analysis.daily_rows import CONVENTION_TEXT
 
         return {
             "metric": self.metric,
@@ -156,8 +156,8 @@ class ReportOptions:
 
 
 def parse_date(text: str | None, option: str) -> dt.date | None:
-    """A date written YYYY-MM-DD (tracker.values' strict rule), or InvalidInput naming the option."""
-    from tracker.values import parse_iso_date
+    """A date written YYYY-MM-DD (tracker.ingest.values' strict rule), or InvalidInput naming the option."""
+    from tracker.ingest.values import parse_iso_date
 
     if text is None:
         return None
@@ -198,8 +198,7 @@ def report_options(
 ) -> ReportOptions:
     """Validate the shared options: a known metric and side, real dates, since not after until,
     and --last or --since/--until (both choose the days: one or the other)."""
-    from tracker.metrics import resolve
-    from tracker.sources import SIDES
+    from tracker.domain import SIDES, resolve
 
     try:
         canonical = resolve(metric).name
@@ -244,7 +243,7 @@ def side_phrase(side: str) -> str:
 
 def source_name(key: str) -> str:
     """A source's short name for sentences: "Oryx" for "Oryx (visually confirmed ...)"."""
-    from tracker.sources import source_info
+    from tracker.store.source_registry import source_info
 
     return source_info(key).name.split(" (")[0]
 
@@ -309,9 +308,9 @@ def load_series(opts: ReportOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def load_daily_rows(opts: ReportOptions) -> DailyRows:
-    """load_daily without pandas (tracker.recordrows): the same rows, attrs and refusals."""
+    """load_daily without pandas (tracker.analysis.daily_rows): the same rows, attrs and refusals."""
+    from tracker.analysis.daily_rows import between_rows, daily_rows
     from tracker.config import resolve_db_url
-    from tracker.recordrows import between_rows, daily_rows
     from tracker.reports.feedcheck import check_feeds
     from tracker.store.queries import observation_rows
     from tracker.store.reading import read_store

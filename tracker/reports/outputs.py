@@ -3,7 +3,7 @@
 Each `*_report` function is what a command prints: it reads the series the options ask for,
 calls the pure analysis functions and renders the result; a repeated question is served from
 the report cache. The `*_output` builders take an already loaded series, for notebooks.
-`records_report` computes on plain rows (tracker.recordrows, records_rows_output) rather than
+`records_report` computes on plain rows (tracker.analysis.daily_rows, records_rows_output) rather than
 DataFrames: the same text without importing pandas, for the first query after new data.
 """
 
@@ -30,7 +30,7 @@ from tracker.reports.options import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from tracker.recordrows import DailyRows
+    from tracker.analysis.daily_rows import DailyRows
 
     Daily = pd.DataFrame | DailyRows  # a daily series: a frame, or rows with the same attrs
 
@@ -69,7 +69,7 @@ def _convention(opts: ReportOptions, daily: Daily) -> str:
 
 def _report_dates(daily: Daily) -> list[Any]:
     """The report dates of the figures a report used (the series in view)."""
-    from tracker.recordrows import DailyRows
+    from tracker.analysis.daily_rows import DailyRows
 
     if isinstance(daily, DailyRows):
         return [r["report_date"] for r in daily.rows]
@@ -106,7 +106,7 @@ def _disputes(daily: Daily) -> list[dict[str, Any]]:
 
 def _mark_disputed(flags: Any) -> str:
     """A table's flags cell, with the disputed mark where the figure is disputed."""
-    from tracker.recordrows import DISPUTED
+    from tracker.analysis.daily_rows import DISPUTED
     from tracker.reports.feedcheck import DISPUTED_MARK
 
     text = "" if flags is None else str(flags)
@@ -127,8 +127,8 @@ def _describe(opts: ReportOptions, daily: Daily) -> dict[str, Any]:
     """What was asked and what the series is, for JSON: its label follows its definition, and
     since/until are the days in view (resolved from --last); the feed read and whether the
     source's other feeds agree."""
-    from tracker.metrics import label_for
-    from tracker.recordrows import CORRECTIONS
+    from tracker.analysis.daily_rows import CORRECTIONS
+    from tracker.domain import label_for
 
     since, until = daily.attrs.get("window", (opts.since, opts.until))
     return {
@@ -147,7 +147,7 @@ def _describe(opts: ReportOptions, daily: Daily) -> dict[str, Any]:
 def _header(opts: ReportOptions, title: str, daily: Daily) -> list[str]:
     """Two lines: what series (label by its definition, whose losses unless Russia's, source,
     days in view) and the date convention."""
-    from tracker.metrics import label_for
+    from tracker.domain import label_for
 
     since, until = daily.attrs.get("window", (opts.since, opts.until))
     scope = []
@@ -172,7 +172,7 @@ def _header(opts: ReportOptions, title: str, daily: Daily) -> list[str]:
 
 def _one_decimal(data: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """(rows, columns) for CSV with the averages of CSV_ROUNDED rounded to one decimal."""
-    from tracker.render import plain, rows_of
+    from tracker.reports.render import plain, rows_of
 
     cols, rows = rows_of(data)
     for row in rows:
@@ -196,7 +196,7 @@ def _date_columns(opts: ReportOptions, *cols: str) -> list[str]:
 def _emit(opts: ReportOptions, daily: Daily, *, table: str, payload: dict[str, Any], csv_rows: Any) -> str:
     """The output in the requested format: JSON carries the options, the series' definition and
     convention too; CSV is one table, averages to one decimal."""
-    from tracker.render import render_csv, render_json
+    from tracker.reports.render import render_csv, render_json
 
     if opts.format == OutputFormat.json.value:
         return render_json({**_describe(opts, daily), **payload})
@@ -206,7 +206,7 @@ def _emit(opts: ReportOptions, daily: Daily, *, table: str, payload: dict[str, A
 
 
 def _first_row(frame: pd.DataFrame) -> dict[str, Any] | None:
-    from tracker.render import rows_of
+    from tracker.reports.render import rows_of
 
     rows = rows_of(frame)[1]
     return rows[0] if rows else None
@@ -231,10 +231,10 @@ def _day(value: Any) -> dt.date | None:
 
 
 def with_urls(table: Any, urls: Mapping[dt.date, str] | None, opts: ReportOptions) -> Any:
-    """`table` (a DataFrame or a tracker.recordrows Table of per-report rows) with a `source_url`
+    """`table` (a DataFrame or a tracker.analysis.daily_rows Table of per-report rows) with a `source_url`
     column: the official page of each row's report date, None where unknown. Unchanged when
     `urls` is None (a builder called without the store's pages) or the rows carry no report date."""
-    from tracker.recordrows import Table
+    from tracker.analysis.daily_rows import Table
 
     if urls is None:
         return table
@@ -289,7 +289,7 @@ def records_output(
     date -> official page) each day's row carries its `source_url`."""
     from tracker.analysis import default_streak_threshold, records
     from tracker.analysis.records import excluded_summary
-    from tracker.metrics import METRICS
+    from tracker.domain import METRICS
 
     refuse_documented(daily, "daily records")
     _check_record_table(table)
@@ -331,8 +331,8 @@ def records_rows_output(
     table: str | None = None,
     urls: Mapping[dt.date, str] | None = None,
 ) -> str:
-    """records_output computed on plain rows (tracker.recordrows), without pandas: the same text."""
-    from tracker.recordrows import excluded_summary_rows, records_of
+    """records_output computed on plain rows (tracker.analysis.daily_rows), without pandas: the same text."""
+    from tracker.analysis.daily_rows import excluded_summary_rows, records_of
 
     refuse_documented(daily, "daily records")
     _check_record_table(table)
@@ -371,7 +371,7 @@ def _check_record_table(table: str | None) -> None:
 @dataclass(frozen=True)
 class RecordsShown:
     """What `records` shows, however it was computed: the tables by name (DataFrames or
-    tracker.recordrows Tables, in RECORD_TABLES order), the records' notes, and the settings."""
+    tracker.analysis.daily_rows Tables, in RECORD_TABLES order), the records' notes, and the settings."""
 
     counted_days: int
     tables: dict[str, Any]
@@ -383,8 +383,8 @@ class RecordsShown:
 
 def _records_text(opts: ReportOptions, daily: Daily, shown: RecordsShown, *, explain: bool, table: str | None) -> str:
     """The records in the requested format (see records_output)."""
-    from tracker.recordrows import record_words
-    from tracker.render import render_table, rows_of
+    from tracker.analysis.daily_rows import record_words
+    from tracker.reports.render import render_table, rows_of
 
     words = record_words(opts.metric)
     tables, notes, top, threshold, step = shown.tables, shown.notes, shown.top, shown.threshold, shown.step
@@ -498,7 +498,7 @@ def averages_output(
     the changes, earlier days for the first rolling windows. A series dated by documentation
     (Oryx) has weekly, monthly, yearly and overall totals of what was documented, no daily ones."""
     from tracker.analysis.averages import averages_table
-    from tracker.render import render_table
+    from tracker.reports.render import render_table
 
     if rolling or period == "day":
         refuse_documented(daily, "daily increments")
@@ -556,7 +556,7 @@ def headline_output(opts: ReportOptions, daily: pd.DataFrame, *, urls: Mapping[d
     """The headline of the last report in view; with `urls` (report date -> official page), its
     numbers carry the `source_url` of the day's report and of the previous record's."""
     from tracker.analysis import headline
-    from tracker.render import render_lines
+    from tracker.reports.render import render_lines
 
     refuse_documented(daily, "a day's figure and its records")
     h = headline(daily, metric=opts.metric, include_flagged=opts.include_flagged)
@@ -596,7 +596,7 @@ def series_output(
     strictly above / below (both: between), and a line counting them. A series dated by
     documentation lists its totals per snapshot. With `urls` (report date -> official page) each
     report's row carries its `source_url` in JSON and CSV."""
-    from tracker.render import render_table
+    from tracker.reports.render import render_table
 
     if not _documented(daily):
         daily = with_urls(daily, urls, opts)
@@ -759,7 +759,7 @@ def notes_output(
     latest: Any = None,
 ) -> str:
     """The "greatest losses direction" notes: a table for people, JSON or CSV (one table)."""
-    from tracker.render import render_csv, render_json, render_table
+    from tracker.reports.render import render_csv, render_json, render_table
 
     if fmt == OutputFormat.json.value:
         return render_json({"source": source, "since": since, "until": until, "count": len(rows), "rows": rows})

@@ -1,5 +1,5 @@
 """`tracker reconcile`: where the feeds (transcriptions) of one source disagree, each feed's value,
-the arbiter's class and verdict (tracker.reconcilerows), and a summary per metric.
+the arbiter's class and verdict (tracker.analysis.reconcile), and a summary per metric.
 
 Reads the store (tracker.store.transcriptions) once: every feed's totals of the source, and the
 official page of each report date.
@@ -41,7 +41,7 @@ def reconcile_options(
     db: str | None,
 ) -> ReconcileOptions:
     """Validate the options: a known metric, real dates, since not after until, no future --as-of."""
-    from tracker.metrics import resolve
+    from tracker.domain import resolve
     from tracker.reports.options import OutputFormat, parse_window
 
     canonical = None
@@ -55,10 +55,10 @@ def reconcile_options(
 
 
 def read_reconciliation(opts: ReconcileOptions) -> Any:
-    """The source's feeds reconciled as the options ask (tracker.reconcilerows.Reconciliation).
+    """The source's feeds reconciled as the options ask (tracker.analysis.reconcile.Reconciliation).
     An unknown source, or one with no data, is a usage error naming the sources there are."""
+    from tracker.analysis.reconcile import reconcile
     from tracker.config import resolve_db_url
-    from tracker.reconcilerows import reconcile
     from tracker.store.reading import fetch, read_store
     from tracker.store.transcriptions import Totals, feed_totals, official_pages, source_feeds
 
@@ -109,7 +109,7 @@ def reconcile_output(opts: ReconcileOptions, found: Any) -> str:
     """The reconciliation in the requested format: a table for people (date, metric, each feed's
     value, class, verdict, stated increase; a summary line per metric; with --all the one-sided
     dates), JSON with everything, or CSV of the disagreements (with --all, the one-sided dates)."""
-    from tracker.render import render_csv, render_json, render_table
+    from tracker.reports.render import render_csv, render_json, render_table
 
     feeds = list(found.feeds)
     rows = [d.as_row(feeds) for d in found.disagreements]
@@ -215,7 +215,7 @@ def store_disagreements(url: str) -> dict[tuple[Any, ...], Any]:
     """Every current disagreement of every source with two feeds or more in the store at `url`,
     by (source, metric, report date, each feed's value): what `tracker daily` compares before and
     after its ingest steps. A store with no source of several feeds costs one query."""
-    from tracker.reconcilerows import reconcile
+    from tracker.analysis.reconcile import reconcile
     from tracker.store.reading import fetch, read_store
     from tracker.store.transcriptions import feed_totals, official_pages
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tracker.render import sanitize
+from tracker.errors import sanitize
 from tracker.reports.store_outputs import machine_output
 
 if TYPE_CHECKING:

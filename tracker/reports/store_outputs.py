@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tracker.errors import ExitCode
-from tracker.render import render_csv, render_json, sanitize
+from tracker.errors import ExitCode, sanitize
+from tracker.reports.render import render_csv, render_json
 
 if TYPE_CHECKING:
-    from tracker.run_report import RunReport
+    from tracker.store.run_report import RunReport
 
 FINDINGS_SHOWN = 20  # after a run; `tracker findings` lists them all
 

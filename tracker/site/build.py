@@ -99,7 +99,7 @@ def build_site(url: str, out_dir: Path | str, *, progress: Callable[[str], None]
     """Write the page, its style, charts and CSVs into `out_dir` (created if missing; files of a
     previous build are replaced, nothing else there is touched). Parts the store cannot answer (no
     claims, no Oryx data) are left out and listed in `skipped` and on the page."""
-    from tracker.safe_write import ensure_folder, publish, scratch_folder, write_file
+    from tracker.reports.safe_write import ensure_folder, publish, scratch_folder, write_file
     from tracker.store.db import open_store
 
     out = Path(out_dir)
@@ -128,7 +128,7 @@ def build_site(url: str, out_dir: Path | str, *, progress: Callable[[str], None]
 def _page(engine: Engine, url: str, work: Path, result: SiteResult, say: Callable[[str], None]) -> Page:
     from tracker.reports.options import load_series, report_options
     from tracker.reports.outputs import report_urls
-    from tracker.sources import GENERAL_STAFF
+    from tracker.store.source_registry import GENERAL_STAFF
 
     opts = report_options(
         metric="personnel",
@@ -181,8 +181,8 @@ def staleness_banner(engine: Engine, latest: dt.date, *, now: dt.datetime | None
     """A warning when the page's figures are out of date — the judgement of `tracker status`: every
     daily feed of the General Staff stale (or, loaded only once from a file, a latest report older
     than the feeds' 36 hours) — with the date of the last successful run; None when they are fresh."""
-    from tracker.sources import GENERAL_STAFF
     from tracker.store.queries import feed_status
+    from tracker.store.source_registry import GENERAL_STAFF
 
     stale_hours = 36.0
     feeds = [r for r in feed_status(engine, now=now, stale_hours=stale_hours) if r["source"] == GENERAL_STAFF]
@@ -221,8 +221,8 @@ def _days(days: float) -> str:
 
 def _write_series_csv(work: Path, daily: pd.DataFrame) -> None:
     """The personnel series the daily and cumulative charts draw: each report, its increment and total."""
-    from tracker.render import render_csv
-    from tracker.safe_write import write_file
+    from tracker.reports.render import render_csv
+    from tracker.reports.safe_write import write_file
 
     keys = [k for k in ("report_date", "increment", "total", "span_days", "flags") if k in daily.columns]
     write_file(work / CHART_DATA["daily"], render_csv(daily[keys].pipe(_dicts), keys))
@@ -246,8 +246,8 @@ def _headline(daily: pd.DataFrame, urls: dict[dt.date, str]) -> Section:
 
 def _changes(engine: Engine) -> Section:
     """What each feed's last successful run changed, with any new record or milestone first."""
-    from tracker.changes import collect_changes, parse_window
     from tracker.reports.change_outputs import alert_lines
+    from tracker.reports.changes import collect_changes, parse_window
 
     found = collect_changes(engine, parse_window("last-run"))
     started = _run_starts(engine, [r["id"] for feed in found.feeds for r in feed.runs])
@@ -332,9 +332,9 @@ def _run_starts(engine: Engine, ids: list[int]) -> dict[int, dt.datetime]:
 def _confirmed(engine: Engine) -> Section:
     """The General Staff's claimed equipment losses beside Oryx's visually confirmed ones, at the
     latest Oryx snapshot of each category."""
-    from tracker.metrics import METRICS
+    from tracker.domain import METRICS
     from tracker.reports.claimed_confirmed import claimed_confirmed_frame
-    from tracker.sources import ORYX
+    from tracker.store.source_registry import ORYX
 
     rows = claimed_confirmed_frame(engine, ORYX).pipe(_dicts)
     for row in rows:
@@ -366,7 +366,7 @@ def _confirmed(engine: Engine) -> Section:
 def _records(daily: pd.DataFrame, urls: dict[dt.date, str], opts: ReportOptions) -> Section:
     """The record progression and the top days, each report linked to its official page where known."""
     from tracker.analysis import default_streak_threshold, records
-    from tracker.metrics import METRICS
+    from tracker.domain import METRICS
     from tracker.reports.outputs import with_urls
 
     rec = records(
@@ -467,8 +467,8 @@ def _rounded(rows: list[dict[str, Any]], keys: tuple[str, ...], places: int = 1)
 def _claims(engine: Engine, url: str) -> Section:
     from tracker.analysis.compare import compare_claims
     from tracker.claims.queries import claims_frame
-    from tracker.sources import GENERAL_STAFF
     from tracker.store.queries import observations_frame
+    from tracker.store.source_registry import GENERAL_STAFF
     from tracker.store.sources import known_sources
 
     # Claims about Ukraine's losses have no daily series to be judged by: the chart sets them side by side.
@@ -568,10 +568,10 @@ def _write_equipment_csv(work: Path, opts: ReportOptions) -> None:
     from dataclasses import replace
 
     from tracker.charts.equipment import weekly
-    from tracker.metrics import MAIN_EQUIPMENT
-    from tracker.render import render_csv
+    from tracker.domain import MAIN_EQUIPMENT
     from tracker.reports.options import load_series
-    from tracker.safe_write import write_file
+    from tracker.reports.render import render_csv
+    from tracker.reports.safe_write import write_file
 
     rows: list[dict[str, Any]] = []
     for metric in MAIN_EQUIPMENT:
@@ -588,8 +588,8 @@ def _write_equipment_csv(work: Path, opts: ReportOptions) -> None:
 def _write_ukraine_claims_csv(work: Path, url: str) -> None:
     """The claims about Ukraine's losses the Ukrainian-losses chart draws, one row per claim."""
     from tracker.claims.queries import list_claims
-    from tracker.render import render_csv
-    from tracker.safe_write import write_file
+    from tracker.reports.render import render_csv
+    from tracker.reports.safe_write import write_file
     from tracker.store.db import open_store
 
     keys = ["key", "source", "source_name", "metric", "definition", "kind", "period", "qualifier", "low", "best"]
@@ -638,8 +638,8 @@ def _sources(engine: Engine, result: SiteResult) -> Section:
 
 
 def _write_csv(work: Path, table: Table) -> None:
-    from tracker.render import render_csv
-    from tracker.safe_write import write_file
+    from tracker.reports.render import render_csv
+    from tracker.reports.safe_write import write_file
 
     name = f"{table.name}.csv"
     rows = table.csv_rows if table.csv_rows is not None else table.rows

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.render import format_value, sanitize
+from tracker.errors import sanitize
+from tracker.reports.render import format_value
 
 STYLE_FILE = "style.css"
 SCRIPT_FILE = "sort.js"

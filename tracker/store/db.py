@@ -134,7 +134,7 @@ def make_engine(url: str, *, write: bool = True) -> Engine:
         def _sqlite_begin(conn: Connection) -> None:
             options = conn.get_execution_options()
             # execution_options(sqlite_foreign_keys=False): a bulk load into an empty table checks
-            # its foreign keys once, at its end (tracker.csvload), not once per row. The pragma
+            # its foreign keys once, at its end (tracker.ingest.csvload), not once per row. The pragma
             # changes nothing inside a transaction, so it is set before every BEGIN.
             conn.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if options.get('sqlite_foreign_keys', True) else 'OFF'}")
             # execution_options(sqlite_begin="IMMEDIATE") takes the write lock at BEGIN, so that

@@ -1,7 +1,7 @@
 """One writer at a time: a lock file beside a SQLite store, an advisory lock on PostgreSQL.
 
 The SQLite lock is taken without SQLAlchemy (`store_file_lock`, given the store's file), so that
-a path which writes with sqlite3 alone (tracker.repeat) takes the very lock every writer takes.
+a path which writes with sqlite3 alone (tracker.ingest.repeat) takes the very lock every writer takes.
 """
 
 from __future__ import annotations

@@ -31,8 +31,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from tracker import run_report
-from tracker.store import reading
+from tracker.store import reading, run_report
 
 # Runs that left the store consistent with their payload (a failed run changed nothing).
 SUCCESS_STATUSES = run_report.SUCCESS_STATUSES
@@ -108,7 +107,7 @@ feed = Table(
     UniqueConstraint("name", "source_id", name="uq_feed_name_source"),
 )
 
-# A canonical category (tracker.metrics): personnel, tanks, ...
+# A canonical category (tracker.domain): personnel, tanks, ...
 metric = Table(
     "metric",
     metadata,
@@ -179,7 +178,7 @@ payload_fetch = Table(
 # total on that report date (from the corrections file), kept apart from the totals; a source
 # that breaks a total down by status (Oryx) stores each part under its status as kind
 # ("destroyed", "damaged", "abandoned", "captured"). `side` is whose losses the figure counts;
-# `definition` what it counts (None: the source's default, see tracker.sources).
+# `definition` what it counts (None: the source's default, see tracker.store.sources).
 observation = Table(
     "observation",
     metadata,
@@ -243,7 +242,7 @@ finding = Table(
 # (`definition`), its `kind` and period with its precision, low / best / high with a qualifier,
 # when it was published (with precision), where it was reported and what it says it is based on.
 # Value columns are nullable because a removal revision carries no values; `metric` is a
-# canonical name (tracker.metrics).
+# canonical name (tracker.domain).
 claim = Table(
     "claim",
     metadata,
@@ -273,7 +272,7 @@ claim = Table(
     Index("ix_claim_key", "claim_key"),
 )
 
-# A withdrawal held back (tracker.withdrawals): the rows a full snapshot left out that the shrink
+# A withdrawal held back (tracker.ingest.withdrawals): the rows a full snapshot left out that the shrink
 # rule judged suspicious (an emptied series, its latest reports cut off, a large share of it).
 # They stay current until someone decides: `tracker feeds accept-withdrawal` removes them (a run
 # of its own, status "accepted"), `--allow-shrink` on a run removes them with its other removals,

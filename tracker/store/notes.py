@@ -12,9 +12,9 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, func, select
 
-from tracker.sources import GENERAL_STAFF
 from tracker.store import models as m
 from tracker.store.db import as_utc
+from tracker.store.source_registry import GENERAL_STAFF
 
 DIRECTION_KEY = "greatest_losses_direction"
 SOURCE_URL_KEY = "source_url"

@@ -17,11 +17,10 @@ import datetime as dt
 import sqlite3
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
+from tracker.domain import KYIV, METRICS
 from tracker.errors import InvalidInput
-from tracker.metrics import METRICS
-from tracker.sources import GENERAL_STAFF, SourceInfo, source_info, with_overrides
 from tracker.store.reading import as_date, as_moment, fetch
-from tracker.values import KYIV
+from tracker.store.source_registry import GENERAL_STAFF, SourceInfo, source_info, with_overrides
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -233,7 +232,7 @@ def observation_rows(
 ) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
     """What observations_frame holds, without pandas: (rows in FRAME_COLUMNS order with dates as
     dt.date, sorted by report date; the frame's attrs). The `records` command reads this."""
-    from tracker.typemap import load_typemap
+    from tracker.store.typemap import load_typemap
 
     # A source with its own types (Oryx) answers a canonical metric with the sum of the types
     # that count toward it, and one of its types with that type's series.
@@ -347,8 +346,8 @@ def _composite(
     side: str,
 ) -> tuple[list[tuple[Any, ...]], str | None]:
     """Rows (in FRAME_COLUMNS order) of the sum of a source's types at each snapshot date
-    (tracker.typemap.composite_rows), and the definition stored with the latest of them."""
-    from tracker.typemap import composite_rows
+    (tracker.store.typemap.composite_rows), and the definition stored with the latest of them."""
+    from tracker.store.typemap import composite_rows
 
     series = {
         name: revisions_at(
@@ -510,7 +509,7 @@ def feed_status(engine: Engine, *, now: dt.datetime | None = None, stale_hours: 
 
 
 def _held(conn: Connection) -> dict[int, list[dict[str, Any]]]:
-    """Every feed's held withdrawals (tracker.withdrawals), for `tracker status`: one statement."""
+    """Every feed's held withdrawals (tracker.ingest.withdrawals), for `tracker status`: one statement."""
     from sqlalchemy import select
 
     from tracker.store import models as m

@@ -31,7 +31,7 @@ T = TypeVar("T")
 SCHEMA_REVISION = "0007_withdrawals"
 BUSY_TIMEOUT_S = 5.0  # how long a connection waits for a writer's commit
 # How every writer's connection to a SQLite store is set up (tracker.store.db's engines, and
-# tracker.repeat's sqlite3 connection): readers never block the writer nor it them, a commit
+# tracker.ingest.repeat's sqlite3 connection): readers never block the writer nor it them, a commit
 # survives a crash (WAL with NORMAL loses at most the last commits on power loss), keys checked.
 WRITER_PRAGMAS = (
     "PRAGMA journal_mode=WAL",

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Connection, insert, select, update
 
-from tracker.metrics import METRICS
-from tracker.sources import source_info
+from tracker.domain import METRICS
 from tracker.store import models as m
+from tracker.store.source_registry import source_info
 
 if TYPE_CHECKING:
-    from tracker.metrics import Metric
+    from tracker.domain import Metric
 
 
 def source_ids(conn: Connection, keys: Iterable[str]) -> dict[str, int]:

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, false, insert, select, update
 
-from tracker.run_report import RevisionCounts
 from tracker.store.reading import sqlite_moment
+from tracker.store.run_report import RevisionCounts
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
 
@@ -76,7 +76,7 @@ class Snapshot:
     removes. `where` bounds what the payload is compared with (a payload of one date window is
     diffed against that window only; every incoming key must lie inside it). `hold`, given the
     keys the payload would remove and the current rows, names those to hold back
-    (tracker.withdrawals): they stay current, neither removed nor seen.
+    (tracker.ingest.withdrawals): they stay current, neither removed nor seen.
     """
 
     filters: Mapping[str, object]

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker.domain import DEFINITIONS
 from tracker.errors import InvalidInput, StoreError
-from tracker.sources import DEFINITIONS, SOURCES, SourceInfo, source_info, with_overrides
 from tracker.store import models as m
 from tracker.store.queries import SOURCE_FIELDS  # the fields a store records, in display order
+from tracker.store.source_registry import SOURCES, SourceInfo, source_info, with_overrides
 
 # Where `tracker sources list` says a source is defined.
 IN_REGISTRY, IN_STORE, OVERRIDES = "registry", "store", "store, overrides registry"
