@@ -553,7 +553,7 @@ def test_a_local_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path,
 def test_the_size_limit_of_a_local_file_is_that_of_http():
     import tracker.ingest.http
     import tracker.ingest.parsed
-    from tracker.ingest.feeds import payload
+    from tracker.ingest.feeds import json_payload as payload
 
     assert tracker.ingest.http.MAX_BYTES == 64 * 2**20
     assert tracker.ingest.http.MAX_BYTES is tracker.ingest.parsed.MAX_BYTES  # one limit, read where no HTTP is imported

@@ -18,43 +18,67 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from tracker.analysis.averages import PERIODS, average_between, period_table, rolling_average
-from tracker.analysis.headline import Headline, headline
-from tracker.analysis.records import (
-    RecordResult,
-    Records,
-    deadliest_day,
-    deadliest_period,
-    deadliest_window,
-    default_streak_threshold,
-    milestones,
-    record_progression,
-    records,
-    split_counted,
-    streaks,
-    top_days,
-)
-from tracker.analysis.series import (
-    BY_COVERED,
-    BY_REPORT,
-    CONVENTION_TEXT,
-    CONVENTIONS,
-    between,
-    daily_series,
-    up_to_report,
-)
-
 if TYPE_CHECKING:
+    from tracker.analysis.averages import PERIODS, average_between, period_table, rolling_average
     from tracker.analysis.compare import CLOSE_TOLERANCE, compare_claims
+    from tracker.analysis.headline import Headline, headline
+    from tracker.analysis.record_frames import (
+        RecordResult,
+        Records,
+        deadliest_day,
+        deadliest_period,
+        deadliest_window,
+        default_streak_threshold,
+        milestones,
+        record_progression,
+        records,
+        split_counted,
+        streaks,
+        top_days,
+    )
+    from tracker.analysis.series import (
+        BY_COVERED,
+        BY_REPORT,
+        CONVENTION_TEXT,
+        CONVENTIONS,
+        between,
+        daily_series,
+        up_to_report,
+    )
 
-# The claims comparison (and the claims model it reads) is imported when first asked for: the
-# series reports never use it. Only names that are not also a module's name can be lazy (importing
-# tracker.analysis.records sets the package's `records` to the module).
-_LAZY = {"CLOSE_TOLERANCE": "compare", "compare_claims": "compare"}
+# Every name is imported from its module when first asked for, so that the rows path
+# (tracker.analysis.daily_rows, tracker.analysis.reconcile: `tracker records`, `tracker
+# reconcile`) never imports pandas through this package.
+_LAZY = {
+    **dict.fromkeys(["PERIODS", "average_between", "period_table", "rolling_average"], "averages"),
+    **dict.fromkeys(["CLOSE_TOLERANCE", "compare_claims"], "compare"),
+    **dict.fromkeys(["Headline", "headline"], "headline"),
+    **dict.fromkeys(
+        [
+            "RecordResult",
+            "Records",
+            "deadliest_day",
+            "deadliest_period",
+            "deadliest_window",
+            "default_streak_threshold",
+            "milestones",
+            "record_progression",
+            "records",
+            "split_counted",
+            "streaks",
+            "top_days",
+        ],
+        "record_frames",
+    ),
+    **dict.fromkeys(
+        ["BY_COVERED", "BY_REPORT", "CONVENTION_TEXT", "CONVENTIONS", "between", "daily_series", "up_to_report"],
+        "series",
+    ),
+}
 
 
 def __getattr__(name: str) -> Any:
-    """`from tracker.analysis import compare_claims`: the name from its module, on first use."""
+    """`from tracker.analysis import daily_series`: the name from its module, on first use."""
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)

@@ -229,7 +229,7 @@ def between_rows(daily: DailyRows, since: dt.date | None, until: dt.date | None)
     return DailyRows(rows, dict(daily.attrs))
 
 
-# --- records (tracker.analysis.records adapts these to DataFrames) -------------------------
+# --- records (tracker.analysis.record_frames adapts these to DataFrames) -------------------------
 
 
 @dataclass(frozen=True)
@@ -530,7 +530,7 @@ def excluded_summary_rows(excluded: Table) -> Table:
 def record_rows(
     daily: DailyRows, *, top: int, streak_threshold: float, milestone_step: int, include_flagged: bool
 ) -> RowRecords:
-    """Every record `tracker records` shows, as tracker.analysis.records.records gives them."""
+    """Every record `tracker records` shows, as tracker.analysis.record_frames.records gives them."""
     counted, excluded = split_rows(daily, include_flagged)
     window_name = f"deadliest_{DEADLIEST_WINDOW_DAYS}_days"
     month = period_record(daily, "month", include_flagged)

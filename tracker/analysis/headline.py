@@ -2,7 +2,7 @@
 milestones just passed, the 7-day average, the month so far against earlier months, and the pace
 (the last 30 days against the 30 before and a year earlier: tracker.analysis.trend).
 
-Records leave out doubtful days (as tracker.analysis.records does) and the summary says how
+Records leave out doubtful days (as tracker.analysis.record_frames does) and the summary says how
 many; averages count every day.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from tracker.analysis.averages import period_table, rolling_average
-from tracker.analysis.records import record_words, split_counted
+from tracker.analysis.record_frames import record_words, split_counted
 from tracker.analysis.series import BY_COVERED, CONVENTION_TEXT, up_to_report
 from tracker.analysis.trend import trend, trend_sentence
 from tracker.domain import INVASION_START, METRICS, label_for

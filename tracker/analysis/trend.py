@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from tracker.analysis.records import split_counted
+from tracker.analysis.record_frames import split_counted
 
 TREND_DAYS = 30
 MIN_SHARE_COUNTED = 0.5  # of a window's days, for its average to stand

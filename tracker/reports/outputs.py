@@ -288,7 +288,7 @@ def records_output(
     (top_days by default). Given `table`, every format shows that table alone. With `urls` (report
     date -> official page) each day's row carries its `source_url`."""
     from tracker.analysis import default_streak_threshold, records
-    from tracker.analysis.records import excluded_summary
+    from tracker.analysis.record_frames import excluded_summary
     from tracker.domain import METRICS
 
     refuse_documented(daily, "daily records")
