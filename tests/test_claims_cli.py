@@ -179,6 +179,31 @@ def test_claims_list_filters_by_source_metric_kind_and_period(store: str, capsys
     }
 
 
+def test_claims_list_source_matches_by_key_prefix_or_name_as_compare_does(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    from tracker.ingest.feeds.claims import DEFAULT_FILE
+
+    with DEFAULT_FILE.open(encoding="utf-8", newline="") as handle:
+        curated = list(csv.DictReader(handle))
+
+    def listed(query: str) -> tuple[int, list[dict[str, str]], str]:
+        code, out, err = run_tracker(capsys, "claims", "list", "--source", query, "--format", "json", "--db", store)
+        return code, json.loads(out) if code == 0 else [], err
+
+    code, uk, _ = listed("uk")
+    assert code == 0
+    assert sorted(r["key"] for r in uk) == sorted(r["claim_key"] for r in curated if r["source"].startswith("uk-"))
+    assert {r["source"] for r in uk} >= {"uk-defence-intelligence", "uk-fcdo"}
+    assert listed("UK")[1] == uk  # a word of the sources' names ("UK Defence Intelligence", ...)
+    code, ua, _ = listed("ua")
+    assert sorted(r["key"] for r in ua) == sorted(r["claim_key"] for r in curated if r["source"].startswith("ua-"))
+    assert [r["source"] for r in listed("csis")[1]] == ["csis"] * sum(r["source"] == "csis" for r in curated)
+    code, _, err = listed("nowhere")
+    assert code == ExitCode.USAGE and "'nowhere' matches no source" in err and "uk-fcdo" in err
+    assert len(err.splitlines()) == 1
+
+
 def test_claims_list_prints_a_table_and_a_csv(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = run_tracker(capsys, "claims", "list", "--db", store, "--source", "us-dod", "--side", "russia")
     assert code == 0

@@ -129,11 +129,12 @@ def list_claims(
 ) -> list[dict[str, Any]]:
     """The current claims (not removed), oldest publication first; `period` keeps claims whose
     period overlaps it (e.g. '2024', '2024-09', '2024-05-01/2024-06-30'), `subject` those about
-    one side's losses (russia or ukraine)."""
+    one side's losses (russia or ukraine), `source` those of the sources it names (a key, a key
+    prefix or a word of the name, as `compare --source`)."""
     t = m.claim
     query = _base_query().where(t.c.superseded_at.is_(None), t.c.removed.is_(False))
     if source:
-        query = query.where(m.source.c.key == source)
+        query = query.where(m.source.c.key.in_(_chosen(engine, source)))
     if metric:
         try:
             query = query.where(t.c.metric == resolve(metric).name)
@@ -198,3 +199,12 @@ def claim_history(engine: Engine, ident: str) -> list[list[dict[str, Any]]]:
                 revisions.append(d)
             out.append(revisions)
         return out
+
+
+def _chosen(engine: Engine | Connection, source: str) -> list[str]:
+    from tracker.store.sources import chosen_sources, known_sources
+
+    if isinstance(engine, Connection):
+        return chosen_sources(known_sources(engine), source)
+    with engine.connect() as conn:
+        return chosen_sources(known_sources(conn), source)

@@ -20,7 +20,13 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 # The filters `claims list` and `compare` share (compare filters "as in claims list").
-ClaimSourceOption = Annotated[str | None, typer.Option("--source", help="Only claims of this source.")]
+ClaimSourceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        help="Only claims of these sources: a key, a key prefix (uk: uk-defence-intelligence, …) or a word of the name (UK).",
+    ),
+]
 ClaimMetricOption = Annotated[str | None, typer.Option("--metric", help="Only claims of this metric.")]
 ClaimKindOption = Annotated[str | None, typer.Option("--kind", help="Only this kind.")]
 ClaimPeriodOption = Annotated[

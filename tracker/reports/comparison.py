@@ -37,20 +37,14 @@ def compare_rows(
     Claims about Ukraine's losses have no daily series to be judged by (tracker.analysis.sidebyside)."""
     from tracker.analysis.compare import compare_claims, sort_comparison
     from tracker.claims.queries import claims_frame
-    from tracker.errors import InvalidInput
     from tracker.reports.feedcheck import staff_personnel
-    from tracker.store.source_registry import matching_sources
-    from tracker.store.sources import known_sources
+    from tracker.store.sources import chosen_sources, known_sources
 
     with engine.connect() as conn:
         known = known_sources(conn)
     claims = claims_frame(engine, metric=metric, kind=kind, period=period, subject="russia")
     if source is not None:
-        chosen = matching_sources(source, known)
-        if not chosen:
-            raise InvalidInput(
-                f"--source {source[:40]!r} matches no source (by key, key prefix or name); sources: {', '.join(known)}"
-            )
+        chosen = chosen_sources(known, source)
         claims = claims.loc[claims["source"].isin(chosen)].reset_index(drop=True)
     staff, read = staff_personnel(engine, feed)
     dates_by = {key: info.dates_by for key, info in known.items()}

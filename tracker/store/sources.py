@@ -13,7 +13,7 @@ from tracker.domain import DEFINITIONS
 from tracker.errors import InvalidInput, StoreError
 from tracker.store import models as m
 from tracker.store.queries import SOURCE_FIELDS  # the fields a store records, in display order
-from tracker.store.source_registry import SOURCES, SourceInfo, source_info, with_overrides
+from tracker.store.source_registry import SOURCES, SourceInfo, matching_sources, source_info, with_overrides
 
 # Where `tracker sources list` says a source is defined.
 IN_REGISTRY, IN_STORE, OVERRIDES = "registry", "store", "store, overrides registry"
@@ -32,6 +32,18 @@ def known_sources(conn: Connection) -> dict[str, SourceInfo]:
     for key, fields in _stored(conn).items():
         out[key] = with_overrides(source_info(key), **fields)
     return out
+
+
+def chosen_sources(known: Mapping[str, SourceInfo], query: str) -> list[str]:
+    """The keys a --source filter names (by key, key prefix or a word of the name:
+    tracker.store.source_registry.matching_sources), or InvalidInput (exit 2) naming the sources
+    there are when it names none: one rule for `compare` and `claims list`."""
+    chosen = matching_sources(query, known)
+    if not chosen:
+        raise InvalidInput(
+            f"--source {query[:40]!r} matches no source (by key, key prefix or name); sources: {', '.join(known)}"
+        )
+    return chosen
 
 
 def require_source(conn: Connection, key: str) -> None:
