@@ -81,6 +81,27 @@ def test_no_shipped_claim_links_to_an_aggregator_or_rewrite_site() -> None:
     assert hosts["csis-2026-01-casualties"] == "www.csis.org"
 
 
+# Sites that retell what others published (agencies, state outlets, reprints): first-hand for nothing.
+RETELLINGS = ("sputnikglobe.com", "rt.com", "republicworld.com", "alarabiya.net", "dagens.com",
+              "hawaiitribune-herald.com", "themoscowtimes.com")  # fmt: skip
+NOT_FIRST_HAND = "First-hand page not found ("
+
+
+def test_a_claim_cited_through_a_retelling_says_so_and_names_what_it_retells() -> None:
+    claims = shipped()
+    retold = {k for k, c in claims.items() if NOT_FIRST_HAND in (c.note or "")}
+    # 56 of 73 (issue 23): 32 Defence Intelligence updates (posts on X), 9 Zelensky figures, 6 from
+    # the New York Times' US estimates, all 5 of Russia's defence ministry's, and 4 single claims.
+    assert (len(retold), sum(claims[k].source == "uk-defence-intelligence" for k in retold)) == (56, 32)
+    for key in retold:
+        assert claims[key].url and "); quoted via " in (claims[key].note or ""), key
+    hosts = {k: urlsplit(c.url).hostname or "" for k, c in claims.items() if c.url}
+    on_retellings = {k for k, h in hosts.items() if any(h == r or h.endswith("." + r) for r in RETELLINGS)}
+    assert on_retellings and on_retellings <= retold
+    # The 11 November 2024 news rows cite the Evening Standard's report (not dagens.com).
+    assert {hosts[k] for k in ("news-2024-11-11-day", "news-2024-11-11-total")} == {"streaming.standard.co.uk"}
+
+
 # --- the corrections of issue 10, claim by claim ---------------------------------------------------
 
 
@@ -199,6 +220,11 @@ def test_no_shipped_claim_links_to_an_aggregator_or_rewrite_site() -> None:
         (
             "ru-mod-2024-12-16-2024-total",
             ("ru-mod", "killed_or_wounded", "period_total", "2024-01-01/2024-12-15", "more than 560,000", "2024-12-16"),
+        ),
+        # The plain 159,000 of the ministry's summary of Shoigu's report (Sputnik's reprint said "over").
+        (
+            "ru-mod-2023-12-19-counteroffensive",
+            ("ru-mod", "killed_or_wounded", "period_total", "2023-06-04/2023-12-19", "159,000", "2023-12-19"),
         ),
         ("csis-2026-01-ukraine-killed", ("csis", "killed", "cumulative", "2025-12", "100,000–140,000", "2026-01-27")),
         ("uk-osce-2025-02-ukraine-killed", ("uk-fcdo", "killed", "cumulative", "2025-01", "about 43,000", "2025-02")),
