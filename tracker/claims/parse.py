@@ -27,7 +27,7 @@ from tracker.claims.claim import (
     parse_period,
     source_problem,
 )
-from tracker.domain import resolve
+from tracker.domain import kyiv_today, resolve
 from tracker.errors import InvalidInput
 from tracker.store.source_registry import SOURCES
 
@@ -169,7 +169,7 @@ def claim_from_fields(
         published = parse_period(get["published"])
     except ValueError as exc:
         raise InvalidInput(f"published: {exc}") from None
-    today = today or dt.date.today()
+    today = today or kyiv_today()
     if published.start > today:
         raise InvalidInput(f"published {get['published']} is in the future")
     if period.start > published.end:
