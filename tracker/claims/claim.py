@@ -13,13 +13,14 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import get_args, get_type_hints
 
+from tracker import domain
+
 SUBJECTS = ("russia", "ukraine")  # whose losses
+# What a claim's figure counts: tracker.domain's personnel definitions, worded as it words them,
+# in the order claims are listed and grouped (the parts before their sum).
 DEFINITIONS = {
-    "killed": "killed",
-    "wounded": "wounded",
-    "killed_or_wounded": "killed or wounded",
-    "killed_confirmed_by_name": "killed, confirmed by name",
-    "missing": "missing",
+    key: domain.DEFINITIONS[key].wording
+    for key in ("killed", "wounded", "killed_or_wounded", "killed_confirmed_by_name", "missing")
 }
 KINDS = {
     "cumulative": "cumulative total as of a date",
