@@ -484,10 +484,11 @@ def test_an_empty_store_is_a_one_line_error(
 
 def test_generated_date_comes_from_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     from tracker.charts.output import generated_date
+    from tracker.domain import kyiv_today
 
     assert generated_date() == dt.date(2024, 1, 2)
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    assert generated_date() == dt.date.today()
+    assert generated_date() == kyiv_today()
 
 
 def test_the_cli_does_not_import_matplotlib_until_a_chart_is_drawn() -> None:

@@ -12,10 +12,11 @@ import sys
 import pytest
 
 from tests.clirun import run_tracker
+from tests.records_reference import records_output
 from tracker.analysis.daily_rows import DailyRows, Table, default_threshold, split_rows
 from tracker.errors import InvalidInput
 from tracker.reports.options import load_daily, load_daily_rows, report_options
-from tracker.reports.outputs import records_output, records_rows_output, report_urls
+from tracker.reports.outputs import records_rows_output, report_urls
 
 # (shared options, records' own options): every format, convention, window, metric and setting.
 CASES = [

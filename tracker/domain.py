@@ -38,6 +38,8 @@ class Definition:
     key: str
     wording: str  # how a label says it: "Personnel (killed)"
     kind: str  # the metric kind it applies to: "personnel" or "equipment"
+    # Whether a series (a source's figures) may count it; "missing" is only ever a claim's.
+    of_series: bool = True
 
 
 DEFINITIONS: dict[str, Definition] = {
@@ -49,8 +51,11 @@ DEFINITIONS: dict[str, Definition] = {
         Definition("killed_confirmed_by_name", "deaths confirmed by name", "personnel"),
         Definition("claimed", "claimed", "equipment"),
         Definition("confirmed", "visually confirmed", "equipment"),
+        Definition("missing", "missing", "personnel", of_series=False),
     ]
 }
+# What a series or a source's figures may count (`ingest csv --definition`, `sources add`).
+SERIES_DEFINITIONS = tuple(d.key for d in DEFINITIONS.values() if d.of_series)
 # What a figure counts when neither the series nor its source says: the General Staff's terms.
 DEFAULT_DEFINITION = {"personnel": "killed_or_wounded", "equipment": "claimed"}
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE
 from tracker.charts.output import FORMATS, generated_date, image_format, save
+from tracker.domain import kyiv_today
 from tracker.errors import InvalidInput
 from tracker.store.source_registry import GENERAL_STAFF
 
@@ -96,7 +97,7 @@ class Loader:
         if metric not in self._daily:
             r = self.request
             self._daily[metric] = daily_series(
-                self.observations(metric), by=r.by, metric=metric, today=r.as_of or dt.date.today()
+                self.observations(metric), by=r.by, metric=metric, today=r.as_of or kyiv_today()
             )
         return self._daily[metric]
 

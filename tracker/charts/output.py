@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from tracker.charts.theme import styled
+from tracker.domain import kyiv_today
 from tracker.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -19,7 +20,8 @@ FORMATS = ("png", "svg")
 
 
 def generated_date() -> dt.date:
-    """The chart's "generated" date: SOURCE_DATE_EPOCH (UTC) when set, so builds reproduce."""
+    """The chart's "generated" date: SOURCE_DATE_EPOCH (UTC) when set, so builds reproduce;
+    else today in Kyiv, the day reports are dated by."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
         from tracker.config import whole_number
@@ -27,7 +29,7 @@ def generated_date() -> dt.date:
         # Up to the last second of 9999-12-31: every date a chart can print.
         seconds = whole_number(epoch, "$SOURCE_DATE_EPOCH", low=0, high=253_402_300_799, unit="seconds since 1970")
         return dt.datetime.fromtimestamp(seconds, dt.UTC).date()
-    return dt.date.today()
+    return kyiv_today()
 
 
 def source_line(source_keys: Sequence[str], convention: str | None, generated: dt.date) -> str:

@@ -68,7 +68,7 @@ def short_reason(subject: str, metric: str, definition: str, series_metric: str)
     if metric != series_metric:
         return f"a count of {metric}"
     return f"{DEFINITIONS.get(definition, definition.replace('_', ' '))} only".replace(
-        "killed, confirmed by name only", "deaths confirmed by name"
+        "deaths confirmed by name only", "deaths confirmed by name"
     )
 
 

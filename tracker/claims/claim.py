@@ -10,15 +10,17 @@ import calendar
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
+from typing import get_args, get_type_hints
+
+from tracker import domain
 
 SUBJECTS = ("russia", "ukraine")  # whose losses
+# What a claim's figure counts: tracker.domain's personnel definitions, worded as it words them,
+# in the order claims are listed and grouped (the parts before their sum).
 DEFINITIONS = {
-    "killed": "killed",
-    "wounded": "wounded",
-    "killed_or_wounded": "killed or wounded",
-    "killed_confirmed_by_name": "killed, confirmed by name",
-    "missing": "missing",
+    key: domain.DEFINITIONS[key].wording
+    for key in ("killed", "wounded", "killed_or_wounded", "killed_confirmed_by_name", "missing")
 }
 KINDS = {
     "cumulative": "cumulative total as of a date",
@@ -151,28 +153,37 @@ def rounding_unit(value: float) -> float:
     return 10.0**-decimals
 
 
+# A field's column in a claims file, where it is not the field's own name: a period and a
+# published date are one text each ("2024-Q3", "2024-10-09/2024-10-20") for their parts.
+_COLUMN = "column"
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimRecord:
-    """One figure of one statement, validated (see tracker.claims.parse)."""
+    """One figure of one statement, validated (see tracker.claims.parse).
 
-    key: str  # stable, chosen by the curator: revisions of the claim share it
+    The one list of a claim's fields: what is stored (STORED_FIELDS), a claims file's columns
+    (COLUMNS, REQUIRED) and what makes two claims the same statement (IDENTITY_FIELDS) follow
+    from it, in its order."""
+
+    key: str = field(metadata={_COLUMN: "claim_key"})  # chosen by the curator: revisions share it
     source: str  # tracker.store.sources key of who made the claim
     subject: str  # whose losses
     metric: str  # canonical metric (tracker.domain)
     definition: str  # what the figure counts (DEFINITIONS)
     kind: str  # KINDS
-    period_start: dt.date
-    period_end: dt.date
-    period_precision: str
+    period_start: dt.date = field(metadata={_COLUMN: "period"})
+    period_end: dt.date = field(metadata={_COLUMN: "period"})
+    period_precision: str = field(metadata={_COLUMN: "period"})
     qualifier: str | None
     low: float | None
     best: float | None
     high: float | None
-    published_date: dt.date
-    published_precision: str
+    published_date: dt.date = field(metadata={_COLUMN: "published"})
+    published_precision: str = field(metadata={_COLUMN: "published"})
     url: str | None
-    note: str | None
     based_on: str | None
+    note: str | None
 
     @property
     def period(self) -> str:
@@ -187,25 +198,23 @@ class ClaimRecord:
         return tuple(getattr(self, name) for name in STORED_FIELDS)
 
 
-STORED_FIELDS = (
-    "source",
-    "subject",
-    "metric",
-    "definition",
-    "kind",
-    "period_start",
-    "period_end",
-    "period_precision",
-    "qualifier",
-    "low",
-    "best",
-    "high",
-    "published_date",
-    "published_precision",
-    "url",
-    "note",
-    "based_on",
+def column_of(name: str) -> str:
+    """The claims file's column a ClaimRecord field is written in: 'period' for period_end."""
+    return next(str(f.metadata.get(_COLUMN, f.name)) for f in fields(ClaimRecord) if f.name == name)
+
+
+# Every field but the key, in the dataclass' order: the claim table's value columns.
+STORED_FIELDS = tuple(f.name for f in fields(ClaimRecord) if f.name != "key")
+# A claims file's columns (its header, in this order), one for each field or group of fields.
+COLUMNS = tuple(dict.fromkeys(column_of(f.name) for f in fields(ClaimRecord)))
+# The columns a claim cannot leave blank: those of the fields that cannot be None.
+REQUIRED = tuple(
+    dict.fromkeys(
+        column_of(name) for name, hint in get_type_hints(ClaimRecord).items() if type(None) not in get_args(hint)
+    )
 )
+# What makes two claims the same statement, whatever their key, URL, basis or note.
+IDENTITY_FIELDS = tuple(f for f in STORED_FIELDS if f not in ("url", "based_on", "note"))
 
 
 def figure_label(qualifier: str | None, low: float | None, best: float | None, high: float | None) -> str:

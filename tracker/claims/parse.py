@@ -6,6 +6,7 @@ hand-edited file; nothing is silently coerced except case and spacing of vocabul
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -14,36 +15,23 @@ from collections.abc import Collection, Mapping
 from urllib.parse import urlsplit
 
 from tracker.claims.claim import (
+    COLUMNS,
     DEFINITIONS,
+    IDENTITY_FIELDS,
     KINDS,
     QUALIFIERS,
+    REQUIRED,
     SUBJECTS,
     ClaimRecord,
+    column_of,
     parse_period,
     source_problem,
 )
-from tracker.domain import resolve
+from tracker.domain import kyiv_today, resolve
 from tracker.errors import InvalidInput
 from tracker.store.source_registry import SOURCES
 
-FIELDS = (
-    "claim_key",
-    "source",
-    "subject",
-    "metric",
-    "definition",
-    "kind",
-    "period",
-    "qualifier",
-    "low",
-    "best",
-    "high",
-    "published",
-    "url",
-    "based_on",
-    "note",
-)
-REQUIRED = ("claim_key", "source", "subject", "metric", "definition", "kind", "period", "published")
+FIELDS = COLUMNS  # a claims file's columns, from the ClaimRecord's fields
 KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,127}")
 NOTE_MAX = 1000
 BASED_ON_MAX = 300
@@ -181,7 +169,7 @@ def claim_from_fields(
         published = parse_period(get["published"])
     except ValueError as exc:
         raise InvalidInput(f"published: {exc}") from None
-    today = today or dt.date.today()
+    today = today or kyiv_today()
     if published.start > today:
         raise InvalidInput(f"published {get['published']} is in the future")
     if period.start > published.end:
@@ -213,49 +201,23 @@ def claim_from_fields(
 
 def identity(claim: ClaimRecord) -> tuple[object, ...]:
     """What makes two claims the same statement, whatever their key, note or URL."""
-    return (
-        claim.source,
-        claim.subject,
-        claim.metric,
-        claim.definition,
-        claim.kind,
-        claim.period_start,
-        claim.period_end,
-        claim.period_precision,
-        claim.qualifier,
-        claim.low,
-        claim.best,
-        claim.high,
-        claim.published_date,
-        claim.published_precision,
-    )
+    return tuple(getattr(claim, name) for name in IDENTITY_FIELDS)
 
 
 def to_fields(claim: ClaimRecord) -> dict[str, str]:
-    """The text fields of a claim, as a CSV row writes them (the inverse of claim_from_fields)."""
+    """The text fields of a claim, as a CSV row writes them (the inverse of claim_from_fields):
+    a field of its own as its text, a period or a published date as the claim words it."""
 
-    def num(x: float | None) -> str:
-        if x is None:
+    def text(value: object) -> str:
+        if value is None:
             return ""
-        return str(int(x)) if float(x).is_integer() else repr(float(x))
+        if isinstance(value, float):
+            return str(int(value)) if value.is_integer() else repr(value)
+        return str(value)
 
-    return {
-        "claim_key": claim.key,
-        "source": claim.source,
-        "subject": claim.subject,
-        "metric": claim.metric,
-        "definition": claim.definition,
-        "kind": claim.kind,
-        "period": claim.period,
-        "qualifier": claim.qualifier or "",
-        "low": num(claim.low),
-        "best": num(claim.best),
-        "high": num(claim.high),
-        "published": claim.published,
-        "url": claim.url or "",
-        "based_on": claim.based_on or "",
-        "note": claim.note or "",
-    }
+    own = {column_of(f.name): getattr(claim, f.name) for f in dataclasses.fields(claim)}
+    own.update(period=claim.period, published=claim.published)
+    return {column: text(own[column]) for column in COLUMNS}
 
 
 def default_key(source: str, published: str, kind: str, period: str) -> str:

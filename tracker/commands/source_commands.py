@@ -12,7 +12,7 @@ import typer
 
 from tracker.commands.ingest import WaitOption
 from tracker.commands.options import DbOption, FormatOption, JsonAliasOption, chosen_format, echo
-from tracker.domain import DATES_BY, DEFINITIONS, SIDES
+from tracker.domain import DATES_BY, SERIES_DEFINITIONS, SIDES
 from tracker.errors import InvalidInput
 from tracker.reports.options import OutputFormat
 from tracker.store.source_registry import SOURCE_KEY, SOURCES, check_choice
@@ -50,7 +50,7 @@ DefinitionOption = Annotated[
     typer.Option(
         "--definition",
         show_default=False,
-        help=f"What its figures count by default: {', '.join(DEFINITIONS)}. Without one, personnel "
+        help=f"What its figures count by default: {', '.join(SERIES_DEFINITIONS)}. Without one, personnel "
         "counts killed and wounded, equipment claimed losses.",
     ),
 ]
@@ -123,7 +123,7 @@ def check_source_fields(key: str, **given: str | None) -> dict[str, str | None]:
     if not SOURCE_KEY.fullmatch(key):
         raise InvalidInput(f"a source key is up to 64 lowercase letters, digits, '.', '_' or '-': {key[:80]!r}")
     out: dict[str, str | None] = {}
-    for option, allowed in (("dates_by", DATES_BY), ("side", SIDES), ("definition", tuple(DEFINITIONS))):
+    for option, allowed in (("dates_by", DATES_BY), ("side", SIDES), ("definition", SERIES_DEFINITIONS)):
         out[option] = check_choice(option, given.get(option), allowed)
     for option, limit in (("name", NAME_MAX), ("licence", LICENCE_MAX)):
         text = given.get(option)

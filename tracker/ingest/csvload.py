@@ -224,7 +224,7 @@ class CsvPlan:
 def plan_csv(url: str, location: str, *, source: str, definition: str | None, side: str | None) -> CsvPlan:
     """Read the file once and plan its runs: each source's side (given, else the store's or the
     registry's), the definition given. InvalidInput for a bad --source, --side or --definition."""
-    from tracker.domain import DEFINITIONS, SIDES
+    from tracker.domain import SERIES_DEFINITIONS, SIDES
     from tracker.errors import InvalidInput
     from tracker.store.source_registry import SOURCE_KEY, check_choice, source_info
     from tracker.store.sources import sources_for_run
@@ -234,7 +234,7 @@ def plan_csv(url: str, location: str, *, source: str, definition: str | None, si
             f"--source must be a short key of lowercase letters, digits, '.', '_' or '-': {source[:80]!r}"
         )
     side = check_choice("side", side, SIDES)
-    definition = check_choice("definition", definition, tuple(DEFINITIONS))
+    definition = check_choice("definition", definition, SERIES_DEFINITIONS)
     fetched = _read_once(location)
     survey = _survey(fetched, source)
     known = sources_for_run(url)

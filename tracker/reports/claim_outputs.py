@@ -9,7 +9,9 @@ import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from tracker.claims.claim import STORED_FIELDS, column_of
 from tracker.claims.parse import FIELDS
+from tracker.claims.queries import COLUMNS as READ_COLUMNS
 from tracker.errors import sanitize
 from tracker.reports.render import format_value, render_csv, render_json, render_table
 
@@ -61,30 +63,9 @@ def rows_output(
     return render_table(rows, keys, headers=headers, notes=notes, formats=formats, limits=limits)
 
 
-LIST_FIELDS = [
-    "id",
-    "key",
-    "source",
-    "source_name",
-    "subject",
-    "metric",
-    "definition",
-    "kind",
-    "period",
-    "qualifier",
-    "low",
-    "best",
-    "high",
-    "figure",
-    "published",
-    "url",
-    "based_on",
-    "note",
-    "feed",
-    "revision",
-    "entered_at",
-    "revised_at",
-]
+# What `claims list` prints as JSON or CSV: every column a claim is read with but the parts of its
+# period and published date (their text stands for them) and the run that stored it.
+LIST_FIELDS = [c for c in READ_COLUMNS if (c not in STORED_FIELDS or column_of(c) == c) and c != "run_id"]
 LIST_COLUMNS = [
     ("id", "id", None),
     ("source", "source", 26),

@@ -4,7 +4,8 @@ Each `*_report` function is what a command prints: it reads the series the optio
 calls the pure analysis functions and renders the result; a repeated question is served from
 the report cache. The `*_output` builders take an already loaded series, for notebooks.
 `records_report` computes on plain rows (tracker.analysis.daily_rows, records_rows_output) rather than
-DataFrames: the same text without importing pandas, for the first query after new data.
+DataFrames: the text without importing pandas, for the first query after new data (its pandas
+twin, tests/records_reference.py, is the reference tests hold it to).
 """
 
 from __future__ import annotations
@@ -270,56 +271,6 @@ DEFAULT_CSV_TABLE = "top_days"
 ONE_ROW_TABLES = ("deadliest_day", "deadliest_7_days", "deadliest_month", "deadliest_year")
 
 
-def records_output(
-    opts: ReportOptions,
-    daily: pd.DataFrame,
-    *,
-    top: int,
-    streak_threshold: float | None,
-    milestone_step: int | None,
-    explain: bool = False,
-    table: str | None = None,
-    urls: Mapping[dt.date, str] | None = None,
-) -> str:
-    """The records of the daily series in the requested format.
-
-    The table is short: the days left out are counted by reason (`explain` lists every one, and
-    the months and years left out with why); JSON holds everything; CSV is one table, `table`
-    (top_days by default). Given `table`, every format shows that table alone. With `urls` (report
-    date -> official page) each day's row carries its `source_url`."""
-    from tracker.analysis import default_streak_threshold, records
-    from tracker.analysis.record_frames import excluded_summary
-    from tracker.domain import METRICS
-
-    refuse_documented(daily, "daily records")
-    _check_record_table(table)
-    threshold = (
-        streak_threshold
-        if streak_threshold is not None
-        else default_streak_threshold(daily, include_flagged=opts.include_flagged)
-    )
-    step = milestone_step or METRICS[opts.metric].milestone_step
-    rec = records(
-        daily,
-        top=top,
-        streak_threshold=threshold,
-        milestone_step=step,
-        include_flagged=opts.include_flagged,
-        metric=opts.metric,
-    )
-    r = rec.results
-    tables: dict[str, Any] = {name: res.table for name, res in r.items()}
-    tables.update(
-        excluded=rec.excluded,
-        excluded_summary=excluded_summary(rec.excluded),
-        excluded_months=r["deadliest_month"].excluded,
-        excluded_years=r["deadliest_year"].excluded,
-    )
-    notes = {name: res.note for name, res in r.items()}
-    shown = RecordsShown(rec.counted_days, _linked(tables, urls, opts), notes, top, threshold, step)
-    return _records_text(opts, daily, shown, explain=explain, table=table)
-
-
 def records_rows_output(
     opts: ReportOptions,
     daily: DailyRows,
@@ -331,7 +282,12 @@ def records_rows_output(
     table: str | None = None,
     urls: Mapping[dt.date, str] | None = None,
 ) -> str:
-    """records_output computed on plain rows (tracker.analysis.daily_rows), without pandas: the same text."""
+    """The records of the daily rows (tracker.analysis.daily_rows) in the requested format, without
+    pandas. The table is short: the days left out are counted by reason (`explain` lists every
+    one, and the months and years left out with why); JSON holds everything; CSV is one table,
+    `table` (top_days by default). Given `table`, every format shows that table alone. With `urls`
+    (report date -> official page) each day's row carries its `source_url`. tests/records_reference.py
+    computes the same text from DataFrames (tracker.analysis.record_frames), the reference it is held to."""
     from tracker.analysis.daily_rows import excluded_summary_rows, records_of
 
     refuse_documented(daily, "daily records")
@@ -382,7 +338,7 @@ class RecordsShown:
 
 
 def _records_text(opts: ReportOptions, daily: Daily, shown: RecordsShown, *, explain: bool, table: str | None) -> str:
-    """The records in the requested format (see records_output)."""
+    """The records in the requested format (see records_rows_output)."""
     from tracker.analysis.daily_rows import record_words
     from tracker.reports.render import render_table, rows_of
 
