@@ -19,10 +19,11 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from tracker import __version__
 from tracker.errors import BadPayload, SourceUnreachable, redact_userinfo, sanitize
@@ -40,6 +41,7 @@ TIMEOUT_ENV = "TRACKER_HTTP_TIMEOUT"  # overrides TIMEOUT (e.g. for a slow link,
 DEADLINE_ENV = "TRACKER_HTTP_DEADLINE"  # overrides DEADLINE
 
 log = logging.getLogger("tracker.ingest.http")
+T = TypeVar("T")
 
 
 def make_client(*, timeout: float = TIMEOUT, transport: httpx.BaseTransport | None = None) -> httpx.Client:
@@ -145,45 +147,108 @@ def _fetch(
     limits: Limits,
 ) -> Fetched:
     """`fetch` without hiding a user:password@ (its caller does)."""
-    timeout, attempt_deadline, max_bytes = limits.timeout, limits.attempt_deadline, limits.max_bytes
-    backoff, max_backoff = limits.backoff, limits.max_backoff
+    timeout = limits.timeout
     read_timeout = _positive("timeout", timeout) if timeout is not None else env_seconds(TIMEOUT_ENV, TIMEOUT)
     total = _positive("deadline", deadline) if deadline is not None else env_seconds(DEADLINE_ENV, DEADLINE)
-    _positive("attempt_deadline", attempt_deadline)
-    end = time.monotonic() + total
-    own_client = client is None
-    http = client if client is not None else make_client(timeout=read_timeout)
-    attempts = max(0, retries) + 1
+    _positive("attempt_deadline", limits.attempt_deadline)
+    get = _Get(max(0, retries) + 1, url, role, limits, read_timeout, total, time.monotonic() + total)
+    return get.run(client, sleep)
+
+
+class _Retried(Generic[T]):
+    """A request made again after a failure worth another attempt (`_Transient`), with a client
+    of its own unless given one: the loop a GET and a webhook's POST share. A subclass makes one
+    attempt, says how long to wait before the next (or raises to stop) and logs the retry."""
+
+    attempts: int
+    timeout: float  # a client of its own waits this long to connect and for each read
+
+    def run(self, client: httpx.Client | None, sleep: Callable[[float], None]) -> T:
+        """Attempt until one succeeds, or a failure (or `wait`) raises; `sleep` between attempts."""
+        with _client(client, self.timeout) as http:
+            failure: _Transient | None = None
+            for attempt in range(1, self.attempts + 1):
+                try:
+                    return self.once(http, attempt, failure)
+                except _Transient as exc:
+                    failure = exc
+                pause = self.wait(failure, attempt)
+                self.retrying(failure, pause, attempt)
+                sleep(pause)
+            raise AssertionError("unreachable")  # the loop returns or raises
+
+    def once(self, http: httpx.Client, attempt: int, failure: _Transient | None) -> T:
+        """Attempt number `attempt` (`failure`: the last one's, if any)."""
+        raise NotImplementedError
+
+    def wait(self, failure: _Transient, attempt: int) -> float:
+        """Seconds to wait after attempt `attempt` failed, or the SourceUnreachable that ends it."""
+        raise NotImplementedError
+
+    def retrying(self, failure: _Transient, pause: float, attempt: int) -> None:
+        """Log that attempt `attempt + 1` follows in `pause` seconds."""
+        raise NotImplementedError
+
+
+@contextmanager
+def _client(client: httpx.Client | None, timeout: float) -> Iterator[httpx.Client]:
+    """`client`, or one of our own (closed after) waiting `timeout` seconds for each read."""
+    if client is not None:
+        yield client
+        return
+    own = make_client(timeout=timeout)
     try:
-        for attempt in range(1, attempts + 1):
-            left = end - time.monotonic()
-            # An attempt ends at its own deadline or the fetch's, whichever comes first.
-            limit = attempt_deadline if attempt_deadline < left else None
-            try:
-                return _get_once(
-                    http,
-                    url,
-                    role=role,
-                    max_bytes=max_bytes,
-                    timeout=read_timeout,
-                    window=min(attempt_deadline, left),
-                    limit=limit,
-                )
-            except _Transient as exc:
-                wait = _next_wait(url, exc, attempt, attempts, end - time.monotonic(), total, backoff, max_backoff)
-                cause = exc.cause
-            log.info(
-                "%s: %s; retrying in %.1fs (attempt %d of %d)", redact_userinfo(url), cause, wait, attempt + 1, attempts
-            )
-            sleep(wait)
-            if time.monotonic() >= end:  # the sleep overran what was left: no time for an attempt
-                raise SourceUnreachable(
-                    f"{url}: no complete answer within {_secs(total)} s ({_tried(attempt)}; last: {cause})"
-                )
-        raise AssertionError("unreachable")  # the loop returns or raises
+        yield own
     finally:
-        if own_client:
-            http.close()
+        own.close()
+
+
+@dataclass
+class _Get(_Retried[Fetched]):
+    """A GET of `url` within `total` seconds (ending at monotonic time `end`), as `fetch` says."""
+
+    attempts: int
+    url: str
+    role: str
+    limits: Limits
+    timeout: float
+    total: float
+    end: float
+
+    def once(self, http: httpx.Client, attempt: int, failure: _Transient | None) -> Fetched:
+        left = self.end - time.monotonic()
+        if failure is not None and left <= 0:  # the sleep overran what was left: no time for an attempt
+            raise SourceUnreachable(
+                f"{self.url}: no complete answer within {_secs(self.total)} s "
+                f"({_tried(attempt - 1)}; last: {failure.cause})"
+            )
+        attempt_deadline = self.limits.attempt_deadline
+        return _get_once(
+            http,
+            self.url,
+            role=self.role,
+            max_bytes=self.limits.max_bytes,
+            timeout=self.timeout,
+            window=min(attempt_deadline, left),
+            # An attempt ends at its own deadline or the fetch's, whichever comes first.
+            limit=attempt_deadline if attempt_deadline < left else None,
+        )
+
+    def wait(self, failure: _Transient, attempt: int) -> float:
+        left, limits = self.end - time.monotonic(), self.limits
+        return _next_wait(
+            self.url, failure, attempt, self.attempts, left, self.total, limits.backoff, limits.max_backoff
+        )
+
+    def retrying(self, failure: _Transient, pause: float, attempt: int) -> None:
+        log.info(
+            "%s: %s; retrying in %.1fs (attempt %d of %d)",
+            redact_userinfo(self.url),
+            failure.cause,
+            pause,
+            attempt + 1,
+            self.attempts,
+        )
 
 
 def _next_wait(
@@ -222,6 +287,19 @@ def _tried(attempts: int) -> str:
     return f"{attempts} attempt" + ("s" if attempts > 1 else "")
 
 
+def _worth_retrying(status: int) -> bool:
+    """Whether an HTTP status may turn out otherwise on a later attempt: 429 and 5xx."""
+    return status == 429 or status >= 500
+
+
+def _status_line(status: int) -> str:
+    """An HTTP status as a message words it: "HTTP 404 Not Found". The standard reason phrase,
+    not the server's: that text could hold anything."""
+    import httpx
+
+    return f"HTTP {status} {httpx.codes.get_reason_phrase(status)}".rstrip()
+
+
 def _get_once(
     client: httpx.Client, url: str, *, role: str, max_bytes: int, timeout: float, window: float, limit: float | None
 ) -> Fetched:
@@ -238,12 +316,11 @@ def _get_once(
         ):
             watchdog.answered(response)
             status = response.status_code
-            if status == 429 or status >= 500:
+            if _worth_retrying(status):
                 retry_after = _parse_retry_after(response.headers.get("Retry-After"))
                 raise _Transient(f"HTTP {status}", retry_after)
             if not response.is_success:
-                # The standard reason phrase, not the server's: that text could hold anything.
-                raise SourceUnreachable(f"{url}: HTTP {status} {httpx.codes.get_reason_phrase(status)}".rstrip())
+                raise SourceUnreachable(f"{url}: {_status_line(status)}")
             content = _read_body(url, response, max_bytes, watchdog)
             watchdog.stand_down()  # before the connection goes back to a pool, where it is no longer ours
             final = str(response.url)
@@ -471,55 +548,64 @@ def post_json(
     NOTIFY_TIMEOUT), however slowly the server answers; connection errors, timeouts, 5xx and 429
     are tried again `retries` times after `backoff` seconds (or the server's Retry-After, at most
     `timeout`). Redirects are not followed: a redirected POST may arrive as a GET, posting nothing."""
-    import httpx
-
     limit = _positive("timeout", timeout) if timeout is not None else env_seconds(TIMEOUT_ENV, NOTIFY_TIMEOUT)
-    shown = webhook_label(url)
-    own_client = client is None
-    http = client if client is not None else make_client(timeout=limit)
-    attempts = max(0, retries) + 1
-    headers = {"Content-Type": "application/json; charset=utf-8"}
-    try:
-        for attempt in range(1, attempts + 1):
-            watchdog = _Watchdog(limit, limit)
-            wait = backoff
-            try:
-                with (
-                    watchdog,
-                    http.stream(
-                        "POST",
-                        url,
-                        content=body,
-                        headers=headers,
-                        timeout=limit,
-                        follow_redirects=False,
-                        extensions={"trace": watchdog.trace},
-                    ) as response,
-                ):
-                    watchdog.answered(response)
-                    answer = _short_answer(response, watchdog)
-                    status = response.status_code
-                if response.is_success:
-                    return status
-                reason = f"HTTP {status} {httpx.codes.get_reason_phrase(status)}".rstrip() + answer
-                if not (status == 429 or status >= 500):
-                    raise SourceUnreachable(f"{shown}: {reason} ({_tried(attempt)})")
-                asked = _parse_retry_after(response.headers.get("Retry-After"))
-                wait = min(asked, limit) if asked is not None else backoff
-            except httpx.TimeoutException:
-                reason = watchdog.cause() or f"no answer within {_secs(limit)} s"
-            except (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError) as exc:
-                reason = watchdog.cause() or f"connection failed ({_one_line(exc).replace(url, shown)})"
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                raise SourceUnreachable(f"{shown}: {_one_line(exc).replace(url, shown)}") from None
-            if attempt == attempts:
-                raise SourceUnreachable(f"{shown}: {reason} ({_tried(attempt)})")
-            log.info("%s: %s; posting again in %.1fs", shown, reason, wait)
-            sleep(wait)
-        raise AssertionError("unreachable")  # the loop returns or raises
-    finally:
-        if own_client:
-            http.close()
+    return _Post(max(0, retries) + 1, url, webhook_label(url), body, backoff, limit).run(client, sleep)
+
+
+@dataclass
+class _Post(_Retried[int]):
+    """A webhook's POST of `body`, as `post_json` says; only `shown` (not `url`) goes into what
+    is raised or logged."""
+
+    attempts: int
+    url: str
+    shown: str
+    body: bytes
+    backoff: float
+    timeout: float  # for each attempt, whole
+
+    def once(self, http: httpx.Client, attempt: int, failure: _Transient | None) -> int:
+        import httpx
+
+        url, shown, limit = self.url, self.shown, self.timeout
+        watchdog = _Watchdog(limit, limit)
+        try:
+            with (
+                watchdog,
+                http.stream(
+                    "POST",
+                    url,
+                    content=self.body,
+                    headers={"Content-Type": "application/json; charset=utf-8"},
+                    timeout=limit,
+                    follow_redirects=False,
+                    extensions={"trace": watchdog.trace},
+                ) as response,
+            ):
+                watchdog.answered(response)
+                answer = _short_answer(response, watchdog)
+                status = response.status_code
+        except httpx.TimeoutException:
+            raise _Transient(watchdog.cause() or f"no answer within {_secs(limit)} s") from None
+        except (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError) as exc:
+            raise _Transient(watchdog.cause() or f"connection failed ({_one_line(exc).replace(url, shown)})") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise SourceUnreachable(f"{shown}: {_one_line(exc).replace(url, shown)}") from None
+        if response.is_success:
+            return status
+        reason = _status_line(status) + answer
+        if not _worth_retrying(status):
+            raise SourceUnreachable(f"{shown}: {reason} ({_tried(attempt)})")
+        raise _Transient(reason, _parse_retry_after(response.headers.get("Retry-After")))
+
+    def wait(self, failure: _Transient, attempt: int) -> float:
+        if attempt == self.attempts:
+            raise SourceUnreachable(f"{self.shown}: {failure.cause} ({_tried(attempt)})")
+        asked = failure.retry_after
+        return min(asked, self.timeout) if asked is not None else self.backoff
+
+    def retrying(self, failure: _Transient, pause: float, attempt: int) -> None:
+        log.info("%s: %s; posting again in %.1fs", self.shown, failure.cause, pause)
 
 
 def webhook_label(url: str) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import and_, attrgetter, eq, ge, gt, is_not, itemgetter, le, lt, mod, ne, not_, sub
-from typing import cast
+from typing import NamedTuple, cast
 
 from tracker.domain import INVASION_START
 
@@ -458,7 +458,26 @@ def _outliers(incs: list[int | None], spans: list[int] | None, add: AddFinding) 
     in a calm range (see `_calm`), or above a cutoff (see `_rise_cutoff`), only the increments
     above the cutoff can be outliers, so only they are judged point by point.
     """
-    # Indices of one-day increments (defined, span <= 1).
+    idx, vals = _one_day_increments(incs, spans)
+    m = len(vals)
+    if m - 1 < OUTLIER_MIN_NEIGHBOURS or _calm(min(vals), max(vals)):
+        return
+    for s in range(0, m, _OUTLIER_BLOCK):
+        for j in _judged(vals, s, min(m, s + _OUTLIER_BLOCK)):
+            found = _outlier(vals, j)
+            if found is not None:
+                med, count, z = found
+                add(
+                    idx[j],
+                    OUTLIER,
+                    WARNING,
+                    f"increment {_fmt(vals[j])} is far from its neighbours (median {med:,.0f} of "
+                    f"{count} nearby days, robust z {z:.1f}): likely not one day's losses",
+                )
+
+
+def _one_day_increments(incs: list[int | None], spans: list[int] | None) -> tuple[Sequence[int], list[int]]:
+    """The indices of the one-day increments (defined, spanning at most one day) and their values."""
     idx: Sequence[int]
     if spans is None:  # only the first increment may be undefined
         first = 0 if incs[0] is not None else 1
@@ -466,48 +485,46 @@ def _outliers(incs: list[int | None], spans: list[int] | None, add: AddFinding) 
     else:
         idx = [i for i in compress(range(len(spans)), map(le, spans, repeat(1))) if incs[i] is not None]
         vals = cast(list[int], list(map(incs.__getitem__, idx)))  # idx keeps only defined increments
-    m = len(vals)
+    return idx, vals
+
+
+def _judged(vals: list[int], s: int, e: int) -> Iterable[int]:
+    """The increments of the block [s, e) that may be outliers: all of them, or only those above a
+    cutoff that none at or below can pass (see `_rise_cutoff`)."""
+    k, m = OUTLIER_NEIGHBOURS, len(vals)
+    # Every increment of the block and every neighbour it is judged against, sorted. Each
+    # point's neighbours are among them, so the median of its c neighbours (at least their
+    # ((c - 1) // 2)-th smallest) is at least the same-rank smallest of these.
+    around = sorted(vals[max(0, s - k) : e + k])
+    c = 2 * k if k <= s and e + k <= m else OUTLIER_MIN_NEIGHBOURS  # the fewest neighbours judged
+    cutoff = _rise_cutoff(around[(c - 1) // 2]) if around[0] >= 0 and c >= 1 else None
+    return range(s, e) if cutoff is None else compress(range(s, e), map(gt, vals[s:e], repeat(cutoff)))
+
+
+def _outlier(vals: list[int], j: int) -> tuple[float, int, float] | None:
+    """Whether increment j is an outlier by the rule of `_outliers`: the median of its
+    neighbours, how many they are and its robust z; None when it is not."""
     k = OUTLIER_NEIGHBOURS
-    if m - 1 < OUTLIER_MIN_NEIGHBOURS or _calm(min(vals), max(vals)):
-        return
-    for s in range(0, m, _OUTLIER_BLOCK):
-        e = min(m, s + _OUTLIER_BLOCK)
-        # Every increment of the block and every neighbour it is judged against, sorted. Each
-        # point's neighbours are among them, so the median of its c neighbours (at least their
-        # ((c - 1) // 2)-th smallest) is at least the same-rank smallest of these.
-        around = sorted(vals[max(0, s - k) : e + k])
-        c = 2 * k if k <= s and e + k <= m else OUTLIER_MIN_NEIGHBOURS  # the fewest neighbours judged
-        cutoff = _rise_cutoff(around[(c - 1) // 2]) if around[0] >= 0 and c >= 1 else None
-        judged = range(s, e) if cutoff is None else compress(range(s, e), map(gt, vals[s:e], repeat(cutoff)))
-        for j in judged:
-            neighbours = vals[max(0, j - k) : j] + vals[j + 1 : j + 1 + k]
-            if len(neighbours) < OUTLIER_MIN_NEIGHBOURS:
-                continue
-            neighbours.sort()
-            h = len(neighbours) // 2  # the median, as _median_sorted takes it
-            med = float(neighbours[h]) if len(neighbours) % 2 else (neighbours[h - 1] + neighbours[h]) / 2
-            x = vals[j]
-            dev = abs(x - med)
-            if dev < OUTLIER_MIN_ABS_DEVIATION or dev <= OUTLIER_MIN_RELATIVE * abs(med):
-                continue
-            least_scale = max((OUTLIER_DISPERSION * abs(med)) ** 0.5, OUTLIER_MIN_SCALE)
-            if dev / least_scale <= OUTLIER_Z:  # the MAD can only raise the scale, lowering z
-                continue
-            mad = _median_sorted(sorted(abs(v - med) for v in neighbours))
-            scale = max(MAD_TO_SIGMA * mad, least_scale)
-            z = dev / scale
-            if z <= OUTLIER_Z:
-                continue
-            wide = vals[max(0, j - OUTLIER_SPARSE_WINDOW) : j + 1 + OUTLIER_SPARSE_WINDOW]
-            if wide.count(0) > OUTLIER_MAX_ZERO_SHARE * (len(wide) - 1):
-                continue
-            add(
-                idx[j],
-                OUTLIER,
-                WARNING,
-                f"increment {_fmt(x)} is far from its neighbours (median {med:,.0f} of "
-                f"{len(neighbours)} nearby days, robust z {z:.1f}): likely not one day's losses",
-            )
+    neighbours = vals[max(0, j - k) : j] + vals[j + 1 : j + 1 + k]
+    if len(neighbours) < OUTLIER_MIN_NEIGHBOURS:
+        return None
+    neighbours.sort()
+    h = len(neighbours) // 2  # the median, as _median_sorted takes it
+    med = float(neighbours[h]) if len(neighbours) % 2 else (neighbours[h - 1] + neighbours[h]) / 2
+    dev = abs(vals[j] - med)
+    if dev < OUTLIER_MIN_ABS_DEVIATION or dev <= OUTLIER_MIN_RELATIVE * abs(med):
+        return None
+    least_scale = max((OUTLIER_DISPERSION * abs(med)) ** 0.5, OUTLIER_MIN_SCALE)
+    if dev / least_scale <= OUTLIER_Z:  # the MAD can only raise the scale, lowering z
+        return None
+    mad = _median_sorted(sorted(abs(v - med) for v in neighbours))
+    z = dev / max(MAD_TO_SIGMA * mad, least_scale)
+    if z <= OUTLIER_Z:
+        return None
+    wide = vals[max(0, j - OUTLIER_SPARSE_WINDOW) : j + 1 + OUTLIER_SPARSE_WINDOW]
+    if wide.count(0) > OUTLIER_MAX_ZERO_SHARE * (len(wide) - 1):
+        return None
+    return med, len(neighbours), z
 
 
 def _usual_unit(values: list[int]) -> tuple[int, list[int] | None]:
@@ -683,8 +700,23 @@ class _Runs:
         it short. A full side needs _COARSE_FULL_WHOLE multiples of the unit among its runs, a
         short one _COARSE_MIN_WHOLE, and those are multiples of the finest unit (`_clusters`).
         """
-        values = self.values
-        v = values[i]
+        sides = self._sides(i, b, units)
+        if sides is None:
+            return None
+        for unit in reversed(sides.units):  # the coarsest unit that makes a stretch
+            for step, where in ((-1, "before"), (1, "after")):
+                if not (sides.open_before if step < 0 else sides.open_after):
+                    continue
+                found = self._stretch(sides, unit, step)
+                if found is not None:
+                    share, size = found
+                    return _coarse_message(self.values[i], unit, share, size, where)
+        return None
+
+    def _sides(self, i: int, b: int, units: list[int]) -> _Sides | None:
+        """The sides of report i (in run b) that screening leaves open, and the units its total
+        may be rounded to; None when no side or no unit is left."""
+        v = self.values[i]
         start, end = max(0, i - COARSE_MAX_REACH), min(self.last, i + COARSE_MAX_REACH)
         rises_before, rises_after = self.rises(start, i), self.rises(i, end)
         screened = self.screened
@@ -695,53 +727,64 @@ class _Runs:
         candidates = [u for u in units if v >= COARSE_MIN_MULTIPLE * u and v % u == 0]
         if not candidates:
             return None
-        totals = self.totals
         window = COARSE_WINDOW - 1
         first = self.run(start) if rises_before else 0  # the runs within reach, if they rise
         final = self.run(end) if rises_after else 0
         if screened and rises_before and open_before and b not in self.closing_full:
             # Only a short side can be rounded: fewer runs in reach, or the highest floor above
             # the first run a full side would take.
-            open_before = b - window < first or totals[b - window] < COARSE_MIN_MULTIPLE * candidates[-1]
+            open_before = b - window < first or self.totals[b - window] < COARSE_MIN_MULTIPLE * candidates[-1]
         if screened and rises_after and open_after and b not in self.opening_full:
             # After it, totals are at least its own, so above the floor: only the reach is short.
             open_after = final < b + window
         if not (open_before or open_after):
             return None
-        for unit in reversed(candidates):  # the coarsest unit that makes a stretch
-            floor = COARSE_MIN_MULTIPLE * unit
-            closing, opening = self.clusters_of(unit)
-            for step, where in ((-1, "before"), (1, "after")):
-                share: float | None
-                if not (open_before if step < 0 else open_after):
-                    continue
-                if step < 0 and rises_before:
-                    if b not in closing:  # too few multiples of the unit among the runs in reach
-                        continue
-                    # The runs up to b rise, so those below the floor come first.
-                    lo = max(first, bisect_left(totals, floor, first, b + 1), b - window)
-                    hi = b
-                elif step > 0 and rises_after:
-                    if b not in opening:
-                        continue
-                    lo, hi = b, min(final, b + window)  # all >= v >= floor
-                else:
-                    side = _distinct_side(values, i, step, floor)
-                    share = _rounded_stretch(side, unit)
-                    if share is None:
-                        continue
-                    return _coarse_message(v, unit, share, len(side), where)
-                size = hi - lo + 1
-                if size < COARSE_MIN_DISTINCT:
-                    continue
-                whole_at = self.of_unit(unit)
-                whole = bisect_right(whole_at, hi) - bisect_left(whole_at, lo)
-                if whole / size < COARSE_MIN_SHARE:  # as _stretch_share decides, before the half units
-                    continue
-                share = _stretch_share(whole, totals[lo : hi + 1], unit)
-                if share is not None:
-                    return _coarse_message(v, unit, share, size, where)
-        return None
+        return _Sides(i, b, candidates, first, final, rises_before, rises_after, open_before, open_after)
+
+    def _stretch(self, sides: _Sides, unit: int, step: int) -> tuple[float, int] | None:
+        """The share of the distinct totals rounded to `unit` on one side (before it for a `step`
+        of -1) of a report, and how many they are, when that side is a rounded stretch; else None."""
+        b, window, floor = sides.run, COARSE_WINDOW - 1, COARSE_MIN_MULTIPLE * unit
+        closing, opening = self.clusters_of(unit)
+        if step < 0 and sides.rises_before:
+            if b not in closing:  # too few multiples of the unit among the runs in reach
+                return None
+            # The runs up to b rise, so those below the floor come first.
+            lo = max(sides.first, bisect_left(self.totals, floor, sides.first, b + 1), b - window)
+            hi = b
+        elif step > 0 and sides.rises_after:
+            if b not in opening:
+                return None
+            lo, hi = b, min(sides.final, b + window)  # all >= v >= floor
+        else:
+            side = _distinct_side(self.values, sides.report, step, floor)
+            share = _rounded_stretch(side, unit)
+            return None if share is None else (share, len(side))
+        size = hi - lo + 1
+        if size < COARSE_MIN_DISTINCT:
+            return None
+        whole_at = self.of_unit(unit)
+        whole = bisect_right(whole_at, hi) - bisect_left(whole_at, lo)
+        if whole / size < COARSE_MIN_SHARE:  # as _stretch_share decides, before the half units
+            return None
+        share = _stretch_share(whole, self.totals[lo : hi + 1], unit)
+        return None if share is None else (share, size)
+
+
+class _Sides(NamedTuple):
+    """A coarse candidate as screening leaves it (see `_Runs.reason`): report and run, the units
+    its total may be rounded to (finest first), the first and final runs within reach of a side
+    that rises, and which sides rise and which are open."""
+
+    report: int
+    run: int
+    units: list[int]
+    first: int
+    final: int
+    rises_before: bool
+    rises_after: bool
+    open_before: bool
+    open_after: bool
 
 
 def _coarse_message(v: int, unit: int, share: float, size: int, where: str) -> str:

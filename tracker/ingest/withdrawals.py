@@ -259,9 +259,7 @@ def record_claims(
         if removed or key in back:
             done.append(row_id)
             closed[withdrawal_id] = closed.get(withdrawal_id, False) or removed
-    for start in range(0, len(done), 500):
-        conn.execute(update(r).where(r.c.id.in_(done[start : start + 500])).values(closed_run_id=run_id))
-    _close_finished(conn, closed, run_id, now)
+    _close_rows(conn, done, closed, Stamp(now, run_id))
     return finding
 
 
@@ -307,6 +305,25 @@ def documented_drops(
     `start`) whose figure falls below the series' previous snapshot (its last point before
     `start`, stored or held) by more than DOCUMENTED_DROP_SHARE and DOCUMENTED_DROP_MIN:
     (metric id, side) -> (last value, lowest new)."""
+    last, days = _last_stored_totals(conn, feed_id, start)
+    _count_held_drops(conn, feed_id, start, last, days)
+    drops: dict[tuple[int, str], tuple[int, int]] = {}
+    for (metric_id, side, _day), values in totals.items():
+        before, new = last.get((metric_id, side)), values[0]
+        if before is None or new is None:
+            continue
+        fall = before - new
+        if fall > DOCUMENTED_DROP_MIN and fall > DOCUMENTED_DROP_SHARE * before:
+            lowest = min(new, drops.get((metric_id, side), (before, new))[1])
+            drops[(metric_id, side)] = (before, lowest)
+    return drops
+
+
+def _last_stored_totals(
+    conn: Connection, feed_id: int, start: dt.date
+) -> tuple[dict[tuple[int, str], Any], dict[tuple[int, str], dt.date]]:
+    """Each series' last current total before `start` in the store: (metric id, side) -> value,
+    and -> its report date."""
     obs = m.observation
     current = and_(
         obs.c.feed_id == feed_id, obs.c.kind == "total", obs.c.superseded_at.is_(None), obs.c.removed.is_(False)
@@ -332,13 +349,26 @@ def documented_drops(
             .where(current)
         )
     }
-    # A drop held before counts as the previous snapshot: a fall is held once, at the snapshot
-    # that brings it, and a figure that stays down is stored the next time (the drop "at once"
-    # is what looks broken; Oryx's own recounts move a category down and keep it there).
     days = {
         (metric_id, side): day
         for metric_id, side, day in conn.execute(select(latest.c.metric_id, latest.c.side, latest.c.day))
     }
+    return last, days
+
+
+def _count_held_drops(
+    conn: Connection,
+    feed_id: int,
+    start: dt.date,
+    last: dict[tuple[int, str], Any],
+    days: dict[tuple[int, str], dt.date],
+) -> None:
+    """Take a drop an open withdrawal held before `start` as its series' previous snapshot (in
+    `last` and `days`) when it is later than the stored total.
+
+    A fall is held once, at the snapshot that brings it, and a figure that stays down is stored
+    the next time (the drop "at once" is what looks broken; Oryx's own recounts move a category
+    down and keep it there)."""
     w, r = m.withdrawal, m.withdrawal_row
     for metric_id, side, day, values in conn.execute(
         select(r.c.metric_id, r.c.side, r.c.report_date, r.c.held_values)
@@ -355,16 +385,6 @@ def documented_drops(
         if day > days.get((metric_id, side), dt.date.min):
             days[(metric_id, side)] = day
             last[(metric_id, side)] = json.loads(values)[0]
-    drops: dict[tuple[int, str], tuple[int, int]] = {}
-    for (metric_id, side, _day), values in totals.items():
-        before, new = last.get((metric_id, side)), values[0]
-        if before is None or new is None:
-            continue
-        fall = before - new
-        if fall > DOCUMENTED_DROP_MIN and fall > DOCUMENTED_DROP_SHARE * before:
-            lowest = min(new, drops.get((metric_id, side), (before, new))[1])
-            drops[(metric_id, side)] = (before, lowest)
-    return drops
 
 
 def open_keys(conn: Connection, feed_id: int) -> dict[HeldKey, tuple[int, int, bool]]:
@@ -481,43 +501,59 @@ def record(
     its finding resolves). `before` are the keys open withdrawals held before the run, `incoming`
     the payload's rows by kind (a held drop comes back when its series has a later point stored).
     Returns the new finding and how many keys are held (`stamp`: the run, observed when)."""
-    run_id, now = stamp.run_id, stamp.now
-    r = m.withdrawal_row
-    finding: NewFinding | None = None
     new = holding.held - before.keys()
-    if new:
-        days = sorted(key[3] for key in new)
-        metrics = _describe(new, names, holding.why)
-        message = (
-            f"{len(new):,} row(s) held, not changed: this snapshot would remove them or bring them far "
-            f"below the last stored point ({metrics}; reports {days[0]}..{days[-1]}); "
-            f"`tracker feeds accept-withdrawal {feed_label} --run {run_id}` applies it"
-        )
-        finding = NewFinding(RULE, "warning", None, days[-1], message)
-        withdrawal_id = _open_withdrawal(conn, feed_id, stamp, days, metrics, finding)
-        conn.execute(
-            insert(r),
-            [
-                {
-                    "withdrawal_id": withdrawal_id,
-                    "kind": k,
-                    "metric_id": mid,
-                    "side": side,
-                    "report_date": day,
-                    "held_values": _as_json(holding.values.get((k, mid, side, day))),
-                }
-                for k, mid, side, day in sorted(new)
-            ],
-        )
-    # Open rows no longer held: removed by this run (--allow-shrink), or back in its payload. A
-    # row out of the payload's scope was not compared: it stays held.
-    closed: dict[int, bool] = {}  # withdrawal id -> whether this run removed any of its rows
+    finding = _open_for_rows(conn, feed_id, feed_label, stamp, holding, new, names) if new else None
+    done, closed = _rows_released(holding, before, incoming)
+    _close_rows(conn, done, closed, stamp)
+    return finding, len(holding.held)
+
+
+def _open_for_rows(
+    conn: Connection,
+    feed_id: int,
+    feed_label: str,
+    stamp: Stamp,
+    holding: Holding,
+    new: set[HeldKey],
+    names: Mapping[int, str],
+) -> NewFinding:
+    """Open a withdrawal of the `new` keys a run held, one withdrawal_row per key (a held drop's
+    row keeps the values the snapshot brought); its finding."""
+    days = sorted(key[3] for key in new)
+    metrics = _describe(new, names, holding.why)
+    message = (
+        f"{len(new):,} row(s) held, not changed: this snapshot would remove them or bring them far "
+        f"below the last stored point ({metrics}; reports {days[0]}..{days[-1]}); "
+        f"`tracker feeds accept-withdrawal {feed_label} --run {stamp.run_id}` applies it"
+    )
+    finding = NewFinding(RULE, "warning", None, days[-1], message)
+    withdrawal_id = _open_withdrawal(conn, feed_id, stamp, days, metrics, finding)
+    conn.execute(
+        insert(m.withdrawal_row),
+        [
+            {
+                "withdrawal_id": withdrawal_id,
+                "kind": k,
+                "metric_id": mid,
+                "side": side,
+                "report_date": day,
+                "held_values": _as_json(holding.values.get((k, mid, side, day))),
+            }
+            for k, mid, side, day in sorted(new)
+        ],
+    )
+    return finding
+
+
+def _rows_released(
+    holding: Holding, before: Mapping[HeldKey, tuple[int, int, bool]], incoming: Mapping[str, Mapping[Key, Any]]
+) -> tuple[list[int], dict[int, bool]]:
+    """The open withdrawal rows no longer held: removed by this run (--allow-shrink), or back in
+    its payload (a held drop: a later point of its series). A row out of the payload's scope was
+    not compared: it stays held. Their ids, and withdrawal id -> whether this run removed any."""
+    closed: dict[int, bool] = {}
     done: list[int] = []
-    latest: dict[tuple[str, int, str], dt.date] = {}
-    for kind, rows in incoming.items():
-        for metric_id, side, day in rows:
-            if day > latest.get((kind, metric_id, side), day - dt.timedelta(days=1)):
-                latest[(kind, metric_id, side)] = day
+    latest = _latest_dates(incoming)
     for key, (withdrawal_id, row_id, drop) in before.items():
         if key in holding.held:
             continue
@@ -529,10 +565,26 @@ def record(
         if removed or back:
             done.append(row_id)
             closed[withdrawal_id] = closed.get(withdrawal_id, False) or removed
-    for start in range(0, len(done), 500):
-        conn.execute(update(r).where(r.c.id.in_(done[start : start + 500])).values(closed_run_id=run_id))
-    _close_finished(conn, closed, run_id, now)
-    return finding, len(holding.held)
+    return done, closed
+
+
+def _latest_dates(incoming: Mapping[str, Mapping[Key, Any]]) -> dict[tuple[str, int, str], dt.date]:
+    """The latest report date of each (kind, metric id, side) series in a payload's rows."""
+    latest: dict[tuple[str, int, str], dt.date] = {}
+    for kind, rows in incoming.items():
+        for metric_id, side, day in rows:
+            if day > latest.get((kind, metric_id, side), day - dt.timedelta(days=1)):
+                latest[(kind, metric_id, side)] = day
+    return latest
+
+
+def _close_rows(conn: Connection, done: list[int], closed: Mapping[int, bool], stamp: Stamp) -> None:
+    """Close the withdrawal rows `done` in the run of `stamp`, then the withdrawals among `closed`
+    (id -> whether the run removed any of their rows) left with no row held."""
+    r = m.withdrawal_row
+    for chunk in _chunks(done, 500):
+        conn.execute(update(r).where(r.c.id.in_(chunk)).values(closed_run_id=stamp.run_id))
+    _close_finished(conn, closed, stamp.run_id, stamp.now)
 
 
 def _apply_rows(conn: Connection, feed_id: int, rows: Sequence[Any], now: dt.datetime, run_id: int) -> tuple[int, int]:
@@ -728,75 +780,101 @@ def accept(engine: Engine, feed: str, *, source: str | None = None, run: int | N
     Raises InvalidInput when nothing is held."""
     from tracker.store.lock import writing
 
-    w, r, runs = m.withdrawal, m.withdrawal_row, m.ingest_run
-    lines: list[str] = []
     with writing(engine), engine.begin() as conn:
-        feed_ids = _feed_ids(conn, feed, source)
-        query = select(w.c.id, w.c.feed_id, w.c.run_id, w.c.metrics, w.c.first_date, w.c.last_date).where(
-            w.c.feed_id.in_(feed_ids), w.c.status == HELD
+        return [_accept_one(conn, withdrawal) for withdrawal in _held(conn, feed, source, run)]
+
+
+def _held(conn: Connection, feed: str, source: str | None, run: int | None) -> Sequence[Any]:
+    """The feed's held withdrawals (the one opened by `run`, if given), first to last; InvalidInput
+    when there is none."""
+    w = m.withdrawal
+    feed_ids = _feed_ids(conn, feed, source)
+    query = select(w.c.id, w.c.feed_id, w.c.run_id, w.c.metrics, w.c.first_date, w.c.last_date).where(
+        w.c.feed_id.in_(feed_ids), w.c.status == HELD
+    )
+    if run is not None:
+        query = query.where(w.c.run_id == run)
+    held = conn.execute(query.order_by(w.c.id)).all()
+    if not held:
+        what = f"held by run #{run}" if run is not None else "held"
+        raise InvalidInput(f"{feed}: no withdrawal {what} (see `tracker feeds withdrawals {feed} --all`)")
+    return held
+
+
+def _accept_one(conn: Connection, withdrawal: Any) -> str:
+    """Apply one held withdrawal in a run of its own and close it; the line that says what it did."""
+    withdrawal_id, feed_id, held_by, metrics, first, last = withdrawal
+    feed_name, source_key = conn.execute(
+        select(m.feed.c.name, m.source.c.key)
+        .join(m.source, m.source.c.id == m.feed.c.source_id)
+        .where(m.feed.c.id == feed_id)
+    ).one()
+    stamp = _accept_run(conn, feed_id, feed_name, source_key, held_by)
+    removed, stored, of_claims = _apply_withdrawal(conn, withdrawal_id, feed_id, stamp)
+    _close_finished(conn, {withdrawal_id: True}, stamp.run_id, stamp.now)
+    runs = m.ingest_run
+    conn.execute(
+        update(runs).where(runs.c.id == stamp.run_id).values(finished_at=dt.datetime.now(dt.UTC), n_removed=removed)
+    )
+    did = " and ".join(
+        ([f"removed {removed:,} {'claim' if of_claims else 'row'}(s)"] if removed or not stored else [])
+        + ([f"stored {stored:,} held value(s)"] if stored else [])
+    )
+    return (
+        f"{feed_name} ({source_key}): run #{stamp.run_id} {did} held by run #{held_by} "
+        f"({metrics}; {'published' if of_claims else 'reports'} {first}..{last})"
+    )
+
+
+def _accept_run(conn: Connection, feed_id: int, feed_name: str, source_key: str, held_by: int) -> Stamp:
+    """Start the run that accepts a withdrawal held by run `held_by`: observed now, or at the feed's
+    last run if that is later, so that it never comes before the runs it follows."""
+    runs = m.ingest_run
+    started = dt.datetime.now(dt.UTC)
+    last_seen = conn.execute(
+        select(func.max(runs.c.observed_at)).where(
+            runs.c.feed_id == feed_id, runs.c.status.in_((*m.SUCCESS_STATUSES, ACCEPT_STATUS))
         )
-        if run is not None:
-            query = query.where(w.c.run_id == run)
-        held = conn.execute(query.order_by(w.c.id)).all()
-        if not held:
-            what = f"held by run #{run}" if run is not None else "held"
-            raise InvalidInput(f"{feed}: no withdrawal {what} (see `tracker feeds withdrawals {feed} --all`)")
-        for withdrawal_id, feed_id, held_by, metrics, first, last in held:
-            feed_name, source_key = conn.execute(
-                select(m.feed.c.name, m.source.c.key)
-                .join(m.source, m.source.c.id == m.feed.c.source_id)
-                .where(m.feed.c.id == feed_id)
-            ).one()
-            started = dt.datetime.now(dt.UTC)
-            last_seen = conn.execute(
-                select(func.max(runs.c.observed_at)).where(
-                    runs.c.feed_id == feed_id, runs.c.status.in_((*m.SUCCESS_STATUSES, ACCEPT_STATUS))
-                )
-            ).scalar()
-            seen = as_utc(last_seen)
-            now = max(started, seen) if seen is not None else started
-            run_id = conn.execute(
-                insert(runs)
-                .values(
-                    feed_name=feed_name,
-                    source_key=source_key,
-                    feed_id=feed_id,
-                    location=f"accept-withdrawal of run #{held_by}",
-                    started_at=started,
-                    observed_at=now,
-                    status=ACCEPT_STATUS,
-                    exit_code=0,
-                )
-                .returning(runs.c.id)
-            ).scalar_one()
-            keys = conn.execute(
-                select(r.c.id, r.c.kind, r.c.metric_id, r.c.side, r.c.report_date, r.c.held_values).where(
-                    r.c.withdrawal_id == withdrawal_id, r.c.closed_run_id.is_(None)
-                )
-            ).all()
-            removed = stored = 0
-            claims = [k for k in keys if k.kind == CLAIM_KIND]
-            keys = [k for k in keys if k.kind != CLAIM_KIND]
-            for start in range(0, len(claims), 500):
-                chunk = claims[start : start + 500]
-                removed += _apply_claim_rows(conn, feed_id, chunk, now, run_id)
-                conn.execute(update(r).where(r.c.id.in_([k.id for k in chunk])).values(closed_run_id=run_id))
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                gone, kept = _apply_rows(conn, feed_id, chunk, now, run_id)
-                removed, stored = removed + gone, stored + kept
-                conn.execute(update(r).where(r.c.id.in_([k.id for k in chunk])).values(closed_run_id=run_id))
-            _remove_bare_notes(conn, feed_id, {k.report_date for k in keys}, now, run_id)
-            _close_finished(conn, {withdrawal_id: True}, run_id, now)
-            conn.execute(
-                update(runs).where(runs.c.id == run_id).values(finished_at=dt.datetime.now(dt.UTC), n_removed=removed)
-            )
-            did = " and ".join(
-                ([f"removed {removed:,} {'claim' if claims else 'row'}(s)"] if removed or not stored else [])
-                + ([f"stored {stored:,} held value(s)"] if stored else [])
-            )
-            lines.append(
-                f"{feed_name} ({source_key}): run #{run_id} {did} held by run #{held_by} "
-                f"({metrics}; {'published' if claims else 'reports'} {first}..{last})"
-            )
-    return lines
+    ).scalar()
+    seen = as_utc(last_seen)
+    now = max(started, seen) if seen is not None else started
+    run_id = conn.execute(
+        insert(runs)
+        .values(
+            feed_name=feed_name,
+            source_key=source_key,
+            feed_id=feed_id,
+            location=f"accept-withdrawal of run #{held_by}",
+            started_at=started,
+            observed_at=now,
+            status=ACCEPT_STATUS,
+            exit_code=0,
+        )
+        .returning(runs.c.id)
+    ).scalar_one()
+    return Stamp(now, run_id)
+
+
+def _apply_withdrawal(conn: Connection, withdrawal_id: int, feed_id: int, stamp: Stamp) -> tuple[int, int, bool]:
+    """Apply a withdrawal's open rows (claims, or observations and then their bare notes) in the run
+    of `stamp`, closing each row: how many were removed, how many held values stored, and whether
+    it held claims."""
+    r = m.withdrawal_row
+    now, run_id = stamp.now, stamp.run_id
+    keys = conn.execute(
+        select(r.c.id, r.c.kind, r.c.metric_id, r.c.side, r.c.report_date, r.c.held_values).where(
+            r.c.withdrawal_id == withdrawal_id, r.c.closed_run_id.is_(None)
+        )
+    ).all()
+    removed = stored = 0
+    claims = [k for k in keys if k.kind == CLAIM_KIND]
+    keys = [k for k in keys if k.kind != CLAIM_KIND]
+    for chunk in _chunks(claims, 500):
+        removed += _apply_claim_rows(conn, feed_id, chunk, now, run_id)
+        conn.execute(update(r).where(r.c.id.in_([k.id for k in chunk])).values(closed_run_id=run_id))
+    for chunk in _chunks(keys, 500):
+        gone, kept = _apply_rows(conn, feed_id, chunk, now, run_id)
+        removed, stored = removed + gone, stored + kept
+        conn.execute(update(r).where(r.c.id.in_([k.id for k in chunk])).values(closed_run_id=run_id))
+    _remove_bare_notes(conn, feed_id, {k.report_date for k in keys}, now, run_id)
+    return removed, stored, bool(claims)

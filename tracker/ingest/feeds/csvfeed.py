@@ -16,6 +16,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -303,6 +304,7 @@ class _Verdict:
 
     where: str
     rows: int = 0  # every row the csv module read, blank ones included
+    line: int = 0  # the last line of the last row read (an unreadable CSV is reported at the next)
     blank: int = 0
     bad: int = 0
     row_example: str = ""
@@ -338,6 +340,41 @@ _Outcome = _Row | _Bad
 _CACHE_LIMIT = 50_000  # distinct date, metric or source spellings remembered while reading a file
 
 
+@dataclass
+class _FilePass:
+    """One pass over one file: its csv reader and columns, the verdict on its rows, and the
+    states of the sources read (`blank`'s takes blank source cells and rows no source can own)."""
+
+    reader: Any
+    columns: dict[str, int]
+    verdict: _Verdict
+    states: dict[str, _SourceState]
+    blank: str
+    # The row width and the positions of source, qualifier, report_date, metric and value.
+    positions: tuple[int, int | None, int | None, int, int, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        columns = self.columns
+        self.positions = (
+            len(columns),
+            columns.get("source"),
+            columns.get("qualifier"),
+            columns["report_date"],
+            columns["metric"],
+            columns["value"],
+        )
+
+
+def _opened(
+    state: _SourceState | None,
+) -> tuple[_SourceState | None, dict[tuple[str, dt.date], TotalRow], dt.date, dt.date]:
+    """A source's state with what the common row reads of it (its rows so far, its plausible
+    dates); for no state, empty ones."""
+    if state is None:
+        return None, {}, dt.date.min, dt.date.min
+    return state, state.seen, state.first, state.last
+
+
 class _Reader:
     """Reads a file's rows, remembering how each date, metric and source cell parsed: a file of
     many series repeats the same few thousand dates, ten metric names and its source keys, so a
@@ -360,29 +397,41 @@ class _Reader:
         """Give each row that is not blank to its source's state (`blank`'s for a blank source cell
         or a row no source can own); yields (row index, sources finished) at each index in `ends`.
 
-        The common row (known spellings, digits for a value) is taken inline: at millions of rows
-        a function call per row is a good part of the cost of reading a file.
+        The rows are read in stretches that end at those indices, so that a row costs no look-up
+        in `ends`; `index` is the index of the row before the file's first.
         """
-        where = item.location
-        reader = csv_reader(item.content, where)
-        columns = _columns(reader, where)
-        width = len(columns)
-        at_source, at_qualifier = columns.get("source"), columns.get("qualifier")
-        at_date, at_metric, at_value = columns["report_date"], columns["metric"], columns["value"]
-        dates, metrics, owners = self.dates, self.metrics, self.owners
-        if len(dates) > _CACHE_LIMIT or len(metrics) > _CACHE_LIMIT or len(owners) > _CACHE_LIMIT:
-            for cache in (dates, metrics, owners):
+        reader = csv_reader(item.content, item.location)
+        file = _FilePass(reader, _columns(reader, item.location), verdict, states, blank)
+        if len(self.dates) > _CACHE_LIMIT or len(self.metrics) > _CACHE_LIMIT or len(self.owners) > _CACHE_LIMIT:
+            for cache in (self.dates, self.metrics, self.owners):
                 cache.clear()
-        date_type = dt.date
-        run_owner: str | None = None  # whose rows the last readable row was, and their state
-        state: _SourceState | None = None
-        seen: dict[tuple[str, dt.date], TotalRow] = {}
-        first = last = dt.date.min
-        end = reader.line_num
-        rows = 0
+        verdict.line = reader.line_num
         try:
-            for row in reader:
-                rows += 1
+            for stop in sorted(at for at in ends if at > index):
+                wanted = stop - index - verdict.rows
+                if self._take(file, wanted) < wanted:
+                    return  # the file ends before that row
+                yield stop, ends.pop(stop)
+            self._take(file, None)
+        except csv.Error as exc:
+            raise BadPayload(
+                f"{item.location} line {verdict.line + 1}: unreadable CSV: {csv_error_reason(exc)}"
+            ) from None
+        except UnicodeDecodeError:
+            raise BadPayload(f"{item.location}: not UTF-8 text") from None
+
+    def _take(self, file: _FilePass, count: int | None) -> int:
+        """Read the file's next `count` rows (None: all that are left) into their sources' states;
+        how many rows were read. The common row (known spellings, digits for a value) is taken
+        inline: at millions of rows a function call per row is a good part of the cost."""
+        width, at_source, at_qualifier, at_date, at_metric, at_value = file.positions
+        reader, verdict, states, blank = file.reader, file.verdict, file.states, file.blank
+        dates, metrics, owners, date_type = self.dates, self.metrics, self.owners, dt.date
+        run_owner: str | None = None  # whose rows the last readable row was, and their state
+        state, seen, first, last = _opened(None)
+        end, taken = verdict.line, 0
+        try:
+            for taken, row in enumerate(reader if count is None else islice(reader, count), 1):  # noqa: B007 (read after it)
                 if len(row) == width:  # the common case first: a row of spellings seen before
                     report_date, metric, raw_value = dates.get(row[at_date]), metrics.get(row[at_metric]), row[at_value]
                     owner = owners.get(row[at_source]) if at_source is not None else ""
@@ -396,37 +445,31 @@ class _Reader:
                         and (at_qualifier is None or len(row[at_qualifier]) <= MAX_QUALIFIER)
                     ):
                         if owner is not run_owner:
-                            run_owner, state = owner, states.get(owner or blank)
-                            if state is not None:
-                                seen, first, last = state.seen, state.first, state.last
-                        if state is not None:
-                            if first <= report_date <= last:
-                                value = (int(raw_value), row[at_qualifier].strip() or None if at_qualifier else None)
-                                previous = seen.setdefault((metric, report_date), value)
-                                if previous is not value:
-                                    state.again(metric, report_date, previous, value)
-                            else:
-                                state.implausible(metric, report_date)
+                            run_owner, (state, seen, first, last) = owner, _opened(states.get(owner or blank))
+                        if state is not None and first <= report_date <= last:
+                            value = (int(raw_value), row[at_qualifier].strip() or None if at_qualifier else None)
+                            previous = seen.setdefault((metric, report_date), value)
+                            if previous is not value:
+                                state.again(metric, report_date, previous, value)
+                        elif state is not None:
+                            state.implausible(metric, report_date)
                         end = reader.line_num
-                        if index + rows in ends:
-                            yield index + rows, ends.pop(index + rows)
                         continue
-                if not _filled(row):
-                    verdict.blank += 1
-                else:
-                    owner, outcome = self._read(row, end + 1, columns, where, verdict)
-                    target = states.get(owner or blank)
-                    if target is not None:
-                        target.take(outcome)
+                self._take_other(file, row, end + 1)
                 end = reader.line_num
-                if index + rows in ends:
-                    yield index + rows, ends.pop(index + rows)
-        except csv.Error as exc:
-            raise BadPayload(f"{where} line {end + 1}: unreadable CSV: {csv_error_reason(exc)}") from None
-        except UnicodeDecodeError:
-            raise BadPayload(f"{where}: not UTF-8 text") from None
         finally:
-            verdict.rows += rows
+            verdict.rows, verdict.line = verdict.rows + taken, end
+        return taken
+
+    def _take_other(self, file: _FilePass, row: list[str], line: int) -> None:
+        """A row the common case did not take (on file line `line`): blank, or read field by field."""
+        if not _filled(row):
+            file.verdict.blank += 1
+            return
+        owner, outcome = self._read(row, line, file.columns, file.verdict.where, file.verdict)
+        target = file.states.get(owner or file.blank)
+        if target is not None:
+            target.take(outcome)
 
     def _read(
         self, row: list[str], line: int, columns: dict[str, int], where: str, verdict: _Verdict

@@ -171,6 +171,8 @@ class _Reader:
             self.unreadable.add((metric, self.day))
 
     def _row(self, line: int, row: list[str], at: dict[str, int], width: int) -> None:
+        """One row (file line `line`): a type's counts by status and its total, for one side. A row
+        that cannot be read is a finding; a total over types is skipped."""
         if len(row) != width:
             self._bad_row(f"line {line} has {len(row)} fields, not {width}")
             return
@@ -182,44 +184,9 @@ class _Reader:
         if not name:
             self._bad_row(f"line {line}: no equipment type")
             return
-        known = self.typemap.lookup(name)
-        if known is not None and known.summary:
-            return  # a total over types (recognised by the types file), not a type
-        if known is None and _DIGIT.search(name):
-            # Oryx's type names are words; a name with numbers is a sentence, such as a summary
-            # row the types file does not know or a name the scraper split over two rows.
-            head = self.typemap.lookup(name.split("(")[0])
-            self._bad_row(
-                f"line {line}: {show(name)} is not a type name (it holds numbers)", head.metric if head else None
-            )
+        metric = self._metric(line, name)
+        if metric is None:
             return
-        if known is not None and known.metric is not None:
-            metric = known.metric
-        else:
-            metric = slug(ORYX, name)
-            if len(metric) > MAX_METRIC_NAME or len(name) > MAX_METRIC_LABEL:
-                # A series the store cannot name (PostgreSQL would refuse the whole snapshot).
-                why = (
-                    f"its series name {check_fits_reason(metric, MAX_METRIC_NAME)}"
-                    if len(metric) > MAX_METRIC_NAME
-                    else f"its name {check_fits_reason(name, MAX_METRIC_LABEL)}"
-                )
-                self._bad_row(f"line {line}: type {show(name)} cannot be stored: {why}")
-                return
-            if metric not in self.out.metric_specs:
-                self.out.metric_specs[metric] = type_metric(metric, name)
-                self.out.issues.append(
-                    ParseIssue(
-                        "unmapped_type",
-                        f"{self.where}: type {show(name)} is not in the Oryx types file "
-                        f"(data/sources/oryx-types.csv): stored as {metric}, counted toward no General Staff "
-                        "category until it is mapped",
-                        metric,
-                        self.day,
-                        severity="info",
-                    )
-                )
-        label = series_name(metric, side)
         if (metric, side) in self.seen:
             self._bad_row(
                 f"line {line}: {side} {show(name)} listed again (first on line {self.seen[(metric, side)]}), "
@@ -228,14 +195,70 @@ class _Reader:
             )
             return
         self.seen[(metric, side)] = line
+        label = series_name(metric, side)
+        counts = self._counts(line, label, metric, [row[at[column]] for column in (*STATUSES, "type_total")])
+        for column, value in counts.items():
+            kind = "total" if column == "type_total" else column
+            self.out.observations.append(
+                ObservationRecord(metric, self.day, value, side=side, definition=DEFINITION, kind=kind)
+            )
+        self._check_parts(line, label, counts)
+
+    def _metric(self, line: int, name: str) -> str | None:
+        """The series of an equipment type: the types file's, else one of its own (with a finding
+        that it is unmapped); None for a total over types or a row that is not a type."""
+        known = self.typemap.lookup(name)
+        if known is not None and known.summary:
+            return None  # a total over types (recognised by the types file), not a type
+        if known is None and _DIGIT.search(name):
+            # Oryx's type names are words; a name with numbers is a sentence, such as a summary
+            # row the types file does not know or a name the scraper split over two rows.
+            head = self.typemap.lookup(name.split("(")[0])
+            self._bad_row(
+                f"line {line}: {show(name)} is not a type name (it holds numbers)", head.metric if head else None
+            )
+            return None
+        if known is not None and known.metric is not None:
+            return known.metric
+        metric = slug(ORYX, name)
+        if len(metric) > MAX_METRIC_NAME or len(name) > MAX_METRIC_LABEL:
+            # A series the store cannot name (PostgreSQL would refuse the whole snapshot).
+            why = (
+                f"its series name {check_fits_reason(metric, MAX_METRIC_NAME)}"
+                if len(metric) > MAX_METRIC_NAME
+                else f"its name {check_fits_reason(name, MAX_METRIC_LABEL)}"
+            )
+            self._bad_row(f"line {line}: type {show(name)} cannot be stored: {why}")
+            return None
+        if metric not in self.out.metric_specs:
+            self._unmapped(metric, name)
+        return metric
+
+    def _unmapped(self, metric: str, name: str) -> None:
+        """Name a type the types file does not know as the series `metric`, with a finding."""
+        self.out.metric_specs[metric] = type_metric(metric, name)
+        self.out.issues.append(
+            ParseIssue(
+                "unmapped_type",
+                f"{self.where}: type {show(name)} is not in the Oryx types file "
+                f"(data/sources/oryx-types.csv): stored as {metric}, counted toward no General Staff "
+                "category until it is mapped",
+                metric,
+                self.day,
+                severity="info",
+            )
+        )
+
+    def _counts(self, line: int, label: str, metric: str, raw: list[str]) -> dict[str, int]:
+        """A row's counts by status and its total (`raw`, in that order), each value that cannot
+        be read a finding (not stored, its series' stored value for the day not removed)."""
         counts: dict[str, int] = {}
-        for column in (*STATUSES, "type_total"):
+        for column, cell in zip((*STATUSES, "type_total"), raw, strict=True):
             self.values += 1
-            raw = row[at[column]]
             try:
-                counts[column] = parse_count(raw)
+                counts[column] = parse_count(cell)
             except ValueError as exc:
-                text = f"{self.day} {label} {column}: bad value {show(raw)} ({exc})"
+                text = f"{self.day} {label} {column}: bad value {show(cell)} ({exc})"
                 self.first = self.first or text
                 self.bad_values.append(
                     ParseIssue(
@@ -246,11 +269,10 @@ class _Reader:
                     )
                 )
                 self.unreadable.add((metric, self.day))
-        for column, value in counts.items():
-            kind = "total" if column == "type_total" else column
-            self.out.observations.append(
-                ObservationRecord(metric, self.day, value, side=side, definition=DEFINITION, kind=kind)
-            )
+        return counts
+
+    def _check_parts(self, line: int, label: str, counts: dict[str, int]) -> None:
+        """A finding when a row's total is not the sum of its statuses (both are stored as published)."""
         if len(counts) == len(STATUSES) + 1 and counts["type_total"] != sum(counts[s] for s in STATUSES):
             parts = " + ".join(f"{counts[s]:,} {s}" for s in STATUSES)
             self.out.issues.append(

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urljoin
@@ -109,40 +110,55 @@ class WarshipFeed:
         """
         if not fetched:
             raise BadPayload("russianwarship.rip: nothing to parse (no pages fetched)")
-        kept: dict[tuple[str, dt.date], tuple[ObservationRecord, str]] = {}
-        issues: list[ParseIssue] = []
-        unknown: dict[str, list[dt.date]] = {}
-        unreadable: set[tuple[str, dt.date]] = set()
-        dates_lost: set[dt.date] = set()  # a record of this date could not be read at all
-        undated = False  # a record whose date could not be read: no removals this run
+        found = _Found()
         for item in fetched:
             document = _load(item)
-            issues.extend(document.issues)
+            found.issues.extend(document.issues)
             page = _Page(item.location)
             for record in _records(item, document.value):
                 read = page.record(record)
-                if read is None:
-                    continue
-                date, stats, increase = read
-                for key, value in stats.items():
-                    metric = WARSHIP_KEYS.get(key)
-                    if metric is None:
-                        unknown.setdefault(key, []).append(date)
-                        continue
-                    if value is None:
-                        unreadable.add((metric, date))
-                        continue
-                    obs = ObservationRecord(metric, date, value, reported_increase=increase.get(key))
-                    previous = kept.get((metric, date))
-                    if previous and previous[0] != obs:
-                        issues.append(_conflict(previous, (obs, item.location)))
-                    kept[(metric, date)] = (obs, item.location)
-            page.finish(issues)
-            undated = undated or page.undated
-            dates_lost |= page.dates_lost
-        for key, dates in unknown.items():
+                if read is not None:
+                    found.take(item.location, *read)
+            page.finish(found.issues)
+            found.undated = found.undated or page.undated
+            found.dates_lost |= page.dates_lost
+        found.name_unknown_keys()
+        return found.payload()
+
+
+@dataclass
+class _Found:
+    """What the pages of one run hold: one observation per metric and date (the last page's,
+    a conflicting duplicate a finding), the keys no metric has, and what could not be read."""
+
+    kept: dict[tuple[str, dt.date], tuple[ObservationRecord, str]] = field(default_factory=dict)
+    issues: list[ParseIssue] = field(default_factory=list)
+    unknown: dict[str, list[dt.date]] = field(default_factory=dict)
+    unreadable: set[tuple[str, dt.date]] = field(default_factory=set)
+    dates_lost: set[dt.date] = field(default_factory=set)  # a record of this date could not be read at all
+    undated: bool = False  # a record whose date could not be read: no removals this run
+
+    def take(self, where: str, date: dt.date, stats: dict[str, int | None], increase: dict[str, int]) -> None:
+        """Keep a record's totals (read on the page at `where`) as observations of their metrics."""
+        for key, value in stats.items():
+            metric = WARSHIP_KEYS.get(key)
+            if metric is None:
+                self.unknown.setdefault(key, []).append(date)
+                continue
+            if value is None:
+                self.unreadable.add((metric, date))
+                continue
+            obs = ObservationRecord(metric, date, value, reported_increase=increase.get(key))
+            previous = self.kept.get((metric, date))
+            if previous and previous[0] != obs:
+                self.issues.append(_conflict(previous, (obs, where)))
+            self.kept[(metric, date)] = (obs, where)
+
+    def name_unknown_keys(self) -> None:
+        """A finding for each key that is not a known metric, with how many values it had and when."""
+        for key, dates in self.unknown.items():
             span = f"{min(dates)}" if min(dates) == max(dates) else f"{min(dates)}..{max(dates)}"
-            issues.append(
+            self.issues.append(
                 ParseIssue(
                     rule="unknown_metric",
                     message=f"russianwarship.rip key {key!r} is not a known metric; its values "
@@ -150,17 +166,21 @@ class WarshipFeed:
                     metric=key,
                 )
             )
-        observations = [obs for obs, _ in kept.values()]
-        dates = [obs.report_date for obs in observations] + [d for _, d in unreadable] + list(dates_lost)
-        metrics = frozenset(obs.metric for obs in observations) | {m for m, _ in unreadable}
-        unreadable |= {(m, d) for m in metrics for d in dates_lost}
+
+    def payload(self) -> ParsedPayload:
+        """The observations, findings and scope: the run compares the dates its records span, and
+        the metrics they hold (none when a record's date was unreadable, so nothing is removed)."""
+        observations = [obs for obs, _ in self.kept.values()]
+        dates = [obs.report_date for obs in observations] + [d for _, d in self.unreadable] + list(self.dates_lost)
+        metrics = frozenset(obs.metric for obs in observations) | {m for m, _ in self.unreadable}
+        unreadable = self.unreadable | {(m, d) for m in metrics for d in self.dates_lost}
         scope = Scope(
-            metrics=frozenset() if undated else metrics,
+            metrics=frozenset() if self.undated else metrics,
             date_from=min(dates, default=None),
             date_to=max(dates, default=None),
             unreadable=frozenset(unreadable),
         )
-        return ParsedPayload(observations=observations, issues=issues, scope=scope)
+        return ParsedPayload(observations=observations, issues=self.issues, scope=scope)
 
 
 def _read_local(path: Path) -> list[Fetched]:
