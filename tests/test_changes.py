@@ -15,10 +15,11 @@ import pytest
 
 from tests.clirun import run_tracker
 from tests.storecheck import fingerprint
+from tracker.analysis.news import record_wording
 from tracker.errors import ExitCode
 from tracker.ingest.feeds.dataset import DatasetFeed
 from tracker.ingest.run import run_ingest
-from tracker.reports.changes import parse_window, record_wording
+from tracker.reports.window import parse_window
 
 FILES = ("russia_losses_personnel.json", "russia_losses_equipment.json", "russia_losses_equipment_correction.json")
 RECORD_LINE = (

@@ -302,7 +302,8 @@ class Store:
         """`tracker changes`: what the runs of a window changed, per feed (new reports, revisions,
         removals, records and milestones, findings, claims). `since`: a time, a day, "today",
         "yesterday" (Kyiv) or "last-run"."""
-        from tracker.reports.changes import collect_changes, parse_window
+        from tracker.reports.changes import collect_changes
+        from tracker.reports.window import parse_window
 
         window = parse_window(since, until)  # a bad window is refused before the store is opened
         return collect_changes(self.engine, window, source=source)

@@ -215,7 +215,8 @@ def _digest_steps(url: str, run_ids: list[int]) -> tuple[list[StepResult], list[
     """(the alert lines, the digest's lines, the news) of what the job's successful runs changed. A
     digest that cannot be read is one error line with the store's exit code; the runs stand."""
     from tracker.reports.change_outputs import alert_lines, changes_table, news_items
-    from tracker.reports.changes import Window, collect_changes
+    from tracker.reports.changes import collect_changes
+    from tracker.store.changes import Window
     from tracker.store.db import open_store
 
     if not run_ids:

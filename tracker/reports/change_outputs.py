@@ -11,9 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from tracker.analysis.news import MilestonePassed, NewRecord
 from tracker.errors import sanitize
 from tracker.ingest.withdrawals import RULE as WITHDRAWAL_RULE
-from tracker.reports.changes import Changes, FeedChanges, MilestonePassed, NewRecord
+from tracker.reports.changes import Changes, FeedChanges
 from tracker.reports.render import render_json, render_table
 
 ROWS_SHOWN = 30  # per section in a table; JSON lists every row

@@ -247,7 +247,8 @@ def _headline(daily: pd.DataFrame, urls: dict[dt.date, str]) -> Section:
 def _changes(engine: Engine) -> Section:
     """What each feed's last successful run changed, with any new record or milestone first."""
     from tracker.reports.change_outputs import alert_lines
-    from tracker.reports.changes import collect_changes, parse_window
+    from tracker.reports.changes import collect_changes
+    from tracker.reports.window import parse_window
 
     found = collect_changes(engine, parse_window("last-run"))
     started = _run_starts(engine, [r["id"] for feed in found.feeds for r in feed.runs])
