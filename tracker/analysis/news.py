@@ -1,5 +1,5 @@
 """The news in what a window's runs changed: a one-day record set, a milestone passed, and each new
-report's increment. Pure, on the changed rows (tracker.store.changes) and a series as known just
+report's increment. Pure, on the changed rows (tracker.store.run_changes) and a series as known just
 before the window's first run of a feed and after its last (tracker.analysis.daily_rows), with the
 records rules `tracker records` uses (doubtful days left out), so `changes` and `records` agree.
 """

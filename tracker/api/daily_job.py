@@ -216,8 +216,8 @@ def _digest_steps(url: str, run_ids: list[int]) -> tuple[list[StepResult], list[
     digest that cannot be read is one error line with the store's exit code; the runs stand."""
     from tracker.reports.change_outputs import alert_lines, changes_table, news_items
     from tracker.reports.changes import collect_changes
-    from tracker.store.changes import Window
     from tracker.store.db import open_store
+    from tracker.store.run_changes import Window
 
     if not run_ids:
         return [], [StepResult("changes", 0, "changes: none (no step stored anything)")], []

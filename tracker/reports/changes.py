@@ -2,7 +2,7 @@
 new records, milestones passed, new findings, new or revised claims and report notes.
 
 The glue of three layers: the rows the window's runs wrote come from the store
-(tracker.store.changes.read_changes), the news in them (records, milestones, increments) from the
+(tracker.store.run_changes.read_changes), the news in them (records, milestones, increments) from the
 analysis (tracker.analysis.news), on each touched series as known just before the window's first
 run of a feed and after its last; the window from tracker.reports.window.parse_window.
 """
@@ -30,8 +30,8 @@ from tracker.analysis.news import (
 )
 from tracker.claims.claim import STORED_FIELDS, figure_label
 from tracker.domain import KYIV, METRICS
-from tracker.store.changes import FeedChangeRows, Window, known_before_and_after, read_changes, series_as_known
 from tracker.store.db import as_utc, store_failure
+from tracker.store.run_changes import FeedChangeRows, Window, known_before_and_after, read_changes, series_as_known
 
 # What a claim's revision can change, besides its source (tracker.claims.claim.STORED_FIELDS).
 CLAIM_FIELDS = tuple(f for f in STORED_FIELDS if f != "source")

@@ -1,6 +1,6 @@
 """The window of `tracker changes`, `Store.changes` and the page's "what changed", as asked on the
 command line: a time (UTC unless it names an offset), a Kyiv day, "today", "yesterday" or
-"last-run" (each feed's most recent successful run) -> a tracker.store.changes.Window.
+"last-run" (each feed's most recent successful run) -> a tracker.store.run_changes.Window.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 
 from tracker.domain import KYIV
 from tracker.errors import InvalidInput
-from tracker.store.changes import ONE_TICK, Window
+from tracker.store.run_changes import ONE_TICK, Window
 
 LAST_RUN = "last-run"
 YESTERDAY = "yesterday"
