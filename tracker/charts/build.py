@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE
+from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE, ChartOptions
 from tracker.charts.output import FORMATS, generated_date, image_format, save
 from tracker.errors import InvalidInput
 from tracker.store.source_registry import GENERAL_STAFF
@@ -54,6 +54,10 @@ class ChartRequest:
             size=size,
             dpi=dpi,
         )
+
+    def chart_options(self, generated: dt.date) -> ChartOptions:
+        """What every chart builder takes from the request: the days, the size, the dpi."""
+        return ChartOptions(since=self.since, until=self.until, size=self.size, dpi=self.dpi, generated=generated)
 
 
 def file_name(kind: str, metric: str, fmt: str = "png") -> str:
@@ -164,23 +168,25 @@ def draw(kind: str, loader: Loader, generated: dt.date) -> Figure:
     from tracker.domain import MAIN_EQUIPMENT
 
     r = loader.request
-    common = dict(since=r.since, until=r.until, size=r.size, dpi=r.dpi, generated=generated)
+    options = r.chart_options(generated)
     if kind == "daily":
         return charts.daily_chart(
-            loader.daily(r.metric), include_flagged=r.include_flagged, sources=(r.source,), **common
+            loader.daily(r.metric), include_flagged=r.include_flagged, sources=(r.source,), options=options
         )
     if kind == "cumulative":
         return charts.cumulative_chart(
-            loader.daily(r.metric), loader.claims(), as_of=r.as_of, series_source=r.source, **common
+            loader.daily(r.metric), loader.claims(), as_of=r.as_of, series_source=r.source, options=options
         )
     if kind == "monthly":
         return charts.monthly_chart(
-            loader.daily(r.metric), loader.claims(), as_of=r.as_of, series_source=r.source, **common
+            loader.daily(r.metric), loader.claims(), as_of=r.as_of, series_source=r.source, options=options
         )
     if kind == "compare":
         # Each claim under its source's date convention (not --by): UK Defence Intelligence's
         # "2,030 on 28 Nov" is a covered day; judged by report date it would read +66%.
-        return charts.compare_chart(loader.comparison(r.metric), metric=r.metric, series_source=r.source, **common)
+        return charts.compare_chart(
+            loader.comparison(r.metric), metric=r.metric, series_source=r.source, options=options
+        )
     if kind == "equipment":
         series = {}
         for metric in MAIN_EQUIPMENT:
@@ -193,15 +199,15 @@ def draw(kind: str, loader: Loader, generated: dt.date) -> Figure:
                 f"no equipment categories from {r.source} in the store "
                 f"(the equipment chart draws {', '.join(MAIN_EQUIPMENT)})"
             )
-        return charts.equipment_chart(series, series_source=r.source, **common)
+        return charts.equipment_chart(series, series_source=r.source, options=options)
     if kind == "claimed-vs-confirmed":
         from tracker.charts.confirmed import confirmed_chart
 
-        return confirmed_chart(loader.claimed_vs_confirmed(), **common)
+        return confirmed_chart(loader.claimed_vs_confirmed(), options=options)
     if kind == "ukraine-claims":
         from tracker.charts.ukraine import ukraine_claims_chart
 
-        return ukraine_claims_chart(loader.claims(), as_of=r.as_of, **common)
+        return ukraine_claims_chart(loader.claims(), as_of=r.as_of, options=options)
     raise InvalidInput(f"unknown chart {kind!r}; use one of: {', '.join(KINDS)}")
 
 
