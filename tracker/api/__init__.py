@@ -179,7 +179,7 @@ class Store:
     def _options(self, metric: str, **given: Any) -> ReportOptions:
         """The report options the commands validate, with this store's URL."""
         from tracker.errors import InvalidInput
-        from tracker.reports.options import DEFAULT_SIDE, By, report_options
+        from tracker.reports.options import DEFAULT_SIDE, By, Filters, report_options
 
         unknown = sorted(set(given) - set(REPORT_OPTIONS))
         if unknown:
@@ -187,16 +187,18 @@ class Store:
         return report_options(
             metric=metric,
             source=given.get("source") or GENERAL_STAFF,
-            since=_text(given.get("since")),
-            until=_text(given.get("until")),
-            as_of=_text(given.get("as_of")),
             by=_choice("by", given.get("by", "report"), By),
             format="table",
             include_flagged=bool(given.get("include_flagged", False)),
             db=self.url,
-            side=given.get("side") or DEFAULT_SIDE,
-            last=given.get("last"),
-            feed=given.get("feed"),
+            filters=Filters(
+                since=_text(given.get("since")),
+                until=_text(given.get("until")),
+                as_of=_text(given.get("as_of")),
+                side=given.get("side") or DEFAULT_SIDE,
+                last=given.get("last"),
+                feed=given.get("feed"),
+            ),
         )
 
     def series(self, metric: str = "personnel", **options: Any) -> pd.DataFrame:

@@ -8,7 +8,7 @@ and call the report functions with it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -181,20 +181,34 @@ def parse_window(
     return start, end, when
 
 
+@dataclass(frozen=True)
+class Filters:
+    """What narrows the series a report reads, as asked (dates as the CLI takes them, YYYY-MM-DD):
+    whose losses (`side`), which feed, the days (`since`/`until` or `last`, e.g. (4, "weeks")) and
+    the day it is known as of (`as_of`). Every one is optional: none is the whole series, as
+    known now, from the feed the default rule chooses."""
+
+    since: str | None = None
+    until: str | None = None
+    as_of: str | None = None
+    side: Side | str = DEFAULT_SIDE
+    last: tuple[int | str, str] | list[Any] | None = None
+    feed: str | None = None
+
+
+NO_FILTERS = Filters()
+FILTERS = tuple(f.name for f in fields(Filters))  # the options a Filters holds, by their names
+
+
 def report_options(
     *,
     metric: str,
     source: str,
-    since: str | None,
-    until: str | None,
-    as_of: str | None,
     by: By | str,
     format: OutputFormat | str,
     include_flagged: bool,
     db: str | None,
-    side: Side | str = DEFAULT_SIDE,
-    last: tuple[int | str, str] | list[Any] | None = None,
-    feed: str | None = None,
+    filters: Filters = NO_FILTERS,
 ) -> ReportOptions:
     """Validate the shared options: a known metric and side, real dates, since not after until,
     and --last or --since/--until (both choose the days: one or the other)."""
@@ -204,11 +218,11 @@ def report_options(
         canonical = resolve(metric).name
     except KeyError as exc:
         raise InvalidInput(str(exc.args[0])) from None
-    start, end, when = parse_window(since, until, as_of)
-    side = side.value if isinstance(side, Side) else side
+    start, end, when = parse_window(filters.since, filters.until, filters.as_of)
+    side = filters.side.value if isinstance(filters.side, Side) else filters.side
     if side not in SIDES:
         raise InvalidInput(f"--side {side[:40]!r}: use one of {', '.join(SIDES)}")
-    window = parse_last(last)
+    window = parse_last(filters.last)
     if window and (start or end):
         given = " and ".join(f"{o} {v}" for o, v in (("--since", start), ("--until", end)) if v)
         raise InvalidInput(f"--last {window} and {given} both choose the days: give one or the other")
@@ -216,6 +230,7 @@ def report_options(
 
     from tracker.store.queries import ENV_FEED
 
+    feed = filters.feed
     if feed is not None and not feed.strip():
         raise InvalidInput("--feed: name a feed of the source (`tracker status` lists them)")
     return ReportOptions(
