@@ -1,7 +1,8 @@
 """Charts from the store: load what each chart needs, draw it, save it; and the standard set.
 
 The drawing functions (tracker.charts.daily, ...) never touch the store; this module is the
-one place that does, with one connection per run and each series read once.
+one place that does, with one engine per run (its own, or a tracker.Store's) and each series read
+once, by the reader the reports use (tracker.reports.options.read_observations).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from tracker.store.source_registry import GENERAL_STAFF
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
+    from sqlalchemy import Engine
+
+    from tracker.reports.options import ReportOptions
 
 KINDS = ("daily", "cumulative", "monthly", "compare", "equipment", "claimed-vs-confirmed", "ukraine-claims")
 STANDARD_SET = KINDS
@@ -39,6 +43,8 @@ class ChartRequest:
     include_flagged: bool = False
     size: tuple[int, int] = DEFAULT_SIZE
     dpi: float = DEFAULT_DPI
+    side: str = "russia"  # whose losses
+    feed: str | None = None  # the feed to read, else the default rule
 
     @classmethod
     def of(cls, opts: Any, size: tuple[int, int], dpi: float) -> ChartRequest:
@@ -53,6 +59,26 @@ class ChartRequest:
             include_flagged=opts.include_flagged,
             size=size,
             dpi=dpi,
+            side=opts.side,
+            feed=opts.feed,
+        )
+
+    def options(self, metric: str) -> ReportOptions:
+        """The report options of one of the request's series (the reader's question)."""
+        from tracker.reports.options import ReportOptions
+
+        return ReportOptions(
+            metric=metric,
+            source=self.source,
+            since=self.since,
+            until=self.until,
+            as_of=self.as_of,
+            by=self.by,
+            format="table",
+            include_flagged=self.include_flagged,
+            db=None,
+            side=self.side,
+            feed=self.feed,
         )
 
     def chart_options(self, generated: dt.date) -> ChartOptions:
@@ -66,42 +92,44 @@ def file_name(kind: str, metric: str, fmt: str = "png") -> str:
 
 
 class Loader:
-    """Reads a store once per run: daily series, observations and claims, as of a date."""
+    """Reads a store once per run: daily series, observations and claims, as of a date.
 
-    def __init__(self, url: str, request: ChartRequest) -> None:
-        from tracker.store.db import open_store
+    `store` is a URL (the loader opens an engine and `close()` disposes of it: the CLI's way) or
+    an engine its caller holds and closes (a tracker.Store's)."""
 
+    def __init__(self, store: str | Engine, request: ChartRequest) -> None:
         self.request = request
-        self.engine = open_store(url, write=False)
+        self._own = isinstance(store, str)
+        if isinstance(store, str):
+            from tracker.store.db import open_store
+
+            self.engine = open_store(store, write=False)
+        else:
+            self.engine = store
         self._obs: dict[str, pd.DataFrame] = {}
         self._daily: dict[str, pd.DataFrame] = {}
         self._claims: pd.DataFrame | None = None
 
     def close(self) -> None:
-        self.engine.dispose()
+        """Dispose of the engine the loader opened (one it was given stays its owner's)."""
+        if self._own:
+            self.engine.dispose()
 
     def observations(self, metric: str) -> pd.DataFrame:
-        from tracker.store.queries import observations_frame
+        """The stored series of `metric` as the request asks, read as a report reads it (its
+        refusals too); without the other feeds' check, which no chart draws."""
+        from tracker.reports.options import read_observations
 
         if metric not in self._obs:
-            r = self.request
-            obs = observations_frame(self.engine, source=r.source, metric=metric, as_of=r.as_of)
-            if obs.empty:
-                raise InvalidInput(
-                    f"no reports of {metric} from {r.source} in the store" + (f" up to {r.as_of}" if r.as_of else "")
-                )
-            self._obs[metric] = obs
+            self._obs[metric] = read_observations(self.request.options(metric), self.engine, feedcheck=False)
         return self._obs[metric]
 
     def daily(self, metric: str) -> pd.DataFrame:
         """The whole daily series (averages and records need all of it; charts cut the view)."""
-        from tracker.analysis.series import daily_series
+        from tracker.reports.options import daily_of
 
         if metric not in self._daily:
-            r = self.request
-            self._daily[metric] = daily_series(
-                self.observations(metric), by=r.by, metric=metric, today=r.as_of or dt.date.today()
-            )
+            self._daily[metric] = daily_of(self.request.options(metric), self.observations(metric))
         return self._daily[metric]
 
     def claims(self) -> pd.DataFrame:
@@ -211,13 +239,21 @@ def draw(kind: str, loader: Loader, generated: dt.date) -> Figure:
     raise InvalidInput(f"unknown chart {kind!r}; use one of: {', '.join(KINDS)}")
 
 
-def build_chart(kind: str, request: ChartRequest, out: Path | str, url: str) -> Path:
-    """Draw one chart from the store at `url` and write it to `out` (.png or .svg)."""
+def check_chart(kind: str, out: Path | str) -> Path:
+    """`out` as a Path, once the kind and the file's suffix are known good (InvalidInput
+    otherwise): checked before any work, the store's opening included."""
     out = Path(out)
-    image_format(out)  # refuse a bad suffix before any work
+    image_format(out)
     if kind not in KINDS:
         raise InvalidInput(f"unknown chart {kind!r}; use one of: {', '.join(KINDS)}")
-    loader = Loader(url, request)
+    return out
+
+
+def build_chart(kind: str, request: ChartRequest, out: Path | str, store: str | Engine) -> Path:
+    """Draw one chart from the store (a URL, or an engine its caller holds: Loader) and write it
+    to `out` (.png or .svg)."""
+    out = check_chart(kind, out)
+    loader = Loader(store, request)
     try:
         fig = draw(kind, loader, generated_date())
     finally:
@@ -236,7 +272,7 @@ class SetResult:
 def build_set(
     request: ChartRequest,
     out_dir: Path | str,
-    url: str,
+    store: str | Engine,
     *,
     fmt: str | tuple[str, ...] = "png",
     kinds: tuple[str, ...] = STANDARD_SET,
@@ -252,7 +288,7 @@ def build_set(
     out_dir = Path(out_dir)
     generated = generated_date()
     result = SetResult()
-    loader = Loader(url, request)
+    loader = Loader(store, request)
     try:
         for kind in kinds:
             try:
@@ -279,6 +315,7 @@ __all__ = [
     "SetResult",
     "build_chart",
     "build_set",
+    "check_chart",
     "draw",
     "file_name",
 ]
