@@ -115,7 +115,7 @@ def test_store_reads_refuse_a_bad_option_in_one_line_before_opening_the_store(sq
     assert not (tmp_path / "store.db").exists() and not (tmp_path / "c.png").exists()
 
 
-def test_every_read_of_a_store_goes_through_its_one_engine(full_store_url, monkeypatch):
+def test_every_read_of_a_store_goes_through_its_one_engine(full_store_url, monkeypatch, tmp_path):
     from tracker import Store
     from tracker.store import db, reading
 
@@ -131,8 +131,11 @@ def test_every_read_of_a_store_goes_through_its_one_engine(full_store_url, monke
         store.reconcile()
         store.compare()
         store.changes(since="2024-01-01")
+        chart = store.chart("daily", tmp_path / "daily.png")
+        assert store._engine is not None  # the chart left the store's engine open for the next read
 
     assert (total, deadliest, year) == (1_456_610, 2_200, 416_550)
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (len(engines), readers) == (1, [])
 
 

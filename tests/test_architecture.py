@@ -170,11 +170,10 @@ def test_tracker_help_imports_neither_pandas_nor_matplotlib_nor_sqlalchemy_nor_h
 
 WRITE_PATH_FUNCTION_MAX_LINES = 60
 MAX_PARAMETERS = 8
-# The parts whose functions the parameter rule does not judge yet: the command layer (typer reads
-# a command's options from its parameters), and charts/ and reports/, changed on other branches
-# this round (their offenders, named in the lead's report: the five *_chart functions with 9 and
-# reports.options.report_options with 12).
-PARAMETER_RULE_SKIPS = ("commands", "charts", "reports")
+# The part whose functions the parameter rule does not judge: the command layer (typer reads a
+# command's options from its parameters). The charts' shared options are one ChartOptions and a
+# report's filters one Filters (tracker.charts.layout, tracker.reports.options).
+PARAMETER_RULE_SKIPS = ("commands",)
 
 
 def _functions(paths: list[Path]) -> list[tuple[Path, ast.FunctionDef | ast.AsyncFunctionDef]]:
@@ -217,6 +216,8 @@ def test_no_library_function_takes_more_than_8_parameters():
         PACKAGE / "ingest" / "steps.py" in paths
         and PACKAGE / "ingest" / "http.py" in paths
         and PACKAGE / "store" / "revisions.py" in paths
+        and PACKAGE / "charts" / "daily.py" in paths
+        and PACKAGE / "reports" / "options.py" in paths
     )
     many = [
         f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name} ({len(names)} parameters)"

@@ -162,7 +162,7 @@ def test_daily_source_line_names_source_convention_and_generated_date(full_store
 
 def test_daily_chart_is_a_pure_function_of_frames(full_store_url: str) -> None:
     from tracker.analysis import daily_series
-    from tracker.charts import daily_chart
+    from tracker.charts import ChartOptions, daily_chart
     from tracker.store.db import open_store
     from tracker.store.queries import observations_frame
 
@@ -171,11 +171,13 @@ def test_daily_chart_is_a_pure_function_of_frames(full_store_url: str) -> None:
     engine.dispose()
     fig = daily_chart(
         daily_series(obs, metric="tanks"),
-        since=dt.date(2024, 1, 1),
-        until=dt.date(2024, 6, 30),
-        size=(800, 450),
-        dpi=100,
-        generated=dt.date(2024, 1, 2),
+        options=ChartOptions(
+            since=dt.date(2024, 1, 1),
+            until=dt.date(2024, 6, 30),
+            size=(800, 450),
+            dpi=100,
+            generated=dt.date(2024, 1, 2),
+        ),
     )
     assert tuple(int(v) for v in fig.get_size_inches() * fig.dpi) == (800, 450)
     assert "tanks" in text_of(fig, "title")
@@ -495,3 +497,23 @@ def test_the_cli_does_not_import_matplotlib_until_a_chart_is_drawn() -> None:
     code = "import sys, tracker.cli, tracker.charts; print('matplotlib' in sys.modules, 'pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_the_notebook_example_of_the_charts_docstring_draws_its_two_charts(full_store_url, tmp_path, monkeypatch):
+    """tracker.charts' docstring, run as written (its `obs` read from the store) in a notebook's folder."""
+    import re
+
+    import tracker.charts
+    from tracker.store.db import open_store
+    from tracker.store.queries import observations_frame
+
+    engine = open_store(full_store_url, write=False)
+    obs = observations_frame(engine, metric="personnel")
+    engine.dispose()
+    [example] = re.findall(r"From a notebook::\n\n(.*?)\n\n", tracker.charts.__doc__ or "", flags=re.S)
+    monkeypatch.chdir(tmp_path)
+    exec("\n".join(line.removeprefix("    ") for line in example.splitlines()), {"obs": obs})
+
+    assert (tmp_path / "daily.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "daily-2024.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "daily.png").read_bytes() != (tmp_path / "daily-2024.png").read_bytes()

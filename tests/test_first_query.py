@@ -239,9 +239,6 @@ def _records_key(db: str):
     opts = report_options(
         metric="personnel",
         source="ua-general-staff",
-        since=None,
-        until=None,
-        as_of=None,
         by="report",
         format="table",
         include_flagged=False,

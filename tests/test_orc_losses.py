@@ -334,14 +334,14 @@ class _Links(HTMLParser):
 
 
 def test_the_page_links_the_headline_and_each_record_to_its_official_page(both_feeds):
-    from tracker.reports.options import load_series, report_options
+    from tracker.reports.options import Filters, load_series, report_options
     from tracker.reports.outputs import report_urls
     from tracker.site.build import _headline, _records
     from tracker.site.page import Page, render_page
 
     opts = report_options(
-        metric="personnel", source="ua-general-staff", since=None, until="2024-11-11", as_of=None, by="report",
-        format="json", include_flagged=False, db=both_feeds,
+        metric="personnel", source="ua-general-staff", by="report", format="json", include_flagged=False,
+        db=both_feeds, filters=Filters(until="2024-11-11"),
     )  # fmt: skip
     daily = load_series(opts)[1]
     urls = report_urls(opts)

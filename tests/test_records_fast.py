@@ -15,7 +15,7 @@ from tests.clirun import run_tracker
 from tests.records_reference import records_output
 from tracker.analysis.daily_rows import DailyRows, Table, default_threshold, split_rows
 from tracker.errors import InvalidInput
-from tracker.reports.options import load_daily, load_daily_rows, report_options
+from tracker.reports.options import FILTERS, Filters, load_daily, load_daily_rows, report_options
 from tracker.reports.outputs import records_rows_output, report_urls
 
 # (shared options, records' own options): every format, convention, window, metric and setting.
@@ -55,9 +55,10 @@ CASES = [
 
 
 def _options(url: str, **given: object):
-    shared: dict[str, object] = {"metric": "personnel", "source": "ua-general-staff", "since": None, "until": None,
-                                 "as_of": None, "by": "report", "format": "table", "include_flagged": False}  # fmt: skip
-    return report_options(**{**shared, **given}, db=url)  # type: ignore[arg-type]
+    shared: dict[str, object] = {"metric": "personnel", "source": "ua-general-staff", "by": "report",
+                                 "format": "table", "include_flagged": False}  # fmt: skip
+    filters = Filters(**{k: given.pop(k) for k in FILTERS if k in given})  # type: ignore[arg-type]
+    return report_options(**{**shared, **given}, db=url, filters=filters)  # type: ignore[arg-type]
 
 
 def _both(opts, **own: object) -> tuple[str, str]:

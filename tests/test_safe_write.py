@@ -158,8 +158,8 @@ def test_a_link_planted_at_a_report_cache_entry_s_temp_name_is_never_written_thr
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv(cache.CACHE_ENV, "1")
     opts = report_options(
-        metric="personnel", source="ua-general-staff", since=None, until=None, as_of=None, by="report",
-        format="table", include_flagged=False, db=sample_store,
+        metric="personnel", source="ua-general-staff", by="report", format="table", include_flagged=False,
+        db=sample_store,
     )  # fmt: skip
     entry = cache._cache_key("headline", opts, {})
     assert entry is not None

@@ -2,8 +2,8 @@
 CLI is from a shell (docs/api.md), and the morning job (daily_job) with its chat notice (notify).
 
 A Store holds one URL and, once something is read, one engine (closed by `close()` or by leaving
-a `with` block); every read goes through it but a chart's (tracker.charts.build reads with an
-engine of its own), and an ingest run opens its own writer under the writer lock, as the CLI's
+a `with` block); every read goes through it, a chart's too (tracker.charts.build reads with the
+engine it is given), and an ingest run opens its own writer under the writer lock, as the CLI's
 does. Each method calls the library function the matching
 command calls, so a notebook gets the same figures and the same one-line refusals (InvalidInput,
 StoreError) as the shell, with DataFrames (or the library's own result objects) instead of text.
@@ -179,7 +179,7 @@ class Store:
     def _options(self, metric: str, **given: Any) -> ReportOptions:
         """The report options the commands validate, with this store's URL."""
         from tracker.errors import InvalidInput
-        from tracker.reports.options import DEFAULT_SIDE, By, report_options
+        from tracker.reports.options import DEFAULT_SIDE, By, Filters, report_options
 
         unknown = sorted(set(given) - set(REPORT_OPTIONS))
         if unknown:
@@ -187,16 +187,18 @@ class Store:
         return report_options(
             metric=metric,
             source=given.get("source") or GENERAL_STAFF,
-            since=_text(given.get("since")),
-            until=_text(given.get("until")),
-            as_of=_text(given.get("as_of")),
             by=_choice("by", given.get("by", "report"), By),
             format="table",
             include_flagged=bool(given.get("include_flagged", False)),
             db=self.url,
-            side=given.get("side") or DEFAULT_SIDE,
-            last=given.get("last"),
-            feed=given.get("feed"),
+            filters=Filters(
+                since=_text(given.get("since")),
+                until=_text(given.get("until")),
+                as_of=_text(given.get("as_of")),
+                side=given.get("side") or DEFAULT_SIDE,
+                last=given.get("last"),
+                feed=given.get("feed"),
+            ),
         )
 
     def series(self, metric: str = "personnel", **options: Any) -> pd.DataFrame:
@@ -347,7 +349,7 @@ class Store:
     ) -> Path:
         """`tracker chart KIND --out OUT`: one chart written to `out` (.png or .svg); the path.
         `size` is (width, height) in pixels; the other options are the report options."""
-        from tracker.charts.build import ChartRequest, build_chart
+        from tracker.charts.build import ChartRequest, build_chart, check_chart
         from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE
         from tracker.config import number_in_range, whole_number
 
@@ -359,7 +361,8 @@ class Store:
         )
         dots = number_in_range(dpi or DEFAULT_DPI, "dpi", low=30, high=1200, unit="dots per inch")
         request = ChartRequest.of(opts, size_px, dots)
-        return build_chart(kind, request, out, self.url)
+        out = check_chart(kind, out)  # a bad kind or suffix is refused before the store is opened
+        return build_chart(kind, request, out, self.engine)
 
 
 def _indexed(daily: pd.DataFrame) -> pd.DataFrame:

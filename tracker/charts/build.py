@@ -1,7 +1,8 @@
 """Charts from the store: load what each chart needs, draw it, save it; and the standard set.
 
 The drawing functions (tracker.charts.daily, ...) never touch the store; this module is the
-one place that does, with one connection per run and each series read once.
+one place that does, with one engine per run (its own, or a tracker.Store's) and each series read
+once, by the reader the reports use (tracker.reports.options.read_observations).
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE
+from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE, ChartOptions
 from tracker.charts.output import FORMATS, generated_date, image_format, save
-from tracker.domain import kyiv_today
 from tracker.errors import InvalidInput
 from tracker.store.source_registry import GENERAL_STAFF
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
+    from sqlalchemy import Engine
+
+    from tracker.reports.options import ReportOptions
 
 KINDS = ("daily", "cumulative", "monthly", "compare", "equipment", "claimed-vs-confirmed", "ukraine-claims")
 STANDARD_SET = KINDS
@@ -40,6 +43,8 @@ class ChartRequest:
     include_flagged: bool = False
     size: tuple[int, int] = DEFAULT_SIZE
     dpi: float = DEFAULT_DPI
+    side: str = "russia"  # whose losses
+    feed: str | None = None  # the feed to read, else the default rule
 
     @classmethod
     def of(cls, opts: Any, size: tuple[int, int], dpi: float) -> ChartRequest:
@@ -54,7 +59,31 @@ class ChartRequest:
             include_flagged=opts.include_flagged,
             size=size,
             dpi=dpi,
+            side=opts.side,
+            feed=opts.feed,
         )
+
+    def options(self, metric: str) -> ReportOptions:
+        """The report options of one of the request's series (the reader's question)."""
+        from tracker.reports.options import ReportOptions
+
+        return ReportOptions(
+            metric=metric,
+            source=self.source,
+            since=self.since,
+            until=self.until,
+            as_of=self.as_of,
+            by=self.by,
+            format="table",
+            include_flagged=self.include_flagged,
+            db=None,
+            side=self.side,
+            feed=self.feed,
+        )
+
+    def chart_options(self, generated: dt.date) -> ChartOptions:
+        """What every chart builder takes from the request: the days, the size, the dpi."""
+        return ChartOptions(since=self.since, until=self.until, size=self.size, dpi=self.dpi, generated=generated)
 
 
 def file_name(kind: str, metric: str, fmt: str = "png") -> str:
@@ -63,42 +92,44 @@ def file_name(kind: str, metric: str, fmt: str = "png") -> str:
 
 
 class Loader:
-    """Reads a store once per run: daily series, observations and claims, as of a date."""
+    """Reads a store once per run: daily series, observations and claims, as of a date.
 
-    def __init__(self, url: str, request: ChartRequest) -> None:
-        from tracker.store.db import open_store
+    `store` is a URL (the loader opens an engine and `close()` disposes of it: the CLI's way) or
+    an engine its caller holds and closes (a tracker.Store's)."""
 
+    def __init__(self, store: str | Engine, request: ChartRequest) -> None:
         self.request = request
-        self.engine = open_store(url, write=False)
+        self._own = isinstance(store, str)
+        if isinstance(store, str):
+            from tracker.store.db import open_store
+
+            self.engine = open_store(store, write=False)
+        else:
+            self.engine = store
         self._obs: dict[str, pd.DataFrame] = {}
         self._daily: dict[str, pd.DataFrame] = {}
         self._claims: pd.DataFrame | None = None
 
     def close(self) -> None:
-        self.engine.dispose()
+        """Dispose of the engine the loader opened (one it was given stays its owner's)."""
+        if self._own:
+            self.engine.dispose()
 
     def observations(self, metric: str) -> pd.DataFrame:
-        from tracker.store.queries import observations_frame
+        """The stored series of `metric` as the request asks, read as a report reads it (its
+        refusals too); without the other feeds' check, which no chart draws."""
+        from tracker.reports.options import read_observations
 
         if metric not in self._obs:
-            r = self.request
-            obs = observations_frame(self.engine, source=r.source, metric=metric, as_of=r.as_of)
-            if obs.empty:
-                raise InvalidInput(
-                    f"no reports of {metric} from {r.source} in the store" + (f" up to {r.as_of}" if r.as_of else "")
-                )
-            self._obs[metric] = obs
+            self._obs[metric] = read_observations(self.request.options(metric), self.engine, feedcheck=False)
         return self._obs[metric]
 
     def daily(self, metric: str) -> pd.DataFrame:
         """The whole daily series (averages and records need all of it; charts cut the view)."""
-        from tracker.analysis.series import daily_series
+        from tracker.reports.options import daily_of
 
         if metric not in self._daily:
-            r = self.request
-            self._daily[metric] = daily_series(
-                self.observations(metric), by=r.by, metric=metric, today=r.as_of or kyiv_today()
-            )
+            self._daily[metric] = daily_of(self.request.options(metric), self.observations(metric))
         return self._daily[metric]
 
     def claims(self) -> pd.DataFrame:
@@ -165,23 +196,25 @@ def draw(kind: str, loader: Loader, generated: dt.date) -> Figure:
     from tracker.domain import MAIN_EQUIPMENT
 
     r = loader.request
-    common = dict(since=r.since, until=r.until, size=r.size, dpi=r.dpi, generated=generated)
+    options = r.chart_options(generated)
     if kind == "daily":
         return charts.daily_chart(
-            loader.daily(r.metric), include_flagged=r.include_flagged, sources=(r.source,), **common
+            loader.daily(r.metric), include_flagged=r.include_flagged, sources=(r.source,), options=options
         )
     if kind == "cumulative":
         return charts.cumulative_chart(
-            loader.daily(r.metric), loader.claims(), as_of=r.as_of, series_source=r.source, **common
+            loader.daily(r.metric), loader.claims(), as_of=r.as_of, series_source=r.source, options=options
         )
     if kind == "monthly":
         return charts.monthly_chart(
-            loader.daily(r.metric), loader.claims(), as_of=r.as_of, series_source=r.source, **common
+            loader.daily(r.metric), loader.claims(), as_of=r.as_of, series_source=r.source, options=options
         )
     if kind == "compare":
         # Each claim under its source's date convention (not --by): UK Defence Intelligence's
         # "2,030 on 28 Nov" is a covered day; judged by report date it would read +66%.
-        return charts.compare_chart(loader.comparison(r.metric), metric=r.metric, series_source=r.source, **common)
+        return charts.compare_chart(
+            loader.comparison(r.metric), metric=r.metric, series_source=r.source, options=options
+        )
     if kind == "equipment":
         series = {}
         for metric in MAIN_EQUIPMENT:
@@ -194,25 +227,33 @@ def draw(kind: str, loader: Loader, generated: dt.date) -> Figure:
                 f"no equipment categories from {r.source} in the store "
                 f"(the equipment chart draws {', '.join(MAIN_EQUIPMENT)})"
             )
-        return charts.equipment_chart(series, series_source=r.source, **common)
+        return charts.equipment_chart(series, series_source=r.source, options=options)
     if kind == "claimed-vs-confirmed":
         from tracker.charts.confirmed import confirmed_chart
 
-        return confirmed_chart(loader.claimed_vs_confirmed(), **common)
+        return confirmed_chart(loader.claimed_vs_confirmed(), options=options)
     if kind == "ukraine-claims":
         from tracker.charts.ukraine import ukraine_claims_chart
 
-        return ukraine_claims_chart(loader.claims(), as_of=r.as_of, **common)
+        return ukraine_claims_chart(loader.claims(), as_of=r.as_of, options=options)
     raise InvalidInput(f"unknown chart {kind!r}; use one of: {', '.join(KINDS)}")
 
 
-def build_chart(kind: str, request: ChartRequest, out: Path | str, url: str) -> Path:
-    """Draw one chart from the store at `url` and write it to `out` (.png or .svg)."""
+def check_chart(kind: str, out: Path | str) -> Path:
+    """`out` as a Path, once the kind and the file's suffix are known good (InvalidInput
+    otherwise): checked before any work, the store's opening included."""
     out = Path(out)
-    image_format(out)  # refuse a bad suffix before any work
+    image_format(out)
     if kind not in KINDS:
         raise InvalidInput(f"unknown chart {kind!r}; use one of: {', '.join(KINDS)}")
-    loader = Loader(url, request)
+    return out
+
+
+def build_chart(kind: str, request: ChartRequest, out: Path | str, store: str | Engine) -> Path:
+    """Draw one chart from the store (a URL, or an engine its caller holds: Loader) and write it
+    to `out` (.png or .svg)."""
+    out = check_chart(kind, out)
+    loader = Loader(store, request)
     try:
         fig = draw(kind, loader, generated_date())
     finally:
@@ -231,7 +272,7 @@ class SetResult:
 def build_set(
     request: ChartRequest,
     out_dir: Path | str,
-    url: str,
+    store: str | Engine,
     *,
     fmt: str | tuple[str, ...] = "png",
     kinds: tuple[str, ...] = STANDARD_SET,
@@ -247,7 +288,7 @@ def build_set(
     out_dir = Path(out_dir)
     generated = generated_date()
     result = SetResult()
-    loader = Loader(url, request)
+    loader = Loader(store, request)
     try:
         for kind in kinds:
             try:
@@ -274,6 +315,7 @@ __all__ = [
     "SetResult",
     "build_chart",
     "build_set",
+    "check_chart",
     "draw",
     "file_name",
 ]

@@ -12,16 +12,15 @@ from tracker.charts.axes import date_axis, date_numbers, style_axes
 from tracker.charts.formats import convention_words, day_text, month_text, number_text, plural
 from tracker.charts.labels import Box, Label, place_labels, point_boxes
 from tracker.charts.layout import (
-    DEFAULT_DPI,
-    DEFAULT_SIZE,
+    DEFAULT_OPTIONS,
+    ChartOptions,
     lay_out,
     legend,
     legend_shape,
-    new_figure,
     place_axes,
     unit_label,
 )
-from tracker.charts.output import generated_date, source_line
+from tracker.charts.output import source_line
 from tracker.charts.palette import TEXT
 from tracker.charts.theme import SMALL_PT, charted
 from tracker.errors import InvalidInput
@@ -133,13 +132,9 @@ def comparable_rows(comparison: pd.DataFrame, by: str | None = None) -> pd.DataF
 def compare_chart(
     comparison: pd.DataFrame,
     *,
+    options: ChartOptions = DEFAULT_OPTIONS,
     by: str | None = None,
     metric: str = "personnel",
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    size: tuple[int, int] = DEFAULT_SIZE,
-    dpi: float = DEFAULT_DPI,
-    generated: dt.date | None = None,
     series_source: str = GENERAL_STAFF,
 ) -> Figure:
     """Claims against the series (a tracker.analysis.compare.compare_claims frame): each claim's
@@ -150,16 +145,17 @@ def compare_chart(
     import pandas as pd
     from matplotlib.patches import Patch
 
+    since, until = options.since, options.until
     tolerance = float(comparison.attrs.get("tolerance", CLOSE_TOLERANCE))
     rows = _rows_in_view(comparison, by, metric, since, until)
     ratio = rows["ratio"].to_numpy(dtype=float)
     other_ratio = rows["other_ratio"].to_numpy(dtype=float)
     verdicts = rows["verdict"]
-    generated = generated or generated_date()
+    generated = options.generated_on()
     order = list(dict.fromkeys(rows["source"]))
     names = [overlay.short_source(k) for k in order]
     band_name = f"within {tolerance:.0%}"
-    fig = new_figure(size, dpi)
+    fig = options.figure()
     ncol, legend_rows = legend_shape(fig, [*names, band_name])
     frame = lay_out(
         fig,

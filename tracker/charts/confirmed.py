@@ -10,8 +10,13 @@ from typing import TYPE_CHECKING
 
 from tracker.charts.axes import date_axis, date_numbers, style_axes
 from tracker.charts.formats import day_text, number_text, short_label
-from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE, PAD_PT, lay_out, new_figure, y_labels_width_pt
-from tracker.charts.output import generated_date
+from tracker.charts.layout import (
+    DEFAULT_OPTIONS,
+    PAD_PT,
+    ChartOptions,
+    lay_out,
+    y_labels_width_pt,
+)
 from tracker.charts.palette import MUTED, SERIES, TEXT
 from tracker.charts.theme import BODY_PT, SMALL_PT, charted
 from tracker.errors import InvalidInput
@@ -60,11 +65,7 @@ def drawable_rows(rows: pd.DataFrame, since: dt.date | None, until: dt.date | No
 def confirmed_chart(
     rows: pd.DataFrame,
     *,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    size: tuple[int, int] = DEFAULT_SIZE,
-    dpi: float = DEFAULT_DPI,
-    generated: dt.date | None = None,
+    options: ChartOptions = DEFAULT_OPTIONS,
     claimant: str = GENERAL_STAFF,
     confirmer: str = ORYX,
     columns: int = 5,
@@ -74,6 +75,7 @@ def confirmed_chart(
     line at 1 (claimed = confirmed) and the latest ratio labelled at its point."""
     import pandas as pd
 
+    since, until = options.since, options.until
     data = drawable_rows(rows, since, until)
     if data.empty:
         raise InvalidInput(
@@ -82,8 +84,8 @@ def confirmed_chart(
         )
     panels = {m: data.loc[data["metric"] == m] for m in dict.fromkeys(data["metric"])}
     marks = _marks(panels)
-    generated = generated or generated_date()
-    fig = new_figure(size, dpi)
+    generated = options.generated_on()
+    fig = options.figure()
     frame = lay_out(
         fig,
         _title(panels),

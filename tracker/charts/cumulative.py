@@ -10,17 +10,16 @@ from tracker.charts.axes import date_axis, date_numbers, style_axes
 from tracker.charts.formats import convention_words, day_text, month_text, number_text, series_words
 from tracker.charts.labels import Label, place_labels, point_boxes
 from tracker.charts.layout import (
-    DEFAULT_DPI,
-    DEFAULT_SIZE,
+    DEFAULT_OPTIONS,
     PAD_PT,
+    ChartOptions,
     lay_out,
     legend,
     legend_shape,
-    new_figure,
     place_axes,
     unit_label,
 )
-from tracker.charts.output import generated_date, source_line
+from tracker.charts.output import source_line
 from tracker.charts.palette import MUTED, SERIES
 from tracker.charts.theme import SMALL_PT, charted
 from tracker.errors import InvalidInput
@@ -45,12 +44,8 @@ def cumulative_chart(
     daily: pd.DataFrame,
     claims: pd.DataFrame | None = None,
     *,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    options: ChartOptions = DEFAULT_OPTIONS,
     as_of: dt.date | None = None,
-    size: tuple[int, int] = DEFAULT_SIZE,
-    dpi: float = DEFAULT_DPI,
-    generated: dt.date | None = None,
     series_source: str = GENERAL_STAFF,
 ) -> Figure:
     """The running total of a daily_series frame with each milestone marked, and the cumulative
@@ -62,6 +57,7 @@ def cumulative_chart(
     from tracker.analysis import between, milestones
     from tracker.analysis.series import CONVENTION_TEXT
 
+    since, until = options.since, options.until
     metric = daily.attrs.get("metric") or ""
     by = daily.attrs.get("by", "report")
     view = between(daily, since, until)
@@ -100,9 +96,9 @@ def cumulative_chart(
     notes = [overlay.left_out_note(left, "cumulative claim")]
     if claims is None or claims.empty:
         notes.append("No claims of other sources in the store (`tracker ingest claims` loads the curated ones).")
-    generated = generated or generated_date()
+    generated = options.generated_on()
     sources = [series_source, *dict.fromkeys(p.source for p in order)]
-    fig = new_figure(size, dpi)
+    fig = options.figure()
     legend_names = [
         "General Staff total",
         "milestone",

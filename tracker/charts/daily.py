@@ -8,8 +8,15 @@ from typing import TYPE_CHECKING, Any
 from tracker.charts.axes import date_axis, date_numbers, style_axes
 from tracker.charts.formats import convention_words, day_text, number_text, plural, series_words, when
 from tracker.charts.labels import Label, halo, row_labels
-from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE, lay_out, legend, new_figure, place_axes, unit_label
-from tracker.charts.output import generated_date, source_line
+from tracker.charts.layout import (
+    DEFAULT_OPTIONS,
+    ChartOptions,
+    lay_out,
+    legend,
+    place_axes,
+    unit_label,
+)
+from tracker.charts.output import source_line
 from tracker.charts.palette import BARS, FLAGGED, MUTED, RECORD, SECOND, SERIES, TEXT
 from tracker.charts.theme import SMALL_PT, charted
 from tracker.errors import InvalidInput
@@ -83,12 +90,8 @@ def plotted_days(daily: pd.DataFrame, since: dt.date | None, until: dt.date | No
 def daily_chart(
     daily: pd.DataFrame,
     *,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    options: ChartOptions = DEFAULT_OPTIONS,
     include_flagged: bool = False,
-    size: tuple[int, int] = DEFAULT_SIZE,
-    dpi: float = DEFAULT_DPI,
-    generated: dt.date | None = None,
     sources: tuple[str, ...] = (GENERAL_STAFF,),
     labelled_records: int = LABELLED_RECORDS,
 ) -> Figure:
@@ -101,6 +104,7 @@ def daily_chart(
     from tracker.analysis import between, record_progression, rolling_average
     from tracker.analysis.series import CONVENTION_TEXT
 
+    since, until = options.since, options.until
     metric = daily.attrs.get("metric") or ""
     by = daily.attrs.get("by", "report")
     view = between(daily, since, until)
@@ -114,9 +118,9 @@ def daily_chart(
     standing = records.loc[records["date"] <= end]
     title = _title(view.iloc[-1], standing, noun, include_flagged)
     subtitle = _subtitle(daily, by, start, end, include_flagged)
-    generated = generated or generated_date()
+    generated = options.generated_on()
     note = flag_summary(view, include_flagged, by)
-    fig = new_figure(size, dpi)
+    fig = options.figure()
     frame = lay_out(
         fig,
         title,

@@ -9,8 +9,14 @@ from typing import TYPE_CHECKING
 
 from tracker.charts.axes import date_axis, date_numbers, style_axes
 from tracker.charts.formats import convention_words, day_text, number_text, short_label
-from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE, PAD_PT, lay_out, new_figure, y_labels_width_pt
-from tracker.charts.output import generated_date, source_line
+from tracker.charts.layout import (
+    DEFAULT_OPTIONS,
+    PAD_PT,
+    ChartOptions,
+    lay_out,
+    y_labels_width_pt,
+)
+from tracker.charts.output import source_line
 from tracker.charts.palette import MUTED, SERIES
 from tracker.charts.theme import BODY_PT, SMALL_PT, charted
 from tracker.errors import InvalidInput
@@ -47,11 +53,7 @@ def weekly(daily: pd.DataFrame, since: dt.date | None = None, until: dt.date | N
 def equipment_chart(
     series: dict[str, pd.DataFrame],
     *,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    size: tuple[int, int] = DEFAULT_SIZE,
-    dpi: float = DEFAULT_DPI,
-    generated: dt.date | None = None,
+    options: ChartOptions = DEFAULT_OPTIONS,
     series_source: str = GENERAL_STAFF,
     columns: int = 4,
 ) -> Figure:
@@ -63,6 +65,7 @@ def equipment_chart(
 
     from tracker.analysis.series import CONVENTION_TEXT
 
+    since, until = options.since, options.until
     weeks = {m: weekly(d, since, until) for m, d in series.items()}
     weeks = {m: w for m, w in weeks.items() if len(w) >= MIN_WEEKS}
     if not weeks:
@@ -79,9 +82,9 @@ def equipment_chart(
         "Losses per week (Monday to Sunday) reported by Ukraine's General Staff, "
         f"{convention_words(by)}, each panel on its own scale."
     )
-    generated = generated or generated_date()
+    generated = options.generated_on()
     changes = {m: c for m, c in ((m, four_week_change(w)) for m, w in weeks.items()) if c is not None}
-    fig = new_figure(size, dpi)
+    fig = options.figure()
     frame = lay_out(
         fig,
         _title(weeks, changes, {m: series[m] for m in weeks}),

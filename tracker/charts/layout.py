@@ -3,11 +3,13 @@ line top to bottom in points, and the plot placed in what remains."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tracker.charts.measure import text_width_pt, wrap
+from tracker.charts.output import generated_date
 from tracker.charts.palette import MUTED, TEXT
 from tracker.charts.theme import SMALL_PT, SUBTITLE_PT, TITLE_PT
 from tracker.errors import InvalidInput
@@ -22,6 +24,30 @@ DEFAULT_DPI = 200.0
 PAD_PT = 12.0  # the figure's margin on every side
 HANDLE_PT = 16.0  # legend handle length plus the pad to its text, in points (see theme.RC)
 COLUMN_GAP_PT = 14.0
+
+
+@dataclass(frozen=True)
+class ChartOptions:
+    """What every chart builder takes beside its data, alike: the days shown (`since`..`until`),
+    the image's size in pixels and its dpi, and the date its source line says it was generated
+    (None: SOURCE_DATE_EPOCH, else today)."""
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+    size: tuple[int, int] = DEFAULT_SIZE
+    dpi: float = DEFAULT_DPI
+    generated: dt.date | None = None
+
+    def figure(self) -> Figure:
+        """A new figure of the options' size and dpi (new_figure)."""
+        return new_figure(self.size, self.dpi)
+
+    def generated_on(self) -> dt.date:
+        """The date of the source line: `generated`, else generated_date()."""
+        return self.generated or generated_date()
+
+
+DEFAULT_OPTIONS = ChartOptions()
 
 
 @dataclass

@@ -12,16 +12,15 @@ from tracker.charts.axes import date_numbers, period_axis, style_axes
 from tracker.charts.formats import MONTHS, month_text, number_text, series_words
 from tracker.charts.labels import halo
 from tracker.charts.layout import (
-    DEFAULT_DPI,
-    DEFAULT_SIZE,
+    DEFAULT_OPTIONS,
+    ChartOptions,
     lay_out,
     legend,
     legend_shape,
-    new_figure,
     place_axes,
     unit_label,
 )
-from tracker.charts.output import generated_date, source_line
+from tracker.charts.output import source_line
 from tracker.charts.palette import BARS
 from tracker.charts.theme import SMALL_PT, charted
 from tracker.errors import InvalidInput
@@ -71,12 +70,8 @@ def monthly_chart(
     daily: pd.DataFrame,
     claims: pd.DataFrame | None = None,
     *,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    options: ChartOptions = DEFAULT_OPTIONS,
     as_of: dt.date | None = None,
-    size: tuple[int, int] = DEFAULT_SIZE,
-    dpi: float = DEFAULT_DPI,
-    generated: dt.date | None = None,
     series_source: str = GENERAL_STAFF,
 ) -> Figure:
     """Daily average per calendar month of a daily_series frame (the convention is the frame's),
@@ -89,6 +84,7 @@ def monthly_chart(
 
     from tracker.analysis.series import CONVENTION_TEXT
 
+    since, until = options.since, options.until
     metric = daily.attrs.get("metric") or ""
     by = daily.attrs.get("by", "report")
     table, held = _months(daily, metric, since, until)
@@ -109,10 +105,10 @@ def monthly_chart(
     if agreement:
         subtitle += " Markers: " + "; ".join(agreement) + "."
     notes = [*_held_note(held), *_notes(table, longer, left)]
-    generated = generated or generated_date()
+    generated = options.generated_on()
     sources = [series_source, *dict.fromkeys(p.source for p in unique)]
     names = ["General Staff: daily average", *(f"{overlay.short_source(k)}" for k in styles)]
-    fig = new_figure(size, dpi)
+    fig = options.figure()
     ncol, rows = legend_shape(fig, names)
     frame = lay_out(
         fig,

@@ -11,8 +11,15 @@ from tracker.charts import overlay
 from tracker.charts.axes import date_axis, date_numbers, style_axes
 from tracker.charts.formats import day_text, month_text, number_text, plural
 from tracker.charts.labels import Label, Spot, place_labels, point_boxes
-from tracker.charts.layout import DEFAULT_DPI, DEFAULT_SIZE, PAD_PT, lay_out, legend, legend_shape, new_figure
-from tracker.charts.output import generated_date, source_line
+from tracker.charts.layout import (
+    DEFAULT_OPTIONS,
+    PAD_PT,
+    ChartOptions,
+    lay_out,
+    legend,
+    legend_shape,
+)
+from tracker.charts.output import source_line
 from tracker.charts.palette import MUTED
 from tracker.charts.theme import BODY_PT, SMALL_PT, charted
 from tracker.domain import INVASION_START
@@ -51,12 +58,8 @@ def ukrainian_claims(claims: pd.DataFrame | None, as_of: dt.date | None = None) 
 def ukraine_claims_chart(
     claims: pd.DataFrame | None,
     *,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    options: ChartOptions = DEFAULT_OPTIONS,
     as_of: dt.date | None = None,
-    size: tuple[int, int] = DEFAULT_SIZE,
-    dpi: float = DEFAULT_DPI,
-    generated: dt.date | None = None,
 ) -> Figure:
     """One panel per thing counted (killed, wounded, killed or wounded), each on its own scale
     over a shared time axis: every cumulative claim about Ukraine's losses at its "as of" date,
@@ -64,6 +67,7 @@ def ukraine_claims_chart(
     total or rate, or of the missing, are counted in a note (`tracker compare --side ukraine`)."""
     import pandas as pd
 
+    since, until = options.since, options.until
     rows = ukrainian_claims(claims, as_of)
     if rows.empty:
         raise InvalidInput(
@@ -86,8 +90,8 @@ def ukraine_claims_chart(
     every = [p for pts in points.values() for p in pts]
     sources = list(dict.fromkeys(p.source for p in sorted(every, key=lambda p: (p.mid, p.source))))
     styles = overlay.styles_for(sources)
-    generated = generated or generated_date()
-    fig = new_figure(size, dpi)
+    generated = options.generated_on()
+    fig = options.figure()
     names = [overlay.short_source(s) for s in sources]
     ncol, legend_rows = legend_shape(fig, names)
     frame = lay_out(

@@ -23,7 +23,16 @@ except ImportError:  # pragma: no cover
 
 from tracker.config import number_in_range
 from tracker.errors import ExitCode, InvalidInput, TrackerError, local_file_error
-from tracker.reports.options import DEFAULT_METRIC, DEFAULT_SOURCE, By, OutputFormat, Side, report_options
+from tracker.reports.options import (
+    DEFAULT_METRIC,
+    DEFAULT_SOURCE,
+    FILTERS,
+    By,
+    Filters,
+    OutputFormat,
+    Side,
+    report_options,
+)
 
 
 class Number(click_types.ParamType):
@@ -268,8 +277,9 @@ def report_command(*, with_format: bool = True) -> Callable[[Callable[..., Any]]
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> Any:
             given = {name: kwargs.pop(name) for name in names}
-            given.setdefault("format", OutputFormat.table)  # side and last: report_options' defaults
-            return command(report_options(**given), **kwargs)
+            filters = Filters(**{name: given.pop(name) for name in FILTERS if name in given})
+            given.setdefault("format", OutputFormat.table)  # side, last, feed: Filters' defaults
+            return command(report_options(**given, filters=filters), **kwargs)
 
         wrapper.__signature__ = inspect.Signature([*shared, *own])  # type: ignore[attr-defined]  # read by typer
         wrapper.__annotations__ = {}  # typer reads the evaluated signature above, not the strings

@@ -8,7 +8,7 @@ and call the report functions with it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from tracker.analysis.daily_rows import DailyRows
+    from tracker.reports.feedcheck import FeedCheck
 
 
 class By(str, Enum):
@@ -181,20 +182,34 @@ def parse_window(
     return start, end, when
 
 
+@dataclass(frozen=True)
+class Filters:
+    """What narrows the series a report reads, as asked (dates as the CLI takes them, YYYY-MM-DD):
+    whose losses (`side`), which feed, the days (`since`/`until` or `last`, e.g. (4, "weeks")) and
+    the day it is known as of (`as_of`). Every one is optional: none is the whole series, as
+    known now, from the feed the default rule chooses."""
+
+    since: str | None = None
+    until: str | None = None
+    as_of: str | None = None
+    side: Side | str = DEFAULT_SIDE
+    last: tuple[int | str, str] | list[Any] | None = None
+    feed: str | None = None
+
+
+NO_FILTERS = Filters()
+FILTERS = tuple(f.name for f in fields(Filters))  # the options a Filters holds, by their names
+
+
 def report_options(
     *,
     metric: str,
     source: str,
-    since: str | None,
-    until: str | None,
-    as_of: str | None,
     by: By | str,
     format: OutputFormat | str,
     include_flagged: bool,
     db: str | None,
-    side: Side | str = DEFAULT_SIDE,
-    last: tuple[int | str, str] | list[Any] | None = None,
-    feed: str | None = None,
+    filters: Filters = NO_FILTERS,
 ) -> ReportOptions:
     """Validate the shared options: a known metric and side, real dates, since not after until,
     and --last or --since/--until (both choose the days: one or the other)."""
@@ -204,11 +219,11 @@ def report_options(
         canonical = resolve(metric).name
     except KeyError as exc:
         raise InvalidInput(str(exc.args[0])) from None
-    start, end, when = parse_window(since, until, as_of)
-    side = side.value if isinstance(side, Side) else side
+    start, end, when = parse_window(filters.since, filters.until, filters.as_of)
+    side = filters.side.value if isinstance(filters.side, Side) else filters.side
     if side not in SIDES:
         raise InvalidInput(f"--side {side[:40]!r}: use one of {', '.join(SIDES)}")
-    window = parse_last(last)
+    window = parse_last(filters.last)
     if window and (start or end):
         given = " and ".join(f"{o} {v}" for o, v in (("--since", start), ("--until", end)) if v)
         raise InvalidInput(f"--last {window} and {given} both choose the days: give one or the other")
@@ -216,6 +231,7 @@ def report_options(
 
     from tracker.store.queries import ENV_FEED
 
+    feed = filters.feed
     if feed is not None and not feed.strip():
         raise InvalidInput("--feed: name a feed of the source (`tracker status` lists them)")
     return ReportOptions(
@@ -259,29 +275,38 @@ def refuse_documented(daily: pd.DataFrame | DailyRows, what: str) -> None:
         )
 
 
-def read_observations(opts: ReportOptions) -> pd.DataFrame:
+def read_observations(opts: ReportOptions, store: Any = None, *, feedcheck: bool = True) -> pd.DataFrame:
     """The stored series the options name (tracker.store.queries.observations_frame), from the
-    feed they choose, with the other feeds' check in `attrs["feedcheck"]` and its disputed report
-    dates in `attrs["disputed"]`. A SQLite store at this tracker's schema is read with sqlite3
-    alone (tracker.store.reading), so a report imports no SQLAlchemy; any other store is opened
-    through tracker.store.db."""
+    feed they choose, refused when there is none (or --by covered on a series dated by when losses
+    were documented); with `feedcheck`, the other feeds' check in `attrs["feedcheck"]` and its
+    disputed report dates in `attrs["disputed"]`. The one reader of a series for reports, the
+    site and the charts alike: read through `store` when given (an engine or connection its
+    caller holds, as the charts' Loader does), else from `opts.db`: a SQLite store at this
+    tracker's schema with sqlite3 alone (tracker.store.reading), so a report imports no
+    SQLAlchemy; any other through tracker.store.db."""
     from tracker.config import resolve_db_url
-    from tracker.reports.feedcheck import FeedCheck, check_feeds
     from tracker.store.queries import observations_frame
     from tracker.store.reading import read_store
 
-    def read(store: Any) -> tuple[pd.DataFrame, FeedCheck]:
+    def read(store: Any) -> pd.DataFrame:
         obs = observations_frame(
             store, source=opts.source, metric=opts.metric, as_of=opts.as_of, side=opts.side, feed=opts.feed
         )
-        check = check_feeds(
-            store, source=opts.source, metric=opts.metric, feed=obs.attrs["feed"], side=opts.side, as_of=opts.as_of
-        )
-        return obs, check
+        _check_observations(opts, obs.empty, obs.attrs.get("dates_by"))
+        if feedcheck:
+            check = _check_feeds(store, opts, obs.attrs["feed"])
+            obs.attrs.update(feedcheck=check, disputed=check.reasons())
+        return obs
 
-    obs, check = read_store(resolve_db_url(opts.db), read)
-    obs.attrs.update(feedcheck=check, disputed=check.reasons())
-    return obs
+    return read(store) if store is not None else read_store(resolve_db_url(opts.db), read)
+
+
+def daily_of(opts: ReportOptions, obs: pd.DataFrame) -> pd.DataFrame:
+    """The whole daily series of read observations (tracker.analysis.series.daily_series), dated
+    as the options ask, with today the --as-of day or Kyiv's."""
+    from tracker.analysis.series import daily_series
+
+    return daily_series(obs, by=opts.by, metric=opts.metric, today=opts.as_of or kyiv_today())
 
 
 def load_daily(opts: ReportOptions) -> pd.DataFrame:
@@ -294,11 +319,9 @@ def load_series(opts: ReportOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     Both frames carry the series' attrs (source, side, metric, definition, dates_by, by, feed,
     feedcheck); the cut's `window` attr holds the (first, last) day asked for, resolved from --last."""
-    from tracker.analysis.series import between, daily_series
+    from tracker.analysis.series import between
 
-    obs = read_observations(opts)
-    _check_observations(opts, obs.empty, obs.attrs.get("dates_by"))
-    daily = daily_series(obs, by=opts.by, metric=opts.metric, today=opts.as_of or kyiv_today())
+    daily = daily_of(opts, read_observations(opts))
     since, until = _days_asked(opts, daily["date"].max().date())
     cut = between(daily, since, until)
     if cut.empty:
@@ -308,10 +331,10 @@ def load_series(opts: ReportOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def load_daily_rows(opts: ReportOptions) -> DailyRows:
-    """load_daily without pandas (tracker.analysis.daily_rows): the same rows, attrs and refusals."""
+    """load_daily without pandas (tracker.analysis.daily_rows): the same rows, attrs and refusals,
+    read as read_observations reads (observation_rows is observations_frame's rows)."""
     from tracker.analysis.daily_rows import between_rows, daily_rows
     from tracker.config import resolve_db_url
-    from tracker.reports.feedcheck import check_feeds
     from tracker.store.queries import observation_rows
     from tracker.store.reading import read_store
 
@@ -319,13 +342,11 @@ def load_daily_rows(opts: ReportOptions) -> DailyRows:
         rows, attrs = observation_rows(
             store, source=opts.source, metric=opts.metric, as_of=opts.as_of, side=opts.side, feed=opts.feed
         )
-        check = check_feeds(
-            store, source=opts.source, metric=opts.metric, feed=attrs["feed"], side=opts.side, as_of=opts.as_of
-        )
+        _check_observations(opts, not rows, attrs.get("dates_by"))
+        check = _check_feeds(store, opts, attrs["feed"])
         return rows, {**attrs, "feedcheck": check, "disputed": check.reasons()}
 
     rows, attrs = read_store(resolve_db_url(opts.db), read)
-    _check_observations(opts, not rows, attrs.get("dates_by"))
     daily = daily_rows(rows, attrs, by=opts.by, metric=opts.metric, today=opts.as_of or kyiv_today())
     dates = [r["date"] for r in daily.rows]
     since, until = _days_asked(opts, max(dates))
@@ -334,6 +355,13 @@ def load_daily_rows(opts: ReportOptions) -> DailyRows:
         raise _nothing_between(opts, since, until, min(dates), max(dates))
     cut.attrs["window"] = (since, until)
     return cut
+
+
+def _check_feeds(store: Any, opts: ReportOptions, feed: str) -> FeedCheck:
+    """The source's other feeds of the series against the one read (tracker.reports.feedcheck)."""
+    from tracker.reports.feedcheck import check_feeds
+
+    return check_feeds(store, source=opts.source, metric=opts.metric, feed=feed, side=opts.side, as_of=opts.as_of)
 
 
 def _check_observations(opts: ReportOptions, empty: bool, dates_by: str | None) -> None:

@@ -657,20 +657,16 @@ def morning_reports(db: str | None) -> dict[str, Callable[[], str]]:
     """The reports a newsroom reads each morning, as `tracker daily` warms the cache for them:
     `records`, `headline` and `averages --period month`, every other option at its default (the
     same defaults as the commands'), by command line."""
-    from tracker.reports.options import DEFAULT_METRIC, DEFAULT_SIDE, DEFAULT_SOURCE, report_options
+    from tracker.reports.options import DEFAULT_METRIC, DEFAULT_SOURCE, NO_FILTERS, report_options
 
     opts = report_options(
         metric=DEFAULT_METRIC,
         source=DEFAULT_SOURCE,
-        since=None,
-        until=None,
-        as_of=None,
         by=By.report,
         format=OutputFormat.table,
         include_flagged=False,
         db=db,
-        side=DEFAULT_SIDE,
-        last=None,
+        filters=NO_FILTERS,
     )
     return {
         "records": lambda: records_report(opts),

@@ -133,9 +133,6 @@ def _page(engine: Engine, url: str, work: Path, result: SiteResult, say: Callabl
     opts = report_options(
         metric="personnel",
         source=GENERAL_STAFF,
-        since=None,
-        until=None,
-        as_of=None,
         by="report",
         format="json",
         include_flagged=False,
