@@ -105,7 +105,7 @@ def test_csv_with_a_bad_header_or_nothing_but_bad_rows_is_refused_naming_the_lin
     run_ingest(sqlite_url, CsvFeed(), location=str(SAMPLE))
     before = fingerprint(sqlite_url)
     cases = {
-        "date,value\n2024-12-02,1\n": "header must be report_date,metric,value[,qualifier]",
+        "date,value\n2024-12-02,1\n": "header must name report_date, metric, value (and may name qualifier and source)",
         # one row, and it is bad: more than half of the file, so the file is refused whole
         "report_date,metric,value\n2024-12-02,personnel,lots\n": "line 2 2024-12-02 'personnel': bad value 'lots'",
         "report_date,metric,value\n2024-12-02,personnel,-4\n": "line 2 2024-12-02 'personnel': bad value '-4' (negative)",

@@ -389,6 +389,6 @@ def test_a_header_with_an_unknown_column_is_refused_naming_the_columns_allowed(c
 
     assert code == ExitCode.BAD_PAYLOAD
     assert (
-        "header must be report_date,metric,value[,qualifier][,source], got 'report_date,metric,value,source,comment'"
-        in err
+        "header must name report_date, metric, value (and may name qualifier and source), in any order; "
+        "got 'report_date,metric,value,source,comment': unknown column 'comment'" in err
     )

@@ -629,8 +629,8 @@ def _columns(reader: object, where: str) -> dict[str, int]:
             if part
         )
         raise BadPayload(
-            f"{where}: header must be {','.join(COLUMNS[:3])}[,qualifier][,source], got {','.join(header)[:200]!r}: "
-            f"{detail} (the columns, in any order: {', '.join(known)})"
+            f"{where}: header must name {', '.join(COLUMNS[:3])} (and may name {' and '.join(OPTIONAL_COLUMNS)}), "
+            f"in any order; got {','.join(header)[:200]!r}: {detail}"
         )
     return {name: i for i, name in enumerate(header)}
 
