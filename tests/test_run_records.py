@@ -263,6 +263,57 @@ def test_a_ctrl_c_that_lands_in_a_finalizer_still_ends_the_backfill_with_exit_13
     assert len(done) == 1 and [r["status"] for r in runs(url)] == ["ok"]
 
 
+@pytest.mark.parametrize("failure", [AssertionError("pool state"), RuntimeError("half-closed")])
+def test_a_library_failure_after_a_ctrl_c_that_landed_inside_it_ends_as_the_interrupt(
+    capsys, monkeypatch, tmp_path, oryx_history, failure
+):
+    """A Ctrl-C swallowed where it landed (here a finalizer) leaves a library to fail on its own
+    later (CI once printed 'internal error: AssertionError' before the interrupted line): the
+    command still ends with exit 130 and the one line, and the run in progress is not stored."""
+    import signal
+
+    import tracker.ingest.run
+
+    real = tracker.ingest.run.run_ingest
+    done = []
+
+    class Finalized:
+        def __del__(self) -> None:
+            signal.raise_signal(signal.SIGINT)
+
+    def interrupted_then_failing(*args, **kwargs):
+        if done:
+            Finalized()  # the interrupt, swallowed inside the finalizer
+            raise failure  # the library, left half-done by it, fails its own way
+        done.append(real(*args, **kwargs))
+        return done[-1]
+
+    monkeypatch.setattr(tracker.ingest.run, "run_ingest", interrupted_then_failing)
+    folder = chosen_folder(tmp_path / "history", oryx_history, (*PAIR, "2022-12-26T1233_02baf9c"))
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+
+    code, out, err = run_tracker(capsys, "ingest", "oryx", "--snapshots", "--from", str(folder), "--db", url)
+
+    assert (code, out, err) == (130, "", "interrupted: an unfinished run changes nothing\n")
+    assert [r["status"] for r in runs(url)] == ["ok"]
+
+
+def test_a_failure_without_a_ctrl_c_is_still_an_internal_error_line(capsys, monkeypatch, tmp_path, oryx_history):
+    import tracker.ingest.run
+
+    def failing(*args, **kwargs):
+        raise AssertionError("pool state")
+
+    monkeypatch.setattr(tracker.ingest.run, "run_ingest", failing)
+    folder = chosen_folder(tmp_path / "history", oryx_history, PAIR)
+
+    code, out, err = run_tracker(
+        capsys, "ingest", "oryx", "--snapshots", "--from", str(folder), "--db", f"sqlite:///{tmp_path / 's.db'}"
+    )
+
+    assert (code, err) == (1, "internal error: AssertionError: pool state (set TRACKER_DEBUG=1 for a traceback)\n")
+
+
 def _stored_runs(path) -> int:
     """How many runs a store being written holds, read as another process would (0 if not yet)."""
     import sqlite3
